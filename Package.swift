@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "rvcheck",
+  products: [
+    .executable(name: "rvcheck", targets: ["rvcheck"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CZ3",
+      pkgConfig: "z3",
+      providers: [.apt(["libz3-dev"])]
+    ),
+    .target(name: "SpecModel", dependencies: ["CZ3"]),
+    .executableTarget(
+      name: "rvcheck",
+      dependencies: [
+        "SpecModel",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .testTarget(name: "SpecModelTests", dependencies: ["SpecModel"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

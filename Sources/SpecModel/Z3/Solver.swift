@@ -1,0 +1,165 @@
+import CZ3
+
+/// The answer to a satisfiability check.
+public enum CheckResult {
+  /// Satisfiable, with a model to evaluate terms in.
+  case sat(Model)
+  /// Unsatisfiable; `core` names the tracked assertions that together cannot hold.
+  case unsat(core: [String])
+  /// Z3 gave up (timeout, resource limit); `reason` is Z3's own words.
+  case unknown(reason: String)
+
+  public var isSat: Bool { if case .sat = self { true } else { false } }
+  public var isUnsat: Bool { if case .unsat = self { true } else { false } }
+}
+
+/// A Z3 solver with a per-query timeout and named (tracked) assertions.
+///
+/// Make one per query or per program: with Z3 4.8 a long-lived solver that is pushed and popped
+/// keeps a few kilobytes per query.
+public final class Solver {
+  public let context: Z3Context
+  let raw: Z3_solver
+  /// Tracking literal → the name it stands for, per push level.
+  private var tracked: [(literal: Formula, name: String)] = []
+  private var trackedMarks: [Int] = []
+
+  /// - Parameters:
+  ///   - logic: an SMT-LIB logic name such as `QF_BV` or `QF_ABV`, or nil for Z3's default solver.
+  ///   - timeoutMilliseconds: per `check`; 0 means no limit.
+  public init(context: Z3Context, logic: String? = nil, timeoutMilliseconds: UInt32 = 10_000) {
+    self.context = context
+    if let logic {
+      raw = Z3_mk_solver_for_logic(context.raw, context.symbol(logic))
+    } else {
+      raw = Z3_mk_solver(context.raw)
+    }
+    Z3_solver_inc_ref(context.raw, raw)
+    setTimeout(milliseconds: timeoutMilliseconds)
+  }
+
+  deinit { Z3_solver_dec_ref(context.raw, raw) }
+
+  public func setTimeout(milliseconds: UInt32) {
+    let params = Z3_mk_params(context.raw)
+    Z3_params_inc_ref(context.raw, params)
+    Z3_params_set_uint(context.raw, params, context.symbol("timeout"), milliseconds)
+    Z3_solver_set_params(context.raw, raw, params)
+    Z3_params_dec_ref(context.raw, params)
+    context.noteError()
+  }
+
+  /// Asserts `formula` unconditionally.
+  public func assert(_ formula: Formula) {
+    precondition(formula.context === context, "assertion from a different Z3 context")
+    Z3_solver_assert(context.raw, raw, formula.raw)
+    context.noteError()
+  }
+
+  /// Asserts `formula` under `name`: if the assertions cannot all hold, the core names it.
+  public func assert(_ formula: Formula, named name: String) {
+    let literal = context.boolVariable("track!\(tracked.count)!\(name)")
+    assert(literal.implies(formula))
+    tracked.append((literal, name))
+  }
+
+  public func push() {
+    Z3_solver_push(context.raw, raw)
+    trackedMarks.append(tracked.count)
+  }
+
+  public func pop() {
+    guard let mark = trackedMarks.popLast() else { return }
+    Z3_solver_pop(context.raw, raw, 1)
+    tracked.removeSubrange(mark...)
+  }
+
+  /// Checks all assertions; tracked ones are assumed, so an unsat core names them.
+  public func check(assuming extra: [Formula] = []) throws -> CheckResult {
+    try context.throwPendingError()
+    let assumptions: [Z3_ast?] = tracked.map { $0.literal.raw } + extra.map { $0.raw }
+    let answer = assumptions.withUnsafeBufferPointer {
+      Z3_solver_check_assumptions(context.raw, raw, UInt32($0.count), $0.baseAddress)
+    }
+    if let error = context.noteError() {
+      try context.throwPendingError()
+      throw error
+    }
+    switch answer {
+    case Z3_L_TRUE:
+      guard let model = Z3_solver_get_model(context.raw, raw) else {
+        try context.throwPendingError()
+        return .unknown(reason: "no model")
+      }
+      return .sat(Model(context: context, raw: model))
+    case Z3_L_FALSE:
+      return .unsat(core: unsatCoreNames())
+    default:
+      let reason = Z3_solver_get_reason_unknown(context.raw, raw).map { String(cString: $0) }
+      return .unknown(reason: reason ?? "unknown")
+    }
+  }
+
+  private func unsatCoreNames() -> [String] {
+    guard let core = Z3_solver_get_unsat_core(context.raw, raw) else { return [] }
+    Z3_ast_vector_inc_ref(context.raw, core)
+    defer { Z3_ast_vector_dec_ref(context.raw, core) }
+    var names: [String] = []
+    let byLiteral = Dictionary(
+      tracked.map { ($0.literal.ast.smtText, $0.name) }, uniquingKeysWith: { first, _ in first })
+    for index in 0..<Z3_ast_vector_size(context.raw, core) {
+      let element = context.wrap(Z3_ast_vector_get(context.raw, core, index))
+      if let name = byLiteral[element.smtText] { names.append(name) }
+    }
+    return names
+  }
+}
+
+/// A satisfying assignment.
+public final class Model {
+  let context: Z3Context
+  let raw: Z3_model
+
+  init(context: Z3Context, raw: Z3_model) {
+    self.context = context
+    self.raw = raw
+    Z3_model_inc_ref(context.raw, raw)
+  }
+
+  deinit { Z3_model_dec_ref(context.raw, raw) }
+
+  private func evaluate(_ ast: Z3Ast) -> Z3Ast? {
+    var result: Z3_ast?
+    guard Z3_model_eval(context.raw, raw, ast.raw, true, &result), let result else {
+      context.noteError()
+      return nil
+    }
+    return context.wrap(result)
+  }
+
+  /// The value of `term` (unconstrained parts completed with zero); nil if Z3 cannot say.
+  public func value(_ term: BitVec) -> UInt128? {
+    guard let evaluated = evaluate(term.ast),
+      let text = Z3_get_numeral_string(context.raw, evaluated.raw)
+    else { return nil }
+    return UInt128(String(cString: text))
+  }
+
+  /// The value of a term of at most 64 bits.
+  public func value64(_ term: BitVec) -> UInt64? {
+    precondition(term.width <= 64, "value64 of a \(term.width)-bit term")
+    return value(term).map { UInt64(truncatingIfNeeded: $0) }
+  }
+
+  public func value(_ formula: Formula) -> Bool? {
+    guard let evaluated = evaluate(formula.ast) else { return nil }
+    switch Z3_get_bool_value(context.raw, evaluated.raw) {
+    case Z3_L_TRUE: return true
+    case Z3_L_FALSE: return false
+    default: return nil
+    }
+  }
+
+  /// The model as Z3 prints it.
+  public var text: String { String(cString: Z3_model_to_string(context.raw, raw)) }
+}
