@@ -1,0 +1,44 @@
+/// One decoded instruction: a table row plus its operand values.
+public struct Instruction: Hashable, Sendable, CustomStringConvertible {
+  public let form: InstructionForm
+  public var rd: Int
+  public var rs1: Int
+  public var rs2: Int
+  /// Sign-extended immediate, branch/jump offset, shift amount, or the 20-bit upper immediate.
+  public var immediate: Int64
+  public var aq: Bool
+  public var rl: Bool
+  /// FENCE predecessor and successor sets (bits i, o, r, w from high to low).
+  public var pred: UInt8
+  public var succ: UInt8
+
+  public init(
+    _ form: InstructionForm, rd: Int = 0, rs1: Int = 0, rs2: Int = 0, immediate: Int64 = 0,
+    aq: Bool = false, rl: Bool = false, pred: UInt8 = 0, succ: UInt8 = 0
+  ) {
+    self.form = form
+    self.rd = rd
+    self.rs1 = rs1
+    self.rs2 = rs2
+    self.immediate = immediate
+    self.aq = aq
+    self.rl = rl
+    self.pred = pred
+    self.succ = succ
+  }
+
+  public var mnemonic: String { form.mnemonic }
+
+  /// The mnemonic with its ordering suffix, as objdump prints it.
+  public var fullMnemonic: String {
+    guard form.format.hasOrdering else { return form.mnemonic }
+    switch (aq, rl) {
+    case (true, true): return form.mnemonic + ".aqrl"
+    case (true, false): return form.mnemonic + ".aq"
+    case (false, true): return form.mnemonic + ".rl"
+    case (false, false): return form.mnemonic
+    }
+  }
+
+  public var description: String { assembly }
+}

@@ -1,0 +1,62 @@
+/// The semantics of one instruction: declares its effects on a step.
+public typealias Semantics = @Sendable (inout StepBuilder, Instruction) -> Void
+
+/// One row of the instruction table: mnemonic, extension, XLENs, encoding, syntax and semantics.
+public struct InstructionForm: Sendable, Hashable, CustomStringConvertible {
+  public let mnemonic: String
+  public let format: Format
+  /// Every extension listed must be present (amocas.b needs Zacas and Zabha).
+  public let requires: [Extension]
+  public let xlens: Set<Int>
+  public let fixedFields: [FixedField]
+  /// Bytes accessed in memory by loads, stores and AMOs (16 for amocas.q).
+  public let accessBytes: Int?
+  public let execute: Semantics
+  public let match: UInt32
+  public let mask: UInt32
+
+  public init(
+    _ mnemonic: String, _ format: Format, requires: [Extension], xlens: Set<Int> = [32, 64],
+    fixed: [FixedField], accessBytes: Int? = nil, execute: @escaping Semantics
+  ) {
+    self.mnemonic = mnemonic
+    self.format = format
+    self.requires = requires
+    self.xlens = xlens
+    self.fixedFields = fixed
+    self.accessBytes = accessBytes
+    self.execute = execute
+    self.match = fixed.reduce(0) { $0 | $1.bits }
+    self.mask = fixed.reduce(0) { $0 | $1.mask }
+  }
+
+  public var description: String { mnemonic }
+
+  public static func == (l: InstructionForm, r: InstructionForm) -> Bool { l.mnemonic == r.mnemonic }
+  public func hash(into hasher: inout Hasher) { hasher.combine(mnemonic) }
+
+  /// Table checks, as riscv-opcodes does: values fit their fields, no bit is fixed twice or is both
+  /// fixed and an operand, and every bit is one or the other. Returns the problems found.
+  public func encodingProblems() -> [String] {
+    var problems: [String] = []
+    var seen: UInt32 = 0
+    for field in fixedFields {
+      if !field.fits { problems.append("\(mnemonic): value \(field.value) does not fit bits \(field.high)..\(field.low)") }
+      if seen & field.mask != 0 { problems.append("\(mnemonic): bits \(field.high)..\(field.low) fixed twice") }
+      seen |= field.mask
+    }
+    if seen & format.operandMask != 0 {
+      problems.append("\(mnemonic): fixed bits overlap operand bits")
+    }
+    if seen | format.operandMask != 0xFFFF_FFFF {
+      problems.append("\(mnemonic): bits neither fixed nor operands: \(String(~(seen | format.operandMask), radix: 16))")
+    }
+    return problems
+  }
+
+  /// Whether this is `.d` on RV32 or `.q` on RV64: operands are even-odd register pairs.
+  public func usesRegisterPairs(xlen: Int) -> Bool {
+    guard let bytes = accessBytes, mnemonic.hasPrefix("amocas.") else { return false }
+    return bytes * 8 == 2 * xlen
+  }
+}

@@ -1,0 +1,103 @@
+/// Zacas (`amocas.w/.d/.q`) and Zabha's `amocas.b/.h`.
+///
+/// `rs1` holds the address, `rd` the compare value, `rs2` the swap value. The loaded value always
+/// ends in `rd`; on success the swap value is stored. `.d` on RV32 and `.q` on RV64 take even-odd
+/// register pairs: an odd first register is reserved; a pair starting at x0 reads as zero, and as a
+/// destination it discards the result (x1 is not written).
+extension InstructionTable {
+  static let zacas: [InstructionForm] = [
+    amocas("amocas.b", funct3: 0, bytes: 1, requires: [.zacas, .zabha], xlens: [32, 64]),
+    amocas("amocas.h", funct3: 1, bytes: 2, requires: [.zacas, .zabha], xlens: [32, 64]),
+    amocas("amocas.w", funct3: 2, bytes: 4, requires: [.zacas], xlens: [32, 64]),
+    amocas("amocas.d", funct3: 3, bytes: 8, requires: [.zacas], xlens: [32, 64]),
+    amocas("amocas.q", funct3: 4, bytes: 16, requires: [.zacas], xlens: [64]),
+  ]
+
+  private static func amocas(
+    _ name: String, funct3: UInt32, bytes: Int, requires: [Extension], xlens: Set<Int>
+  ) -> InstructionForm {
+    InstructionForm(
+      name, .atomic, requires: requires, xlens: xlens,
+      fixed: [.opcode(0x2F), .funct3(funct3), .funct5(0b00101)], accessBytes: bytes
+    ) { step, i in
+      let width = bytes * 8
+      let pairs = width == 2 * step.xlen
+      if pairs && (i.rd % 2 == 1 || i.rs2 % 2 == 1) {
+        step.reservedOddPair()
+        return
+      }
+      let address = step.x(i.rs1)
+      step.checkAtomicAccess(
+        address, bytes: bytes, misalignedRule: .casMisaligned, permissionRule: .casNeedsWrite,
+        granuleMayExecute: step.zama16bExecutes(address, bytes: bytes))
+
+      let compare = step.value("compare", width: width)
+      let swap = step.value("swap", width: width)
+      step.readOperand(compare, from: i.rd, pairs: pairs, zeroRule: .casRdPairX0CompareZero, rule: .casCompareOperand)
+      step.readOperand(swap, from: i.rs2, pairs: pairs, zeroRule: .casRs2PairX0ReadsZero, rule: .casSwapOperand)
+
+      // The store goes to the address read before rd is written, even when rd (or rd+1) is rs1.
+      let target = step.value("address", width: step.xlen)
+      step.require(target == address, .casAddressBeforeWrite)
+      let loaded = step.load(address, bytes: bytes)
+      let success = step.flag("success")
+      step.require(success.iff(loaded == compare), .casSuccessIffEqual)
+
+      if pairs {
+        if i.rd == 0 {
+          let high = step.destination(1)
+          step.require(high == step.x(1), .casRdPairX0Discards)
+        } else {
+          step.write(i.rd, loaded.extract(step.xlen - 1, 0), .casLoadsOldValue)
+          step.write(i.rd + 1, loaded.extract(width - 1, step.xlen), .casLoadsOldValue)
+        }
+      } else if i.rd != 0 {
+        let result = step.destination(i.rd)
+        step.require(result.extract(width - 1, 0) == loaded, .casLoadsOldValue)
+        if width < step.xlen {
+          step.require(
+            result.extract(step.xlen - 1, width) == loaded.signExtend(to: step.xlen).extract(step.xlen - 1, width),
+            .casNarrowSignExtends)
+        }
+      }
+      // A failed compare may write the old value back or not write: either way memory keeps its value.
+      step.store(target, swap, when: success, .casStoresOnSuccess, otherwise: .casFailureKeepsMemory)
+    }
+  }
+}
+
+extension StepBuilder {
+  /// Reads a compare or swap operand: the low bits of one register, or a register pair (rd is the low
+  /// half), where a pair starting at x0 reads as zero.
+  mutating func readOperand(_ operand: BitVec, from register: Int, pairs: Bool, zeroRule: Rule, rule: Rule) {
+    if pairs {
+      if register == 0 {
+        require(operand == operand.constant(0), zeroRule)
+      } else {
+        require(operand == x(register + 1).concat(x(register)), rule)
+      }
+    } else {
+      require(operand == x(register).truncate(to: operand.width), rule)
+    }
+  }
+
+  /// An odd register pair is reserved: the profile chooses illegal-instruction or no constraint.
+  mutating func reservedOddPair() {
+    let outcomes = pick("odd-pair", among: Profile.OddPair.allCases, allowed: profile.oddPair)
+    for (outcome, chosen) in outcomes {
+      switch outcome {
+      case .illegalInstruction: illegalInstruction(when: chosen, .casOddPairReserved)
+      case .unconstrained: unconstrained(when: chosen)
+      }
+    }
+  }
+
+  /// With Zama16b, a misaligned amocas inside one 16-byte granule may execute, if the profile says
+  /// Zama16b covers amocas.
+  mutating func zama16bExecutes(_ address: BitVec, bytes: Int) -> Formula? {
+    guard isa.has(.zama16b), profile.zama16bCoversAMOCAS else { return nil }
+    let offset = address & address.constant(15)
+    let inside = offset.ule(address.constant(UInt64(16 - bytes)))
+    return inside && choice("zama16b-executes")
+  }
+}

@@ -1,0 +1,48 @@
+/// The machine's memory regions; every address outside them is unmapped.
+public struct MemoryMap: Sendable, Hashable {
+  public enum Access: String, Sendable, Hashable { case readWrite = "rw", readOnly = "ro" }
+
+  public struct Region: Sendable, Hashable {
+    public let base: UInt64
+    public let size: UInt64
+    public let access: Access
+    public init(base: UInt64, size: UInt64, access: Access) {
+      self.base = base
+      self.size = size
+      self.access = access
+    }
+    public func contains(_ address: UInt64, bytes: Int) -> Bool {
+      address >= base && address - base < size && size - (address - base) >= UInt64(bytes)
+    }
+  }
+
+  public let regions: [Region]
+
+  public init(regions: [Region]) { self.regions = regions }
+
+  /// Whether all of `[address, address + bytes)` lies in one region that allows the access.
+  public func allows(_ address: BitVec, bytes: Int, write: Bool) -> Formula {
+    let z3 = address.context
+    let parts = regions.filter { !write || $0.access == .readWrite }.map { region -> Formula in
+      let offset = address - address.constant(region.base)
+      guard region.size >= UInt64(bytes) else { return z3.falseFormula }
+      // offset ≤ size − bytes, unsigned: no wrap-around past the region.
+      return offset.ule(address.constant(region.size - UInt64(bytes)))
+    }
+    return z3.any(parts)
+  }
+
+  /// The concrete counterpart of `allows`, for emulators and reports.
+  public func allows(_ address: UInt64, bytes: Int, write: Bool) -> Bool {
+    regions.contains { (!write || $0.access == .readWrite) && $0.contains(address, bytes: bytes) }
+  }
+
+  /// The default test layout: 256 read-write bytes and 64 read-only bytes, a gap between them.
+  public static func standard(xlen: Int) -> MemoryMap {
+    let base: UInt64 = 0x8001_0000
+    return MemoryMap(regions: [
+      Region(base: base, size: 256, access: .readWrite),
+      Region(base: base + 0x1000, size: 64, access: .readOnly),
+    ])
+  }
+}

@@ -1,0 +1,163 @@
+/// A concrete machine state, as an emulator reports it or as a test states it.
+public struct ConcreteState: Hashable, Sendable {
+  /// x0…x31 (x0 should read zero), each XLEN bits.
+  public var registers: [UInt64]
+  /// Bytes of the memory window, by address.
+  public var memory: [UInt64: UInt8]
+  public var trap: ConcreteTrap?
+
+  public init(registers: [UInt64], memory: [UInt64: UInt8], trap: ConcreteTrap? = nil) {
+    self.registers = registers
+    self.memory = memory
+    self.trap = trap
+  }
+}
+
+/// A recorded trap: mcause, mtval, and the program index of the trapping instruction.
+public struct ConcreteTrap: Hashable, Sendable, CustomStringConvertible {
+  public var cause: UInt64
+  public var tval: UInt64
+  public var index: Int
+
+  public init(cause: UInt64, tval: UInt64, index: Int) {
+    self.cause = cause
+    self.tval = tval
+    self.index = index
+  }
+
+  public var description: String {
+    let name = TrapCause(rawValue: cause)?.name ?? "cause \(cause)"
+    return "\(name) (mcause=\(cause), mtval=0x\(String(tval, radix: 16))) at instruction \(index)"
+  }
+}
+
+/// The verdict on an observed outcome.
+public enum Verdict: Equatable {
+  /// The outcome is one the spec allows.
+  case conforms
+  /// No allowed outcome matches: the rules (with instruction indices) and observed parts that conflict.
+  case violation(rules: [String], observed: [String])
+  /// The solver could not decide.
+  case unknown(reason: String)
+}
+
+/// Checks observed outcomes against the spec's relation.
+public struct ConformanceChecker {
+  public let z3: Z3Context
+  public let configuration: MachineConfiguration
+  public var timeoutMilliseconds: UInt32
+  public var logic: String?
+
+  public init(z3: Z3Context, configuration: MachineConfiguration, timeoutMilliseconds: UInt32 = 10_000, logic: String? = nil) {
+    self.z3 = z3
+    self.configuration = configuration
+    self.timeoutMilliseconds = timeoutMilliseconds
+    self.logic = logic
+  }
+
+  /// Pins `state` to the concrete `values`: registers, and memory at every address given.
+  public func pin(_ state: MachineState, to values: ConcreteState) -> [(Formula, String)] {
+    var parts: [(Formula, String)] = []
+    let xlen = state.xlen
+    for number in 1..<32 {
+      parts.append((state.registers[number] == z3.bv(values.registers[number], width: xlen), "x\(number)"))
+    }
+    for (address, byte) in values.memory.sorted(by: { $0.key < $1.key }) {
+      parts.append((state.memory.loadByte(z3.bv(address, width: xlen)) == z3.bv(UInt64(byte), width: 8),
+        "mem[0x\(String(address, radix: 16))]"))
+    }
+    return parts
+  }
+
+  /// The observation of a final state: registers, memory window, and the trap record.
+  func observe(_ final: MachineState, _ observed: ConcreteState) -> [(Formula, String)] {
+    var parts = pin(final, to: observed)
+    let xlen = final.xlen
+    if let trap = observed.trap {
+      let pc = configuration.codeBase &+ UInt64(trap.index) * 4
+      parts.append((final.trap.trapped, "trap"))
+      parts.append((final.trap.cause == z3.bv(trap.cause, width: xlen), "mcause"))
+      parts.append((final.trap.tval == z3.bv(trap.tval, width: xlen), "mtval"))
+      parts.append((final.trap.epc == z3.bv(pc, width: xlen), "mepc"))
+    } else {
+      parts.append((!final.trap.trapped, "no-trap"))
+    }
+    return parts
+  }
+
+  /// Whether running `program` from `initial` may end in `observed`.
+  public func check(_ program: [Instruction], initial: ConcreteState, observed: ConcreteState) throws -> Verdict {
+    if observed.registers[0] != 0 {
+      return .violation(rules: [Rule.x0IsZero.name], observed: ["x0"])
+    }
+    let executor = SymbolicExecutor(z3: z3, configuration: configuration)
+    let start = MachineState.initial(prefix: "", xlen: configuration.isa.xlen, in: z3)
+    let paths = executor.run(program, from: start)
+    var firstViolation: Verdict?
+    var unknownReason: String?
+    for path in paths {
+      let solver = Solver(context: z3, logic: logic, timeoutMilliseconds: timeoutMilliseconds)
+      for (formula, _) in pin(start, to: initial) { solver.assert(formula) }
+      solver.assert(path.condition)
+      for constraint in path.constraints {
+        solver.assert(constraint.formula, named: constraint.trackingName)
+      }
+      for (formula, label) in observe(path.final, observed) {
+        solver.assert(formula, named: "observed.\(label)")
+      }
+      switch try solver.check() {
+      case .sat: return .conforms
+      case .unsat(let core):
+        let parts = core.filter { $0.hasPrefix("observed.") }.map { String($0.dropFirst("observed.".count)) }
+        // Without an observed part in the core, the initial state cannot take this path at all.
+        guard !parts.isEmpty else { continue }
+        let rules = core.filter { !$0.hasPrefix("observed.") }
+        if firstViolation == nil {
+          firstViolation = .violation(
+            rules: rules.isEmpty ? [Rule.unwrittenPreserved.name] : rules.sorted(), observed: parts.sorted())
+        }
+      case .unknown(let reason):
+        unknownReason = reason
+      }
+    }
+    if let unknownReason { return .unknown(reason: unknownReason) }
+    return firstViolation ?? .unknown(reason: "no path")
+  }
+}
+
+extension ConformanceChecker {
+  /// One outcome the spec allows for `program` from `initial`, reporting memory at the addresses
+  /// `initial.memory` names; nil when no complete path exists.
+  public func allowedOutcome(_ program: [Instruction], initial: ConcreteState) throws -> ConcreteState? {
+    let executor = SymbolicExecutor(z3: z3, configuration: configuration)
+    let start = MachineState.initial(prefix: "", xlen: configuration.isa.xlen, in: z3)
+    for path in executor.run(program, from: start) where path.complete {
+      let solver = Solver(context: z3, logic: logic, timeoutMilliseconds: timeoutMilliseconds)
+      for (formula, _) in pin(start, to: initial) { solver.assert(formula) }
+      solver.assert(path.condition)
+      for constraint in path.constraints { solver.assert(constraint.formula) }
+      guard case .sat(let model) = try solver.check() else { continue }
+      return concrete(path.final, in: model, addresses: Array(initial.memory.keys), trace: path.trace)
+    }
+    return nil
+  }
+
+  /// Reads a symbolic state out of a model.
+  public func concrete(_ state: MachineState, in model: Model, addresses: [UInt64], trace: [Int]) -> ConcreteState {
+    let xlen = state.xlen
+    var registers: [UInt64] = [0]
+    for number in 1..<32 { registers.append(model.value64(state.registers[number]) ?? 0) }
+    var memory: [UInt64: UInt8] = [:]
+    for address in addresses {
+      memory[address] = UInt8(truncatingIfNeeded: model.value64(state.memory.loadByte(z3.bv(address, width: xlen))) ?? 0)
+    }
+    var trap: ConcreteTrap?
+    if model.value(state.trap.trapped) == true {
+      let epc = model.value64(state.trap.epc) ?? 0
+      trap = ConcreteTrap(
+        cause: model.value64(state.trap.cause) ?? 0, tval: model.value64(state.trap.tval) ?? 0,
+        index: Int((epc &- configuration.codeBase) / 4))
+    }
+    return ConcreteState(registers: registers, memory: memory, trap: trap)
+  }
+}

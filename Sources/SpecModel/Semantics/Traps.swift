@@ -1,0 +1,120 @@
+/// mcause values for the synchronous exceptions the spec raises.
+public enum TrapCause: UInt64, Sendable, CaseIterable {
+  case illegalInstruction = 2
+  case loadAddressMisaligned = 4
+  case loadAccessFault = 5
+  case storeAddressMisaligned = 6
+  case storeAccessFault = 7
+
+  public var name: String {
+    switch self {
+    case .illegalInstruction: "illegal-instruction"
+    case .loadAddressMisaligned: "load-address-misaligned"
+    case .loadAccessFault: "load-access-fault"
+    case .storeAddressMisaligned: "store/AMO-address-misaligned"
+    case .storeAccessFault: "store/AMO-access-fault"
+    }
+  }
+}
+
+/// Profile-constrained trap helpers shared by every instruction.
+extension StepBuilder {
+  public func isAligned(_ address: BitVec, bytes: Int) -> Formula {
+    (address & address.constant(UInt64(bytes - 1))) == address.constant(0)
+  }
+
+  /// Illegal instruction when `condition` holds; mtval is the instruction bits or zero, by profile.
+  public mutating func illegalInstruction(when condition: Formula, _ rule: Rule) {
+    let bitsInTval = choice("illegal-tval-bits")
+    let allowed = profile.illegalTval
+    if !allowed.contains(.zero) { constrainChoice(bitsInTval, profileRule("illegal-tval-is-instruction")) }
+    if !allowed.contains(.instructionBits) { constrainChoice(!bitsInTval, profileRule("illegal-tval-is-zero")) }
+    let tval = bitsInTval.ite(xlenConstant(UInt64(bits)), xlenConstant(0))
+    trap(when: condition, cause: TrapCause.illegalInstruction.rawValue, tval: tval, rule)
+  }
+
+  /// The rule a profile constraint is tracked under.
+  func profileRule(_ choice: String) -> Rule {
+    Rule("profile.\(profile.name).\(choice)", "rvcheck profile '\(profile.name)'")
+  }
+
+  /// A choice among `options`, constrained to those the profile allows.
+  mutating func pick<Option: Hashable>(
+    _ label: String, among options: [Option], allowed: Set<Option>
+  ) -> [(Option, Formula)] {
+    let index = choice(label, width: 2)
+    var cases: [(Option, Formula)] = []
+    for (number, option) in options.enumerated() {
+      cases.append((option, index == z3.bv(UInt64(number), width: 2)))
+    }
+    let permitted = cases.filter { allowed.contains($0.0) }.map { $0.1 }
+    constrainChoice(z3.any(permitted), profileRule(label))
+    return cases
+  }
+
+  /// Alignment and permission checks of a plain load or store.
+  public mutating func checkPlainAccess(_ address: BitVec, bytes: Int, write: Bool) {
+    let misaligned = !isAligned(address, bytes: bytes)
+    if bytes > 1 {
+      let outcomes = pick(
+        write ? "misaligned-store" : "misaligned-load",
+        among: Profile.PlainMisalignment.allCases, allowed: profile.plainMisaligned(in: isa))
+      for (outcome, chosen) in outcomes {
+        switch outcome {
+        case .execute: break
+        case .addressMisaligned:
+          let cause: TrapCause = write ? .storeAddressMisaligned : .loadAddressMisaligned
+          trap(when: misaligned && chosen, cause: cause.rawValue, tval: address, .misalignedAccess)
+        case .accessFault:
+          let cause: TrapCause = write ? .storeAccessFault : .loadAccessFault
+          trap(when: misaligned && chosen, cause: cause.rawValue, tval: address, .misalignedAccess)
+        }
+      }
+    }
+    let permitted = memoryMap.allows(address, bytes: bytes, write: write)
+    if write {
+      trap(when: !permitted, cause: TrapCause.storeAccessFault.rawValue, tval: address, .storeAccessFault)
+    } else {
+      trap(when: !permitted, cause: TrapCause.loadAccessFault.rawValue, tval: address, .loadAccessFault)
+    }
+  }
+
+  /// Alignment and permission checks of an AMO, LR or SC: misaligned raises address-misaligned or
+  /// access-fault (by profile); the access must be permitted (writable, unless `load`).
+  public mutating func checkAtomicAccess(
+    _ address: BitVec, bytes: Int, load: Bool = false, misalignedRule: Rule, permissionRule: Rule,
+    granuleMayExecute: Formula? = nil
+  ) {
+    var misaligned = !isAligned(address, bytes: bytes)
+    if let granuleMayExecute {
+      misaligned = misaligned && !granuleMayExecute
+    }
+    let outcomes = pick(
+      "misaligned-atomic", among: Profile.AMOMisalignment.allCases, allowed: profile.amoMisaligned(in: isa))
+    for (outcome, chosen) in outcomes {
+      let cause: TrapCause
+      switch (outcome, load) {
+      case (.addressMisaligned, false): cause = .storeAddressMisaligned
+      case (.accessFault, false): cause = .storeAccessFault
+      case (.addressMisaligned, true): cause = .loadAddressMisaligned
+      case (.accessFault, true): cause = .loadAccessFault
+      }
+      trap(when: misaligned && chosen, cause: cause.rawValue, tval: address, misalignedRule)
+    }
+    let permitted = memoryMap.allows(address, bytes: bytes, write: !load)
+    let fault: TrapCause = load ? .loadAccessFault : .storeAccessFault
+    trap(when: !permitted, cause: fault.rawValue, tval: address, permissionRule)
+  }
+
+  /// A fresh intermediate value of the step, constrained by `require`.
+  public mutating func value(_ label: String, width: Int) -> BitVec {
+    z3.bvVariable("\(name)\(label)", width: width)
+  }
+
+  public mutating func flag(_ label: String) -> Formula {
+    z3.boolVariable("\(name)\(label)")
+  }
+
+  /// A signed immediate as an XLEN-bit numeral.
+  public func immediate(_ value: Int64) -> BitVec { z3.bv(signed: value, width: xlen) }
+}
