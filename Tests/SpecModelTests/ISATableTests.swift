@@ -134,7 +134,8 @@ import Testing
   }
 
   @Test func labelsAndPseudoInstructions() throws {
-    let program = try Assembler.assemble("""
+    let program = try Assembler.assemble(
+      """
       retry: lr.w t0, (a0)
         bne t0, a1, done   # compare
         sc.w t1, a2, (a0)

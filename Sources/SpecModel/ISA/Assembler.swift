@@ -28,7 +28,9 @@ public enum Assembler {
       // Labels: `name:` before the instruction.
       while let colon = line.firstIndex(of: ":") {
         let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-        let column = offset + (line.distance(from: line.startIndex, to: line.firstIndex { !$0.isWhitespace } ?? line.startIndex)) + 1
+        let column =
+          offset + (line.distance(from: line.startIndex, to: line.firstIndex { !$0.isWhitespace } ?? line.startIndex))
+          + 1
         guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" || $0 == "." }) else {
           throw AssemblyError(line: lineNumber, column: column, message: "malformed label '\(name)'")
         }
@@ -110,7 +112,9 @@ public enum Assembler {
     }
     func expect(_ count: Int, _ syntax: String) throws(AssemblyError) {
       guard operands.count == count else {
-        throw fail(mnemonic, "'\(mnemonic.text)' takes \(count) operand\(count == 1 ? "" : "s") (\(syntax)), found \(operands.count)")
+        throw fail(
+          mnemonic,
+          "'\(mnemonic.text)' takes \(count) operand\(count == 1 ? "" : "s") (\(syntax)), found \(operands.count)")
       }
     }
     func register(_ token: Token) throws(AssemblyError) -> Int {
@@ -131,7 +135,8 @@ public enum Assembler {
       }
       let offsetText = token.text[..<open].trimmingCharacters(in: .whitespaces)
       let registerText = token.text[token.text.index(after: open)..<token.text.index(before: token.text.endIndex)]
-      let base = try register(Token(text: registerText.trimmingCharacters(in: .whitespaces), column: token.column + offsetText.count + 1))
+      let base = try register(
+        Token(text: registerText.trimmingCharacters(in: .whitespaces), column: token.column + offsetText.count + 1))
       if offsetText.isEmpty { return (0, base) }
       guard allowOffset, let value = parseNumber(offsetText) else {
         throw fail(token, allowOffset ? "malformed offset '\(offsetText)'" : "this instruction takes no offset")
@@ -154,7 +159,10 @@ public enum Assembler {
     case "mv", "not":
       try expect(2, "rd, rs")
       let form = InstructionTable.named(name == "mv" ? "addi" : "xori")
-      return (Instruction(form, rd: try register(operands[0]), rs1: try register(operands[1]), immediate: name == "mv" ? 0 : -1), nil)
+      return (
+        Instruction(
+          form, rd: try register(operands[0]), rs1: try register(operands[1]), immediate: name == "mv" ? 0 : -1), nil
+      )
     case "li":
       try expect(2, "rd, imm")
       let value = try number(operands[1])
@@ -169,7 +177,9 @@ public enum Assembler {
     case "j":
       try expect(1, "offset")
       let (offset, label) = target(operands[0])
-      return (try checked(Instruction(InstructionTable.named("jal"), immediate: offset), operands[0], line: line), label)
+      return (
+        try checked(Instruction(InstructionTable.named("jal"), immediate: offset), operands[0], line: line), label
+      )
     default: break
     }
     var form = InstructionTable.byMnemonic[name]
@@ -245,15 +255,21 @@ public enum Assembler {
         (instruction.pred, instruction.succ) = (15, 15)
       } else {
         try expect(2, "pred, succ")
-        guard let pred = FenceSet.parse(operands[0].text) else { throw fail(operands[0], "expected a fence set such as 'rw'") }
-        guard let succ = FenceSet.parse(operands[1].text) else { throw fail(operands[1], "expected a fence set such as 'rw'") }
+        guard let pred = FenceSet.parse(operands[0].text) else {
+          throw fail(operands[0], "expected a fence set such as 'rw'")
+        }
+        guard let succ = FenceSet.parse(operands[1].text) else {
+          throw fail(operands[1], "expected a fence set such as 'rw'")
+        }
         (instruction.pred, instruction.succ) = (pred, succ)
       }
     }
     return (try checked(instruction, operands.last ?? mnemonic, line: line), label)
   }
 
-  private static func checked(_ instruction: Instruction, _ token: Token, line: Int) throws(AssemblyError) -> Instruction {
+  private static func checked(_ instruction: Instruction, _ token: Token, line: Int) throws(AssemblyError)
+    -> Instruction
+  {
     do {
       _ = try instruction.encoded()
     } catch {

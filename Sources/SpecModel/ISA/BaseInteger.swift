@@ -6,15 +6,22 @@ extension InstructionTable {
 
   // MARK: Register-register (OP, OP-32)
 
-  private static func op(_ name: String, funct3: UInt32, funct7: UInt32, _ compute: @escaping @Sendable (BitVec, BitVec, Int) -> BitVec) -> InstructionForm {
-    InstructionForm(name, .register, requires: [.i], fixed: [.opcode(0x33), .funct3(funct3), .funct7(funct7)]) { step, i in
+  private static func op(
+    _ name: String, funct3: UInt32, funct7: UInt32, _ compute: @escaping @Sendable (BitVec, BitVec, Int) -> BitVec
+  ) -> InstructionForm {
+    InstructionForm(name, .register, requires: [.i], fixed: [.opcode(0x33), .funct3(funct3), .funct7(funct7)]) {
+      step, i in
       step.write(i.rd, compute(step.x(i.rs1), step.x(i.rs2), step.xlen), .aluResult)
     }
   }
 
   /// `*W` forms compute on the low 32 bits and sign-extend the result (RV64 only).
-  private static func opWord(_ name: String, funct3: UInt32, funct7: UInt32, _ compute: @escaping @Sendable (BitVec, BitVec) -> BitVec) -> InstructionForm {
-    InstructionForm(name, .register, requires: [.i], xlens: [64], fixed: [.opcode(0x3B), .funct3(funct3), .funct7(funct7)]) { step, i in
+  private static func opWord(
+    _ name: String, funct3: UInt32, funct7: UInt32, _ compute: @escaping @Sendable (BitVec, BitVec) -> BitVec
+  ) -> InstructionForm {
+    InstructionForm(
+      name, .register, requires: [.i], xlens: [64], fixed: [.opcode(0x3B), .funct3(funct3), .funct7(funct7)]
+    ) { step, i in
       let result = compute(step.x(i.rs1).truncate(to: 32), step.x(i.rs2).truncate(to: 32))
       step.write(i.rd, result.signExtend(to: 64), .aluResult)
     }
@@ -52,7 +59,9 @@ extension InstructionTable {
 
   // MARK: Register-immediate (OP-IMM, OP-IMM-32)
 
-  private static func opImmediate(_ name: String, funct3: UInt32, _ compute: @escaping @Sendable (BitVec, BitVec, Int) -> BitVec) -> InstructionForm {
+  private static func opImmediate(
+    _ name: String, funct3: UInt32, _ compute: @escaping @Sendable (BitVec, BitVec, Int) -> BitVec
+  ) -> InstructionForm {
     InstructionForm(name, .immediate, requires: [.i], fixed: [.opcode(0x13), .funct3(funct3)]) { step, i in
       step.write(i.rd, compute(step.x(i.rs1), step.immediate(i.immediate), step.xlen), .aluResult)
     }
@@ -71,7 +80,10 @@ extension InstructionTable {
     },
   ]
 
-  private static func shift(_ name: String, funct3: UInt32, arithmetic: Bool, word: Bool, _ compute: @escaping @Sendable (BitVec, BitVec) -> BitVec) -> InstructionForm {
+  private static func shift(
+    _ name: String, funct3: UInt32, arithmetic: Bool, word: Bool,
+    _ compute: @escaping @Sendable (BitVec, BitVec) -> BitVec
+  ) -> InstructionForm {
     let high: FixedField = word ? .funct7(arithmetic ? 0x20 : 0) : .funct6(arithmetic ? 0x10 : 0)
     return InstructionForm(
       name, .shiftImmediate(wordSized: word), requires: [.i], xlens: word ? [64] : [32, 64],
@@ -113,8 +125,12 @@ extension InstructionTable {
 
   // MARK: Loads and stores
 
-  private static func load(_ name: String, funct3: UInt32, bytes: Int, signed: Bool, xlens: Set<Int> = [32, 64]) -> InstructionForm {
-    InstructionForm(name, .load, requires: [.i], xlens: xlens, fixed: [.opcode(0x03), .funct3(funct3)], accessBytes: bytes) { step, i in
+  private static func load(_ name: String, funct3: UInt32, bytes: Int, signed: Bool, xlens: Set<Int> = [32, 64])
+    -> InstructionForm
+  {
+    InstructionForm(
+      name, .load, requires: [.i], xlens: xlens, fixed: [.opcode(0x03), .funct3(funct3)], accessBytes: bytes
+    ) { step, i in
       let address = step.x(i.rs1) + step.immediate(i.immediate)
       step.checkPlainAccess(address, bytes: bytes, write: false)
       let loaded = step.load(address, bytes: bytes)
@@ -134,7 +150,9 @@ extension InstructionTable {
   ]
 
   private static func store(_ name: String, funct3: UInt32, bytes: Int, xlens: Set<Int> = [32, 64]) -> InstructionForm {
-    InstructionForm(name, .store, requires: [.i], xlens: xlens, fixed: [.opcode(0x23), .funct3(funct3)], accessBytes: bytes) { step, i in
+    InstructionForm(
+      name, .store, requires: [.i], xlens: xlens, fixed: [.opcode(0x23), .funct3(funct3)], accessBytes: bytes
+    ) { step, i in
       let address = step.x(i.rs1) + step.immediate(i.immediate)
       step.checkPlainAccess(address, bytes: bytes, write: true)
       step.store(address, step.x(i.rs2).truncate(to: bytes * 8), .storeWritesMemory)
@@ -150,7 +168,9 @@ extension InstructionTable {
 
   // MARK: Control transfer
 
-  private static func branch(_ name: String, funct3: UInt32, _ taken: @escaping @Sendable (BitVec, BitVec) -> Formula) -> InstructionForm {
+  private static func branch(_ name: String, funct3: UInt32, _ taken: @escaping @Sendable (BitVec, BitVec) -> Formula)
+    -> InstructionForm
+  {
     InstructionForm(name, .branch, requires: [.i], fixed: [.opcode(0x63), .funct3(funct3)]) { step, i in
       step.branch(when: taken(step.x(i.rs1), step.x(i.rs2)), offset: i.immediate)
     }

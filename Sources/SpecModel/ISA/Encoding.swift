@@ -41,17 +41,21 @@ extension Instruction {
       try require((-2048...2047).contains(immediate), "offset \(immediate) outside -2048...2047")
       operands = rs1Bits | rs2Bits | bits(immediate, 11, 5) << 25 | bits(immediate, 4, 0) << 7
     case .branch:
-      try require((-4096...4094).contains(immediate) && immediate % 2 == 0,
+      try require(
+        (-4096...4094).contains(immediate) && immediate % 2 == 0,
         "branch offset \(immediate) must be even and within -4096...4094")
-      operands = rs1Bits | rs2Bits | bits(immediate, 12, 12) << 31 | bits(immediate, 10, 5) << 25
+      operands =
+        rs1Bits | rs2Bits | bits(immediate, 12, 12) << 31 | bits(immediate, 10, 5) << 25
         | bits(immediate, 4, 1) << 8 | bits(immediate, 11, 11) << 7
     case .upper:
       try require((0...0xFFFFF).contains(immediate), "upper immediate \(immediate) outside 0...0xfffff")
       operands = rdBits | UInt32(immediate) << 12
     case .jump:
-      try require((-(1 << 20)...((1 << 20) - 2)).contains(immediate) && immediate % 2 == 0,
+      try require(
+        (-(1 << 20)...((1 << 20) - 2)).contains(immediate) && immediate % 2 == 0,
         "jump offset \(immediate) must be even and within ±1 MiB")
-      operands = rdBits | bits(immediate, 20, 20) << 31 | bits(immediate, 10, 1) << 21
+      operands =
+        rdBits | bits(immediate, 20, 20) << 31 | bits(immediate, 10, 1) << 21
         | bits(immediate, 11, 11) << 20 | bits(immediate, 19, 12) << 12
     case .atomic:
       operands = rdBits | rs1Bits | rs2Bits | ordering

@@ -41,7 +41,9 @@ public struct InstructionForm: Sendable, Hashable, CustomStringConvertible {
     var problems: [String] = []
     var seen: UInt32 = 0
     for field in fixedFields {
-      if !field.fits { problems.append("\(mnemonic): value \(field.value) does not fit bits \(field.high)..\(field.low)") }
+      if !field.fits {
+        problems.append("\(mnemonic): value \(field.value) does not fit bits \(field.high)..\(field.low)")
+      }
       if seen & field.mask != 0 { problems.append("\(mnemonic): bits \(field.high)..\(field.low) fixed twice") }
       seen |= field.mask
     }
@@ -49,7 +51,8 @@ public struct InstructionForm: Sendable, Hashable, CustomStringConvertible {
       problems.append("\(mnemonic): fixed bits overlap operand bits")
     }
     if seen | format.operandMask != 0xFFFF_FFFF {
-      problems.append("\(mnemonic): bits neither fixed nor operands: \(String(~(seen | format.operandMask), radix: 16))")
+      problems.append(
+        "\(mnemonic): bits neither fixed nor operands: \(String(~(seen | format.operandMask), radix: 16))")
     }
     return problems
   }

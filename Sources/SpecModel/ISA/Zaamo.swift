@@ -1,7 +1,8 @@
 /// Zaamo: atomic read-modify-write. rd receives the loaded value (sign-extended); memory receives
 /// `operation(loaded, rs2)`.
 extension InstructionTable {
-  static let zaamo: [InstructionForm] = [(UInt32(2), 4), (UInt32(3), 8)].flatMap { (funct3: UInt32, bytes: Int) -> [InstructionForm] in
+  static let zaamo: [InstructionForm] = [(UInt32(2), 4), (UInt32(3), 8)].flatMap {
+    (funct3: UInt32, bytes: Int) -> [InstructionForm] in
     let suffix = bytes == 4 ? ".w" : ".d"
     return [
       amo("amoswap" + suffix, funct5: 0b00001, funct3: funct3, bytes: bytes) { _, b in b },

@@ -1,6 +1,7 @@
 /// Zalrsc: load-reserved and store-conditional on one hart.
 extension InstructionTable {
-  static let zalrsc: [InstructionForm] = [(UInt32(2), 4), (UInt32(3), 8)].flatMap { (funct3: UInt32, bytes: Int) -> [InstructionForm] in
+  static let zalrsc: [InstructionForm] = [(UInt32(2), 4), (UInt32(3), 8)].flatMap {
+    (funct3: UInt32, bytes: Int) -> [InstructionForm] in
     [loadReserved(funct3: funct3, bytes: bytes), storeConditional(funct3: funct3, bytes: bytes)]
   }
 

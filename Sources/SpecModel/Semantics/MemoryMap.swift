@@ -1,6 +1,9 @@
 /// The machine's memory regions; every address outside them is unmapped.
 public struct MemoryMap: Sendable, Hashable {
-  public enum Access: String, Sendable, Hashable { case readWrite = "rw", readOnly = "ro" }
+  public enum Access: String, Sendable, Hashable {
+    case readWrite = "rw"
+    case readOnly = "ro"
+  }
 
   public struct Region: Sendable, Hashable {
     public let base: UInt64

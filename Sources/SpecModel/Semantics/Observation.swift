@@ -48,7 +48,9 @@ public struct ConformanceChecker {
   public var timeoutMilliseconds: UInt32
   public var logic: String?
 
-  public init(z3: Z3Context, configuration: MachineConfiguration, timeoutMilliseconds: UInt32 = 10_000, logic: String? = nil) {
+  public init(
+    z3: Z3Context, configuration: MachineConfiguration, timeoutMilliseconds: UInt32 = 10_000, logic: String? = nil
+  ) {
     self.z3 = z3
     self.configuration = configuration
     self.timeoutMilliseconds = timeoutMilliseconds
@@ -63,8 +65,11 @@ public struct ConformanceChecker {
       parts.append((state.registers[number] == z3.bv(values.registers[number], width: xlen), "x\(number)"))
     }
     for (address, byte) in values.memory.sorted(by: { $0.key < $1.key }) {
-      parts.append((state.memory.loadByte(z3.bv(address, width: xlen)) == z3.bv(UInt64(byte), width: 8),
-        "mem[0x\(String(address, radix: 16))]"))
+      parts.append(
+        (
+          state.memory.loadByte(z3.bv(address, width: xlen)) == z3.bv(UInt64(byte), width: 8),
+          "mem[0x\(String(address, radix: 16))]"
+        ))
     }
     return parts
   }
@@ -149,7 +154,8 @@ extension ConformanceChecker {
     for number in 1..<32 { registers.append(model.value64(state.registers[number]) ?? 0) }
     var memory: [UInt64: UInt8] = [:]
     for address in addresses {
-      memory[address] = UInt8(truncatingIfNeeded: model.value64(state.memory.loadByte(z3.bv(address, width: xlen))) ?? 0)
+      memory[address] = UInt8(
+        truncatingIfNeeded: model.value64(state.memory.loadByte(z3.bv(address, width: xlen))) ?? 0)
     }
     var trap: ConcreteTrap?
     if model.value(state.trap.trapped) == true {

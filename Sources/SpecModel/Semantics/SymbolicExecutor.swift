@@ -82,9 +82,10 @@ public struct SymbolicExecutor {
     while var current = work.popLast() {
       while current.index >= 0 && current.index < program.count {
         if current.trace.count >= maxSteps {
-          finished.append(ExecutionPath(
-            condition: current.condition, final: current.state, constraints: current.constraints,
-            trace: current.trace, complete: false))
+          finished.append(
+            ExecutionPath(
+              condition: current.condition, final: current.state, constraints: current.constraints,
+              trace: current.trace, complete: false))
           break
         }
         let name = "\(prefix)s\(current.trace.count)\(current.path)."
@@ -109,9 +110,10 @@ public struct SymbolicExecutor {
         work.append(other)
       }
       if current.index < 0 || current.index >= program.count {
-        finished.append(ExecutionPath(
-          condition: current.condition, final: current.state, constraints: current.constraints,
-          trace: current.trace, complete: true))
+        finished.append(
+          ExecutionPath(
+            condition: current.condition, final: current.state, constraints: current.constraints,
+            trace: current.trace, complete: true))
       }
     }
     return finished
