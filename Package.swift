@@ -16,14 +16,18 @@ let package = Package(
       providers: [.apt(["libz3-dev"])]
     ),
     .target(name: "SpecModel", dependencies: ["CZ3"]),
+    .target(name: "DiffCheck", dependencies: ["SpecModel"]),
     .executableTarget(
       name: "rvcheck",
       dependencies: [
         "SpecModel",
+        "DiffCheck",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]
     ),
     .testTarget(name: "SpecModelTests", dependencies: ["SpecModel"]),
+    .testTarget(name: "DiffCheckTests", dependencies: ["DiffCheck", "SpecModel"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["rvcheck"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -14,5 +14,5 @@ struct RVCheck: ParsableCommand {
     commandName: "rvcheck",
     abstract: "Formal-style conformance checking for RISC-V Zacas/Zabha.",
     discussion: "Exit status: 0 conforming, 1 violation, 2 usage or input error, 3 unknown (solver gave up).",
-    subcommands: [Prove.self, Assemble.self])
+    subcommands: [Prove.self, Assemble.self, Bench.self])
 }

@@ -1,0 +1,38 @@
+/// A realistic emulator bug the built-in emulator can be told to have, to measure how fast the
+/// checker catches it.
+public enum Mutant: String, CaseIterable, Sendable {
+  case x0PairWritesX1 = "x0-pair-writes-x1"
+  case wordNotSignExtended = "w-not-sign-extended"
+  case wordComparesAllBits = "w-compares-all-64-bits"
+  case swapStoredOnFailure = "swap-stored-on-failure"
+  case oddPairAccepted = "odd-pair-accepted"
+  case misalignedExecutes = "misaligned-executes"
+  case readOnlyFailureNoFault = "read-only-failure-no-fault"
+  case pairHalvesSwapped = "pair-halves-swapped"
+  case rdReceivesNewValue = "rd-receives-new-value"
+  case addressRereadAfterRd = "address-reread-after-rd"
+  case narrowNotSignExtended = "b-h-not-sign-extended"
+  case aqrlIllegal = "aqrl-decoded-illegal"
+  case rs2PairX0ReadsX1 = "rs2-x0-pair-reads-x1"
+  case misalignedAccessFault = "misaligned-raises-access-fault"
+
+  /// One line on what the bug is.
+  public var summary: String {
+    switch self {
+    case .x0PairWritesX1: "amocas.d (RV32) / amocas.q with rd = x0 writes the high half into x1"
+    case .wordNotSignExtended: "amocas.w on RV64 zero-extends its result"
+    case .wordComparesAllBits: "amocas.w compares all 64 bits of rd with the sign-extended word"
+    case .swapStoredOnFailure: "a failed compare still stores the swap value"
+    case .oddPairAccepted: "an odd rd/rs2 register pair executes instead of raising illegal-instruction"
+    case .misalignedExecutes: "a misaligned amocas executes instead of trapping"
+    case .readOnlyFailureNoFault: "a failed compare on read-only memory does not fault"
+    case .pairHalvesSwapped: "register-pair halves are swapped (rd holds the high half)"
+    case .rdReceivesNewValue: "on success rd receives the swap value instead of the loaded value"
+    case .addressRereadAfterRd: "with rd = rs1 the store address is read again after rd is written"
+    case .narrowNotSignExtended: "amocas.b/.h zero-extend their results"
+    case .aqrlIllegal: "amocas.*.aqrl is decoded as an illegal instruction"
+    case .rs2PairX0ReadsX1: "a swap pair starting at x0 reads x1 as its high half"
+    case .misalignedAccessFault: "a misaligned amocas raises access-fault (7) where the profile says 6"
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import Testing
+
+/// Runs the built `rvcheck` binary, which sits beside the test bundle.
+enum BinaryRunner {
+  struct Result {
+    let status: Int32
+    let output: String
+    let error: String
+  }
+
+  static var executable: URL {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    return bundle.appendingPathComponent("rvcheck")
+  }
+
+  static func run(_ arguments: [String], timeout: TimeInterval = 300) throws -> Result {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read before waiting so a full pipe cannot stall the child.
+    let output = out.fileHandleForReading.readDataToEndOfFile()
+    let error = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Result(
+      status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
+      error: String(decoding: error, as: UTF8.self))
+  }
+}
