@@ -8,7 +8,9 @@ public struct EmulatorCase: Sendable {
   public let memoryMap: MemoryMap
   public let codeBase: UInt64
 
-  public init(isa: ISAString, words: [UInt32], initial: ConcreteState, memoryMap: MemoryMap, codeBase: UInt64 = 0x8000_0000) {
+  public init(
+    isa: ISAString, words: [UInt32], initial: ConcreteState, memoryMap: MemoryMap, codeBase: UInt64 = 0x8000_0000
+  ) {
     self.isa = isa
     self.words = words
     self.initial = initial
@@ -180,13 +182,15 @@ struct Hart {
     case 0x17:  // AUIPC
       write(rd, pc &+ registerValue(UInt64(word & 0xFFFF_F000), bits: 32))
     case 0x6F:  // JAL
-      let raw = UInt64(word >> 31) << 20 | UInt64(word >> 12 & 0xFF) << 12 | UInt64(word >> 20 & 1) << 11
+      let raw =
+        UInt64(word >> 31) << 20 | UInt64(word >> 12 & 0xFF) << 12 | UInt64(word >> 20 & 1) << 11
         | UInt64(word >> 21 & 0x3FF) << 1
       let offset = Int64(bitPattern: signExtend(raw, bits: 21))
       write(rd, pc &+ 4)
       return try target(index, offset)
     case 0x63:  // branches
-      let raw = UInt64(word >> 31) << 12 | UInt64(word >> 7 & 1) << 11 | UInt64(word >> 25 & 0x3F) << 5
+      let raw =
+        UInt64(word >> 31) << 12 | UInt64(word >> 7 & 1) << 11 | UInt64(word >> 25 & 0x3F) << 5
         | UInt64(word >> 8 & 0xF) << 1
       let offset = Int64(bitPattern: signExtend(raw, bits: 13))
       let sa = Int64(bitPattern: signExtend(a, bits: xlen))
@@ -203,7 +207,9 @@ struct Hart {
       }
       return taken ? try target(index, offset) : index + 1
     case 0x03:  // loads
-      let sizes: [UInt32: (Int, Bool)] = [0: (1, true), 1: (2, true), 2: (4, true), 3: (8, true), 4: (1, false), 5: (2, false), 6: (4, false)]
+      let sizes: [UInt32: (Int, Bool)] = [
+        0: (1, true), 1: (2, true), 2: (4, true), 3: (8, true), 4: (1, false), 5: (2, false), 6: (4, false),
+      ]
       guard let (count, signed) = sizes[funct3], rv64 || (funct3 != 3 && funct3 != 6) else { throw illegal }
       let address = (a &+ iImmediate) & mask
       try checkPlain(address, count, write: false)
@@ -290,7 +296,8 @@ struct Hart {
     return index + Int(offset / 4)
   }
 
-  func integerOperation(_ funct3: UInt32, _ funct7: UInt32, _ a: UInt64, _ b: UInt64, _ illegal: Trap) throws -> UInt64 {
+  func integerOperation(_ funct3: UInt32, _ funct7: UInt32, _ a: UInt64, _ b: UInt64, _ illegal: Trap) throws -> UInt64
+  {
     let shift = b & UInt64(xlen - 1)
     let sa = Int64(bitPattern: signExtend(a, bits: xlen))
     let sb = Int64(bitPattern: signExtend(b, bits: xlen))

@@ -21,6 +21,8 @@ struct Bench: ParsableCommand {
     let start = Date()
     let report = try SolverMemoryProbe.run(queries: queries)
     let seconds = Date().timeIntervalSince(start)
-    print("solver-memory queries=\(report.queries) warm-rss=\(report.warmBytes) final-rss=\(report.finalBytes) growth=\(report.growthBytes) seconds=\(String(format: "%.2f", seconds))")
+    print(
+      "solver-memory queries=\(report.queries) warm-rss=\(report.warmBytes) final-rss=\(report.finalBytes) growth=\(report.growthBytes) seconds=\(String(format: "%.2f", seconds))"
+    )
   }
 }

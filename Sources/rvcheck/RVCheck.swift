@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// Exit statuses shared by every subcommand.
 enum Status {
@@ -10,9 +11,24 @@ enum Status {
 
 @main
 struct RVCheck: ParsableCommand {
+  /// Runs the command; usage and validation errors exit with 2, as every rvcheck input error does.
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      if exitCode(for: error) == .validationFailure {
+        FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+        Foundation.exit(Status.inputError)
+      }
+      exit(withError: error)
+    }
+  }
+
   static let configuration = CommandConfiguration(
     commandName: "rvcheck",
     abstract: "Formal-style conformance checking for RISC-V Zacas/Zabha.",
     discussion: "Exit status: 0 conforming, 1 violation, 2 usage or input error, 3 unknown (solver gave up).",
-    subcommands: [Prove.self, Assemble.self, Bench.self])
+    subcommands: [Fuzz.self, Replay.self, Mutants.self, Prove.self, Assemble.self, Bench.self],
+    defaultSubcommand: Fuzz.self)
 }

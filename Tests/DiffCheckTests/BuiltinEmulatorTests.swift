@@ -16,7 +16,8 @@ func emulate(
   for (address, word) in words {
     for byte in 0..<UInt64(8) { initial.memory[address + byte] = UInt8(truncatingIfNeeded: word >> (8 * byte)) }
   }
-  let testCase = EmulatorCase(isa: parsed, words: try program.map { try $0.encoded() }, initial: initial, memoryMap: map)
+  let testCase = EmulatorCase(
+    isa: parsed, words: try program.map { try $0.encoded() }, initial: initial, memoryMap: map)
   guard case .finished(let state) = BuiltinEmulator(mutant: mutant).run([testCase])[0] else {
     Issue.record("emulator failed")
     return initial
@@ -34,7 +35,8 @@ extension ConcreteState {
   let base: UInt64 = 0x8001_0000
 
   @Test func amocasSuccessAndSignExtension() throws {
-    let state = try emulate("amocas.w t0, t1, (a0)", registers: [10: base, 5: 0x8000_0001, 6: 7], words: [base: 0x8000_0001])
+    let state = try emulate(
+      "amocas.w t0, t1, (a0)", registers: [10: base, 5: 0x8000_0001, 6: 7], words: [base: 0x8000_0001])
     #expect(state.registers[5] == 0xFFFF_FFFF_8000_0001)
     #expect(state.word(base) == 7)
   }

@@ -8,7 +8,9 @@ import Testing
     let fields = Dictionary(
       uniqueKeysWithValues: result.output.split(separator: " ").compactMap { part -> (String, Int)? in
         let pieces = part.split(separator: "=")
-        guard pieces.count == 2, let value = Int(pieces[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
+        guard pieces.count == 2, let value = Int(pieces[1].trimmingCharacters(in: .whitespacesAndNewlines)) else {
+          return nil
+        }
         return (String(pieces[0]), value)
       })
     let growth = try #require(fields["growth"])

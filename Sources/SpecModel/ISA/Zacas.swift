@@ -23,7 +23,7 @@ extension InstructionTable {
       let width = bytes * 8
       let pairs = width == 2 * step.xlen
       if pairs && (i.rd % 2 == 1 || i.rs2 % 2 == 1) {
-        step.reservedOddPair()
+        step.reservedOddPair(address: step.x(i.rs1), bytes: bytes)
         return
       }
       let address = step.x(i.rs1)
@@ -36,12 +36,10 @@ extension InstructionTable {
       step.readOperand(compare, from: i.rd, pairs: pairs, zeroRule: .casRdPairX0CompareZero, rule: .casCompareOperand)
       step.readOperand(swap, from: i.rs2, pairs: pairs, zeroRule: .casRs2PairX0ReadsZero, rule: .casSwapOperand)
 
-      // The store goes to the address read before rd is written, even when rd (or rd+1) is rs1.
-      let target = step.value("address", width: step.xlen)
-      step.require(target == address, .casAddressBeforeWrite)
       let loaded = step.load(address, bytes: bytes)
       let success = step.flag("success")
       step.require(success.iff(loaded == compare), .casSuccessIffEqual)
+      step.note("success", success)
 
       if pairs {
         if i.rd == 0 {
@@ -53,6 +51,7 @@ extension InstructionTable {
         }
       } else if i.rd != 0 {
         let result = step.destination(i.rd)
+        step.computes(i.rd, loaded.signExtend(to: step.xlen))
         step.require(result.extract(width - 1, 0) == loaded, .casLoadsOldValue)
         if width < step.xlen {
           step.require(
@@ -60,8 +59,9 @@ extension InstructionTable {
             .casNarrowSignExtends)
         }
       }
+      // The store goes to the address read before rd is written, even when rd (or rd+1) is rs1.
       // A failed compare may write the old value back or not write: either way memory keeps its value.
-      step.store(target, swap, when: success, .casStoresOnSuccess, otherwise: .casFailureKeepsMemory)
+      step.store(address, swap, when: success, .casStoresOnSuccess, otherwise: .casFailureKeepsMemory)
     }
   }
 }
@@ -82,12 +82,14 @@ extension StepBuilder {
   }
 
   /// An odd register pair is reserved: the profile chooses illegal-instruction or no constraint.
-  mutating func reservedOddPair() {
+  mutating func reservedOddPair(address: BitVec, bytes: Int) {
     let outcomes = pick("odd-pair", among: Profile.OddPair.allCases, allowed: profile.oddPair)
     for (outcome, chosen) in outcomes {
       switch outcome {
       case .illegalInstruction: illegalInstruction(when: chosen, .casOddPairReserved)
-      case .unconstrained: unconstrained(when: chosen)
+      case .unconstrained:
+        // Only build the "anything" outcome where the profile allows it: it makes every register unknown.
+        if profile.oddPair.contains(.unconstrained) { unconstrained(when: chosen, address: address, bytes: bytes) }
       }
     }
   }

@@ -64,8 +64,8 @@ public enum ZacasLemmas {
       let width = bytes * 8
       let upperRd = c.z3.bvVariable("upper.rd", width: 64 - width)
       let upperRs2 = c.z3.bvVariable("upper.rs2", width: 64 - width)
-      t.registers[5] = upperRd.concat(s.registers[5].truncate(to: width))
-      t.registers[6] = upperRs2.concat(s.registers[6].truncate(to: width))
+      t.set(5, upperRd.concat(s.registers[5].truncate(to: width)))
+      t.set(6, upperRs2.concat(s.registers[6].truncate(to: width)))
       let first = try c.run("\(mnemonic) t0, t1, (a0)", from: s, prefix: "a.")
       let second = try c.run("\(mnemonic) t0, t1, (a0)", from: t, prefix: "b.")
       let loaded = s.memory.load(s.registers[10], bytes: bytes)
@@ -166,7 +166,7 @@ public enum ZacasLemmas {
       let address = s.registers[10]
       let loopPaths = try c.runAll(cmpxchgLoop(width), from: s, prefix: "loop.")
       var cas = s
-      cas.registers[5] = s.registers[11]
+      cas.set(5, s.registers[11])
       let amocas = try c.run("amocas.\(width) t0, a2, (a0)", from: cas, prefix: "cas.")
       var premises = amocas.constraints + [!amocas.final.trap.trapped]
       if requireSignExtendedComparand && bytes == 4 {

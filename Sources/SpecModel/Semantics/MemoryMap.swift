@@ -26,6 +26,7 @@ public struct MemoryMap: Sendable, Hashable {
   /// Whether all of `[address, address + bytes)` lies in one region that allows the access.
   public func allows(_ address: BitVec, bytes: Int, write: Bool) -> Formula {
     let z3 = address.context
+    if let numeral = address.simplified.numeral { return z3.formula(allows(numeral, bytes: bytes, write: write)) }
     let parts = regions.filter { !write || $0.access == .readWrite }.map { region -> Formula in
       let offset = address - address.constant(region.base)
       guard region.size >= UInt64(bytes) else { return z3.falseFormula }

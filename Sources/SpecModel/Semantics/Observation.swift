@@ -1,3 +1,5 @@
+import Foundation
+
 /// A concrete machine state, as an emulator reports it or as a test states it.
 public struct ConcreteState: Hashable, Sendable {
   /// x0…x31 (x0 should read zero), each XLEN bits.
@@ -64,7 +66,25 @@ public struct ConformanceChecker {
     for number in 1..<32 {
       parts.append((state.registers[number] == z3.bv(values.registers[number], width: xlen), "x\(number)"))
     }
-    for (address, byte) in values.memory.sorted(by: { $0.key < $1.key }) {
+    // Whole 8-byte words where all their bytes are given (fewer, larger terms), single bytes elsewhere.
+    var words: [UInt64: UInt64] = [:]
+    var singles: [UInt64: UInt8] = [:]
+    for (address, byte) in values.memory {
+      let word = address & ~7
+      if (0..<UInt64(8)).allSatisfy({ values.memory[word + $0] != nil }) {
+        words[word, default: 0] |= UInt64(byte) << (8 * (address - word))
+      } else {
+        singles[address] = byte
+      }
+    }
+    for (address, word) in words.sorted(by: { $0.key < $1.key }) {
+      parts.append(
+        (
+          state.memory.load(z3.bv(address, width: xlen), bytes: 8) == z3.bv(word, width: 64),
+          "mem[0x\(String(address, radix: 16))]"
+        ))
+    }
+    for (address, byte) in singles.sorted(by: { $0.key < $1.key }) {
       parts.append(
         (
           state.memory.loadByte(z3.bv(address, width: xlen)) == z3.bv(UInt64(byte), width: 8),
@@ -96,13 +116,25 @@ public struct ConformanceChecker {
       return .violation(rules: [Rule.x0IsZero.name], observed: ["x0"])
     }
     let executor = SymbolicExecutor(z3: z3, configuration: configuration)
-    let start = MachineState.initial(prefix: "", xlen: configuration.isa.xlen, in: z3)
+    let start = MachineState.concrete(initial, prefix: "", xlen: configuration.isa.xlen, in: z3)
     let paths = executor.run(program, from: start)
     var firstViolation: Verdict?
     var unknownReason: String?
     for path in paths {
+      // Most outcomes conform: ask first without tracking, which lets Z3 fold the concrete values
+      // away; only an unsat answer is asked again with every rule tracked, for the core.
+      let quick = Solver(context: z3, logic: logic, timeoutMilliseconds: timeoutMilliseconds)
+      quick.assert(path.condition)
+      for constraint in path.constraints { quick.assert(constraint.formula) }
+      for (formula, _) in observe(path.final, observed) { quick.assert(formula) }
+      switch try quick.check() {
+      case .sat: return .conforms
+      case .unknown(let reason):
+        unknownReason = reason
+        continue
+      case .unsat: break
+      }
       let solver = Solver(context: z3, logic: logic, timeoutMilliseconds: timeoutMilliseconds)
-      for (formula, _) in pin(start, to: initial) { solver.assert(formula) }
       solver.assert(path.condition)
       for constraint in path.constraints {
         solver.assert(constraint.formula, named: constraint.trackingName)
@@ -110,19 +142,37 @@ public struct ConformanceChecker {
       for (formula, label) in observe(path.final, observed) {
         solver.assert(formula, named: "observed.\(label)")
       }
-      switch try solver.check() {
-      case .sat: return .conforms
-      case .unsat(let core):
-        let parts = core.filter { $0.hasPrefix("observed.") }.map { String($0.dropFirst("observed.".count)) }
-        // Without an observed part in the core, the initial state cannot take this path at all.
-        guard !parts.isEmpty else { continue }
-        let rules = core.filter { !$0.hasPrefix("observed.") }
-        if firstViolation == nil {
-          firstViolation = .violation(
-            rules: rules.isEmpty ? [Rule.unwrittenPreserved.name] : rules.sorted(), observed: parts.sorted())
-        }
-      case .unknown(let reason):
-        unknownReason = reason
+      let solveStart = ContinuousClock.now
+      let answer = try solver.check()
+      if let dump = ProcessInfo.processInfo.environment["RVCHECK_DUMP"],
+        ContinuousClock.now - solveStart > .milliseconds(500)
+      {
+        try?
+          (program.enumerated().map { "; \($0.offset): \($0.element.assembly)" }.joined(separator: "\n") + "\n"
+          + solver.smtText).write(toFile: dump, atomically: true, encoding: .utf8)
+      }
+      var rules: Set<String> = []
+      var parts: Set<String> = []
+      var result = answer
+      // Each round names one set of rules; the observed parts it blamed are then set aside, so a
+      // second independent fault is named too (a few rounds at most).
+      for _ in 0..<3 {
+        guard case .unsat(let core) = result else { break }
+        let blamed = core.filter { $0.hasPrefix("observed.") }
+        guard !blamed.isEmpty else { break }
+        parts.formUnion(blamed.map { String($0.dropFirst("observed.".count)) })
+        let named = core.filter { !$0.hasPrefix("observed.") }
+        // Observed parts alone in a core changed although nothing may write them.
+        rules.formUnion(named.isEmpty ? [Rule.unwrittenPreserved.name] : named)
+        for name in blamed { solver.disable(name) }
+        result = try solver.check()
+      }
+      if case .unknown(let reason) = answer { unknownReason = reason }
+      // Without an observed part in the core, the initial state cannot take this path at all.
+      if parts.isEmpty { continue }
+      if firstViolation == nil {
+        firstViolation = .violation(
+          rules: rules.isEmpty ? [Rule.unwrittenPreserved.name] : rules.sorted(), observed: parts.sorted())
       }
     }
     if let unknownReason { return .unknown(reason: unknownReason) }
@@ -135,10 +185,9 @@ extension ConformanceChecker {
   /// `initial.memory` names; nil when no complete path exists.
   public func allowedOutcome(_ program: [Instruction], initial: ConcreteState) throws -> ConcreteState? {
     let executor = SymbolicExecutor(z3: z3, configuration: configuration)
-    let start = MachineState.initial(prefix: "", xlen: configuration.isa.xlen, in: z3)
+    let start = MachineState.concrete(initial, prefix: "", xlen: configuration.isa.xlen, in: z3)
     for path in executor.run(program, from: start) where path.complete {
       let solver = Solver(context: z3, logic: logic, timeoutMilliseconds: timeoutMilliseconds)
-      for (formula, _) in pin(start, to: initial) { solver.assert(formula) }
       solver.assert(path.condition)
       for constraint in path.constraints { solver.assert(constraint.formula) }
       guard case .sat(let model) = try solver.check() else { continue }

@@ -65,8 +65,6 @@ extension Rule {
     "zacas.stores-swap-on-success", "Unpriv: Zacas (on success the swap value is stored)")
   public static let casFailureKeepsMemory = Rule(
     "zacas.failure-keeps-memory", "Unpriv: Zacas (on failure memory keeps its value)")
-  public static let casAddressBeforeWrite = Rule(
-    "zacas.address-read-before-rd-write", "Unpriv: Zacas (all source reads precede writes)")
   public static let casMisaligned = Rule(
     "zacas.misaligned-traps", "Unpriv: Zacas (address must be naturally aligned)")
   public static let casNeedsWrite = Rule(

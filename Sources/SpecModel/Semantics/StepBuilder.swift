@@ -19,14 +19,18 @@ public struct StepBuilder {
   private var postRegisters: [Int: BitVec] = [:]
   /// Registers the semantics writes (or pins) itself; others it holds only when unconstrained.
   private var declaredRegisters: Set<Int> = []
-  private var postMemory: ByteMemory?
-  private var memoryDeclared = false
+  /// The value each written register holds when the instruction executes.
+  private var computed: [Int: BitVec] = [:]
+  /// The store this instruction makes: where, and the fresh variable holding what it writes.
+  private var memoryWrite: (address: BitVec, stored: BitVec, old: BitVec, declared: Bool)?
   private var requirements: [(Formula, Rule)] = []
   private var choiceConstraints: [(Formula, Rule)] = []
   private var traps: [(condition: Formula, cause: BitVec, tval: BitVec, rule: Rule)] = []
   private var newReservation: Reservation?
   private var unconstrainedWhen: Formula?
   private(set) var branch: (taken: Formula, offset: Int64)?
+  /// Events the semantics names for test generation and coverage (e.g. "success").
+  private(set) var notes: [String: Formula] = [:]
 
   init(
     z3: Z3Context, isa: ISAString, profile: Profile, memoryMap: MemoryMap,
@@ -46,7 +50,7 @@ public struct StepBuilder {
   public var xlen: Int { isa.xlen }
 
   /// Register `number` before the instruction (x0 reads zero).
-  public func x(_ number: Int) -> BitVec { pre.registers[number] }
+  public func x(_ number: Int) -> BitVec { pre.values[number] }
 
   /// A numeral of XLEN bits.
   public func xlenConstant(_ value: UInt64) -> BitVec { z3.bv(value, width: xlen) }
@@ -68,7 +72,15 @@ public struct StepBuilder {
   public mutating func write(_ rd: Int, _ value: BitVec, _ rule: Rule) {
     guard rd != 0 else { return }
     let target = destination(rd)
-    require(target == value, rule)
+    let folded = value.simplified
+    require(target == folded, rule)
+    computed[rd] = folded
+  }
+
+  /// Records the value `rd` holds when the instruction executes, for later instructions to read,
+  /// where the semantics constrains `rd` piece by piece.
+  public mutating func computes(_ rd: Int, _ value: BitVec) {
+    if rd != 0 { computed[rd] = value.simplified }
   }
 
   /// A constraint that holds when the instruction executes (does not trap, is not halted).
@@ -81,21 +93,22 @@ public struct StepBuilder {
     pre.memory.load(address, bytes: bytes)
   }
 
-  /// Stores `value` at `address` when `condition` holds (`rule`); otherwise memory is kept (`otherwise`).
+  /// Stores `value` at `address` when `condition` holds (`rule`); otherwise the bytes keep their
+  /// value (`otherwise`). What is written is a fresh variable, so a wrong memory outcome is pinned
+  /// on the rule that fixes it.
   public mutating func store(
     _ address: BitVec, _ value: BitVec, when condition: Formula? = nil, _ rule: Rule,
     otherwise: Rule? = nil
   ) {
-    precondition(!memoryDeclared, "one memory write per instruction")
-    memoryDeclared = true
-    let after = postMemory ?? ByteMemory.variable("\(name)mem", addressWidth: xlen, in: z3)
-    postMemory = after
-    let stored = pre.memory.store(address, value)
+    precondition(memoryWrite?.declared != true, "one memory write per instruction")
+    let old = pre.memory.load(address, bytes: value.width / 8)
+    let stored = z3.bvVariable("\(name)stored", width: value.width)
+    memoryWrite = (address, stored, old, true)
     if let condition {
-      require(condition.implies(after == stored), rule)
-      require((!condition).implies(after == pre.memory), otherwise ?? rule)
+      require(condition.implies(stored == value), rule)
+      require((!condition).implies(stored == old), otherwise ?? rule)
     } else {
-      require(after == stored, rule)
+      require(stored == value, rule)
     }
   }
 
@@ -127,17 +140,26 @@ public struct StepBuilder {
     branch = (condition, offset)
   }
 
+  /// Names an internal event so a test generator can aim for it and count it.
+  public mutating func note(_ label: String, _ formula: Formula) {
+    notes[label] = formula
+  }
+
   public mutating func setReservation(valid: Formula, address: BitVec) {
     newReservation = Reservation(valid: valid, address: address)
   }
 
   public var reservation: Reservation { pre.reservation }
 
-  /// Under `condition` the outcome is unconstrained (a reserved encoding that does not trap).
-  public mutating func unconstrained(when condition: Formula) {
+  /// Under `condition` the outcome is unconstrained (a reserved encoding that does not trap):
+  /// every register, and the `bytes` bytes at `address`, may take any value.
+  public mutating func unconstrained(when condition: Formula, address: BitVec, bytes: Int) {
     unconstrainedWhen = condition
     for number in 1..<32 { _ = postVariable(number) }
-    if postMemory == nil { postMemory = ByteMemory.variable("\(name)mem", addressWidth: xlen, in: z3) }
+    if memoryWrite == nil {
+      let old = pre.memory.load(address, bytes: bytes)
+      memoryWrite = (address, z3.bvVariable("\(name)stored", width: bytes * 8), old, false)
+    }
   }
 
   /// The post-state and every constraint, each with its rule.
@@ -160,19 +182,20 @@ public struct StepBuilder {
     for (number, value) in postRegisters.sorted(by: { $0.key < $1.key }) {
       let before = pre.registers[number]
       constraints.append(((!active).implies(value == before), .haltsAtFirstTrap))
-      constraints.append(((active && anyTrap).implies(value == before), .trapHasNoEffect))
+      constraints.append(((active && anyTrap).implies(value == pre.registers[number]), .trapHasNoEffect))
       if !declaredRegisters.contains(number) {
         constraints.append((executes.implies(value == before), .unwrittenPreserved))
       }
       post.registers[number] = value
+      post.values[number] = computed[number] ?? value
     }
-    if let after = postMemory {
-      constraints.append(((!active).implies(after == pre.memory), .haltsAtFirstTrap))
-      constraints.append(((active && anyTrap).implies(after == pre.memory), .trapHasNoEffect))
-      if !memoryDeclared {
-        constraints.append((executes.implies(after == pre.memory), .unwrittenPreserved))
+    if let write = memoryWrite {
+      constraints.append(((!active).implies(write.stored == write.old), .haltsAtFirstTrap))
+      constraints.append(((active && anyTrap).implies(write.stored == write.old), .trapHasNoEffect))
+      if !write.declared {
+        constraints.append((executes.implies(write.stored == write.old), .unwrittenPreserved))
       }
-      post.memory = after
+      post.memory = pre.memory.store(write.address, write.stored)
     }
     if !traps.isEmpty {
       let trapped = z3.boolVariable("\(name)trapped")

@@ -49,10 +49,16 @@ public struct SymbolicExecutor {
     self.maxSteps = maxSteps
   }
 
+  /// The outcome of one step.
+  public struct StepResult {
+    public let post: MachineState
+    public let constraints: [TrackedConstraint]
+    public let branch: (taken: Formula, offset: Int64)?
+    public let notes: [String: Formula]
+  }
+
   /// Applies one instruction to `state`; variables it creates are named with `name`.
-  public func step(
-    _ instruction: Instruction, at index: Int, from state: MachineState, name: String
-  ) -> (post: MachineState, constraints: [TrackedConstraint], branch: (taken: Formula, offset: Int64)?) {
+  public func step(_ instruction: Instruction, at index: Int, from state: MachineState, name: String) -> StepResult {
     var builder = StepBuilder(
       z3: z3, isa: configuration.isa, profile: configuration.profile, memoryMap: configuration.memoryMap,
       instruction: instruction, pc: configuration.codeBase &+ UInt64(index) * 4, pre: state, name: name)
@@ -63,7 +69,7 @@ public struct SymbolicExecutor {
     }
     let (post, constraints) = builder.finish()
     let tracked = constraints.map { TrackedConstraint(formula: $0.0, rule: $0.1, instructionIndex: index) }
-    return (post, tracked, builder.branch)
+    return StepResult(post: post, constraints: tracked, branch: builder.branch, notes: builder.notes)
   }
 
   /// Every path through `program` from `initial`. Names are prefixed with `prefix` so that two

@@ -20,7 +20,8 @@ public enum TrapCause: UInt64, Sendable, CaseIterable {
 /// Profile-constrained trap helpers shared by every instruction.
 extension StepBuilder {
   public func isAligned(_ address: BitVec, bytes: Int) -> Formula {
-    (address & address.constant(UInt64(bytes - 1))) == address.constant(0)
+    if let numeral = address.simplified.numeral { return z3.formula(numeral % UInt64(bytes) == 0) }
+    return (address & address.constant(UInt64(bytes - 1))) == address.constant(0)
   }
 
   /// Illegal instruction when `condition` holds; mtval is the instruction bits or zero, by profile.

@@ -122,11 +122,4 @@ extension Formula {
   public func ite(_ then: Formula, _ otherwise: Formula) -> Formula {
     Formula(context.wrap(Z3_mk_ite(context.raw, raw, then.raw, otherwise.raw)))
   }
-
-  /// `if self then a else b` over memories.
-  public func ite(_ then: ByteMemory, _ otherwise: ByteMemory) -> ByteMemory {
-    ByteMemory(
-      context.wrap(Z3_mk_ite(context.raw, raw, then.ast.raw, otherwise.ast.raw)),
-      addressWidth: then.addressWidth)
-  }
 }

@@ -1,38 +1,49 @@
 import CZ3
 
-/// Byte-addressed memory as a Z3 array from `addressWidth`-bit addresses to bytes.
-/// Multi-byte accesses are little-endian.
-public struct ByteMemory: CustomStringConvertible {
-  public let ast: Z3Ast
+/// Byte-addressed, little-endian memory: a base (a Z3 array, or a constant fill) plus the writes made
+/// on top of it, kept in order.
+///
+/// Reads at numeral addresses are resolved here, write by write, so a program on concrete addresses
+/// builds pure bit-vector terms; only symbolic addresses fall back to `ite` chains and `select` on
+/// the base array.
+public struct ByteMemory {
+  public let context: Z3Context
   public let addressWidth: Int
-
-  init(_ ast: Z3Ast, addressWidth: Int) {
-    self.ast = ast
-    self.addressWidth = addressWidth
-  }
-
-  public var context: Z3Context { ast.context }
-  public var description: String { ast.smtText }
+  /// The base array; nil when every base byte is `fill`.
+  let base: Z3Ast?
+  let fill: UInt8
+  private(set) var writes: [(address: BitVec, numeral: UInt64?, byte: BitVec)] = []
 
   /// A free memory: every byte unknown.
   public static func variable(_ name: String, addressWidth: Int, in context: Z3Context) -> ByteMemory {
-    let sort = Z3_mk_array_sort(
-      context.raw, context.bitVectorSort(addressWidth), context.bitVectorSort(8))
-    return ByteMemory(
-      context.wrap(Z3_mk_const(context.raw, context.symbol(name), sort)), addressWidth: addressWidth)
+    let sort = Z3_mk_array_sort(context.raw, context.bitVectorSort(addressWidth), context.bitVectorSort(8))
+    let array = context.wrap(Z3_mk_const(context.raw, context.symbol(name), sort))
+    return ByteMemory(context: context, addressWidth: addressWidth, base: array, fill: 0)
   }
 
   /// A memory whose every byte is `fill`.
   public static func constant(_ fill: UInt8, addressWidth: Int, in context: Z3Context) -> ByteMemory {
-    let value = context.bv(UInt64(fill), width: 8)
-    return ByteMemory(
-      context.wrap(Z3_mk_const_array(context.raw, context.bitVectorSort(addressWidth), value.raw)),
-      addressWidth: addressWidth)
+    ByteMemory(context: context, addressWidth: addressWidth, base: nil, fill: fill)
   }
 
   public func loadByte(_ address: BitVec) -> BitVec {
     precondition(address.width == addressWidth, "address width \(address.width) ≠ \(addressWidth)")
-    return BitVec(context.wrap(Z3_mk_select(context.raw, ast.raw, address.raw)), width: 8)
+    let at = address.simplified
+    let numeral = at.numeral
+    var value: BitVec
+    if let base {
+      value = BitVec(context.wrap(Z3_mk_select(context.raw, base.raw, at.raw)), width: 8)
+    } else {
+      value = context.bv(UInt64(fill), width: 8)
+    }
+    for write in writes {
+      if let numeral, let written = write.numeral {
+        if numeral == written { value = write.byte }
+      } else {
+        value = (at == write.address).ite(write.byte, value)
+      }
+    }
+    return value
   }
 
   /// `bytes` bytes from `address` upward, the first byte least significant.
@@ -46,9 +57,10 @@ public struct ByteMemory: CustomStringConvertible {
 
   public func storeByte(_ address: BitVec, _ byte: BitVec) -> ByteMemory {
     precondition(byte.width == 8, "storeByte takes 8 bits")
-    return ByteMemory(
-      context.wrap(Z3_mk_store(context.raw, ast.raw, address.raw, byte.raw)),
-      addressWidth: addressWidth)
+    var copy = self
+    let at = address.simplified
+    copy.writes.append((at, at.numeral, byte))
+    return copy
   }
 
   /// Stores all of `value` (a multiple of 8 bits) little-endian from `address`.
@@ -56,14 +68,37 @@ public struct ByteMemory: CustomStringConvertible {
     precondition(value.width % 8 == 0, "store of \(value.width) bits")
     var memory = self
     for index in 0..<(value.width / 8) {
-      memory = memory.storeByte(
-        address + address.constant(UInt64(index)), value.extract(index * 8 + 7, index * 8))
+      memory = memory.storeByte(address + address.constant(UInt64(index)), value.extract(index * 8 + 7, index * 8))
     }
     return memory
   }
+}
 
-  public static func == (l: ByteMemory, r: ByteMemory) -> Formula {
-    precondition(l.context === r.context, "memories from different Z3 contexts")
-    return Formula(l.context.wrap(Z3_mk_eq(l.context.raw, l.ast.raw, r.ast.raw)))
+extension BitVec {
+  /// The term after Z3's rewriter: numeral inputs fold to a numeral.
+  public var simplified: BitVec {
+    if Z3_is_numeral_ast(context.raw, raw) { return self }
+    return BitVec(context.wrap(Z3_simplify(context.raw, raw)), width: width)
+  }
+
+  /// The value when the term is a numeral of at most 64 bits.
+  public var numeral: UInt64? {
+    guard width <= 64, Z3_is_numeral_ast(context.raw, raw) else { return nil }
+    var value: UInt64 = 0
+    return Z3_get_numeral_uint64(context.raw, raw, &value) ? value : nil
+  }
+}
+
+extension Formula {
+  /// The formula after Z3's rewriter.
+  public var simplified: Formula { Formula(context.wrap(Z3_simplify(context.raw, raw))) }
+
+  /// True or false when the formula simplifies to a constant.
+  public var constantValue: Bool? {
+    switch Z3_get_bool_value(context.raw, simplified.raw) {
+    case Z3_L_TRUE: true
+    case Z3_L_FALSE: false
+    default: nil
+    }
   }
 }

@@ -22,6 +22,8 @@ public final class Solver {
   let raw: Z3_solver
   /// Tracking literal → the name it stands for, per push level.
   private var tracked: [(literal: Formula, name: String)] = []
+  /// Tracked assertions left out of the next checks.
+  private var disabled: Set<String> = []
   private var trackedMarks: [Int] = []
 
   /// - Parameters:
@@ -40,10 +42,15 @@ public final class Solver {
 
   deinit { Z3_solver_dec_ref(context.raw, raw) }
 
+  /// The assertions in SMT-LIB form (for inspecting a slow query).
+  public var smtText: String { String(cString: Z3_solver_to_string(context.raw, raw)) }
+
   public func setTimeout(milliseconds: UInt32) {
     let params = Z3_mk_params(context.raw)
     Z3_params_inc_ref(context.raw, params)
     Z3_params_set_uint(context.raw, params, context.symbol("timeout"), milliseconds)
+    // Minimal unsat cores name only the rules that must break together.
+    Z3_params_set_bool(context.raw, params, context.symbol("core.minimize"), true)
     Z3_solver_set_params(context.raw, raw, params)
     Z3_params_dec_ref(context.raw, params)
     context.noteError()
@@ -63,6 +70,11 @@ public final class Solver {
     tracked.append((literal, name))
   }
 
+  /// Leaves the tracked assertion `name` out of later checks (for relaxing soft constraints).
+  public func disable(_ name: String) {
+    disabled.insert(name)
+  }
+
   public func push() {
     Z3_solver_push(context.raw, raw)
     trackedMarks.append(tracked.count)
@@ -77,7 +89,8 @@ public final class Solver {
   /// Checks all assertions; tracked ones are assumed, so an unsat core names them.
   public func check(assuming extra: [Formula] = []) throws -> CheckResult {
     try context.throwPendingError()
-    let assumptions: [Z3_ast?] = tracked.map { $0.literal.raw } + extra.map { $0.raw }
+    let active = tracked.filter { !disabled.contains($0.name) }
+    let assumptions: [Z3_ast?] = active.map { $0.literal.raw } + extra.map { $0.raw }
     let answer = assumptions.withUnsafeBufferPointer {
       Z3_solver_check_assumptions(context.raw, raw, UInt32($0.count), $0.baseAddress)
     }
@@ -105,11 +118,11 @@ public final class Solver {
     Z3_ast_vector_inc_ref(context.raw, core)
     defer { Z3_ast_vector_dec_ref(context.raw, core) }
     var names: [String] = []
-    let byLiteral = Dictionary(
-      tracked.map { ($0.literal.ast.smtText, $0.name) }, uniquingKeysWith: { first, _ in first })
+    // Z3 shares structurally equal terms, so a core element is the very literal that was assumed.
+    let byLiteral = Dictionary(tracked.map { ($0.literal.raw, $0.name) }, uniquingKeysWith: { first, _ in first })
     for index in 0..<Z3_ast_vector_size(context.raw, core) {
       let element = context.wrap(Z3_ast_vector_get(context.raw, core, index))
-      if let name = byLiteral[element.smtText] { names.append(name) }
+      if let name = byLiteral[element.raw] { names.append(name) }
     }
     return names
   }

@@ -1,0 +1,173 @@
+import SpecModel
+
+/// What a fuzz campaign runs.
+public struct CampaignOptions: Sendable {
+  public var seed: UInt64
+  public var count: Int
+  public var length: Int
+  public var isa: ISAString
+  public var profile: Profile
+  public var weights = GeneratorWeights()
+  /// Stop after this many violations (nil: run the whole count).
+  public var stopAfterViolations: Int?
+  public var shrink = true
+  /// Programs per emulator batch.
+  public var batchSize = 32
+
+  public init(seed: UInt64, count: Int, length: Int, isa: ISAString, profile: Profile) {
+    self.seed = seed
+    self.count = count
+    self.length = length
+    self.isa = isa
+    self.profile = profile
+  }
+
+  /// Program `index` of a campaign gets its own generator, so any subset of indices can be run
+  /// alone (shards, resumed runs) and gives the same programs.
+  public static func programSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
+    var random = SeededRandom(seed: seed ^ (UInt64(index) &* 0xD134_2543_DE82_EF95))
+    return random.next()
+  }
+}
+
+/// One violation found by a campaign, shrunk to a small reproducer.
+public struct Finding: Sendable {
+  public let programIndex: Int
+  public let rules: [String]
+  public let observedParts: [String]
+  /// The shrunk, replayable case.
+  public let reproducer: CorpusCase
+  /// The instruction forms the reproducer contains.
+  public var forms: [String] { Array(Set(reproducer.program.map(\.mnemonic))).sorted() }
+}
+
+/// The outcome of a campaign.
+public struct CampaignSummary: Sendable {
+  public let options: CampaignOptions
+  public let emulator: String
+  public var programs = 0
+  public var findings: [Finding] = []
+  public var unknowns = 0
+  public var unprepared = 0
+  public var infeasibleTargets = 0
+  public var emulatorFailures: [String] = []
+  public var coverage = Coverage()
+  /// Index of the program that gave the first violation.
+  public var firstViolationAt: Int?
+  /// Where the time went.
+  public var timing = Timing()
+
+  public struct Timing: Sendable {
+    public var preparing: Duration = .zero
+    public var emulating: Duration = .zero
+    public var checking: Duration = .zero
+  }
+}
+
+/// Generates, prepares, runs and checks programs.
+public struct Campaign {
+  public let options: CampaignOptions
+  public let emulator: any Emulator
+
+  public init(options: CampaignOptions, emulator: any Emulator) {
+    self.options = options
+    self.emulator = emulator
+  }
+
+  /// Runs programs `indices` (all of `0..<count` by default); `progress` is told after each batch.
+  public func run(indices: Range<Int>? = nil, progress: ((CampaignSummary) -> Void)? = nil) throws -> CampaignSummary {
+    var summary = CampaignSummary(options: options, emulator: emulator.name)
+    let configuration = MachineConfiguration(isa: options.isa, profile: options.profile)
+    let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
+    var z3 = Z3Context()
+    var batch: [(index: Int, prepared: PreparedCase)] = []
+    let range = indices ?? 0..<options.count
+
+    func flush() throws {
+      guard !batch.isEmpty else { return }
+      let cases = try batch.map { entry in
+        EmulatorCase(
+          isa: options.isa, words: try entry.prepared.program.map { try $0.encoded() },
+          initial: entry.prepared.initial, memoryMap: configuration.memoryMap)
+      }
+      let emulating = ContinuousClock.now
+      let outcomes = emulator.run(cases)
+      summary.timing.emulating += ContinuousClock.now - emulating
+      let checking = ContinuousClock.now
+      defer { summary.timing.checking += ContinuousClock.now - checking }
+      let checker = ConformanceChecker(z3: z3, configuration: configuration, logic: "QF_BV")
+      for (entry, outcome) in zip(batch, outcomes) {
+        summary.programs += 1
+        summary.coverage.add(entry.prepared.coverage)
+        summary.infeasibleTargets += entry.prepared.infeasibleTargets
+        guard case .finished(let observed) = outcome else {
+          if case .failed(let reason) = outcome { summary.emulatorFailures.append("program \(entry.index): \(reason)") }
+          continue
+        }
+        switch try checker.check(entry.prepared.program, initial: entry.prepared.initial, observed: observed) {
+        case .conforms: break
+        case .unknown: summary.unknowns += 1
+        case .violation(let rules, let parts):
+          if summary.firstViolationAt == nil { summary.firstViolationAt = entry.index }
+          summary.findings.append(try finding(entry.index, entry.prepared, rules, parts, checker, configuration))
+        }
+      }
+      batch.removeAll()
+      progress?(summary)
+    }
+
+    for index in range {
+      if let limit = options.stopAfterViolations, summary.findings.count >= limit { break }
+      // A fresh context now and then keeps a long campaign's memory flat.
+      if index % 256 == 0 && batch.isEmpty { z3 = Z3Context() }
+      var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
+      let generated = generator.generate(&random)
+      let oracle = Oracle(z3: z3, configuration: configuration)
+      let preparing = ContinuousClock.now
+      let prepared = try oracle.prepare(generated, &random)
+      summary.timing.preparing += ContinuousClock.now - preparing
+      guard let prepared else {
+        summary.unprepared += 1
+        continue
+      }
+      batch.append((index, prepared))
+      if batch.count >= options.batchSize || options.stopAfterViolations != nil { try flush() }
+    }
+    try flush()
+    return summary
+  }
+
+  private func finding(
+    _ index: Int, _ prepared: PreparedCase, _ rules: [String], _ parts: [String],
+    _ checker: ConformanceChecker, _ configuration: MachineConfiguration
+  ) throws -> Finding {
+    var program = prepared.program
+    var initial = prepared.initial
+    var found = rules
+    if options.shrink {
+      let shrinker = Shrinker { candidate, state in
+        let words = try candidate.map { try $0.encoded() }
+        let run = EmulatorCase(isa: options.isa, words: words, initial: state, memoryMap: configuration.memoryMap)
+        guard case .finished(let observed) = emulator.run([run])[0] else { return nil }
+        return try checker.check(candidate, initial: state, observed: observed)
+      }
+      (program, initial, found) = try shrinker.shrink(program, initial, rules: rules)
+    }
+    var reproducer = CorpusCase(isa: options.isa, profile: options.profile)
+    reproducer.comments = [
+      "found by rvcheck fuzz --seed \(options.seed), program \(index), emulator \(emulator.name)",
+      "violates: \(found.joined(separator: ", "))",
+    ]
+    if let mutant = (emulator as? BuiltinEmulator)?.mutant { reproducer.mutant = mutant }
+    for number in 1..<32 where initial.registers[number] != 0 {
+      reproducer.registers[number] = initial.registers[number]
+    }
+    for address in Set(initial.memory.keys.map { $0 & ~7 }) {
+      let word = (0..<UInt64(8)).reduce(UInt64(0)) { $0 | UInt64(initial.memory[address + $1] ?? 0) << (8 * $1) }
+      if word != 0 { reproducer.memory[address] = word }
+    }
+    reproducer.program = program
+    reproducer.expectation = .violation(ruleNames(found).sorted())
+    return Finding(programIndex: index, rules: found, observedParts: parts, reproducer: reproducer)
+  }
+}

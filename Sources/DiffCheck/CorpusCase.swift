@@ -1,0 +1,250 @@
+import Foundation
+import SpecModel
+
+/// A replayable test case in rvcheck's text format (`.rvt`):
+///
+/// ```
+/// # comment
+/// isa rv64ima_zacas_zabha
+/// profile spike
+/// mutant x0-pair-writes-x1             (optional: run the built-in emulator with this bug)
+/// reg a0 0x80010000                    (initial registers; others are zero)
+/// mem 0x80010000 0x0000000011223344    (8-byte little-endian words; other bytes are zero)
+/// program
+///   amocas.w t0, t1, (a0)
+/// end
+/// expect conforms                      (or: expect violation RULE...: any one of them named)
+/// expect reg t0 0x11223344             (values the emulator must produce)
+/// expect mem 0x80010000 0x55667788
+/// expect trap none                     (or: expect trap CAUSE TVAL INDEX)
+/// reject reg x1 0x5 RULE               (this change to the outcome must break RULE)
+/// ```
+public struct CorpusCase: Sendable, Equatable {
+  public enum Expectation: Sendable, Equatable {
+    case conforms
+    case violation([String])
+  }
+
+  /// A part of the outcome: a register, an 8-byte memory word, or the trap record.
+  public enum Component: Sendable, Equatable {
+    case register(Int, UInt64)
+    case memory(UInt64, UInt64)
+    case trap(ConcreteTrap?)
+  }
+
+  public var isa: ISAString
+  public var profile: Profile
+  public var mutant: Mutant?
+  public var registers: [Int: UInt64] = [:]
+  public var memory: [UInt64: UInt64] = [:]
+  public var program: [Instruction] = []
+  public var expectation: Expectation = .conforms
+  public var expected: [Component] = []
+  public var rejections: [(component: Component, rule: String)] = []
+  public var comments: [String] = []
+
+  public init(isa: ISAString, profile: Profile) {
+    self.isa = isa
+    self.profile = profile
+  }
+
+  public static func == (l: CorpusCase, r: CorpusCase) -> Bool { l.text == r.text }
+
+  /// The initial state over the whole memory map.
+  public func initialState(_ map: MemoryMap) -> ConcreteState {
+    var state = ConcreteState.zeroed(map)
+    for (number, value) in registers { state.registers[number] = value }
+    for (address, word) in memory {
+      for byte in 0..<UInt64(8) { state.memory[address + byte] = UInt8(truncatingIfNeeded: word >> (8 * byte)) }
+    }
+    return state
+  }
+
+  // MARK: Writing
+
+  public var text: String {
+    var lines = comments.map { "# \($0)" }
+    lines.append("isa \(isa)")
+    lines.append("profile \(profile.name)")
+    if let mutant { lines.append("mutant \(mutant.rawValue)") }
+    for (number, value) in registers.sorted(by: { $0.key < $1.key }) where value != 0 {
+      lines.append("reg \(RegisterNames.name(number)) \(hex(value))")
+    }
+    for (address, word) in memory.sorted(by: { $0.key < $1.key }) where word != 0 {
+      lines.append("mem \(hex(address)) \(hex(word))")
+    }
+    lines.append("program")
+    lines += program.map { "  \($0.assembly)" }
+    lines.append("end")
+    switch expectation {
+    case .conforms: lines.append("expect conforms")
+    case .violation(let rules): lines.append("expect violation \(rules.joined(separator: " "))")
+    }
+    lines += expected.map { "expect \(Self.text($0))" }
+    lines += rejections.map { "reject \(Self.text($0.component)) \($0.rule)" }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  static func text(_ component: Component) -> String {
+    switch component {
+    case .register(let number, let value): return "reg \(RegisterNames.name(number)) \(hex(value))"
+    case .memory(let address, let word): return "mem \(hex(address)) \(hex(word))"
+    case .trap(nil): return "trap none"
+    case .trap(let trap?): return "trap \(trap.cause) \(hex(trap.tval)) \(trap.index)"
+    }
+  }
+
+  // MARK: Reading
+
+  /// Parses a case; errors name the file and line.
+  public init(parsing text: String, file: String) throws(CorpusError) {
+    var isa: ISAString?
+    var profile = Profile.spike
+    var mutant: Mutant?
+    var registers: [Int: UInt64] = [:]
+    var memory: [UInt64: UInt64] = [:]
+    var programLines: [String] = []
+    var programStart = 0
+    var inProgram = false
+    var sawProgram = false
+    var expectation = Expectation.conforms
+    var expected: [Component] = []
+    var rejections: [(Component, String)] = []
+    var comments: [String] = []
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    for (offset, raw) in lines.enumerated() {
+      let lineNumber = offset + 1
+      func fail(_ message: String) -> CorpusError { CorpusError(file: file, line: lineNumber, message: message) }
+      let line = raw.trimmingCharacters(in: .whitespaces)
+      if inProgram {
+        if line == "end" {
+          inProgram = false
+        } else {
+          programLines.append(String(raw))
+        }
+        continue
+      }
+      if line.isEmpty { continue }
+      if line.hasPrefix("#") {
+        comments.append(line.dropFirst().trimmingCharacters(in: .whitespaces))
+        continue
+      }
+      let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+      switch words[0] {
+      case "isa":
+        guard words.count == 2 else { throw fail("expected 'isa STRING'") }
+        do { isa = try ISAString(parsing: words[1]) } catch { throw fail(error.description) }
+      case "profile":
+        guard words.count == 2, let named = Profile.named(words[1]) else {
+          throw fail("expected 'profile NAME' with NAME one of \(Profile.all.map(\.name).joined(separator: ", "))")
+        }
+        profile = named
+      case "mutant":
+        guard words.count == 2, let named = Mutant(rawValue: words[1]) else {
+          throw fail("unknown mutant '\(words.dropFirst().joined(separator: " "))'")
+        }
+        mutant = named
+      case "reg":
+        guard words.count == 3, let number = RegisterNames.number(words[1]), let value = Self.number(words[2]) else {
+          throw fail("expected 'reg REGISTER VALUE'")
+        }
+        registers[number] = value
+      case "mem":
+        guard words.count == 3, let address = Self.number(words[1]), let word = Self.number(words[2]) else {
+          throw fail("expected 'mem ADDRESS WORD'")
+        }
+        guard address % 8 == 0 else { throw fail("memory words must be 8-byte aligned") }
+        memory[address] = word
+      case "program":
+        guard words.count == 1 else { throw fail("'program' stands alone on its line") }
+        guard !sawProgram else { throw fail("a second 'program' block") }
+        inProgram = true
+        sawProgram = true
+        programStart = lineNumber
+      case "expect":
+        if words.count == 2 && words[1] == "conforms" {
+          expectation = .conforms
+        } else if words.count >= 3 && words[1] == "violation" {
+          expectation = .violation(Array(words.dropFirst(2)))
+        } else {
+          do { expected.append(try Self.component(Array(words.dropFirst()))) } catch { throw fail(error.message) }
+        }
+      case "reject":
+        guard words.count >= 3 else { throw fail("expected 'reject COMPONENT VALUE RULE'") }
+        do {
+          rejections.append((try Self.component(Array(words.dropFirst().dropLast())), words[words.count - 1]))
+        } catch {
+          throw fail(error.message)
+        }
+      default:
+        throw fail("unknown directive '\(words[0])'")
+      }
+    }
+    if inProgram { throw CorpusError(file: file, line: programStart, message: "'program' block has no 'end'") }
+    guard let isa else { throw CorpusError(file: file, line: 1, message: "missing 'isa' line") }
+    guard sawProgram else { throw CorpusError(file: file, line: lines.count, message: "missing 'program' block") }
+    do {
+      program = try Assembler.assemble(programLines.joined(separator: "\n"), xlen: isa.xlen)
+    } catch {
+      throw CorpusError(file: file, line: programStart + error.line, column: error.column, message: error.message)
+    }
+    self.isa = isa
+    self.profile = profile
+    self.mutant = mutant
+    self.registers = registers
+    self.memory = memory
+    self.expectation = expectation
+    self.expected = expected
+    self.rejections = rejections
+    self.comments = comments
+  }
+
+  struct ComponentError: Error {
+    let message: String
+  }
+
+  static func component(_ words: [String]) throws(ComponentError) -> Component {
+    guard let kind = words.first else { throw ComponentError(message: "expected reg, mem or trap") }
+    switch kind {
+    case "reg":
+      guard words.count == 3, let register = RegisterNames.number(words[1]), let value = number(words[2]) else {
+        throw ComponentError(message: "expected 'reg REGISTER VALUE'")
+      }
+      return .register(register, value)
+    case "mem":
+      guard words.count == 3, let address = number(words[1]), let word = number(words[2]) else {
+        throw ComponentError(message: "expected 'mem ADDRESS WORD'")
+      }
+      return .memory(address, word)
+    case "trap":
+      if words.count == 2 && words[1] == "none" { return .trap(nil) }
+      guard words.count == 4, let cause = number(words[1]), let tval = number(words[2]), let index = Int(words[3])
+      else {
+        throw ComponentError(message: "expected 'trap none' or 'trap CAUSE TVAL INDEX'")
+      }
+      return .trap(ConcreteTrap(cause: cause, tval: tval, index: index))
+    default:
+      throw ComponentError(message: "expected reg, mem or trap, found '\(kind)'")
+    }
+  }
+
+  static func number(_ text: String) -> UInt64? {
+    if text.hasPrefix("0x") { return UInt64(text.dropFirst(2), radix: 16) }
+    if text.hasPrefix("-"), let value = Int64(text) { return UInt64(bitPattern: value) }
+    return UInt64(text)
+  }
+}
+
+func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+
+/// A malformed corpus file, located like a compiler error.
+public struct CorpusError: Error, CustomStringConvertible, Equatable {
+  public let file: String
+  public let line: Int
+  public var column: Int? = nil
+  public let message: String
+
+  public var description: String {
+    "\(file):\(line):\(column.map { "\($0):" } ?? "") error: \(message)"
+  }
+}

@@ -1,0 +1,222 @@
+import Foundation
+import SpecModel
+
+/// How often each kind of instruction is generated (relative weights).
+public struct GeneratorWeights: Sendable, Equatable {
+  public var amocas = 30
+  public var alu = 20
+  public var load = 10
+  public var store = 10
+  public var loadReservedPair = 5
+  public var amo = 10
+
+  public init() {}
+
+  /// Parses `amocas=30,alu=20,...`; unknown names or bad numbers are errors.
+  public init(parsing text: String) throws(GeneratorError) {
+    for part in text.split(separator: ",") {
+      let pieces = part.split(separator: "=")
+      guard pieces.count == 2, let value = Int(pieces[1]), value >= 0 else {
+        throw GeneratorError(message: "weight '\(part)' is not NAME=NUMBER")
+      }
+      switch pieces[0] {
+      case "amocas": amocas = value
+      case "alu": alu = value
+      case "load": load = value
+      case "store": store = value
+      case "lrsc": loadReservedPair = value
+      case "amo": amo = value
+      default: throw GeneratorError(message: "unknown weight '\(pieces[0])' (amocas, alu, load, store, lrsc, amo)")
+      }
+    }
+  }
+}
+
+public struct GeneratorError: Error, CustomStringConvertible {
+  public let message: String
+  public var description: String { message }
+}
+
+/// A generated program and the registers it uses as memory bases.
+public struct GeneratedProgram: Sendable {
+  public let instructions: [Instruction]
+  /// Registers read as addresses; nothing writes them before their last use as an address.
+  public let baseRegisters: [Int]
+  /// An amocas whose base register no other instruction uses, so it can be aimed at a trap.
+  public let trapCandidate: Int?
+}
+
+/// Generates random programs that mix amocas of every width and ordering with the code around it,
+/// aiming at the hard cases: x0 and odd register pairs, rd or rd+1 equal to rs1, rd equal to rs2,
+/// repeated CAS on one address, overlapping accesses of different widths.
+public struct ProgramGenerator {
+  public let isa: ISAString
+  public var length: Int
+  public var weights: GeneratorWeights
+
+  public init(isa: ISAString, length: Int = 32, weights: GeneratorWeights = GeneratorWeights()) {
+    self.isa = isa
+    self.length = length
+    self.weights = weights
+  }
+
+  private var available: [InstructionForm] { InstructionTable.forms(in: isa) }
+
+  private func forms(_ predicate: (InstructionForm) -> Bool) -> [InstructionForm] {
+    available.filter(predicate)
+  }
+
+  public func generate(_ random: inout SeededRandom) -> GeneratedProgram {
+    let casForms = forms { $0.mnemonic.hasPrefix("amocas.") }
+    let aluForms = forms {
+      [.register, .immediate, .upper].contains($0.format)
+        || { if case .shiftImmediate = $0.format { true } else { false } }($0)
+    }
+    let loadForms = forms { $0.format == .load }
+    let storeForms = forms { $0.format == .store }
+    let lrForms = forms { $0.format == .loadReserved }
+    let amoForms = forms { $0.format == .atomic && !$0.mnemonic.hasPrefix("amocas.") && !$0.mnemonic.hasPrefix("sc.") }
+
+    // Two or three registers hold addresses; the oracle picks their values.
+    var pool = Array(1..<32)
+    var bases: [Int] = []
+    for _ in 0..<random.int(2...3) {
+      let chosen = pool.remove(at: Int(random.below(UInt64(pool.count))))
+      bases.append(chosen)
+    }
+    var program: [Instruction] = []
+    // A base register that an instruction overwrote no longer holds an address: retire it.
+    var clean = bases
+    func retire(_ register: Int) {
+      guard let position = clean.firstIndex(of: register) else { return }
+      clean.remove(at: position)
+      if clean.isEmpty, !pool.isEmpty {
+        let fresh = pool.remove(at: Int(random.below(UInt64(pool.count))))
+        bases.append(fresh)
+        clean.append(fresh)
+      }
+    }
+    let kinds: [(String, Int)] = [
+      ("amocas", casForms.isEmpty ? 0 : weights.amocas), ("alu", aluForms.isEmpty ? 0 : weights.alu),
+      ("load", weights.load), ("store", weights.store),
+      ("lrsc", lrForms.isEmpty ? 0 : weights.loadReservedPair), ("amo", amoForms.isEmpty ? 0 : weights.amo),
+    ]
+    while program.count < length {
+      if clean.isEmpty { break }
+      let base = random.pick(clean)
+      let before = program.count
+      switch random.weighted(kinds) {
+      case "amocas":
+        program.append(amocas(random.pick(casForms), base: base, bases: bases, &random))
+      case "alu":
+        program.append(alu(random.pick(aluForms), avoiding: bases, &random))
+      case "load":
+        let form = random.pick(loadForms)
+        program.append(
+          Instruction(form, rd: destination(avoiding: bases, &random), rs1: base, immediate: offset(for: form, &random))
+        )
+      case "store":
+        let form = random.pick(storeForms)
+        program.append(Instruction(form, rs1: base, rs2: random.int(0...31), immediate: offset(for: form, &random)))
+      case "lrsc":
+        let lr = random.pick(lrForms)
+        let sc = InstructionTable.named(lr.mnemonic.replacingOccurrences(of: "lr.", with: "sc."))
+        // The SC reads the base again, so the LR must not overwrite it.
+        var loaded = destination(avoiding: bases, &random)
+        while loaded == base { loaded = random.int(1...31) }
+        program.append(Instruction(lr, rd: loaded, rs1: base, aq: random.chance(0.3)))
+        if program.count < length {
+          program.append(
+            Instruction(
+              sc, rd: destination(avoiding: bases, &random), rs1: base, rs2: random.int(0...31), rl: random.chance(0.3))
+          )
+        }
+      default:
+        let form = random.pick(amoForms)
+        program.append(
+          Instruction(
+            form, rd: destination(avoiding: bases, &random), rs1: base, rs2: random.int(0...31),
+            aq: random.chance(0.3), rl: random.chance(0.3)))
+      }
+      for instruction in program[before...] {
+        for written in writtenRegisters(instruction) { retire(written) }
+      }
+    }
+    // Sometimes one more amocas gets a base register of its own, for the oracle to aim at a trap.
+    var trapCandidate: Int?
+    if !casForms.isEmpty && !pool.isEmpty && random.chance(0.5) && !program.isEmpty {
+      let trapBase = pool.remove(at: Int(random.below(UInt64(pool.count))))
+      let position = random.int(program.count / 2...program.count)
+      let overwritten = program[..<position].contains { writtenRegisters($0).contains(trapBase) }
+      if overwritten { return GeneratedProgram(instructions: program, baseRegisters: bases, trapCandidate: nil) }
+      program.insert(amocas(random.pick(casForms), base: trapBase, bases: bases, &random), at: position)
+      bases.append(trapBase)
+      trapCandidate = position
+      program = Array(program.prefix(length))
+      if position >= program.count { trapCandidate = nil }
+    }
+    return GeneratedProgram(
+      instructions: Array(program.prefix(length)), baseRegisters: bases, trapCandidate: trapCandidate)
+  }
+
+  /// Registers an instruction may write.
+  private func writtenRegisters(_ instruction: Instruction) -> [Int] {
+    switch instruction.form.format {
+    case .store, .branch, .fence: return []
+    default:
+      if instruction.form.usesRegisterPairs(xlen: isa.xlen) {
+        return instruction.rd == 0 ? [] : [instruction.rd, (instruction.rd + 1) % 32]
+      }
+      return instruction.rd == 0 ? [] : [instruction.rd]
+    }
+  }
+
+  /// A destination that is usually not a base register, so later addresses stay meaningful.
+  private func destination(avoiding bases: [Int], _ random: inout SeededRandom) -> Int {
+    if random.chance(0.05) { return 0 }
+    var register = random.int(1...31)
+    while bases.contains(register) && !random.chance(0.1) { register = random.int(1...31) }
+    return register
+  }
+
+  private func alu(_ form: InstructionForm, avoiding bases: [Int], _ random: inout SeededRandom) -> Instruction {
+    var instruction = Instruction(
+      form, rd: destination(avoiding: bases, &random), rs1: random.int(0...31), rs2: random.int(0...31))
+    switch form.format {
+    case .immediate: instruction.immediate = Int64(random.int(-2048...2047))
+    case .shiftImmediate(let word): instruction.immediate = Int64(random.int(0...(word ? 31 : isa.xlen - 1)))
+    case .upper: instruction.immediate = Int64(random.int(0...0xFFFFF))
+    default: break
+    }
+    if form.format != .register { instruction.rs2 = 0 }
+    if form.format == .upper { instruction.rs1 = 0 }
+    return instruction
+  }
+
+  /// Small offsets that are multiples of the access size, so accesses through one base overlap.
+  private func offset(for form: InstructionForm, _ random: inout SeededRandom) -> Int64 {
+    let size = Int64(form.accessBytes ?? 1)
+    return Int64(random.int(-2...4)) * size
+  }
+
+  private func amocas(_ form: InstructionForm, base: Int, bases: [Int], _ random: inout SeededRandom) -> Instruction {
+    let pairs = form.usesRegisterPairs(xlen: isa.xlen)
+    func operand() -> Int {
+      if random.chance(0.12) { return 0 }
+      if pairs {
+        let even = 2 * random.int(1...15)
+        return random.chance(0.08) ? even - 1 : even
+      }
+      return random.int(1...31)
+    }
+    var rd = operand()
+    var rs2 = operand()
+    let rs1 = base
+    // The overlaps the manual singles out.
+    let overlap = random.int(0...9)
+    if overlap == 0 { rd = pairs ? rs1 & ~1 : rs1 }  // rd (or rd+1) is rs1
+    if overlap == 1 && rd != 0 { rs2 = rd }  // rd == rs2
+    let ordering = random.int(0...3)
+    return Instruction(form, rd: rd, rs1: rs1, rs2: rs2, aq: ordering & 1 == 1, rl: ordering & 2 == 2)
+  }
+}

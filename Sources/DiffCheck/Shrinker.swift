@@ -1,0 +1,65 @@
+import SpecModel
+
+/// Reduces a violating case (fewer instructions, then registers and memory words set to zero)
+/// while it still violates one of the same rules.
+public struct Shrinker {
+  /// Runs a candidate on the emulator and returns the spec's verdict (nil if the emulator failed).
+  public let verdict: ([Instruction], ConcreteState) throws -> Verdict?
+  public var maxAttempts = 400
+
+  public init(verdict: @escaping ([Instruction], ConcreteState) throws -> Verdict?) {
+    self.verdict = verdict
+  }
+
+  public func shrink(
+    _ program: [Instruction], _ initial: ConcreteState, rules: [String]
+  ) throws -> (program: [Instruction], initial: ConcreteState, rules: [String]) {
+    let wanted = ruleNames(rules)
+    var program = program
+    var initial = initial
+    var current = rules
+    var attempts = 0
+    func stillViolates(_ candidate: [Instruction], _ state: ConcreteState) throws -> [String]? {
+      attempts += 1
+      guard case .violation(let found, _)? = try verdict(candidate, state) else { return nil }
+      return ruleNames(found).isDisjoint(with: wanted) ? nil : found
+    }
+    var changed = true
+    while changed && attempts < maxAttempts {
+      changed = false
+      var index = program.count - 1
+      while index >= 0 && attempts < maxAttempts {
+        var candidate = program
+        candidate.remove(at: index)
+        if !candidate.isEmpty, let found = try stillViolates(candidate, initial) {
+          program = candidate
+          current = found
+          changed = true
+        }
+        index -= 1
+      }
+      for number in 1..<32 where initial.registers[number] != 0 && attempts < maxAttempts {
+        var candidate = initial
+        candidate.registers[number] = 0
+        if let found = try stillViolates(program, candidate) {
+          initial = candidate
+          current = found
+          changed = true
+        }
+      }
+      let words = Set(initial.memory.keys.map { $0 & ~7 }).sorted()
+      for address in words where attempts < maxAttempts {
+        let bytes = (0..<UInt64(8)).map { address + $0 }
+        guard bytes.contains(where: { initial.memory[$0] ?? 0 != 0 }) else { continue }
+        var candidate = initial
+        for byte in bytes where candidate.memory[byte] != nil { candidate.memory[byte] = 0 }
+        if let found = try stillViolates(program, candidate) {
+          initial = candidate
+          current = found
+          changed = true
+        }
+      }
+    }
+    return (program, initial, current)
+  }
+}

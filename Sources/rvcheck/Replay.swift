@@ -1,0 +1,65 @@
+import ArgumentParser
+import DiffCheck
+import Foundation
+import SpecModel
+
+/// Replays corpus cases.
+struct Replay: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Replay .rvt cases (files or folders) on an emulator and check them against the spec.")
+
+  @Option(name: .long, help: "Emulator: builtin.")
+  var emulator = "builtin"
+
+  @Argument(help: "Case files or folders of them.")
+  var paths: [String]
+
+  func validate() throws {
+    guard emulator == "builtin" else { throw ValidationError("unknown emulator '\(emulator)' (builtin)") }
+  }
+
+  func run() throws {
+    var files: [String] = []
+    for path in paths {
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        report("rvcheck replay: \(path): no such file or folder")
+        throw ExitCode(Status.inputError)
+      }
+      if isFolder.boolValue {
+        let names = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? []
+        files += names.filter { $0.hasSuffix(".rvt") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+      } else {
+        files.append(path)
+      }
+    }
+    let replayer = Replayer(emulator: BuiltinEmulator())
+    var failed = 0
+    var inputErrors = 0
+    var unknown = 0
+    for file in files {
+      do {
+        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let testCase = try CorpusCase(parsing: text, file: file)
+        let result = try replayer.replay(testCase)
+        if result.passed {
+          print("ok       \(file)")
+        } else {
+          if case .unknown = result.verdict { unknown += 1 } else { failed += 1 }
+          print("FAILED   \(file)")
+          for problem in result.problems { print("    \(problem)") }
+        }
+      } catch let error as CorpusError {
+        inputErrors += 1
+        report(error.description)
+      } catch {
+        inputErrors += 1
+        report("\(file): error: \(error)")
+      }
+    }
+    print("\(files.count - failed - inputErrors - unknown) passed, \(failed) failed")
+    if failed > 0 { throw ExitCode(Status.violation) }
+    if inputErrors > 0 { throw ExitCode(Status.inputError) }
+    if unknown > 0 { throw ExitCode(Status.unknown) }
+  }
+}

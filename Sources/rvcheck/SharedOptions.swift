@@ -1,0 +1,50 @@
+import ArgumentParser
+import DiffCheck
+import Foundation
+import SpecModel
+
+/// Options every fuzzing subcommand shares.
+struct TargetOptions: ParsableArguments {
+  @Option(name: .long, help: "ISA string, e.g. rv64ima_zacas_zabha (default by --xlen).")
+  var isa: String?
+
+  @Option(name: .long, help: "XLEN when --isa is not given: 32 or 64.")
+  var xlen: Int = 64
+
+  @Option(name: .long, help: "Implementation-choice profile: spike, access-fault, permissive.")
+  var profile: String = "spike"
+
+  func validate() throws {
+    guard xlen == 32 || xlen == 64 else { throw ValidationError("--xlen must be 32 or 64") }
+    _ = try parsedISA()
+    _ = try parsedProfile()
+  }
+
+  func parsedISA() throws -> ISAString {
+    let text = isa ?? "rv\(xlen)ima_zacas_zabha"
+    do { return try ISAString(parsing: text) } catch { throw ValidationError(error.description) }
+  }
+
+  func parsedProfile() throws -> Profile {
+    guard let named = Profile.named(profile) else {
+      throw ValidationError("unknown profile '\(profile)' (\(Profile.all.map(\.name).joined(separator: ", ")))")
+    }
+    return named
+  }
+}
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+  case text, json
+}
+
+/// Writes to standard error.
+func report(_ message: String) {
+  FileHandle.standardError.write(Data((message + "\n").utf8))
+}
+
+/// Parses a seed: decimal or 0x-hexadecimal, 64 bits.
+func parseSeed(_ text: String) throws -> UInt64 {
+  let value = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+  guard let value else { throw ValidationError("seed '\(text)' is not a 64-bit unsigned number") }
+  return value
+}
