@@ -57,7 +57,10 @@ struct Replay: ParsableCommand {
         report("\(file): error: \(error)")
       }
     }
-    print("\(files.count - failed - inputErrors - unknown) passed, \(failed) failed")
+    var closing = "\(files.count - failed - inputErrors - unknown) passed, \(failed) failed"
+    if inputErrors > 0 { closing += ", \(inputErrors) unreadable" }
+    if unknown > 0 { closing += ", \(unknown) unknown" }
+    print(closing)
     if failed > 0 { throw ExitCode(Status.violation) }
     if inputErrors > 0 { throw ExitCode(Status.inputError) }
     if unknown > 0 { throw ExitCode(Status.unknown) }

@@ -80,4 +80,47 @@ extension Rule {
     "trap.only-when-required", "Unpriv: an instruction that meets its conditions does not trap")
   public static let haltsAtFirstTrap = Rule(
     "program.halts-at-first-trap", "rvcheck: a test program ends at its first trap")
+
+  /// Every rule the spec asserts (profile rules, named after their profile, come in addition).
+  public static let catalog: [Rule] = [
+    .aluResult,
+    .upperImmediate,
+    .loadResult,
+    .storeWritesMemory,
+    .jumpLink,
+    .x0IsZero,
+    .unwrittenPreserved,
+    .misalignedAccess,
+    .loadAccessFault,
+    .storeAccessFault,
+    .multiplyDivideResult,
+    .amoResult,
+    .amoStore,
+    .amoMisaligned,
+    .amoNeedsWrite,
+    .lrResult,
+    .lrMisaligned,
+    .scMisaligned,
+    .scNeedsWrite,
+    .scResultCode,
+    .scStoresOnSuccess,
+    .scNeedsReservation,
+    .casLoadsOldValue,
+    .casNarrowSignExtends,
+    .casCompareOperand,
+    .casSwapOperand,
+    .casRdPairX0CompareZero,
+    .casRs2PairX0ReadsZero,
+    .casRdPairX0Discards,
+    .casSuccessIffEqual,
+    .casStoresOnSuccess,
+    .casFailureKeepsMemory,
+    .casMisaligned,
+    .casNeedsWrite,
+    .casOddPairReserved,
+    .illegalInstruction,
+    .trapHasNoEffect,
+    .noTrapWithoutCause,
+    .haltsAtFirstTrap,
+  ]
 }

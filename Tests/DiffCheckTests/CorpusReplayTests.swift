@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+@testable import DiffCheck
+@testable import SpecModel
+
+/// Replays every case under corpus/ on the built-in emulator.
+@Suite struct CorpusReplayTests {
+  static let corpus = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("corpus")
+
+  static var files: [URL] {
+    let enumerator = FileManager.default.enumerator(at: corpus, includingPropertiesForKeys: nil)
+    return (enumerator?.allObjects as? [URL] ?? []).filter { $0.pathExtension == "rvt" }
+      .sorted { $0.path < $1.path }
+  }
+
+  static func load(_ file: URL) throws -> CorpusCase {
+    try CorpusCase(parsing: String(contentsOf: file, encoding: .utf8), file: file.lastPathComponent)
+  }
+
+  @Test(arguments: files.map(\.lastPathComponent))
+  func caseReplays(name: String) throws {
+    let file = try #require(Self.files.first { $0.lastPathComponent == name })
+    let problems = try Replayer(emulator: BuiltinEmulator()).replay(Self.load(file)).problems
+    #expect(problems.isEmpty, "\(name): \(problems)")
+  }
+
+  @Test func everyRuleHasACase() throws {
+    #expect(Self.files.count >= 30)
+    var named: Set<String> = []
+    for file in Self.files {
+      let testCase = try Self.load(file)
+      named.formUnion(testCase.rejections.map(\.rule))
+      if case .violation(let rules) = testCase.expectation { named.formUnion(rules) }
+    }
+    let missing = Rule.catalog.map(\.name).filter { !named.contains($0) }
+    #expect(missing.isEmpty, "rules no corpus case exercises: \(missing)")
+  }
+}
