@@ -3,6 +3,8 @@ import SpecModel
 /// What a fuzz campaign runs.
 public struct CampaignOptions: Sendable {
   public var seed: UInt64
+  /// Index of the first program; programs `start..<start + count` run.
+  public var start = 0
   public var count: Int
   public var length: Int
   public var isa: ISAString
@@ -49,6 +51,8 @@ public struct CampaignSummary: Sendable {
   public var findings: [Finding] = []
   public var unknowns = 0
   public var unprepared = 0
+  /// Programs the solver could not prepare (it gave up), by index.
+  public var unpreparedIndices: [Int] = []
   public var infeasibleTargets = 0
   public var emulatorFailures: [String] = []
   public var coverage = Coverage()
@@ -81,7 +85,7 @@ public struct Campaign {
     let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
     var z3 = Z3Context()
     var batch: [(index: Int, prepared: PreparedCase)] = []
-    let range = indices ?? 0..<options.count
+    let range = indices ?? options.start..<(options.start + options.count)
 
     func flush() throws {
       guard !batch.isEmpty else { return }
@@ -128,6 +132,7 @@ public struct Campaign {
       summary.timing.preparing += ContinuousClock.now - preparing
       guard let prepared else {
         summary.unprepared += 1
+        summary.unpreparedIndices.append(index)
         continue
       }
       batch.append((index, prepared))

@@ -26,10 +26,12 @@ public struct Coverage: Sendable, Equatable {
     counts[CoverageCell(form: form, outcome: outcome)] ?? 0
   }
 
-  /// Whether a cell can occur for `form` in `isa`: pair cells only for register-pair forms.
+  /// Whether a cell can occur for `form` in `isa`: pair cells only for register-pair forms, and
+  /// no misalignment for a one-byte access.
   public static func applies(_ outcome: CASOutcome, to form: InstructionForm, xlen: Int) -> Bool {
     switch outcome {
     case .x0Pair, .oddPair, .illegal: form.usesRegisterPairs(xlen: xlen)
+    case .misalignedTrap: (form.accessBytes ?? 1) > 1
     default: true
     }
   }

@@ -55,11 +55,36 @@ public struct Oracle {
   /// soft preferences that the unsat core drops when they conflict. Concrete addresses keep every
   /// query simple. Returns nil when the solver gives up.
   public func prepare(_ generated: GeneratedProgram, _ random: inout SeededRandom) throws -> PreparedCase? {
+    // The same random draws both times, so a retry stays deterministic for the seed.
+    var retry = random
+    switch try attempt(generated, &random, freeRegistersAllowed: true) {
+    case .prepared(let prepared): return prepared
+    case .failed: return nil
+    case .undecided:
+      // A free register that reaches a multiply or divide can make the query too hard: try again
+      // with only the compared memory words left to the solver.
+      if tracing { print("prepare: retrying without free registers") }
+      let second = try attempt(generated, &retry, freeRegistersAllowed: false)
+      random = retry
+      if case .prepared(let prepared) = second { return prepared }
+      return nil
+    }
+  }
+
+  private enum Attempt {
+    case prepared(PreparedCase)
+    case undecided
+    case failed
+  }
+
+  private func attempt(
+    _ generated: GeneratedProgram, _ random: inout SeededRandom, freeRegistersAllowed: Bool
+  ) throws -> Attempt {
     let program = generated.instructions
 
     // Random concrete registers; base registers point into the data region, away from its edges.
     let map = configuration.memoryMap
-    guard let data = map.regions.first(where: { $0.access == .readWrite }) else { return nil }
+    guard let data = map.regions.first(where: { $0.access == .readWrite }) else { return .failed }
     var registers = (0..<32).map { _ in randomRegisterValue(&random) }
     registers[0] = 0
     for base in generated.baseRegisters {
@@ -104,7 +129,8 @@ public struct Oracle {
       let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
       let written = Set(program[..<index].flatMap { writes($0) })
       for register in pairs ? [instruction.rd, instruction.rd + 1] : [instruction.rd]
-      where register > 0 && register < 32 && !generated.baseRegisters.contains(register) && !written.contains(register)
+      where freeRegistersAllowed && register > 0 && register < 32 && !generated.baseRegisters.contains(register)
+        && !written.contains(register)
       {
         freeRegisters.insert(register)
       }
@@ -181,23 +207,28 @@ public struct Oracle {
       }
       switch answer {
       case .sat(let model):
-        return prepared(model, infeasible: infeasible)
+        return .prepared(prepared(model, infeasible: infeasible))
       case .unsat(let core):
         let pins = core.filter { $0.hasPrefix("pin.") }
         if pins.isEmpty {
           // Only targets conflict: the latest one named is unreachable from this start.
           guard let target = core.filter({ $0.hasPrefix("target@") }).max(by: { targetIndex($0) < targetIndex($1) })
-          else { return nil }
+          else {
+            if tracing { print("prepare: gave up: the relation alone is unsat (core \(core))") }
+            return .failed
+          }
           solver.disable(target)
           infeasible += 1
         } else {
           for pin in pins { solver.disable(pin) }
         }
-      case .unknown:
-        return nil
+      case .unknown(let reason):
+        if tracing { print("prepare: gave up: \(reason)") }
+        return .undecided
       }
     }
-    return nil
+    if tracing { print("prepare: gave up after 64 rounds") }
+    return .failed
   }
 
   /// Registers an instruction may write.

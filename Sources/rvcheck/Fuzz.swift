@@ -14,6 +14,9 @@ struct Fuzz: ParsableCommand {
   @Option(name: .long, help: "Programs to check.")
   var count = 1_000
 
+  @Option(name: .long, help: "Index of the first program (program i of a seed is the same in every run).")
+  var start = 0
+
   @Option(name: .long, help: "Instructions per program.")
   var length = 32
 
@@ -43,6 +46,7 @@ struct Fuzz: ParsableCommand {
   func validate() throws {
     _ = try parseSeed(seed)
     guard count > 0 else { throw ValidationError("--count must be positive") }
+    guard start >= 0 else { throw ValidationError("--start must not be negative") }
     guard (1...4096).contains(length) else { throw ValidationError("--length must be 1...4096") }
     guard emulator == "builtin" else { throw ValidationError("unknown emulator '\(emulator)' (builtin)") }
     if let mutant, Mutant(rawValue: mutant) == nil {
@@ -57,6 +61,7 @@ struct Fuzz: ParsableCommand {
       profile: try target.parsedProfile())
     if let weights { options.weights = try GeneratorWeights(parsing: weights) }
     options.shrink = !noShrink
+    options.start = start
     let builtin = BuiltinEmulator(mutant: mutant.flatMap(Mutant.init(rawValue:)))
     let start = Date()
     let summary = try Campaign(options: options, emulator: builtin).run()

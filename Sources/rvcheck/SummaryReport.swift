@@ -10,7 +10,7 @@ enum SummaryReport {
   static func text(_ summary: CampaignSummary, seconds: Double?) -> String {
     let options = summary.options
     var lines = [
-      "rvcheck fuzz --seed \(options.seed) --count \(options.count) --length \(options.length) --isa \(options.isa) --profile \(options.profile.name)",
+      "rvcheck fuzz --seed \(options.seed) --start \(options.start) --count \(options.count) --length \(options.length) --isa \(options.isa) --profile \(options.profile.name)",
       "emulator           \(summary.emulator)",
       "programs checked   \(summary.programs)",
       "violations         \(summary.findings.count)",
@@ -37,6 +37,10 @@ enum SummaryReport {
     if !missing.isEmpty {
       lines.append(
         "cells never reached: " + missing.map { "\($0.form)/\($0.outcome.rawValue)" }.joined(separator: ", "))
+    }
+    if !summary.unpreparedIndices.isEmpty {
+      lines.append(
+        "not prepared (solver gave up): programs " + summary.unpreparedIndices.map(String.init).joined(separator: ", "))
     }
     for failure in summary.emulatorFailures.prefix(10) { lines.append("emulator failure: \(failure)") }
     for finding in summary.findings {

@@ -41,3 +41,54 @@ import Testing
     #expect(result.output == "amocas.d.aqrl a0, a2, (s0)\nillegal\n")
   }
 }
+
+@Suite struct FuzzCLITests {
+  @Test func theSameSeedPrintsTheSameReport() throws {
+    let arguments = ["--seed", "42", "--count", "4", "--length", "10"]
+    let first = try BinaryRunner.run(arguments)
+    let second = try BinaryRunner.run(arguments)
+    #expect(first.status == 0, "\(first.output)\(first.error)")
+    #expect(first.output == second.output)
+    #expect(first.output.contains("verdict: conforming"))
+    let other = try BinaryRunner.run(["--seed", "43", "--count", "4", "--length", "10"])
+    #expect(other.output != first.output)
+  }
+
+  @Test func jsonSummaryFollowsItsSchema() throws {
+    let result = try BinaryRunner.run(["--seed", "3", "--count", "2", "--length", "8", "--format", "json"])
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    #expect(object["schema"] as? String == "rvcheck.fuzz-summary")
+    #expect(object["schemaVersion"] as? Int == 1)
+    #expect(object["seed"] as? Int == 3)
+    #expect((object["coverage"] as? [[String: Any]])?.isEmpty == false)
+    #expect(object["violations"] as? Int == 0)
+  }
+
+  @Test func aMutantIsReportedAsAViolation() throws {
+    let result = try BinaryRunner.run([
+      "--seed", "1", "--count", "20", "--length", "16", "--mutant", "swap-stored-on-failure",
+    ])
+    #expect(result.status == 1)
+    #expect(result.output.contains("VIOLATION"))
+    #expect(result.output.contains("zacas.failure-keeps-memory"))
+  }
+
+  @Test func badInputExitsWithTwo() throws {
+    for arguments in [
+      ["--seed", "-1"], ["--isa", "rv64im_zacas"], ["--mutant", "nope"], ["--profile", "fast"], ["--count", "0"],
+    ] {
+      let result = try BinaryRunner.run(arguments)
+      #expect(result.status == 2, "\(arguments)")
+      #expect(result.error.contains("Error"), "\(arguments): \(result.error)")
+    }
+  }
+
+  @Test func replayReportsFileAndLine() throws {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID()).rvt")
+    try "isa rv64ima_zacas\nreg a0 zero\nprogram\nend\n".write(to: file, atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let result = try BinaryRunner.run(["replay", file.path])
+    #expect(result.status == 2)
+    #expect(result.error.contains("\(file.path):2: error:"))
+  }
+}
