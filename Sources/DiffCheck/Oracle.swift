@@ -38,7 +38,11 @@ public struct PreparedCase: Sendable {
 public struct Oracle {
   public let z3: Z3Context
   public let configuration: MachineConfiguration
-  public var timeoutMilliseconds: UInt32 = 5_000
+  /// Wall-clock safety net; the deterministic budget below is what normally ends a hard query.
+  public var timeoutMilliseconds: UInt32 = 60_000
+  /// Z3 resource units per preparation query (about 3 s here); the same on every machine, so a
+  /// seed prepares the same programs however loaded the machine is.
+  public var resourceLimit: UInt32 = 100_000_000
   /// Print each preparation query's answer and time (RVCHECK_TRACE=1).
   public var tracing = ProcessInfo.processInfo.environment["RVCHECK_TRACE"] != nil
 
@@ -184,6 +188,7 @@ public struct Oracle {
 
     // Every goal and random value is tracked, and the unsat cores say what to give up.
     let solver = Solver(context: z3, logic: "QF_BV", timeoutMilliseconds: timeoutMilliseconds)
+    solver.setResourceLimit(resourceLimit)
     for formula in relation { solver.assert(formula) }
     for (name, formula) in goals + registerPins + memoryPins { solver.assert(formula, named: name) }
 
@@ -193,7 +198,7 @@ public struct Oracle {
       let answer = try solver.check()
       if tracing {
         var line =
-          "prepare: \(answer.isSat ? "sat" : answer.isUnsat ? "unsat" : "unknown") in \(ContinuousClock.now - clock)"
+          "prepare: \(answer.isSat ? "sat" : answer.isUnsat ? "unsat" : "unknown") in \(ContinuousClock.now - clock) rlimit \(solver.resourcesUsed)"
         if case .unsat(let core) = answer {
           line +=
             " core "

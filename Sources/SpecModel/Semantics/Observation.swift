@@ -49,6 +49,9 @@ public struct ConformanceChecker {
   public let configuration: MachineConfiguration
   public var timeoutMilliseconds: UInt32
   public var logic: String?
+  /// Z3 resource units per query (0: none): a deterministic bound, so a verdict of unknown is the
+  /// same on every machine.
+  public var resourceLimit: UInt32 = 500_000_000
 
   public init(
     z3: Z3Context, configuration: MachineConfiguration, timeoutMilliseconds: UInt32 = 10_000, logic: String? = nil
@@ -124,6 +127,7 @@ public struct ConformanceChecker {
       // Most outcomes conform: ask first without tracking, which lets Z3 fold the concrete values
       // away; only an unsat answer is asked again with every rule tracked, for the core.
       let quick = Solver(context: z3, logic: logic, timeoutMilliseconds: timeoutMilliseconds)
+      if resourceLimit > 0 { quick.setResourceLimit(resourceLimit) }
       quick.assert(path.condition)
       for constraint in path.constraints { quick.assert(constraint.formula) }
       for (formula, _) in observe(path.final, observed) { quick.assert(formula) }
@@ -135,6 +139,7 @@ public struct ConformanceChecker {
       case .unsat: break
       }
       let solver = Solver(context: z3, logic: logic, timeoutMilliseconds: timeoutMilliseconds)
+      if resourceLimit > 0 { solver.setResourceLimit(resourceLimit) }
       solver.assert(path.condition)
       for constraint in path.constraints {
         solver.assert(constraint.formula, named: constraint.trackingName)
@@ -188,6 +193,7 @@ extension ConformanceChecker {
     let start = MachineState.concrete(initial, prefix: "", xlen: configuration.isa.xlen, in: z3)
     for path in executor.run(program, from: start) where path.complete {
       let solver = Solver(context: z3, logic: logic, timeoutMilliseconds: timeoutMilliseconds)
+      if resourceLimit > 0 { solver.setResourceLimit(resourceLimit) }
       solver.assert(path.condition)
       for constraint in path.constraints { solver.assert(constraint.formula) }
       guard case .sat(let model) = try solver.check() else { continue }

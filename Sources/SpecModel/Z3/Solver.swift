@@ -42,6 +42,34 @@ public final class Solver {
 
   deinit { Z3_solver_dec_ref(context.raw, raw) }
 
+  /// Caps the work of each check in Z3's deterministic resource units: unlike a timeout, the same
+  /// query gives the same answer on any machine, however loaded.
+  public func setResourceLimit(_ units: UInt32) {
+    let params = Z3_mk_params(context.raw)
+    Z3_params_inc_ref(context.raw, params)
+    Z3_params_set_uint(context.raw, params, context.symbol("rlimit"), units)
+    Z3_solver_set_params(context.raw, raw, params)
+    Z3_params_dec_ref(context.raw, params)
+    context.noteError()
+  }
+
+  /// Z3's count of resource units spent by this solver so far.
+  public var resourcesUsed: UInt64 {
+    guard let statistics = Z3_solver_get_statistics(context.raw, raw) else { return 0 }
+    Z3_stats_inc_ref(context.raw, statistics)
+    defer { Z3_stats_dec_ref(context.raw, statistics) }
+    for index in 0..<Z3_stats_size(context.raw, statistics) {
+      guard let key = Z3_stats_get_key(context.raw, statistics, index), String(cString: key) == "rlimit count" else {
+        continue
+      }
+      if Z3_stats_is_uint(context.raw, statistics, index) {
+        return UInt64(Z3_stats_get_uint_value(context.raw, statistics, index))
+      }
+      return UInt64(Z3_stats_get_double_value(context.raw, statistics, index))
+    }
+    return 0
+  }
+
   /// The assertions in SMT-LIB form (for inspecting a slow query).
   public var smtText: String { String(cString: Z3_solver_to_string(context.raw, raw)) }
 

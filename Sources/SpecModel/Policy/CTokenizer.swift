@@ -1,0 +1,193 @@
+/// A C token with its place in the file.
+public struct CToken: Equatable, Sendable, CustomStringConvertible {
+  public enum Kind: Equatable, Sendable {
+    case identifier, number, string, character, punctuation
+    /// A whole preprocessor line (`#define ...`), continuations joined.
+    case preprocessor
+  }
+
+  public let kind: Kind
+  public let text: String
+  public let line: Int
+  public let column: Int
+
+  public var description: String { text }
+}
+
+/// Source text that cannot be tokenized or parsed, located like a compiler error.
+public struct SourceError: Error, Equatable, Sendable, CustomStringConvertible {
+  public let file: String
+  public let line: Int
+  public let column: Int
+  public let message: String
+
+  public var description: String { "\(file):\(line):\(column): error: \(message)" }
+}
+
+/// Splits C source into tokens: comments dropped, backslash-newline continuations joined,
+/// preprocessor lines kept whole. Enough C for the kernel files rvcheck reads.
+public enum CTokenizer {
+  public static func tokenize(_ text: String, file: String) throws(SourceError) -> [CToken] {
+    let characters = Array(text.unicodeScalars)
+    var tokens: [CToken] = []
+    var index = 0
+    var line = 1
+    var column = 1
+    var atLineStart = true
+
+    func peek(_ offset: Int = 0) -> Unicode.Scalar? {
+      index + offset < characters.count ? characters[index + offset] : nil
+    }
+    func advance() {
+      if characters[index] == "\n" {
+        line += 1
+        column = 1
+        atLineStart = true
+      } else {
+        column += 1
+      }
+      index += 1
+    }
+    func skipContinuation() -> Bool {
+      if peek() == "\\" && (peek(1) == "\n" || (peek(1) == "\r" && peek(2) == "\n")) {
+        advance()
+        if peek() == "\r" { advance() }
+        advance()
+        return true
+      }
+      return false
+    }
+
+    while index < characters.count {
+      if skipContinuation() { continue }
+      let character = characters[index]
+      if character == "\n" {
+        advance()
+        continue
+      }
+      if character == " " || character == "\t" || character == "\r" || character == "\u{0C}" || character == "\u{0B}" {
+        advance()
+        continue
+      }
+      let startLine = line
+      let startColumn = column
+      // Comments.
+      if character == "/" && peek(1) == "/" {
+        while index < characters.count && characters[index] != "\n" {
+          if !skipContinuation() { advance() }
+        }
+        continue
+      }
+      if character == "/" && peek(1) == "*" {
+        advance()
+        advance()
+        var closed = false
+        while index < characters.count {
+          if characters[index] == "*" && peek(1) == "/" {
+            advance()
+            advance()
+            closed = true
+            break
+          }
+          advance()
+        }
+        if !closed {
+          throw SourceError(file: file, line: startLine, column: startColumn, message: "unterminated /* comment")
+        }
+        continue
+      }
+      // Preprocessor lines.
+      if character == "#" && atLineStart {
+        var text = ""
+        while index < characters.count && characters[index] != "\n" {
+          if skipContinuation() {
+            text.append(" ")
+            continue
+          }
+          if characters[index] == "/" && peek(1) == "*" {
+            advance()
+            advance()
+            while index < characters.count && !(characters[index] == "*" && peek(1) == "/") { advance() }
+            if index < characters.count {
+              advance()
+              advance()
+            }
+            text.append(" ")
+            continue
+          }
+          if characters[index] == "/" && peek(1) == "/" { break }
+          text.unicodeScalars.append(characters[index])
+          advance()
+        }
+        tokens.append(CToken(kind: .preprocessor, text: text, line: startLine, column: startColumn))
+        continue
+      }
+      atLineStart = false
+      if character.properties.isAlphabetic && character.isASCII || character == "_" {
+        var text = ""
+        while let next = peek(),
+          next.isASCII && (next.properties.isAlphabetic || next.properties.numericType != nil || next == "_")
+        {
+          text.unicodeScalars.append(next)
+          advance()
+          _ = skipContinuation()
+        }
+        tokens.append(CToken(kind: .identifier, text: text, line: startLine, column: startColumn))
+        continue
+      }
+      if character.isASCII && character.properties.numericType != nil {
+        var text = ""
+        while let next = peek(),
+          next.isASCII
+            && (next.properties.isAlphabetic || next.properties.numericType != nil || next == "_" || next == ".")
+        {
+          text.unicodeScalars.append(next)
+          advance()
+        }
+        tokens.append(CToken(kind: .number, text: text, line: startLine, column: startColumn))
+        continue
+      }
+      if character == "\"" || character == "'" {
+        let quote = character
+        var text = String(quote)
+        advance()
+        var closed = false
+        while let next = peek(), next != "\n" {
+          text.unicodeScalars.append(next)
+          advance()
+          if next == "\\", let escaped = peek() {
+            text.unicodeScalars.append(escaped)
+            advance()
+            continue
+          }
+          if next == quote {
+            closed = true
+            break
+          }
+        }
+        if !closed {
+          throw SourceError(
+            file: file, line: startLine, column: startColumn,
+            message: "unterminated \(quote == "\"" ? "string" : "character") literal")
+        }
+        tokens.append(
+          CToken(kind: quote == "\"" ? .string : .character, text: text, line: startLine, column: startColumn))
+        continue
+      }
+      guard character.isASCII, character.value >= 0x21, character.value < 0x7F else {
+        throw SourceError(
+          file: file, line: startLine, column: startColumn,
+          message: "unexpected character U+\(String(character.value, radix: 16, uppercase: true))")
+      }
+      // Two-character operators the readers care about; everything else is one character.
+      var text = String(character)
+      advance()
+      if let next = peek(), ["##", "->", "==", "!=", "&&", "||", "<=", ">=", "<<", ">>"].contains(text + String(next)) {
+        text.unicodeScalars.append(next)
+        advance()
+      }
+      tokens.append(CToken(kind: .punctuation, text: text, line: startLine, column: startColumn))
+    }
+    return tokens
+  }
+}
