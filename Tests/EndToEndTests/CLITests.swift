@@ -92,3 +92,33 @@ import Testing
     #expect(result.error.contains("\(file.path):2: error:"))
   }
 }
+
+@Suite struct PolicyCLITests {
+  static let kernel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("corpus/kernel")
+
+  @Test func exitStatusesFollowTheVerdict() throws {
+    let good = try BinaryRunner.run(["policy", Self.kernel.appendingPathComponent("era-2026-isa").path])
+    #expect(good.status == 0, "\(good.output)")
+    #expect(good.output.contains("no-disable-path.ZACAS"))
+    let bad = try BinaryRunner.run(["policy", Self.kernel.appendingPathComponent("hazard-zacas-disableable").path])
+    #expect(bad.status == 1)
+    #expect(bad.output.contains("error: ZACAS (host bit ZACAS) can be cleared"))
+    #expect(bad.output.contains("1. KVM_SET_ONE_REG id=0x8030000007000035"))
+    let broken = try BinaryRunner.run(["policy", Self.kernel.appendingPathComponent("hazard-malformed").path])
+    #expect(broken.status == 2)
+    #expect(broken.error.contains("vcpu_onereg.c:31:21: error:"))
+  }
+
+  @Test func baselineAndJSON() throws {
+    let result = try BinaryRunner.run([
+      "policy", Self.kernel.appendingPathComponent("hazard-mid-enum-insertion").path, "--baseline",
+      Self.kernel.appendingPathComponent("era-2025-vcpu-onereg").path, "--format", "json", "--ext", "ZACAS",
+    ])
+    #expect(result.status == 1)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    let rows = try #require(object["obligations"] as? [[String: Any]])
+    #expect(rows.contains { $0["name"] as? String == "baseline.enum-prefix" && $0["status"] as? String == "violated" })
+    #expect(!rows.contains { ($0["name"] as? String)?.hasPrefix("no-disable-path.A") == true })
+  }
+}

@@ -1,0 +1,320 @@
+import Foundation
+
+/// Reads the KVM RISC-V ISA-extension policy out of a kernel tree or explicit files.
+public enum KernelReader {
+  static let enumName = "KVM_RISCV_ISA_EXT_ID"
+  static let idPrefix = "KVM_RISCV_ISA_EXT_"
+  static let hostPrefix = "RISCV_ISA_EXT_"
+  static let enableFunctions = ["kvm_riscv_vcpu_isa_enable_allowed", "kvm_riscv_isa_enable_allowed"]
+  static let disableFunctions = ["kvm_riscv_vcpu_isa_disable_allowed", "kvm_riscv_isa_disable_allowed"]
+
+  /// The header and the policy file of a tree, newest layout first.
+  public static func locate(tree: String) throws(SourceError) -> (header: String, policy: String) {
+    let header = (tree as NSString).appendingPathComponent("arch/riscv/include/uapi/asm/kvm.h")
+    guard FileManager.default.fileExists(atPath: header) else {
+      throw SourceError(file: header, line: 1, column: 1, message: "no uapi kvm.h here: is \(tree) a Linux tree?")
+    }
+    for name in ["isa.c", "vcpu_onereg.c", "vcpu.c"] {
+      let path = (tree as NSString).appendingPathComponent("arch/riscv/kvm/\(name)")
+      if let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains("kvm_isa_ext_arr") {
+        return (header, path)
+      }
+    }
+    throw SourceError(
+      file: (tree as NSString).appendingPathComponent("arch/riscv/kvm"), line: 1, column: 1,
+      message: "no isa.c, vcpu_onereg.c or vcpu.c with kvm_isa_ext_arr[]")
+  }
+
+  public static func read(tree: String) throws(SourceError) -> KernelPolicy {
+    let (header, policy) = try locate(tree: tree)
+    return try read(header: header, policy: policy)
+  }
+
+  public static func read(header: String, policy: String) throws(SourceError) -> KernelPolicy {
+    let headerTokens = try tokens(of: header)
+    let policyTokens = try tokens(of: policy)
+    let entries = try readEnum(headerTokens, file: header)
+    let table = try readTable(policyTokens, file: policy)
+    let enable = try readSwitch(policyTokens, file: policy, functions: enableFunctions)
+    let disable = try readSwitch(policyTokens, file: policy, functions: disableFunctions)
+    return KernelPolicy(
+      enumEntries: entries, table: table, enable: enable, disable: disable, policyFile: policy, headerFile: header)
+  }
+
+  static func tokens(of path: String) throws(SourceError) -> [CToken] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw SourceError(file: path, line: 1, column: 1, message: "cannot read the file")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw SourceError(file: path, line: 1, column: 1, message: "not UTF-8 text")
+    }
+    return try CTokenizer.tokenize(text, file: path)
+  }
+
+  /// A cursor over tokens that reports what it expected where.
+  struct Cursor {
+    let tokens: [CToken]
+    let file: String
+    var index: Int
+
+    var current: CToken? { index < tokens.count ? tokens[index] : nil }
+
+    func error(_ message: String) -> SourceError {
+      if let token = current {
+        return SourceError(
+          file: file, line: token.line, column: token.column, message: "\(message), found '\(token.text)'")
+      }
+      let last = tokens.last
+      return SourceError(
+        file: file, line: last?.line ?? 1, column: (last?.column ?? 0) + (last?.text.count ?? 0),
+        message: "\(message), found the end of the file")
+    }
+
+    mutating func expect(_ text: String) throws(SourceError) {
+      guard current?.text == text else { throw error("expected '\(text)'") }
+      index += 1
+    }
+
+    mutating func identifier(_ what: String) throws(SourceError) -> CToken {
+      guard let token = current, token.kind == .identifier else { throw error("expected \(what)") }
+      index += 1
+      return token
+    }
+
+    func location(_ token: CToken) -> SourceLocation {
+      SourceLocation(file: file, line: token.line, column: token.column)
+    }
+  }
+
+  static func find(_ tokens: [CToken], _ sequence: [String]) -> Int? {
+    guard tokens.count >= sequence.count else { return nil }
+    for start in 0...(tokens.count - sequence.count) where zip(tokens[start...], sequence).allSatisfy({ $0.text == $1 })
+    {
+      return start
+    }
+    return nil
+  }
+
+  static func strip(_ name: String, _ prefix: String) -> String? {
+    name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : nil
+  }
+
+  static func number(_ text: String) -> Int? {
+    let digits = text.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "ul"))
+    if digits.hasPrefix("0x") { return Int(digits.dropFirst(2), radix: 16) }
+    return Int(digits)
+  }
+
+  // MARK: The enum
+
+  static func readEnum(_ tokens: [CToken], file: String) throws(SourceError) -> [EnumEntry] {
+    guard let start = find(tokens, ["enum", enumName, "{"]) else {
+      throw SourceError(file: file, line: 1, column: 1, message: "no 'enum \(enumName) {' in this file")
+    }
+    var cursor = Cursor(tokens: tokens, file: file, index: start + 3)
+    var entries: [EnumEntry] = []
+    var next = 0
+    while cursor.current?.text != "}" {
+      let token = try cursor.identifier("an enumerator")
+      guard let name = strip(token.text, idPrefix) else {
+        throw SourceError(
+          file: file, line: token.line, column: token.column,
+          message: "enumerator '\(token.text)' lacks the \(idPrefix) prefix")
+      }
+      if cursor.current?.text == "=" {
+        cursor.index += 1
+        guard let valueToken = cursor.current, valueToken.kind == .number, let value = number(valueToken.text) else {
+          throw cursor.error("expected a number")
+        }
+        cursor.index += 1
+        next = value
+      }
+      entries.append(EnumEntry(name: name, value: next, location: cursor.location(token)))
+      next += 1
+      if cursor.current?.text == "," {
+        cursor.index += 1
+      } else if cursor.current?.text != "}" {
+        throw cursor.error("expected ',' or '}'")
+      }
+    }
+    try cursor.expect("}")
+    return entries
+  }
+
+  // MARK: The table
+
+  /// The expected body of `#define KVM_ISA_EXT_ARR(ext)`.
+  static let macroBody = "[KVM_RISCV_ISA_EXT_##ext] = RISCV_ISA_EXT_##ext"
+
+  static func readTable(_ tokens: [CToken], file: String) throws(SourceError) -> [TableEntry] {
+    guard let start = find(tokens, ["kvm_isa_ext_arr", "[", "]", "=", "{"]) else {
+      throw SourceError(file: file, line: 1, column: 1, message: "no 'kvm_isa_ext_arr[] = {' in this file")
+    }
+    let macro = tokens.first {
+      $0.kind == .preprocessor && $0.text.contains("KVM_ISA_EXT_ARR(") && $0.text.contains("define")
+    }
+    var cursor = Cursor(tokens: tokens, file: file, index: start + 5)
+    var entries: [TableEntry] = []
+    while cursor.current?.text != "}" {
+      if cursor.current?.text == "[" {
+        cursor.index += 1
+        let idToken = try cursor.identifier("a KVM_RISCV_ISA_EXT_* index")
+        guard let id = strip(idToken.text, idPrefix) else {
+          throw SourceError(
+            file: file, line: idToken.line, column: idToken.column,
+            message: "index '\(idToken.text)' is not a \(idPrefix)* id")
+        }
+        try cursor.expect("]")
+        try cursor.expect("=")
+        let hostToken = try cursor.identifier("a RISCV_ISA_EXT_* host extension")
+        guard let host = strip(hostToken.text, hostPrefix) else {
+          throw SourceError(
+            file: file, line: hostToken.line, column: hostToken.column,
+            message: "'\(hostToken.text)' is not a \(hostPrefix)* host extension")
+        }
+        entries.append(TableEntry(id: id, host: host, location: cursor.location(idToken)))
+      } else if cursor.current?.text == "KVM_ISA_EXT_ARR", let use = cursor.current {
+        guard let macro else {
+          throw SourceError(
+            file: file, line: use.line, column: use.column, message: "KVM_ISA_EXT_ARR used but never #defined")
+        }
+        let normalized = macro.text.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
+        guard normalized.hasSuffix("KVM_ISA_EXT_ARR(ext) " + macroBody) else {
+          throw SourceError(
+            file: file, line: macro.line, column: macro.column,
+            message: "KVM_ISA_EXT_ARR is not defined as '\(macroBody)'")
+        }
+        cursor.index += 1
+        try cursor.expect("(")
+        let name = try cursor.identifier("an extension name")
+        try cursor.expect(")")
+        entries.append(TableEntry(id: name.text, host: name.text, location: cursor.location(use)))
+      } else {
+        throw cursor.error("expected '[KVM_RISCV_ISA_EXT_X] = RISCV_ISA_EXT_x' or 'KVM_ISA_EXT_ARR(X)'")
+      }
+      if cursor.current?.text == "," {
+        cursor.index += 1
+      } else if cursor.current?.text != "}" {
+        throw cursor.error("expected ',' or '}'")
+      }
+    }
+    try cursor.expect("}")
+    return entries
+  }
+
+  // MARK: The switches
+
+  static func readSwitch(_ tokens: [CToken], file: String, functions: [String]) throws(SourceError) -> PolicySwitch {
+    guard
+      let (name, start) = functions.lazy.compactMap({ function in
+        find(tokens, [function, "("]).flatMap { index in
+          // The definition, not a call: the parameter list is followed by '{'.
+          var depth = 0
+          var position = index + 1
+          while position < tokens.count {
+            if tokens[position].text == "(" { depth += 1 }
+            if tokens[position].text == ")" {
+              depth -= 1
+              if depth == 0 { break }
+            }
+            position += 1
+          }
+          return position + 1 < tokens.count && tokens[position + 1].text == "{" ? (function, position + 2) : nil
+        }
+      }).first
+    else {
+      throw SourceError(
+        file: file, line: 1, column: 1, message: "no definition of \(functions.joined(separator: " or "))")
+    }
+    var cursor = Cursor(tokens: tokens, file: file, index: start)
+    let functionLocation = cursor.location(tokens[start - 1])
+    // Skip declarations up to the switch.
+    while let token = cursor.current, token.text != "switch" {
+      if token.text == "}" { throw cursor.error("expected a 'switch' in \(name)") }
+      cursor.index += 1
+    }
+    try cursor.expect("switch")
+    try cursor.expect("(")
+    _ = try cursor.identifier("the switched variable")
+    try cursor.expect(")")
+    try cursor.expect("{")
+    var answers: [String: PolicyAnswer] = [:]
+    var locations: [String: SourceLocation] = [:]
+    var groups: [[String]] = []
+    var pending: [String] = []
+    var breaking: [String] = []
+    var defaultAnswer: PolicyAnswer?
+    var defaultBreaks = false
+    var pendingDefault = false
+    while cursor.current?.text != "}" {
+      guard let token = cursor.current else { throw cursor.error("expected '}' closing the switch") }
+      switch token.text {
+      case "case":
+        cursor.index += 1
+        let label = try cursor.identifier("a KVM_RISCV_ISA_EXT_* label")
+        guard let id = strip(label.text, idPrefix) else {
+          throw SourceError(
+            file: file, line: label.line, column: label.column,
+            message: "case label '\(label.text)' is not a \(idPrefix)* id")
+        }
+        try cursor.expect(":")
+        pending.append(id)
+        locations[id] = locations[id] ?? cursor.location(label)
+      case "default":
+        cursor.index += 1
+        try cursor.expect(":")
+        pendingDefault = true
+      case "return":
+        cursor.index += 1
+        let answer = try readAnswer(&cursor)
+        for id in pending where answers[id] == nil { answers[id] = answer }
+        if !pending.isEmpty { groups.append(pending) }
+        if pendingDefault { defaultAnswer = answer }
+        pending = []
+        pendingDefault = false
+      case "break":
+        cursor.index += 1
+        try cursor.expect(";")
+        breaking += pending
+        if !pending.isEmpty { groups.append(pending) }
+        if pendingDefault { defaultBreaks = true }
+        pending = []
+        pendingDefault = false
+      default:
+        throw cursor.error("expected 'case', 'default', 'return' or 'break' in the switch of \(name)")
+      }
+    }
+    try cursor.expect("}")
+    // After the switch: the answer for every id that breaks out or is not listed.
+    try cursor.expect("return")
+    let after = try readAnswer(&cursor)
+    for id in breaking + pending where answers[id] == nil { answers[id] = after }
+    let fallback = defaultBreaks || defaultAnswer == nil ? after : (defaultAnswer ?? after)
+    return PolicySwitch(
+      function: name, answers: answers, locations: locations, fallback: fallback, groups: groups,
+      location: functionLocation)
+  }
+
+  /// `false;`, `true;`, or a host predicate up to `;`.
+  static func readAnswer(_ cursor: inout Cursor) throws(SourceError) -> PolicyAnswer {
+    var parts: [String] = []
+    var depth = 0
+    while let token = cursor.current, token.text != ";" || depth > 0 {
+      if token.text == "(" { depth += 1 }
+      if token.text == ")" { depth -= 1 }
+      if token.text == "{" || token.text == "}" { throw cursor.error("expected ';' ending the return") }
+      parts.append(token.text)
+      cursor.index += 1
+    }
+    try cursor.expect(";")
+    guard !parts.isEmpty else { throw cursor.error("expected a value after 'return'") }
+    if parts == ["false"] { return .never }
+    if parts == ["true"] { return .always }
+    var negated = false
+    if parts.first == "!" {
+      negated = true
+      parts.removeFirst()
+    }
+    return .predicate(parts.joined(), negated: negated)
+  }
+}

@@ -1,0 +1,263 @@
+import Foundation
+
+/// How an obligation ended.
+public enum ObligationStatus: String, Sendable {
+  case proved, violated, warning, unknown
+}
+
+/// One checked property of a kernel's policy, with its evidence.
+public struct Obligation: Sendable {
+  public let name: String
+  public let status: ObligationStatus
+  public let message: String
+  /// For a violated "no disable path": the KVM_SET_ONE_REG calls that clear the bit.
+  public let trace: [String]
+  public let location: SourceLocation?
+  public let seconds: Double
+}
+
+/// One step of a transition trace: what the VMM does.
+public enum PolicyOperation: Sendable, Equatable, CustomStringConvertible {
+  case setSingle(id: String, number: Int, value: Bool)
+  case setConfigISA
+  case run
+
+  /// The KVM_SET_ONE_REG register id of a SINGLE ISA_EXT register on a 64-bit host.
+  public static func registerID(subtype: UInt64, number: Int) -> UInt64 {
+    0x8000_0000_0000_0000 | 0x0030_0000_0000_0000 | (7 << 24) | (subtype << 16) | UInt64(number)
+  }
+
+  public var description: String {
+    switch self {
+    case .setSingle(let id, let number, let value):
+      let register = Self.registerID(subtype: 0, number: number)
+      return
+        "KVM_SET_ONE_REG id=0x\(String(register, radix: 16)) (ISA_EXT SINGLE \(id) = \(number)) value=\(value ? 1 : 0)"
+    case .setConfigISA: return "KVM_SET_ONE_REG CONFIG isa (single-letter extensions)"
+    case .run: return "KVM_RUN"
+    }
+  }
+}
+
+/// Proves a kernel's ISA-extension policy: the enum and table agree, and no sequence of
+/// KVM_SET_ONE_REG calls clears a bit the kernel refuses to disable.
+public struct PolicyProver {
+  public let policy: KernelPolicy
+  /// Extensions that must never be disabled even if the kernel forgot (ZACAS by default).
+  public var requiredNeverDisable: [String] = ["ZACAS"]
+  /// Restrict per-extension obligations to this one.
+  public var focus: String?
+  /// Depth for bounded model checking when induction fails.
+  public var depth = 3
+
+  public init(policy: KernelPolicy) { self.policy = policy }
+
+  // MARK: Derived facts
+
+  var enumByName: [String: EnumEntry] {
+    Dictionary(policy.enumEntries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+  }
+
+  /// The table's size: one past its highest initialised index.
+  var tableSize: Int {
+    (policy.table.compactMap { enumByName[$0.id]?.value }.max() ?? -1) + 1
+  }
+
+  /// The host extension an id reaches: its entry, `a` (value 0) for a hole, nil past the end.
+  func host(of id: EnumEntry) -> String? {
+    if let entry = policy.table.first(where: { $0.id == id.name }) { return entry.host }
+    return id.value < tableSize ? "a" : nil
+  }
+
+  // MARK: Running
+
+  public func run() -> [Obligation] {
+    var results = structural()
+    let z3 = Z3Context()
+    let system = TransitionSystem(prover: self, z3: z3)
+    var neverDisable = policy.ids.filter { policy.disable.answer($0.name) == .never }.map(\.name)
+    for name in requiredNeverDisable.reversed() where !neverDisable.contains(name) {
+      if enumByName[name] == nil {
+        // An older tree (ZACAS arrived in v6.9): nothing to prove, but say so.
+        results.append(
+          Obligation(
+            name: "no-disable-path.\(name)", status: .warning, message: "this tree's enum has no \(name)",
+            trace: [], location: nil, seconds: 0))
+        continue
+      }
+      neverDisable.insert(name, at: 0)
+    }
+    if let index = neverDisable.firstIndex(of: "ZACAS"), index != 0 { neverDisable.swapAt(0, index) }
+    for name in neverDisable where focus == nil || focus == name {
+      results.append(timed { noDisablePath(name, system) })
+    }
+    if policy.disable.answer("ZACAS") == .never || neverDisable.contains("ZACAS") {
+      results.append(
+        Obligation(
+          name: "multi-dis-reports-success", status: .warning,
+          message:
+            "MULTI_DIS ignores each SINGLE result: a refused disable of a never-disable extension (ZACAS) still returns 0",
+          trace: [], location: policy.disable.location, seconds: 0))
+    }
+    return results
+  }
+
+  func timed(_ body: () -> Obligation) -> Obligation {
+    let start = Date()
+    let result = body()
+    return Obligation(
+      name: result.name, status: result.status, message: result.message, trace: result.trace,
+      location: result.location, seconds: Date().timeIntervalSince(start))
+  }
+
+  // MARK: Structural obligations
+
+  func structural() -> [Obligation] {
+    var results: [Obligation] = []
+    func add(
+      _ name: String, _ problems: [(String, SourceLocation?)], severity: ObligationStatus = .violated, ok: String
+    ) {
+      if problems.isEmpty {
+        results.append(Obligation(name: name, status: .proved, message: ok, trace: [], location: nil, seconds: 0))
+      }
+      for (message, location) in problems {
+        results.append(
+          Obligation(name: name, status: severity, message: message, trace: [], location: location, seconds: 0))
+      }
+    }
+    let entries = policy.enumEntries
+    var seen: [String: EnumEntry] = [:]
+    var duplicates: [(String, SourceLocation?)] = []
+    for entry in entries {
+      if let first = seen[entry.name] {
+        duplicates.append(("enumerator \(entry.name) appears twice (first at \(first.location))", entry.location))
+      }
+      seen[entry.name] = seen[entry.name] ?? entry
+    }
+    add("enum.unique-names", duplicates, ok: "every enumerator name is unique")
+    let values = entries.filter { $0.name != "MAX" }.map(\.value)
+    var gaps: [(String, SourceLocation?)] = []
+    for (expected, entry) in entries.filter({ $0.name != "MAX" }).enumerated() where entry.value != expected {
+      gaps.append(
+        (
+          "\(entry.name) = \(entry.value) where \(expected) was expected: values must run 0, 1, 2, … without gaps",
+          entry.location
+        ))
+      break
+    }
+    add("enum.contiguous", gaps, ok: "values run contiguously from 0")
+    var maxProblems: [(String, SourceLocation?)] = []
+    if let last = entries.last, last.name != "MAX" {
+      maxProblems.append(("the last enumerator is \(last.name), not KVM_RISCV_ISA_EXT_MAX", last.location))
+    } else if let last = entries.last, last.value != values.count {
+      maxProblems.append(("KVM_RISCV_ISA_EXT_MAX = \(last.value) but there are \(values.count) ids", last.location))
+    }
+    add("enum.max-last", maxProblems, ok: "KVM_RISCV_ISA_EXT_MAX is last and counts the ids")
+
+    let byName = enumByName
+    add(
+      "table.known-ids",
+      policy.table.filter { byName[$0.id] == nil || $0.id == "MAX" }.map {
+        ("table entry for \($0.id), which the enum does not define", $0.location)
+      }, ok: "every table index is a known id")
+    var indices: [Int: TableEntry] = [:]
+    var repeated: [(String, SourceLocation?)] = []
+    for entry in policy.table {
+      guard let value = byName[entry.id]?.value else { continue }
+      if let first = indices[value] {
+        repeated.append(("\(entry.id) is initialised twice (first at \(first.location))", entry.location))
+      }
+      indices[value] = indices[value] ?? entry
+    }
+    add("table.no-duplicate-index", repeated, ok: "no index is initialised twice")
+    let holes = policy.ids.filter { $0.value < tableSize && indices[$0.value] == nil }
+    add(
+      "table.no-hole",
+      holes.map {
+        ("\($0.name) (\($0.value)) has no entry below the last one: it reads as 0, the host bit of A", $0.location)
+      }, ok: "no id below the last entry lacks one")
+    let past = policy.ids.filter { $0.value >= tableSize }
+    add(
+      "table.covers-max",
+      past.map {
+        (
+          "\($0.name) (\($0.value)) is past the end of kvm_isa_ext_arr (\(tableSize) entries for MAX = \(policy.max))",
+          $0.location
+        )
+      }, ok: "the table has an entry for every id below MAX")
+    add(
+      "table.name-match",
+      policy.table.filter { $0.id.lowercased() != $0.host.lowercased() }.map {
+        ("\($0.id) maps to host extension \($0.host)", $0.location)
+      }, severity: .warning, ok: "every entry maps an id to the host extension of the same name")
+    var byHost: [String: [TableEntry]] = [:]
+    for entry in policy.table { byHost[entry.host.lowercased(), default: []].append(entry) }
+    add(
+      "table.one-id-per-host-bit",
+      byHost.values.filter { $0.count > 1 }.sorted { $0[0].id < $1[0].id }.map {
+        ("ids \($0.map(\.id).joined(separator: ", ")) share host bit \($0[0].host)", $0[1].location)
+      }, severity: .warning, ok: "no two ids share a host bit")
+
+    for policySwitch in [policy.enable, policy.disable] {
+      add(
+        "switch.known-ids.\(policySwitch.function)",
+        policySwitch.locations.filter { byName[$0.key] == nil }.sorted { $0.key < $1.key }.map {
+          ("case \($0.key) is not an id of the enum", $0.value)
+        }, ok: "every case label is a known id")
+      var groupOf: [String: Int] = [:]
+      var twice: [(String, SourceLocation?)] = []
+      for (number, group) in policySwitch.groups.enumerated() {
+        for id in group {
+          if let earlier = groupOf[id], earlier != number {
+            twice.append(("\(id) appears in two case groups", policySwitch.locations[id]))
+          }
+          groupOf[id] = groupOf[id] ?? number
+        }
+      }
+      add("switch.one-group-per-id.\(policySwitch.function)", twice, ok: "no id appears in two groups")
+    }
+    return results
+  }
+
+  // MARK: Model-checked obligations
+
+  func noDisablePath(_ name: String, _ system: TransitionSystem) -> Obligation {
+    let obligation = "no-disable-path.\(name)"
+    guard let id = enumByName[name] else {
+      return Obligation(
+        name: obligation, status: .violated, message: "\(name) is not in the enum", trace: [], location: nil, seconds: 0
+      )
+    }
+    guard let host = host(of: id) else {
+      return Obligation(
+        name: obligation, status: .violated,
+        message: "\(name) has no entry in kvm_isa_ext_arr: the guest can never be given it", trace: [],
+        location: id.location, seconds: 0)
+    }
+    let location = policy.disable.locations[name] ?? id.location
+    // Induction: from any state where the bit is set, no operation clears it.
+    do {
+      if try system.stepPreserves(host: host) {
+        return Obligation(
+          name: obligation, status: .proved,
+          message:
+            "from vCPU creation no KVM_SET_ONE_REG sequence clears \(name) (host bit \(host)): proved by induction",
+          trace: [], location: location, seconds: 0)
+      }
+      if let trace = try system.clearingTrace(host: host, depth: depth) {
+        return Obligation(
+          name: obligation, status: .violated,
+          message:
+            "\(name) (host bit \(host)) can be cleared after vCPU creation in \(trace.count) call\(trace.count == 1 ? "" : "s")",
+          trace: trace.map(\.description), location: location, seconds: 0)
+      }
+      return Obligation(
+        name: obligation, status: .unknown,
+        message: "induction failed but no clearing sequence of \(depth) calls or fewer exists", trace: [],
+        location: location, seconds: 0)
+    } catch {
+      return Obligation(
+        name: obligation, status: .unknown, message: "\(error)", trace: [], location: location, seconds: 0)
+    }
+  }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Foundation
+import SpecModel
+
+/// Proves the Linux RISC-V KVM ISA-extension policy of a kernel tree.
+struct Policy: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract:
+      "Check a Linux tree's KVM ISA-extension enum, table and enable/disable policy; prove no disable path for ZACAS.")
+
+  @Argument(help: "A Linux tree (reads arch/riscv/include/uapi/asm/kvm.h and arch/riscv/kvm/{isa,vcpu_onereg,vcpu}.c).")
+  var tree: String?
+
+  @Option(name: .long, help: "The uapi kvm.h, instead of a tree.")
+  var header: String?
+
+  @Option(name: .long, help: "The file with kvm_isa_ext_arr[] and the policy switches, instead of a tree.")
+  var source: String?
+
+  @Option(name: .long, help: "Report per-extension obligations for this extension only (e.g. ZACAS).")
+  var ext: String?
+
+  @Option(name: .long, help: "An older tree: its enum must be a prefix of this one's (uapi stability).")
+  var baseline: String?
+
+  @Option(name: .long, help: "Output format: text or json.")
+  var format: OutputFormat = .text
+
+  func validate() throws {
+    if tree == nil && (header == nil || source == nil) {
+      throw ValidationError("give a Linux tree, or both --header and --source")
+    }
+  }
+
+  /// The tree (or files) and the baseline, read and parsed.
+  private func load() throws(SourceError) -> (policy: KernelPolicy, baseline: KernelPolicy?) {
+    let policy: KernelPolicy
+    if let header, let source {
+      policy = try KernelReader.read(header: header, policy: source)
+    } else {
+      policy = try KernelReader.read(tree: tree ?? ".")
+    }
+    return (policy, try baseline.map { path throws(SourceError) in try KernelReader.read(tree: path) })
+  }
+
+  func run() throws {
+    let loaded: (policy: KernelPolicy, baseline: KernelPolicy?)
+    do {
+      loaded = try load()
+    } catch {
+      report(error.description)
+      throw ExitCode(Status.inputError)
+    }
+    let policy = loaded.policy
+    let baselinePolicy = loaded.baseline
+    var prover = PolicyProver(policy: policy)
+    prover.focus = ext?.uppercased()
+    var obligations = prover.run()
+    if let baselinePolicy { obligations.append(BaselineCheck.compare(old: baselinePolicy, new: policy)) }
+    switch format {
+    case .text: print(PolicyReport.text(obligations))
+    case .json: print(try PolicyReport.json(obligations))
+    }
+    if obligations.contains(where: { $0.status == .violated }) { throw ExitCode(Status.violation) }
+    if obligations.contains(where: { $0.status == .unknown }) { throw ExitCode(Status.unknown) }
+  }
+}
+
+/// Renderings of policy obligations.
+enum PolicyReport {
+  static func text(_ obligations: [Obligation]) -> String {
+    var lines: [String] = []
+    for obligation in obligations where obligation.status != .proved {
+      let severity = obligation.status == .warning ? "warning" : obligation.status == .unknown ? "note" : "error"
+      let place = obligation.location.map { "\($0): " } ?? ""
+      lines.append("\(place)\(severity): \(obligation.message) [\(obligation.name)]")
+      for (number, call) in obligation.trace.enumerated() { lines.append("    \(number + 1). \(call)") }
+    }
+    if !lines.isEmpty { lines.append("") }
+    lines.append("obligation".padding(toLength: 58, withPad: " ", startingAt: 0) + "status     time")
+    for obligation in obligations {
+      lines.append(
+        obligation.name.padding(toLength: 58, withPad: " ", startingAt: 0)
+          + obligation.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
+          + String(format: "%.3fs", obligation.seconds))
+    }
+    let violated = obligations.filter { $0.status == .violated }.count
+    let unknown = obligations.filter { $0.status == .unknown }.count
+    let warnings = obligations.filter { $0.status == .warning }.count
+    lines.append("")
+    lines.append(
+      "\(obligations.count - violated - unknown - warnings) proved, \(violated) violated, \(unknown) unknown, \(warnings) warnings"
+    )
+    return lines.joined(separator: "\n")
+  }
+
+  static func json(_ obligations: [Obligation]) throws -> String {
+    let rows: [[String: Any]] = obligations.map { obligation in
+      var row: [String: Any] = [
+        "name": obligation.name, "status": obligation.status.rawValue, "message": obligation.message,
+        "trace": obligation.trace,
+      ]
+      if let location = obligation.location {
+        row["file"] = location.file
+        row["line"] = location.line
+        row["column"] = location.column
+      }
+      return row
+    }
+    let object: [String: Any] = ["schema": "rvcheck.policy", "schemaVersion": 1, "obligations": rows]
+    let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted])
+    return String(decoding: data, as: UTF8.self)
+  }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import Testing
+
+@testable import SpecModel
+
+@Suite struct CTokenizerTests {
+  @Test func commentsContinuationsAndPreprocessorLines() throws {
+    let text = """
+      #define KVM_ISA_EXT_ARR(ext)\t\\
+      [KVM_RISCV_ISA_EXT_##ext] = RISCV_ISA_EXT_##ext
+      /* a block
+         comment */ static int x = 0x10; // trailing
+      case KVM_RISCV_ISA_EXT_A: /* between */ case B:
+      """
+    let tokens = try CTokenizer.tokenize(text, file: "t.c")
+    #expect(tokens[0].kind == .preprocessor)
+    #expect(tokens[0].text.contains("RISCV_ISA_EXT_##ext"))
+    #expect(tokens.map(\.text).contains("0x10"))
+    #expect(!tokens.contains { $0.text.contains("comment") || $0.text == "trailing" })
+    let caseToken = try #require(tokens.first { $0.text == "KVM_RISCV_ISA_EXT_A" })
+    #expect(caseToken.line == 5 && caseToken.column == 6)
+  }
+
+  @Test func unterminatedCommentsAndStringsAreLocated() {
+    #expect(throws: SourceError.self) { try CTokenizer.tokenize("int a; /* open", file: "t.c") }
+    do {
+      _ = try CTokenizer.tokenize("x\n  \"open", file: "t.c")
+      Issue.record("accepted an open string")
+    } catch {
+      #expect(error.line == 2 && error.column == 3)
+    }
+  }
+}
+
+@Suite struct PolicyTests {
+  static let kernel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("corpus/kernel")
+
+  func prove(_ fixture: String) throws -> [Obligation] {
+    try PolicyProver(policy: KernelReader.read(tree: Self.kernel.appendingPathComponent(fixture).path)).run()
+  }
+
+  func status(_ obligations: [Obligation], _ name: String) -> [ObligationStatus] {
+    obligations.filter { $0.name == name }.map(\.status)
+  }
+
+  @Test(arguments: ["era-6.4-vcpu", "era-2025-vcpu-onereg", "era-2026-isa"])
+  func everyEraReadsAndProves(fixture: String) throws {
+    let obligations = try prove(fixture)
+    #expect(
+      !obligations.contains { $0.status == .violated || $0.status == .unknown },
+      "\(obligations.filter { $0.status != .proved }.map(\.message))")
+    let policy = try KernelReader.read(tree: Self.kernel.appendingPathComponent(fixture).path)
+    #expect(policy.ids.count == policy.max)
+    #expect(policy.disable.answer("A") == .never)
+    #expect(policy.enable.answer("H") == .never)
+  }
+
+  @Test func theErasUseTheirOwnFiles() throws {
+    #expect(
+      try KernelReader.locate(tree: Self.kernel.appendingPathComponent("era-6.4-vcpu").path).policy.hasSuffix("vcpu.c"))
+    #expect(
+      try KernelReader.locate(tree: Self.kernel.appendingPathComponent("era-2025-vcpu-onereg").path).policy.hasSuffix(
+        "vcpu_onereg.c"))
+    let modern = try KernelReader.read(tree: Self.kernel.appendingPathComponent("era-2026-isa").path)
+    #expect(modern.policyFile.hasSuffix("isa.c"))
+    #expect(modern.max == 78)
+    #expect(modern.enumEntries.first { $0.name == "ZACAS" }?.value == 53)
+    #expect(modern.disable.answer("SSAIA") == .predicate("kvm_riscv_isa_check_host(SSAIA)", negated: true))
+    #expect(modern.enable.answer("SVADU") == .predicate("arch_has_hw_pte_young()", negated: false))
+  }
+
+  @Test func zacasIsProvedNeverDisabled() throws {
+    let obligations = try prove("era-2025-vcpu-onereg")
+    let zacas = try #require(obligations.first { $0.name == "no-disable-path.ZACAS" })
+    #expect(zacas.status == .proved)
+    #expect(zacas.message.contains("induction"))
+  }
+
+  @Test func aDisableableZacasGivesAOneCallTrace() throws {
+    let zacas = try #require(try prove("hazard-zacas-disableable").first { $0.name == "no-disable-path.ZACAS" })
+    #expect(zacas.status == .violated)
+    #expect(zacas.trace == ["KVM_SET_ONE_REG id=0x8030000007000035 (ISA_EXT SINGLE ZACAS = 53) value=0"])
+  }
+
+  @Test func aHoleLetsAnIdClearA() throws {
+    let obligations = try prove("hazard-hole")
+    #expect(status(obligations, "table.no-hole") == [.violated])
+    let a = try #require(obligations.first { $0.name == "no-disable-path.A" })
+    #expect(a.status == .violated)
+    #expect(a.trace.count == 1)
+    #expect(a.trace[0].contains("SINGLE ZICBOM = 11") && a.trace[0].hasSuffix("value=0"))
+  }
+
+  @Test func aliasingOntoZacasIsCaught() throws {
+    let obligations = try prove("hazard-aliasing")
+    #expect(status(obligations, "table.name-match") == [.warning])
+    #expect(status(obligations, "table.one-id-per-host-bit") == [.warning])
+    let zacas = try #require(obligations.first { $0.name == "no-disable-path.ZACAS" })
+    #expect(zacas.status == .violated)
+    #expect(zacas.trace.first?.contains("SINGLE SVPBMT") == true)
+  }
+
+  @Test func missingEntriesAreViolations() throws {
+    let tail = try prove("hazard-missing-tail-entry")
+    #expect(status(tail, "table.covers-max") == [.violated])
+    let missing = try prove("hazard-zacas-missing-from-table")
+    #expect(status(missing, "no-disable-path.ZACAS") == [.violated])
+    #expect(status(missing, "table.covers-max") == [.violated])
+  }
+
+  @Test func olderTreesSayZacasIsAbsent() throws {
+    #expect(status(try prove("era-6.4-vcpu"), "no-disable-path.ZACAS") == [.warning])
+  }
+
+  @Test func baselineCatchesAMidEnumInsertion() throws {
+    let old = try KernelReader.read(tree: Self.kernel.appendingPathComponent("era-2025-vcpu-onereg").path)
+    let new = try KernelReader.read(tree: Self.kernel.appendingPathComponent("hazard-mid-enum-insertion").path)
+    let verdict = BaselineCheck.compare(old: old, new: new)
+    #expect(verdict.status == .violated)
+    #expect(verdict.message.contains("ZACAS was 53"))
+    #expect(BaselineCheck.compare(old: old, new: old).status == .proved)
+    let newer = try KernelReader.read(tree: Self.kernel.appendingPathComponent("era-2026-isa").path)
+    #expect(BaselineCheck.compare(old: old, new: newer).status == .proved)
+  }
+
+  @Test func malformedSourceIsLocated() {
+    do {
+      _ = try KernelReader.read(tree: Self.kernel.appendingPathComponent("hazard-malformed").path)
+      Issue.record("malformed tree accepted")
+    } catch {
+      #expect(error.file.hasSuffix("vcpu_onereg.c"))
+      #expect(error.line == 31 && error.column == 21)
+      #expect(error.message.contains("expected ')'"))
+    }
+  }
+
+  /// Truncated files, flipped bytes and unbalanced braces give an error or a verdict, never a crash.
+  @Test func mangledInputsNeverCrash() throws {
+    let tree = Self.kernel.appendingPathComponent("era-2025-vcpu-onereg")
+    let header = try String(
+      contentsOf: tree.appendingPathComponent("arch/riscv/include/uapi/asm/kvm.h"), encoding: .utf8)
+    let source = try String(contentsOf: tree.appendingPathComponent("arch/riscv/kvm/vcpu_onereg.c"), encoding: .utf8)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mangled-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var state: UInt64 = 17
+    func next() -> Int {
+      state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+      return Int(state >> 33)
+    }
+    var errors = 0
+    var verdicts = 0
+    for round in 0..<150 {
+      var headerBytes = Array(header.utf8)
+      var sourceBytes = Array(source.utf8)
+      switch round % 3 {
+      case 0: sourceBytes = Array(sourceBytes.prefix(next() % sourceBytes.count))
+      case 1:
+        // Printable bytes, so some changes land in comments or names and still parse; others do not.
+        for _ in 0..<3 { sourceBytes[next() % sourceBytes.count] = UInt8(0x20 + next() % 95) }
+        if round % 2 == 0 { headerBytes[next() % headerBytes.count] = UInt8(next() % 256) }
+      default:
+        let braces: [UInt8] = Array("{}()[];,".utf8)
+        for _ in 0..<2 { sourceBytes.insert(braces[next() % braces.count], at: next() % sourceBytes.count) }
+      }
+      let headerFile = folder.appendingPathComponent("kvm\(round).h")
+      let sourceFile = folder.appendingPathComponent("vcpu_onereg\(round).c")
+      try Data(headerBytes).write(to: headerFile)
+      try Data(sourceBytes).write(to: sourceFile)
+      do {
+        let policy = try KernelReader.read(header: headerFile.path, policy: sourceFile.path)
+        _ = PolicyProver(policy: policy).run()
+        verdicts += 1
+      } catch {
+        #expect(error.line >= 1 && error.column >= 1)
+        errors += 1
+      }
+    }
+    // Every round ended in a located error or a verdict: none crashed.
+    #expect(errors + verdicts == 150)
+    #expect(errors > 50, "errors \(errors), verdicts \(verdicts)")
+  }
+}
