@@ -23,16 +23,42 @@ struct Policy: ParsableCommand {
   @Option(name: .long, help: "An older tree: its enum must be a prefix of this one's (uapi stability).")
   var baseline: String?
 
-  @Option(name: .long, help: "Output format: text or json.")
-  var format: OutputFormat = .text
+  @Option(
+    name: .long,
+    help:
+      "A project mirroring the enum: selftest=FILE (get-reg-list.c), qemu=FILE (kvm-cpu.c) or kvmtool=FILE (riscv/fdt.c). Repeatable."
+  )
+  var mirror: [String] = []
+
+  @Option(name: .long, help: "Output format: text, json, sarif or ktap.")
+  var format: PolicyFormat = .text
+
+  enum PolicyFormat: String, ExpressibleByArgument, CaseIterable {
+    case text, json, sarif, ktap
+  }
 
   func validate() throws {
     if tree == nil && (header == nil || source == nil) {
       throw ValidationError("give a Linux tree, or both --header and --source")
     }
+    for entry in mirror {
+      let parts = entry.split(separator: "=", maxSplits: 1)
+      guard parts.count == 2, MirrorCheck.kinds.contains(String(parts[0])) else {
+        throw ValidationError("--mirror takes KIND=FILE with KIND one of \(MirrorCheck.kinds.joined(separator: ", "))")
+      }
+    }
   }
 
   /// The tree (or files) and the baseline, read and parsed.
+  private func mirrors(_ policy: KernelPolicy) throws(SourceError) -> [Obligation] {
+    var results: [Obligation] = []
+    for entry in mirror {
+      let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+      results += try MirrorCheck.compare(policy, kind: parts[0], path: parts[1])
+    }
+    return results
+  }
+
   private func load() throws(SourceError) -> (policy: KernelPolicy, baseline: KernelPolicy?) {
     let policy: KernelPolicy
     if let header, let source {
@@ -57,9 +83,17 @@ struct Policy: ParsableCommand {
     prover.focus = ext?.uppercased()
     var obligations = prover.run()
     if let baselinePolicy { obligations.append(BaselineCheck.compare(old: baselinePolicy, new: policy)) }
+    do {
+      obligations += try mirrors(policy)
+    } catch {
+      report(error.description)
+      throw ExitCode(Status.inputError)
+    }
     switch format {
     case .text: print(PolicyReport.text(obligations))
     case .json: print(try PolicyReport.json(obligations))
+    case .sarif: print(try PolicyReport.sarif(obligations))
+    case .ktap: print(PolicyReport.ktap(obligations))
     }
     if obligations.contains(where: { $0.status == .violated }) { throw ExitCode(Status.violation) }
     if obligations.contains(where: { $0.status == .unknown }) { throw ExitCode(Status.unknown) }
@@ -91,6 +125,54 @@ enum PolicyReport {
     lines.append(
       "\(obligations.count - violated - unknown - warnings) proved, \(violated) violated, \(unknown) unknown, \(warnings) warnings"
     )
+    return lines.joined(separator: "\n")
+  }
+
+  /// SARIF 2.1.0: one result per obligation that is not proved, with its file and line.
+  static func sarif(_ obligations: [Obligation]) throws -> String {
+    let open = obligations.filter { $0.status != .proved }
+    let rules = Array(Set(obligations.map(\.name))).sorted().map { name -> [String: Any] in
+      ["id": name, "shortDescription": ["text": name]]
+    }
+    let results = open.map { obligation -> [String: Any] in
+      var result: [String: Any] = [
+        "ruleId": obligation.name,
+        "level": obligation.status == .violated ? "error" : obligation.status == .warning ? "warning" : "note",
+        "message": ["text": ([obligation.message] + obligation.trace).joined(separator: "\n")],
+      ]
+      if let location = obligation.location {
+        result["locations"] = [
+          [
+            "physicalLocation": [
+              "artifactLocation": ["uri": location.file],
+              "region": ["startLine": location.line, "startColumn": location.column],
+            ]
+          ]
+        ]
+      }
+      return result
+    }
+    let object: [String: Any] = [
+      "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+      "runs": [["tool": ["driver": ["name": "rvcheck", "rules": rules]], "results": results]],
+    ]
+    let data = try JSONSerialization.data(
+      withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  /// KTAP version 1, so kernel CI can read the verdicts: warnings pass with a diagnostic line.
+  static func ktap(_ obligations: [Obligation]) -> String {
+    var lines = ["KTAP version 1", "1..\(obligations.count)"]
+    for (number, obligation) in obligations.enumerated() {
+      let passed = obligation.status == .proved || obligation.status == .warning
+      if !passed || obligation.status == .warning {
+        let place = obligation.location.map { "\($0): " } ?? ""
+        lines.append("# \(place)\(obligation.status.rawValue): \(obligation.message)")
+        for call in obligation.trace { lines.append("#   \(call)") }
+      }
+      lines.append("\(passed ? "ok" : "not ok") \(number + 1) \(obligation.name)")
+    }
     return lines.joined(separator: "\n")
   }
 

@@ -122,3 +122,70 @@ import Testing
     #expect(!rows.contains { ($0["name"] as? String)?.hasPrefix("no-disable-path.A") == true })
   }
 }
+
+@Suite struct PolicyOutputTests {
+  static let kernel = PolicyCLITests.kernel
+
+  @Test func mirrorsLackingAnIdAreWarnings() throws {
+    let mirrors = Self.kernel.appendingPathComponent("mirrors")
+    let result = try BinaryRunner.run([
+      "policy", Self.kernel.appendingPathComponent("era-2025-vcpu-onereg").path,
+      "--mirror", "selftest=\(mirrors.appendingPathComponent("get-reg-list.c").path)",
+      "--mirror", "qemu=\(mirrors.appendingPathComponent("kvm-cpu.c").path)",
+      "--mirror", "kvmtool=\(mirrors.appendingPathComponent("fdt.c").path)",
+    ])
+    #expect(result.status == 0)
+    #expect(result.output.contains("warning: qemu mirror"))
+    #expect(result.output.contains("lacks ZACAS"))
+    #expect(!result.output.contains("selftest mirror"))
+    let badKind = try BinaryRunner.run(["policy", Self.kernel.path, "--mirror", "frob=x.c"])
+    #expect(badKind.status == 2)
+  }
+
+  /// The SARIF 2.1.0 shape code scanners read: version, runs, tool.driver.name, and results with
+  /// ruleId, level, message.text and a physical location.
+  @Test func sarifHasTheRequiredStructure() throws {
+    let result = try BinaryRunner.run([
+      "policy", Self.kernel.appendingPathComponent("hazard-hole").path, "--format", "sarif",
+    ])
+    #expect(result.status == 1)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    #expect(object["version"] as? String == "2.1.0")
+    let runs = try #require(object["runs"] as? [[String: Any]])
+    #expect(runs.count == 1)
+    let driver = try #require((runs[0]["tool"] as? [String: Any])?["driver"] as? [String: Any])
+    #expect(driver["name"] as? String == "rvcheck")
+    let ruleIDs = Set(((driver["rules"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String })
+    let results = try #require(runs[0]["results"] as? [[String: Any]])
+    #expect(!results.isEmpty)
+    for item in results {
+      let rule = try #require(item["ruleId"] as? String)
+      #expect(ruleIDs.contains(rule))
+      #expect(["error", "warning", "note"].contains(item["level"] as? String ?? ""))
+      #expect(((item["message"] as? [String: Any])?["text"] as? String)?.isEmpty == false)
+      if let locations = item["locations"] as? [[String: Any]] {
+        let physical = try #require(locations.first?["physicalLocation"] as? [String: Any])
+        #expect((physical["artifactLocation"] as? [String: Any])?["uri"] is String)
+        #expect(((physical["region"] as? [String: Any])?["startLine"] as? Int ?? 0) >= 1)
+      }
+    }
+    #expect(results.contains { $0["ruleId"] as? String == "no-disable-path.A" && $0["level"] as? String == "error" })
+  }
+
+  @Test func ktapCountsEveryObligation() throws {
+    let result = try BinaryRunner.run([
+      "policy", Self.kernel.appendingPathComponent("hazard-zacas-disableable").path, "--format", "ktap",
+    ])
+    let lines = result.output.split(separator: "\n").map(String.init)
+    #expect(lines.first == "KTAP version 1")
+    let plan = try #require(lines.dropFirst().first)
+    let count = try #require(Int(plan.dropFirst(3)))
+    let tests = lines.filter { $0.hasPrefix("ok ") || $0.hasPrefix("not ok ") }
+    #expect(tests.count == count)
+    #expect(tests.contains { $0.hasPrefix("not ok ") && $0.hasSuffix("no-disable-path.ZACAS") })
+    #expect(
+      lines.allSatisfy {
+        $0.hasPrefix("ok ") || $0.hasPrefix("not ok ") || $0.hasPrefix("#") || $0 == lines[0] || $0 == plan
+      })
+  }
+}
