@@ -81,6 +81,15 @@ public enum KernelReader {
       return token
     }
 
+    /// After a list element: a ',' (skipped), or the closing '}' (left in place).
+    mutating func skipSeparator() throws(SourceError) {
+      if current?.text == "," {
+        index += 1
+      } else if current?.text != "}" {
+        throw error("expected ',' or '}'")
+      }
+    }
+
     func location(_ token: CToken) -> SourceLocation {
       SourceLocation(file: file, line: token.line, column: token.column)
     }
@@ -131,11 +140,7 @@ public enum KernelReader {
       }
       entries.append(EnumEntry(name: name, value: next, location: cursor.location(token)))
       next += 1
-      if cursor.current?.text == "," {
-        cursor.index += 1
-      } else if cursor.current?.text != "}" {
-        throw cursor.error("expected ',' or '}'")
-      }
+      try cursor.skipSeparator()
     }
     try cursor.expect("}")
     return entries
@@ -192,11 +197,7 @@ public enum KernelReader {
       } else {
         throw cursor.error("expected '[KVM_RISCV_ISA_EXT_X] = RISCV_ISA_EXT_x' or 'KVM_ISA_EXT_ARR(X)'")
       }
-      if cursor.current?.text == "," {
-        cursor.index += 1
-      } else if cursor.current?.text != "}" {
-        throw cursor.error("expected ',' or '}'")
-      }
+      try cursor.skipSeparator()
     }
     try cursor.expect("}")
     return entries

@@ -143,16 +143,9 @@ public final class Solver {
 
   private func unsatCoreNames() -> [String] {
     guard let core = Z3_solver_get_unsat_core(context.raw, raw) else { return [] }
-    Z3_ast_vector_inc_ref(context.raw, core)
-    defer { Z3_ast_vector_dec_ref(context.raw, core) }
-    var names: [String] = []
     // Z3 shares structurally equal terms, so a core element is the very literal that was assumed.
     let byLiteral = Dictionary(tracked.map { ($0.literal.raw, $0.name) }, uniquingKeysWith: { first, _ in first })
-    for index in 0..<Z3_ast_vector_size(context.raw, core) {
-      let element = context.wrap(Z3_ast_vector_get(context.raw, core, index))
-      if let name = byLiteral[element.raw] { names.append(name) }
-    }
-    return names
+    return context.elements(of: core).compactMap { byLiteral[$0.raw] }
   }
 }
 

@@ -91,12 +91,13 @@ extension Z3Context {
   public func parse(smtlib text: String) -> Formula {
     let vector = Z3_parse_smtlib2_string(raw, text, 0, nil, nil, 0, nil, nil)
     guard let vector, noteError() == nil else { return falseFormula }
+    return all(elements(of: vector).map(Formula.init))
+  }
+
+  /// The elements of an AST vector Z3 returned, each referenced; the vector itself is released.
+  func elements(of vector: Z3_ast_vector) -> [Z3Ast] {
     Z3_ast_vector_inc_ref(raw, vector)
     defer { Z3_ast_vector_dec_ref(raw, vector) }
-    var parts: [Formula] = []
-    for index in 0..<Z3_ast_vector_size(raw, vector) {
-      parts.append(Formula(wrap(Z3_ast_vector_get(raw, vector, index))))
-    }
-    return all(parts)
+    return (0..<Z3_ast_vector_size(raw, vector)).map { wrap(Z3_ast_vector_get(raw, vector, $0)) }
   }
 }
