@@ -53,7 +53,9 @@ import Testing
     let policy = try KernelReader.read(tree: Self.kernel.appendingPathComponent(fixture).path)
     #expect(policy.ids.count == policy.max)
     #expect(policy.disable.answer("A") == .never)
-    #expect(policy.enable.answer("H") == .never)
+    #expect(
+      policy.enable.answer("H")
+        == (fixture == "era-2026-isa" ? .predicate("kvm_riscv_nested_available()", negated: false) : .never))
   }
 
   @Test func theErasUseTheirOwnFiles() throws {
@@ -66,8 +68,24 @@ import Testing
     #expect(modern.policyFile.hasSuffix("isa.c"))
     #expect(modern.max == 78)
     #expect(modern.enumEntries.first { $0.name == "ZACAS" }?.value == 53)
-    #expect(modern.disable.answer("SSAIA") == .predicate("kvm_riscv_isa_check_host(SSAIA)", negated: true))
+    #expect(modern.enable.answer("SSCOFPMF") == .predicate("kvm_riscv_isa_check_host(SSAIA)", negated: true))
+    #expect(
+      modern.disable.answer("SSAIA")
+        == .predicate("riscv_has_extension_unlikely(RISCV_ISA_EXT_SMSTATEEN)", negated: false))
     #expect(modern.enable.answer("SVADU") == .predicate("arch_has_hw_pte_young()", negated: false))
+    // The 2026 struct table: brace initializers, the two-argument macro, nested flags, the remap.
+    #expect(modern.table.first { $0.id == "A" }?.nested == true)
+    #expect(modern.table.first { $0.id == "ZICBOM" }?.nested == false)
+    #expect(modern.hostCheckRemap == ["SMNPM": "SSNPM"])
+    #expect(modern.nestedFilter)
+  }
+
+  @Test func aRemappedHostCheckIsReported() throws {
+    let modern = try prove("era-2026-isa")
+    let remapped = modern.filter { $0.name == "no-enable-without-host" }
+    #expect(remapped.map(\.status) == [.warning])
+    #expect(remapped.first?.message.contains("SMNPM is given to the guest when the host has SSNPM") == true)
+    #expect(status(try prove("era-2025-vcpu-onereg"), "no-enable-without-host") == [.proved])
   }
 
   @Test func zacasIsProvedNeverDisabled() throws {
@@ -111,6 +129,20 @@ import Testing
 
   @Test func olderTreesSayZacasIsAbsent() throws {
     #expect(status(try prove("era-6.4-vcpu"), "no-disable-path.ZACAS") == [.warning])
+  }
+
+  @Test func changesAfterRunNeedTheSettersGuard() throws {
+    for era in ["era-6.4-vcpu", "era-2025-vcpu-onereg", "era-2026-isa"] {
+      #expect(status(try prove(era), "frozen-after-run") == [.proved], "\(era)")
+    }
+    let unguarded = try #require(try prove("hazard-no-ran-guard").first { $0.name == "frozen-after-run" })
+    #expect(unguarded.status == .violated)
+    #expect(unguarded.trace.count == 2)
+    #expect(unguarded.trace.first == "KVM_RUN")
+    #expect(unguarded.trace.last?.hasPrefix("KVM_SET_ONE_REG") == true)
+    let policy = try KernelReader.read(tree: Self.kernel.appendingPathComponent("era-2026-isa").path)
+    #expect(policy.setterLocation?.file.hasSuffix("vcpu_onereg.c") == true)
+    #expect(policy.runGuard == true)
   }
 
   @Test func baselineCatchesAMidEnumInsertion() throws {

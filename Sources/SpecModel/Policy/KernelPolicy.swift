@@ -21,6 +21,8 @@ public struct TableEntry: Hashable, Sendable {
   /// The host extension name without the `RISCV_ISA_EXT_` prefix (`ZACAS`, or `a` for single letters).
   public let host: String
   public let location: SourceLocation
+  /// The 2026 table's `nested` flag: whether the extension is offered when KVM runs nested.
+  public var nested: Bool? = nil
 }
 
 /// What a policy switch says about one extension.
@@ -61,6 +63,16 @@ public struct KernelPolicy: Sendable {
   /// The file holding the table and switches (era: vcpu.c, vcpu_onereg.c or isa.c).
   public let policyFile: String
   public let headerFile: String
+  /// `__kvm_riscv_isa_check_host` (2026): host extensions whose presence is checked on another
+  /// host extension (SMNPM on SSNPM), and whether entries not marked `nested` are hidden when
+  /// KVM runs nested.
+  public var hostCheckRemap: [String: String] = [:]
+  public var nestedFilter = false
+  /// Whether the ISA_EXT setter refuses changes after the first KVM_RUN (`ran_atleast_once`), and
+  /// where it is; nil when the setter was not found.
+  public var runGuard: Bool? = nil
+  public var setterLocation: SourceLocation? = nil
+  public static let nestedPredicate = "kvm_riscv_nested_available()"
 
   /// The MAX enumerator's value.
   public var max: Int { enumEntries.first { $0.name == "MAX" }?.value ?? enumEntries.count }

@@ -37,8 +37,21 @@ public enum KernelReader {
     let table = try readTable(policyTokens, file: policy)
     let enable = try readSwitch(policyTokens, file: policy, functions: enableFunctions)
     let disable = try readSwitch(policyTokens, file: policy, functions: disableFunctions)
-    return KernelPolicy(
+    var result = KernelPolicy(
       enumEntries: entries, table: table, enable: enable, disable: disable, policyFile: policy, headerFile: header)
+    (result.hostCheckRemap, result.nestedFilter) = readHostCheck(policyTokens)
+    // The setter lives beside the table (v6.4–2025) or in vcpu_onereg.c (2026).
+    let folder = (policy as NSString).deletingLastPathComponent
+    for path in [policy] + ["vcpu_onereg.c", "vcpu.c"].map({ (folder as NSString).appendingPathComponent($0) })
+    where FileManager.default.fileExists(atPath: path) {
+      let tokens = path == policy ? policyTokens : try self.tokens(of: path)
+      if let (guarded, location) = readSetter(tokens, file: path) {
+        result.runGuard = guarded
+        result.setterLocation = location
+        break
+      }
+    }
+    return result
   }
 
   static func tokens(of path: String) throws(SourceError) -> [CToken] {
@@ -151,6 +164,79 @@ public enum KernelReader {
   /// The expected body of `#define KVM_ISA_EXT_ARR(ext)`.
   static let macroBody = "[KVM_RISCV_ISA_EXT_##ext] = RISCV_ISA_EXT_##ext"
 
+  /// The 2026 two-argument form, `{ host, nested }`.
+  static let macroBodyNested = "[KVM_RISCV_ISA_EXT_##ext] = { RISCV_ISA_EXT_##ext, nested }"
+
+  static func flag(_ cursor: inout Cursor) throws(SourceError) -> Bool {
+    guard let token = cursor.current, token.text == "true" || token.text == "false" else {
+      throw cursor.error("expected true or false")
+    }
+    cursor.index += 1
+    return token.text == "true"
+  }
+
+  /// `__kvm_riscv_isa_check_host` (2026): `case RISCV_ISA_EXT_X: host_ext = RISCV_ISA_EXT_Y;`
+  /// remaps the presence check, and a `.nested` test hides entries not marked nested.
+  static func readHostCheck(_ tokens: [CToken]) -> (remap: [String: String], nestedFilter: Bool) {
+    guard let start = find(tokens, ["__kvm_riscv_isa_check_host", "("]) else { return ([:], false) }
+    // The definition: the first occurrence followed, after its parameters, by '{'.
+    var index = start
+    while index < tokens.count && tokens[index].text != "{" && tokens[index].text != ";" { index += 1 }
+    guard index < tokens.count, tokens[index].text == "{" else { return ([:], false) }
+    var depth = 0
+    var body: [CToken] = []
+    while index < tokens.count {
+      if tokens[index].text == "{" { depth += 1 }
+      if tokens[index].text == "}" { depth -= 1 }
+      body.append(tokens[index])
+      index += 1
+      if depth == 0 { break }
+    }
+    var remap: [String: String] = [:]
+    var label: String?
+    for (position, token) in body.enumerated() {
+      if token.text == "case", position + 1 < body.count, let host = strip(body[position + 1].text, hostPrefix) {
+        label = host
+      } else if token.text == "break" || token.text == "default" {
+        label = nil
+      } else if let from = label, token.text == "=", position + 1 < body.count,
+        let to = strip(body[position + 1].text, hostPrefix)
+      {
+        remap[from] = to
+      }
+    }
+    let nested = body.contains { $0.text == "nested" } && body.contains { $0.text == "kvm_riscv_nested_available" }
+    return (remap, nested)
+  }
+
+  static let setterFunctions = ["riscv_vcpu_set_isa_ext_single", "kvm_riscv_vcpu_set_reg_isa_ext"]
+
+  /// Finds the ISA_EXT setter's definition and says whether its body mentions `ran_atleast_once`.
+  static func readSetter(_ tokens: [CToken], file: String) -> (Bool, SourceLocation)? {
+    for function in setterFunctions {
+      var search = 0
+      while let found = find(Array(tokens[search...]), [function, "("]) {
+        let start = search + found
+        var index = start
+        while index < tokens.count && tokens[index].text != "{" && tokens[index].text != ";" { index += 1 }
+        if index < tokens.count && tokens[index].text == "{" {
+          var depth = 0
+          var guarded = false
+          while index < tokens.count {
+            if tokens[index].text == "{" { depth += 1 }
+            if tokens[index].text == "}" { depth -= 1 }
+            if tokens[index].text == "ran_atleast_once" { guarded = true }
+            index += 1
+            if depth == 0 { break }
+          }
+          return (guarded, SourceLocation(file: file, line: tokens[start].line, column: tokens[start].column))
+        }
+        search = start + 1
+      }
+    }
+    return nil
+  }
+
   static func readTable(_ tokens: [CToken], file: String) throws(SourceError) -> [TableEntry] {
     guard let start = find(tokens, ["kvm_isa_ext_arr", "[", "]", "=", "{"]) else {
       throw SourceError(file: file, line: 1, column: 1, message: "no 'kvm_isa_ext_arr[] = {' in this file")
@@ -171,29 +257,47 @@ public enum KernelReader {
         }
         try cursor.expect("]")
         try cursor.expect("=")
+        // `RISCV_ISA_EXT_x`, or the 2026 struct form `{ RISCV_ISA_EXT_x, nested }`.
+        let braced = cursor.current?.text == "{"
+        if braced { cursor.index += 1 }
         let hostToken = try cursor.identifier("a RISCV_ISA_EXT_* host extension")
         guard let host = strip(hostToken.text, hostPrefix) else {
           throw SourceError(
             file: file, line: hostToken.line, column: hostToken.column,
             message: "'\(hostToken.text)' is not a \(hostPrefix)* host extension")
         }
-        entries.append(TableEntry(id: id, host: host, location: cursor.location(idToken)))
+        var entry = TableEntry(id: id, host: host, location: cursor.location(idToken))
+        if braced {
+          if cursor.current?.text == "," {
+            cursor.index += 1
+            entry.nested = try flag(&cursor)
+          }
+          try cursor.expect("}")
+        }
+        entries.append(entry)
       } else if cursor.current?.text == "KVM_ISA_EXT_ARR", let use = cursor.current {
         guard let macro else {
           throw SourceError(
             file: file, line: use.line, column: use.column, message: "KVM_ISA_EXT_ARR used but never #defined")
         }
         let normalized = macro.text.split(whereSeparator: { $0 == " " || $0 == "\t" }).joined(separator: " ")
-        guard normalized.hasSuffix("KVM_ISA_EXT_ARR(ext) " + macroBody) else {
+        let twoArguments = normalized.contains("KVM_ISA_EXT_ARR(ext, nested)")
+        let expected = twoArguments ? macroBodyNested : macroBody
+        guard normalized.hasSuffix(expected) else {
           throw SourceError(
             file: file, line: macro.line, column: macro.column,
-            message: "KVM_ISA_EXT_ARR is not defined as '\(macroBody)'")
+            message: "KVM_ISA_EXT_ARR is not defined as '\(expected)'")
         }
         cursor.index += 1
         try cursor.expect("(")
         let name = try cursor.identifier("an extension name")
+        var entry = TableEntry(id: name.text, host: name.text, location: cursor.location(use))
+        if twoArguments {
+          try cursor.expect(",")
+          entry.nested = try flag(&cursor)
+        }
         try cursor.expect(")")
-        entries.append(TableEntry(id: name.text, host: name.text, location: cursor.location(use)))
+        entries.append(entry)
       } else {
         throw cursor.error("expected '[KVM_RISCV_ISA_EXT_X] = RISCV_ISA_EXT_x' or 'KVM_ISA_EXT_ARR(X)'")
       }

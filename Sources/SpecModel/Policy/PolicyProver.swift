@@ -91,6 +91,8 @@ public struct PolicyProver {
     for name in neverDisable where focus == nil || focus == name {
       results.append(timed { noDisablePath(name, system) })
     }
+    results += timedAll { noEnableWithoutHost(system) }
+    results.append(timed { frozenAfterRun(system) })
     if policy.disable.answer("ZACAS") == .never || neverDisable.contains("ZACAS") {
       results.append(
         Obligation(
@@ -100,6 +102,73 @@ public struct PolicyProver {
           trace: [], location: policy.disable.location, seconds: 0))
     }
     return results
+  }
+
+  func timedAll(_ body: () -> [Obligation]) -> [Obligation] {
+    let start = Date()
+    let results = body()
+    let seconds = Date().timeIntervalSince(start) / Double(max(results.count, 1))
+    return results.map {
+      Obligation(
+        name: $0.name, status: $0.status, message: $0.message, trace: $0.trace, location: $0.location, seconds: seconds)
+    }
+  }
+
+  /// No guest bit is set while the host lacks that extension, except where a host-check remap
+  /// says the kernel means it (a warning naming the remap).
+  func noEnableWithoutHost(_ system: TransitionSystem) -> [Obligation] {
+    let name = "no-enable-without-host"
+    do {
+      let found = try system.enabledWithoutHost()
+      guard !found.isEmpty else {
+        return [
+          Obligation(
+            name: name, status: .proved, message: "no guest bit is set for an extension the host lacks (induction)",
+            trace: [], location: nil, seconds: 0)
+        ]
+      }
+      return found.map { host in
+        let location = policy.table.first { $0.host == host }?.location
+        if let checked = policy.hostCheckRemap[host] {
+          return Obligation(
+            name: name, status: .warning,
+            message:
+              "\(host) is given to the guest when the host has \(checked), even without \(host) (__kvm_riscv_isa_check_host remaps its check)",
+            trace: [], location: location, seconds: 0)
+        }
+        return Obligation(
+          name: name, status: .violated, message: "guest bit \(host) can be set while the host lacks \(host)",
+          trace: [], location: location, seconds: 0)
+      }
+    } catch {
+      return [Obligation(name: name, status: .unknown, message: "\(error)", trace: [], location: nil, seconds: 0)]
+    }
+  }
+
+  /// After the first KVM_RUN no call changes a guest bit (the setter's -EBUSY guard).
+  func frozenAfterRun(_ system: TransitionSystem) -> Obligation {
+    let name = "frozen-after-run"
+    guard policy.runGuard != nil else {
+      return Obligation(
+        name: name, status: .warning,
+        message:
+          "no ISA_EXT setter (\(KernelReader.setterFunctions.joined(separator: " or "))) found: its -EBUSY guard is assumed",
+        trace: [], location: nil, seconds: 0)
+    }
+    do {
+      if let trace = try system.changeAfterRun() {
+        return Obligation(
+          name: name, status: .violated,
+          message: "a guest bit changes after KVM_RUN: the setter has no ran_atleast_once guard",
+          trace: trace.map(\.description), location: policy.setterLocation, seconds: 0)
+      }
+      return Obligation(
+        name: name, status: .proved, message: "after KVM_RUN every ISA_EXT write returns -EBUSY; nothing changes",
+        trace: [], location: policy.setterLocation, seconds: 0)
+    } catch {
+      return Obligation(
+        name: name, status: .unknown, message: "\(error)", trace: [], location: policy.setterLocation, seconds: 0)
+    }
   }
 
   func timed(_ body: () -> Obligation) -> Obligation {

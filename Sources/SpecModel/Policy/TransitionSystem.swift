@@ -37,7 +37,9 @@ struct TransitionSystem {
     self.reachable = reachable
     hosts = Array(Set(reachable.map(\.1))).sorted()
     var present: [String: Formula] = [:]
-    for host in hosts { present[host] = z3.boolVariable("host.\(host)") }
+    for host in Set(hosts).union(prover.policy.hostCheckRemap.values) {
+      present[host] = z3.boolVariable("host.\(host)")
+    }
     hostPresent = present
     var predicates: [String: Formula] = [:]
     for answer in Array(prover.policy.enable.answers.values) + Array(prover.policy.disable.answers.values)
@@ -71,11 +73,22 @@ struct TransitionSystem {
 
   func present(_ host: String) -> Formula { hostPresent[host] ?? z3.falseFormula }
 
+  /// Whether the kernel offers `id` on this host: its host extension (or the one its check is
+  /// remapped to) is present, and, when KVM runs nested, its entry is marked nested.
+  func offered(_ id: EnumEntry, host: String) -> Formula {
+    let checked = present(prover.policy.hostCheckRemap[host] ?? host)
+    guard prover.policy.nestedFilter else { return checked }
+    let nested =
+      predicates[KernelPolicy.nestedPredicate] ?? z3.boolVariable("predicate.\(KernelPolicy.nestedPredicate)")
+    let marked = prover.policy.table.first { $0.id == id.name }?.nested ?? false
+    return checked && (!nested || z3.formula(marked))
+  }
+
   /// vCPU creation: a bit is set when the host has it and some id reaching it may be enabled.
   func initial() -> State {
     var guest: [String: Formula] = [:]
     for host in hosts {
-      guest[host] = present(host) && z3.any(reachable.filter { $0.host == host }.map { enable($0.id) })
+      guest[host] = z3.any(reachable.filter { $0.host == host }.map { offered($0.id, host: host) && enable($0.id) })
     }
     return State(guest: guest, ran: z3.falseFormula)
   }
@@ -94,6 +107,11 @@ struct TransitionSystem {
       value: z3.boolVariable("\(prefix).value"), requests: requests)
   }
 
+  /// The -EBUSY check after the first KVM_RUN, where the kernel's setter has it.
+  func notBusy(_ state: State) -> Formula {
+    prover.policy.runGuard == false ? z3.trueFormula : !state.ran
+  }
+
   /// The state after `step`, and the constraint that the step is well formed.
   func next(_ state: State, _ step: Step) -> (State, Formula) {
     let single = step.kind == z3.bv(0, width: 2)
@@ -105,15 +123,15 @@ struct TransitionSystem {
       // SINGLE: unknown id, absent host, unchanged value, ran, or a refused change leave the bit.
       let changes = reachable.filter { $0.host == host }.map { entry -> Formula in
         let allowed = step.value.ite(enable(entry.id), disable(entry.id))
-        return step.selector == z3.bv(UInt64(entry.id.value), width: 16) && present(host) && !current.iff(step.value)
-          && !state.ran && allowed
+        return step.selector == z3.bv(UInt64(entry.id.value), width: 16) && offered(entry.id, host: host)
+          && !current.iff(step.value) && notBusy(state) && allowed
       }
       let singleChange = single && z3.any(changes)
       var value = singleChange.ite(step.value, current)
       // CONFIG isa: single-letter bits only, each under the same host and enable/disable rules.
       if host.count == 1, let request = step.requests[host], let letter = prover.enumByName[host.uppercased()] {
         let allowed = request.ite(enable(letter), disable(letter))
-        let configChange = config && !state.ran && present(host) && allowed && !current.iff(request)
+        let configChange = config && notBusy(state) && offered(letter, host: host) && allowed && !current.iff(request)
         value = configChange.ite(request, value)
       }
       guest[host] = value
@@ -167,6 +185,41 @@ struct TransitionSystem {
       return .setSingle(id: name, number: number, value: model.value(step.value) ?? false)
     case 1: return .setConfigISA
     default: return .run
+    }
+  }
+
+  /// Host bits that some reachable state sets while the host lacks that very extension: vCPU
+  /// creation, and every step from a state where no absent extension is set (induction).
+  func enabledWithoutHost() throws -> [String] {
+    let start = initial()
+    let (state, after, solver) = inductionStep
+    let invariant = z3.all(hosts.map { (!present($0)).implies(!(state.guest[$0] ?? z3.falseFormula)) })
+    var found: [String] = []
+    for host in hosts {
+      let atCreation = !present(host) && (start.guest[host] ?? z3.falseFormula)
+      let afterStep = invariant && !present(host) && (after.guest[host] ?? z3.falseFormula)
+      if try solver.check(assuming: [atCreation]).isSat || solver.check(assuming: [afterStep]).isSat {
+        found.append(host)
+      }
+    }
+    return found
+  }
+
+  /// A call that changes a guest bit after KVM_RUN, from vCPU creation: KVM_RUN, then that call.
+  func changeAfterRun() throws -> [PolicyOperation]? {
+    let start = initial()
+    let run = freeStep("r0")
+    let (afterRun, runFormed) = next(start, run)
+    let change = freeStep("r1")
+    let (afterChange, changeFormed) = next(afterRun, change)
+    let solver = Solver(context: z3)
+    solver.assert(runFormed && changeFormed && run.kind == z3.bv(2, width: 2))
+    solver.assert(
+      z3.any(hosts.map { !(afterRun.guest[$0] ?? z3.falseFormula).iff(afterChange.guest[$0] ?? z3.falseFormula) }))
+    switch try solver.check() {
+    case .sat(let model): return [decode(run, model), decode(change, model)]
+    case .unsat: return nil
+    case .unknown(let reason): throw LemmaError(message: "after-run check: solver gave up (\(reason))")
     }
   }
 }
