@@ -83,7 +83,6 @@ public struct Campaign {
     var summary = CampaignSummary(options: options, emulator: emulator.name)
     let configuration = MachineConfiguration(isa: options.isa, profile: options.profile)
     let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
-    var z3 = Z3Context()
     var batch: [(index: Int, prepared: PreparedCase)] = []
     let range = indices ?? options.start..<(options.start + options.count)
 
@@ -99,8 +98,10 @@ public struct Campaign {
       summary.timing.emulating += ContinuousClock.now - emulating
       let checking = ContinuousClock.now
       defer { summary.timing.checking += ContinuousClock.now - checking }
-      let checker = ConformanceChecker(z3: z3, configuration: configuration, logic: "QF_BV")
       for (entry, outcome) in zip(batch, outcomes) {
+        // A fresh context per program: answers (unsat cores included) then depend on the program
+        // alone, not on what ran before it, so workers, shards and resumed runs agree.
+        let checker = ConformanceChecker(z3: Z3Context(), configuration: configuration, logic: "QF_BV")
         summary.programs += 1
         summary.coverage.add(entry.prepared.coverage)
         summary.infeasibleTargets += entry.prepared.infeasibleTargets
@@ -122,11 +123,9 @@ public struct Campaign {
 
     for index in range {
       if let limit = options.stopAfterViolations, summary.findings.count >= limit { break }
-      // A fresh context now and then keeps a long campaign's memory flat.
-      if index % 256 == 0 && batch.isEmpty { z3 = Z3Context() }
       var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
       let generated = generator.generate(&random)
-      let oracle = Oracle(z3: z3, configuration: configuration)
+      let oracle = Oracle(z3: Z3Context(), configuration: configuration)
       let preparing = ContinuousClock.now
       let prepared = try oracle.prepare(generated, &random)
       summary.timing.preparing += ContinuousClock.now - preparing

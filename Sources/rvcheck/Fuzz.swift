@@ -22,6 +22,11 @@ struct Fuzz: ParsableCommand {
 
   @OptionGroup var target: TargetOptions
 
+  @Option(
+    name: .long,
+    help: "Worker threads, each with its own solver contexts (results do not depend on it). Default: one per core.")
+  var jobs = min(ProcessInfo.processInfo.activeProcessorCount, 64)
+
   @Option(name: .long, help: "Emulator under test: builtin.")
   var emulator = "builtin"
 
@@ -46,6 +51,7 @@ struct Fuzz: ParsableCommand {
   func validate() throws {
     _ = try parseSeed(seed)
     guard count > 0 else { throw ValidationError("--count must be positive") }
+    guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1...64") }
     guard start >= 0 else { throw ValidationError("--start must not be negative") }
     guard (1...4096).contains(length) else { throw ValidationError("--length must be 1...4096") }
     guard emulator == "builtin" else { throw ValidationError("unknown emulator '\(emulator)' (builtin)") }
@@ -62,9 +68,9 @@ struct Fuzz: ParsableCommand {
     if let weights { options.weights = try GeneratorWeights(parsing: weights) }
     options.shrink = !noShrink
     options.start = start
-    let builtin = BuiltinEmulator(mutant: mutant.flatMap(Mutant.init(rawValue:)))
+    let injected = mutant.flatMap(Mutant.init(rawValue:))
     let start = Date()
-    let summary = try Campaign(options: options, emulator: builtin).run()
+    let summary = try ParallelCampaign(options: options, jobs: jobs) { BuiltinEmulator(mutant: injected) }.run()
     let seconds = Date().timeIntervalSince(start)
     if let findings { try write(summary.findings, to: findings) }
     switch format {

@@ -54,6 +54,16 @@ import Testing
     #expect(other.output != first.output)
   }
 
+  @Test func twoWorkersPrintWhatOneWorkerPrints() throws {
+    for extra in [[], ["--mutant", "swap-stored-on-failure"]] {
+      let base = ["--seed", "5", "--count", "6", "--length", "12"] + extra
+      let one = try BinaryRunner.run(base + ["--jobs", "1"])
+      let two = try BinaryRunner.run(base + ["--jobs", "2"])
+      #expect(one.status == two.status)
+      #expect(one.output == two.output, "\(extra)")
+    }
+  }
+
   @Test func jsonSummaryFollowsItsSchema() throws {
     let result = try BinaryRunner.run(["--seed", "3", "--count", "2", "--length", "8", "--format", "json"])
     let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
