@@ -9,8 +9,6 @@ public struct ReplayReport: Sendable {
   public var passed: Bool { problems.isEmpty }
 }
 
-extension Verdict: @unchecked Sendable {}
-
 /// Rule names without their `@index`.
 func ruleNames(_ rules: [String]) -> Set<String> {
   Set(rules.map { $0.split(separator: "@").first.map(String.init) ?? $0 })

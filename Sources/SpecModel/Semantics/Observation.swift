@@ -34,7 +34,7 @@ public struct ConcreteTrap: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// The verdict on an observed outcome.
-public enum Verdict: Equatable {
+public enum Verdict: Equatable, Sendable {
   /// The outcome is one the spec allows.
   case conforms
   /// No allowed outcome matches: the rules (with instruction indices) and observed parts that conflict.

@@ -92,13 +92,4 @@ extension BitVec {
 extension Formula {
   /// The formula after Z3's rewriter.
   public var simplified: Formula { Formula(context.wrap(Z3_simplify(context.raw, raw))) }
-
-  /// True or false when the formula simplifies to a constant.
-  public var constantValue: Bool? {
-    switch Z3_get_bool_value(context.raw, simplified.raw) {
-    case Z3_L_TRUE: true
-    case Z3_L_FALSE: false
-    default: nil
-    }
-  }
 }
