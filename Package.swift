@@ -27,6 +27,7 @@ let package = Package(
     ),
     .testTarget(name: "SpecModelTests", dependencies: ["SpecModel"]),
     .testTarget(name: "DiffCheckTests", dependencies: ["DiffCheck", "SpecModel"]),
+    .testTarget(name: "EmulatorBackendTests", dependencies: ["DiffCheck", "SpecModel"]),
     .testTarget(name: "EndToEndTests", dependencies: ["rvcheck"]),
   ],
   swiftLanguageModes: [.v6]

@@ -60,6 +60,13 @@ public struct CorpusCase: Sendable, Equatable {
     return state
   }
 
+  /// The case as an emulator runs it.
+  public func emulatorCase() throws -> EmulatorCase {
+    let map = MachineConfiguration(isa: isa, profile: profile).memoryMap
+    return EmulatorCase(
+      isa: isa, words: try program.map { try $0.encoded() }, initial: initialState(map), memoryMap: map)
+  }
+
   // MARK: Writing
 
   public var text: String {

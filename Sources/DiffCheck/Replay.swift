@@ -24,9 +24,8 @@ public struct Replayer {
     let z3 = Z3Context()
     let configuration = MachineConfiguration(isa: testCase.isa, profile: testCase.profile)
     let checker = ConformanceChecker(z3: z3, configuration: configuration)
-    let initial = testCase.initialState(configuration.memoryMap)
-    let words = try testCase.program.map { try $0.encoded() }
-    let run = EmulatorCase(isa: testCase.isa, words: words, initial: initial, memoryMap: configuration.memoryMap)
+    let run = try testCase.emulatorCase()
+    let initial = run.initial
     let target: any Emulator = testCase.mutant.map { BuiltinEmulator(mutant: $0) } ?? emulator
     let outcome = target.run([run])[0]
     guard case .finished(let observed) = outcome else {

@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+@testable import DiffCheck
+@testable import SpecModel
+
+/// Where the tests find Spike. Locally a missing Spike skips the Spike tests with a message; under
+/// CI (`CI=true`) a missing Spike is a failure.
+enum SpikeSupport {
+  static let path: String? = try? SpikeLocator.locate()
+  static var available: Bool { path != nil }
+  static var requiredByCI: Bool { ProcessInfo.processInfo.environment["CI"] == "true" }
+
+  static var emulator: SpikeEmulator { SpikeEmulator(executable: path!, timeout: .seconds(60)) }
+
+  static let corpus = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("corpus")
+
+  static func corpusCase(_ relative: String) throws -> CorpusCase {
+    let url = corpus.appendingPathComponent(relative)
+    return try CorpusCase(parsing: String(contentsOf: url, encoding: .utf8), file: url.lastPathComponent)
+  }
+
+  static var corpusFiles: [String] {
+    let root = corpus.appendingPathComponent("regressions")
+    return ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []).filter { $0.hasSuffix(".rvt") }
+      .sorted()
+  }
+
+  /// A folder for fake emulators and reproducers, removed by the caller.
+  static func scratch() throws -> URL {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-test-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+  }
+
+  /// Writes an executable shell script.
+  static func script(_ body: String, in folder: URL, name: String) throws -> String {
+    let url = folder.appendingPathComponent(name)
+    try Data("#!/bin/sh\n\(body)\n".utf8).write(to: url)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+    return url.path
+  }
+
+  static func state(_ registers: [Int: UInt64] = [:], map: MemoryMap = .standard(xlen: 64)) -> ConcreteState {
+    var state = ConcreteState.zeroed(map)
+    for (number, value) in registers { state.registers[number] = value }
+    return state
+  }
+}
+
+@Suite struct SpikeInstallationTests {
+  @Test func spikeIsInstalledWhereCIRequiresIt() {
+    if SpikeSupport.available { return }
+    if SpikeSupport.requiredByCI {
+      Issue.record("CI=true but spike was not found; \(SpikeLocator.installHint)")
+    } else {
+      print("note: spike not found, Spike tests skipped; \(SpikeLocator.installHint)")
+    }
+  }
+
+  @Test func aMissingExecutableIsNamed() {
+    #expect(throws: SpikeLocator.NotFound.self) { try SpikeLocator.locate(explicit: "/nonexistent/spike") }
+    do {
+      _ = try SpikeLocator.locate(explicit: "/nonexistent/spike")
+    } catch {
+      #expect(error.description.contains("/nonexistent/spike"))
+    }
+  }
+}
