@@ -38,7 +38,7 @@ public struct Finding: Sendable {
   public let rules: [String]
   public let observedParts: [String]
   /// The shrunk, replayable case.
-  public let reproducer: CorpusCase
+  public var reproducer: CorpusCase
   /// The instruction forms the reproducer contains.
   public var forms: [String] { Array(Set(reproducer.program.map(\.mnemonic))).sorted() }
 }

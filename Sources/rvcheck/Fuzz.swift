@@ -71,8 +71,9 @@ struct Fuzz: ParsableCommand {
     let start = Date()
     let makeEmulator = try emulator.factory(mutant: injected)
     if emulator.emulator != "builtin" { options.batchSize = 256 }
-    let summary = try ParallelCampaign(options: options, jobs: jobs, makeEmulator: makeEmulator).run()
+    var summary = try ParallelCampaign(options: options, jobs: jobs, makeEmulator: makeEmulator).run()
     let seconds = Date().timeIntervalSince(start)
+    if emulator.emulator == "spike" { try attachSpikeCommands(&summary) }
     if let findings { try write(summary.findings, to: findings) }
     switch format {
     case .text: print(SummaryReport.text(summary, seconds: timing ? seconds : nil))
@@ -82,12 +83,29 @@ struct Fuzz: ParsableCommand {
     if summary.unknowns > 0 || !summary.emulatorFailures.isEmpty { throw ExitCode(3) }
   }
 
+  private func baseName(_ finding: Finding) -> String { "seed\(seed)-program\(finding.programIndex)" }
+
+  /// Each Spike finding's reproducer names the standalone ELF and the Spike command that runs it.
+  private func attachSpikeCommands(_ summary: inout CampaignSummary) throws {
+    summary.findings = try summary.findings.map { finding in
+      var finding = finding
+      let (_, command) = try SpikeEmulator.reproducer(
+        try finding.reproducer.emulatorCase(), elfName: baseName(finding) + ".elf")
+      finding.reproducer.comments.append("standalone on Spike: \(command)")
+      return finding
+    }
+  }
+
   private func write(_ findings: [Finding], to folder: String) throws {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     for finding in findings {
-      let name = "seed\(seed)-program\(finding.programIndex).rvt"
-      let path = (folder as NSString).appendingPathComponent(name)
-      try Data(finding.reproducer.text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+      let path = (folder as NSString).appendingPathComponent(baseName(finding))
+      try Data(finding.reproducer.text.utf8).write(to: URL(fileURLWithPath: path + ".rvt"), options: .atomic)
+      if emulator.emulator == "spike" {
+        let (elf, _) = try SpikeEmulator.reproducer(
+          try finding.reproducer.emulatorCase(), elfName: baseName(finding) + ".elf")
+        try Data(elf).write(to: URL(fileURLWithPath: path + ".elf"), options: .atomic)
+      }
     }
   }
 }
