@@ -24,6 +24,8 @@ public enum EmulatorOutcome: Sendable, Equatable {
   case finished(ConcreteState)
   /// The emulator failed on this case (crash, hang, garbage): neither a pass nor a violation.
   case failed(String)
+  /// The emulator does not implement this instruction form at all: the case is not checked.
+  case unsupported(form: String)
 }
 
 /// Runs batches of cases.

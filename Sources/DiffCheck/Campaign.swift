@@ -15,6 +15,8 @@ public struct CampaignOptions: Sendable {
   public var shrink = true
   /// Programs per emulator batch.
   public var batchSize = 32
+  /// The memory map (nil: the standard one); user-mode emulators need whole pages.
+  public var memoryMap: MemoryMap?
 
   public init(seed: UInt64, count: Int, length: Int, isa: ISAString, profile: Profile) {
     self.seed = seed
@@ -55,7 +57,13 @@ public struct CampaignSummary: Sendable {
   public var unpreparedIndices: [Int] = []
   public var infeasibleTargets = 0
   public var emulatorFailures: [String] = []
+  /// Programs not checked because the emulator lacks an instruction form, by form.
+  public var unsupportedForms: [String: Int] = [:]
   public var coverage = Coverage()
+  /// Programs whose outcome the spec judged (not failed, not unsupported).
+  public var checkedPrograms: Int {
+    programs - emulatorFailures.count - unsupportedForms.values.reduce(0, +)
+  }
   /// Index of the program that gave the first violation.
   public var firstViolationAt: Int?
   /// Where the time went.
@@ -81,7 +89,7 @@ public struct Campaign {
   /// Runs programs `indices` (all of `0..<count` by default); `progress` is told after each batch.
   public func run(indices: Range<Int>? = nil, progress: ((CampaignSummary) -> Void)? = nil) throws -> CampaignSummary {
     var summary = CampaignSummary(options: options, emulator: emulator.name)
-    let configuration = MachineConfiguration(isa: options.isa, profile: options.profile)
+    let configuration = MachineConfiguration(isa: options.isa, profile: options.profile, memoryMap: options.memoryMap)
     let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
     var batch: [(index: Int, prepared: PreparedCase)] = []
     let range = indices ?? options.start..<(options.start + options.count)
@@ -107,6 +115,7 @@ public struct Campaign {
         summary.infeasibleTargets += entry.prepared.infeasibleTargets
         guard case .finished(let observed) = outcome else {
           if case .failed(let reason) = outcome { summary.emulatorFailures.append("program \(entry.index): \(reason)") }
+          if case .unsupported(let form) = outcome { summary.unsupportedForms[form, default: 0] += 1 }
           continue
         }
         switch try checker.check(entry.prepared.program, initial: entry.prepared.initial, observed: observed) {

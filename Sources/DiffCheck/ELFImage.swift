@@ -42,6 +42,7 @@ public struct ELFImage: Sendable {
   private static let sectionStringTable: UInt32 = 3
   private static let sectionAbsolute: UInt16 = 0xFFF1
   private static let globalObject: UInt8 = 0x11
+  private static let pageSize = 0x1000
 
   /// The file's bytes.
   public func encoded() -> [UInt8] {
@@ -57,7 +58,8 @@ public struct ELFImage: Sendable {
     var offset = programHeadersAt + programHeaderSize * segments.count
     var segmentOffsets: [Int] = []
     for segment in segments {
-      offset = align(offset, 16)
+      // Loaders map segments page by page: file offset and address agree modulo the page size.
+      offset = align(offset, Self.pageSize) + Int(segment.address % UInt64(Self.pageSize))
       segmentOffsets.append(offset)
       offset += segment.bytes.count
     }
@@ -130,7 +132,7 @@ public struct ELFImage: Sendable {
       writer.word(size, wide)
       writer.word(size, wide)
       if !wide { writer.u32(flags) }
-      writer.word(16, wide)
+      writer.word(UInt64(Self.pageSize), wide)
     }
 
     // Contents.

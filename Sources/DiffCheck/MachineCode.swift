@@ -154,6 +154,7 @@ struct MachineCode {
   /// `sc.w zero, zero, (rs1)`: drops any reservation left by the previous case.
   mutating func clearReservation(_ rs1: Reg) { words.append(0x1800_202F | rs1.rawValue << 15) }
   mutating func mret() { words.append(0x3020_0073) }
+  mutating func ecall() { words.append(Self.ecall) }
   mutating func fenceI() { words.append(0x0000_100F) }
   static let ecall: UInt32 = 0x0000_0073
 }

@@ -11,6 +11,7 @@ extension CampaignSummary {
     unpreparedIndices = (unpreparedIndices + other.unpreparedIndices).sorted()
     infeasibleTargets += other.infeasibleTargets
     emulatorFailures = (emulatorFailures + other.emulatorFailures).sorted()
+    unsupportedForms.merge(other.unsupportedForms, uniquingKeysWith: +)
     coverage.merge(other.coverage)
     firstViolationAt = [firstViolationAt, other.firstViolationAt].compactMap { $0 }.min()
     timing.preparing += other.timing.preparing

@@ -30,7 +30,11 @@ public struct Replayer {
     let outcome = target.run([run])[0]
     guard case .finished(let observed) = outcome else {
       let message: String
-      if case .failed(let reason) = outcome { message = reason } else { message = "no outcome" }
+      switch outcome {
+      case .failed(let reason): message = reason
+      case .unsupported(let form): message = "\(form) unsupported by this emulator"
+      case .finished: message = "no outcome"
+      }
       return ReplayReport(verdict: .unknown(reason: message), observed: nil, problems: ["emulator failed: \(message)"])
     }
     var problems: [String] = []

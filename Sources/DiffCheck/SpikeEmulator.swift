@@ -161,8 +161,8 @@ public final class SpikeEmulator: Emulator, @unchecked Sendable {
     } catch {
       return .failure(BatchFailure(description: "cannot create a scratch folder: \(error.localizedDescription)"))
     }
-    // RVCHECK_KEEP_SPIKE keeps every batch's folder (ELF, signature, output) for inspection.
-    let keep = ProcessInfo.processInfo.environment["RVCHECK_KEEP_SPIKE"] != nil
+    // RVCHECK_KEEP_FILES keeps every batch's folder (ELF, signature, output) for inspection.
+    let keep = ProcessInfo.processInfo.environment["RVCHECK_KEEP_FILES"] != nil
     defer { if !keep { try? fileManager.removeItem(at: scratch) } }
     let elf = scratch.appendingPathComponent("batch.elf")
     let signature = scratch.appendingPathComponent("signature")

@@ -71,6 +71,7 @@ struct Fuzz: ParsableCommand {
     let start = Date()
     let makeEmulator = try emulator.factory(mutant: injected)
     if emulator.emulator != "builtin" { options.batchSize = 256 }
+    if emulator.emulator == "qemu" { options.memoryMap = .userMode(xlen: options.isa.xlen) }
     var summary = try ParallelCampaign(options: options, jobs: jobs, makeEmulator: makeEmulator).run()
     let seconds = Date().timeIntervalSince(start)
     if emulator.emulator == "spike" { try attachSpikeCommands(&summary) }
@@ -80,7 +81,9 @@ struct Fuzz: ParsableCommand {
     case .json: print(try SummaryReport.json(summary, seconds: timing ? seconds : nil))
     }
     if !summary.findings.isEmpty { throw ExitCode(1) }
-    if summary.unknowns > 0 || !summary.emulatorFailures.isEmpty { throw ExitCode(3) }
+    if summary.unknowns > 0 || !summary.emulatorFailures.isEmpty || !summary.unsupportedForms.isEmpty {
+      throw ExitCode(3)
+    }
   }
 
   private func baseName(_ finding: Finding) -> String { "seed\(seed)-program\(finding.programIndex)" }

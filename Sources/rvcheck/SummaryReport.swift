@@ -12,7 +12,8 @@ enum SummaryReport {
     var lines = [
       "rvcheck fuzz --seed \(options.seed) --start \(options.start) --count \(options.count) --length \(options.length) --isa \(options.isa) --profile \(options.profile.name)",
       "emulator           \(summary.emulator)",
-      "programs checked   \(summary.programs)",
+      "programs           \(summary.programs)",
+      "programs checked   \(summary.checkedPrograms)",
       "violations         \(summary.findings.count)",
       "unknowns           \(summary.unknowns)",
       "infeasible paths   \(summary.infeasibleTargets)",
@@ -43,6 +44,9 @@ enum SummaryReport {
         "not prepared (solver gave up): programs " + summary.unpreparedIndices.map(String.init).joined(separator: ", "))
     }
     for failure in summary.emulatorFailures.prefix(10) { lines.append("emulator failure: \(failure)") }
+    for (form, programs) in summary.unsupportedForms.sorted(by: { $0.key < $1.key }) {
+      lines.append("not checked: \(form) unsupported by this emulator (\(programs) program(s) use it)")
+    }
     for finding in summary.findings {
       lines.append("")
       lines.append("VIOLATION in program \(finding.programIndex): \(finding.rules.joined(separator: ", "))")
@@ -52,7 +56,8 @@ enum SummaryReport {
     lines.append("")
     lines.append(
       summary.findings.isEmpty
-        ? (summary.unknowns == 0 && summary.emulatorFailures.isEmpty ? "verdict: conforming" : "verdict: unknown")
+        ? (summary.unknowns == 0 && summary.emulatorFailures.isEmpty && summary.unsupportedForms.isEmpty
+          ? "verdict: conforming" : "verdict: unknown")
         : "verdict: \(summary.findings.count) violation(s)")
     return lines.joined(separator: "\n")
   }
@@ -73,7 +78,8 @@ enum SummaryReport {
       "isa": options.isa.description, "profile": options.profile.name, "emulator": summary.emulator,
       "programs": summary.programs, "violations": summary.findings.count, "unknowns": summary.unknowns,
       "infeasiblePaths": summary.infeasibleTargets, "notPrepared": summary.unprepared,
-      "emulatorFailures": summary.emulatorFailures,
+      "checkedPrograms": summary.checkedPrograms, "emulatorFailures": summary.emulatorFailures,
+      "unsupportedForms": summary.unsupportedForms,
       "coverage": coverage,
       "findings": summary.findings.map { finding -> [String: Any] in
         [

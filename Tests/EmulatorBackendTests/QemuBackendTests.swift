@@ -1,0 +1,94 @@
+import Foundation
+import Testing
+
+@testable import DiffCheck
+@testable import SpecModel
+
+@Suite(.enabled(if: QemuEmulator.locate(xlen: 64) != nil, "qemu-user not installed"))
+struct QemuBackendTests {
+  static let map = MemoryMap.userMode(xlen: 64)
+
+  func run(_ words: [UInt32], _ registers: [Int: UInt64] = [:], isa: String = "rv64ima") throws -> EmulatorOutcome {
+    let parsed = try ISAString(parsing: isa)
+    let map = MemoryMap.userMode(xlen: parsed.xlen)
+    var initial = ConcreteState.zeroed(map)
+    for (number, value) in registers { initial.registers[number] = value }
+    initial.memory[0x8001_0000] = 0x5A
+    return QemuEmulator().run([EmulatorCase(isa: parsed, words: words, initial: initial, memoryMap: map)])[0]
+  }
+
+  @Test func runsAProgramAndReportsRegistersAndMemory() throws {
+    // addi x1, x1, 5; lb x6, 0(x5); sb x1, 1(x5)
+    let outcome = try run([0x0050_8093, 0x0002_8303, 0x0012_80A3], [1: 10, 5: 0x8001_0000, 31: 0x1234])
+    guard case .finished(let state) = outcome else {
+      Issue.record("\(outcome)")
+      return
+    }
+    #expect(state.trap == nil)
+    #expect(state.registers[1] == 15)
+    #expect(state.registers[6] == 0x5A)
+    #expect(state.registers[31] == 0x1234)
+    #expect(state.memory[0x8001_0001] == 15)
+  }
+
+  @Test func faultsBecomeTraps() throws {
+    // sw x1, 0(x5) into the read-only window: a store access fault at instruction 1.
+    let outcome = try run([0x0010_8093, 0x0012_A023], [5: 0x8001_2000])
+    guard case .finished(let state) = outcome else {
+      Issue.record("\(outcome)")
+      return
+    }
+    #expect(state.trap == ConcreteTrap(cause: 7, tval: 0x8001_2000, index: 1))
+    #expect(state.registers[1] == 1)
+  }
+
+  @Test func anIllegalInstructionIsCauseTwo() throws {
+    let outcome = try run([0x0010_8093, 0xFFFF_FFFF])
+    guard case .finished(let state) = outcome else {
+      Issue.record("\(outcome)")
+      return
+    }
+    #expect(state.trap?.cause == 2 && state.trap?.index == 1)
+  }
+
+  @Test(arguments: ["rv64ima_zacas_zabha", "rv32ima_zacas_zabha"])
+  func amocasSupportIsProbedAndReportedPerForm(isa: String) throws {
+    // amocas.w x10, x12, (x5)
+    let outcome = try run([0x28C2_A52F], [5: 0x8001_0000], isa: isa)
+    switch outcome {
+    case .unsupported(let form): #expect(form == "amocas.w")
+    case .finished(let state): #expect(state.trap == nil, "a QEMU with Zacas should run amocas.w")
+    case .failed(let reason): Issue.record(Comment(rawValue: reason))
+    }
+  }
+
+  @Test func theStandardMapIsRefusedWithAReason() throws {
+    let isa = try ISAString(parsing: "rv64ima")
+    let map = MemoryMap.standard(xlen: 64)
+    let outcome = QemuEmulator().run([
+      EmulatorCase(isa: isa, words: [0x13], initial: .zeroed(map), memoryMap: map)
+    ])[0]
+    guard case .failed(let reason) = outcome else {
+      Issue.record("\(outcome)")
+      return
+    }
+    #expect(reason.contains("not whole pages"))
+  }
+}
+
+@Suite(.enabled(if: QemuEmulator.locate(xlen: 64) != nil, "qemu-user not installed"))
+struct QemuCampaignTests {
+  /// A QEMU without Zacas leaves programs using amocas unchecked and says so per form; the others
+  /// are still checked, and nothing counts as a violation.
+  @Test func unsupportedFormsAreCountedNotBlamed() throws {
+    var options = CampaignOptions(
+      seed: 2, count: 4, length: 6, isa: try ISAString(parsing: "rv64ima_zacas_zabha"), profile: .spike)
+    options.memoryMap = .userMode(xlen: 64)
+    let summary = try Campaign(options: options, emulator: QemuEmulator()).run()
+    #expect(summary.programs == 4)
+    #expect(summary.findings.isEmpty, "\(summary.findings.map(\.rules))")
+    #expect(summary.emulatorFailures.isEmpty, "\(summary.emulatorFailures)")
+    #expect(summary.checkedPrograms + summary.unsupportedForms.values.reduce(0, +) == 4)
+    #expect(summary.unsupportedForms.keys.allSatisfy { $0.hasPrefix("amocas.") })
+  }
+}
