@@ -50,13 +50,22 @@ enum SpikeSupport {
   }
 }
 
-@Suite struct SpikeInstallationTests {
+@Suite struct EmulatorInstallationTests {
   @Test func spikeIsInstalledWhereCIRequiresIt() {
     if SpikeSupport.available { return }
     if SpikeSupport.requiredByCI {
       Issue.record("CI=true but spike was not found; \(SpikeLocator.installHint)")
     } else {
       print("note: spike not found, Spike tests skipped; \(SpikeLocator.installHint)")
+    }
+  }
+
+  @Test func qemuIsInstalledWhereCIRequiresIt() {
+    if QemuEmulator.locate(xlen: 64) != nil && QemuEmulator.locate(xlen: 32) != nil { return }
+    if SpikeSupport.requiredByCI {
+      Issue.record("CI=true but qemu-riscv64/qemu-riscv32 were not found; apt-get install qemu-user")
+    } else {
+      print("note: qemu-user not found, QEMU tests skipped; apt-get install qemu-user")
     }
   }
 
