@@ -15,8 +15,8 @@ public struct CampaignOptions: Sendable {
   public var shrink = true
   /// Programs per emulator batch.
   public var batchSize = 32
-  /// The memory map (nil: the standard one); user-mode emulators need whole pages.
-  public var memoryMap: MemoryMap?
+  /// The memory map; user-mode emulators need whole pages.
+  public var map = CorpusCase.MapName.standard
 
   public init(seed: UInt64, count: Int, length: Int, isa: ISAString, profile: Profile) {
     self.seed = seed
@@ -89,7 +89,8 @@ public struct Campaign {
   /// Runs programs `indices` (all of `0..<count` by default); `progress` is told after each batch.
   public func run(indices: Range<Int>? = nil, progress: ((CampaignSummary) -> Void)? = nil) throws -> CampaignSummary {
     var summary = CampaignSummary(options: options, emulator: emulator.name)
-    let configuration = MachineConfiguration(isa: options.isa, profile: options.profile, memoryMap: options.memoryMap)
+    let configuration = MachineConfiguration(
+      isa: options.isa, profile: options.profile, memoryMap: options.map.memoryMap(xlen: options.isa.xlen))
     let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
     var batch: [(index: Int, prepared: PreparedCase)] = []
     let range = indices ?? options.start..<(options.start + options.count)
@@ -167,6 +168,7 @@ public struct Campaign {
       (program, initial, found) = try shrinker.shrink(program, initial, rules: rules)
     }
     var reproducer = CorpusCase(isa: options.isa, profile: options.profile)
+    reproducer.map = options.map
     reproducer.comments = [
       "found by rvcheck fuzz --seed \(options.seed), program \(index), emulator \(emulator.name)",
       "violates: \(found.joined(separator: ", "))",

@@ -7,6 +7,7 @@ import SpecModel
 /// # comment
 /// isa rv64ima_zacas_zabha
 /// profile spike
+/// map standard                         (or: map user-mode, page-sized windows for qemu-user)
 /// mutant x0-pair-writes-x1             (optional: run the built-in emulator with this bug)
 /// reg a0 0x80010000                    (initial registers; others are zero)
 /// mem 0x80010000 0x0000000011223344    (8-byte little-endian words; other bytes are zero)
@@ -20,6 +21,19 @@ import SpecModel
 /// reject reg x1 0x5 RULE               (this change to the outcome must break RULE)
 /// ```
 public struct CorpusCase: Sendable, Equatable {
+  /// The memory maps a case can name.
+  public enum MapName: String, Sendable, Equatable, CaseIterable {
+    case standard
+    case userMode = "user-mode"
+
+    public func memoryMap(xlen: Int) -> MemoryMap {
+      switch self {
+      case .standard: .standard(xlen: xlen)
+      case .userMode: .userMode(xlen: xlen)
+      }
+    }
+  }
+
   public enum Expectation: Sendable, Equatable {
     case conforms
     case violation([String])
@@ -34,6 +48,8 @@ public struct CorpusCase: Sendable, Equatable {
 
   public var isa: ISAString
   public var profile: Profile
+  /// Which memory map the case runs with.
+  public var map: MapName = .standard
   public var mutant: Mutant?
   public var registers: [Int: UInt64] = [:]
   public var memory: [UInt64: UInt64] = [:]
@@ -60,9 +76,13 @@ public struct CorpusCase: Sendable, Equatable {
     return state
   }
 
+  public var configuration: MachineConfiguration {
+    MachineConfiguration(isa: isa, profile: profile, memoryMap: map.memoryMap(xlen: isa.xlen))
+  }
+
   /// The case as an emulator runs it.
   public func emulatorCase() throws -> EmulatorCase {
-    let map = MachineConfiguration(isa: isa, profile: profile).memoryMap
+    let map = configuration.memoryMap
     return EmulatorCase(
       isa: isa, words: try program.map { try $0.encoded() }, initial: initialState(map), memoryMap: map)
   }
@@ -73,6 +93,7 @@ public struct CorpusCase: Sendable, Equatable {
     var lines = comments.map { "# \($0)" }
     lines.append("isa \(isa)")
     lines.append("profile \(profile.name)")
+    if map != .standard { lines.append("map \(map.rawValue)") }
     if let mutant { lines.append("mutant \(mutant.rawValue)") }
     for (number, value) in registers.sorted(by: { $0.key < $1.key }) where value != 0 {
       lines.append("reg \(RegisterNames.name(number)) \(hex(value))")
@@ -107,6 +128,7 @@ public struct CorpusCase: Sendable, Equatable {
   public init(parsing text: String, file: String) throws(CorpusError) {
     var isa: ISAString?
     var profile = Profile.spike
+    var map = MapName.standard
     var mutant: Mutant?
     var registers: [Int: UInt64] = [:]
     var memory: [UInt64: UInt64] = [:]
@@ -146,6 +168,11 @@ public struct CorpusCase: Sendable, Equatable {
           throw fail("expected 'profile NAME' with NAME one of \(Profile.all.map(\.name).joined(separator: ", "))")
         }
         profile = named
+      case "map":
+        guard words.count == 2, let named = MapName(rawValue: words[1]) else {
+          throw fail("expected 'map NAME' with NAME one of \(MapName.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        map = named
       case "mutant":
         guard words.count == 2, let named = Mutant(rawValue: words[1]) else {
           throw fail("unknown mutant '\(words.dropFirst().joined(separator: " "))'")
@@ -197,6 +224,7 @@ public struct CorpusCase: Sendable, Equatable {
     }
     self.isa = isa
     self.profile = profile
+    self.map = map
     self.mutant = mutant
     self.registers = registers
     self.memory = memory

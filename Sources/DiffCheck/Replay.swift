@@ -22,7 +22,7 @@ public struct Replayer {
 
   public func replay(_ testCase: CorpusCase) throws -> ReplayReport {
     let z3 = Z3Context()
-    let configuration = MachineConfiguration(isa: testCase.isa, profile: testCase.profile)
+    let configuration = testCase.configuration
     let checker = ConformanceChecker(z3: z3, configuration: configuration)
     let run = try testCase.emulatorCase()
     let initial = run.initial

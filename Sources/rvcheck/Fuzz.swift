@@ -71,7 +71,7 @@ struct Fuzz: ParsableCommand {
     let start = Date()
     let makeEmulator = try emulator.factory(mutant: injected)
     if emulator.emulator != "builtin" { options.batchSize = 256 }
-    if emulator.emulator == "qemu" { options.memoryMap = .userMode(xlen: options.isa.xlen) }
+    if emulator.emulator == "qemu" { options.map = .userMode }
     var summary = try ParallelCampaign(options: options, jobs: jobs, makeEmulator: makeEmulator).run()
     let seconds = Date().timeIntervalSince(start)
     if emulator.emulator == "spike" { try attachSpikeCommands(&summary) }

@@ -83,12 +83,31 @@ struct QemuCampaignTests {
   @Test func unsupportedFormsAreCountedNotBlamed() throws {
     var options = CampaignOptions(
       seed: 2, count: 4, length: 6, isa: try ISAString(parsing: "rv64ima_zacas_zabha"), profile: .spike)
-    options.memoryMap = .userMode(xlen: 64)
+    options.map = .userMode
     let summary = try Campaign(options: options, emulator: QemuEmulator()).run()
     #expect(summary.programs == 4)
     #expect(summary.findings.isEmpty, "\(summary.findings.map(\.rules))")
     #expect(summary.emulatorFailures.isEmpty, "\(summary.emulatorFailures)")
     #expect(summary.checkedPrograms + summary.unsupportedForms.values.reduce(0, +) == 4)
     #expect(summary.unsupportedForms.keys.allSatisfy { $0.hasPrefix("amocas.") })
+  }
+}
+
+@Suite(.enabled(if: QemuEmulator.locate(xlen: 64) != nil, "qemu-user not installed"))
+struct QemuReplayTests {
+  static var files: [String] {
+    let folder = SpikeSupport.corpus.appendingPathComponent("user-mode")
+    return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".rvt") }
+      .sorted()
+  }
+
+  /// The user-mode corpus agrees on QEMU, except for forms this QEMU lacks, which must be named.
+  @Test(arguments: files)
+  func userModeCaseReplaysOnQemu(name: String) throws {
+    let testCase = try SpikeSupport.corpusCase("user-mode/\(name)")
+    let report = try Replayer(emulator: QemuEmulator()).replay(testCase)
+    let unsupported = report.problems.allSatisfy { $0.contains("unsupported by this emulator") }
+    let usesCAS = testCase.program.contains { $0.mnemonic.hasPrefix("amocas") }
+    #expect(report.passed || (usesCAS && unsupported), "\(name): \(report.problems)")
   }
 }

@@ -13,6 +13,10 @@ public struct ByteMemory {
   let base: Z3Ast?
   let fill: UInt8
   private(set) var writes: [(address: BitVec, numeral: UInt64?, byte: BitVec)] = []
+  /// For each numeral address, the index of its latest write; reads there skip everything older.
+  private var latestWrite: [UInt64: Int] = [:]
+  /// Indices of writes whose address is not a numeral, in order.
+  private var symbolicWrites: [Int] = []
 
   /// A free memory: every byte unknown.
   public static func variable(_ name: String, addressWidth: Int, in context: Z3Context) -> ByteMemory {
@@ -31,17 +35,28 @@ public struct ByteMemory {
     let at = address.simplified
     let numeral = at.numeral
     var value: BitVec
+    if let numeral, let latest = latestWrite[numeral] {
+      // The latest write here decides, unless a later write to a symbolic address hits it too.
+      value = writes[latest].byte
+      for index in symbolicWrites where index > latest {
+        value = (at == writes[index].address).ite(writes[index].byte, value)
+      }
+      return value
+    }
     if let base {
       value = BitVec(context.wrap(Z3_mk_select(context.raw, base.raw, at.raw)), width: 8)
     } else {
       value = context.bv(UInt64(fill), width: 8)
     }
-    for write in writes {
-      if let numeral, let written = write.numeral {
-        if numeral == written { value = write.byte }
-      } else {
-        value = (at == write.address).ite(write.byte, value)
+    if numeral != nil {
+      // No write at this numeral address: only symbolic-address writes can reach it.
+      for index in symbolicWrites {
+        value = (at == writes[index].address).ite(writes[index].byte, value)
       }
+      return value
+    }
+    for write in writes {
+      value = (at == write.address).ite(write.byte, value)
     }
     return value
   }
@@ -56,11 +71,22 @@ public struct ByteMemory {
   }
 
   public func storeByte(_ address: BitVec, _ byte: BitVec) -> ByteMemory {
-    precondition(byte.width == 8, "storeByte takes 8 bits")
     var copy = self
-    let at = address.simplified
-    copy.writes.append((at, at.numeral, byte))
+    copy.writeByte(address, byte)
     return copy
+  }
+
+  /// Stores one byte in place (no copy of the write list: building large memories stays linear).
+  public mutating func writeByte(_ address: BitVec, _ byte: BitVec) {
+    precondition(byte.width == 8, "storeByte takes 8 bits")
+    let at = address.simplified
+    let numeral = at.numeral
+    if let numeral {
+      latestWrite[numeral] = writes.count
+    } else {
+      symbolicWrites.append(writes.count)
+    }
+    writes.append((at, numeral, byte))
   }
 
   /// Stores all of `value` (a multiple of 8 bits) little-endian from `address`.
@@ -68,7 +94,7 @@ public struct ByteMemory {
     precondition(value.width % 8 == 0, "store of \(value.width) bits")
     var memory = self
     for index in 0..<(value.width / 8) {
-      memory = memory.storeByte(address + address.constant(UInt64(index)), value.extract(index * 8 + 7, index * 8))
+      memory.writeByte(address + address.constant(UInt64(index)), value.extract(index * 8 + 7, index * 8))
     }
     return memory
   }
