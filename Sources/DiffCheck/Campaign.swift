@@ -41,6 +41,21 @@ public struct Finding: Sendable {
   public let observedParts: [String]
   /// The shrunk, replayable case.
   public var reproducer: CorpusCase
+  public init(programIndex: Int, rules: [String], observedParts: [String], reproducer: CorpusCase) {
+    self.programIndex = programIndex
+    self.rules = rules
+    self.observedParts = observedParts
+    self.reproducer = reproducer
+  }
+
+  /// The instruction forms of the reproducer's instructions that the violated rules point at
+  /// (`rule@index`), or all its forms when no rule names an instruction.
+  public var blamedForms: [String] {
+    let indices = rules.compactMap { $0.split(separator: "@").last.flatMap { Int($0) } }
+    let blamed = indices.filter { reproducer.program.indices.contains($0) }.map { reproducer.program[$0].mnemonic }
+    return blamed.isEmpty ? forms : Array(Set(blamed)).sorted()
+  }
+
   /// The instruction forms the reproducer contains.
   public var forms: [String] { Array(Set(reproducer.program.map(\.mnemonic))).sorted() }
 }
@@ -86,14 +101,22 @@ public struct Campaign {
     self.emulator = emulator
   }
 
-  /// Runs programs `indices` (all of `0..<count` by default); `progress` is told after each batch.
-  public func run(indices: Range<Int>? = nil, progress: ((CampaignSummary) -> Void)? = nil) throws -> CampaignSummary {
+  /// Runs programs `start..<start + count`.
+  public func run() throws -> CampaignSummary {
+    try run(indices: Array(options.start..<(options.start + options.count))).summary
+  }
+
+  /// Runs the programs `indices`. `found` hears of each finding as soon as it is shrunk (before the
+  /// run ends). When `shouldStop` turns true the run ends early: `completed` is false and the
+  /// summary covers only the batches checked before that.
+  public func run(
+    indices: [Int], shouldStop: @escaping () -> Bool = { false }, found: (Finding) -> Void = { _ in }
+  ) throws -> (summary: CampaignSummary, completed: Bool) {
     var summary = CampaignSummary(options: options, emulator: emulator.name)
     let configuration = MachineConfiguration(
       isa: options.isa, profile: options.profile, memoryMap: options.map.memoryMap(xlen: options.isa.xlen))
     let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
     var batch: [(index: Int, prepared: PreparedCase)] = []
-    let range = indices ?? options.start..<(options.start + options.count)
 
     func flush() throws {
       guard !batch.isEmpty else { return }
@@ -124,15 +147,17 @@ public struct Campaign {
         case .unknown: summary.unknowns += 1
         case .violation(let rules, let parts):
           if summary.firstViolationAt == nil { summary.firstViolationAt = entry.index }
-          summary.findings.append(try finding(entry.index, entry.prepared, rules, parts, checker, configuration))
+          let finding = try finding(entry.index, entry.prepared, rules, parts, checker, configuration, shouldStop)
+          found(finding)
+          summary.findings.append(finding)
         }
       }
       batch.removeAll()
-      progress?(summary)
     }
 
-    for index in range {
+    for index in indices {
       if let limit = options.stopAfterViolations, summary.findings.count >= limit { break }
+      if shouldStop() { return (summary, false) }
       var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
       let generated = generator.generate(&random)
       let oracle = Oracle(z3: Z3Context(), configuration: configuration)
@@ -147,24 +172,27 @@ public struct Campaign {
       batch.append((index, prepared))
       if batch.count >= options.batchSize || options.stopAfterViolations != nil { try flush() }
     }
+    if shouldStop() { return (summary, false) }
     try flush()
-    return summary
+    return (summary, true)
   }
 
   private func finding(
     _ index: Int, _ prepared: PreparedCase, _ rules: [String], _ parts: [String],
-    _ checker: ConformanceChecker, _ configuration: MachineConfiguration
+    _ checker: ConformanceChecker, _ configuration: MachineConfiguration, _ shouldStop: @escaping () -> Bool
   ) throws -> Finding {
     var program = prepared.program
     var initial = prepared.initial
     var found = rules
     if options.shrink {
-      let shrinker = Shrinker { candidate, state in
+      var shrinker = Shrinker { candidate, state in
         let words = try candidate.map { try $0.encoded() }
         let run = EmulatorCase(isa: options.isa, words: words, initial: state, memoryMap: configuration.memoryMap)
         guard case .finished(let observed) = emulator.run([run])[0] else { return nil }
         return try checker.check(candidate, initial: state, observed: observed)
       }
+      // A stop request ends shrinking early: the finding is kept as it stands.
+      shrinker.shouldStop = shouldStop
       (program, initial, found) = try shrinker.shrink(program, initial, rules: rules)
     }
     var reproducer = CorpusCase(isa: options.isa, profile: options.profile)

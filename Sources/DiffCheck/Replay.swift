@@ -10,7 +10,7 @@ public struct ReplayReport: Sendable {
 }
 
 /// Rule names without their `@index`.
-func ruleNames(_ rules: [String]) -> Set<String> {
+public func ruleNames(_ rules: [String]) -> Set<String> {
   Set(rules.map { $0.split(separator: "@").first.map(String.init) ?? $0 })
 }
 

@@ -6,6 +6,8 @@ public struct Shrinker {
   /// Runs a candidate on the emulator and returns the spec's verdict (nil if the emulator failed).
   public let verdict: ([Instruction], ConcreteState) throws -> Verdict?
   public var maxAttempts = 400
+  /// Checked before each attempt; true ends shrinking with the smallest case so far.
+  public var shouldStop: () -> Bool = { false }
 
   public init(verdict: @escaping ([Instruction], ConcreteState) throws -> Verdict?) {
     self.verdict = verdict
@@ -21,6 +23,10 @@ public struct Shrinker {
     var attempts = 0
     func stillViolates(_ candidate: [Instruction], _ state: ConcreteState) throws -> [String]? {
       attempts += 1
+      if shouldStop() {
+        attempts = maxAttempts
+        return nil
+      }
       guard case .violation(let found, _)? = try verdict(candidate, state) else { return nil }
       return ruleNames(found).isDisjoint(with: wanted) ? nil : found
     }

@@ -35,8 +35,40 @@ struct Fuzz: ParsableCommand {
   @Option(name: .long, help: "Generator weights, e.g. amocas=30,alu=20,load=10,store=10,lrsc=5,amo=10.")
   var weights: String?
 
-  @Option(name: .long, help: "Write each finding's shrunk reproducer into this folder.")
-  var findings: String?
+  @Option(
+    name: [.customLong("findings")],
+    help: "Write each finding's shrunk reproducer into this folder as it is found (atomic, de-duplicated).")
+  var findingsFolder: String?
+
+  @Option(name: .long, help: "Stop starting new batches after this long: 90s, 30m, 2h, 1h30m.")
+  var timeBudget: String?
+
+  @Option(name: .long, help: "Run part i of n (0 ≤ i < n): program start+k belongs to part k mod n.")
+  var shard = "0/1"
+
+  @Option(
+    name: .customLong("state"),
+    help: "Campaign state file, saved after every batch (default: DIR/campaign-state.json with --findings DIR).")
+  var explicitState: String?
+
+  @Flag(name: .long, help: "Continue the campaign in the state file: programs done are not run again.")
+  var resume = false
+
+  @Flag(name: .long, help: "No progress output.")
+  var quiet = false
+
+  @Option(name: .long, help: "Also write the JSON summary to this file.")
+  var reportJSON: String?
+
+  @Option(name: .long, help: "Write a JUnit XML report: one test case per instruction form.")
+  var junit: String?
+
+  @Option(name: .long, help: "Write findings as SARIF 2.1.0.")
+  var sarif: String?
+
+  var stateFile: String? {
+    explicitState ?? findingsFolder.map { ($0 as NSString).appendingPathComponent("campaign-state.json") }
+  }
 
   @Flag(name: .long, help: "Do not shrink findings.")
   var noShrink = false
@@ -58,6 +90,8 @@ struct Fuzz: ParsableCommand {
       throw ValidationError("unknown mutant '\(mutant)'; 'rvcheck mutants --list' lists them")
     }
     if let weights { do { _ = try GeneratorWeights(parsing: weights) } catch { throw ValidationError(error.message) } }
+    guard Shard(parsing: shard) != nil else { throw ValidationError("--shard must be i/n with 0 <= i < n, e.g. 2/8") }
+    if let timeBudget { _ = try parseDuration(timeBudget) }
   }
 
   func run() throws {
@@ -68,47 +102,188 @@ struct Fuzz: ParsableCommand {
     options.shrink = !noShrink
     options.start = start
     let injected = mutant.flatMap(Mutant.init(rawValue:))
-    let start = Date()
     let makeEmulator = try emulator.factory(mutant: injected)
     if emulator.emulator != "builtin" { options.batchSize = 256 }
     if emulator.emulator == "qemu" { options.map = .userMode }
-    var summary = try ParallelCampaign(options: options, jobs: jobs, makeEmulator: makeEmulator).run()
-    let seconds = Date().timeIntervalSince(start)
-    if emulator.emulator == "spike" { try attachSpikeCommands(&summary) }
-    if let findings { try write(summary.findings, to: findings) }
-    switch format {
-    case .text: print(SummaryReport.text(summary, seconds: timing ? seconds : nil))
-    case .json: print(try SummaryReport.json(summary, seconds: timing ? seconds : nil))
-    }
-    if !summary.findings.isEmpty { throw ExitCode(1) }
-    if summary.unknowns > 0 || !summary.emulatorFailures.isEmpty || !summary.unsupportedForms.isEmpty {
-      throw ExitCode(3)
-    }
-  }
+    let shard = Shard(parsing: self.shard)!
+    let emulatorName = makeEmulator().name
 
-  private func baseName(_ finding: Finding) -> String { "seed\(seed)-program\(finding.programIndex)" }
-
-  /// Each Spike finding's reproducer names the standalone ELF and the Spike command that runs it.
-  private func attachSpikeCommands(_ summary: inout CampaignSummary) throws {
-    summary.findings = try summary.findings.map { finding in
-      var finding = finding
-      let (_, command) = try SpikeEmulator.reproducer(
-        try finding.reproducer.emulatorCase(), elfName: baseName(finding) + ".elf")
-      finding.reproducer.comments.append("standalone on Spike: \(command)")
-      return finding
-    }
-  }
-
-  private func write(_ findings: [Finding], to folder: String) throws {
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    for finding in findings {
-      let path = (folder as NSString).appendingPathComponent(baseName(finding))
-      try Data(finding.reproducer.text.utf8).write(to: URL(fileURLWithPath: path + ".rvt"), options: .atomic)
-      if emulator.emulator == "spike" {
-        let (elf, _) = try SpikeEmulator.reproducer(
-          try finding.reproducer.emulatorCase(), elfName: baseName(finding) + ".elf")
-        try Data(elf).write(to: URL(fileURLWithPath: path + ".elf"), options: .atomic)
+    // The campaign's state: loaded to resume, saved after every batch.
+    var state = CampaignState(options: options, emulator: emulatorName, shard: shard, weights: weights ?? "")
+    let stateURL = stateFile.map { URL(fileURLWithPath: $0) }
+    if resume {
+      guard let stateURL else {
+        report("rvcheck fuzz: --resume needs --state FILE or --findings DIR")
+        throw ExitCode(Status.inputError)
+      }
+      do {
+        let saved = try CampaignState.load(stateURL)
+        if let mismatch = saved.mismatch(state) {
+          report("rvcheck fuzz: \(stateURL.path): cannot resume: \(mismatch)")
+          throw ExitCode(Status.inputError)
+        }
+        state = saved
+      } catch let error as CampaignState.StateError {
+        report("rvcheck fuzz: \(error.description)")
+        throw ExitCode(Status.inputError)
       }
     }
+    let store: FindingStore?
+    do {
+      store = try findingsFolder.map { try FindingStore(folder: URL(fileURLWithPath: $0)) }
+    } catch {
+      report("rvcheck fuzz: \(findingsFolder ?? ""): \(error.localizedDescription)")
+      throw ExitCode(Status.inputError)
+    }
+
+    var campaign = ParallelCampaign(options: options, jobs: jobs, makeEmulator: makeEmulator)
+    campaign.shard = shard
+    campaign.done = state.done
+    let begun = ContinuousClock.now
+    if let budget = timeBudget { campaign.deadline = begun + .seconds(try parseDuration(budget)) }
+    let progress = CampaignProgress(
+      total: campaign.pending.count, mode: quiet ? .quiet : isatty(2) != 0 ? .terminal : .lines)
+    let live = LiveState(state: state, url: stateURL)
+    live.save()
+    let spike = emulator.emulator == "spike"
+    campaign.onFinding = { finding in
+      let finding = spike ? Self.withSpikeCommand(finding) : finding
+      progress.found()
+      live.heard()
+      guard let store else { return }
+      do {
+        try store.record(finding, attachments: spike ? Self.spikeAttachment(finding) : [])
+      } catch {
+        // Never lose a finding: if it cannot be written, it goes to standard error whole.
+        report("rvcheck fuzz: \(error)\n\(finding.reproducer.text)")
+        live.failedWrite()
+      }
+    }
+    campaign.onBatch = { indices, summary in
+      live.add(indices, summary)
+      progress.advance(by: indices.count, summary: summary)
+    }
+
+    let stopper = SignalStopper(campaign.stop) { progress.note("stopping: finishing the finding under way") }
+    progress.start()
+    let result = try campaign.run()
+    progress.finish()
+    stopper.cancel()
+    let seconds = (ContinuousClock.now - begun).inSeconds
+    if let problem = live.saveProblem {
+      report("rvcheck fuzz: \(problem)")
+    }
+
+    var summary = try live.snapshot().summary(options: options)
+    summary.timing = result.summary.timing
+    if spike { summary.findings = summary.findings.map(Self.withSpikeCommand) }
+    let stopReason: String? =
+      result.completed ? nil : campaign.stop.requested ? "interrupted by a signal" : "time budget reached"
+    let context = SummaryReport.Context(
+      shard: shard, completed: result.completed, stopReason: stopReason,
+      remaining: campaign.pending.count - (live.snapshot().done.count - state.done.count),
+      findingFiles: store == nil ? nil : summary.findings.map { FindingStore.name(forKey: FindingStore.key($0)) },
+      findingsFolder: findingsFolder, findingsHeard: live.findingsHeard,
+      findingsWritten: store.map { ($0.written, $0.duplicates) })
+    switch format {
+    case .text: print(SummaryReport.text(summary, seconds: timing ? seconds : nil, context: context))
+    case .json: print(try SummaryReport.json(summary, seconds: timing ? seconds : nil, context: context))
+    }
+    do {
+      if let reportJSON {
+        try FindingStore.writeAtomically(
+          Array(try SummaryReport.json(summary, seconds: seconds, context: context).utf8),
+          to: URL(fileURLWithPath: reportJSON))
+      }
+      if let junit {
+        try FindingStore.writeAtomically(
+          Array(FuzzReports.junit(summary, seconds: seconds, context: context).utf8), to: URL(fileURLWithPath: junit))
+      }
+      if let sarif {
+        try FindingStore.writeAtomically(
+          Array(try FuzzReports.sarif(summary, context: context).utf8), to: URL(fileURLWithPath: sarif))
+      }
+    } catch {
+      report("rvcheck fuzz: \(error)")
+      throw ExitCode(Status.inputError)
+    }
+    if !summary.findings.isEmpty || live.findingsHeard > 0 || live.lostWrites { throw ExitCode(Status.violation) }
+    if summary.unknowns > 0 || !summary.emulatorFailures.isEmpty || !summary.unsupportedForms.isEmpty
+      || campaign.stop.requested
+    {
+      throw ExitCode(Status.unknown)
+    }
+  }
+
+  /// The reproducer names the standalone ELF and the Spike command that runs it.
+  static func withSpikeCommand(_ finding: Finding) -> Finding {
+    var finding = finding
+    let name = FindingStore.name(forKey: FindingStore.key(finding))
+    if let emulatorCase = try? finding.reproducer.emulatorCase(),
+      let (_, command) = try? SpikeEmulator.reproducer(emulatorCase, elfName: name + ".elf")
+    {
+      finding.reproducer.comments.append("standalone on Spike: \(command)")
+    }
+    return finding
+  }
+
+  static func spikeAttachment(_ finding: Finding) -> [(fileExtension: String, bytes: [UInt8])] {
+    let name = FindingStore.name(forKey: FindingStore.key(finding))
+    guard let emulatorCase = try? finding.reproducer.emulatorCase(),
+      let (elf, _) = try? SpikeEmulator.reproducer(emulatorCase, elfName: name + ".elf")
+    else { return [] }
+    return [("elf", elf)]
+  }
+}
+
+/// The campaign state shared by the workers' batch callbacks, saved after every batch.
+final class LiveState: @unchecked Sendable {
+  private let lock = NSLock()
+  private var state: CampaignState
+  private let url: URL?
+  private(set) var saveProblem: String?
+  private(set) var lostWrites = false
+
+  init(state: CampaignState, url: URL?) {
+    self.state = state
+    self.url = url
+  }
+
+  private(set) var findingsHeard = 0
+
+  func add(_ indices: [Int], _ summary: CampaignSummary) {
+    lock.lock()
+    defer { lock.unlock() }
+    state.add(indices, summary)
+    saveLocked()
+  }
+
+  func save() {
+    lock.lock()
+    defer { lock.unlock() }
+    saveLocked()
+  }
+
+  private func saveLocked() {
+    guard let url else { return }
+    do { try state.save(url) } catch { saveProblem = "cannot save the campaign state: \(error)" }
+  }
+
+  func heard() {
+    lock.lock()
+    defer { lock.unlock() }
+    findingsHeard += 1
+  }
+
+  func failedWrite() {
+    lock.lock()
+    defer { lock.unlock() }
+    lostWrites = true
+  }
+
+  func snapshot() -> CampaignState {
+    lock.lock()
+    defer { lock.unlock() }
+    return state
   }
 }

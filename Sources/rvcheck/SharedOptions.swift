@@ -90,3 +90,35 @@ struct EmulatorOptions: ParsableArguments {
     }
   }
 }
+
+/// Parses a duration such as `90s`, `30m`, `2h`, `1h30m` or a plain number of seconds.
+func parseDuration(_ text: String) throws -> Double {
+  if let seconds = Double(text), seconds > 0 { return seconds }
+  var total = 0.0
+  var number = ""
+  var sawUnit = false
+  for character in text {
+    if character.isNumber || character == "." {
+      number.append(character)
+      continue
+    }
+    let scale: Double
+    switch character {
+    case "s": scale = 1
+    case "m": scale = 60
+    case "h": scale = 3600
+    case "d": scale = 86_400
+    default: throw ValidationError("duration '\(text)': unknown unit '\(character)' (use s, m, h, d)")
+    }
+    guard let value = Double(number) else {
+      throw ValidationError("duration '\(text)': a number must come before '\(character)'")
+    }
+    total += value * scale
+    number = ""
+    sawUnit = true
+  }
+  guard number.isEmpty, sawUnit, total > 0 else {
+    throw ValidationError("duration '\(text)' is not like 90s, 30m, 2h or 1h30m")
+  }
+  return total
+}

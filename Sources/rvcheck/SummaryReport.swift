@@ -6,12 +6,27 @@ import SpecModel
 enum SummaryReport {
   static let schemaVersion = 1
 
+  /// How the run went: its shard, whether it covered all its programs, where findings went.
+  struct Context {
+    var shard = Shard.whole
+    var completed = true
+    var stopReason: String?
+    var remaining = 0
+    var findingFiles: [String]?
+    var findingsFolder: String?
+    /// Findings reported during the run, including those of batches a stop left unfinished.
+    var findingsHeard = 0
+    /// New files and duplicates in the findings folder.
+    var findingsWritten: (new: Int, duplicates: Int)?
+  }
+
   /// Without `seconds` the report is the same on every run of the same seed.
-  static func text(_ summary: CampaignSummary, seconds: Double?) -> String {
+  static func text(_ summary: CampaignSummary, seconds: Double?, context: Context = Context()) -> String {
     let options = summary.options
     var lines = [
       "rvcheck fuzz --seed \(options.seed) --start \(options.start) --count \(options.count) --length \(options.length) --isa \(options.isa) --profile \(options.profile.name)",
       "emulator           \(summary.emulator)",
+      context.shard == .whole ? nil : "shard              \(context.shard)",
       "programs           \(summary.programs)",
       "programs checked   \(summary.checkedPrograms)",
       "violations         \(summary.findings.count)",
@@ -19,7 +34,13 @@ enum SummaryReport {
       "infeasible paths   \(summary.infeasibleTargets)",
       "not prepared       \(summary.unprepared)",
       "emulator failures  \(summary.emulatorFailures.count)",
-    ]
+    ].compactMap { $0 }
+    if let reason = context.stopReason {
+      lines.append("stopped            \(reason); \(context.remaining) program(s) left (--resume continues)")
+    }
+    if let (new, duplicates) = context.findingsWritten, let folder = context.findingsFolder {
+      lines.append("findings written   \(new) new in \(folder), \(duplicates) duplicate(s) of findings already there")
+    }
     if let seconds {
       lines.append(
         String(
@@ -47,22 +68,27 @@ enum SummaryReport {
     for (form, programs) in summary.unsupportedForms.sorted(by: { $0.key < $1.key }) {
       lines.append("not checked: \(form) unsupported by this emulator (\(programs) program(s) use it)")
     }
-    for finding in summary.findings {
+    for (number, finding) in summary.findings.enumerated() {
       lines.append("")
       lines.append("VIOLATION in program \(finding.programIndex): \(finding.rules.joined(separator: ", "))")
+      if let files = context.findingFiles, let folder = context.findingsFolder {
+        lines.append("  written as \((folder as NSString).appendingPathComponent(files[number])).rvt")
+      }
       lines.append("  observed differs in: \(finding.observedParts.joined(separator: ", "))")
       lines.append(finding.reproducer.text.split(separator: "\n").map { "  | \($0)" }.joined(separator: "\n"))
     }
     lines.append("")
+    let found = max(summary.findings.count, context.findingsHeard)
+    let incomplete = context.stopReason != nil && context.stopReason != "time budget reached"
     lines.append(
-      summary.findings.isEmpty
-        ? (summary.unknowns == 0 && summary.emulatorFailures.isEmpty && summary.unsupportedForms.isEmpty
+      found > 0
+        ? "verdict: \(found) violation(s)"
+        : summary.unknowns == 0 && summary.emulatorFailures.isEmpty && summary.unsupportedForms.isEmpty && !incomplete
           ? "verdict: conforming" : "verdict: unknown")
-        : "verdict: \(summary.findings.count) violation(s)")
     return lines.joined(separator: "\n")
   }
 
-  static func json(_ summary: CampaignSummary, seconds: Double?) throws -> String {
+  static func json(_ summary: CampaignSummary, seconds: Double?, context: Context = Context()) throws -> String {
     let options = summary.options
     var coverage: [[String: Any]] = []
     for form in Coverage.forms(in: options.isa) {
@@ -74,21 +100,31 @@ enum SummaryReport {
     }
     let object: [String: Any] = [
       "schema": "rvcheck.fuzz-summary", "schemaVersion": schemaVersion,
-      "seed": options.seed, "count": options.count, "length": options.length,
+      "seed": options.seed, "start": options.start, "count": options.count, "length": options.length,
+      "shard": context.shard.description, "completed": context.completed, "remaining": context.remaining,
       "isa": options.isa.description, "profile": options.profile.name, "emulator": summary.emulator,
       "programs": summary.programs, "violations": summary.findings.count, "unknowns": summary.unknowns,
       "infeasiblePaths": summary.infeasibleTargets, "notPrepared": summary.unprepared,
       "checkedPrograms": summary.checkedPrograms, "emulatorFailures": summary.emulatorFailures,
       "unsupportedForms": summary.unsupportedForms,
       "coverage": coverage,
-      "findings": summary.findings.map { finding -> [String: Any] in
-        [
+      "findings": summary.findings.enumerated().map { number, finding -> [String: Any] in
+        var entry: [String: Any] = [
           "program": finding.programIndex, "rules": finding.rules, "observed": finding.observedParts,
-          "reproducer": finding.reproducer.text,
+          "forms": finding.blamedForms, "key": FindingStore.key(finding), "reproducer": finding.reproducer.text,
         ]
+        if let files = context.findingFiles, let folder = context.findingsFolder {
+          entry["file"] = (folder as NSString).appendingPathComponent(files[number] + ".rvt")
+        }
+        return entry
       },
     ]
     var document = object
+    if let reason = context.stopReason { document["stopReason"] = reason }
+    document["findingsHeard"] = max(summary.findings.count, context.findingsHeard)
+    if let (new, duplicates) = context.findingsWritten {
+      document["findingsWritten"] = ["new": new, "duplicates": duplicates]
+    }
     if let seconds { document["seconds"] = (seconds * 1000).rounded() / 1000 }
     let data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted])
     return String(decoding: data, as: UTF8.self)
@@ -96,6 +132,11 @@ enum SummaryReport {
 }
 
 extension Duration {
+  var inSeconds: Double {
+    let (whole, fraction) = components
+    return Double(whole) + Double(fraction) / 1e18
+  }
+
   /// Seconds with one decimal.
   var seconds: String {
     let (whole, fraction) = components

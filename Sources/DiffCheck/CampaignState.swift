@@ -1,0 +1,136 @@
+import Foundation
+import SpecModel
+
+/// What a campaign has done so far, saved after every batch so that `--resume` continues it
+/// without repeating or skipping a program. The identity fields must match on resume.
+public struct CampaignState: Codable, Equatable {
+  public static let schema = "rvcheck.campaign-state"
+  public var schema = Self.schema
+  public var schemaVersion = 1
+
+  // Identity: what the campaign is.
+  public var seed: UInt64
+  public var start: Int
+  public var count: Int
+  public var length: Int
+  public var isa: String
+  public var profile: String
+  public var emulator: String
+  public var shard: String
+  public var weights: String
+
+  /// Programs checked so far (whole batches only).
+  public var done = IndexSet()
+  public var totals = Totals()
+
+  /// Counts and findings accumulated over every run of the campaign.
+  public struct Totals: Codable, Equatable {
+    public var programs = 0
+    public var unknowns = 0
+    public var unprepared: [Int] = []
+    public var infeasibleTargets = 0
+    public var emulatorFailures: [String] = []
+    public var unsupportedForms: [String: Int] = [:]
+    public var coverage: [CoverageCell: Int] = [:]
+    public var findings: [FindingRecord] = []
+  }
+
+  /// A finding as saved: enough to rebuild it (the reproducer is the `.rvt` text).
+  public struct FindingRecord: Codable, Equatable {
+    public var program: Int
+    public var rules: [String]
+    public var observed: [String]
+    public var reproducer: String
+  }
+
+  public init(options: CampaignOptions, emulator: String, shard: Shard, weights: String) {
+    seed = options.seed
+    start = options.start
+    count = options.count
+    length = options.length
+    isa = options.isa.description
+    profile = options.profile.name
+    self.emulator = emulator
+    self.shard = shard.description
+    self.weights = weights
+  }
+
+  /// The first identity field that differs from `other`, as "name: saved vs now".
+  public func mismatch(_ other: CampaignState) -> String? {
+    let fields: [(String, String, String)] = [
+      ("seed", "\(seed)", "\(other.seed)"), ("start", "\(start)", "\(other.start)"),
+      ("count", "\(count)", "\(other.count)"), ("length", "\(length)", "\(other.length)"),
+      ("isa", isa, other.isa), ("profile", profile, other.profile), ("emulator", emulator, other.emulator),
+      ("shard", shard, other.shard), ("weights", weights, other.weights),
+    ]
+    return fields.first { $0.1 != $0.2 }.map { "\($0.0): the saved campaign has \($0.1), this run \($0.2)" }
+  }
+
+  /// Adds a checked batch.
+  public mutating func add(_ indices: [Int], _ summary: CampaignSummary) {
+    for index in indices { done.insert(index) }
+    totals.programs += summary.programs
+    totals.unknowns += summary.unknowns
+    totals.unprepared = (totals.unprepared + summary.unpreparedIndices).sorted()
+    totals.infeasibleTargets += summary.infeasibleTargets
+    totals.emulatorFailures = (totals.emulatorFailures + summary.emulatorFailures).sorted()
+    totals.unsupportedForms.merge(summary.unsupportedForms, uniquingKeysWith: +)
+    totals.coverage.merge(summary.coverage.counts, uniquingKeysWith: +)
+    totals.findings += summary.findings.map {
+      FindingRecord(
+        program: $0.programIndex, rules: $0.rules, observed: $0.observedParts, reproducer: $0.reproducer.text)
+    }
+    totals.findings.sort { $0.program < $1.program }
+  }
+
+  /// The saved totals as a summary (findings rebuilt from their reproducers).
+  public func summary(options: CampaignOptions) throws -> CampaignSummary {
+    var summary = CampaignSummary(options: options, emulator: emulator)
+    summary.programs = totals.programs
+    summary.unknowns = totals.unknowns
+    summary.unprepared = totals.unprepared.count
+    summary.unpreparedIndices = totals.unprepared
+    summary.infeasibleTargets = totals.infeasibleTargets
+    summary.emulatorFailures = totals.emulatorFailures
+    summary.unsupportedForms = totals.unsupportedForms
+    for (cell, count) in totals.coverage { summary.coverage.add(Array(repeating: cell, count: count)) }
+    summary.findings = try totals.findings.map { record in
+      Finding(
+        programIndex: record.program, rules: record.rules, observedParts: record.observed,
+        reproducer: try CorpusCase(parsing: record.reproducer, file: "saved finding of program \(record.program)"))
+    }
+    summary.firstViolationAt = totals.findings.first?.program
+    return summary
+  }
+
+  public static func load(_ url: URL) throws -> CampaignState {
+    let data: Data
+    do { data = try Data(contentsOf: url) } catch {
+      throw StateError(path: url.path, reason: "cannot read: \(error.localizedDescription)")
+    }
+    do {
+      let state = try JSONDecoder().decode(CampaignState.self, from: data)
+      guard state.schema == schema, state.schemaVersion == 1 else {
+        throw StateError(
+          path: url.path, reason: "not an rvcheck campaign state (schema \(state.schema) v\(state.schemaVersion))")
+      }
+      return state
+    } catch let error as StateError {
+      throw error
+    } catch {
+      throw StateError(path: url.path, reason: "not a valid campaign state: \(error)")
+    }
+  }
+
+  public func save(_ url: URL) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys]
+    try FindingStore.writeAtomically(Array(try encoder.encode(self)), to: url)
+  }
+
+  public struct StateError: Error, CustomStringConvertible {
+    public let path: String
+    public let reason: String
+    public var description: String { "\(path): \(reason)" }
+  }
+}

@@ -1,0 +1,144 @@
+import Foundation
+import Testing
+
+@testable import DiffCheck
+@testable import SpecModel
+
+/// Shards, resumed runs, parallel workers and the finding store.
+@Suite struct NightlyCampaignTests {
+  func options(count: Int, start: Int = 0) throws -> CampaignOptions {
+    var options = CampaignOptions(
+      seed: 9, count: count, length: 10, isa: try ISAString(parsing: "rv64ima_zacas_zabha"), profile: .spike)
+    options.start = start
+    options.batchSize = 4
+    return options
+  }
+
+  @Test(arguments: [1, 2, 3, 7])
+  func shardsAreDisjointAndCoverTheRange(parts: Int) throws {
+    let options = try options(count: 50, start: 13)
+    var seen: [Int] = []
+    for index in 0..<parts {
+      var campaign = ParallelCampaign(options: options, jobs: 1) { BuiltinEmulator() }
+      campaign.shard = Shard(index: index, count: parts)
+      let pending = campaign.pending
+      #expect(Set(pending).isDisjoint(with: seen))
+      seen += pending
+    }
+    #expect(seen.sorted() == Array(13..<63))
+  }
+
+  @Test func shardSyntaxIsChecked() {
+    #expect(Shard(parsing: "2/8") == Shard(index: 2, count: 8))
+    for bad in ["8/8", "-1/3", "1/0", "1", "a/b", "1/2/3"] { #expect(Shard(parsing: bad) == nil, "\(bad)") }
+  }
+
+  /// A run stopped after two batches, then resumed from its state, checks every program exactly
+  /// once and ends with the totals of an uninterrupted run.
+  @Test func resumeCoversExactlyTheProgramsNotDone() throws {
+    let options = try options(count: 20)
+    let mutant = Mutant.wordNotSignExtended
+    let whole = try ParallelCampaign(options: options, jobs: 1) { BuiltinEmulator(mutant: mutant) }.run()
+    #expect(whole.completed)
+
+    var state = CampaignState(options: options, emulator: "builtin", shard: .whole, weights: "")
+    let lock = NSLock()
+    nonisolated(unsafe) var shared = state
+    var first = ParallelCampaign(options: options, jobs: 1) { BuiltinEmulator(mutant: mutant) }
+    let stop = first.stop
+    nonisolated(unsafe) var batches = 0
+    first.onBatch = { indices, summary in
+      lock.lock()
+      defer { lock.unlock() }
+      shared.add(indices, summary)
+      batches += 1
+      if batches == 2 { stop.request() }
+    }
+    let stopped = try first.run()
+    #expect(!stopped.completed)
+    state = shared
+    #expect(state.done.count == 8)
+
+    // Through the file, as --resume does.
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-state-\(UUID().uuidString).json")
+    defer { try? FileManager.default.removeItem(at: file) }
+    try state.save(file)
+    var resumed = try CampaignState.load(file)
+    #expect(resumed == state)
+    var second = ParallelCampaign(options: options, jobs: 2) { BuiltinEmulator(mutant: mutant) }
+    second.done = resumed.done
+    #expect(Set(second.pending).isDisjoint(with: Set(resumed.done)))
+    #expect(second.pending.count + resumed.done.count == 20)
+    let secondLock = NSLock()
+    nonisolated(unsafe) var collected = resumed
+    second.onBatch = { indices, summary in
+      secondLock.lock()
+      defer { secondLock.unlock() }
+      collected.add(indices, summary)
+    }
+    #expect(try second.run().completed)
+    resumed = collected
+    #expect(resumed.done == IndexSet(integersIn: 0..<20))
+    let total = try resumed.summary(options: options)
+    #expect(total.programs == whole.summary.programs)
+    #expect(total.coverage == whole.summary.coverage)
+    #expect(total.findings.map(\.programIndex) == whole.summary.findings.map(\.programIndex))
+    #expect(total.findings.map(\.rules) == whole.summary.findings.map(\.rules))
+  }
+
+  @Test func twoWorkersFindWhatOneWorkerFinds() throws {
+    let options = try options(count: 16)
+    let runs = try [1, 2].map { jobs in
+      try ParallelCampaign(options: options, jobs: jobs) { BuiltinEmulator(mutant: .swapStoredOnFailure) }.run()
+        .summary
+    }
+    #expect(!runs[0].findings.isEmpty)
+    #expect(runs[0].findings.map(\.programIndex) == runs[1].findings.map(\.programIndex))
+    #expect(runs[0].findings.map(\.reproducer.text) == runs[1].findings.map(\.reproducer.text))
+    #expect(runs[0].coverage == runs[1].coverage)
+  }
+
+  @Test func aResumedStateMustDescribeTheSameCampaign() throws {
+    let options = try options(count: 20)
+    let saved = CampaignState(options: options, emulator: "builtin", shard: .whole, weights: "")
+    var other = try self.options(count: 21)
+    other.start = 0
+    let now = CampaignState(options: other, emulator: "builtin", shard: .whole, weights: "")
+    #expect(saved.mismatch(now)?.contains("count") == true)
+    #expect(saved.mismatch(saved) == nil)
+  }
+
+  @Test func aCorruptStateFileIsAnErrorNamingTheFile() throws {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-bad-\(UUID().uuidString).json")
+    defer { try? FileManager.default.removeItem(at: file) }
+    try Data("{\"schema\": 3".utf8).write(to: file)
+    #expect(throws: CampaignState.StateError.self) { try CampaignState.load(file) }
+  }
+
+  /// The store writes each distinct finding once, atomically, and keeps duplicates off disk.
+  @Test func theStoreDeduplicatesByRulesAndForms() throws {
+    let options = try options(count: 12)
+    let summary = try Campaign(options: options, emulator: BuiltinEmulator(mutant: .wordNotSignExtended)).run()
+    #expect(summary.findings.count >= 2)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-store-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let store = try FindingStore(folder: folder)
+    for finding in summary.findings { try store.record(finding) }
+    let keys = Set(summary.findings.map(FindingStore.key))
+    #expect(store.written == keys.count)
+    #expect(store.duplicates == summary.findings.count - keys.count)
+    #expect(try store.record(summary.findings[0]).isNew == false)
+    let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+    #expect(files.filter { $0.hasSuffix(".rvt") }.count == keys.count)
+    #expect(!files.contains { $0.hasSuffix(".tmp") })
+    // A second store on the same folder (a later run) writes nothing new.
+    let again = try FindingStore(folder: folder)
+    for finding in summary.findings { try again.record(finding) }
+    #expect(again.written == 0)
+    for file in files where file.hasSuffix(".rvt") {
+      let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+      let testCase = try CorpusCase(parsing: text, file: file)
+      #expect(try Replayer(emulator: BuiltinEmulator()).replay(testCase).passed)
+    }
+  }
+}
