@@ -28,7 +28,7 @@ import Testing
     ]
     let outputFile = folder.deletingLastPathComponent().appendingPathComponent(folder.lastPathComponent + ".out")
     defer { try? FileManager.default.removeItem(at: outputFile) }
-    FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
     let process = Process()
     process.executableURL = BinaryRunner.executable
     process.arguments = arguments
