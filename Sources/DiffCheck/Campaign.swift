@@ -106,12 +106,15 @@ public struct Campaign {
     try run(indices: Array(options.start..<(options.start + options.count))).summary
   }
 
-  /// Runs the programs `indices`. `found` hears of each finding as soon as it is shrunk (before the
-  /// run ends). When `shouldStop` turns true the run ends early: `completed` is false and the
-  /// summary covers only the batches checked before that.
+  /// Runs the programs `indices` and returns the summary with the indices it accounts for.
+  /// `found` hears of each finding as soon as it is shrunk. When `shouldStop` turns true the run
+  /// ends after the program under way, dropping prepared programs not yet checked; when `wrapUp`
+  /// turns true no further program is prepared, but those prepared are run and checked.
   public func run(
-    indices: [Int], shouldStop: @escaping () -> Bool = { false }, found: (Finding) -> Void = { _ in }
-  ) throws -> (summary: CampaignSummary, completed: Bool) {
+    indices: [Int], shouldStop: @escaping () -> Bool = { false }, wrapUp: () -> Bool = { false },
+    found: (Finding) -> Void = { _ in }
+  ) throws -> (summary: CampaignSummary, done: [Int]) {
+    var done: [Int] = []
     var summary = CampaignSummary(options: options, emulator: emulator.name)
     let configuration = MachineConfiguration(
       isa: options.isa, profile: options.profile, memoryMap: options.map.memoryMap(xlen: options.isa.xlen))
@@ -152,12 +155,14 @@ public struct Campaign {
           summary.findings.append(finding)
         }
       }
+      done += batch.map(\.index)
       batch.removeAll()
     }
 
     for index in indices {
       if let limit = options.stopAfterViolations, summary.findings.count >= limit { break }
-      if shouldStop() { return (summary, false) }
+      if shouldStop() { return (summary, done) }
+      if wrapUp() { break }
       var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
       let generated = generator.generate(&random)
       let oracle = Oracle(z3: Z3Context(), configuration: configuration)
@@ -167,14 +172,15 @@ public struct Campaign {
       guard let prepared else {
         summary.unprepared += 1
         summary.unpreparedIndices.append(index)
+        done.append(index)
         continue
       }
       batch.append((index, prepared))
       if batch.count >= options.batchSize || options.stopAfterViolations != nil { try flush() }
     }
-    if shouldStop() { return (summary, false) }
+    if shouldStop() { return (summary, done) }
     try flush()
-    return (summary, true)
+    return (summary, done)
   }
 
   private func finding(

@@ -66,13 +66,13 @@ public struct ParallelCampaign {
   public var shard = Shard.whole
   /// Programs already done (a resumed campaign skips them).
   public var done = IndexSet()
-  /// No batch starts after this instant (a time budget); batches under way finish.
+  /// After this instant (a time budget) no program is prepared; those prepared are still checked.
   public var deadline: ContinuousClock.Instant?
   /// Ends the run within about one program: the batch under way is dropped, not half-counted.
   public var stop = StopFlag()
   /// Told of each finding as soon as it exists, from the worker that found it.
   public var onFinding: @Sendable (Finding) -> Void = { _ in }
-  /// Told after each batch is checked: its program indices and its summary.
+  /// Told after each batch is checked: the program indices done and their summary.
   public var onBatch: @Sendable ([Int], CampaignSummary) -> Void = { _, _ in }
 
   public init(options: CampaignOptions, jobs: Int, makeEmulator: @escaping @Sendable () -> any Emulator) {
@@ -95,6 +95,7 @@ public struct ParallelCampaign {
     private var next = 0
     private var results: [Int: CampaignSummary] = [:]
     private var errors: [Error] = []
+    private var programsDone = 0
 
     init(_ batches: [[Int]]) { self.batches = batches }
 
@@ -106,10 +107,11 @@ public struct ParallelCampaign {
       return (next - 1, batches[next - 1])
     }
 
-    func finish(_ number: Int, _ summary: CampaignSummary) {
+    func finish(_ number: Int, _ summary: CampaignSummary, done: Int) {
       lock.lock()
       defer { lock.unlock() }
       results[number] = summary
+      programsDone += done
     }
 
     func fail(_ error: Error) {
@@ -122,7 +124,7 @@ public struct ParallelCampaign {
       lock.lock()
       defer { lock.unlock() }
       if let error = errors.first { throw error }
-      return (results.keys.sorted().compactMap { results[$0] }, results.count == batches.count)
+      return (results.keys.sorted().compactMap { results[$0] }, programsDone == batches.reduce(0) { $0 + $1.count })
     }
   }
 
@@ -143,11 +145,12 @@ public struct ParallelCampaign {
         if let deadline, ContinuousClock.now >= deadline { return }
         guard let (number, indices) = coordinator.take() else { return }
         do {
-          let (summary, completed) = try campaign.run(
-            indices: indices, shouldStop: { stop.requested }, found: onFinding)
-          guard completed else { return }
-          coordinator.finish(number, summary)
-          onBatch(indices, summary)
+          let (summary, done) = try campaign.run(
+            indices: indices, shouldStop: { stop.requested },
+            wrapUp: { deadline.map { ContinuousClock.now >= $0 } ?? false }, found: onFinding)
+          coordinator.finish(number, summary, done: done.count)
+          if !done.isEmpty { onBatch(done, summary) }
+          if done.count < indices.count { return }
         } catch {
           coordinator.fail(error)
           return

@@ -33,6 +33,12 @@ struct Policy: ParsableCommand {
   @Option(name: .long, help: "Output format: text, json, sarif or ktap.")
   var format: PolicyFormat = .text
 
+  @Option(name: .long, help: "Also write the obligations as SARIF 2.1.0 to this file (for code scanning).")
+  var sarif: String?
+
+  @Option(name: .long, help: "Also write the obligations as KTAP to this file.")
+  var ktap: String?
+
   enum PolicyFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, sarif, ktap
   }
@@ -94,6 +100,17 @@ struct Policy: ParsableCommand {
     case .json: print(try PolicyReport.json(obligations))
     case .sarif: print(try PolicyReport.sarif(obligations))
     case .ktap: print(PolicyReport.ktap(obligations))
+    }
+    do {
+      if let sarif {
+        try Data(try PolicyReport.sarif(obligations).utf8).write(to: URL(fileURLWithPath: sarif), options: .atomic)
+      }
+      if let ktap {
+        try Data(PolicyReport.ktap(obligations).utf8).write(to: URL(fileURLWithPath: ktap), options: .atomic)
+      }
+    } catch {
+      report("rvcheck policy: \(error.localizedDescription)")
+      throw ExitCode(Status.inputError)
     }
     if obligations.contains(where: { $0.status == .violated }) { throw ExitCode(Status.violation) }
     if obligations.contains(where: { $0.status == .unknown }) { throw ExitCode(Status.unknown) }

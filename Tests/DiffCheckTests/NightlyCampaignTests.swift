@@ -142,3 +142,21 @@ import Testing
     }
   }
 }
+
+@Suite struct WrapUpTests {
+  /// At a deadline no further program is prepared, but those prepared are checked and counted.
+  @Test func wrappingUpChecksWhatIsPrepared() throws {
+    var options = CampaignOptions(
+      seed: 3, count: 10, length: 8, isa: try ISAString(parsing: "rv64ima_zacas_zabha"), profile: .spike)
+    options.batchSize = 10
+    var asked = 0
+    let (summary, done) = try Campaign(options: options, emulator: BuiltinEmulator()).run(
+      indices: Array(0..<10),
+      wrapUp: {
+        asked += 1
+        return asked > 3
+      })
+    #expect(done == [0, 1, 2])
+    #expect(summary.programs + summary.unprepared == 3)
+  }
+}
