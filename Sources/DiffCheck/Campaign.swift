@@ -67,6 +67,8 @@ public struct CampaignSummary: Sendable {
   public var programs = 0
   public var findings: [Finding] = []
   public var unknowns = 0
+  /// Programs whose verdict the solver could not decide, by index.
+  public var unknownIndices: [Int] = []
   public var unprepared = 0
   /// Programs the solver could not prepare (it gave up), by index.
   public var unpreparedIndices: [Int] = []
@@ -147,7 +149,9 @@ public struct Campaign {
         }
         switch try checker.check(entry.prepared.program, initial: entry.prepared.initial, observed: observed) {
         case .conforms: break
-        case .unknown: summary.unknowns += 1
+        case .unknown:
+          summary.unknowns += 1
+          summary.unknownIndices.append(entry.index)
         case .violation(let rules, let parts):
           if summary.firstViolationAt == nil { summary.firstViolationAt = entry.index }
           let finding = try finding(entry.index, entry.prepared, rules, parts, checker, configuration, shouldStop)

@@ -26,7 +26,7 @@ public struct CampaignState: Codable, Equatable {
   /// Counts and findings accumulated over every run of the campaign.
   public struct Totals: Codable, Equatable {
     public var programs = 0
-    public var unknowns = 0
+    public var unknowns: [Int] = []
     public var unprepared: [Int] = []
     public var infeasibleTargets = 0
     public var emulatorFailures: [String] = []
@@ -70,7 +70,7 @@ public struct CampaignState: Codable, Equatable {
   public mutating func add(_ indices: [Int], _ summary: CampaignSummary) {
     for index in indices { done.insert(index) }
     totals.programs += summary.programs
-    totals.unknowns += summary.unknowns
+    totals.unknowns = (totals.unknowns + summary.unknownIndices).sorted()
     totals.unprepared = (totals.unprepared + summary.unpreparedIndices).sorted()
     totals.infeasibleTargets += summary.infeasibleTargets
     totals.emulatorFailures = (totals.emulatorFailures + summary.emulatorFailures).sorted()
@@ -87,7 +87,8 @@ public struct CampaignState: Codable, Equatable {
   public func summary(options: CampaignOptions) throws -> CampaignSummary {
     var summary = CampaignSummary(options: options, emulator: emulator)
     summary.programs = totals.programs
-    summary.unknowns = totals.unknowns
+    summary.unknowns = totals.unknowns.count
+    summary.unknownIndices = totals.unknowns
     summary.unprepared = totals.unprepared.count
     summary.unpreparedIndices = totals.unprepared
     summary.infeasibleTargets = totals.infeasibleTargets

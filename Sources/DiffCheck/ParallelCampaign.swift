@@ -7,6 +7,7 @@ extension CampaignSummary {
     programs += other.programs
     findings = (findings + other.findings).sorted { $0.programIndex < $1.programIndex }
     unknowns += other.unknowns
+    unknownIndices = (unknownIndices + other.unknownIndices).sorted()
     unprepared += other.unprepared
     unpreparedIndices = (unpreparedIndices + other.unpreparedIndices).sorted()
     infeasibleTargets += other.infeasibleTargets

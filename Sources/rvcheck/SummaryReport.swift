@@ -60,6 +60,10 @@ enum SummaryReport {
       lines.append(
         "cells never reached: " + missing.map { "\($0.form)/\($0.outcome.rawValue)" }.joined(separator: ", "))
     }
+    if !summary.unknownIndices.isEmpty {
+      lines.append(
+        "unknown verdicts (solver gave up): programs " + summary.unknownIndices.map(String.init).joined(separator: ", "))
+    }
     if !summary.unpreparedIndices.isEmpty {
       lines.append(
         "not prepared (solver gave up): programs " + summary.unpreparedIndices.map(String.init).joined(separator: ", "))
@@ -104,6 +108,7 @@ enum SummaryReport {
       "shard": context.shard.description, "completed": context.completed, "remaining": context.remaining,
       "isa": options.isa.description, "profile": options.profile.name, "emulator": summary.emulator,
       "programs": summary.programs, "violations": summary.findings.count, "unknowns": summary.unknowns,
+      "unknownPrograms": summary.unknownIndices,
       "infeasiblePaths": summary.infeasibleTargets, "notPrepared": summary.unprepared,
       "checkedPrograms": summary.checkedPrograms, "emulatorFailures": summary.emulatorFailures,
       "unsupportedForms": summary.unsupportedForms,
