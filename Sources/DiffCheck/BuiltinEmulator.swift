@@ -44,6 +44,15 @@ public struct BuiltinEmulator: Emulator {
 
   public var name: String { mutant.map { "builtin+\($0.rawValue)" } ?? "builtin" }
 
+  /// Runs `cases` and returns how many instructions they executed in all.
+  public func executedInstructions(_ cases: [EmulatorCase]) -> Int {
+    cases.reduce(0) { total, testCase in
+      var hart = Hart(testCase, mutant: mutant)
+      _ = hart.run(stepLimit: stepLimit)
+      return total + hart.executed
+    }
+  }
+
   public func run(_ cases: [EmulatorCase]) -> [EmulatorOutcome] {
     cases.map { testCase in
       var hart = Hart(testCase, mutant: mutant)
@@ -69,6 +78,8 @@ struct Hart {
   var x: [UInt64]
   var memory: [UInt64: UInt8]
   var reservation: UInt64?
+  /// Instructions executed so far (benchmarks report instructions per second).
+  var executed = 0
 
   init(_ testCase: EmulatorCase, mutant: Mutant?) {
     xlen = testCase.isa.xlen
@@ -90,6 +101,7 @@ struct Hart {
     var steps = 0
     while index >= 0 && index < words.count {
       steps += 1
+      executed += 1
       if steps > stepLimit { return .failed("step limit of \(stepLimit) reached") }
       do {
         index = try execute(words[index], at: index)

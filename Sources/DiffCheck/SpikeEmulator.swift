@@ -64,6 +64,16 @@ public final class SpikeEmulator: Emulator, @unchecked Sendable {
   public let batchLimit: Int
   private let lock = NSLock()
   private var probed: String??
+  private let meter = NSLock()
+  private var spikeTime = Duration.zero
+  private var spikeCases = 0
+
+  /// Wall-clock time spent inside Spike processes, and the cases they ran (benchmarks).
+  public var processTime: (time: Duration, cases: Int) {
+    meter.lock()
+    defer { meter.unlock() }
+    return (spikeTime, spikeCases)
+  }
 
   public init(executable: String, timeout: Duration = .seconds(30), batchLimit: Int = 256) {
     self.executable = executable
@@ -171,8 +181,13 @@ public final class SpikeEmulator: Emulator, @unchecked Sendable {
     } catch {
       return .failure(BatchFailure(description: "cannot write the batch ELF: \(error.localizedDescription)"))
     }
+    let started = ContinuousClock.now
     let result = runProcess(
       executable, Self.arguments(batch, elf: elf.path, signature: signature.path), timeout: timeout, scratch: scratch)
+    meter.lock()
+    spikeTime += ContinuousClock.now - started
+    spikeCases += cases.count
+    meter.unlock()
     if let problem = Self.classify(result, timeout: timeout) { return .failure(problem) }
     guard let text = try? String(contentsOf: signature, encoding: .utf8) else {
       return .failure(

@@ -1,28 +1,326 @@
 import ArgumentParser
+import DiffCheck
 import Foundation
 import SpecModel
 
-/// Benchmarks; each prints its figures with the command that produced them.
+/// Benchmarks; each section prints its figures and what produced them. BENCHMARKS.md records them.
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Measure rvcheck: solver memory over many queries (more benchmarks in BENCHMARKS.md).")
+    abstract: "Measure rvcheck: fuzzing throughput (built-in and Spike), emulator speed, policy prover, memory.")
+
+  @Option(name: .long, help: "Sections to run, comma-separated: fuzz, spike, emulators, policy, memory, solver.")
+  var only = "fuzz,spike,emulators,policy,memory,solver"
+
+  @Option(name: .long, help: "Programs per throughput measurement (32 instructions each).")
+  var programs = 400
+
+  @Option(name: .long, help: "Minutes of the memory-over-time campaign.")
+  var memoryMinutes = 10.0
 
   @Option(name: .long, help: "Queries for the solver-memory benchmark.")
   var queries = 100_000
 
+  @Option(name: .long, help: "Folder of kernel fixture trees for the policy section.")
+  var fixtures = "corpus/kernel"
+
   @Flag(name: .long, help: "Run only the solver-memory benchmark and print its figures as key=value.")
   var solverMemory = false
 
+  static let sections = ["fuzz", "spike", "emulators", "policy", "memory", "solver"]
+
   func validate() throws {
-    guard queries > 0 else { throw ValidationError("--queries must be positive") }
+    guard queries > 0, programs > 0, memoryMinutes > 0 else {
+      throw ValidationError("--queries, --programs and --memory-minutes must be positive")
+    }
+    for section in only.split(separator: ",") where !Self.sections.contains(String(section)) {
+      throw ValidationError("unknown section '\(section)' (\(Self.sections.joined(separator: ", ")))")
+    }
   }
 
   func run() throws {
+    if solverMemory {
+      try solver()
+      return
+    }
+    let chosen = Set(only.split(separator: ",").map(String.init))
+    line("rvcheck bench --only \(only) --programs \(programs) --memory-minutes \(memoryMinutes) (\(machine()))")
+    var spikeCases: [EmulatorCase] = []
+    if chosen.contains("fuzz") { try fuzz() }
+    if chosen.contains("spike") { spikeCases = try spike() }
+    if chosen.contains("emulators") { try emulators(spikeCases) }
+    if chosen.contains("policy") { try policy() }
+    if chosen.contains("memory") { try memory() }
+    if chosen.contains("solver") { try solver() }
+  }
+
+  private func machine() -> String {
+    "\(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB"
+  }
+
+  private func options(count: Int, seed: UInt64 = 1) throws -> CampaignOptions {
+    CampaignOptions(
+      seed: seed, count: count, length: 32, isa: try ISAString(parsing: "rv64ima_zacas_zabha"), profile: .spike)
+  }
+
+  private func line(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+  }
+
+  // MARK: Sections
+
+  /// Solver-checked programs per second with the built-in emulator, and where the time goes.
+  private func fuzz() throws {
+    line("\n## fuzz: built-in emulator, \(programs) programs of 32 instructions, seed 1, rv64ima_zacas_zabha")
+    line("jobs  seconds  programs/s  generate+prepare  emulate  check   (solver seconds summed over workers)")
+    for jobs in [1, 2] {
+      let options = try options(count: programs)
+      let begun = ContinuousClock.now
+      let (summary, _) = try ParallelCampaign(options: options, jobs: jobs) { BuiltinEmulator() }.run()
+      let seconds = (ContinuousClock.now - begun).inSeconds
+      line(
+        String(
+          format: "%4d  %7.1f  %10.2f  %16.1f  %7.2f  %6.1f", jobs, seconds, Double(programs) / seconds,
+          summary.timing.preparing.inSeconds, summary.timing.emulating.inSeconds, summary.timing.checking.inSeconds))
+    }
+  }
+
+  /// The same loop with Spike, and Spike's own rate on the same batches.
+  private func spike() throws -> [EmulatorCase] {
+    line("\n## spike: \(programs) programs of 32 instructions, seed 1, --jobs 2, batches of 256")
+    guard let path = try? SpikeLocator.locate() else {
+      line("spike not found; \(SpikeLocator.installHint)")
+      return []
+    }
+    var options = try options(count: programs)
+    options.batchSize = 256
+    let recorder = CaseRecorder()
+    let begun = ContinuousClock.now
+    let (summary, _) = try ParallelCampaign(options: options, jobs: 2) {
+      recorder.wrap(SpikeEmulator(executable: path))
+    }.run()
+    let seconds = (ContinuousClock.now - begun).inSeconds
+    let (spikeTime, spikeCases) = recorder.spikeTime
+    let raw = Double(spikeCases) / max(spikeTime.inSeconds, 1e-9)
+    let rate = Double(summary.programs) / seconds
+    line(String(format: "checker loop      %8.2f programs/s (%d programs in %.1f s)", rate, summary.programs, seconds))
+    line(
+      String(
+        format: "spike alone       %8.0f cases/s (%d cases in %.2f s of Spike processes)", raw, spikeCases,
+        spikeTime.inSeconds))
+    line(String(format: "checker / spike   %8.4f", rate / raw))
+    line(
+      String(
+        format: "time split        generate+prepare %.1f s, emulate %.2f s, check %.1f s (summed over workers)",
+        summary.timing.preparing.inSeconds, summary.timing.emulating.inSeconds, summary.timing.checking.inSeconds))
+    return recorder.cases
+  }
+
+  /// Instructions per second: the built-in emulator against Spike, on the same cases.
+  private func emulators(_ recorded: [EmulatorCase]) throws {
+    line("\n## emulators: the same cases on the built-in emulator and on Spike")
+    guard !recorded.isEmpty else {
+      line("no cases recorded (the spike section did not run)")
+      return
+    }
+    let cases = Array(recorded.prefix(256))
+    let builtin = BuiltinEmulator()
+    let instructions = builtin.executedInstructions(cases)
+    var rounds = 0
+    let begun = ContinuousClock.now
+    while (ContinuousClock.now - begun) < .seconds(2) {
+      _ = builtin.run(cases)
+      rounds += 1
+    }
+    let builtinSeconds = (ContinuousClock.now - begun).inSeconds
+    line(
+      String(
+        format: "built-in  %10.0f test instructions/s  %9.0f cases/s  (%d cases, %d instructions, %d rounds)",
+        Double(instructions * rounds) / builtinSeconds, Double(cases.count * rounds) / builtinSeconds, cases.count,
+        instructions, rounds))
+    guard let path = try? SpikeLocator.locate() else { return }
+    let spike = SpikeEmulator(executable: path)
+    _ = spike.run(Array(cases.prefix(1)))  // the probe
+    let before = spike.processTime
+    let spikeRounds = 5
+    for _ in 0..<spikeRounds { _ = spike.run(cases) }
+    let after = spike.processTime
+    let spikeSeconds = (after.time - before.time).inSeconds
+    line(
+      String(
+        format:
+          "spike     %10.0f test instructions/s  %9.0f cases/s  (one process per batch of %d, start-up included; the harness runs about 1,500 instructions per case besides)",
+        Double(instructions * spikeRounds) / spikeSeconds, Double(cases.count * spikeRounds) / spikeSeconds,
+        cases.count))
+  }
+
+  /// Policy prover time on the fixtures and on synthetic tables of growing size.
+  private func policy() throws {
+    line("\n## policy: read and prove (in process, wall clock)")
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: fixtures)) ?? []).sorted()
+    for name in names where name != "mirrors" && name != "hazard-malformed" {
+      let tree = (fixtures as NSString).appendingPathComponent(name)
+      let (seconds, obligations, ids) = try timePolicy(tree)
+      line(String(format: "%-40@ %6d ids %5d obligations %8.3f s", name as NSString, ids, obligations, seconds))
+    }
+    let template = (fixtures as NSString).appendingPathComponent("era-2026-isa")
+    var previous: (Int, Double)?
+    for size in [78, 1_000, 10_000] {
+      let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "rvcheck-synthetic-\(UUID().uuidString)")
+      defer { try? FileManager.default.removeItem(at: folder) }
+      try SyntheticTree.write(from: template, extensions: size, to: folder.path)
+      let (seconds, obligations, ids) = try timePolicy(folder.path)
+      var growth = ""
+      if let (lastSize, lastSeconds) = previous {
+        let ratio = seconds / lastSeconds
+        let nlogn = Double(size) * log2(Double(size)) / (Double(lastSize) * log2(Double(lastSize)))
+        growth = String(
+          format: "  ×%.1f for ×%.1f ids (n log n would be ×%.1f)", ratio, Double(size) / Double(lastSize), nlogn)
+      }
+      line(String(format: "synthetic %-30d %6d ids %5d obligations %8.3f s%@", size, ids, obligations, seconds, growth))
+      previous = (size, seconds)
+    }
+  }
+
+  private func timePolicy(_ tree: String) throws -> (Double, Int, Int) {
+    let begun = ContinuousClock.now
+    let policy = try KernelReader.read(tree: tree)
+    let read = ContinuousClock.now
+    let obligations = PolicyProver(policy: policy).run()
+    let seconds = (ContinuousClock.now - begun).inSeconds
+    if policy.ids.count > 500 {
+      line(
+        String(
+          format: "  (reading %.3f s, proving %.3f s)", (read - begun).inSeconds, (ContinuousClock.now - read).inSeconds
+        ))
+    }
+    return (seconds, obligations.count, policy.ids.count)
+  }
+
+  /// Resident memory sampled through a long campaign.
+  private func memory() throws {
+    line("\n## memory: resident set over a \(memoryMinutes)-minute campaign (built-in emulator, --jobs 2)")
+    var options = try options(count: 10_000_000, seed: 2)
+    options.batchSize = 32
+    var campaign = ParallelCampaign(options: options, jobs: 2) { BuiltinEmulator() }
+    let begun = ContinuousClock.now
+    campaign.deadline = begun + .milliseconds(Int64(memoryMinutes * 60_000))
+    let samples = MemorySamples()
+    let timer = DispatchSource.makeTimerSource(queue: .global())
+    timer.schedule(deadline: .now() + 10, repeating: 10)
+    timer.setEventHandler { samples.add((ContinuousClock.now - begun).inSeconds, residentBytes()) }
+    timer.resume()
+    let (summary, _) = try campaign.run()
+    timer.cancel()
+    let series = samples.values
+    line("programs checked: \(summary.programs)")
+    line("seconds  resident MB")
+    for (seconds, bytes) in series where Int(seconds) % 60 < 10 || series.count < 13 {
+      line(String(format: "%7.0f  %11.1f", seconds, Double(bytes) / 1e6))
+    }
+    if let warm = series.first(where: { $0.0 >= 60 }) ?? series.first, let last = series.last {
+      let peak = series.map(\.1).max() ?? 0
+      line(
+        String(
+          format: "after warm-up (%.0f s): %.1f MB; peak %.1f MB; at the end %.1f MB; growth after warm-up %.1f MB",
+          warm.0,
+          Double(warm.1) / 1e6, Double(peak) / 1e6, Double(last.1) / 1e6, Double(last.1 - warm.1) / 1e6))
+    }
+  }
+
+  private func solver() throws {
     let start = Date()
     let report = try SolverMemoryProbe.run(queries: queries)
     let seconds = Date().timeIntervalSince(start)
     print(
       "solver-memory queries=\(report.queries) warm-rss=\(report.warmBytes) final-rss=\(report.finalBytes) growth=\(report.growthBytes) seconds=\(String(format: "%.2f", seconds))"
     )
+  }
+}
+
+/// Keeps the cases that pass through an emulator, and Spike's process time.
+final class CaseRecorder: @unchecked Sendable {
+  private let lock = NSLock()
+  private(set) var cases: [EmulatorCase] = []
+  private var spikes: [SpikeEmulator] = []
+
+  func wrap(_ spike: SpikeEmulator) -> any Emulator {
+    lock.lock()
+    defer { lock.unlock() }
+    spikes.append(spike)
+    return Recording(inner: spike, recorder: self)
+  }
+
+  func add(_ more: [EmulatorCase]) {
+    lock.lock()
+    defer { lock.unlock() }
+    if cases.count < 256 { cases += more.prefix(256 - cases.count) }
+  }
+
+  var spikeTime: (Duration, Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    return spikes.reduce((Duration.zero, 0)) { total, spike in
+      let (time, count) = spike.processTime
+      return (total.0 + time, total.1 + count)
+    }
+  }
+
+  struct Recording: Emulator {
+    let inner: any Emulator
+    let recorder: CaseRecorder
+    var name: String { inner.name }
+    func run(_ cases: [EmulatorCase]) -> [EmulatorOutcome] {
+      recorder.add(cases)
+      return inner.run(cases)
+    }
+  }
+}
+
+final class MemorySamples: @unchecked Sendable {
+  private let lock = NSLock()
+  private(set) var values: [(Double, Int)] = []
+  func add(_ seconds: Double, _ bytes: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    values.append((seconds, bytes))
+  }
+}
+
+/// A kernel-shaped tree with `extensions` ids: the 2026 fixture plus synthetic extensions, half of
+/// which the disable switch refuses.
+enum SyntheticTree {
+  static func write(from template: String, extensions: Int, to folder: String) throws {
+    let header = "arch/riscv/include/uapi/asm/kvm.h"
+    let source = "arch/riscv/kvm/isa.c"
+    let setter = "arch/riscv/kvm/vcpu_onereg.c"
+    var headerText = try String(contentsOfFile: (template as NSString).appendingPathComponent(header), encoding: .utf8)
+    var sourceText = try String(contentsOfFile: (template as NSString).appendingPathComponent(source), encoding: .utf8)
+    let existing = headerText.components(separatedBy: "KVM_RISCV_ISA_EXT_").count - 2
+    let extra = max(extensions - existing, 0)
+    let names = (0..<extra).map { String(format: "XSYN%05d", $0) }
+    guard let maximum = headerText.range(of: "KVM_RISCV_ISA_EXT_MAX") else {
+      throw ValidationError("\(template): no KVM_RISCV_ISA_EXT_MAX in the template header")
+    }
+    headerText.insert(contentsOf: names.map { "KVM_RISCV_ISA_EXT_\($0),\n\t" }.joined(), at: maximum.lowerBound)
+    guard let tableEnd = sourceText.range(of: "KVM_ISA_EXT_ARR(ZACAS, true),") else {
+      throw ValidationError("\(template): no ZACAS table entry in the template")
+    }
+    sourceText.insert(
+      contentsOf: names.map { "\n\tKVM_ISA_EXT_ARR(\($0), true)," }.joined(), at: tableEnd.upperBound)
+    guard let refused = sourceText.range(of: "\tcase KVM_RISCV_ISA_EXT_ZACAS:\n") else {
+      throw ValidationError("\(template): no ZACAS case in the template's disable switch")
+    }
+    sourceText.insert(
+      contentsOf: names.enumerated().filter { $0.offset % 2 == 0 }.map { "\tcase KVM_RISCV_ISA_EXT_\($0.element):\n" }
+        .joined(), at: refused.upperBound)
+    for (path, text) in [(header, headerText), (source, sourceText)] {
+      let target = (folder as NSString).appendingPathComponent(path)
+      try FileManager.default.createDirectory(
+        atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+      try text.write(toFile: target, atomically: true, encoding: .utf8)
+    }
+    let setterText = try String(contentsOfFile: (template as NSString).appendingPathComponent(setter), encoding: .utf8)
+    try setterText.write(toFile: (folder as NSString).appendingPathComponent(setter), atomically: true, encoding: .utf8)
   }
 }

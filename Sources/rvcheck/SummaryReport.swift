@@ -62,7 +62,8 @@ enum SummaryReport {
     }
     if !summary.unknownIndices.isEmpty {
       lines.append(
-        "unknown verdicts (solver gave up): programs " + summary.unknownIndices.map(String.init).joined(separator: ", "))
+        "unknown verdicts (solver gave up): programs " + summary.unknownIndices.map(String.init).joined(separator: ", ")
+      )
     }
     if !summary.unpreparedIndices.isEmpty {
       lines.append(

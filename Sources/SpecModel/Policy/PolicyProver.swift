@@ -50,22 +50,26 @@ public struct PolicyProver {
   /// Depth for bounded model checking when induction fails.
   public var depth = 3
 
-  public init(policy: KernelPolicy) { self.policy = policy }
+  /// Lookups built once, so that every obligation stays linear in the number of ids.
+  let enumByName: [String: EnumEntry]
+  /// The first table entry of each id.
+  let tableByID: [String: TableEntry]
+  /// The table's size: one past its highest initialised index.
+  let tableSize: Int
+
+  public init(policy: KernelPolicy) {
+    self.policy = policy
+    let enumByName = Dictionary(policy.enumEntries.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+    self.enumByName = enumByName
+    tableByID = Dictionary(policy.table.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    tableSize = (policy.table.compactMap { enumByName[$0.id]?.value }.max() ?? -1) + 1
+  }
 
   // MARK: Derived facts
 
-  var enumByName: [String: EnumEntry] {
-    Dictionary(policy.enumEntries.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-  }
-
-  /// The table's size: one past its highest initialised index.
-  var tableSize: Int {
-    (policy.table.compactMap { enumByName[$0.id]?.value }.max() ?? -1) + 1
-  }
-
   /// The host extension an id reaches: its entry, `a` (value 0) for a hole, nil past the end.
   func host(of id: EnumEntry) -> String? {
-    if let entry = policy.table.first(where: { $0.id == id.name }) { return entry.host }
+    if let entry = tableByID[id.name] { return entry.host }
     return id.value < tableSize ? "a" : nil
   }
 

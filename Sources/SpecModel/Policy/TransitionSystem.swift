@@ -10,10 +10,30 @@ struct TransitionSystem {
   let hosts: [String]
   /// Ids with the host bit they reach (holes reach `a`; ids past the table reach nothing).
   let reachable: [(id: EnumEntry, host: String)]
+  /// The ids reaching each host bit.
+  let idsByHost: [String: [EnumEntry]]
   let hostPresent: [String: Formula]
   let predicates: [String: Formula]
   /// One step from a free state, built once and shared by every induction query.
-  private var inductionStep: (before: State, after: State, solver: Solver)
+  private var inductionStep: (before: State, after: State, wellFormed: Formula)
+  /// The solver for the per-host queries, each in its own push/pop scope.
+  private let queries: QuerySolver
+
+  /// A solver replaced every few hundred queries: Z3 keeps what it learned across scopes, and a
+  /// long-lived solver slows down with it, which would make the whole run grow faster than linearly.
+  final class QuerySolver {
+    let z3: Z3Context
+    private var current: Solver?
+    private var used = 0
+
+    init(_ z3: Z3Context) { self.z3 = z3 }
+
+    func solver() -> Solver {
+      used += 1
+      if current == nil || used % 256 == 0 { current = Solver(context: z3, logic: "QF_BV") }
+      return current!
+    }
+  }
 
   struct State {
     var guest: [String: Formula]
@@ -35,6 +55,7 @@ struct TransitionSystem {
       if let host = prover.host(of: id) { reachable.append((id, host)) }
     }
     self.reachable = reachable
+    idsByHost = Dictionary(grouping: reachable, by: \.1).mapValues { $0.map(\.0) }
     hosts = Array(Set(reachable.map(\.1))).sorted()
     var present: [String: Formula] = [:]
     for host in Set(hosts).union(prover.policy.hostCheckRemap.values) {
@@ -49,13 +70,30 @@ struct TransitionSystem {
     }
     self.predicates = predicates
     // Built after every stored property above is set, since `next` reads them.
-    let placeholder = Solver(context: z3)
-    inductionStep = (State(guest: [:], ran: z3.falseFormula), State(guest: [:], ran: z3.falseFormula), placeholder)
+    queries = QuerySolver(z3)
+    inductionStep = (State(guest: [:], ran: z3.falseFormula), State(guest: [:], ran: z3.falseFormula), z3.trueFormula)
     let before = freeState("s")
     let (after, wellFormed) = next(before, freeStep("t"))
-    let solver = Solver(context: z3)
-    solver.assert(wellFormed)
-    inductionStep = (before, after, solver)
+    inductionStep = (before, after, wellFormed)
+  }
+
+  /// Decides `formulas` together in a scope of the shared query solver. A host bit's next value
+  /// depends only on that bit, the step and the host, so each query is small; popping the scope
+  /// keeps the work per query independent of how many came before.
+  func satisfiable(_ formulas: [Formula], _ what: String) throws -> Bool {
+    // Most per-host queries fold to a constant under Z3's rewriter; only the rest need a search.
+    let folded = z3.all(formulas).simplified
+    if folded.isTrue { return true }
+    if folded.isFalse { return false }
+    let querySolver = queries.solver()
+    querySolver.push()
+    defer { querySolver.pop() }
+    for formula in formulas { querySolver.assert(formula) }
+    switch try querySolver.check() {
+    case .sat: return true
+    case .unsat: return false
+    case .unknown(let reason): throw LemmaError(message: "\(what): solver gave up (\(reason))")
+    }
   }
 
   func formula(_ answer: PolicyAnswer) -> Formula {
@@ -80,7 +118,7 @@ struct TransitionSystem {
     guard prover.policy.nestedFilter else { return checked }
     let nested =
       predicates[KernelPolicy.nestedPredicate] ?? z3.boolVariable("predicate.\(KernelPolicy.nestedPredicate)")
-    let marked = prover.policy.table.first { $0.id == id.name }?.nested ?? false
+    let marked = prover.tableByID[id.name]?.nested ?? false
     return checked && (!nested || z3.formula(marked))
   }
 
@@ -88,7 +126,7 @@ struct TransitionSystem {
   func initial() -> State {
     var guest: [String: Formula] = [:]
     for host in hosts {
-      guest[host] = z3.any(reachable.filter { $0.host == host }.map { offered($0.id, host: host) && enable($0.id) })
+      guest[host] = z3.any((idsByHost[host] ?? []).map { offered($0, host: host) && enable($0) })
     }
     return State(guest: guest, ran: z3.falseFormula)
   }
@@ -121,9 +159,9 @@ struct TransitionSystem {
     for host in hosts {
       let current = state.guest[host] ?? z3.falseFormula
       // SINGLE: unknown id, absent host, unchanged value, ran, or a refused change leave the bit.
-      let changes = reachable.filter { $0.host == host }.map { entry -> Formula in
-        let allowed = step.value.ite(enable(entry.id), disable(entry.id))
-        return step.selector == z3.bv(UInt64(entry.id.value), width: 16) && offered(entry.id, host: host)
+      let changes = (idsByHost[host] ?? []).map { id -> Formula in
+        let allowed = step.value.ite(enable(id), disable(id))
+        return step.selector == z3.bv(UInt64(id.value), width: 16) && offered(id, host: host)
           && !current.iff(step.value) && notBusy(state) && allowed
       }
       let singleChange = single && z3.any(changes)
@@ -142,13 +180,9 @@ struct TransitionSystem {
 
   /// Induction step: from any state with `host` set, no single step clears it.
   func stepPreserves(host: String) throws -> Bool {
-    let (state, after, solver) = inductionStep
-    let assumptions = [state.guest[host] ?? z3.falseFormula, !(after.guest[host] ?? z3.falseFormula)]
-    switch try solver.check(assuming: assumptions) {
-    case .unsat: return true
-    case .sat: return false
-    case .unknown(let reason): throw LemmaError(message: "induction step: solver gave up (\(reason))")
-    }
+    let (state, after, wellFormed) = inductionStep
+    return try !satisfiable(
+      [wellFormed, state.guest[host] ?? z3.falseFormula, !(after.guest[host] ?? z3.falseFormula)], "induction step")
   }
 
   /// Bounded model checking from vCPU creation: the shortest sequence of calls that clears `host`
@@ -192,13 +226,17 @@ struct TransitionSystem {
   /// creation, and every step from a state where no absent extension is set (induction).
   func enabledWithoutHost() throws -> [String] {
     let start = initial()
-    let (state, after, solver) = inductionStep
-    let invariant = z3.all(hosts.map { (!present($0)).implies(!(state.guest[$0] ?? z3.falseFormula)) })
+    let (state, after, wellFormed) = inductionStep
     var found: [String] = []
     for host in hosts {
+      // The invariant "no absent extension is set" restricted to this host: the other hosts' bits
+      // do not occur in this host's next value, so their parts of the invariant cannot matter.
+      let invariant = (!present(host)).implies(!(state.guest[host] ?? z3.falseFormula))
       let atCreation = !present(host) && (start.guest[host] ?? z3.falseFormula)
       let afterStep = invariant && !present(host) && (after.guest[host] ?? z3.falseFormula)
-      if try solver.check(assuming: [atCreation]).isSat || solver.check(assuming: [afterStep]).isSat {
+      if try satisfiable([atCreation], "enable without host")
+        || satisfiable([wellFormed, afterStep], "enable without host")
+      {
         found.append(host)
       }
     }

@@ -119,3 +119,10 @@ extension Formula {
   /// The formula after Z3's rewriter.
   public var simplified: Formula { Formula(context.wrap(Z3_simplify(context.raw, raw))) }
 }
+
+extension Formula {
+  /// Whether the formula is the literal `true` (after simplification, say).
+  public var isTrue: Bool { Z3_get_bool_value(context.raw, raw) == Z3_L_TRUE }
+  /// Whether the formula is the literal `false`.
+  public var isFalse: Bool { Z3_get_bool_value(context.raw, raw) == Z3_L_FALSE }
+}
