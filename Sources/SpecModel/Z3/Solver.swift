@@ -73,17 +73,6 @@ public final class Solver {
   /// The assertions in SMT-LIB form (for inspecting a slow query).
   public var smtText: String { String(cString: Z3_solver_to_string(context.raw, raw)) }
 
-  /// Whether unsat cores are minimised (on by default). Minimal cores name only what must give
-  /// way; without minimisation a core comes almost for free but may name more.
-  public func setCoreMinimization(_ enabled: Bool) {
-    let params = Z3_mk_params(context.raw)
-    Z3_params_inc_ref(context.raw, params)
-    Z3_params_set_bool(context.raw, params, context.symbol("core.minimize"), enabled)
-    Z3_solver_set_params(context.raw, raw, params)
-    Z3_params_dec_ref(context.raw, params)
-    context.noteError()
-  }
-
   public func setTimeout(milliseconds: UInt32) {
     let params = Z3_mk_params(context.raw)
     Z3_params_inc_ref(context.raw, params)
