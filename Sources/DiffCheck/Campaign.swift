@@ -1,5 +1,10 @@
 import SpecModel
 
+#if canImport(Glibc)
+  /// glibc's `malloc_trim` (malloc.h, which the Glibc module does not export).
+  @_silgen_name("malloc_trim") private func mallocTrim(_ pad: Int) -> Int32
+#endif
+
 /// What a fuzz campaign runs.
 public struct CampaignOptions: Sendable {
   public var seed: UInt64
@@ -161,6 +166,11 @@ public struct Campaign {
       }
       done += batch.map(\.index)
       batch.removeAll()
+      #if canImport(Glibc)
+        // Z3 frees a program's contexts in many small blocks; hand the freed memory back so the
+        // resident size tracks what is live, not the largest program so far.
+        _ = mallocTrim(0)
+      #endif
     }
 
     for index in indices {
