@@ -151,6 +151,19 @@ struct MachineCode {
     words.append((csr.rawValue + offset) << 20 | rs1.rawValue << 15 | funct3 << 12 | rd.rawValue << 7 | 0x73)
   }
 
+  /// Copies `count` words from (t0) to (t1), using t2 and t3; `label` names the loop.
+  mutating func copyWords(count: UInt64, label: String) {
+    guard count > 0 else { return }
+    li(.t2, count)
+    self.label(label)
+    lw(.t3, 0, .t0)
+    sw(.t3, 0, .t1)
+    addi(.t0, .t0, 4)
+    addi(.t1, .t1, 4)
+    addi(.t2, .t2, -1)
+    bne(.t2, .zero, label)
+  }
+
   /// `sc.w zero, zero, (rs1)`: drops any reservation left by the previous case.
   mutating func clearReservation(_ rs1: Reg) { words.append(0x1800_202F | rs1.rawValue << 15) }
   mutating func mret() { words.append(0x3020_0073) }

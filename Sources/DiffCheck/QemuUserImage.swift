@@ -135,14 +135,7 @@ public struct QemuUserImage {
     for (index, region) in testCase.memoryMap.regions.enumerated() {
       code.li(.t0, region.base)
       code.li(.t1, Self.dataBase + Self.dumpOffset + offset)
-      code.li(.t2, region.size / 4)
-      code.label("copy\(index)")
-      code.lw(.t3, 0, .t0)
-      code.sw(.t3, 0, .t1)
-      code.addi(.t0, .t0, 4)
-      code.addi(.t1, .t1, 4)
-      code.addi(.t2, .t2, -1)
-      code.bne(.t2, .zero, "copy\(index)")
+      code.copyWords(count: region.size / 4, label: "copy\(index)")
       offset += region.size
     }
     code.li(.a0, 1)

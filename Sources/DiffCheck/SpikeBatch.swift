@@ -157,7 +157,7 @@ public struct SpikeBatch {
     for (index, region) in regions.enumerated() {
       code.li(.t0, region.base)
       code.addi(.t1, .t5, windowOffset)
-      copyWords(&code, count: region.size / 4, label: "dump\(index)")
+      code.copyWords(count: region.size / 4, label: "dump\(index)")
       windowOffset += Int64(region.size)
     }
     code.li(.t0, Self.doneMarker)
@@ -244,7 +244,7 @@ public struct SpikeBatch {
       code.li(.t1, recordOffset)
       code.add(.t0, .s0, .t1)
       code.li(.t1, region.base)
-      copyWords(&code, count: region.size / 4, label: "load\(index)")
+      code.copyWords(count: region.size / 4, label: "load\(index)")
       recordOffset += region.size
     }
     code.addi(.t0, .t6, spareSlot)
@@ -270,19 +270,6 @@ public struct SpikeBatch {
     code.j("halt")
     code.link()
     return code
-  }
-
-  /// Copies `count` words from (t0) to (t1), using t2 and t3.
-  private func copyWords(_ code: inout MachineCode, count: UInt64, label: String) {
-    guard count > 0 else { return }
-    code.li(.t2, count)
-    code.label(label)
-    code.lw(.t3, 0, .t0)
-    code.sw(.t3, 0, .t1)
-    code.addi(.t0, .t0, 4)
-    code.addi(.t1, .t1, 4)
-    code.addi(.t2, .t2, -1)
-    code.bne(.t2, .zero, label)
   }
 
   // MARK: Reading the signature back

@@ -39,31 +39,22 @@ import Testing
 
   @Test(arguments: [UInt64(0), 1, 0x7FF, 0x800, 0xFFF, 0x1000, 0x7FFF_F800, 0x8000_0000, 0xFFFF_FFFF])
   func loadsConstantsExactly(value: UInt64) throws {
-    // Executed on the built-in emulator: every word is plain RV64I.
+    #expect(try loaded(value) == value)
+  }
+
+  /// a0 after `li a0, value`, executed on the built-in emulator (every word is plain RV64I).
+  func loaded(_ value: UInt64) throws -> UInt64? {
     var code = MachineCode(xlen: 64, base: 0x8000_0000)
     code.li(.a0, value)
-    let isa = try ISAString(parsing: "rv64i")
     let run = EmulatorCase(
-      isa: isa, words: code.words, initial: ConcreteState(registers: Array(repeating: 0, count: 32), memory: [:]),
-      memoryMap: .standard(xlen: 64))
-    guard case .finished(let state) = BuiltinEmulator().run([run])[0] else {
-      Issue.record("did not finish")
-      return
-    }
-    #expect(state.registers[10] == value)
+      isa: try ISAString(parsing: "rv64i"), words: code.words,
+      initial: ConcreteState(registers: Array(repeating: 0, count: 32), memory: [:]), memoryMap: .standard(xlen: 64))
+    guard case .finished(let state) = BuiltinEmulator().run([run])[0] else { return nil }
+    return state.registers[10]
   }
 
   @Test func loadsSixtyFourBitConstants() throws {
-    var code = MachineCode(xlen: 64, base: 0x8000_0000)
-    code.li(.a0, 0x0019_1B00_1D00_1B1D)
-    let isa = try ISAString(parsing: "rv64i")
-    let run = EmulatorCase(
-      isa: isa, words: code.words, initial: ConcreteState(registers: Array(repeating: 0, count: 32), memory: [:]),
-      memoryMap: .standard(xlen: 64))
-    guard case .finished(let state) = BuiltinEmulator().run([run])[0] else {
-      Issue.record("did not finish")
-      return
-    }
-    #expect(state.registers[10] == 0x0019_1B00_1D00_1B1D)
+    #expect(try loaded(0x0019_1B00_1D00_1B1D) == 0x0019_1B00_1D00_1B1D)
+    #expect(try loaded(0xFFFF_FFFF_FFFF_FFFF) == 0xFFFF_FFFF_FFFF_FFFF)
   }
 }
