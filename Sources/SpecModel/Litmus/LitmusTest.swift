@@ -1,0 +1,118 @@
+/// A litmus test in the herd/diy RISC-V format: initial state, one instruction column per hart,
+/// and a condition on the final state.
+public struct LitmusTest: Sendable, Equatable {
+  public var architecture: String
+  public var name: String
+  /// The quoted line under the name (diy's cycle), if any.
+  public var summary: String?
+  /// `Key=Value` lines (Cycle, Relax, Safe, Generator, …).
+  public var metadata: [String: String] = [:]
+  public var initial: [Initialiser] = []
+  /// One column per hart, top to bottom.
+  public var threads: [[LitmusInstruction]] = []
+  /// Extra final-state locations to record (`locations [1:x4; x;]`).
+  public var observed: [Location] = []
+  public var condition: Condition
+
+  public init(architecture: String, name: String, condition: Condition) {
+    self.architecture = architecture
+    self.name = name
+    self.condition = condition
+  }
+
+  /// A register of one hart, or a memory location by name.
+  public enum Location: Sendable, Hashable, CustomStringConvertible {
+    case register(thread: Int, number: Int)
+    case memory(String)
+
+    public var description: String {
+      switch self {
+      case .register(let thread, let number): "\(thread):x\(number)"
+      case .memory(let name): name
+      }
+    }
+  }
+
+  /// A number, or the address of a named location.
+  public enum Value: Sendable, Hashable, CustomStringConvertible {
+    case number(Int64)
+    case address(String)
+
+    public var description: String {
+      switch self {
+      case .number(let value): "\(value)"
+      case .address(let name): name
+      }
+    }
+  }
+
+  /// `0:x5=2`, `x=1`, `int z`, `uint64_t 0:x7`, `int *y = &z`.
+  public struct Initialiser: Sendable, Equatable {
+    public var location: Location
+    /// Nil when only declared (then zero).
+    public var value: Value?
+    /// The declared C type, if any (`int`, `uint64_t`, `int*`).
+    public var type: String?
+  }
+
+  public enum Quantifier: String, Sendable {
+    case exists
+    case notExists = "~exists"
+    case forall
+  }
+
+  public indirect enum Expression: Sendable, Equatable, CustomStringConvertible {
+    case constant(Bool)
+    case equals(Location, Value)
+    case not(Expression)
+    case and(Expression, Expression)
+    case or(Expression, Expression)
+
+    public var description: String {
+      switch self {
+      case .constant(let value): value ? "true" : "false"
+      case .equals(let location, let value): "\(location)=\(value)"
+      case .not(let inner): "~(\(inner))"
+      case .and(let left, let right): "(\(left) /\\ \(right))"
+      case .or(let left, let right): "(\(left) \\/ \(right))"
+      }
+    }
+
+    /// The expression's value in a final state; `value` answers each location.
+    public func holds(_ value: (Location) -> Value?) -> Bool {
+      switch self {
+      case .constant(let constant): constant
+      case .equals(let location, let expected): value(location) == expected
+      case .not(let inner): !inner.holds(value)
+      case .and(let left, let right): left.holds(value) && right.holds(value)
+      case .or(let left, let right): left.holds(value) || right.holds(value)
+      }
+    }
+
+    /// Every location the expression reads.
+    public var locations: Set<Location> {
+      switch self {
+      case .constant: []
+      case .equals(let location, _): [location]
+      case .not(let inner): inner.locations
+      case .and(let left, let right), .or(let left, let right): left.locations.union(right.locations)
+      }
+    }
+  }
+
+  public struct Condition: Sendable, Equatable {
+    public var quantifier: Quantifier
+    public var expression: Expression
+  }
+}
+
+/// One cell of a thread column: an optional label and an optional instruction, kept as the
+/// mnemonic and operand texts (the memory model maps mnemonics to events).
+public struct LitmusInstruction: Sendable, Equatable {
+  public var label: String?
+  public var mnemonic: String?
+  public var operands: [String]
+  /// Where the cell starts in the file (1-based line and column).
+  public var line: Int
+  public var column: Int
+}
