@@ -1,0 +1,284 @@
+/// The verdict on a litmus test under a memory model.
+public struct LitmusResult: Sendable {
+  public enum Verdict: String, Sendable {
+    case never = "Never"
+    case sometimes = "Sometimes"
+    case always = "Always"
+  }
+
+  public let verdict: Verdict
+  /// Allowed executions (distinct events, rf and co) whose final state satisfies the condition,
+  /// and those whose final state does not: herd's "Positive" and "Negative" witnesses.
+  public let positive: Int
+  public let negative: Int
+  /// The distinct allowed final states, as `location=value` texts.
+  public let states: [[String]]
+  /// For a satisfiable condition: one execution's rf and co edges that reach it.
+  public let witness: [String]
+}
+
+/// Decides which final states of a litmus test a memory model allows: RVWMO's axioms (coherence,
+/// the main model axiom over the 13 preserved-program-order rules, atomicity), or sequential
+/// consistency, over candidate executions the solver chooses.
+public struct LitmusChecker {
+  public var model = MemoryModelKind.rvwmo
+  public var failedCAS = FailedCASWrite.noWrite
+  /// Preserved-program-order rules (1–13) left out, to weaken the model deliberately.
+  public var droppedRules: Set<Int> = []
+  /// Stop enumerating after this many final states.
+  public var stateLimit = 4096
+
+  public init(model: MemoryModelKind = .rvwmo) { self.model = model }
+
+  public func check(_ test: LitmusTest) throws -> LitmusResult {
+    let z3 = Z3Context()
+    let execution = try LitmusExecution(z3: z3, test: test, failedCAS: failedCAS)
+    let events = execution.events
+    let count = events.count
+    let solver = Solver(context: z3, timeoutMilliseconds: 60_000)
+    for constraint in execution.constraints { solver.assert(constraint) }
+
+    func isRead(_ i: Int) -> Bool { events[i].kind == .read }
+    func isWrite(_ i: Int) -> Bool { events[i].kind == .write }
+    func isMemory(_ i: Int) -> Bool { events[i].isMemory }
+    func both(_ i: Int, _ j: Int) -> Formula { events[i].executed && events[j].executed }
+    func programOrder(_ i: Int, _ j: Int) -> Bool {
+      events[i].thread >= 0 && events[i].thread == events[j].thread && events[i].order < events[j].order
+    }
+    func external(_ i: Int, _ j: Int) -> Bool { events[i].thread != events[j].thread }
+    let falseFormula = z3.falseFormula
+    func sameAddress(_ i: Int, _ j: Int) -> Formula {
+      isMemory(i) && isMemory(j) ? events[i].address == events[j].address : falseFormula
+    }
+
+    // rf: each executed read reads exactly one executed write to its address, and its value.
+    var rf = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
+    for r in 0..<count where isRead(r) {
+      var sources: [Formula] = []
+      for w in 0..<count where isWrite(w) && w != r {
+        let chosen = z3.boolVariable("rf.\(w).\(r)")
+        solver.assert(chosen.implies(both(w, r) && sameAddress(w, r) && events[r].value == events[w].value))
+        rf[w][r] = chosen
+        sources.append(chosen)
+      }
+      solver.assert(events[r].executed.implies(z3.any(sources)))
+      for a in 0..<sources.count {
+        for b in (a + 1)..<sources.count { solver.assert(!(sources[a] && sources[b])) }
+      }
+    }
+    // co: a timestamp per write; initial writes come first.
+    var stamp: [Int: BitVec] = [:]
+    for w in 0..<count where isWrite(w) {
+      if events[w].thread < 0 {
+        stamp[w] = z3.bv(0, width: 8)
+      } else {
+        let variable = z3.bvVariable("co.\(w)", width: 8)
+        solver.assert(z3.bv(0, width: 8).ult(variable))
+        stamp[w] = variable
+      }
+    }
+    var co = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
+    for a in 0..<count where isWrite(a) {
+      for b in 0..<count where isWrite(b) && a != b {
+        co[a][b] = both(a, b) && sameAddress(a, b) && stamp[a]!.ult(stamp[b]!)
+        if a < b { solver.assert((both(a, b) && sameAddress(a, b)).implies(!(stamp[a]! == stamp[b]!))) }
+      }
+    }
+    var fr = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
+    for r in 0..<count where isRead(r) {
+      for w in 0..<count where isWrite(w) {
+        fr[r][w] = z3.any((0..<count).filter { isWrite($0) && $0 != w }.map { rf[$0][r] && co[$0][w] })
+      }
+    }
+    var rmw = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
+    for pair in execution.rmw { rmw[pair.read][pair.write] = pair.when }
+
+    var po = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
+    var poLocation = po
+    for i in 0..<count {
+      for j in 0..<count where programOrder(i, j) {
+        po[i][j] = both(i, j)
+        if isMemory(i) && isMemory(j) { poLocation[i][j] = both(i, j) && sameAddress(i, j) }
+      }
+    }
+
+    // Allowed executions.
+    switch model {
+    case .sc:
+      var order = po
+      for i in 0..<count {
+        for j in 0..<count { order[i][j] = order[i][j] || rf[i][j] || co[i][j] || fr[i][j] }
+      }
+      acyclic(order, "sc", solver, z3)
+    case .rvwmo:
+      var coherence = poLocation
+      var main = ppo(events, po, poLocation, rf, rmw, z3)
+      for i in 0..<count {
+        for j in 0..<count {
+          coherence[i][j] = coherence[i][j] || rf[i][j] || co[i][j] || fr[i][j]
+          main[i][j] = main[i][j] || co[i][j] || fr[i][j] || (external(i, j) ? rf[i][j] : falseFormula)
+        }
+      }
+      acyclic(coherence, "coherence", solver, z3)
+      acyclic(main, "model", solver, z3)
+    }
+    // Atomicity: nothing from another hart comes between an atomic read and its write in co.
+    for pair in execution.rmw {
+      for other in 0..<count where isWrite(other) && external(pair.read, other) && external(other, pair.write) {
+        solver.assert(pair.when.implies(!(fr[pair.read][other] && co[other][pair.write])))
+      }
+    }
+
+    // Final values: registers at the end of each hart, memory from the co-last write.
+    var finalMemory: [String: BitVec] = [:]
+    for (name, address) in execution.addresses {
+      let value = z3.bvVariable("final.\(name)", width: LitmusExecution.width)
+      for w in 0..<count where isWrite(w) {
+        let last = z3.all((0..<count).filter { isWrite($0) && $0 != w }.map { !co[w][$0] })
+        solver.assert(
+          (events[w].executed && events[w].address == z3.bv(address, width: LitmusExecution.width) && last).implies(
+            value == events[w].value))
+      }
+      finalMemory[name] = value
+    }
+    func term(_ location: LitmusTest.Location) -> BitVec {
+      switch location {
+      case .register(let thread, let number):
+        execution.finalRegisters[thread]?[number] ?? z3.bv(0, width: LitmusExecution.width)
+      case .memory(let name): finalMemory[name] ?? z3.bv(0, width: LitmusExecution.width)
+      }
+    }
+    func formula(_ expression: LitmusTest.Expression) -> Formula {
+      switch expression {
+      case .constant(let value): z3.formula(value)
+      case .equals(let location, let value): term(location) == execution.constant(value)
+      case .not(let inner): !formula(inner)
+      case .and(let left, let right): formula(left) && formula(right)
+      case .or(let left, let right): formula(left) || formula(right)
+      }
+    }
+    let condition = formula(test.condition.expression)
+    let observed = Array(test.condition.expression.locations.union(test.observed)).sorted { "\($0)" < "\($1)" }
+
+    // An execution is its events (which SCs succeed, which paths run), rf and co.
+    var projection: [Formula] = events.map(\.executed)
+    for a in 0..<count {
+      for b in 0..<count where isWrite(a) && (isRead(b) || isWrite(b)) && a != b {
+        projection.append(rf[a][b])
+        projection.append(co[a][b])
+      }
+    }
+    var positive = 0
+    var negative = 0
+    var states: [[String]] = []
+    var witness: [String] = []
+    while positive + negative < stateLimit {
+      guard case .sat(let found) = try solver.check() else { break }
+      let values = observed.map { found.value64(term($0)) ?? 0 }
+      let holds = found.value(condition) ?? false
+      if holds { positive += 1 } else { negative += 1 }
+      if holds && witness.isEmpty { witness = edges(found, events, rf, co) }
+      let state = zip(observed, values).map { "\($0.0)=\(Int64(bitPattern: $0.1))" }
+      if !states.contains(state) { states.append(state) }
+      let chosen = projection.map { found.value($0) ?? false }
+      solver.assert(z3.any(zip(projection, chosen).map { $0.1 ? !$0.0 : $0.0 }))
+    }
+    let verdict: LitmusResult.Verdict = positive == 0 ? .never : negative == 0 ? .always : .sometimes
+    return LitmusResult(verdict: verdict, positive: positive, negative: negative, states: states, witness: witness)
+  }
+
+  /// Preserved program order: the 13 rules of the manual's RVWMO chapter.
+  private func ppo(
+    _ events: [MemoryEvent], _ po: [[Formula]], _ poLocation: [[Formula]], _ rf: [[Formula]], _ rmw: [[Formula]],
+    _ z3: Z3Context
+  ) -> [[Formula]] {
+    let count = events.count
+    let falseFormula = z3.falseFormula
+    var result = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
+    func read(_ i: Int) -> Bool { events[i].kind == .read }
+    func write(_ i: Int) -> Bool { events[i].kind == .write }
+    func memory(_ i: Int) -> Bool { events[i].isMemory }
+    func rcsc(_ i: Int) -> Bool { events[i].atomic && (events[i].acquire || events[i].release) }
+    func internalRF(_ w: Int, _ r: Int) -> Formula {
+      events[w].thread == events[r].thread ? rf[w][r] : falseFormula
+    }
+    func executed(_ i: Int, _ j: Int) -> Formula { events[i].executed && events[j].executed }
+    // Dependencies start at reads, or at a successful SC's write (through its result register).
+    func address(_ i: Int, _ j: Int) -> Formula {
+      memory(i) && memory(j) && events[j].addressDependencies.contains(i) ? executed(i, j) : falseFormula
+    }
+    func data(_ i: Int, _ j: Int) -> Formula {
+      memory(i) && write(j) && events[j].dataDependencies.contains(i) ? executed(i, j) : falseFormula
+    }
+    for i in 0..<count {
+      for j in 0..<count where i != j {
+        var rules: [(Int, Formula)] = []
+        if memory(i) && write(j) { rules.append((1, poLocation[i][j])) }
+        if read(i) && read(j) {
+          let writeBetween = z3.any((0..<count).filter(write).map { poLocation[i][$0] && poLocation[$0][j] })
+          let sameSource = z3.any((0..<count).filter(write).map { rf[$0][i] && rf[$0][j] })
+          rules.append((2, poLocation[i][j] && !writeBetween && !sameSource))
+        }
+        if (events[i].amo || events[i].exclusive) && write(i) && read(j) { rules.append((3, internalRF(i, j))) }
+        if memory(i) && memory(j) {
+          let fences = (0..<count).filter { events[$0].fence != nil }.map { f -> Formula in
+            guard let fence = events[f].fence else { return falseFormula }
+            let before: Character = read(i) ? "r" : "w"
+            let after: Character = read(j) ? "r" : "w"
+            let orders =
+              fence.tso
+              ? (write(i) && write(j)) || read(i)
+              : fence.predecessor.contains(before) && fence.successor.contains(after)
+            return orders ? po[i][f] && po[f][j] : falseFormula
+          }
+          rules.append((4, z3.any(fences)))
+        }
+        if events[i].acquire && memory(j) { rules.append((5, po[i][j])) }
+        if memory(i) && events[j].release { rules.append((6, po[i][j])) }
+        if rcsc(i) && rcsc(j) { rules.append((7, po[i][j])) }
+        rules.append((8, rmw[i][j]))
+        rules.append((9, address(i, j)))
+        rules.append((10, data(i, j)))
+        if memory(i) && write(j) && events[j].controlDependencies.contains(i) { rules.append((11, executed(i, j))) }
+        if read(i) && read(j) {
+          let forwarded = (0..<count).filter(write).map { w in (address(i, w) || data(i, w)) && internalRF(w, j) }
+          rules.append((12, z3.any(forwarded)))
+        }
+        if read(i) && write(j) {
+          let through = (0..<count).filter(memory).map { m in address(i, m) && po[m][j] }
+          rules.append((13, z3.any(through)))
+        }
+        result[i][j] = z3.any(rules.filter { !droppedRules.contains($0.0) }.map(\.1))
+      }
+    }
+    return result
+  }
+
+  /// A rank per event that every present edge increases: the relation has no cycle.
+  private func acyclic(_ relation: [[Formula]], _ name: String, _ solver: Solver, _ z3: Z3Context) {
+    let ranks = (0..<relation.count).map { z3.bvVariable("rank.\(name).\($0)", width: 8) }
+    for i in 0..<relation.count {
+      for j in 0..<relation.count where i != j {
+        solver.assert(relation[i][j].implies(ranks[i].ult(ranks[j])))
+      }
+      solver.assert(!relation[i][i])
+    }
+  }
+
+  private func edges(_ model: Model, _ events: [MemoryEvent], _ rf: [[Formula]], _ co: [[Formula]]) -> [String] {
+    func name(_ i: Int) -> String {
+      events[i].thread < 0
+        ? "init\(i)" : "P\(events[i].thread).\(events[i].order)\(events[i].kind == .read ? "R" : "W")"
+    }
+    var lines: [String] = []
+    for w in 0..<events.count {
+      for r in 0..<events.count where model.value(rf[w][r]) == true { lines.append("rf \(name(w)) -> \(name(r))") }
+    }
+    for a in 0..<events.count {
+      for b in 0..<events.count where model.value(co[a][b]) == true && events[a].thread >= 0 {
+        lines.append("co \(name(a)) -> \(name(b))")
+      }
+    }
+    return lines
+  }
+}

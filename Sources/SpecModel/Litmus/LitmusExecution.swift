@@ -1,0 +1,340 @@
+/// The candidate executions of a litmus test as Z3 constraints: each hart's instructions become
+/// events under path conditions, and the solver chooses which write each read reads from (rf),
+/// the coherence order of writes (co), and whether each SC succeeds. `LitmusChecker` adds a
+/// memory model's axioms and enumerates the allowed final states.
+struct LitmusExecution {
+  let z3: Z3Context
+  let test: LitmusTest
+  var failedCAS = FailedCASWrite.noWrite
+  private(set) var events: [MemoryEvent] = []
+  /// Read/write event pairs of one atomic instruction (AMO, successful SC, successful amocas),
+  /// with the condition under which they pair.
+  private(set) var rmw: [(read: Int, write: Int, when: Formula)] = []
+  private(set) var finalRegisters: [Int: [BitVec]] = [:]
+  /// Every memory location by name, with its address.
+  private(set) var addresses: [String: UInt64] = [:]
+  private(set) var constraints: [Formula] = []
+
+  static let width = 64
+
+  init(z3: Z3Context, test: LitmusTest, failedCAS: FailedCASWrite = .noWrite) throws(LitmusModelError) {
+    self.z3 = z3
+    self.test = test
+    self.failedCAS = failedCAS
+    assignAddresses()
+    initialWrites()
+    for (thread, instructions) in test.threads.enumerated() { try run(thread, instructions) }
+  }
+
+  // MARK: Locations
+
+  private mutating func assignAddresses() {
+    var names: [String] = []
+    func note(_ name: String) { if !names.contains(name) { names.append(name) } }
+    for initialiser in test.initial {
+      if case .memory(let name) = initialiser.location { note(name) }
+      if case .address(let name)? = initialiser.value { note(name) }
+    }
+    for location in test.condition.expression.locations.union(test.observed) {
+      if case .memory(let name) = location { note(name) }
+    }
+    for (index, name) in names.enumerated() { addresses[name] = 0x1000 * UInt64(index + 1) }
+  }
+
+  func constant(_ value: LitmusTest.Value) -> BitVec {
+    switch value {
+    case .number(let number): z3.bv(signed: number, width: Self.width)
+    case .address(let name): z3.bv(addresses[name] ?? 0, width: Self.width)
+    }
+  }
+
+  private mutating func initialWrites() {
+    for (name, address) in addresses.sorted(by: { $0.value < $1.value }) {
+      let value =
+        test.initial.first { $0.location == .memory(name) }?.value.map(constant) ?? z3.bv(0, width: Self.width)
+      events.append(
+        MemoryEvent(
+          id: events.count, thread: -1, order: 0, kind: .write, address: z3.bv(address, width: Self.width),
+          value: value, executed: z3.trueFormula))
+    }
+  }
+
+  // MARK: Running one hart
+
+  /// A register's value and the reads it depends on.
+  private struct Register {
+    var value: BitVec
+    var dependencies: Set<Int>
+  }
+
+  private mutating func run(_ thread: Int, _ instructions: [LitmusInstruction]) throws(LitmusModelError) {
+    var registers = (0..<32).map { _ in Register(value: z3.bv(0, width: Self.width), dependencies: []) }
+    for initialiser in test.initial {
+      if case .register(thread, let number) = initialiser.location, let value = initialiser.value {
+        registers[number].value = constant(value)
+      }
+    }
+    var guardFormula = z3.trueFormula
+    var control: Set<Int> = []
+    var pending: [(label: String, taken: Formula, registers: [Register])] = []
+    var reservation: (address: BitVec, event: Int)?
+    var order = 0
+
+    func operandError(_ instruction: LitmusInstruction, _ message: String) -> LitmusModelError {
+      LitmusModelError(line: instruction.line, column: instruction.column, message: message)
+    }
+    func register(_ instruction: LitmusInstruction, _ index: Int) throws(LitmusModelError) -> Int {
+      guard index < instruction.operands.count, let number = RegisterNames.number(instruction.operands[index]) else {
+        throw operandError(instruction, "operand \(index + 1) of \(instruction.mnemonic ?? "") is not a register")
+      }
+      return number
+    }
+    func immediate(_ instruction: LitmusInstruction, _ index: Int) throws(LitmusModelError) -> Int64 {
+      guard index < instruction.operands.count else { throw operandError(instruction, "missing operand") }
+      let text = instruction.operands[index]
+      let negative = text.hasPrefix("-")
+      let digits = negative ? String(text.dropFirst()) : text
+      guard let magnitude = digits.hasPrefix("0x") ? Int64(digits.dropFirst(2), radix: 16) : Int64(digits) else {
+        throw operandError(instruction, "'\(text)' is not a number")
+      }
+      return negative ? -magnitude : magnitude
+    }
+    /// `off(reg)` or `(reg)`.
+    func memoryOperand(_ instruction: LitmusInstruction, _ index: Int) throws(LitmusModelError) -> (Int64, Int) {
+      guard index < instruction.operands.count else { throw operandError(instruction, "missing address operand") }
+      let text = instruction.operands[index]
+      guard let open = text.firstIndex(of: "("), text.hasSuffix(")") else {
+        throw operandError(instruction, "'\(text)' is not an address like 0(x5)")
+      }
+      let offsetText = String(text[..<open])
+      let offset = offsetText.isEmpty ? 0 : Int64(offsetText) ?? -1
+      guard let number = RegisterNames.number(String(text[text.index(after: open)..<text.index(before: text.endIndex)]))
+      else { throw operandError(instruction, "'\(text)' does not name a register") }
+      return (offset, number)
+    }
+
+    func write(_ destination: Int, _ value: BitVec, _ dependencies: Set<Int>) {
+      guard destination != 0 else { return }
+      registers[destination] = Register(
+        value: guardFormula.ite(value, registers[destination].value),
+        dependencies: dependencies.union(registers[destination].dependencies))
+    }
+
+    for instruction in instructions {
+      if let label = instruction.label {
+        for branch in pending where branch.label == label {
+          // Merge the path that jumped here.
+          for number in 1..<32 {
+            registers[number].value = branch.taken.ite(branch.registers[number].value, registers[number].value)
+            registers[number].dependencies.formUnion(branch.registers[number].dependencies)
+          }
+          guardFormula = guardFormula || branch.taken
+        }
+        pending.removeAll { $0.label == label }
+      }
+      guard let mnemonic = instruction.mnemonic else { continue }
+      order += 1
+      let parts = mnemonic.split(separator: ".").map(String.init)
+      let base = parts[0]
+      let suffixes = Set(parts.dropFirst())
+      let width = suffixes.contains("d") ? 64 : suffixes.contains("w") ? 32 : suffixes.contains("h") ? 16 : 8
+
+      func event(_ kind: MemoryEvent.Kind, address: BitVec, value: BitVec, executed: Formula) -> Int {
+        var new = MemoryEvent(
+          id: events.count, thread: thread, order: order, kind: kind, address: address, value: value, executed: executed
+        )
+        new.controlDependencies = control
+        events.append(new)
+        return new.id
+      }
+      func loaded(_ id: Int, bits: Int) -> BitVec {
+        bits == 64 ? events[id].value : events[id].value.extract(bits - 1, 0).signExtend(to: Self.width)
+      }
+      func fresh(_ name: String) -> BitVec { z3.bvVariable("t\(thread).\(order).\(name)", width: Self.width) }
+
+      switch base {
+      case "li":
+        write(try register(instruction, 0), z3.bv(signed: try immediate(instruction, 1), width: Self.width), [])
+      case "mv":
+        let source = registers[try register(instruction, 1)]
+        write(try register(instruction, 0), source.value, source.dependencies)
+      case "addi", "ori", "andi", "xori":
+        let source = registers[try register(instruction, 1)]
+        let operand = z3.bv(signed: try immediate(instruction, 2), width: Self.width)
+        let value: BitVec
+        switch base {
+        case "addi": value = source.value + operand
+        case "ori": value = source.value | operand
+        case "andi": value = source.value & operand
+        default: value = source.value ^ operand
+        }
+        write(try register(instruction, 0), value, source.dependencies)
+      case "add", "sub", "or", "and", "xor":
+        let left = registers[try register(instruction, 1)]
+        let right = registers[try register(instruction, 2)]
+        let value: BitVec
+        switch base {
+        case "add": value = left.value + right.value
+        case "sub": value = left.value - right.value
+        case "or": value = left.value | right.value
+        case "and": value = left.value & right.value
+        default: value = left.value ^ right.value
+        }
+        write(try register(instruction, 0), value, left.dependencies.union(right.dependencies))
+      case "lb", "lh", "lw", "ld", "lbu", "lhu", "lwu":
+        let bits = ["lb": 8, "lh": 16, "lw": 32, "ld": 64, "lbu": 8, "lhu": 16, "lwu": 32][base]!
+        let (offset, baseRegister) = try memoryOperand(instruction, 1)
+        let address = registers[baseRegister].value + z3.bv(signed: offset, width: Self.width)
+        let id = event(.read, address: address, value: fresh("load"), executed: guardFormula)
+        events[id].addressDependencies = registers[baseRegister].dependencies
+        if suffixes.contains("aq") {
+          events[id].acquire = true
+          events[id].atomic = true
+        }
+        let value =
+          base.hasSuffix("u")
+          ? events[id].value.extract(bits - 1, 0).zeroExtend(to: Self.width) : loaded(id, bits: bits)
+        write(try register(instruction, 0), value, [id])
+      case "sb", "sh", "sw", "sd":
+        let bits = ["sb": 8, "sh": 16, "sw": 32, "sd": 64][base]!
+        let source = registers[try register(instruction, 0)]
+        let (offset, baseRegister) = try memoryOperand(instruction, 1)
+        let address = registers[baseRegister].value + z3.bv(signed: offset, width: Self.width)
+        let value = bits == 64 ? source.value : source.value.extract(bits - 1, 0).signExtend(to: Self.width)
+        let id = event(.write, address: address, value: value, executed: guardFormula)
+        events[id].addressDependencies = registers[baseRegister].dependencies
+        events[id].dataDependencies = source.dependencies
+        if suffixes.contains("rl") {
+          events[id].release = true
+          events[id].atomic = true
+        }
+      case "fence":
+        if mnemonic == "fence.tso" {
+          let id = event(
+            .fence, address: z3.bv(0, width: Self.width), value: z3.bv(0, width: Self.width), executed: guardFormula)
+          events[id].fence = (["r", "w"], ["r", "w"], true)
+        } else {
+          guard instruction.operands.count == 2 else { throw operandError(instruction, "fence takes PRED,SUCC") }
+          let id = event(
+            .fence, address: z3.bv(0, width: Self.width), value: z3.bv(0, width: Self.width), executed: guardFormula)
+          events[id].fence = (Set(instruction.operands[0]), Set(instruction.operands[1]), false)
+        }
+      case "lr":
+        let (_, baseRegister) = try memoryOperand(instruction, 1)
+        let address = registers[baseRegister].value
+        let id = event(.read, address: address, value: fresh("lr"), executed: guardFormula)
+        events[id].addressDependencies = registers[baseRegister].dependencies
+        events[id].exclusive = true
+        events[id].atomic = true
+        events[id].acquire = suffixes.contains("aq") || suffixes.contains("aqrl")
+        events[id].release = suffixes.contains("rl") || suffixes.contains("aqrl")
+        reservation = (address, id)
+        write(try register(instruction, 0), loaded(id, bits: width), [id])
+      case "sc":
+        let source = registers[try register(instruction, 1)]
+        let (_, baseRegister) = try memoryOperand(instruction, 2)
+        let address = registers[baseRegister].value
+        let succeeds = z3.boolVariable("t\(thread).\(order).sc")
+        var possible = z3.falseFormula
+        if let reservation { possible = reservation.address == address }
+        constraints.append(succeeds.implies(possible && guardFormula))
+        let value = width == 64 ? source.value : source.value.extract(31, 0).signExtend(to: Self.width)
+        let id = event(.write, address: address, value: value, executed: guardFormula && succeeds)
+        events[id].addressDependencies = registers[baseRegister].dependencies
+        events[id].dataDependencies = source.dependencies
+        events[id].exclusive = true
+        events[id].atomic = true
+        events[id].acquire = suffixes.contains("aq") || suffixes.contains("aqrl")
+        events[id].release = suffixes.contains("rl") || suffixes.contains("aqrl")
+        if let reservation { rmw.append((reservation.event, id, guardFormula && succeeds)) }
+        // A successful SC's result depends on its write (a "success dependency"); a failed one
+        // has no write, so nothing depends on it.
+        reservation = nil
+        write(
+          try register(instruction, 0), succeeds.ite(z3.bv(0, width: Self.width), z3.bv(1, width: Self.width)), [id])
+      case let amo where amo.hasPrefix("amo"):
+        let destination = try register(instruction, 0)
+        let source = registers[try register(instruction, 1)]
+        let (_, baseRegister) = try memoryOperand(instruction, 2)
+        let address = registers[baseRegister].value
+        let acquire = suffixes.contains("aq") || suffixes.contains("aqrl")
+        let release = suffixes.contains("rl") || suffixes.contains("aqrl")
+        let read = event(.read, address: address, value: fresh("amo"), executed: guardFormula)
+        events[read].addressDependencies = registers[baseRegister].dependencies
+        let old = loaded(read, bits: width)
+        var writes = guardFormula
+        var stored: BitVec
+        var storedDependencies = source.dependencies
+        switch amo {
+        case "amoswap": stored = source.value
+        case "amoadd": stored = old + source.value
+        case "amoand": stored = old & source.value
+        case "amoor": stored = old | source.value
+        case "amoxor": stored = old ^ source.value
+        case "amocas":
+          let compare = registers[destination]
+          let equal =
+            width == 64 ? old == compare.value : old.extract(width - 1, 0) == compare.value.extract(width - 1, 0)
+          storedDependencies.formUnion(compare.dependencies)
+          storedDependencies.insert(read)
+          switch failedCAS {
+          case .noWrite:
+            writes = guardFormula && equal
+            stored = source.value
+          case .writeBack:
+            stored = equal.ite(source.value, old)
+          case .either:
+            let writesBack = z3.boolVariable("t\(thread).\(order).writeback")
+            writes = guardFormula && (equal || writesBack)
+            stored = equal.ite(source.value, old)
+          }
+        default: throw operandError(instruction, "unsupported atomic '\(mnemonic)'")
+        }
+        if amo != "amoswap" && amo != "amocas" { storedDependencies.insert(read) }
+        let storedValue = width == 64 ? stored : stored.extract(width - 1, 0).signExtend(to: Self.width)
+        let written = event(.write, address: address, value: storedValue, executed: writes)
+        events[written].addressDependencies = registers[baseRegister].dependencies
+        events[written].dataDependencies = storedDependencies
+        for id in [read, written] {
+          events[id].atomic = true
+          events[id].amo = true
+        }
+        // A failed amocas is a plain acquire read: it never releases.
+        events[read].acquire = acquire
+        events[written].acquire = acquire
+        events[read].release = release && amo != "amocas"
+        events[written].release = release
+        rmw.append((read, written, writes))
+        write(destination, old, [read])
+      case "beq", "bne", "blt", "bge", "bltu", "bgeu":
+        let left = registers[try register(instruction, 0)]
+        let right = registers[try register(instruction, 1)]
+        guard instruction.operands.count == 3 else { throw operandError(instruction, "a branch needs a label") }
+        let condition: Formula
+        switch base {
+        case "beq": condition = left.value == right.value
+        case "bne": condition = !(left.value == right.value)
+        case "blt": condition = left.value.slt(right.value)
+        case "bge": condition = !left.value.slt(right.value)
+        case "bltu": condition = left.value.ult(right.value)
+        default: condition = !left.value.ult(right.value)
+        }
+        control.formUnion(left.dependencies.union(right.dependencies))
+        pending.append((instruction.operands[2], guardFormula && condition, registers))
+        guardFormula = guardFormula && !condition
+      case "nop":
+        break
+      default:
+        throw operandError(instruction, "unsupported instruction '\(mnemonic)'")
+      }
+    }
+    // Branches to a label at the very end (or past it) rejoin here.
+    for branch in pending {
+      for number in 1..<32 {
+        registers[number].value = branch.taken.ite(branch.registers[number].value, registers[number].value)
+      }
+      guardFormula = guardFormula || branch.taken
+    }
+    finalRegisters[thread] = registers.map(\.value)
+  }
+}

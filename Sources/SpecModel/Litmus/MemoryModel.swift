@@ -1,0 +1,49 @@
+/// Which memory model judges a litmus test.
+public enum MemoryModelKind: String, Sendable, CaseIterable {
+  /// RVWMO as the ISA manual's axiomatic appendix states it: coherence, the main model axiom over
+  /// preserved program order (13 rules) and atomicity.
+  case rvwmo
+  /// Sequential consistency: one total order that respects program order.
+  case sc
+}
+
+/// What a failed amocas does to memory: nothing, writes the old value back, or either.
+public enum FailedCASWrite: String, Sendable, CaseIterable {
+  case noWrite = "no-write"
+  case writeBack = "write-back"
+  case either
+}
+
+/// One memory access or fence of a litmus execution.
+struct MemoryEvent {
+  enum Kind { case read, write, fence }
+  let id: Int
+  /// -1 for the initial writes.
+  let thread: Int
+  let order: Int
+  let kind: Kind
+  let address: BitVec
+  let value: BitVec
+  let executed: Formula
+  var acquire = false
+  var release = false
+  /// LR, SC or an AMO (the annotations are RCsc on these).
+  var atomic = false
+  /// LR or SC.
+  var exclusive = false
+  var amo = false
+  var fence: (predecessor: Set<Character>, successor: Set<Character>, tso: Bool)?
+  var addressDependencies: Set<Int> = []
+  var dataDependencies: Set<Int> = []
+  var controlDependencies: Set<Int> = []
+
+  var isMemory: Bool { kind != .fence }
+}
+
+/// A problem turning a litmus test into events.
+public struct LitmusModelError: Error, CustomStringConvertible {
+  public let line: Int
+  public let column: Int
+  public let message: String
+  public var description: String { "\(line):\(column): error: \(message)" }
+}
