@@ -40,3 +40,71 @@ import Testing
     #expect(mismatches.isEmpty, "\(mismatches.count) of \(rows.count):\n\(mismatches.joined(separator: "\n"))")
   }
 }
+
+/// rvcheck's own litmus tests with amocas; each states its expected verdicts in a comment
+/// `(* rvcheck: expect rvwmo VERDICT; sc VERDICT` and says why.
+@Suite struct AmocasLitmusTests {
+  static let folder = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("corpus/litmus")
+
+  static var files: [String] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".litmus") }
+      .sorted()
+  }
+
+  static func expectations(_ text: String) -> [MemoryModelKind: String] {
+    guard let line = text.split(separator: "\n").first(where: { $0.contains("rvcheck: expect") }) else { return [:] }
+    var result: [MemoryModelKind: String] = [:]
+    let body = line.components(separatedBy: "rvcheck: expect").last ?? ""
+    for part in body.split(separator: ";") {
+      let words = part.split(separator: " ").map(String.init)
+      if words.count >= 2, let model = MemoryModelKind(rawValue: words[0]) { result[model] = words[1] }
+    }
+    return result
+  }
+
+  @Test func thereAreAmocasTests() {
+    #expect(Self.files.count >= 7)
+  }
+
+  @Test(arguments: files)
+  func verdictIsTheStatedOne(file: String) throws {
+    let text = try String(contentsOf: Self.folder.appendingPathComponent(file), encoding: .utf8)
+    let expected = Self.expectations(text)
+    #expect(expected.count == 2, "\(file) states no expected verdicts")
+    let test = try LitmusParser.parse(text, file: file)
+    for (model, verdict) in expected {
+      let result = try LitmusChecker(model: model).check(test)
+      #expect(
+        result.verdict.rawValue == verdict,
+        "\(file) under \(model): \(result.verdict) \(result.positive)/\(result.negative)")
+    }
+  }
+
+  /// Dropping one preserved-program-order rule changes a verdict: the model is not vacuous.
+  @Test(arguments: [
+    (4, "MP+fence.rw.w-release+amocas.litmus"), (5, "MP+fence.w.w+amocas.aq-success.litmus"),
+    (6, "SB+amocas.aqrl-succeeding.litmus"),
+  ])
+  func droppingAPreservedProgramOrderRuleChangesAVerdict(rule: Int, file: String) throws {
+    let text = try String(contentsOf: Self.folder.appendingPathComponent(file), encoding: .utf8)
+    let test = try LitmusParser.parse(text, file: file)
+    var weakened = LitmusChecker()
+    weakened.droppedRules = [rule]
+    #expect(try LitmusChecker().check(test).verdict == .never)
+    #expect(try weakened.check(test).verdict == .sometimes)
+  }
+
+  /// A failed amocas that writes the old value back is a write, but still not a release.
+  @Test func failedCASWriteBackIsAProfileChoice() throws {
+    let text = try String(
+      contentsOf: Self.folder.appendingPathComponent("SB+amocas.aqrl-failing.litmus"), encoding: .utf8)
+    let test = try LitmusParser.parse(text, file: "SB")
+    var checker = LitmusChecker()
+    for choice in FailedCASWrite.allCases {
+      checker.failedCAS = choice
+      #expect(try checker.check(test).positive > 0, "\(choice)")
+    }
+  }
+}

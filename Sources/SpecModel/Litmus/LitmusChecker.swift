@@ -198,7 +198,12 @@ public struct LitmusChecker {
     func read(_ i: Int) -> Bool { events[i].kind == .read }
     func write(_ i: Int) -> Bool { events[i].kind == .write }
     func memory(_ i: Int) -> Bool { events[i].isMemory }
-    func rcsc(_ i: Int) -> Bool { events[i].atomic && (events[i].acquire || events[i].release) }
+    func releases(_ i: Int) -> Formula {
+      events[i].release ? z3.trueFormula : events[i].releaseWhen ?? falseFormula
+    }
+    func rcsc(_ i: Int) -> Formula {
+      events[i].atomic ? z3.formula(events[i].acquire) || releases(i) : falseFormula
+    }
     func internalRF(_ w: Int, _ r: Int) -> Formula {
       events[w].thread == events[r].thread ? rf[w][r] : falseFormula
     }
@@ -234,8 +239,8 @@ public struct LitmusChecker {
           rules.append((4, z3.any(fences)))
         }
         if events[i].acquire && memory(j) { rules.append((5, po[i][j])) }
-        if memory(i) && events[j].release { rules.append((6, po[i][j])) }
-        if rcsc(i) && rcsc(j) { rules.append((7, po[i][j])) }
+        if memory(i) && memory(j) { rules.append((6, po[i][j] && releases(j))) }
+        rules.append((7, po[i][j] && rcsc(i) && rcsc(j)))
         rules.append((8, rmw[i][j]))
         rules.append((9, address(i, j)))
         rules.append((10, data(i, j)))

@@ -263,6 +263,7 @@ struct LitmusExecution {
         events[read].addressDependencies = registers[baseRegister].dependencies
         let old = loaded(read, bits: width)
         var writes = guardFormula
+        var succeeds = guardFormula
         var stored: BitVec
         var storedDependencies = source.dependencies
         switch amo {
@@ -277,6 +278,7 @@ struct LitmusExecution {
             width == 64 ? old == compare.value : old.extract(width - 1, 0) == compare.value.extract(width - 1, 0)
           storedDependencies.formUnion(compare.dependencies)
           storedDependencies.insert(read)
+          succeeds = guardFormula && equal
           switch failedCAS {
           case .noWrite:
             writes = guardFormula && equal
@@ -299,11 +301,20 @@ struct LitmusExecution {
           events[id].atomic = true
           events[id].amo = true
         }
-        // A failed amocas is a plain acquire read: it never releases.
+        // Both events of an AMO carry its annotations; a failed amocas is only an acquire
+        // read, so its read releases only when the compare succeeds.
         events[read].acquire = acquire
         events[written].acquire = acquire
-        events[read].release = release && amo != "amocas"
-        events[written].release = release
+        if amo == "amocas" {
+          // A failed amocas never releases, even when it writes the old value back.
+          if release {
+            events[read].releaseWhen = succeeds
+            events[written].releaseWhen = succeeds
+          }
+        } else {
+          events[read].release = release
+          events[written].release = release
+        }
         rmw.append((read, written, writes))
         write(destination, old, [read])
       case "beq", "bne", "blt", "bge", "bltu", "bgeu":

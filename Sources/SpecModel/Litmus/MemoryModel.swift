@@ -27,6 +27,8 @@ struct MemoryEvent {
   let executed: Formula
   var acquire = false
   var release = false
+  /// A release that holds only sometimes: the read of an amocas.rl releases only if it succeeds.
+  var releaseWhen: Formula?
   /// LR, SC or an AMO (the annotations are RCsc on these).
   var atomic = false
   /// LR or SC.
