@@ -8,8 +8,9 @@ struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Measure rvcheck: fuzzing throughput (built-in and Spike), emulator speed, policy prover, memory.")
 
-  @Option(name: .long, help: "Sections to run, comma-separated: fuzz, spike, emulators, policy, memory, solver.")
-  var only = "fuzz,spike,emulators,policy,memory,solver"
+  @Option(
+    name: .long, help: "Sections to run, comma-separated: fuzz, spike, emulators, policy, litmus, memory, solver.")
+  var only = "fuzz,spike,emulators,policy,litmus,memory,solver"
 
   @Option(name: .long, help: "Programs per throughput measurement (32 instructions each).")
   var programs = 400
@@ -26,7 +27,10 @@ struct Bench: ParsableCommand {
   @Flag(name: .long, help: "Run only the solver-memory benchmark and print its figures as key=value.")
   var solverMemory = false
 
-  static let sections = ["fuzz", "spike", "emulators", "policy", "memory", "solver"]
+  static let sections = ["fuzz", "spike", "emulators", "policy", "litmus", "memory", "solver"]
+
+  @Option(name: .long, help: "Folder of litmus tests for the litmus section.")
+  var litmus = "corpus/litmus"
 
   func validate() throws {
     guard queries > 0, programs > 0, memoryMinutes > 0 else {
@@ -49,6 +53,7 @@ struct Bench: ParsableCommand {
     if chosen.contains("spike") { spikeCases = try spike() }
     if chosen.contains("emulators") { try emulators(spikeCases) }
     if chosen.contains("policy") { try policy() }
+    if chosen.contains("litmus") { try litmusTests() }
     if chosen.contains("memory") { try memory() }
     if chosen.contains("solver") { try solver() }
   }
@@ -195,6 +200,26 @@ struct Bench: ParsableCommand {
         ))
     }
     return (seconds, obligations.count, policy.ids.count)
+  }
+
+  /// Time to judge each litmus test under RVWMO (parse, build, enumerate every execution).
+  private func litmusTests() throws {
+    line("\n## litmus: RVWMO verdicts, wall clock per test (\(litmus))")
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: litmus)) ?? []).filter {
+      $0.hasSuffix(".litmus")
+    }
+    .sorted()
+    for name in names {
+      let text = try String(contentsOfFile: (litmus as NSString).appendingPathComponent(name), encoding: .utf8)
+      let begun = ContinuousClock.now
+      let test = try LitmusParser.parse(text, file: name)
+      let result = try LitmusChecker().check(test)
+      let seconds = (ContinuousClock.now - begun).inSeconds
+      line(
+        String(
+          format: "%-44@ %d threads  %-9@ %3d executions  %.3f s", name as NSString, test.threads.count,
+          result.verdict.rawValue as NSString, result.positive + result.negative, seconds))
+    }
   }
 
   /// Resident memory sampled through a long campaign.

@@ -29,6 +29,8 @@ struct RVCheck: ParsableCommand {
     commandName: "rvcheck",
     abstract: "Formal-style conformance checking for RISC-V Zacas/Zabha.",
     discussion: "Exit status: 0 conforming, 1 violation, 2 usage or input error, 3 unknown (solver gave up).",
-    subcommands: [Fuzz.self, Replay.self, Mutants.self, Prove.self, Policy.self, Assemble.self, Bench.self],
+    subcommands: [
+      Fuzz.self, Replay.self, Mutants.self, Prove.self, Policy.self, Litmus.self, Assemble.self, Bench.self,
+    ],
     defaultSubcommand: Fuzz.self)
 }

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+@Suite struct LitmusCLITests {
+  static let corpus = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    .appendingPathComponent("corpus/litmus")
+
+  @Test func verdictsAndExitStatus() throws {
+    let file = Self.corpus.appendingPathComponent("SB+amocas.aqrl-failing.litmus").path
+    let rvwmo = try BinaryRunner.run(["litmus", file, "--states"])
+    #expect(rvwmo.status == 0)
+    #expect(rvwmo.output.contains("SB+amocas.aqrl-failing: Sometimes"))
+    #expect(rvwmo.output.contains("as stated"))
+    #expect(rvwmo.output.contains("witness: rf"))
+    let sc = try BinaryRunner.run(["litmus", "--model", "sc", "--format", "json", file])
+    let reports = try #require(try JSONSerialization.jsonObject(with: Data(sc.output.utf8)) as? [[String: Any]])
+    #expect(reports.first?["verdict"] as? String == "Never")
+    #expect(reports.first?["stated"] as? String == "Never")
+  }
+
+  @Test func aStatedVerdictThatDoesNotHoldIsAViolation() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-litmus-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let wrong = folder.appendingPathComponent("wrong.litmus")
+    let text = try String(
+      contentsOf: Self.corpus.appendingPathComponent("SB+amocas.aqrl-failing.litmus"), encoding: .utf8
+    ).replacingOccurrences(of: "expect rvwmo Sometimes", with: "expect rvwmo Never")
+    try Data(text.utf8).write(to: wrong)
+    let result = try BinaryRunner.run(["litmus", wrong.path])
+    #expect(result.status == 1)
+    #expect(result.output.contains("MISMATCH: the file states Never"))
+
+    let broken = folder.appendingPathComponent("broken.litmus")
+    try Data("RISCV B\n{ 0:x5=1 }\n P0 ;\n sw x5,0(x6) ;\nexists (x=1 /\\ )".utf8).write(to: broken)
+    let bad = try BinaryRunner.run(["litmus", broken.path])
+    #expect(bad.status == 2)
+    #expect(bad.error.contains("broken.litmus:5:"))
+  }
+}
