@@ -32,6 +32,7 @@ struct MachineCode {
     case mcause = 0x342
     case mtval = 0x343
     case pmpcfg0 = 0x3A0
+    case mhartid = 0xF14
     case pmpaddr0 = 0x3B0
   }
 
@@ -90,6 +91,11 @@ struct MachineCode {
 
   mutating func addi(_ rd: Reg, _ rs1: Reg, _ immediate: Int64) { i(immediate, rs1, 0, rd, 0x13) }
   mutating func add(_ rd: Reg, _ rs1: Reg, _ rs2: Reg) { r(0, rs2.rawValue, rs1, 0, rd, 0x33) }
+  mutating func mul(_ rd: Reg, _ rs1: Reg, _ rs2: Reg) { r(1, rs2.rawValue, rs1, 0, rd, 0x33) }
+  /// `amoadd.w rd, rs2, (rs1)`.
+  mutating func amoadd(_ rd: Reg, _ rs2: Reg, _ rs1: Reg) { r(0, rs2.rawValue, rs1, 2, rd, 0x2F) }
+  /// An instruction word assembled elsewhere.
+  mutating func raw(_ word: UInt32) { words.append(word) }
   mutating func slli(_ rd: Reg, _ rs1: Reg, _ amount: UInt32) { r(0, amount, rs1, 1, rd, 0x13) }
   mutating func srli(_ rd: Reg, _ rs1: Reg, _ amount: UInt32) { r(0, amount, rs1, 5, rd, 0x13) }
   mutating func lui(_ rd: Reg, _ upper: UInt32) { words.append((upper & 0xFFFFF) << 12 | rd.rawValue << 7 | 0x37) }

