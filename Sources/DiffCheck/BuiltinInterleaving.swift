@@ -1,0 +1,124 @@
+import SpecModel
+
+/// Runs a litmus test on the built-in emulator with several harts sharing memory, one instruction
+/// at a time in a random interleaving (a sequentially consistent machine, so every outcome must be
+/// one RVWMO allows). A store by one hart drops the other harts' reservations on that address.
+public struct BuiltinInterleaving {
+  public let test: LitmusTest
+  public let runs: Int
+  public let seed: UInt64
+
+  static let locationBase: UInt64 = 0x8010_0000
+
+  public init(test: LitmusTest, runs: Int, seed: UInt64) {
+    self.test = test
+    self.runs = max(runs, 1)
+    self.seed = seed
+  }
+
+  /// The final state of every run, as the model's `location=value` texts.
+  public func run() throws -> [[String]] {
+    let layout = SpikeLitmus(test: test, runs: 1, seed: seed)
+    let locations = layout.locations
+    func address(_ index: Int) -> UInt64 { Self.locationBase + 0x40 * UInt64(index) }
+    func value(_ given: LitmusTest.Value) -> UInt64 {
+      switch given {
+      case .number(let number): UInt64(bitPattern: number)
+      case .address(let name): locations.firstIndex(of: name).map(address) ?? 0
+      }
+    }
+    let map = MemoryMap(regions: [.init(base: Self.locationBase, size: 0x1000, access: .readWrite)])
+    let isa = try! ISAString(parsing: "rv64ima_zacas_zabha")
+    var initialMemory: [UInt64: UInt8] = [:]
+    for offset in 0..<UInt64(0x1000) { initialMemory[Self.locationBase + offset] = 0 }
+    for (index, name) in locations.enumerated() {
+      let word = test.initial.first { $0.location == .memory(name) }?.value.map(value) ?? 0
+      for byte in 0..<UInt64(8) { initialMemory[address(index) + byte] = UInt8(truncatingIfNeeded: word >> (8 * byte)) }
+    }
+    var harts: [Hart] = []
+    for (thread, instructions) in test.threads.enumerated() {
+      let source = instructions.map(SpikeLitmus.assembly).joined(separator: "\n")
+      let words: [UInt32]
+      do { words = try Assembler.assemble(source, xlen: 64).map { try $0.encoded() } } catch {
+        throw SpikeLitmus.Unsupported(description: "thread \(thread) cannot run on the built-in emulator: \(error)")
+      }
+      var registers = [UInt64](repeating: 0, count: 32)
+      for initialiser in test.initial {
+        if case .register(thread, let number) = initialiser.location, let given = initialiser.value {
+          registers[number] = value(given)
+        }
+      }
+      harts.append(
+        Hart(
+          EmulatorCase(
+            isa: isa, words: words, initial: ConcreteState(registers: registers, memory: [:]), memoryMap: map),
+          mutant: nil))
+    }
+
+    var random = SeededRandom(seed: seed)
+    let observed = Array(test.condition.expression.locations.union(test.observed)).sorted { "\($0)" < "\($1)" }
+    func translated(_ raw: UInt64) -> Int64 {
+      if let index = locations.indices.first(where: { address($0) == raw }) {
+        return Int64(bitPattern: layout.modelAddress(index))
+      }
+      return Int64(bitPattern: raw)
+    }
+    var results: [[String]] = []
+    for _ in 0..<runs {
+      var current = harts
+      var memory = initialMemory
+      var positions = [Int](repeating: 0, count: harts.count)
+      var running = Array(harts.indices)
+      var steps = 0
+      while !running.isEmpty {
+        steps += 1
+        guard steps < 100_000 else { throw SpikeLitmus.Unsupported(description: "a hart did not finish") }
+        let pick = running[Int(random.below(UInt64(running.count)))]
+        var hart = current[pick]
+        let word = hart.words[positions[pick]]
+        let stored = Self.storeAddress(word, hart)
+        hart.memory = memory
+        do {
+          positions[pick] = try hart.execute(word, at: positions[pick])
+        } catch {
+          throw SpikeLitmus.Unsupported(description: "hart \(pick) trapped: \(error)")
+        }
+        hart.x[0] = 0
+        memory = hart.memory
+        hart.memory = [:]
+        current[pick] = hart
+        if let stored {
+          for other in current.indices where other != pick && current[other].reservation == stored {
+            current[other].reservation = nil
+          }
+        }
+        if positions[pick] < 0 || positions[pick] >= hart.words.count { running.removeAll { $0 == pick } }
+      }
+      results.append(
+        observed.map { location -> String in
+          switch location {
+          case .register(let thread, let number):
+            return "\(location)=\(number == 0 ? 0 : translated(current[thread].x[number]))"
+          case .memory(let name):
+            let base = address(locations.firstIndex(of: name) ?? 0)
+            let word = (0..<UInt64(8)).reduce(UInt64(0)) { $0 | UInt64(memory[base + $1] ?? 0) << (8 * $1) }
+            return "\(location)=\(translated(word))"
+          }
+        })
+    }
+    return results
+  }
+
+  /// The address a store, SC or AMO writes (for dropping other harts' reservations).
+  static func storeAddress(_ word: UInt32, _ hart: Hart) -> UInt64? {
+    let opcode = word & 0x7F
+    let base = hart.x[Int(word >> 15 & 31)]
+    if opcode == 0x23 {
+      let immediate = UInt64(
+        bitPattern: Int64(Int32(bitPattern: (word & 0xFE00_0000) | (word >> 7 & 0x1F) << 20) >> 20))
+      return base &+ immediate
+    }
+    if opcode == 0x2F && word >> 27 != 0b00010 { return base }
+    return nil
+  }
+}
