@@ -108,3 +108,20 @@ import Testing
     }
   }
 }
+
+@Suite struct LitmusWidthTests {
+  /// amocas.b/h compare only their low bits; amocas.q is refused with its reason.
+  @Test func narrowAmocasComparesTheLowBits() throws {
+    let text = """
+      RISCV narrow
+      { 0:x6=x; 0:a0=0x100; 0:a1=5; }
+       P0                  ;
+       amocas.b a0,a1,(x6) ;
+      exists (x=5)
+      """
+    let result = try LitmusChecker().check(try LitmusParser.parse(text, file: "narrow.litmus"))
+    #expect(result.verdict == .always)
+    let wide = text.replacingOccurrences(of: "amocas.b", with: "amocas.q")
+    #expect(throws: LitmusModelError.self) { try LitmusChecker().check(try LitmusParser.parse(wide, file: "q.litmus")) }
+  }
+}

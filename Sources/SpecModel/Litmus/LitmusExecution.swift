@@ -253,6 +253,9 @@ struct LitmusExecution {
         write(
           try register(instruction, 0), succeeds.ite(z3.bv(0, width: Self.width), z3.bv(1, width: Self.width)), [id])
       case let amo where amo.hasPrefix("amo"):
+        guard !suffixes.contains("q") else {
+          throw operandError(instruction, "\(mnemonic): 128-bit register pairs are not modelled in litmus tests")
+        }
         let destination = try register(instruction, 0)
         let source = registers[try register(instruction, 1)]
         let (_, baseRegister) = try memoryOperand(instruction, 2)
