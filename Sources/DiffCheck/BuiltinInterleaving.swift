@@ -8,8 +8,6 @@ public struct BuiltinInterleaving {
   public let runs: Int
   public let seed: UInt64
 
-  static let locationBase: UInt64 = 0x8010_0000
-
   public init(test: LitmusTest, runs: Int, seed: UInt64) {
     self.test = test
     self.runs = max(runs, 1)
@@ -18,22 +16,16 @@ public struct BuiltinInterleaving {
 
   /// The final state of every run, as the model's `location=value` texts.
   public func run() throws -> [[String]] {
-    let layout = SpikeLitmus(test: test, runs: 1, seed: seed)
-    let locations = layout.locations
-    func address(_ index: Int) -> UInt64 { Self.locationBase + 0x40 * UInt64(index) }
-    func value(_ given: LitmusTest.Value) -> UInt64 {
-      switch given {
-      case .number(let number): UInt64(bitPattern: number)
-      case .address(let name): locations.firstIndex(of: name).map(address) ?? 0
-      }
-    }
-    let map = MemoryMap(regions: [.init(base: Self.locationBase, size: 0x1000, access: .readWrite)])
+    let layout = LitmusLayout(test)
+    let map = MemoryMap(regions: [.init(base: LitmusLayout.locationBase, size: layout.size, access: .readWrite)])
     let isa = try! ISAString(parsing: "rv64ima_zacas_zabha")
     var initialMemory: [UInt64: UInt8] = [:]
-    for offset in 0..<UInt64(0x1000) { initialMemory[Self.locationBase + offset] = 0 }
-    for (index, name) in locations.enumerated() {
-      let word = test.initial.first { $0.location == .memory(name) }?.value.map(value) ?? 0
-      for byte in 0..<UInt64(8) { initialMemory[address(index) + byte] = UInt8(truncatingIfNeeded: word >> (8 * byte)) }
+    for offset in 0..<layout.size { initialMemory[LitmusLayout.locationBase + offset] = 0 }
+    for (index, name) in layout.locations.enumerated() {
+      let word = layout.initialValue(ofLocation: name)
+      for byte in 0..<UInt64(8) {
+        initialMemory[layout.address(index) + byte] = UInt8(truncatingIfNeeded: word >> (8 * byte))
+      }
     }
     var harts: [Hart] = []
     for (thread, instructions) in test.threads.enumerated() {
@@ -42,12 +34,7 @@ public struct BuiltinInterleaving {
       do { words = try Assembler.assemble(source, xlen: 64).map { try $0.encoded() } } catch {
         throw SpikeLitmus.Unsupported(description: "thread \(thread) cannot run on the built-in emulator: \(error)")
       }
-      var registers = [UInt64](repeating: 0, count: 32)
-      for initialiser in test.initial {
-        if case .register(thread, let number) = initialiser.location, let given = initialiser.value {
-          registers[number] = value(given)
-        }
-      }
+      let registers = layout.initialRegisters(thread: thread)
       harts.append(
         Hart(
           EmulatorCase(
@@ -56,13 +43,6 @@ public struct BuiltinInterleaving {
     }
 
     var random = SeededRandom(seed: seed)
-    let observed = Array(test.condition.expression.locations.union(test.observed)).sorted { "\($0)" < "\($1)" }
-    func translated(_ raw: UInt64) -> Int64 {
-      if let index = locations.indices.first(where: { address($0) == raw }) {
-        return Int64(bitPattern: layout.modelAddress(index))
-      }
-      return Int64(bitPattern: raw)
-    }
     var results: [[String]] = []
     for _ in 0..<runs {
       var current = harts
@@ -95,16 +75,11 @@ public struct BuiltinInterleaving {
         if positions[pick] < 0 || positions[pick] >= hart.words.count { running.removeAll { $0 == pick } }
       }
       results.append(
-        observed.map { location -> String in
-          switch location {
-          case .register(let thread, let number):
-            return "\(location)=\(number == 0 ? 0 : translated(current[thread].x[number]))"
-          case .memory(let name):
-            let base = address(locations.firstIndex(of: name) ?? 0)
-            let word = (0..<UInt64(8)).reduce(UInt64(0)) { $0 | UInt64(memory[base + $1] ?? 0) << (8 * $1) }
-            return "\(location)=\(translated(word))"
-          }
-        })
+        layout.finalState(
+          register: { thread, number in current[thread].x[number] },
+          location: { index in
+            (0..<UInt64(8)).reduce(UInt64(0)) { $0 | UInt64(memory[layout.address(index) + $1] ?? 0) << (8 * $1) }
+          }))
     }
     return results
   }

@@ -10,7 +10,6 @@ public struct SpikeLitmus {
   public let runs: Int
   public let seed: UInt64
 
-  static let locationBase: UInt64 = 0x8010_0000
   static let stateBase: UInt64 = 0x8011_0000
   static let barrierAddress: UInt64 = 0x8011_1000
   static let tohost: UInt64 = 0x8011_2000
@@ -26,29 +25,9 @@ public struct SpikeLitmus {
     public let description: String
   }
 
-  /// Memory locations in the order the model numbers them (addresses 0x1000, 0x2000, …).
-  var locations: [String] {
-    var names: [String] = []
-    func note(_ name: String) { if !names.contains(name) { names.append(name) } }
-    for initialiser in test.initial {
-      if case .memory(let name) = initialiser.location { note(name) }
-      if case .address(let name)? = initialiser.value { note(name) }
-    }
-    for location in test.condition.expression.locations.union(test.observed) {
-      if case .memory(let name) = location { note(name) }
-    }
-    return names
-  }
-
-  func spikeAddress(_ index: Int) -> UInt64 { Self.locationBase + 0x40 * UInt64(index) }
-  func modelAddress(_ index: Int) -> UInt64 { 0x1000 * UInt64(index + 1) }
-
-  func value(_ value: LitmusTest.Value) -> UInt64 {
-    switch value {
-    case .number(let number): UInt64(bitPattern: number)
-    case .address(let name): locations.firstIndex(of: name).map(spikeAddress) ?? 0
-    }
-  }
+  var layout: LitmusLayout { LitmusLayout(test) }
+  var locations: [String] { layout.locations }
+  func spikeAddress(_ index: Int) -> UInt64 { layout.address(index) }
 
   /// A thread's instructions in rvcheck's assembly syntax: `.aq.rl` is `.aqrl`, and atomic
   /// addresses are written `(reg)`.
@@ -214,18 +193,11 @@ public struct SpikeLitmus {
     var data = ByteWriter()
     for _ in 0..<(runs * threads) { data.u64(random.below(4) == 0 ? 0 : random.below(12_000)) }
     data.zeros(Int(registersOffset) - data.bytes.count)
+    let layout = self.layout
     for thread in 0..<threads {
-      var registers = [UInt64](repeating: 0, count: 32)
-      for initialiser in test.initial {
-        if case .register(thread, let number) = initialiser.location, let given = initialiser.value {
-          registers[number] = value(given)
-        }
-      }
-      for register in registers { data.u64(register) }
+      for register in layout.initialRegisters(thread: thread) { data.u64(register) }
     }
-    for name in locations {
-      data.u64(test.initial.first { $0.location == .memory(name) }?.value.map(value) ?? 0)
-    }
+    for name in locations { data.u64(layout.initialValue(ofLocation: name)) }
     data.zeros(Int(resultsEnd) - data.bytes.count)
     return ELFImage(
       xlen: 64, entry: 0x8000_0000,
@@ -259,24 +231,12 @@ public struct SpikeLitmus {
     func word(_ offset: Int) -> UInt64 {
       (0..<8).reduce(UInt64(0)) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
     }
-    func translated(_ raw: UInt64) -> Int64 {
-      if let index = locations.indices.first(where: { spikeAddress($0) == raw }) {
-        return Int64(bitPattern: modelAddress(index))
-      }
-      return Int64(bitPattern: raw)
-    }
-    let observed = Array(test.condition.expression.locations.union(test.observed)).sorted { "\($0)" < "\($1)" }
+    let layout = self.layout
     return (0..<runs).map { run in
       let start = run * Int(resultStride)
-      return observed.map { location -> String in
-        switch location {
-        case .register(let thread, let number):
-          return "\(location)=\(number == 0 ? 0 : translated(word(start + thread * 256 + number * 8)))"
-        case .memory(let name):
-          let index = locations.firstIndex(of: name) ?? 0
-          return "\(location)=\(translated(word(start + threads * 256 + index * 8)))"
-        }
-      }
+      return layout.finalState(
+        register: { thread, number in word(start + thread * 256 + number * 8) },
+        location: { index in word(start + threads * 256 + index * 8) })
     }
   }
 }

@@ -159,7 +159,6 @@ public struct LitmusChecker {
       }
     }
     let condition = formula(test.condition.expression)
-    let observed = Array(test.condition.expression.locations.union(test.observed)).sorted { "\($0)" < "\($1)" }
 
     // An execution is its events (which SCs succeed, which paths run), rf and co.
     var projection: [Formula] = events.map(\.executed)
@@ -175,11 +174,10 @@ public struct LitmusChecker {
     var witness: [String] = []
     while positive + negative < stateLimit {
       guard case .sat(let found) = try solver.check() else { break }
-      let values = observed.map { found.value64(term($0)) ?? 0 }
       let holds = found.value(condition) ?? false
       if holds { positive += 1 } else { negative += 1 }
       if holds && witness.isEmpty { witness = edges(found, events, rf, co) }
-      let state = zip(observed, values).map { "\($0.0)=\(Int64(bitPattern: $0.1))" }
+      let state = test.finalState { Int64(bitPattern: found.value64(term($0)) ?? 0) }
       if !states.contains(state) { states.append(state) }
       let chosen = projection.map { found.value($0) ?? false }
       solver.assert(z3.any(zip(projection, chosen).map { $0.1 ? !$0.0 : $0.0 }))

@@ -29,16 +29,9 @@ struct LitmusExecution {
   // MARK: Locations
 
   private mutating func assignAddresses() {
-    var names: [String] = []
-    func note(_ name: String) { if !names.contains(name) { names.append(name) } }
-    for initialiser in test.initial {
-      if case .memory(let name) = initialiser.location { note(name) }
-      if case .address(let name)? = initialiser.value { note(name) }
+    for (index, name) in test.memoryLocations.enumerated() {
+      addresses[name] = LitmusTest.modelAddress(ofLocation: index)
     }
-    for location in test.condition.expression.locations.union(test.observed) {
-      if case .memory(let name) = location { note(name) }
-    }
-    for (index, name) in names.enumerated() { addresses[name] = 0x1000 * UInt64(index + 1) }
   }
 
   func constant(_ value: LitmusTest.Value) -> BitVec {

@@ -20,6 +20,32 @@ public struct LitmusTest: Sendable, Equatable {
     self.condition = condition
   }
 
+  /// Memory locations by name, in a fixed order: as the initial state names them, then those only
+  /// the condition or `locations` name, alphabetically. Location k has address 0x1000·(k+1) in the
+  /// model; emulators map their own addresses back to these.
+  public var memoryLocations: [String] {
+    var names: [String] = []
+    func note(_ name: String) { if !names.contains(name) { names.append(name) } }
+    for initialiser in initial {
+      if case .memory(let name) = initialiser.location { note(name) }
+      if case .address(let name)? = initialiser.value { note(name) }
+    }
+    for case .memory(let name) in finalStateLocations { note(name) }
+    return names
+  }
+
+  public static func modelAddress(ofLocation index: Int) -> UInt64 { 0x1000 * UInt64(index + 1) }
+
+  /// What a final state consists of: the condition's locations and `locations`, in name order.
+  public var finalStateLocations: [Location] {
+    Array(condition.expression.locations.union(observed)).sorted { "\($0)" < "\($1)" }
+  }
+
+  /// A final state as `location=value` texts, the form every model and emulator reports.
+  public func finalState(_ value: (Location) -> Int64) -> [String] {
+    finalStateLocations.map { "\($0)=\(value($0))" }
+  }
+
   /// A register of one hart, or a memory location by name.
   public enum Location: Sendable, Hashable, CustomStringConvertible {
     case register(thread: Int, number: Int)
