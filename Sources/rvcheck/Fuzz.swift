@@ -147,12 +147,12 @@ struct Fuzz: ParsableCommand {
     live.save()
     let spike = emulator.emulator == "spike"
     campaign.onFinding = { finding in
-      let finding = spike ? Self.withSpikeCommand(finding) : finding
+      let (finding, attachments) = spike ? Self.withSpikeReproducer(finding) : (finding, [])
       progress.found()
       live.heard()
       guard let store else { return }
       do {
-        try store.record(finding, attachments: spike ? Self.spikeAttachment(finding) : [])
+        try store.record(finding, attachments: attachments)
       } catch {
         // Never lose a finding: if it cannot be written, it goes to standard error whole.
         report("rvcheck fuzz: \(error)\n\(finding.reproducer.text)")
@@ -176,7 +176,7 @@ struct Fuzz: ParsableCommand {
 
     var summary = try live.snapshot().summary(options: options)
     summary.timing = result.summary.timing
-    if spike { summary.findings = summary.findings.map(Self.withSpikeCommand) }
+    if spike { summary.findings = summary.findings.map { Self.withSpikeReproducer($0).0 } }
     let stopReason: String? =
       result.completed ? nil : campaign.stop.requested ? "interrupted by a signal" : "time budget reached"
     let context = SummaryReport.Context(
@@ -215,25 +215,18 @@ struct Fuzz: ParsableCommand {
     }
   }
 
-  /// The reproducer names the standalone ELF and the Spike command that runs it.
-  static func withSpikeCommand(_ finding: Finding) -> Finding {
+  /// A Spike finding with its reproducer naming the standalone ELF and the Spike command that runs
+  /// it, and that ELF (built once).
+  static func withSpikeReproducer(_ finding: Finding) -> (Finding, [(fileExtension: String, bytes: [UInt8])]) {
     var finding = finding
     let name = FindingStore.name(forKey: FindingStore.key(finding))
-    if let emulatorCase = try? finding.reproducer.emulatorCase(),
-      let (_, command) = try? SpikeEmulator.reproducer(emulatorCase, elfName: name + ".elf")
-    {
-      finding.reproducer.comments.append("standalone on Spike: \(command)")
-    }
-    return finding
+    guard let emulatorCase = try? finding.reproducer.emulatorCase(),
+      let (elf, command) = try? SpikeEmulator.reproducer(emulatorCase, elfName: name + ".elf")
+    else { return (finding, []) }
+    finding.reproducer.comments.append("standalone on Spike: \(command)")
+    return (finding, [("elf", elf)])
   }
 
-  static func spikeAttachment(_ finding: Finding) -> [(fileExtension: String, bytes: [UInt8])] {
-    let name = FindingStore.name(forKey: FindingStore.key(finding))
-    guard let emulatorCase = try? finding.reproducer.emulatorCase(),
-      let (elf, _) = try? SpikeEmulator.reproducer(emulatorCase, elfName: name + ".elf")
-    else { return [] }
-    return [("elf", elf)]
-  }
 }
 
 /// The campaign state shared by the workers' batch callbacks, saved after every batch.
