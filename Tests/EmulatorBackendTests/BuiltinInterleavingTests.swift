@@ -5,22 +5,12 @@ import Testing
 @testable import SpecModel
 
 @Suite struct BuiltinInterleavingTests {
-  static let folder = SpikeSupport.corpus.appendingPathComponent("litmus")
-  static var files: [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".litmus") }
-      .sorted()
-  }
-
-  static func load(_ name: String) throws -> LitmusTest {
-    try LitmusParser.parse(String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8), file: name)
-  }
-
   /// The built-in emulator interleaves instructions one at a time (sequential consistency): its
   /// outcomes are a subset of both SC's and RVWMO's, and random schedules reach every SC state
   /// of these small tests.
-  @Test(arguments: files)
+  @Test(arguments: SpikeSupport.litmusFiles)
   func interleavingsStayWithinTheModels(file: String) throws {
-    let test = try Self.load(file)
+    let test = try SpikeSupport.litmus(file)
     let observed = Set(try BuiltinInterleaving(test: test, runs: 300, seed: 7).run())
     let rvwmo = Set(try LitmusChecker().check(test).states)
     let sc = Set(try LitmusChecker(model: .sc).check(test).states)
@@ -29,7 +19,7 @@ import Testing
   }
 
   @Test func aStateTheModelForbidsIsReported() throws {
-    let test = try Self.load("MP+fence.w.w+amocas-relaxed.litmus")
+    let test = try SpikeSupport.litmus("MP+fence.w.w+amocas-relaxed.litmus")
     let observed = Set(try BuiltinInterleaving(test: test, runs: 50, seed: 7).run())
     var other = test
     other.initial = test.initial.map { initialiser in

@@ -6,20 +6,10 @@ import Testing
 
 @Suite(.enabled(if: SpikeSupport.available, "spike not installed"))
 struct SpikeLitmusTests {
-  static let folder = SpikeSupport.corpus.appendingPathComponent("litmus")
-  static var files: [String] {
-    ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".litmus") }
-      .sorted()
-  }
-
-  static func load(_ name: String) throws -> LitmusTest {
-    try LitmusParser.parse(String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8), file: name)
-  }
-
   /// No final state Spike reaches, over many runs with varied start delays, is one RVWMO forbids.
-  @Test(arguments: files)
+  @Test(arguments: SpikeSupport.litmusFiles)
   func spikeStaysWithinTheModel(file: String) throws {
-    let test = try Self.load(file)
+    let test = try SpikeSupport.litmus(file)
     let observed = try SpikeLitmus(test: test, runs: 64, seed: 3).run(spike: SpikeSupport.path!)
     #expect(observed.count == 64)
     let allowed = Set(try LitmusChecker().check(test).states)
@@ -30,7 +20,7 @@ struct SpikeLitmusTests {
   /// The comparison can fail: Spike running a test whose stores write 1, judged by the model of
   /// the same test with stores of 2, shows states that model forbids.
   @Test func aStateTheModelForbidsIsReported() throws {
-    let test = try Self.load("SB+amocas.aqrl-failing.litmus")
+    let test = try SpikeSupport.litmus("SB+amocas.aqrl-failing.litmus")
     let observed = try SpikeLitmus(test: test, runs: 16, seed: 3).run(spike: SpikeSupport.path!)
     var other = test
     other.initial = test.initial.map { initialiser in

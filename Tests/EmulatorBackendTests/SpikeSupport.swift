@@ -28,6 +28,18 @@ enum SpikeSupport {
       .sorted()
   }
 
+  static var litmusFiles: [String] {
+    let folder = corpus.appendingPathComponent("litmus")
+    return ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+      $0.hasSuffix(".litmus")
+    }.sorted()
+  }
+
+  static func litmus(_ name: String) throws -> LitmusTest {
+    let url = corpus.appendingPathComponent("litmus/\(name)")
+    return try LitmusParser.parse(String(contentsOf: url, encoding: .utf8), file: name)
+  }
+
   /// A folder for fake emulators and reproducers, removed by the caller.
   static func scratch() throws -> URL {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-test-\(UUID().uuidString)")
