@@ -16,7 +16,9 @@ struct TestRandom {
 
 /// Evaluates closed terms through a model of the empty assertion set.
 func evaluate(_ term: BitVec) throws -> UInt128 {
-  let solver = Solver(context: term.context)
+  if let value = term.concrete { return value }
+  guard let context = term.context else { return 0 }
+  let solver = Solver(context: context)
   guard case .sat(let model) = try solver.check(), let value = model.value(term) else {
     Issue.record("closed term did not evaluate")
     return 0
@@ -25,7 +27,9 @@ func evaluate(_ term: BitVec) throws -> UInt128 {
 }
 
 func evaluate(_ formula: Formula) throws -> Bool {
-  let solver = Solver(context: formula.context)
+  if let value = formula.concrete { return value }
+  guard let context = formula.context else { return false }
+  let solver = Solver(context: context)
   guard case .sat(let model) = try solver.check(), let value = model.value(formula) else {
     Issue.record("closed formula did not evaluate")
     return false

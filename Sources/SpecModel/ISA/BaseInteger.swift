@@ -33,7 +33,7 @@ extension InstructionTable {
   }
 
   private static func setIf(_ condition: Formula, width: Int) -> BitVec {
-    condition.ite(condition.context.bv(1, width: width), condition.context.bv(0, width: width))
+    condition.ite(BitVec(1, width: width), BitVec(0, width: width))
   }
 
   static let registerALU: [InstructionForm] = [
@@ -75,7 +75,7 @@ extension InstructionTable {
     opImmediate("ori", funct3: 6) { a, b, _ in a | b },
     opImmediate("andi", funct3: 7) { a, b, _ in a & b },
     InstructionForm("addiw", .immediate, requires: [.i], xlens: [64], fixed: [.opcode(0x1B), .funct3(0)]) { step, i in
-      let sum = step.x(i.rs1).truncate(to: 32) + step.z3.bv(signed: i.immediate, width: 32)
+      let sum = step.x(i.rs1).truncate(to: 32) + step.immediate(i.immediate).truncate(to: 32)
       step.write(i.rd, sum.signExtend(to: 64), .aluResult)
     },
   ]
@@ -90,7 +90,7 @@ extension InstructionTable {
       fixed: [.opcode(word ? 0x1B : 0x13), .funct3(funct3), high]
     ) { step, i in
       if word {
-        let result = compute(step.x(i.rs1).truncate(to: 32), step.z3.bv(UInt64(i.immediate), width: 32))
+        let result = compute(step.x(i.rs1).truncate(to: 32), BitVec(UInt64(i.immediate), width: 32))
         step.write(i.rd, result.signExtend(to: 64), .aluResult)
       } else {
         step.write(i.rd, compute(step.x(i.rs1), step.xlenConstant(UInt64(i.immediate))), .aluResult)
@@ -111,7 +111,7 @@ extension InstructionTable {
 
   /// The 20-bit immediate shifted left 12, sign-extended from bit 31 on RV64.
   static func upperValue(_ step: StepBuilder, _ immediate: Int64) -> BitVec {
-    step.z3.bv(UInt64(immediate) << 12, width: 32).signExtend(to: step.xlen)
+    BitVec(UInt64(immediate) << 12, width: 32).signExtend(to: step.xlen)
   }
 
   static let upperImmediates: [InstructionForm] = [
@@ -187,7 +187,7 @@ extension InstructionTable {
 
   static let jal = InstructionForm("jal", .jump, requires: [.i], fixed: [.opcode(0x6F)]) { step, i in
     step.write(i.rd, step.xlenConstant(step.pc &+ 4), .jumpLink)
-    step.branch(when: step.z3.trueFormula, offset: i.immediate)
+    step.branch(when: Formula(true), offset: i.immediate)
   }
 
   /// FENCE orders memory between harts; on one hart it changes no state.

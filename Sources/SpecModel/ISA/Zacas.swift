@@ -31,33 +31,29 @@ extension InstructionTable {
         address, bytes: bytes, misalignedRule: .casMisaligned, permissionRule: .casNeedsWrite,
         granuleMayExecute: step.zama16bExecutes(address, bytes: bytes))
 
-      let compare = step.value("compare", width: width)
-      let swap = step.value("swap", width: width)
-      step.readOperand(compare, from: i.rd, pairs: pairs, zeroRule: .casRdPairX0CompareZero, rule: .casCompareOperand)
-      step.readOperand(swap, from: i.rs2, pairs: pairs, zeroRule: .casRs2PairX0ReadsZero, rule: .casSwapOperand)
+      let compare = step.readOperand(
+        "compare", from: i.rd, width: width, pairs: pairs,
+        zeroRule: .casRdPairX0CompareZero, rule: .casCompareOperand)
+      let swap = step.readOperand(
+        "swap", from: i.rs2, width: width, pairs: pairs,
+        zeroRule: .casRs2PairX0ReadsZero, rule: .casSwapOperand)
 
       let loaded = step.load(address, bytes: bytes)
-      let success = step.flag("success")
-      step.require(success.iff(loaded == compare), .casSuccessIffEqual)
+      let success = step.define("success", loaded == compare, .casSuccessIffEqual)
       step.note("success", success)
 
       if pairs {
         if i.rd == 0 {
-          let high = step.destination(1)
-          step.require(high == step.x(1), .casRdPairX0Discards)
+          step.keep(1, .casRdPairX0Discards)
         } else {
           step.write(i.rd, loaded.extract(step.xlen - 1, 0), .casLoadsOldValue)
           step.write(i.rd + 1, loaded.extract(width - 1, step.xlen), .casLoadsOldValue)
         }
-      } else if i.rd != 0 {
-        let result = step.destination(i.rd)
-        step.computes(i.rd, loaded.signExtend(to: step.xlen))
-        step.require(result.extract(width - 1, 0) == loaded, .casLoadsOldValue)
-        if width < step.xlen {
-          step.require(
-            result.extract(step.xlen - 1, width) == loaded.signExtend(to: step.xlen).extract(step.xlen - 1, width),
-            .casNarrowSignExtends)
-        }
+      } else if width < step.xlen {
+        let extension_ = loaded.signExtend(to: step.xlen).extract(step.xlen - 1, width)
+        step.write(i.rd, pieces: [(extension_, .casNarrowSignExtends), (loaded, .casLoadsOldValue)])
+      } else {
+        step.write(i.rd, loaded, .casLoadsOldValue)
       }
       // The store goes to the address read before rd is written, even when rd (or rd+1) is rs1.
       // A failed compare may write the old value back or not write: either way memory keeps its value.
@@ -69,16 +65,12 @@ extension InstructionTable {
 extension StepBuilder {
   /// Reads a compare or swap operand: the low bits of one register, or a register pair (rd is the low
   /// half), where a pair starting at x0 reads as zero.
-  mutating func readOperand(_ operand: BitVec, from register: Int, pairs: Bool, zeroRule: Rule, rule: Rule) {
-    if pairs {
-      if register == 0 {
-        require(operand == operand.constant(0), zeroRule)
-      } else {
-        require(operand == x(register + 1).concat(x(register)), rule)
-      }
-    } else {
-      require(operand == x(register).truncate(to: operand.width), rule)
-    }
+  mutating func readOperand(
+    _ label: String, from register: Int, width: Int, pairs: Bool, zeroRule: Rule, rule: Rule
+  ) -> BitVec {
+    guard pairs else { return define(label, x(register).truncate(to: width), rule) }
+    if register == 0 { return define(label, BitVec(0, width: width), zeroRule) }
+    return define(label, x(register + 1).concat(x(register)), rule)
   }
 
   /// An odd register pair is reserved: the profile chooses illegal-instruction or no constraint.
@@ -100,6 +92,8 @@ extension StepBuilder {
     guard isa.has(.zama16b), profile.zama16bCoversAMOCAS else { return nil }
     let offset = address & address.constant(15)
     let inside = offset.ule(address.constant(UInt64(16 - bytes)))
+    // Only a misaligned access inside a granule meets the choice; an aligned one executes anyway.
+    guard inside.mayHold && !isAligned(address, bytes: bytes).isTrue else { return Formula(false) }
     return inside && choice("zama16b-executes")
   }
 }

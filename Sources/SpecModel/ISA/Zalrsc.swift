@@ -14,7 +14,7 @@ extension InstructionTable {
       step.checkAtomicAccess(
         address, bytes: bytes, load: true, misalignedRule: .lrMisaligned, permissionRule: .loadAccessFault)
       step.write(i.rd, step.load(address, bytes: bytes).signExtend(to: step.xlen), .lrResult)
-      step.setReservation(valid: step.z3.trueFormula, address: address)
+      step.setReservation(valid: Formula(true), address: address)
     }
   }
 
@@ -28,14 +28,14 @@ extension InstructionTable {
       let address = step.x(i.rs1)
       step.checkAtomicAccess(address, bytes: bytes, misalignedRule: .scMisaligned, permissionRule: .scNeedsWrite)
       var succeeds = step.reservation.valid && step.reservation.address == address
-      if step.profile.scMayFailSpuriously {
+      if step.profile.scMayFailSpuriously && succeeds.mayHold {
         succeeds = succeeds && step.choice("sc-not-spurious")
       }
       step.write(i.rd, succeeds.ite(step.xlenConstant(0), step.xlenConstant(1)), .scResultCode)
       step.store(
         address, step.x(i.rs2).truncate(to: bytes * 8), when: succeeds, .scStoresOnSuccess,
         otherwise: .scNeedsReservation)
-      step.setReservation(valid: step.z3.falseFormula, address: step.reservation.address)
+      step.setReservation(valid: Formula(false), address: step.reservation.address)
     }
   }
 }

@@ -25,15 +25,14 @@ public struct MemoryMap: Sendable, Hashable {
 
   /// Whether all of `[address, address + bytes)` lies in one region that allows the access.
   public func allows(_ address: BitVec, bytes: Int, write: Bool) -> Formula {
-    let z3 = address.context
-    if let numeral = address.simplified.numeral { return z3.formula(allows(numeral, bytes: bytes, write: write)) }
+    if let numeral = address.simplified.numeral { return Formula(allows(numeral, bytes: bytes, write: write)) }
     let parts = regions.filter { !write || $0.access == .readWrite }.map { region -> Formula in
       let offset = address - address.constant(region.base)
-      guard region.size >= UInt64(bytes) else { return z3.falseFormula }
+      guard region.size >= UInt64(bytes) else { return Formula(false) }
       // offset ≤ size − bytes, unsigned: no wrap-around past the region.
       return offset.ule(address.constant(region.size - UInt64(bytes)))
     }
-    return z3.any(parts)
+    return Formula.fold(parts, and: false) ?? Formula(false)
   }
 
   /// The concrete counterpart of `allows`, for emulators and reports.

@@ -59,17 +59,19 @@ public struct SymbolicExecutor {
 
   /// Applies one instruction to `state`; variables it creates are named with `name`.
   public func step(_ instruction: Instruction, at index: Int, from state: MachineState, name: String) -> StepResult {
+    let pc = configuration.codeBase &+ UInt64(index) * 4
+    let symbolic = SymbolicStep(z3: z3, pre: state, name: name, pc: pc)
     var builder = StepBuilder(
-      z3: z3, isa: configuration.isa, profile: configuration.profile, memoryMap: configuration.memoryMap,
-      instruction: instruction, pc: configuration.codeBase &+ UInt64(index) * 4, pre: state, name: name)
+      isa: configuration.isa, profile: configuration.profile, memoryMap: configuration.memoryMap,
+      instruction: instruction, pc: pc, backend: .symbolic(symbolic))
     if configuration.isa.contains(instruction.form) {
       instruction.form.execute(&builder, instruction)
     } else {
-      builder.illegalInstruction(when: z3.trueFormula, .illegalInstruction)
+      builder.illegalInstruction(when: Formula(true), .illegalInstruction)
     }
-    let (post, constraints) = builder.finish()
+    let (post, constraints) = symbolic.finish()
     let tracked = constraints.map { TrackedConstraint(formula: $0.0, rule: $0.1, instructionIndex: index) }
-    return StepResult(post: post, constraints: tracked, branch: builder.branch, notes: builder.notes)
+    return StepResult(post: post, constraints: tracked, branch: symbolic.branch, notes: symbolic.notes)
   }
 
   /// Every path through `program` from `initial`. Names are prefixed with `prefix` so that two

@@ -20,12 +20,13 @@ public enum TrapCause: UInt64, Sendable, CaseIterable {
 /// Profile-constrained trap helpers shared by every instruction.
 extension StepBuilder {
   public func isAligned(_ address: BitVec, bytes: Int) -> Formula {
-    if let numeral = address.simplified.numeral { return z3.formula(numeral % UInt64(bytes) == 0) }
+    if let numeral = address.simplified.numeral { return Formula(numeral % UInt64(bytes) == 0) }
     return (address & address.constant(UInt64(bytes - 1))) == address.constant(0)
   }
 
   /// Illegal instruction when `condition` holds; mtval is the instruction bits or zero, by profile.
   public mutating func illegalInstruction(when condition: Formula, _ rule: Rule) {
+    guard condition.mayHold else { return }
     let bitsInTval = choice("illegal-tval-bits")
     let allowed = profile.illegalTval
     if !allowed.contains(.zero) { constrainChoice(bitsInTval, profileRule("illegal-tval-is-instruction")) }
@@ -39,24 +40,10 @@ extension StepBuilder {
     Rule("profile.\(profile.name).\(choice)", "rvcheck profile '\(profile.name)'")
   }
 
-  /// A choice among `options`, constrained to those the profile allows.
-  mutating func pick<Option: Hashable>(
-    _ label: String, among options: [Option], allowed: Set<Option>
-  ) -> [(Option, Formula)] {
-    let index = choice(label, width: 2)
-    var cases: [(Option, Formula)] = []
-    for (number, option) in options.enumerated() {
-      cases.append((option, index == z3.bv(UInt64(number), width: 2)))
-    }
-    let permitted = cases.filter { allowed.contains($0.0) }.map { $0.1 }
-    constrainChoice(z3.any(permitted), profileRule(label))
-    return cases
-  }
-
   /// Alignment and permission checks of a plain load or store.
   public mutating func checkPlainAccess(_ address: BitVec, bytes: Int, write: Bool) {
     let misaligned = !isAligned(address, bytes: bytes)
-    if bytes > 1 {
+    if bytes > 1 && misaligned.mayHold {
       let outcomes = pick(
         write ? "misaligned-store" : "misaligned-load",
         among: Profile.PlainMisalignment.allCases, allowed: profile.plainMisaligned(in: isa))
@@ -90,32 +77,22 @@ extension StepBuilder {
     if let granuleMayExecute {
       misaligned = misaligned && !granuleMayExecute
     }
-    let outcomes = pick(
-      "misaligned-atomic", among: Profile.AMOMisalignment.allCases, allowed: profile.amoMisaligned(in: isa))
-    for (outcome, chosen) in outcomes {
-      let cause: TrapCause
-      switch (outcome, load) {
-      case (.addressMisaligned, false): cause = .storeAddressMisaligned
-      case (.accessFault, false): cause = .storeAccessFault
-      case (.addressMisaligned, true): cause = .loadAddressMisaligned
-      case (.accessFault, true): cause = .loadAccessFault
+    if misaligned.mayHold {
+      let outcomes = pick(
+        "misaligned-atomic", among: Profile.AMOMisalignment.allCases, allowed: profile.amoMisaligned(in: isa))
+      for (outcome, chosen) in outcomes {
+        let cause: TrapCause
+        switch (outcome, load) {
+        case (.addressMisaligned, false): cause = .storeAddressMisaligned
+        case (.accessFault, false): cause = .storeAccessFault
+        case (.addressMisaligned, true): cause = .loadAddressMisaligned
+        case (.accessFault, true): cause = .loadAccessFault
+        }
+        trap(when: misaligned && chosen, cause: cause.rawValue, tval: address, misalignedRule)
       }
-      trap(when: misaligned && chosen, cause: cause.rawValue, tval: address, misalignedRule)
     }
     let permitted = memoryMap.allows(address, bytes: bytes, write: !load)
     let fault: TrapCause = load ? .loadAccessFault : .storeAccessFault
     trap(when: !permitted, cause: fault.rawValue, tval: address, permissionRule)
   }
-
-  /// A fresh intermediate value of the step, constrained by `require`.
-  public mutating func value(_ label: String, width: Int) -> BitVec {
-    z3.bvVariable("\(name)\(label)", width: width)
-  }
-
-  public mutating func flag(_ label: String) -> Formula {
-    z3.boolVariable("\(name)\(label)")
-  }
-
-  /// A signed immediate as an XLEN-bit numeral.
-  public func immediate(_ value: Int64) -> BitVec { z3.bv(signed: value, width: xlen) }
 }

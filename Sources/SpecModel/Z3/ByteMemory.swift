@@ -44,9 +44,12 @@ public struct ByteMemory {
       return value
     }
     if let base {
-      value = BitVec(context.wrap(Z3_mk_select(context.raw, base.raw, at.raw)), width: 8)
+      let index = at.ast(in: context)
+      value = withExtendedLifetime(index) {
+        BitVec(context.wrap(Z3_mk_select(context.raw, base.raw, index.raw)), width: 8)
+      }
     } else {
-      value = context.bv(UInt64(fill), width: 8)
+      value = BitVec(UInt64(fill), width: 8)
     }
     if numeral != nil {
       // No write at this numeral address: only symbolic-address writes can reach it.
@@ -101,28 +104,52 @@ public struct ByteMemory {
 }
 
 extension BitVec {
-  /// The term after Z3's rewriter: numeral inputs fold to a numeral.
+  /// The term after Z3's rewriter; a term that folds to a numeral becomes a concrete value.
   public var simplified: BitVec {
-    if Z3_is_numeral_ast(context.raw, raw) { return self }
-    return BitVec(context.wrap(Z3_simplify(context.raw, raw)), width: width)
+    guard case .term(let ast) = storage else { return self }
+    let z3 = ast.context
+    let folded = Z3_is_numeral_ast(z3.raw, ast.raw) ? ast : z3.wrap(Z3_simplify(z3.raw, ast.raw))
+    guard Z3_is_numeral_ast(z3.raw, folded.raw), let text = Z3_get_numeral_string(z3.raw, folded.raw),
+      let value = UInt128(String(cString: text))
+    else { return BitVec(folded, width: width) }
+    return BitVec(wide: value, width: width)
   }
 
-  /// The value when the term is a numeral of at most 64 bits.
+  /// The value when it is concrete (or a numeral term) of at most 64 bits.
   public var numeral: UInt64? {
-    guard width <= 64, Z3_is_numeral_ast(context.raw, raw) else { return nil }
-    var value: UInt64 = 0
-    return Z3_get_numeral_uint64(context.raw, raw, &value) ? value : nil
+    guard width <= 64 else { return nil }
+    switch storage {
+    case .value(let value): return UInt64(value)
+    case .term(let ast):
+      guard Z3_is_numeral_ast(ast.context.raw, ast.raw) else { return nil }
+      var value: UInt64 = 0
+      return Z3_get_numeral_uint64(ast.context.raw, ast.raw, &value) ? value : nil
+    }
   }
 }
 
 extension Formula {
-  /// The formula after Z3's rewriter.
-  public var simplified: Formula { Formula(context.wrap(Z3_simplify(context.raw, raw))) }
-}
+  /// The formula after Z3's rewriter; `true` and `false` become concrete.
+  public var simplified: Formula {
+    guard case .term(let ast) = storage else { return self }
+    let folded = Formula(ast.context.wrap(Z3_simplify(ast.context.raw, ast.raw)))
+    if folded.isTrue { return Formula(true) }
+    if folded.isFalse { return Formula(false) }
+    return folded
+  }
 
-extension Formula {
   /// Whether the formula is the literal `true` (after simplification, say).
-  public var isTrue: Bool { Z3_get_bool_value(context.raw, raw) == Z3_L_TRUE }
+  public var isTrue: Bool {
+    switch storage {
+    case .truth(let value): value
+    case .term(let ast): Z3_get_bool_value(ast.context.raw, ast.raw) == Z3_L_TRUE
+    }
+  }
   /// Whether the formula is the literal `false`.
-  public var isFalse: Bool { Z3_get_bool_value(context.raw, raw) == Z3_L_FALSE }
+  public var isFalse: Bool {
+    switch storage {
+    case .truth(let value): !value
+    case .term(let ast): Z3_get_bool_value(ast.context.raw, ast.raw) == Z3_L_FALSE
+    }
+  }
 }

@@ -86,8 +86,8 @@ public final class Solver {
 
   /// Asserts `formula` unconditionally.
   public func assert(_ formula: Formula) {
-    precondition(formula.context === context, "assertion from a different Z3 context")
-    Z3_solver_assert(context.raw, raw, formula.raw)
+    let term = formula.ast(in: context)
+    withExtendedLifetime(term) { Z3_solver_assert(context.raw, raw, term.raw) }
     context.noteError()
   }
 
@@ -118,9 +118,12 @@ public final class Solver {
   public func check(assuming extra: [Formula] = []) throws -> CheckResult {
     try context.throwPendingError()
     let active = tracked.filter { !disabled.contains($0.name) }
-    let assumptions: [Z3_ast?] = active.map { $0.literal.raw } + extra.map { $0.raw }
-    let answer = assumptions.withUnsafeBufferPointer {
-      Z3_solver_check_assumptions(context.raw, raw, UInt32($0.count), $0.baseAddress)
+    let terms = active.map { $0.literal.ast(in: context) } + extra.map { $0.ast(in: context) }
+    let answer = withExtendedLifetime(terms) {
+      let assumptions: [Z3_ast?] = terms.map { $0.raw }
+      return assumptions.withUnsafeBufferPointer {
+        Z3_solver_check_assumptions(context.raw, raw, UInt32($0.count), $0.baseAddress)
+      }
     }
     if let error = context.noteError() {
       try context.throwPendingError()
@@ -144,7 +147,8 @@ public final class Solver {
   private func unsatCoreNames() -> [String] {
     guard let core = Z3_solver_get_unsat_core(context.raw, raw) else { return [] }
     // Z3 shares structurally equal terms, so a core element is the very literal that was assumed.
-    let byLiteral = Dictionary(tracked.map { ($0.literal.raw, $0.name) }, uniquingKeysWith: { first, _ in first })
+    let byLiteral = Dictionary(
+      tracked.map { ($0.literal.ast(in: context).raw, $0.name) }, uniquingKeysWith: { first, _ in first })
     return context.elements(of: core).compactMap { byLiteral[$0.raw] }
   }
 }
@@ -173,7 +177,8 @@ public final class Model {
 
   /// The value of `term` (unconstrained parts completed with zero); nil if Z3 cannot say.
   public func value(_ term: BitVec) -> UInt128? {
-    guard let evaluated = evaluate(term.ast),
+    if let value = term.concrete { return value }
+    guard let evaluated = evaluate(term.ast(in: context)),
       let text = Z3_get_numeral_string(context.raw, evaluated.raw)
     else { return nil }
     return UInt128(String(cString: text))
@@ -186,7 +191,8 @@ public final class Model {
   }
 
   public func value(_ formula: Formula) -> Bool? {
-    guard let evaluated = evaluate(formula.ast) else { return nil }
+    if let value = formula.concrete { return value }
+    guard let evaluated = evaluate(formula.ast(in: context)) else { return nil }
     switch Z3_get_bool_value(context.raw, evaluated.raw) {
     case Z3_L_TRUE: return true
     case Z3_L_FALSE: return false

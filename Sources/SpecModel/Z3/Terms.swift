@@ -1,29 +1,110 @@
 import CZ3
 
-/// A bit-vector term of a fixed width.
+/// A bit-vector of a fixed width, in one of two interpretations: a concrete value, or a Z3 term.
+///
+/// The spec's semantics is written once against this type. Run over concrete values it computes in
+/// Swift and never touches the solver; given a term it builds the Z3 relation. An operation on two
+/// concrete values stays concrete; one with a term operand lifts the concrete side to a numeral in
+/// that term's context.
 public struct BitVec: CustomStringConvertible {
-  public let ast: Z3Ast
   public let width: Int
+  let storage: Storage
 
-  init(_ ast: Z3Ast, width: Int) {
-    self.ast = ast
-    self.width = width
+  enum Storage {
+    case value(UInt128)
+    case term(Z3Ast)
   }
 
-  public var context: Z3Context { ast.context }
-  var raw: Z3_ast { ast.raw }
-  public var description: String { ast.smtText }
+  init(_ ast: Z3Ast, width: Int) {
+    self.width = width
+    self.storage = .term(ast)
+  }
+
+  /// A concrete bit-vector (masked to `width`, at most 128 bits).
+  public init(wide value: UInt128, width: Int) {
+    precondition(width > 0 && width <= 128, "concrete width must be 1...128")
+    self.width = width
+    self.storage = .value(value & BitVec.mask(width))
+  }
+
+  public init(_ value: UInt64, width: Int) { self.init(wide: UInt128(value), width: width) }
+
+  /// All ones in the low `width` bits.
+  @inline(__always) static func mask(_ width: Int) -> UInt128 {
+    width >= 128 ? .max : (UInt128(1) << UInt128(width)) &- 1
+  }
+
+  /// The value, when this is a concrete bit-vector.
+  public var concrete: UInt128? {
+    if case .value(let value) = storage { return value }
+    return nil
+  }
+
+  /// The Z3 context of a term; nil for a concrete value.
+  public var context: Z3Context? {
+    if case .term(let ast) = storage { return ast.context }
+    return nil
+  }
+
+  /// The term in `context`: a numeral for a concrete value.
+  func ast(in context: Z3Context) -> Z3Ast {
+    switch storage {
+    case .term(let ast):
+      precondition(ast.context === context, "term from a different Z3 context")
+      return ast
+    case .value(let value):
+      return context.bv(wide: value, width: width).ast(in: context)
+    }
+  }
+
+  public var description: String {
+    switch storage {
+    case .term(let ast): ast.smtText
+    case .value(let value): "#x" + String(value, radix: 16) + "[\(width)]"
+    }
+  }
 }
 
-/// A boolean term.
+/// A boolean: a concrete truth value, or a Z3 term.
 public struct Formula: CustomStringConvertible {
-  public let ast: Z3Ast
+  let storage: Storage
 
-  init(_ ast: Z3Ast) { self.ast = ast }
+  enum Storage {
+    case truth(Bool)
+    case term(Z3Ast)
+  }
 
-  public var context: Z3Context { ast.context }
-  var raw: Z3_ast { ast.raw }
-  public var description: String { ast.smtText }
+  init(_ ast: Z3Ast) { storage = .term(ast) }
+
+  /// A concrete truth value.
+  public init(_ value: Bool) { storage = .truth(value) }
+
+  public var concrete: Bool? {
+    if case .truth(let value) = storage { return value }
+    return nil
+  }
+
+  public var context: Z3Context? {
+    if case .term(let ast) = storage { return ast.context }
+    return nil
+  }
+
+  func ast(in context: Z3Context) -> Z3Ast {
+    switch storage {
+    case .term(let ast):
+      precondition(ast.context === context, "formula from a different Z3 context")
+      return ast
+    case .truth(let value):
+      return context.wrap(value ? Z3_mk_true(context.raw) : Z3_mk_false(context.raw))
+    }
+  }
+
+  public var description: String {
+    switch storage {
+    case .term(let ast): ast.smtText
+    case .truth(let value): value ? "true" : "false"
+    }
+  }
 }
 
 extension Z3Context {
@@ -40,6 +121,10 @@ extension Z3Context {
   public func bv(wide value: UInt128, width: Int) -> BitVec {
     precondition(width > 0 && width <= 128, "numeral width must be 1...128")
     let masked = width == 128 ? value : value & ((UInt128(1) << UInt128(width)) - 1)
+    if width <= 64 {
+      return BitVec(
+        wrap(Z3_mk_unsigned_int64(raw, UInt64(truncatingIfNeeded: masked), bitVectorSort(width))), width: width)
+    }
     return BitVec(wrap(Z3_mk_numeral(raw, String(masked), bitVectorSort(width))), width: width)
   }
 
@@ -63,19 +148,41 @@ extension Z3Context {
 
   public func formula(_ value: Bool) -> Formula { value ? trueFormula : falseFormula }
 
-  /// Conjunction of any number of formulas (true when empty).
+  /// Conjunction of any number of formulas (true when empty). Concrete parts fold away.
   public func all(_ parts: [Formula]) -> Formula {
-    guard !parts.isEmpty else { return trueFormula }
-    if parts.count == 1 { return parts[0] }
-    let raws: [Z3_ast?] = parts.map { $0.raw }
-    return Formula(wrap(raws.withUnsafeBufferPointer { Z3_mk_and(raw, UInt32($0.count), $0.baseAddress) }))
+    Formula.fold(parts, and: true) ?? Formula(true)
   }
 
-  /// Disjunction of any number of formulas (false when empty).
+  /// Disjunction of any number of formulas (false when empty). Concrete parts fold away.
   public func any(_ parts: [Formula]) -> Formula {
-    guard !parts.isEmpty else { return falseFormula }
-    if parts.count == 1 { return parts[0] }
-    let raws: [Z3_ast?] = parts.map { $0.raw }
-    return Formula(wrap(raws.withUnsafeBufferPointer { Z3_mk_or(raw, UInt32($0.count), $0.baseAddress) }))
+    Formula.fold(parts, and: false) ?? Formula(false)
+  }
+}
+
+extension Formula {
+  /// Conjunction (`and`) or disjunction of `parts`: a concrete answer when the concrete parts decide
+  /// or no term is left, otherwise the term over what is left; nil when `parts` is empty.
+  static func fold(_ parts: [Formula], and: Bool) -> Formula? {
+    var terms: [Z3Ast] = []
+    for part in parts {
+      switch part.storage {
+      case .truth(let value):
+        // false decides a conjunction, true a disjunction; the other value is neutral.
+        if value != and { return Formula(value) }
+      case .term(let ast): terms.append(ast)
+      }
+    }
+    guard let first = terms.first else { return parts.isEmpty ? nil : Formula(and) }
+    if terms.count == 1 { return Formula(first) }
+    let context = first.context
+    return withExtendedLifetime(terms) {
+      let raws: [Z3_ast?] = terms.map { $0.raw }
+      let made = raws.withUnsafeBufferPointer {
+        and
+          ? Z3_mk_and(context.raw, UInt32($0.count), $0.baseAddress)
+          : Z3_mk_or(context.raw, UInt32($0.count), $0.baseAddress)
+      }
+      return Formula(context.wrap(made))
+    }
   }
 }

@@ -1,0 +1,153 @@
+/// Runs a program under the spec's concrete interpretation: the final states the manual allows from
+/// a concrete initial state, one per path through the profile's choice points.
+public struct ConcreteExecutor {
+  public let configuration: MachineConfiguration
+  /// Steps before a run is cut short (branches may loop); a cut run is left to the relation.
+  public var maxSteps = 256
+  /// Runs (choice paths) before a program is left to the relation.
+  public var maxRuns = 64
+
+  public init(configuration: MachineConfiguration) {
+    self.configuration = configuration
+  }
+
+  /// What one amocas (or any step that names a success event) did in a run.
+  public struct StepEvent: Sendable, Equatable {
+    public let index: Int
+    /// Whether the compare succeeded (nil: the step trapped or names no such event).
+    public let success: Bool?
+    /// mcause when the step trapped.
+    public let trapCause: UInt64?
+  }
+
+  /// One run along one choice path.
+  public struct Run {
+    /// The registers and trap at the end of the run (or where it stopped).
+    public let registers: [UInt64]
+    public let trap: ConcreteTrap?
+    public let events: [StepEvent]
+    /// Provenance at the end: the instruction that last wrote each register (-1: initial).
+    public let registerWriter: [Int]
+    /// The memory at the end, with the writer of each byte.
+    public let memory: ConcreteMemory
+    /// The run broke a rule of the relation (a requirement or a profile constraint): not allowed.
+    public let prunedBy: Rule?
+    /// The run met an outcome the concrete interpretation cannot enumerate (a reserved encoding
+    /// that may do anything) or was cut short.
+    public let undecided: String?
+    /// How many choice points the run met.
+    public let choicePoints: Int
+
+    /// The state at the end of the run, memory included.
+    public var final: ConcreteState { ConcreteState(registers: registers, memory: memory.bytes, trap: trap) }
+  }
+
+  /// Runs `program` from `initial` along `cursor`'s path, stopping before instruction `stopBefore`
+  /// when it is reached.
+  public func run(
+    _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory, cursor: ChoiceCursor,
+    stopBefore: Int? = nil
+  ) -> (run: Run, cursor: ChoiceCursor) {
+    let xlen = configuration.isa.xlen
+    let machine = ConcreteMachine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
+    var events: [StepEvent] = []
+    var index = 0
+    var steps = 0
+    var undecided: String?
+    while index >= 0 && index < program.count && machine.trap == nil {
+      if index == stopBefore { break }
+      if steps >= maxSteps {
+        undecided = "the run passed \(maxSteps) steps"
+        break
+      }
+      steps += 1
+      let instruction = program[index]
+      let pc = configuration.codeBase &+ UInt64(index) &* 4
+      machine.begin()
+      var builder = StepBuilder(
+        isa: configuration.isa, profile: configuration.profile, memoryMap: configuration.memoryMap,
+        instruction: instruction, pc: pc, backend: .concrete(machine))
+      if configuration.isa.contains(instruction.form) {
+        instruction.form.execute(&builder, instruction)
+      } else {
+        builder.illegalInstruction(when: Formula(true), .illegalInstruction)
+      }
+      let executed = machine.finish(index: index, pc: pc)
+      if machine.unconstrained {
+        undecided = "instruction \(index) (\(instruction.assembly)) is reserved and may do anything"
+        break
+      }
+      if machine.success != nil || machine.trap != nil {
+        events.append(
+          StepEvent(index: index, success: executed ? machine.success : nil, trapCause: machine.trap?.cause))
+      }
+      if executed, let offset = machine.branchOffset {
+        index += Int(offset / 4)
+      } else {
+        index += 1
+      }
+    }
+    let run = Run(
+      registers: machine.registers, trap: machine.trap, events: events, registerWriter: machine.registerWriter,
+      memory: machine.memory,
+      prunedBy: machine.prunedBy, undecided: undecided, choicePoints: machine.cursor.depth)
+    return (run, machine.cursor)
+  }
+
+  /// The first allowed run (every choice point at its first allowed option).
+  public func firstRun(_ program: [Instruction], initial: ConcreteState, stopBefore: Int? = nil) -> Run {
+    let memory = ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
+    var cursor = ChoiceCursor()
+    var runs = 0
+    while true {
+      let (run, after) = self.run(program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore)
+      runs += 1
+      cursor = after
+      if run.prunedBy == nil || runs >= maxRuns || !cursor.advance() { return run }
+    }
+  }
+
+  /// The concrete verdict on an observed final state.
+  public enum Judgement: Equatable {
+    /// One allowed outcome is the observed one.
+    case allowed
+    /// No allowed outcome matches; `expected` is the first allowed one (for reports).
+    case notAllowed(expected: ConcreteState?)
+    /// The concrete interpretation cannot decide: the relation must.
+    case undecided(reason: String)
+  }
+
+  /// Whether running `program` from `initial` may end in `observed`, by enumerating the allowed
+  /// outcomes until one matches.
+  public func judge(_ program: [Instruction], initial: ConcreteState, observed: ConcreteState) -> Judgement {
+    let xlen = configuration.isa.xlen
+    let mask: UInt64 = xlen == 64 ? .max : (1 << UInt64(xlen)) - 1
+    if observed.registers.count != 32 || observed.registers[0] != 0 { return .notAllowed(expected: nil) }
+    let memory = ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
+    var cursor = ChoiceCursor()
+    var firstAllowed: Run?
+    var undecided: String?
+    for _ in 0..<maxRuns {
+      let (run, after) = self.run(program, initial: initial, memory: memory, cursor: cursor)
+      cursor = after
+      if let reason = run.undecided {
+        undecided = undecided ?? reason
+      } else if run.prunedBy == nil {
+        if firstAllowed == nil { firstAllowed = run }
+        if Self.matches(run, observed, mask: mask) { return .allowed }
+      }
+      if !cursor.advance() {
+        if let undecided { return .undecided(reason: undecided) }
+        return .notAllowed(expected: firstAllowed?.final)
+      }
+    }
+    return .undecided(reason: "more than \(maxRuns) choice paths")
+  }
+
+  static func matches(_ run: Run, _ observed: ConcreteState, mask: UInt64) -> Bool {
+    for number in 1..<32 where run.registers[number] != observed.registers[number] & mask { return false }
+    guard run.trap == observed.trap.map({ ConcreteTrap(cause: $0.cause & mask, tval: $0.tval & mask, index: $0.index) })
+    else { return false }
+    return run.memory.agrees(with: observed.memory)
+  }
+}
