@@ -63,7 +63,11 @@ extension Hart {
     if pairs && (rd % 2 == 1 || rs2 % 2 == 1) && mutant != .oddPairAccepted { throw illegal }
 
     let address = x[rs1]
-    if address % UInt64(count) != 0 && mutant != .misalignedExecutes {
+    if mutant == .permissionBeforeAlignment && !permitted(address, count, write: true) {
+      throw Trap(cause: 7, tval: address)
+    }
+    let alignment = UInt64(mutant == .quadAlignedAt8 && count == 16 ? 8 : count)
+    if address % alignment != 0 && mutant != .misalignedExecutes {
       let accessFault = has("zicclsm") || mutant == .misalignedAccessFault
       throw Trap(cause: accessFault ? 7 : 6, tval: address)
     }
@@ -81,7 +85,9 @@ extension Hart {
     if pairs {
       compare = pairValue(rd, isSwap: false)
       swap = pairValue(rs2, isSwap: true)
-    } else if mutant == .wordComparesAllBits && count == 4 && xlen == 64 {
+    } else if (mutant == .wordComparesAllBits && count == 4 && xlen == 64)
+      || (mutant == .narrowComparesAllBits && count <= 2)
+    {
       compare = UInt128(x[rd])
       swap = UInt128(truncated(x[rs2], bits: bits))
     } else {
@@ -91,9 +97,24 @@ extension Hart {
     let low = readBytes(address, min(count, 8))
     let high = count == 16 ? readBytes(address &+ 8, 8) : 0
     let loaded = UInt128(high) << 64 | UInt128(low)
-    let comparedLoaded =
-      mutant == .wordComparesAllBits && count == 4 && xlen == 64 ? UInt128(signExtend(low, bits: 32)) : loaded
-    let succeeded = comparedLoaded == compare
+    var comparedLoaded = loaded
+    var comparedValue = compare
+    if mutant == .wordComparesAllBits && count == 4 && xlen == 64 {
+      comparedLoaded = UInt128(signExtend(low, bits: 32))
+    }
+    if mutant == .narrowComparesAllBits && count <= 2 {
+      comparedLoaded = UInt128(signExtend(low, bits: bits) & (xlen == 64 ? .max : 0xFFFF_FFFF))
+    }
+    if mutant == .halfwordComparesLowByte && count == 2 {
+      comparedLoaded &= 0xFF
+      comparedValue &= 0xFF
+    }
+    if mutant == .pairComparesLowHalf && pairs {
+      let lowHalf = UInt128(xlen == 64 ? UInt64.max : 0xFFFF_FFFF)
+      comparedLoaded &= lowHalf
+      comparedValue &= lowHalf
+    }
+    let succeeded = comparedLoaded == comparedValue
     if succeeded && faultOnlyOnSuccess { throw Trap(cause: 7, tval: address) }
 
     // Results go to rd before the store only in the address-re-read bug.

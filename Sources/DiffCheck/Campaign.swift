@@ -22,6 +22,9 @@ public struct CampaignOptions: Sendable {
   public var batchSize = 32
   /// The memory map; user-mode emulators need whole pages.
   public var map = CorpusCase.MapName.standard
+  /// Every this-many-th program (by index) is also checked by the Z3 relation, auditing the
+  /// concrete interpretation (nil: only where the concrete side cannot decide or rejects).
+  public var crossCheck: Int?
 
   public init(seed: UInt64, count: Int, length: Int, isa: ISAString, profile: Profile) {
     self.seed = seed
@@ -82,6 +85,14 @@ public struct CampaignSummary: Sendable {
   /// Programs not checked because the emulator lacks an instruction form, by form.
   public var unsupportedForms: [String: Int] = [:]
   public var coverage = Coverage()
+  /// Patches the oracle applied to initial states to reach their targets.
+  public var patches = 0
+  /// Programs the relation judged because the concrete interpretation could not, and why.
+  public var solverFallbacks = 0
+  /// Programs both interpretations judged (`--cross-check`).
+  public var crossChecked = 0
+  /// Programs on which the two interpretations disagreed: internal errors of the checker.
+  public var disagreements: [String] = []
   /// Programs whose outcome the spec judged (not failed, not unsupported).
   public var checkedPrograms: Int {
     programs - emulatorFailures.count - unsupportedForms.values.reduce(0, +)
@@ -126,6 +137,9 @@ public struct Campaign {
     let configuration = MachineConfiguration(
       isa: options.isa, profile: options.profile, memoryMap: options.map.memoryMap(xlen: options.isa.xlen))
     let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
+    let oracle = Oracle(configuration: configuration)
+    let checker = SpecChecker(configuration: configuration)
+    let relations = RelationPool(configuration: configuration)
     var batch: [(index: Int, prepared: PreparedCase)] = []
 
     func flush() throws {
@@ -141,9 +155,6 @@ public struct Campaign {
       let checking = ContinuousClock.now
       defer { summary.timing.checking += ContinuousClock.now - checking }
       for (entry, outcome) in zip(batch, outcomes) {
-        // A fresh context per program: answers (unsat cores included) then depend on the program
-        // alone, not on what ran before it, so workers, shards and resumed runs agree.
-        let checker = ConformanceChecker(z3: Z3Context(), configuration: configuration, logic: "QF_BV")
         summary.programs += 1
         summary.coverage.add(entry.prepared.coverage)
         summary.infeasibleTargets += entry.prepared.infeasibleTargets
@@ -152,14 +163,30 @@ public struct Campaign {
           if case .unsupported(let form) = outcome { summary.unsupportedForms[form, default: 0] += 1 }
           continue
         }
-        switch try checker.check(entry.prepared.program, initial: entry.prepared.initial, observed: observed) {
+        let audit = options.crossCheck.map { entry.index % $0 == 0 } ?? false
+        let result = try checker.check(
+          entry.prepared.program, initial: entry.prepared.initial, observed: observed, crossCheck: audit,
+          relation: relations.shared, explain: relations.fresh)
+        switch result.route {
+        case .solverFallback: summary.solverFallbacks += 1
+        case .crossChecked: summary.crossChecked += 1
+        default: break
+        }
+        if let disagreement = result.disagreement {
+          summary.disagreements.append(
+            "program \(entry.index): \(disagreement)\n"
+              + entry.prepared.program.map { "  " + $0.assembly }.joined(separator: "\n"))
+          continue
+        }
+        switch result.verdict {
         case .conforms: break
         case .unknown:
           summary.unknowns += 1
           summary.unknownIndices.append(entry.index)
         case .violation(let rules, let parts):
           if summary.firstViolationAt == nil { summary.firstViolationAt = entry.index }
-          let finding = try finding(entry.index, entry.prepared, rules, parts, checker, configuration, shouldStop)
+          let finding = try finding(
+            entry.index, entry.prepared, rules, parts, checker, relations, configuration, shouldStop)
           found(finding)
           summary.findings.append(finding)
         }
@@ -179,16 +206,10 @@ public struct Campaign {
       if wrapUp() { break }
       var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
       let generated = generator.generate(&random)
-      let oracle = Oracle(z3: Z3Context(), configuration: configuration)
       let preparing = ContinuousClock.now
-      let prepared = try oracle.prepare(generated, &random)
+      let prepared = oracle.prepare(generated, &random)
       summary.timing.preparing += ContinuousClock.now - preparing
-      guard let prepared else {
-        summary.unprepared += 1
-        summary.unpreparedIndices.append(index)
-        done.append(index)
-        continue
-      }
+      summary.patches += prepared.patches
       batch.append((index, prepared))
       if batch.count >= options.batchSize || options.stopAfterViolations != nil { try flush() }
     }
@@ -199,7 +220,8 @@ public struct Campaign {
 
   private func finding(
     _ index: Int, _ prepared: PreparedCase, _ rules: [String], _ parts: [String],
-    _ checker: ConformanceChecker, _ configuration: MachineConfiguration, _ shouldStop: @escaping () -> Bool
+    _ checker: SpecChecker, _ relations: RelationPool, _ configuration: MachineConfiguration,
+    _ shouldStop: @escaping () -> Bool
   ) throws -> Finding {
     var program = prepared.program
     var initial = prepared.initial
@@ -209,7 +231,9 @@ public struct Campaign {
         let words = try candidate.map { try $0.encoded() }
         let run = EmulatorCase(isa: options.isa, words: words, initial: state, memoryMap: configuration.memoryMap)
         guard case .finished(let observed) = emulator.run([run])[0] else { return nil }
-        return try checker.check(candidate, initial: state, observed: observed)
+        return try checker.check(
+          candidate, initial: state, observed: observed, relation: relations.shared, explain: relations.fresh
+        ).verdict
       }
       // A stop request ends shrinking early: the finding is kept as it stands.
       shrinker.shouldStop = shouldStop

@@ -6,7 +6,7 @@ import SpecModel
 public struct CampaignState: Codable, Equatable {
   public static let schema = "rvcheck.campaign-state"
   public var schema = Self.schema
-  public var schemaVersion = 1
+  public var schemaVersion = 2
 
   // Identity: what the campaign is.
   public var seed: UInt64
@@ -33,6 +33,10 @@ public struct CampaignState: Codable, Equatable {
     public var unsupportedForms: [String: Int] = [:]
     public var coverage: [CoverageCell: Int] = [:]
     public var findings: [FindingRecord] = []
+    public var patches = 0
+    public var solverFallbacks = 0
+    public var crossChecked = 0
+    public var disagreements: [String] = []
   }
 
   /// A finding as saved: enough to rebuild it (the reproducer is the `.rvt` text).
@@ -76,6 +80,10 @@ public struct CampaignState: Codable, Equatable {
     totals.emulatorFailures = (totals.emulatorFailures + summary.emulatorFailures).sorted()
     totals.unsupportedForms.merge(summary.unsupportedForms, uniquingKeysWith: +)
     totals.coverage.merge(summary.coverage.counts, uniquingKeysWith: +)
+    totals.patches += summary.patches
+    totals.solverFallbacks += summary.solverFallbacks
+    totals.crossChecked += summary.crossChecked
+    totals.disagreements += summary.disagreements
     totals.findings += summary.findings.map {
       FindingRecord(
         program: $0.programIndex, rules: $0.rules, observed: $0.observedParts, reproducer: $0.reproducer.text)
@@ -94,6 +102,10 @@ public struct CampaignState: Codable, Equatable {
     summary.infeasibleTargets = totals.infeasibleTargets
     summary.emulatorFailures = totals.emulatorFailures
     summary.unsupportedForms = totals.unsupportedForms
+    summary.patches = totals.patches
+    summary.solverFallbacks = totals.solverFallbacks
+    summary.crossChecked = totals.crossChecked
+    summary.disagreements = totals.disagreements
     for (cell, count) in totals.coverage { summary.coverage.add(Array(repeating: cell, count: count)) }
     summary.findings = try totals.findings.map { record in
       Finding(
@@ -111,7 +123,7 @@ public struct CampaignState: Codable, Equatable {
     }
     do {
       let state = try JSONDecoder().decode(CampaignState.self, from: data)
-      guard state.schema == schema, state.schemaVersion == 1 else {
+      guard state.schema == schema, state.schemaVersion == 2 else {
         throw StateError(
           path: url.path, reason: "not an rvcheck campaign state (schema \(state.schema) v\(state.schemaVersion))")
       }

@@ -30,8 +30,10 @@ public struct Coverage: Sendable, Equatable {
   /// no misalignment for a one-byte access.
   public static func applies(_ outcome: CASOutcome, to form: InstructionForm, xlen: Int) -> Bool {
     switch outcome {
-    case .x0Pair, .oddPair, .illegal: form.usesRegisterPairs(xlen: xlen)
-    case .misalignedTrap: (form.accessBytes ?? 1) > 1
+    case .x0Pair, .oddPair, .illegal, .nearMissHighHalf: form.usesRegisterPairs(xlen: xlen)
+    case .misalignedTrap, .misalignedReadOnly, .misalignedUnmapped: (form.accessBytes ?? 1) > 1
+    case .misalignedHalf: (form.accessBytes ?? 1) > 2
+    case .upperBitsDiffer: 8 * (form.accessBytes ?? 8) < xlen
     default: true
     }
   }
@@ -52,12 +54,12 @@ public struct Coverage: Sendable, Equatable {
   /// The table as text: a row per form, a column per outcome, `-` where a cell cannot occur.
   public func table(for isa: ISAString) -> String {
     let columns = CASOutcome.allCases
-    var lines = ["form".padding(10) + columns.map { $0.rawValue.leftPadding(9) }.joined()]
+    var lines = ["form".padding(10) + columns.map { $0.rawValue.leftPadding(11) }.joined()]
     for form in Self.forms(in: isa) {
       let cells = columns.map { outcome -> String in
         Self.applies(outcome, to: form, xlen: isa.xlen) ? String(count(form.mnemonic, outcome)) : "-"
       }
-      lines.append(form.mnemonic.padding(10) + cells.map { $0.leftPadding(9) }.joined())
+      lines.append(form.mnemonic.padding(10) + cells.map { $0.leftPadding(11) }.joined())
     }
     return lines.joined(separator: "\n")
   }

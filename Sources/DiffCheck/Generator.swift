@@ -85,13 +85,17 @@ public struct ProgramGenerator {
       bases.append(chosen)
     }
     var program: [Instruction] = []
-    // A base register that an instruction overwrote no longer holds an address: retire it.
+    // A base register that an instruction overwrote no longer holds an address: retire it. A new
+    // base must be a register nothing has written yet, or it would not hold an address either.
     var clean = bases
+    var written: Set<Int> = []
     func retire(_ register: Int) {
+      written.insert(register)
       guard let position = clean.firstIndex(of: register) else { return }
       clean.remove(at: position)
-      if clean.isEmpty, !pool.isEmpty {
-        let fresh = pool.remove(at: Int(random.below(UInt64(pool.count))))
+      let unwritten = pool.indices.filter { !written.contains(pool[$0]) }
+      if clean.isEmpty, !unwritten.isEmpty {
+        let fresh = pool.remove(at: unwritten[Int(random.below(UInt64(unwritten.count)))])
         bases.append(fresh)
         clean.append(fresh)
       }
@@ -139,7 +143,7 @@ public struct ProgramGenerator {
             aq: random.chance(0.3), rl: random.chance(0.3)))
       }
       for instruction in program[before...] {
-        for written in writtenRegisters(instruction) { retire(written) }
+        for register in writtenRegisters(instruction) { retire(register) }
       }
     }
     // Sometimes one more amocas gets a base register of its own, for the oracle to aim at a trap.

@@ -15,6 +15,11 @@ public enum Mutant: String, CaseIterable, Sendable {
   case aqrlIllegal = "aqrl-decoded-illegal"
   case rs2PairX0ReadsX1 = "rs2-x0-pair-reads-x1"
   case misalignedAccessFault = "misaligned-raises-access-fault"
+  case halfwordComparesLowByte = "h-compares-low-byte-only"
+  case pairComparesLowHalf = "pair-compares-low-half-only"
+  case quadAlignedAt8 = "q-aligned-at-8"
+  case permissionBeforeAlignment = "permission-checked-before-alignment"
+  case narrowComparesAllBits = "b-h-compare-all-register-bits"
 
   /// One line on what the bug is.
   public var summary: String {
@@ -33,6 +38,12 @@ public enum Mutant: String, CaseIterable, Sendable {
     case .aqrlIllegal: "amocas.*.aqrl is decoded as an illegal instruction"
     case .rs2PairX0ReadsX1: "a swap pair starting at x0 reads x1 as its high half"
     case .misalignedAccessFault: "a misaligned amocas raises access-fault (7) where the profile says 6"
+    case .halfwordComparesLowByte: "amocas.h compares only the low byte of the halfword"
+    case .pairComparesLowHalf: "a register-pair compare ignores the high half"
+    case .quadAlignedAt8: "amocas.q checks alignment to 8 bytes instead of 16"
+    case .permissionBeforeAlignment:
+      "a misaligned amocas to read-only or unmapped memory raises access-fault before misaligned"
+    case .narrowComparesAllBits: "amocas.b/.h compare the whole rd register with the sign-extended loaded value"
     }
   }
 }

@@ -3,9 +3,23 @@ import SpecModel
 
 /// What a test aims an amocas at.
 public enum CASTarget: String, CaseIterable, Sendable {
-  case success, failure, misaligned
+  case success
+  /// Success whose compare register differs from the loaded value above the access width
+  /// (`.b/.h/.w` narrower than XLEN): only the low bits may take part in the compare.
+  case successUpperBitsDiffer = "success-upper-bits"
+  case failure
+  /// Failure where the compare value differs from memory in exactly one byte.
+  case nearMissByte = "near-miss-byte"
+  /// Failure where a pair's compare value differs from memory only in its high half.
+  case nearMissHighHalf = "near-miss-high-half"
+  case misaligned
   case readOnly = "read-only"
   case unmapped
+  case misalignedReadOnly = "misaligned-read-only"
+  case misalignedUnmapped = "misaligned-unmapped"
+
+  var aimsAtSuccess: Bool { self == .success || self == .successUpperBitsDiffer }
+  var aimsAtFailure: Bool { self == .failure || self == .nearMissByte || self == .nearMissHighHalf }
 }
 
 /// A coverage cell's outcome for one amocas.
@@ -17,78 +31,82 @@ public enum CASOutcome: String, CaseIterable, Sendable, Comparable {
   case x0Pair = "x0-pair"
   case oddPair = "odd-pair"
   case overlap
+  /// A failure whose compare value differs from memory in one byte only.
+  case nearMissByte = "near-byte"
+  /// A pair failure that differs from memory in the high half only.
+  case nearMissHighHalf = "near-high"
+  /// A success whose compare register differs from the loaded value above the access width.
+  case upperBitsDiffer = "upper-bits"
+  /// A misaligned address that is also read-only, or unmapped: the order of causes shows.
+  case misalignedReadOnly = "mis-ro"
+  case misalignedUnmapped = "mis-unmap"
+  /// Misaligned at half the access size (offset 8 for `.q`): aligned for a narrower access.
+  case misalignedHalf = "mis-half"
 
   public static func < (l: CASOutcome, r: CASOutcome) -> Bool {
     (allCases.firstIndex(of: l) ?? 0) < (allCases.firstIndex(of: r) ?? 0)
   }
 }
 
-/// A program with the initial state the solver chose for it.
+/// A program with the initial state chosen for it.
 public struct PreparedCase: Sendable {
   public let program: [Instruction]
   public let initial: ConcreteState
   /// Coverage cells (form, outcome) the spec expects this program to reach, one entry per amocas.
   public let coverage: [CoverageCell]
-  /// Targets the solver proved unreachable from any initial state.
+  /// Targets that could not be reached from this start and were dropped.
   public let infeasibleTargets: Int
+  /// Patches applied to the initial state to reach the targets.
+  public let patches: Int
 }
 
-/// Drives the spec: picks initial states that steer each amocas down a chosen path, and checks
-/// observed outcomes.
+/// Chooses initial states that steer each amocas down a chosen path, by running the spec's concrete
+/// interpretation and patching the initial state (concolic patching): at the first amocas whose
+/// target is missed, set the compared memory bytes, or the compare registers, that no earlier
+/// instruction wrote, and run again. No solver is involved.
 public struct Oracle {
-  public let z3: Z3Context
   public let configuration: MachineConfiguration
-  /// Wall-clock safety net; the deterministic budget below is what normally ends a hard query.
-  public var timeoutMilliseconds: UInt32 = 60_000
-  /// Z3 resource units per preparation query (about 3 s here); the same on every machine, so a
-  /// seed prepares the same programs however loaded the machine is.
-  public var resourceLimit: UInt32 = 100_000_000
-  /// Print each preparation query's answer and time (RVCHECK_TRACE=1).
-  public var tracing = ProcessInfo.processInfo.environment["RVCHECK_TRACE"] != nil
+  let executor: ConcreteExecutor
+  /// Patch-and-rerun rounds before the targets still missed are dropped.
+  public var maxRounds = 12
 
-  public init(z3: Z3Context, configuration: MachineConfiguration) {
-    self.z3 = z3
+  public init(configuration: MachineConfiguration) {
     self.configuration = configuration
+    self.executor = ConcreteExecutor(configuration: configuration)
   }
 
   var xlen: Int { configuration.isa.xlen }
+  private var xlenMask: UInt64 { xlen == 64 ? .max : 0xFFFF_FFFF }
 
-  /// Chooses an initial state for `generated`. Everything starts as random concrete values, base
-  /// registers holding valid addresses; only what a target needs (the compared memory words and
-  /// compare registers of amocas aimed at success) is left to the solver, with random values as
-  /// soft preferences that the unsat core drops when they conflict. Concrete addresses keep every
-  /// query simple. Returns nil when the solver gives up.
-  public func prepare(_ generated: GeneratedProgram, _ random: inout SeededRandom) throws -> PreparedCase? {
-    // The same random draws both times, so a retry stays deterministic for the seed.
-    var retry = random
-    switch try attempt(generated, &random, freeRegistersAllowed: true) {
-    case .prepared(let prepared): return prepared
-    case .failed: return nil
-    case .undecided:
-      // A free register that reaches a multiply or divide can make the query too hard: try again
-      // with only the compared memory words left to the solver.
-      if tracing { print("prepare: retrying without free registers") }
-      let second = try attempt(generated, &retry, freeRegistersAllowed: false)
-      random = retry
-      if case .prepared(let prepared) = second { return prepared }
-      return nil
-    }
+  /// What an amocas sees just before it runs.
+  struct CASView {
+    let address: UInt64
+    /// The compare value (width bits) and the value in memory.
+    let compare: UInt128
+    let loaded: UInt128
+    /// The compare register (or pair) as read, whole: for the upper bits of narrow forms.
+    let compareRegister: UInt64
+    /// Whether every compared byte, or every compare register, still holds its initial value.
+    let memoryIsInitial: Bool
+    let registersAreInitial: Bool
+    /// The instruction that last wrote each compared byte (-1: none).
+    let byteWriters: [Int]
   }
 
-  private enum Attempt {
-    case prepared(PreparedCase)
-    case undecided
-    case failed
+  /// An instruction that copies registers to memory unchanged (a store, amoswap, SC, amocas):
+  /// where, how many bytes, from which registers (low half first), and whether they still held
+  /// their initial values then.
+  struct StoreCopy {
+    let address: UInt64
+    let bytes: Int
+    let registers: [Int]
+    let sourceIsInitial: Bool
   }
 
-  private func attempt(
-    _ generated: GeneratedProgram, _ random: inout SeededRandom, freeRegistersAllowed: Bool
-  ) throws -> Attempt {
+  public func prepare(_ generated: GeneratedProgram, _ random: inout SeededRandom) -> PreparedCase {
     let program = generated.instructions
-
-    // Random concrete registers; base registers point into the data region, away from its edges.
     let map = configuration.memoryMap
-    guard let data = map.regions.first(where: { $0.access == .readWrite }) else { return .failed }
+    let data = map.regions.first { $0.access == .readWrite } ?? map.regions[0]
     var registers = (0..<32).map { _ in randomRegisterValue(&random) }
     registers[0] = 0
     for base in generated.baseRegisters {
@@ -97,47 +115,18 @@ public struct Oracle {
     }
     var targets: [Int: CASTarget] = [:]
     for (index, instruction) in program.enumerated() where instruction.mnemonic.hasPrefix("amocas.") {
-      targets[index] = random.chance(0.55) ? .success : .failure
+      targets[index] = drawTarget(for: instruction, &random)
     }
-    if let candidate = generated.trapCandidate, random.chance(0.6) {
-      let target = random.pick([CASTarget.misaligned, .misaligned, .readOnly, .unmapped])
-      targets[candidate] = target
-      let base = program[candidate].rs1
-      let bytes = UInt64(program[candidate].form.accessBytes ?? 4)
-      switch target {
-      case .misaligned: registers[base] = registers[base] + 1 + random.below(max(bytes - 1, 1))
-      case .readOnly:
-        if let readOnly = map.regions.first(where: { $0.access == .readOnly }) {
-          registers[base] = readOnly.base + bytes * random.below(max(readOnly.size / bytes, 1))
-        }
-      case .unmapped: registers[base] = (0x1000 + bytes * random.below(64)) & (xlen == 32 ? 0xFFFF_FFFF : .max)
-      default: break
-      }
-    }
-
-    // What the solver may choose: for each amocas aimed at success, the words it compares and its
-    // compare registers, where no earlier instruction writes them (freeing those could not help).
-    // Their random values stay as soft preferences. Everything else is a numeral.
-    let trapIndex = targets.first { $0.value != .success && $0.value != .failure }?.key
-    var freeRegisters: Set<Int> = []
-    var freeWords: Set<UInt64> = []
-    for (index, target) in targets where target == .success {
-      let instruction = program[index]
-      let address = registers[instruction.rs1]
+    if let candidate = generated.trapCandidate, random.chance(0.85) {
+      let instruction = program[candidate]
       let bytes = UInt64(instruction.form.accessBytes ?? 4)
-      var word = address & ~7
-      while word < address + bytes {
-        freeWords.insert(word)
-        word += 8
+      var kinds: [CASTarget] = [.readOnly, .unmapped]
+      if bytes > 1 {
+        kinds += [.readOnly, .unmapped, .misaligned, .misaligned, .misalignedReadOnly, .misalignedUnmapped]
       }
-      let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
-      let written = Set(program[..<index].flatMap { writes($0) })
-      for register in pairs ? [instruction.rd, instruction.rd + 1] : [instruction.rd]
-      where freeRegistersAllowed && register > 0 && register < 32 && !generated.baseRegisters.contains(register)
-        && !written.contains(register)
-      {
-        freeRegisters.insert(register)
-      }
+      let target = random.pick(kinds)
+      targets[candidate] = target
+      registers[instruction.rs1] = trapAddress(target, bytes: bytes, data: data, &random)
     }
     var memory: [UInt64: UInt8] = [:]
     for region in map.regions {
@@ -148,169 +137,315 @@ public struct Oracle {
         }
       }
     }
-    let chosen = ConcreteState(registers: registers, memory: memory)
-    let start = MachineState.concrete(
-      chosen, prefix: "", xlen: xlen, in: z3, freeRegisters: freeRegisters, freeWords: freeWords)
-    let executor = SymbolicExecutor(z3: z3, configuration: configuration)
-    var state = start
-    var steps: [(pre: MachineState, result: SymbolicExecutor.StepResult)] = []
-    var relation: [Formula] = []
-    for (index, instruction) in program.enumerated() {
-      let result = executor.step(instruction, at: index, from: state, name: "s\(index).")
-      relation += result.constraints.map(\.formula)
-      steps.append((state, result))
-      state = result.post
-    }
-    // A target reads "if the program still runs here, go this way", so an earlier trap (an odd
-    // register pair, say) does not make every later target unreachable. Nothing runs after an
-    // instruction aimed at a trap.
-    var goals: [(name: String, formula: Formula)] = []
-    for (index, instruction) in program.enumerated() where index <= trapIndex ?? program.count {
-      let (pre, result) = steps[index]
-      if let target = targets[index] {
-        goals.append(("target@\(index)", pre.trap.trapped || casTarget(target, instruction, pre: pre, result: result)))
-      } else if instruction.form.accessBytes != nil {
-        goals.append(("target@\(index)", pre.trap.trapped || !result.post.trap.trapped))
-      }
-    }
-    let registerPins = freeRegisters.sorted().map { number in
-      ("pin.x\(number)", start.registers[number] == z3.bv(registers[number], width: xlen))
-    }
-    let memoryPins = freeWords.sorted().map { word in
-      let value = (0..<UInt64(8)).reduce(UInt64(0)) { $0 | UInt64(memory[word + $1] ?? 0) << (8 * $1) }
-      return ("pin.mem.\(word)", start.memory.load(z3.bv(word, width: xlen), bytes: 8) == z3.bv(value, width: 64))
-    }
-    func prepared(_ model: Model, infeasible: Int) -> PreparedCase {
-      PreparedCase(
-        program: program, initial: initialState(chosen, start, freeRegisters, freeWords, model),
-        coverage: coverage(program, steps, model), infeasibleTargets: infeasible)
-    }
+    var initial = ConcreteState(registers: registers, memory: memory)
 
-    // Every goal and random value is tracked, and the unsat cores say what to give up.
-    let solver = Solver(context: z3, logic: "QF_BV", timeoutMilliseconds: timeoutMilliseconds)
-    solver.setResourceLimit(resourceLimit)
-    for formula in relation { solver.assert(formula) }
-    for (name, formula) in goals + registerPins + memoryPins { solver.assert(formula, named: name) }
-
-    var infeasible = 0
-    for _ in 0..<64 {
-      let clock = ContinuousClock.now
-      let answer = try solver.check()
-      if tracing {
-        var line =
-          "prepare: \(answer.isSat ? "sat" : answer.isUnsat ? "unsat" : "unknown") in \(ContinuousClock.now - clock) rlimit \(solver.resourcesUsed)"
-        if case .unsat(let core) = answer {
-          line +=
-            " core "
-            + core.map { name in
-              name.hasPrefix("target@")
-                ? "\(name) \(program[targetIndex(name)].assembly) [\(targets[targetIndex(name)]?.rawValue ?? "runs")]"
-                : name
-            }.joined(separator: "; ")
-        }
-        print(line)
+    var dropped: Set<Int> = []
+    var patches = 0
+    var views: [Int: CASView] = [:]
+    var copies: [Int: StoreCopy] = [:]
+    var run = observe(program, initial, &views, &copies)
+    for _ in 0..<maxRounds {
+      guard let (index, target) = firstMissed(program, targets, dropped, run, views) else { break }
+      guard let view = views[index],
+        patch(&initial, program[index], target, view, copies, generated.baseRegisters, &random)
+      else {
+        dropped.insert(index)
+        continue
       }
-      switch answer {
-      case .sat(let model):
-        return .prepared(prepared(model, infeasible: infeasible))
-      case .unsat(let core):
-        let pins = core.filter { $0.hasPrefix("pin.") }
-        if pins.isEmpty {
-          // Only targets conflict: the latest one named is unreachable from this start.
-          guard let target = core.filter({ $0.hasPrefix("target@") }).max(by: { targetIndex($0) < targetIndex($1) })
-          else {
-            if tracing { print("prepare: gave up: the relation alone is unsat (core \(core))") }
-            return .failed
-          }
-          solver.disable(target)
-          infeasible += 1
-        } else {
-          for pin in pins { solver.disable(pin) }
-        }
-      case .unknown(let reason):
-        if tracing { print("prepare: gave up: \(reason)") }
-        return .undecided
+      patches += 1
+      run = observe(program, initial, &views, &copies)
+    }
+    if ProcessInfo.processInfo.environment["RVCHECK_TRACE"] != nil {
+      for index in dropped.sorted() {
+        print(
+          "prepare: dropped \(targets[index].map { $0.rawValue } ?? "?") at \(index): \(program[index].assembly) view \(views[index].map { "\($0)" } ?? "none")"
+        )
       }
     }
-    if tracing { print("prepare: gave up after 64 rounds") }
-    return .failed
+    // What is still missed after the last round is dropped too.
+    while let (index, _) = firstMissed(program, targets, dropped, run, views) { dropped.insert(index) }
+    return PreparedCase(
+      program: program, initial: initial, coverage: coverage(program, targets, run, views),
+      infeasibleTargets: dropped.count, patches: patches)
   }
 
-  /// Registers an instruction may write.
-  private func writes(_ instruction: Instruction) -> [Int] {
-    switch instruction.form.format {
-    case .store, .branch, .fence: return []
+  // MARK: Targets
+
+  private func drawTarget(for instruction: Instruction, _ random: inout SeededRandom) -> CASTarget {
+    let width = 8 * (instruction.form.accessBytes ?? 4)
+    let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
+    let roll = random.below(100)
+    switch roll {
+    case 0..<62: return .success
+    case 62..<72: return width < xlen ? .successUpperBitsDiffer : .success
+    case 72..<84: return .nearMissByte
+    case 84..<92: return pairs ? .nearMissHighHalf : .nearMissByte
+    default: return .failure
+    }
+  }
+
+  /// A base address for a trap target: misaligned at an offset class (half the size, or any),
+  /// in read-write, read-only or unmapped memory.
+  private func trapAddress(
+    _ target: CASTarget, bytes: UInt64, data: MemoryMap.Region, _ random: inout SeededRandom
+  ) -> UInt64 {
+    let map = configuration.memoryMap
+    let readOnly = map.regions.first { $0.access == .readOnly }
+    let offset = random.chance(0.5) ? bytes / 2 : 1 + random.below(max(bytes - 1, 1))
+    switch target {
+    case .misaligned:
+      let slots = max((data.size - 96) / 16, 1)
+      return data.base + 48 + 16 * random.below(slots) + offset
+    case .readOnly, .misalignedReadOnly:
+      guard let readOnly else { return 0x1000 }
+      let aligned = readOnly.base + bytes * random.below(max(readOnly.size / bytes, 1))
+      return target == .readOnly ? aligned : min(aligned + offset, readOnly.base + readOnly.size - 1)
     default:
-      guard instruction.rd != 0 else { return [] }
-      return instruction.form.usesRegisterPairs(xlen: xlen)
-        ? [instruction.rd, (instruction.rd + 1) % 32] : [instruction.rd]
+      let aligned = (0x1000 + bytes * random.below(64)) & xlenMask
+      return target == .unmapped ? aligned : aligned + offset
     }
   }
 
-  private func targetIndex(_ name: String) -> Int { Int(name.split(separator: "@").last ?? "") ?? 0 }
+  /// The first amocas (in program order, reached by the run) whose target the run misses.
+  private func firstMissed(
+    _ program: [Instruction], _ targets: [Int: CASTarget], _ dropped: Set<Int>, _ run: ConcreteExecutor.Run,
+    _ views: [Int: CASView]
+  ) -> (Int, CASTarget)? {
+    for event in run.events {
+      guard let target = targets[event.index], !dropped.contains(event.index) else { continue }
+      if target.aimsAtSuccess && event.success != true { return (event.index, target) }
+      if target.aimsAtFailure && event.success != false { return (event.index, target) }
+      if target.aimsAtFailure, let view = views[event.index], !nearMissHolds(target, program[event.index], view) {
+        return (event.index, target)
+      }
+    }
+    return nil
+  }
+
+  private func nearMissHolds(_ target: CASTarget, _ instruction: Instruction, _ view: CASView) -> Bool {
+    let difference = view.compare ^ view.loaded
+    switch target {
+    case .nearMissByte: return differingBytes(difference) == 1
+    case .nearMissHighHalf: return difference != 0 && difference & lowMask == 0
+    default: return true
+    }
+  }
+
+  private var lowMask: UInt128 { UInt128(xlenMask) }
+
+  private func differingBytes(_ difference: UInt128) -> Int {
+    (0..<16).reduce(0) { $0 + ((difference >> UInt128(8 * $1)) & 0xFF != 0 ? 1 : 0) }
+  }
+
+  // MARK: Running and patching
+
+  /// Runs the spec concretely, noting what each amocas sees before it runs.
+  private func observe(
+    _ program: [Instruction], _ initial: ConcreteState, _ views: inout [Int: CASView],
+    _ copies: inout [Int: StoreCopy]
+  ) -> ConcreteExecutor.Run {
+    var seen: [Int: CASView] = [:]
+    var storeCopies: [Int: StoreCopy] = [:]
+    let run = executor.firstRun(program, initial: initial) { index, machine in
+      // A run that a profile constraint pruned starts again from the top: keep the last run's views.
+      if index == 0 {
+        seen.removeAll(keepingCapacity: true)
+        storeCopies.removeAll(keepingCapacity: true)
+      }
+      let instruction = program[index]
+      if let copy = storeCopy(instruction, machine) { storeCopies[index] = copy }
+      guard instruction.mnemonic.hasPrefix("amocas."), let bytes = instruction.form.accessBytes else { return }
+      let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
+      let address = machine.registers[instruction.rs1]
+      let width = 8 * bytes
+      let widthMask = BitVec.mask(width)
+      var compare: UInt128
+      var compareRegisters: [Int]
+      if pairs {
+        compareRegisters = instruction.rd == 0 ? [] : [instruction.rd, instruction.rd + 1]
+        compare =
+          instruction.rd == 0
+          ? 0
+          : UInt128(machine.registers[instruction.rd]) | UInt128(machine.registers[instruction.rd + 1]) << UInt128(xlen)
+      } else {
+        compareRegisters = instruction.rd == 0 ? [] : [instruction.rd]
+        compare = UInt128(machine.registers[instruction.rd]) & widthMask
+      }
+      var loaded: UInt128 = 0
+      var writers: [Int] = []
+      for byte in 0..<bytes {
+        let at = (address &+ UInt64(byte)) & xlenMask
+        loaded |= UInt128(machine.memory.byte(at: at)) << UInt128(8 * byte)
+        writers.append(machine.memory.writer(at: at))
+      }
+      let memoryIsInitial = writers.allSatisfy { $0 == -1 }
+      seen[index] = CASView(
+        address: address, compare: compare, loaded: loaded, compareRegister: machine.registers[instruction.rd],
+        memoryIsInitial: memoryIsInitial,
+        registersAreInitial: !compareRegisters.isEmpty
+          && compareRegisters.allSatisfy { machine.registerWriter[$0] == -1 },
+        byteWriters: writers)
+    }
+    views = seen
+    copies = storeCopies
+    return run
+  }
+
+  private func storeCopy(_ instruction: Instruction, _ machine: ConcreteExecutor.PreStep) -> StoreCopy? {
+    guard let bytes = instruction.form.accessBytes else { return nil }
+    let mnemonic = instruction.mnemonic
+    let base = machine.registers[instruction.rs1]
+    var address = base
+    var registers = [instruction.rs2]
+    switch instruction.form.format {
+    case .store: address = (base &+ UInt64(bitPattern: instruction.immediate)) & xlenMask
+    case .atomic where mnemonic.hasPrefix("amoswap.") || mnemonic.hasPrefix("sc."): break
+    case .atomic where mnemonic.hasPrefix("amocas."):
+      if instruction.form.usesRegisterPairs(xlen: xlen) {
+        registers = instruction.rs2 == 0 ? [] : [instruction.rs2, instruction.rs2 + 1]
+      }
+    default: return nil
+    }
+    let initial = !registers.isEmpty && registers.allSatisfy { $0 != 0 && machine.registerWriter[$0] == -1 }
+    return StoreCopy(address: address, bytes: bytes, registers: registers, sourceIsInitial: initial)
+  }
+
+  /// Changes the initial state so that the amocas at `instruction` meets `target`, given what it saw.
+  /// False when neither the memory nor the compare registers can be changed.
+  private func patch(
+    _ initial: inout ConcreteState, _ instruction: Instruction, _ target: CASTarget, _ view: CASView,
+    _ copies: [Int: StoreCopy], _ bases: [Int], _ random: inout SeededRandom
+  ) -> Bool {
+    guard let bytes = instruction.form.accessBytes else { return false }
+    let width = 8 * bytes
+    let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
+    let compareRegisters = instruction.rd == 0 ? [] : pairs ? [instruction.rd, instruction.rd + 1] : [instruction.rd]
+    let registersFree =
+      view.registersAreInitial && !compareRegisters.contains(where: { bases.contains($0) || $0 == instruction.rs1 })
+    // Each compared byte is either initial, or was copied by an earlier instruction from registers
+    // that still held their initial values: then it can be set through those registers.
+    var routes: [(register: Int, bit: Int)?] = []
+    var memoryPatchable = configuration.memoryMap.allows(view.address, bytes: bytes, write: true)
+    for (byte, writer) in view.byteWriters.enumerated() where memoryPatchable {
+      guard writer >= 0 else {
+        routes.append(nil)
+        continue
+      }
+      let at = (view.address &+ UInt64(byte)) & xlenMask
+      guard let copy = copies[writer], copy.sourceIsInitial, !copy.registers.contains(where: { bases.contains($0) }),
+        at >= copy.address, at - copy.address < UInt64(copy.bytes)
+      else {
+        memoryPatchable = false
+        break
+      }
+      let bit = 8 * Int(at - copy.address)
+      routes.append((copy.registers[bit / xlen], bit % xlen))
+    }
+    guard registersFree || memoryPatchable else { return false }
+    // The value the compare should meet: equal for success, then a near miss for failures.
+    var wanted = view.loaded
+    var alterMemory = memoryPatchable && (!registersFree || random.chance(0.5))
+    switch target {
+    case .success, .successUpperBitsDiffer:
+      // The upper bits of a narrow compare register only show when the register is patched.
+      if target == .successUpperBitsDiffer && registersFree { alterMemory = false }
+    case .nearMissByte:
+      let byte = random.below(UInt64(bytes))
+      wanted ^= UInt128(1 + random.below(255)) << UInt128(8 * byte)
+    case .nearMissHighHalf:
+      wanted ^= UInt128(1 + random.below(UInt64(xlenMask))) << UInt128(xlen)
+    default:
+      // A plain failure: any other value.
+      wanted ^= UInt128(random.next() | 1) | UInt128(random.next()) << 64
+    }
+    wanted &= BitVec.mask(width)
+    if alterMemory {
+      // Memory takes the compare value, moved by the near miss: compare ^ (wanted ^ loaded).
+      let stored = view.compare ^ (wanted ^ view.loaded)
+      for (byte, route) in routes.enumerated() {
+        let piece = UInt8(truncatingIfNeeded: stored >> UInt128(8 * byte))
+        if let route {
+          let register = initial.registers[route.register] & ~(0xFF << UInt64(route.bit))
+          initial.registers[route.register] = register | UInt64(piece) << UInt64(route.bit)
+        } else {
+          initial.memory[(view.address &+ UInt64(byte)) & xlenMask] = piece
+        }
+      }
+      return true
+    }
+    if pairs {
+      initial.registers[instruction.rd] = UInt64(truncatingIfNeeded: wanted) & xlenMask
+      initial.registers[instruction.rd + 1] = UInt64(truncatingIfNeeded: wanted >> UInt128(xlen)) & xlenMask
+      return true
+    }
+    // Narrow forms: the low bits take the value; the bits above stay as they were, sign-extended,
+    // or (aimed at) different from the sign extension.
+    let low = UInt64(truncatingIfNeeded: wanted)
+    if width >= xlen {
+      initial.registers[instruction.rd] = low & xlenMask
+      return true
+    }
+    let lowMask: UInt64 = (1 << UInt64(width)) - 1
+    let extended = low & (1 << UInt64(width - 1)) != 0 ? low | ~lowMask : low
+    var upper = view.compareRegister & ~lowMask
+    if target == .successUpperBitsDiffer {
+      if upper == extended & ~lowMask { upper ^= 1 << UInt64(width) }
+    } else if random.chance(0.5) {
+      upper = extended & ~lowMask
+    }
+    initial.registers[instruction.rd] = (upper | low) & xlenMask
+    return true
+  }
 
   private func randomRegisterValue(_ random: inout SeededRandom) -> UInt64 {
-    let mask: UInt64 = xlen == 32 ? 0xFFFF_FFFF : .max
     switch random.int(0...3) {
     case 0: return random.below(16)
-    case 1: return (UInt64.max - random.below(16)) & mask
-    default: return random.next() & mask
+    case 1: return (UInt64.max - random.below(16)) & xlenMask
+    default: return random.next() & xlenMask
     }
   }
 
-  private func casTarget(
-    _ target: CASTarget, _ instruction: Instruction, pre: MachineState, result: SymbolicExecutor.StepResult
-  ) -> Formula {
-    let address = pre.registers[instruction.rs1]
-    let bytes = instruction.form.accessBytes ?? 4
-    let aligned = (address & address.constant(UInt64(bytes - 1))) == address.constant(0)
-    let map = configuration.memoryMap
-    let executes = !result.post.trap.trapped
-    let running = !pre.trap.trapped
-    switch target {
-    case .success: return executes && (result.notes["success"] ?? z3.falseFormula)
-    case .failure: return executes && !(result.notes["success"] ?? z3.trueFormula)
-    case .misaligned: return running && !aligned && map.allows(address, bytes: 1, write: true)
-    case .readOnly:
-      return running && aligned && map.allows(address, bytes: bytes, write: false)
-        && !map.allows(address, bytes: bytes, write: true)
-    case .unmapped: return running && aligned && !map.allows(address, bytes: bytes, write: false)
-    }
-  }
+  // MARK: Coverage
 
-  private func initialState(
-    _ chosen: ConcreteState, _ start: MachineState, _ freeRegisters: Set<Int>, _ freeWords: Set<UInt64>,
-    _ model: Model
-  ) -> ConcreteState {
-    var state = chosen
-    for number in freeRegisters { state.registers[number] = model.value64(start.registers[number]) ?? 0 }
-    for word in freeWords {
-      let value = model.value64(start.memory.load(z3.bv(word, width: xlen), bytes: 8)) ?? 0
-      for byte in 0..<UInt64(8) where state.memory[word + byte] != nil {
-        state.memory[word + byte] = UInt8(truncatingIfNeeded: value >> (8 * byte))
-      }
-    }
-    return state
-  }
-
-  /// The outcome the spec expects for each amocas the program reaches.
+  /// The outcome the spec gives each amocas the final run reaches.
   private func coverage(
-    _ program: [Instruction], _ steps: [(pre: MachineState, result: SymbolicExecutor.StepResult)], _ model: Model
+    _ program: [Instruction], _ targets: [Int: CASTarget], _ run: ConcreteExecutor.Run, _ views: [Int: CASView]
   ) -> [CoverageCell] {
     var cells: [CoverageCell] = []
-    for (index, instruction) in program.enumerated() where instruction.mnemonic.hasPrefix("amocas.") {
-      let (pre, result) = steps[index]
-      guard model.value(pre.trap.trapped) == false else { break }
+    for event in run.events {
+      let instruction = program[event.index]
+      guard instruction.mnemonic.hasPrefix("amocas."), let bytes = instruction.form.accessBytes else { continue }
       var outcomes: Set<CASOutcome> = []
-      if model.value(result.post.trap.trapped) == true {
-        switch model.value64(result.post.trap.cause) {
+      let view = views[event.index]
+      if let cause = event.trapCause {
+        switch cause {
         case 2: outcomes.insert(.illegal)
         case 6: outcomes.insert(.misalignedTrap)
         case 7: outcomes.insert(.accessFault)
         default: break
         }
-      } else if let success = result.notes["success"] {
-        outcomes.insert(model.value(success) == true ? .success : .failure)
+        if let address = view?.address, cause != 2, address % UInt64(bytes) != 0 {
+          let map = configuration.memoryMap
+          if !map.allows(address, bytes: 1, write: false) {
+            outcomes.insert(.misalignedUnmapped)
+          } else if !map.allows(address, bytes: 1, write: true) {
+            outcomes.insert(.misalignedReadOnly)
+          }
+          if bytes > 2 && address % UInt64(bytes) == UInt64(bytes / 2) { outcomes.insert(.misalignedHalf) }
+        }
+      } else if let success = event.success, let view {
+        outcomes.insert(success ? .success : .failure)
+        let difference = view.compare ^ view.loaded
+        if !success && differingBytes(difference) == 1 { outcomes.insert(.nearMissByte) }
+        let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
+        if !success && pairs && difference & lowMask == 0 { outcomes.insert(.nearMissHighHalf) }
+        let width = 8 * bytes
+        if success && width < xlen && instruction.rd != 0 {
+          let lowMask: UInt64 = (1 << UInt64(width)) - 1
+          let low = view.compareRegister & lowMask
+          let extended = low & (1 << UInt64(width - 1)) != 0 ? (low | ~lowMask) & xlenMask : low
+          if view.compareRegister != extended { outcomes.insert(.upperBitsDiffer) }
+        }
       }
       let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
       if pairs && (instruction.rd == 0 || instruction.rs2 == 0) { outcomes.insert(.x0Pair) }

@@ -14,6 +14,10 @@ extension CampaignSummary {
     emulatorFailures = (emulatorFailures + other.emulatorFailures).sorted()
     unsupportedForms.merge(other.unsupportedForms, uniquingKeysWith: +)
     coverage.merge(other.coverage)
+    patches += other.patches
+    solverFallbacks += other.solverFallbacks
+    crossChecked += other.crossChecked
+    disagreements += other.disagreements
     firstViolationAt = [firstViolationAt, other.firstViolationAt].compactMap { $0 }.min()
     timing.preparing += other.timing.preparing
     timing.emulating += other.timing.emulating

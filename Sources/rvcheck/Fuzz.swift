@@ -70,6 +70,13 @@ struct Fuzz: ParsableCommand {
     explicitState ?? findingsFolder.map { ($0 as NSString).appendingPathComponent("campaign-state.json") }
   }
 
+  @Option(
+    name: .long,
+    help:
+      "Also check every K-th program with the Z3 relation, auditing the concrete interpretation (a disagreement exits 3)."
+  )
+  var crossCheck: Int?
+
   @Flag(name: .long, help: "Do not shrink findings.")
   var noShrink = false
 
@@ -82,6 +89,7 @@ struct Fuzz: ParsableCommand {
   func validate() throws {
     _ = try parseSeed(seed)
     guard count > 0 else { throw ValidationError("--count must be positive") }
+    if let crossCheck, crossCheck < 1 { throw ValidationError("--cross-check must be at least 1") }
     guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1...64") }
     guard start >= 0 else { throw ValidationError("--start must not be negative") }
     guard (1...4096).contains(length) else { throw ValidationError("--length must be 1...4096") }
@@ -101,6 +109,7 @@ struct Fuzz: ParsableCommand {
     if let weights { options.weights = try GeneratorWeights(parsing: weights) }
     options.shrink = !noShrink
     options.start = start
+    options.crossCheck = crossCheck
     let injected = mutant.flatMap(Mutant.init(rawValue:))
     let makeEmulator = try emulator.factory(mutant: injected)
     if emulator.emulator != "builtin" { options.batchSize = 256 }
@@ -207,6 +216,7 @@ struct Fuzz: ParsableCommand {
       report("rvcheck fuzz: \(error)")
       throw ExitCode(Status.inputError)
     }
+    if !summary.disagreements.isEmpty { throw ExitCode(Status.unknown) }
     if !summary.findings.isEmpty || live.findingsHeard > 0 || live.lostWrites { throw ExitCode(Status.violation) }
     if summary.unknowns > 0 || !summary.emulatorFailures.isEmpty || !summary.unsupportedForms.isEmpty
       || campaign.stop.requested

@@ -34,6 +34,10 @@ enum SummaryReport {
       "infeasible paths   \(summary.infeasibleTargets)",
       "not prepared       \(summary.unprepared)",
       "emulator failures  \(summary.emulatorFailures.count)",
+      "targets patched    \(summary.patches)",
+      "solver fallbacks   \(summary.solverFallbacks)",
+      options.crossCheck == nil ? nil : "cross-checked      \(summary.crossChecked) (every \(options.crossCheck ?? 0))",
+      summary.disagreements.isEmpty ? nil : "disagreements      \(summary.disagreements.count)",
     ].compactMap { $0 }
     if let reason = context.stopReason {
       lines.append("stopped            \(reason); \(context.remaining) program(s) left (--resume continues)")
@@ -70,6 +74,9 @@ enum SummaryReport {
         "not prepared (solver gave up): programs " + summary.unpreparedIndices.map(String.init).joined(separator: ", "))
     }
     for failure in summary.emulatorFailures.prefix(10) { lines.append("emulator failure: \(failure)") }
+    for disagreement in summary.disagreements.prefix(10) {
+      lines.append("INTERNAL ERROR: the two interpretations of the spec disagree on \(disagreement)")
+    }
     for (form, programs) in summary.unsupportedForms.sorted(by: { $0.key < $1.key }) {
       lines.append("not checked: \(form) unsupported by this emulator (\(programs) program(s) use it)")
     }
@@ -86,10 +93,12 @@ enum SummaryReport {
     let found = max(summary.findings.count, context.findingsHeard)
     let incomplete = context.stopReason != nil && context.stopReason != "time budget reached"
     lines.append(
-      found > 0
-        ? "verdict: \(found) violation(s)"
-        : summary.unknowns == 0 && summary.emulatorFailures.isEmpty && summary.unsupportedForms.isEmpty && !incomplete
-          ? "verdict: conforming" : "verdict: unknown")
+      !summary.disagreements.isEmpty
+        ? "verdict: internal error (\(summary.disagreements.count) disagreement(s) between the concrete and the Z3 interpretation)"
+        : found > 0
+          ? "verdict: \(found) violation(s)"
+          : summary.unknowns == 0 && summary.emulatorFailures.isEmpty && summary.unsupportedForms.isEmpty && !incomplete
+            ? "verdict: conforming" : "verdict: unknown")
     return lines.joined(separator: "\n")
   }
 
@@ -113,6 +122,8 @@ enum SummaryReport {
       "infeasiblePaths": summary.infeasibleTargets, "notPrepared": summary.unprepared,
       "checkedPrograms": summary.checkedPrograms, "emulatorFailures": summary.emulatorFailures,
       "unsupportedForms": summary.unsupportedForms,
+      "patches": summary.patches, "solverFallbacks": summary.solverFallbacks, "crossChecked": summary.crossChecked,
+      "disagreements": summary.disagreements,
       "coverage": coverage,
       "findings": summary.findings.enumerated().map { number, finding -> [String: Any] in
         var entry: [String: Any] = [

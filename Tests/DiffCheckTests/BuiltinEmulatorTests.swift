@@ -90,6 +90,13 @@ extension ConcreteState {
       .aqrlIllegal: ("amocas.w.aqrl t0, t1, (a0)", "rv64ima_zacas", [10: base], [:]),
       .rs2PairX0ReadsX1: ("amocas.q a2, zero, (a0)", "rv64ima_zacas", [10: base, 1: 5], [:]),
       .misalignedAccessFault: ("amocas.w t0, t1, (a0)", "rv64ima_zacas", [10: base + 2], [:]),
+      .halfwordComparesLowByte: ("amocas.h t0, t1, (a0)", "rv64ima_zacas_zabha", [10: base, 5: 0x107], [base: 7]),
+      .pairComparesLowHalf: ("amocas.q a2, a4, (a0)", "rv64ima_zacas", [10: base, 12: 1, 13: 2], [base: 1]),
+      .quadAlignedAt8: ("amocas.q a2, a4, (a0)", "rv64ima_zacas", [10: base + 8], [:]),
+      .permissionBeforeAlignment: ("amocas.w t0, t1, (a0)", "rv64ima_zacas", [10: 0x8001_1002], [:]),
+      .narrowComparesAllBits: (
+        "amocas.b t0, t1, (a0)", "rv64ima_zacas_zabha", [10: base, 5: 0x1_0000_0003], [base: 3]
+      ),
     ]
     let (text, isa, registers, words) = try #require(exposing[mutant])
     let correct = try emulate(text, isa: isa, registers: registers, words: words)

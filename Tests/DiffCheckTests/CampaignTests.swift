@@ -103,10 +103,13 @@ import Testing
     #expect(generator.generate(&random).instructions == generator.generate(&again).instructions)
   }
 
-  /// Every injected bug is caught within a bounded number of programs, and shrinks to a few instructions.
+  /// Every injected bug is caught within a bounded number of programs, and shrinks to a few
+  /// instructions: the first fourteen within 80 programs of seed 1 (as they always were), the ones
+  /// aimed at by near misses, upper bits and misaligned offset classes within 100.
   @Test(arguments: Mutant.allCases)
   func everyMutantIsCaught(mutant: Mutant) throws {
-    var campaign = try options("rv64ima_zacas_zabha", seed: 1, count: 80)
+    let budget = Mutant.allCases.firstIndex(of: mutant).map { $0 < 14 ? 80 : 100 } ?? 80
+    var campaign = try options("rv64ima_zacas_zabha", seed: 1, count: budget)
     campaign.stopAfterViolations = 1
     let summary = try Campaign(options: campaign, emulator: BuiltinEmulator(mutant: mutant)).run()
     let finding = try #require(summary.findings.first, "\(mutant.rawValue) not caught in \(summary.programs) programs")

@@ -42,11 +42,19 @@ public struct ConcreteExecutor {
     public var final: ConcreteState { ConcreteState(registers: registers, memory: memory.bytes, trap: trap) }
   }
 
+  /// The state just before a step, for a test generator that aims at what the step will see.
+  public struct PreStep {
+    public let registers: [UInt64]
+    /// The instruction that last wrote each register (-1: initial).
+    public let registerWriter: [Int]
+    public let memory: ConcreteMemory
+  }
+
   /// Runs `program` from `initial` along `cursor`'s path, stopping before instruction `stopBefore`
-  /// when it is reached.
+  /// when it is reached. `beforeStep` sees the state before each step.
   public func run(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory, cursor: ChoiceCursor,
-    stopBefore: Int? = nil
+    stopBefore: Int? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil
   ) -> (run: Run, cursor: ChoiceCursor) {
     let xlen = configuration.isa.xlen
     let machine = ConcreteMachine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
@@ -61,6 +69,11 @@ public struct ConcreteExecutor {
         break
       }
       steps += 1
+      if let beforeStep {
+        beforeStep(
+          index,
+          PreStep(registers: machine.registers, registerWriter: machine.registerWriter, memory: machine.memory))
+      }
       let instruction = program[index]
       let pc = configuration.codeBase &+ UInt64(index) &* 4
       machine.begin()
@@ -95,12 +108,16 @@ public struct ConcreteExecutor {
   }
 
   /// The first allowed run (every choice point at its first allowed option).
-  public func firstRun(_ program: [Instruction], initial: ConcreteState, stopBefore: Int? = nil) -> Run {
+  public func firstRun(
+    _ program: [Instruction], initial: ConcreteState, stopBefore: Int? = nil,
+    beforeStep: ((Int, PreStep) -> Void)? = nil
+  ) -> Run {
     let memory = ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
     var cursor = ChoiceCursor()
     var runs = 0
     while true {
-      let (run, after) = self.run(program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore)
+      let (run, after) = self.run(
+        program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, beforeStep: beforeStep)
       runs += 1
       cursor = after
       if run.prunedBy == nil || runs >= maxRuns || !cursor.advance() { return run }

@@ -30,7 +30,7 @@ public struct BitVec: CustomStringConvertible {
   public init(_ value: UInt64, width: Int) { self.init(wide: UInt128(value), width: width) }
 
   /// All ones in the low `width` bits.
-  @inline(__always) static func mask(_ width: Int) -> UInt128 {
+  @inline(__always) public static func mask(_ width: Int) -> UInt128 {
     width >= 128 ? .max : (UInt128(1) << UInt128(width)) &- 1
   }
 

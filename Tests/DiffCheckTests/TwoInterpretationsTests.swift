@@ -1,0 +1,163 @@
+import Foundation
+import Testing
+
+@testable import DiffCheck
+@testable import SpecModel
+
+/// The concrete interpretation of the spec against the Z3 relation: both must judge every
+/// (program, initial state, observed state) the same way.
+@Suite struct TwoInterpretationsTests {
+  /// One chunk of the random audit: programs of seed 11, prepared by the concrete oracle, run on the
+  /// built-in emulator with and without injected bugs, judged by both interpretations.
+  static func audit(isa: String, chunk: Int, programs: Int) throws -> (agreed: Int, violations: Int, fallbacks: Int) {
+    let parsed = try ISAString(parsing: isa)
+    let configuration = MachineConfiguration(isa: parsed, profile: .spike)
+    let generator = ProgramGenerator(isa: parsed, length: 5)
+    let oracle = Oracle(configuration: configuration)
+    let executor = ConcreteExecutor(configuration: configuration)
+    let relations = RelationPool(configuration: configuration)
+    let emulators = [BuiltinEmulator()] + Mutant.allCases.map { BuiltinEmulator(mutant: $0) }
+    var (agreed, violations, fallbacks) = (0, 0, 0)
+    for index in (chunk * programs)..<((chunk + 1) * programs) {
+      var random = SeededRandom(seed: CampaignOptions.programSeed(11, index))
+      let prepared = oracle.prepare(generator.generate(&random), &random)
+      let emulator = emulators[index % emulators.count]
+      let testCase = EmulatorCase(
+        isa: parsed, words: try prepared.program.map { try $0.encoded() }, initial: prepared.initial,
+        memoryMap: configuration.memoryMap)
+      guard case .finished(let observed) = emulator.run([testCase])[0] else {
+        Issue.record("emulator failed on program \(index)")
+        continue
+      }
+      let concrete = executor.judge(prepared.program, initial: prepared.initial, observed: observed)
+      let relation = try relations.shared().check(prepared.program, initial: prepared.initial, observed: observed)
+      switch (concrete, relation) {
+      case (.allowed, .conforms): agreed += 1
+      case (.notAllowed, .violation):
+        agreed += 1
+        violations += 1
+      case (.undecided, _): fallbacks += 1
+      default:
+        let listing = prepared.program.map(\.assembly).joined(separator: "\n")
+        Issue.record("program \(index) on \(emulator.name): concrete \(concrete), relation \(relation)\n\(listing)")
+      }
+    }
+    return (agreed, violations, fallbacks)
+  }
+
+  /// 20,000 random pairs in all: 10 chunks of 1,000 per XLEN.
+  @Test(arguments: 0..<10)
+  func interpretationsAgreeOnRandomPrograms(chunk: Int) throws {
+    for isa in ["rv64ima_zacas_zabha", "rv32ima_zacas_zabha"] {
+      let (agreed, violations, fallbacks) = try Self.audit(isa: isa, chunk: chunk, programs: 1_000)
+      #expect(agreed + fallbacks == 1_000)
+      // The audit must see both verdicts, or it shows nothing.
+      #expect(violations > 50 && violations < 950, "\(isa): \(violations) violations")
+    }
+  }
+
+  /// Every corpus case: both interpretations accept what the emulator does (or reject it where the
+  /// case expects a violation), and both reject every state the case names as wrong.
+  @Test(arguments: CorpusReplayTests.files.map(\.lastPathComponent))
+  func interpretationsAgreeOnCorpusCase(name: String) throws {
+    let file = try #require(CorpusReplayTests.files.first { $0.lastPathComponent == name })
+    let testCase = try CorpusReplayTests.load(file)
+    let configuration = MachineConfiguration(
+      isa: testCase.isa, profile: testCase.profile, memoryMap: testCase.map.memoryMap(xlen: testCase.isa.xlen))
+    let executor = ConcreteExecutor(configuration: configuration)
+    let relation = ConformanceChecker(z3: Z3Context(), configuration: configuration)
+    let emulatorCase = try testCase.emulatorCase()
+    let emulator = BuiltinEmulator(mutant: testCase.mutant)
+    guard case .finished(let observed) = emulator.run([emulatorCase])[0] else {
+      Issue.record("\(name): the emulator failed")
+      return
+    }
+    let initial = emulatorCase.initial
+    var states = [observed]
+    for (component, _) in testCase.rejections { states.append(Replayer.apply(component, to: observed)) }
+    for state in states {
+      let concrete = executor.judge(testCase.program, initial: initial, observed: state)
+      let verdict = try relation.check(testCase.program, initial: initial, observed: state)
+      switch (concrete, verdict) {
+      case (.allowed, .conforms), (.notAllowed, .violation), (.undecided, _): break
+      default: Issue.record("\(name): concrete \(concrete), relation \(verdict)")
+      }
+    }
+  }
+
+  /// The concrete judge rejects a changed register, memory byte or trap record.
+  @Test func concreteJudgeRejectsEveryWrongPart() throws {
+    let isa = try ISAString(parsing: "rv64ima_zacas")
+    let configuration = MachineConfiguration(isa: isa, profile: .spike)
+    let program = try Assembler.assemble("amocas.d t0, t1, (a0)\naddi a1, t0, 1")
+    var initial = ConcreteState.zeroed(configuration.memoryMap)
+    initial.registers[10] = 0x8001_0000
+    initial.registers[6] = 9
+    let executor = ConcreteExecutor(configuration: configuration)
+    let outcome = executor.firstRun(program, initial: initial).final
+    #expect(executor.judge(program, initial: initial, observed: outcome) == .allowed)
+    var wrongRegister = outcome
+    wrongRegister.registers[11] ^= 1
+    var wrongMemory = outcome
+    wrongMemory.memory[0x8001_0000] = 1
+    var wrongTrap = outcome
+    wrongTrap.trap = ConcreteTrap(cause: 7, tval: 0x8001_0000, index: 0)
+    var wrongZero = outcome
+    wrongZero.registers[0] = 5
+    for wrong in [wrongRegister, wrongMemory, wrongTrap, wrongZero] {
+      guard case .notAllowed = executor.judge(program, initial: initial, observed: wrong) else {
+        Issue.record("a wrong outcome was allowed")
+        continue
+      }
+    }
+    // The success stored the swap value (compare 0 == memory 0).
+    #expect(outcome.word(0x8001_0000) == 9)
+  }
+
+  /// A reserved encoding that may do anything is left to the relation, never passed by default.
+  @Test func reservedOutcomeGoesToTheRelation() throws {
+    let isa = try ISAString(parsing: "rv64ima_zacas")
+    let configuration = MachineConfiguration(isa: isa, profile: .permissive)
+    let program = try Assembler.assemble("amocas.q a1, a2, (a0)")
+    var initial = ConcreteState.zeroed(configuration.memoryMap)
+    initial.registers[10] = 0x8001_0000
+    var observed = initial
+    observed.registers[5] = 1234
+    let checker = SpecChecker(configuration: configuration)
+    let result = try checker.check(
+      program, initial: initial, observed: observed,
+      relation: { ConformanceChecker(z3: Z3Context(), configuration: configuration) },
+      explain: { ConformanceChecker(z3: Z3Context(), configuration: configuration) })
+    #expect(result.route != .concrete)
+    #expect(result.verdict == .conforms)
+  }
+
+  /// When the two interpretations disagree the checker says so: here the relation is built for a
+  /// profile that raises access-fault where the concrete side raises address-misaligned.
+  @Test func disagreementIsReported() throws {
+    let isa = try ISAString(parsing: "rv64ima_zacas")
+    let spike = MachineConfiguration(isa: isa, profile: .spike)
+    let other = MachineConfiguration(isa: isa, profile: .accessFault)
+    let program = try Assembler.assemble("amocas.w t0, t1, (a0)")
+    var initial = ConcreteState.zeroed(spike.memoryMap)
+    initial.registers[10] = 0x8001_0002
+    let observed = try #require(
+      {
+        if case .finished(let state) = BuiltinEmulator().run([
+          EmulatorCase(
+            isa: isa, words: try program.map { try $0.encoded() }, initial: initial, memoryMap: spike.memoryMap)
+        ])[0] {
+          return state
+        } else {
+          return nil
+        }
+      }())
+    let checker = SpecChecker(configuration: spike)
+    let wrong = { ConformanceChecker(z3: Z3Context(), configuration: other) }
+    let audited = try checker.check(
+      program, initial: initial, observed: observed, crossCheck: true, relation: wrong, explain: wrong)
+    #expect(audited.disagreement != nil)
+    let plain = try checker.check(program, initial: initial, observed: observed, relation: wrong, explain: wrong)
+    #expect(plain.disagreement == nil && plain.route == .concrete)
+  }
+}
