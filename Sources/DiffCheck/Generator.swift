@@ -54,28 +54,33 @@ public struct ProgramGenerator {
   public var length: Int
   public var weights: GeneratorWeights
 
+  /// The ISA's forms by the kind of instruction the generator makes of them (worked out once).
+  private let casForms: [InstructionForm]
+  private let aluForms: [InstructionForm]
+  private let loadForms: [InstructionForm]
+  private let storeForms: [InstructionForm]
+  private let lrForms: [InstructionForm]
+  private let amoForms: [InstructionForm]
+
   public init(isa: ISAString, length: Int = 32, weights: GeneratorWeights = GeneratorWeights()) {
     self.isa = isa
     self.length = length
     self.weights = weights
-  }
-
-  private var available: [InstructionForm] { InstructionTable.forms(in: isa) }
-
-  private func forms(_ predicate: (InstructionForm) -> Bool) -> [InstructionForm] {
-    available.filter(predicate)
-  }
-
-  public func generate(_ random: inout SeededRandom) -> GeneratedProgram {
-    let casForms = forms { $0.mnemonic.hasPrefix("amocas.") }
-    let aluForms = forms {
+    let available = InstructionTable.forms(in: isa)
+    casForms = available.filter { $0.mnemonic.hasPrefix("amocas.") }
+    aluForms = available.filter {
       [.register, .immediate, .upper].contains($0.format)
         || { if case .shiftImmediate = $0.format { true } else { false } }($0)
     }
-    let loadForms = forms { $0.format == .load }
-    let storeForms = forms { $0.format == .store }
-    let lrForms = forms { $0.format == .loadReserved }
-    let amoForms = forms { $0.format == .atomic && !$0.mnemonic.hasPrefix("amocas.") && !$0.mnemonic.hasPrefix("sc.") }
+    loadForms = available.filter { $0.format == .load }
+    storeForms = available.filter { $0.format == .store }
+    lrForms = available.filter { $0.format == .loadReserved }
+    amoForms = available.filter {
+      $0.format == .atomic && !$0.mnemonic.hasPrefix("amocas.") && !$0.mnemonic.hasPrefix("sc.")
+    }
+  }
+
+  public func generate(_ random: inout SeededRandom) -> GeneratedProgram {
 
     // Two or three registers hold addresses; the oracle picks their values.
     var pool = Array(1..<32)
@@ -148,9 +153,10 @@ public struct ProgramGenerator {
     }
     // Sometimes one more amocas gets a base register of its own, for the oracle to aim at a trap.
     var trapCandidate: Int?
-    if !casForms.isEmpty && !pool.isEmpty && random.chance(0.5) && !program.isEmpty {
+    if !casForms.isEmpty && !pool.isEmpty && random.chance(0.85) && !program.isEmpty {
       let trapBase = pool.remove(at: Int(random.below(UInt64(pool.count))))
-      let position = random.int(program.count / 2...program.count)
+      // Late in the program: nothing runs after a trap, so a late one costs few other outcomes.
+      let position = random.int(program.count * 3 / 4...max(program.count - 1, 0))
       let overwritten = program[..<position].contains { writtenRegisters($0).contains(trapBase) }
       if overwritten { return GeneratedProgram(instructions: program, baseRegisters: bases, trapCandidate: nil) }
       program.insert(amocas(random.pick(casForms), base: trapBase, bases: bases, &random), at: position)

@@ -54,9 +54,10 @@ public struct ConcreteExecutor {
   /// when it is reached. `beforeStep` sees the state before each step.
   public func run(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory, cursor: ChoiceCursor,
-    stopBefore: Int? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil
+    stopBefore: Int? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil, supported: [Bool]? = nil
   ) -> (run: Run, cursor: ChoiceCursor) {
     let xlen = configuration.isa.xlen
+    let supported = supported ?? program.map { configuration.isa.contains($0.form) }
     let machine = ConcreteMachine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
     var events: [StepEvent] = []
     var index = 0
@@ -80,7 +81,7 @@ public struct ConcreteExecutor {
       var builder = StepBuilder(
         isa: configuration.isa, profile: configuration.profile, memoryMap: configuration.memoryMap,
         instruction: instruction, pc: pc, backend: .concrete(machine))
-      if configuration.isa.contains(instruction.form) {
+      if supported[index] {
         instruction.form.execute(&builder, instruction)
       } else {
         builder.illegalInstruction(when: Formula(true), .illegalInstruction)
@@ -109,15 +110,17 @@ public struct ConcreteExecutor {
 
   /// The first allowed run (every choice point at its first allowed option).
   public func firstRun(
-    _ program: [Instruction], initial: ConcreteState, stopBefore: Int? = nil,
+    _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory? = nil, stopBefore: Int? = nil,
     beforeStep: ((Int, PreStep) -> Void)? = nil
   ) -> Run {
-    let memory = ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
+    let memory = memory ?? ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
+    let supported = program.map { configuration.isa.contains($0.form) }
     var cursor = ChoiceCursor()
     var runs = 0
     while true {
       let (run, after) = self.run(
-        program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, beforeStep: beforeStep)
+        program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, beforeStep: beforeStep,
+        supported: supported)
       runs += 1
       cursor = after
       if run.prunedBy == nil || runs >= maxRuns || !cursor.advance() { return run }
@@ -141,11 +144,12 @@ public struct ConcreteExecutor {
     let mask: UInt64 = xlen == 64 ? .max : (1 << UInt64(xlen)) - 1
     if observed.registers.count != 32 || observed.registers[0] != 0 { return .notAllowed(expected: nil) }
     let memory = ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
+    let supported = program.map { configuration.isa.contains($0.form) }
     var cursor = ChoiceCursor()
     var firstAllowed: Run?
     var undecided: String?
     for _ in 0..<maxRuns {
-      let (run, after) = self.run(program, initial: initial, memory: memory, cursor: cursor)
+      let (run, after) = self.run(program, initial: initial, memory: memory, cursor: cursor, supported: supported)
       cursor = after
       if let reason = run.undecided {
         undecided = undecided ?? reason

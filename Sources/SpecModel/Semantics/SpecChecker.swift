@@ -72,7 +72,7 @@ public struct SpecChecker {
 public final class RelationPool {
   public let configuration: MachineConfiguration
   public var usesPerContext: Int
-  private var context = Z3Context()
+  private var context: Z3Context?
   private var uses = 0
 
   public init(configuration: MachineConfiguration, usesPerContext: Int = 256) {
@@ -83,11 +83,12 @@ public final class RelationPool {
   /// A checker on the worker's context.
   public func shared() -> ConformanceChecker {
     uses += 1
-    if uses > usesPerContext {
+    // Made on first use: most batches never need the solver.
+    if uses > usesPerContext || context == nil {
       context = Z3Context()
       uses = 1
     }
-    return ConformanceChecker(z3: context, configuration: configuration, logic: "QF_BV")
+    return ConformanceChecker(z3: context ?? Z3Context(), configuration: configuration, logic: "QF_BV")
   }
 
   /// A checker on a fresh context: its answers, unsat cores included, depend on the query alone.

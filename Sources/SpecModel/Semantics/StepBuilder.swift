@@ -11,7 +11,7 @@ public struct StepBuilder {
   public let instruction: Instruction
   public let pc: UInt64
   /// The encoded instruction, for mtval on illegal instruction.
-  public let bits: UInt32
+  public var bits: UInt32 { (try? instruction.encoded()) ?? 0 }
   let backend: Backend
 
   enum Backend {
@@ -27,7 +27,6 @@ public struct StepBuilder {
     self.memoryMap = memoryMap
     self.instruction = instruction
     self.pc = pc
-    self.bits = (try? instruction.encoded()) ?? 0
     self.backend = backend
   }
 
