@@ -318,7 +318,8 @@ public struct Oracle {
   /// Changes the initial state so that the amocas at `instruction` meets `target`, given what it saw.
   /// False when neither the memory nor the compare registers can be changed.
   private func patch(
-    _ initial: inout ConcreteState, _ image: inout ConcreteMemory, _ instruction: Instruction, _ target: CASTarget, _ view: CASView,
+    _ initial: inout ConcreteState, _ image: inout ConcreteMemory, _ instruction: Instruction, _ target: CASTarget,
+    _ view: CASView,
     _ copies: [Int: StoreCopy], _ bases: [Int], _ random: inout SeededRandom
   ) -> Bool {
     guard let bytes = instruction.form.accessBytes else { return false }

@@ -86,30 +86,59 @@ public struct ParallelCampaign {
     self.makeEmulator = makeEmulator
   }
 
-  /// The programs this run will check, in order.
+  /// The programs this run will check, in order. It is a list: for small campaigns and tests; the
+  /// run itself makes its batches as it goes.
   public var pending: [Int] {
-    (options.start..<(options.start + options.count)).filter {
-      shard.contains($0, start: options.start) && !done.contains($0)
+    stride(from: shard.index, to: options.count, by: shard.count).map { options.start + $0 }.filter {
+      !done.contains($0)
     }
   }
 
-  /// Hands out batches and collects their results under a lock.
+  /// How many programs this run will check: the shard's part of the range, less those done.
+  public var pendingCount: Int {
+    let ownIndices = options.count > shard.index ? (options.count - 1 - shard.index) / shard.count + 1 : 0
+    let doneHere = done.filter {
+      $0 >= options.start && $0 - options.start < options.count && shard.contains($0, start: options.start)
+    }.count
+    return ownIndices - doneHere
+  }
+
+  /// Hands out batches, made as they are asked for (a campaign of a billion programs holds no
+  /// list of them), and collects their results under a lock.
   private final class Coordinator: @unchecked Sendable {
     private let lock = NSLock()
-    private let batches: [[Int]]
-    private var next = 0
+    private let options: CampaignOptions
+    private let shard: Shard
+    private let done: IndexSet
+    private let size: Int
+    /// The next offset into the range to consider: the shard's own offsets only.
+    private var offset: Int
+    private var batchNumber = 0
     private var results: [Int: CampaignSummary] = [:]
     private var errors: [Error] = []
     private var programsDone = 0
 
-    init(_ batches: [[Int]]) { self.batches = batches }
+    init(options: CampaignOptions, shard: Shard, done: IndexSet, size: Int) {
+      self.options = options
+      self.shard = shard
+      self.done = done
+      self.size = size
+      self.offset = shard.index
+    }
 
     func take() -> (Int, [Int])? {
       lock.lock()
       defer { lock.unlock() }
-      guard next < batches.count, errors.isEmpty else { return nil }
-      next += 1
-      return (next - 1, batches[next - 1])
+      guard errors.isEmpty else { return nil }
+      var batch: [Int] = []
+      while batch.count < size && offset < options.count {
+        let index = options.start + offset
+        offset += shard.count
+        if !done.contains(index) { batch.append(index) }
+      }
+      guard !batch.isEmpty else { return nil }
+      batchNumber += 1
+      return (batchNumber - 1, batch)
     }
 
     func finish(_ number: Int, _ summary: CampaignSummary, done: Int) {
@@ -125,25 +154,23 @@ public struct ParallelCampaign {
       errors.append(error)
     }
 
-    func collect() throws -> (summaries: [CampaignSummary], completed: Bool) {
+    func collect(expected: Int) throws -> (summaries: [CampaignSummary], completed: Bool) {
       lock.lock()
       defer { lock.unlock() }
       if let error = errors.first { throw error }
-      return (results.keys.sorted().compactMap { results[$0] }, programsDone == batches.reduce(0) { $0 + $1.count })
+      return (results.keys.sorted().compactMap { results[$0] }, programsDone == expected)
     }
   }
 
   /// Runs the pending programs; `completed` is false when a stop or the deadline left some undone.
   public func run() throws -> (summary: CampaignSummary, completed: Bool) {
-    let pending = self.pending
-    let size = options.stopAfterViolations == nil ? max(options.batchSize, 1) : max(pending.count, 1)
-    let batches = stride(from: 0, to: pending.count, by: size).map {
-      Array(pending[$0..<min($0 + size, pending.count)])
-    }
-    let coordinator = Coordinator(batches)
+    let expected = pendingCount
+    let size = options.stopAfterViolations == nil ? max(options.batchSize, 1) : max(expected, 1)
+    let batches = (expected + size - 1) / size
+    let coordinator = Coordinator(options: options, shard: shard, done: done, size: size)
     let (options, makeEmulator, stop, deadline) = (self.options, self.makeEmulator, self.stop, self.deadline)
     let (onFinding, onBatch) = (self.onFinding, self.onBatch)
-    let workers = options.stopAfterViolations == nil ? min(jobs, max(batches.count, 1)) : 1
+    let workers = options.stopAfterViolations == nil ? min(jobs, max(batches, 1)) : 1
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
       let campaign = Campaign(options: options, emulator: makeEmulator())
       while !stop.requested {
@@ -163,7 +190,7 @@ public struct ParallelCampaign {
       }
     }
     var merged = CampaignSummary(options: options, emulator: makeEmulator().name)
-    let (summaries, completed) = try coordinator.collect()
+    let (summaries, completed) = try coordinator.collect(expected: expected)
     for summary in summaries { merged.merge(summary) }
     return (merged, completed)
   }

@@ -151,7 +151,7 @@ struct Fuzz: ParsableCommand {
     let begun = ContinuousClock.now
     if let budget = timeBudget { campaign.deadline = begun + .seconds(try parseDuration(budget)) }
     let progress = CampaignProgress(
-      total: campaign.pending.count, mode: quiet ? .quiet : isatty(2) != 0 ? .terminal : .lines)
+      total: campaign.pendingCount, mode: quiet ? .quiet : isatty(2) != 0 ? .terminal : .lines)
     let live = LiveState(state: state, url: stateURL)
     live.save()
     let spike = emulator.emulator == "spike"
@@ -190,7 +190,7 @@ struct Fuzz: ParsableCommand {
       result.completed ? nil : campaign.stop.requested ? "interrupted by a signal" : "time budget reached"
     let context = SummaryReport.Context(
       shard: shard, completed: result.completed, stopReason: stopReason,
-      remaining: campaign.pending.count - (live.snapshot().done.count - state.done.count),
+      remaining: campaign.pendingCount - (live.snapshot().done.count - state.done.count),
       findingFiles: store == nil ? nil : summary.findings.map { FindingStore.name(forKey: FindingStore.key($0)) },
       findingsFolder: findingsFolder, findingsHeard: live.findingsHeard,
       findingsWritten: store.map { ($0.written, $0.duplicates) })

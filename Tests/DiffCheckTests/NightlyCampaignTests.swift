@@ -22,6 +22,7 @@ import Testing
       var campaign = ParallelCampaign(options: options, jobs: 1) { BuiltinEmulator() }
       campaign.shard = Shard(index: index, count: parts)
       let pending = campaign.pending
+      #expect(campaign.pendingCount == pending.count)
       #expect(Set(pending).isDisjoint(with: seen))
       seen += pending
     }
@@ -69,6 +70,7 @@ import Testing
     second.done = resumed.done
     #expect(Set(second.pending).isDisjoint(with: Set(resumed.done)))
     #expect(second.pending.count + resumed.done.count == 20)
+    #expect(second.pendingCount == second.pending.count)
     let secondLock = NSLock()
     nonisolated(unsafe) var collected = resumed
     second.onBatch = { indices, summary in
