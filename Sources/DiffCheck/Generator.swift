@@ -155,8 +155,8 @@ public struct ProgramGenerator {
     var trapCandidate: Int?
     if !casForms.isEmpty && !pool.isEmpty && random.chance(0.85) && !program.isEmpty {
       let trapBase = pool.remove(at: Int(random.below(UInt64(pool.count))))
-      // Late in the program: nothing runs after a trap, so a late one costs few other outcomes.
-      let position = random.int(program.count * 3 / 4...max(program.count - 1, 0))
+      // At the end of the program: nothing runs after a trap, so a late one costs no other outcome.
+      let position = random.int(max(program.count - 2, 0)...max(program.count - 1, 0))
       let overwritten = program[..<position].contains { writtenRegisters($0).contains(trapBase) }
       if overwritten { return GeneratedProgram(instructions: program, baseRegisters: bases, trapCandidate: nil) }
       program.insert(amocas(random.pick(casForms), base: trapBase, bases: bases, &random), at: position)
@@ -212,7 +212,7 @@ public struct ProgramGenerator {
   private func amocas(_ form: InstructionForm, base: Int, bases: [Int], _ random: inout SeededRandom) -> Instruction {
     let pairs = form.usesRegisterPairs(xlen: isa.xlen)
     func operand() -> Int {
-      if random.chance(0.12) { return 0 }
+      if random.chance(pairs ? 0.2 : 0.12) { return 0 }
       if pairs {
         let even = 2 * random.int(1...15)
         return random.chance(0.08) ? even - 1 : even

@@ -9,11 +9,17 @@ struct Bench: ParsableCommand {
     abstract: "Measure rvcheck: fuzzing throughput (built-in and Spike), emulator speed, policy prover, memory.")
 
   @Option(
-    name: .long, help: "Sections to run, comma-separated: fuzz, spike, emulators, policy, litmus, memory, solver.")
-  var only = "fuzz,spike,emulators,policy,litmus,memory,solver"
+    name: .long,
+    help: "Sections to run, comma-separated: fuzz, spike, emulators, audit, policy, litmus, memory, solver.")
+  var only = "fuzz,spike,emulators,audit,policy,litmus,memory,solver"
 
   @Option(name: .long, help: "Programs per throughput measurement (32 instructions each).")
-  var programs = 400
+  var programs = 20_000
+
+  @Option(
+    name: .long,
+    help: "Programs of the sampled audit (--cross-check 100); the full audit (--cross-check 1) runs a fiftieth.")
+  var auditPrograms = 1_000_000
 
   @Option(name: .long, help: "Minutes of the memory-over-time campaign.")
   var memoryMinutes = 10.0
@@ -27,14 +33,14 @@ struct Bench: ParsableCommand {
   @Flag(name: .long, help: "Run only the solver-memory benchmark and print its figures as key=value.")
   var solverMemory = false
 
-  static let sections = ["fuzz", "spike", "emulators", "policy", "litmus", "memory", "solver"]
+  static let sections = ["fuzz", "spike", "emulators", "audit", "policy", "litmus", "memory", "solver"]
 
   @Option(name: .long, help: "Folder of litmus tests for the litmus section.")
   var litmus = "corpus/litmus"
 
   func validate() throws {
-    guard queries > 0, programs > 0, memoryMinutes > 0 else {
-      throw ValidationError("--queries, --programs and --memory-minutes must be positive")
+    guard queries > 0, programs > 0, memoryMinutes > 0, auditPrograms >= 50 else {
+      throw ValidationError("--queries, --programs and --memory-minutes must be positive, --audit-programs at least 50")
     }
     for section in only.split(separator: ",") where !Self.sections.contains(String(section)) {
       throw ValidationError("unknown section '\(section)' (\(Self.sections.joined(separator: ", ")))")
@@ -52,6 +58,7 @@ struct Bench: ParsableCommand {
     if chosen.contains("fuzz") { try fuzz() }
     if chosen.contains("spike") { spikeCases = try spike() }
     if chosen.contains("emulators") { try emulators(spikeCases) }
+    if chosen.contains("audit") { try audit() }
     if chosen.contains("policy") { try policy() }
     if chosen.contains("litmus") { try litmusTests() }
     if chosen.contains("memory") { try memory() }
@@ -76,7 +83,7 @@ struct Bench: ParsableCommand {
   /// Solver-checked programs per second with the built-in emulator, and where the time goes.
   private func fuzz() throws {
     line("\n## fuzz: built-in emulator, \(programs) programs of 32 instructions, seed 1, rv64ima_zacas_zabha")
-    line("jobs  seconds  programs/s  generate+prepare  emulate  check   (solver seconds summed over workers)")
+    line("jobs  seconds  programs/s  generate+prepare  emulate  check   (seconds summed over workers)")
     for jobs in [1, 2] {
       let options = try options(count: programs)
       let begun = ContinuousClock.now
@@ -86,6 +93,24 @@ struct Bench: ParsableCommand {
         String(
           format: "%4d  %7.1f  %10.2f  %16.1f  %7.2f  %6.1f", jobs, seconds, Double(programs) / seconds,
           summary.timing.preparing.inSeconds, summary.timing.emulating.inSeconds, summary.timing.checking.inSeconds))
+    }
+  }
+
+  /// The fast path audited by the relation: every program, then every hundredth of many more.
+  private func audit() throws {
+    line("\n## audit: the concrete interpretation against the Z3 relation (built-in emulator, --jobs 2, seed 3)")
+    line("programs  cross-check  audited  disagreements  solver fallbacks  violations  seconds")
+    for (count, every) in [(auditPrograms / 50, 1), (auditPrograms, 100)] {
+      var options = try options(count: count, seed: 3)
+      options.crossCheck = every
+      let begun = ContinuousClock.now
+      let (summary, _) = try ParallelCampaign(options: options, jobs: 2) { BuiltinEmulator() }.run()
+      let seconds = (ContinuousClock.now - begun).inSeconds
+      line(
+        String(
+          format: "%8d  %11d  %7d  %13d  %16d  %10d  %7.1f", summary.programs, every, summary.crossChecked,
+          summary.disagreements.count, summary.solverFallbacks, summary.findings.count, seconds))
+      for disagreement in summary.disagreements.prefix(5) { line("DISAGREEMENT \(disagreement)") }
     }
   }
 
