@@ -19,7 +19,9 @@ public struct CampaignState: Codable, Equatable {
   public var shard: String
   public var weights: String
 
-  /// Programs checked so far (whole batches only).
+  /// Programs checked so far (whole batches only), by position in the shard's own sequence:
+  /// program `start + shard + k × shards` is position k. Positions stay contiguous where indices of
+  /// a shard would not, so a state of millions of programs is a few ranges.
   public var done = IndexSet()
   public var totals = Totals()
 
@@ -70,9 +72,12 @@ public struct CampaignState: Codable, Equatable {
     return fields.first { $0.1 != $0.2 }.map { "\($0.0): the saved campaign has \($0.1), this run \($0.2)" }
   }
 
+  /// The number of shards the campaign is split into.
+  var shardCount: Int { Shard(parsing: shard)?.count ?? 1 }
+
   /// Adds a checked batch.
   public mutating func add(_ indices: [Int], _ summary: CampaignSummary) {
-    for index in indices { done.insert(index) }
+    for index in indices { done.insert((index - start) / shardCount) }
     totals.programs += summary.programs
     totals.unknowns = (totals.unknowns + summary.unknownIndices).sorted()
     totals.unprepared = (totals.unprepared + summary.unpreparedIndices).sorted()

@@ -69,7 +69,8 @@ public struct ParallelCampaign {
   public let jobs: Int
   public let makeEmulator: @Sendable () -> any Emulator
   public var shard = Shard.whole
-  /// Programs already done (a resumed campaign skips them).
+  /// Programs already done, by position in the shard's sequence (program `start + shard.index +
+  /// k × shard.count` is position k), as `CampaignState` keeps them: a resumed campaign skips them.
   public var done = IndexSet()
   /// After this instant (a time budget) no program is prepared; those prepared are still checked.
   public var deadline: ContinuousClock.Instant?
@@ -89,18 +90,15 @@ public struct ParallelCampaign {
   /// The programs this run will check, in order. It is a list: for small campaigns and tests; the
   /// run itself makes its batches as it goes.
   public var pending: [Int] {
-    stride(from: shard.index, to: options.count, by: shard.count).map { options.start + $0 }.filter {
-      !done.contains($0)
+    stride(from: shard.index, to: options.count, by: shard.count).filter { !done.contains($0 / shard.count) }.map {
+      options.start + $0
     }
   }
 
   /// How many programs this run will check: the shard's part of the range, less those done.
   public var pendingCount: Int {
     let ownIndices = options.count > shard.index ? (options.count - 1 - shard.index) / shard.count + 1 : 0
-    let doneHere = done.filter {
-      $0 >= options.start && $0 - options.start < options.count && shard.contains($0, start: options.start)
-    }.count
-    return ownIndices - doneHere
+    return ownIndices - done.count(in: 0..<ownIndices)
   }
 
   /// Hands out batches, made as they are asked for (a campaign of a billion programs holds no
@@ -133,8 +131,9 @@ public struct ParallelCampaign {
       var batch: [Int] = []
       while batch.count < size && offset < options.count {
         let index = options.start + offset
+        let position = offset / shard.count
         offset += shard.count
-        if !done.contains(index) { batch.append(index) }
+        if !done.contains(position) { batch.append(index) }
       }
       guard !batch.isEmpty else { return nil }
       batchNumber += 1

@@ -3,7 +3,8 @@ import DiffCheck
 import Foundation
 import SpecModel
 
-/// A fuzz campaign: random programs, solver-chosen initial states, an emulator, the spec's verdict.
+/// A fuzz campaign: random programs, initial states patched to reach their targets, an emulator, the
+/// spec's verdict.
 struct Fuzz: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Generate programs, run them on an emulator and check every outcome against the spec.")
@@ -12,7 +13,7 @@ struct Fuzz: ParsableCommand {
   var seed: String = "1"
 
   @Option(name: .long, help: "Programs to check.")
-  var count = 1_000
+  var count = 20_000
 
   @Option(name: .long, help: "Index of the first program (program i of a seed is the same in every run).")
   var start = 0
@@ -176,6 +177,7 @@ struct Fuzz: ParsableCommand {
     let stopper = SignalStopper(campaign.stop) { progress.note("stopping: finishing the finding under way") }
     progress.start()
     let result = try campaign.run()
+    live.save()
     progress.finish()
     stopper.cancel()
     let seconds = (ContinuousClock.now - begun).inSeconds
@@ -258,7 +260,7 @@ final class LiveState: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     state.add(indices, summary)
-    saveLocked()
+    saveLocked(force: false)
   }
 
   func save() {
@@ -267,8 +269,15 @@ final class LiveState: @unchecked Sendable {
     saveLocked()
   }
 
-  private func saveLocked() {
+  /// Saves at most about once a second while batches stream in (each save is an fsync); `save()`
+  /// and the end of the run always write.
+  private var lastSave: ContinuousClock.Instant?
+
+  private func saveLocked(force: Bool = true) {
     guard let url else { return }
+    let now = ContinuousClock.now
+    if !force, let lastSave, now - lastSave < .seconds(1) { return }
+    lastSave = now
     do { try state.save(url) } catch { saveProblem = "cannot save the campaign state: \(error)" }
   }
 

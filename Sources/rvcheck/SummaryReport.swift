@@ -71,7 +71,7 @@ enum SummaryReport {
     }
     if !summary.unpreparedIndices.isEmpty {
       lines.append(
-        "not prepared (solver gave up): programs " + summary.unpreparedIndices.map(String.init).joined(separator: ", "))
+        "not prepared: programs " + summary.unpreparedIndices.map(String.init).joined(separator: ", "))
     }
     for failure in summary.emulatorFailures.prefix(10) { lines.append("emulator failure: \(failure)") }
     for disagreement in summary.disagreements.prefix(10) {

@@ -83,9 +83,24 @@ import Testing
     #expect(result.output.contains("zacas.failure-keeps-memory"))
   }
 
+  /// `--cross-check 1` puts every program to the relation too, and says how many it audited.
+  @Test func crossCheckAuditsEveryProgram() throws {
+    let result = try BinaryRunner.run(["--seed", "9", "--count", "6", "--length", "10", "--cross-check", "1"])
+    #expect(result.status == 0, "\(result.output)\(result.error)")
+    #expect(result.output.contains("cross-checked      6 (every 1)"))
+    #expect(!result.output.contains("disagreements"))
+    let json = try BinaryRunner.run([
+      "--seed", "9", "--count", "6", "--length", "10", "--cross-check", "2", "--format", "json",
+    ])
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+    #expect(object["crossChecked"] as? Int == 3)
+    #expect((object["disagreements"] as? [String])?.isEmpty == true)
+  }
+
   @Test func badInputExitsWithTwo() throws {
     for arguments in [
       ["--seed", "-1"], ["--isa", "rv64im_zacas"], ["--mutant", "nope"], ["--profile", "fast"], ["--count", "0"],
+      ["--cross-check", "0"],
     ] {
       let result = try BinaryRunner.run(arguments)
       #expect(result.status == 2, "\(arguments)")
