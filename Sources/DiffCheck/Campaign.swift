@@ -237,6 +237,11 @@ public struct Campaign {
       }
       // A stop request ends shrinking early: the finding is kept as it stands.
       shrinker.shouldStop = shouldStop
+      let executor = checker.executor
+      shrinker.afterPrefix = { program, state, count in
+        let run = executor.firstRun(program, initial: state, stopBefore: count)
+        return run.trap == nil && run.prunedBy == nil && run.undecided == nil ? run.final : nil
+      }
       (program, initial, found) = try shrinker.shrink(program, initial, rules: rules)
     }
     var reproducer = CorpusCase(isa: options.isa, profile: options.profile)

@@ -17,7 +17,7 @@ extension CampaignSummary {
     patches += other.patches
     solverFallbacks += other.solverFallbacks
     crossChecked += other.crossChecked
-    disagreements += other.disagreements
+    disagreements = (disagreements + other.disagreements).sorted()
     firstViolationAt = [firstViolationAt, other.firstViolationAt].compactMap { $0 }.min()
     timing.preparing += other.timing.preparing
     timing.emulating += other.timing.emulating
@@ -112,11 +112,14 @@ public struct ParallelCampaign {
     /// The next offset into the range to consider: the shard's own offsets only.
     private var offset: Int
     private var batchNumber = 0
-    private var results: [Int: CampaignSummary] = [:]
+    /// Every finished batch merged so far: merging is order-independent, so batches are folded in
+    /// as they finish (keeping each batch's summary until the end grew memory with the campaign).
+    private var merged: CampaignSummary
     private var errors: [Error] = []
     private var programsDone = 0
 
-    init(options: CampaignOptions, shard: Shard, done: IndexSet, size: Int) {
+    init(options: CampaignOptions, shard: Shard, done: IndexSet, size: Int, emulator: String) {
+      self.merged = CampaignSummary(options: options, emulator: emulator)
       self.options = options
       self.shard = shard
       self.done = done
@@ -143,7 +146,7 @@ public struct ParallelCampaign {
     func finish(_ number: Int, _ summary: CampaignSummary, done: Int) {
       lock.lock()
       defer { lock.unlock() }
-      results[number] = summary
+      merged.merge(summary)
       programsDone += done
     }
 
@@ -153,11 +156,11 @@ public struct ParallelCampaign {
       errors.append(error)
     }
 
-    func collect(expected: Int) throws -> (summaries: [CampaignSummary], completed: Bool) {
+    func collect(expected: Int) throws -> (summary: CampaignSummary, completed: Bool) {
       lock.lock()
       defer { lock.unlock() }
       if let error = errors.first { throw error }
-      return (results.keys.sorted().compactMap { results[$0] }, programsDone == expected)
+      return (merged, programsDone == expected)
     }
   }
 
@@ -166,7 +169,8 @@ public struct ParallelCampaign {
     let expected = pendingCount
     let size = options.stopAfterViolations == nil ? max(options.batchSize, 1) : max(expected, 1)
     let batches = (expected + size - 1) / size
-    let coordinator = Coordinator(options: options, shard: shard, done: done, size: size)
+    let coordinator = Coordinator(
+      options: options, shard: shard, done: done, size: size, emulator: makeEmulator().name)
     let (options, makeEmulator, stop, deadline) = (self.options, self.makeEmulator, self.stop, self.deadline)
     let (onFinding, onBatch) = (self.onFinding, self.onBatch)
     let workers = options.stopAfterViolations == nil ? min(jobs, max(batches, 1)) : 1
@@ -188,9 +192,6 @@ public struct ParallelCampaign {
         }
       }
     }
-    var merged = CampaignSummary(options: options, emulator: makeEmulator().name)
-    let (summaries, completed) = try coordinator.collect(expected: expected)
-    for summary in summaries { merged.merge(summary) }
-    return (merged, completed)
+    return try coordinator.collect(expected: expected)
   }
 }

@@ -8,6 +8,10 @@ public struct Shrinker {
   public var maxAttempts = 400
   /// Checked before each attempt; true ends shrinking with the smallest case so far.
   public var shouldStop: () -> Bool = { false }
+  /// The state after the program's first `k` instructions, per the spec (nil when one traps): lets
+  /// the shrinker fold leading instructions into the initial state when plainly dropping them would
+  /// change what the rest computes (a store that sets up a later compare, say).
+  public var afterPrefix: (([Instruction], ConcreteState, Int) -> ConcreteState?)?
 
   public init(verdict: @escaping ([Instruction], ConcreteState) throws -> Verdict?) {
     self.verdict = verdict
@@ -33,6 +37,21 @@ public struct Shrinker {
     var changed = true
     while changed && attempts < maxAttempts {
       changed = false
+      // The longest foldable prefix first: the state just before the faulty instruction is the
+      // smallest reproducer there is.
+      if let afterPrefix {
+        for count in stride(from: program.count - 1, through: 1, by: -1) where attempts < maxAttempts {
+          guard let folded = afterPrefix(program, initial, count) else { continue }
+          let candidate = Array(program.dropFirst(count))
+          if let found = try stillViolates(candidate, folded) {
+            program = candidate
+            initial = folded
+            current = found
+            changed = true
+            break
+          }
+        }
+      }
       var index = program.count - 1
       while index >= 0 && attempts < maxAttempts {
         var candidate = program

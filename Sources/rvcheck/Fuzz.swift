@@ -93,6 +93,9 @@ struct Fuzz: ParsableCommand {
     if let crossCheck, crossCheck < 1 { throw ValidationError("--cross-check must be at least 1") }
     guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1...64") }
     guard start >= 0 else { throw ValidationError("--start must not be negative") }
+    guard !start.addingReportingOverflow(count).overflow else {
+      throw ValidationError("--start plus --count must stay below \(Int.max)")
+    }
     guard (1...4096).contains(length) else { throw ValidationError("--length must be 1...4096") }
     if mutant != nil && emulator.emulator != "builtin" { throw ValidationError("--mutant needs --emulator builtin") }
     if let mutant, Mutant(rawValue: mutant) == nil {

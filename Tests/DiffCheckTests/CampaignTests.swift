@@ -151,4 +151,41 @@ import Testing
     #expect(shrunk.initial.registers[10] == 0x8001_0000)
     #expect(shrunk.rules.contains { $0.hasPrefix("zacas.rd-pair-x0-discards") })
   }
+
+  /// A store that sets up a later compare cannot simply be dropped (the compare would fail and the
+  /// bug would hide); folded into the initial state, it can.
+  @Test func foldsLeadingInstructionsIntoTheInitialState() throws {
+    let isa = try ISAString(parsing: "rv64ima_zacas")
+    let configuration = MachineConfiguration(isa: isa, profile: .spike)
+    let program = try Assembler.assemble(
+      """
+      sd t1, 8(a0)
+      amocas.q a2, zero, (a0)
+      """)
+    var initial = ConcreteState.zeroed(configuration.memoryMap)
+    initial.registers[10] = 0x8001_0000
+    initial.registers[1] = 0x55
+    initial.registers[6] = 0x1234
+    initial.registers[13] = 0x1234
+    let checker = ConformanceChecker(z3: Z3Context(), configuration: configuration)
+    let emulator = BuiltinEmulator(mutant: .rs2PairX0ReadsX1)
+    var shrinker = Shrinker { candidate, state in
+      let run = EmulatorCase(
+        isa: isa, words: try candidate.map { try $0.encoded() }, initial: state, memoryMap: configuration.memoryMap)
+      guard case .finished(let observed) = emulator.run([run])[0] else { return nil }
+      return try checker.check(candidate, initial: state, observed: observed)
+    }
+    let rules = ["zacas.rs2-pair-x0-reads-zero@1"]
+    let unfolded = try shrinker.shrink(program, initial, rules: rules)
+    #expect(unfolded.program.count == 2)
+    let executor = ConcreteExecutor(configuration: configuration)
+    shrinker.afterPrefix = { program, state, count in
+      let run = executor.firstRun(program, initial: state, stopBefore: count)
+      return run.trap == nil ? run.final : nil
+    }
+    let folded = try shrinker.shrink(program, initial, rules: rules)
+    #expect(folded.program.map(\.mnemonic) == ["amocas.q"])
+    #expect(folded.initial.word(0x8001_0008) == 0x1234)
+    #expect(folded.rules.contains { $0.hasPrefix("zacas.rs2-pair-x0-reads-zero") })
+  }
 }

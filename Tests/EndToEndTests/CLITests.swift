@@ -100,7 +100,7 @@ import Testing
   @Test func badInputExitsWithTwo() throws {
     for arguments in [
       ["--seed", "-1"], ["--isa", "rv64im_zacas"], ["--mutant", "nope"], ["--profile", "fast"], ["--count", "0"],
-      ["--cross-check", "0"],
+      ["--cross-check", "0"], ["--start", "9223372036854775807", "--count", "1"],
     ] {
       let result = try BinaryRunner.run(arguments)
       #expect(result.status == 2, "\(arguments)")
