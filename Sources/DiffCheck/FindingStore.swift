@@ -65,7 +65,22 @@ public final class FindingStore: @unchecked Sendable {
 
   /// Writes to a temporary file beside `url`, syncs it, renames it over `url`, and syncs the folder,
   /// so a crash leaves either the old file or the whole new one.
-  public static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
+  public static func writeAtomically(_ bytes: [UInt8], to given: URL) throws {
+    // Through a link, the file it names is replaced, not the link.
+    let url = given.resolvingSymlinksInPath()
+    var status = stat()
+    if stat(url.path, &status) == 0 {
+      switch status.st_mode & S_IFMT {
+      case S_IFREG: break
+      case S_IFCHR, S_IFIFO:
+        // A device or a pipe (/dev/null, /dev/stdout) is written in place: renaming over it would
+        // replace the device node with a regular file.
+        try writeInPlace(bytes, to: url)
+        return
+      case S_IFDIR: throw StoreError(path: given.path, reason: "is a directory")
+      default: throw StoreError(path: given.path, reason: "not a regular file, a device or a pipe")
+      }
+    }
     let temporary = url.deletingLastPathComponent().appendingPathComponent(
       ".\(url.lastPathComponent).\(UUID().uuidString).tmp")
     let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
@@ -94,6 +109,18 @@ public final class FindingStore: @unchecked Sendable {
     if folder >= 0 {
       fsync(folder)
       close(folder)
+    }
+  }
+
+  private static func writeInPlace(_ bytes: [UInt8], to url: URL) throws {
+    let descriptor = open(url.path, O_WRONLY)
+    guard descriptor >= 0 else { throw StoreError(path: url.path, reason: String(cString: strerror(errno))) }
+    defer { close(descriptor) }
+    var offset = 0
+    while offset < bytes.count {
+      let count = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+      guard count > 0 else { throw StoreError(path: url.path, reason: String(cString: strerror(errno))) }
+      offset += count
     }
   }
 

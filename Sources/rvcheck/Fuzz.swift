@@ -158,6 +158,11 @@ struct Fuzz: ParsableCommand {
       total: campaign.pendingCount, mode: quiet ? .quiet : isatty(2) != 0 ? .terminal : .lines)
     let live = LiveState(state: state, url: stateURL)
     live.save()
+    // A state that cannot be saved would make --resume impossible: refuse before any work.
+    if let problem = live.saveProblem {
+      report("rvcheck fuzz: \(problem)")
+      throw ExitCode(Status.inputError)
+    }
     let spike = emulator.emulator == "spike"
     campaign.onFinding = { finding in
       let (finding, attachments) = spike ? Self.withSpikeReproducer(finding) : (finding, [])

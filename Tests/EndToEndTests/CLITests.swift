@@ -97,6 +97,16 @@ import Testing
     #expect((object["disagreements"] as? [String])?.isEmpty == true)
   }
 
+  /// A state file that cannot be written is refused before any program runs.
+  @Test func anUnwritableStateIsRefusedFirst() throws {
+    for path in ["/nonexistent-\(UUID())/state.json", FileManager.default.temporaryDirectory.path] {
+      let result = try BinaryRunner.run(["--seed", "1", "--count", "3", "--length", "6", "--state", path])
+      #expect(result.status == 2, "\(path): \(result.output)")
+      #expect(result.error.contains("cannot save the campaign state"), "\(result.error)")
+      #expect(!result.output.contains("programs checked"))
+    }
+  }
+
   @Test func badInputExitsWithTwo() throws {
     for arguments in [
       ["--seed", "-1"], ["--isa", "rv64im_zacas"], ["--mutant", "nope"], ["--profile", "fast"], ["--count", "0"],
