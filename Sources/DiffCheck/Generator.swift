@@ -29,6 +29,9 @@ public struct GeneratorWeights: Sendable, Equatable {
       default: throw GeneratorError(message: "unknown weight '\(pieces[0])' (amocas, alu, load, store, lrsc, amo)")
       }
     }
+    guard amocas + alu + load + store + loadReservedPair + amo > 0 else {
+      throw GeneratorError(message: "weights '\(text)': at least one must be positive")
+    }
   }
 }
 
@@ -153,7 +156,7 @@ public struct ProgramGenerator {
     }
     // Sometimes one more amocas gets a base register of its own, for the oracle to aim at a trap.
     var trapCandidate: Int?
-    if !casForms.isEmpty && !pool.isEmpty && random.chance(0.85) && !program.isEmpty {
+    if !casForms.isEmpty && weights.amocas > 0 && !pool.isEmpty && random.chance(0.85) && !program.isEmpty {
       let trapBase = pool.remove(at: Int(random.below(UInt64(pool.count))))
       // At the end of the program: nothing runs after a trap, so a late one costs no other outcome.
       let position = random.int(max(program.count - 2, 0)...max(program.count - 1, 0))

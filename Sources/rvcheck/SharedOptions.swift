@@ -9,19 +9,24 @@ struct TargetOptions: ParsableArguments {
   var isa: String?
 
   @Option(name: .long, help: "XLEN when --isa is not given: 32 or 64.")
-  var xlen: Int = 64
+  var xlen: Int?
 
   @Option(name: .long, help: "Implementation-choice profile: spike, access-fault, permissive.")
   var profile: String = "spike"
 
   func validate() throws {
-    guard xlen == 32 || xlen == 64 else { throw ValidationError("--xlen must be 32 or 64") }
-    _ = try parsedISA()
+    if let xlen {
+      guard xlen == 32 || xlen == 64 else { throw ValidationError("--xlen must be 32 or 64") }
+    }
+    let parsed = try parsedISA()
+    if let xlen, parsed.xlen != xlen {
+      throw ValidationError("--xlen \(xlen) contradicts --isa \(isa ?? "") (RV\(parsed.xlen)); give one of them")
+    }
     _ = try parsedProfile()
   }
 
   func parsedISA() throws -> ISAString {
-    let text = isa ?? "rv\(xlen)ima_zacas_zabha"
+    let text = isa ?? "rv\(xlen ?? 64)ima_zacas_zabha"
     do { return try ISAString(parsing: text) } catch { throw ValidationError(error.description) }
   }
 

@@ -71,6 +71,21 @@ import Testing
     #expect(weights.amocas == 50 && weights.alu == 0)
     #expect(throws: GeneratorError.self) { try GeneratorWeights(parsing: "frob=3") }
     #expect(throws: GeneratorError.self) { try GeneratorWeights(parsing: "amocas=-1") }
+    #expect(throws: GeneratorError.self) {
+      try GeneratorWeights(parsing: "amocas=0,alu=0,load=0,store=0,lrsc=0,amo=0")
+    }
+  }
+
+  /// A zero weight means none of that kind, the trap-target amocas included.
+  @Test func aZeroAmocasWeightMeansNoAmocas() throws {
+    let generator = ProgramGenerator(
+      isa: try ISAString(parsing: "rv64ima_zacas_zabha"), weights: try GeneratorWeights(parsing: "amocas=0"))
+    for index in 0..<300 {
+      var random = SeededRandom(seed: CampaignOptions.programSeed(4, index))
+      let program = generator.generate(&random)
+      #expect(!program.instructions.contains { $0.mnemonic.hasPrefix("amocas.") })
+      #expect(program.trapCandidate == nil)
+    }
   }
 }
 
