@@ -23,7 +23,13 @@ struct Replay: ParsableCommand {
       }
       if isFolder.boolValue {
         let names = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? []
-        files += names.filter { $0.hasSuffix(".rvt") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+        let cases = names.filter { $0.hasSuffix(".rvt") }.sorted()
+        // A folder without cases replays nothing: that is a mistake, not a pass.
+        guard !cases.isEmpty else {
+          report("rvcheck replay: \(path): no .rvt cases in this folder")
+          throw ExitCode(Status.inputError)
+        }
+        files += cases.map { (path as NSString).appendingPathComponent($0) }
       } else {
         files.append(path)
       }

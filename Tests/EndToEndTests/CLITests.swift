@@ -119,6 +119,16 @@ import Testing
     }
   }
 
+  @Test func replayOfAFolderWithoutCasesIsAnError() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("empty-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try "not a case".write(to: folder.appendingPathComponent("notes.txt"), atomically: true, encoding: .utf8)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let result = try BinaryRunner.run(["replay", folder.path])
+    #expect(result.status == 2)
+    #expect(result.error.contains(folder.path) && result.error.contains("no .rvt cases"))
+  }
+
   @Test func replayReportsFileAndLine() throws {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID()).rvt")
     try "isa rv64ima_zacas\nreg a0 zero\nprogram\nend\n".write(to: file, atomically: true, encoding: .utf8)
