@@ -42,8 +42,17 @@ struct Bench: ParsableCommand {
     guard queries > 0, programs > 0, memoryMinutes > 0, auditPrograms >= 50 else {
       throw ValidationError("--queries, --programs and --memory-minutes must be positive, --audit-programs at least 50")
     }
-    for section in only.split(separator: ",") where !Self.sections.contains(String(section)) {
+    let chosen = only.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+    for section in chosen where !Self.sections.contains(section) {
       throw ValidationError("unknown section '\(section)' (\(Self.sections.joined(separator: ", ")))")
+    }
+    // A section whose input folder is missing would measure nothing: refuse up front.
+    for (section, folder, option) in [("policy", fixtures, "--fixtures"), ("litmus", litmus, "--litmus")]
+    where chosen.contains(section) {
+      var isFolder: ObjCBool = false
+      guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+        throw ValidationError("\(option) \(folder): no such folder")
+      }
     }
   }
 

@@ -119,6 +119,16 @@ import Testing
     }
   }
 
+  @Test func benchRefusesWhatWouldMeasureNothing() throws {
+    for arguments in [
+      ["bench", "--only", ""], ["bench", "--only", "policy", "--fixtures", "/nonexistent"],
+      ["bench", "--only", "litmus", "--litmus", "/nonexistent"], ["bench", "--only", "fuzz,"],
+    ] {
+      let result = try BinaryRunner.run(arguments)
+      #expect(result.status == 2, "\(arguments): \(result.output)\(result.error)")
+    }
+  }
+
   @Test func replayOfAFolderWithoutCasesIsAnError() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("empty-\(UUID())")
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
