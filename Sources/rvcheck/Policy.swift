@@ -1,4 +1,5 @@
 import ArgumentParser
+import DiffCheck
 import Foundation
 import SpecModel
 
@@ -85,6 +86,11 @@ struct Policy: ParsableCommand {
     }
     let policy = loaded.policy
     let baselinePolicy = loaded.baseline
+    if let ext, !policy.enumEntries.contains(where: { $0.name == ext.uppercased() }) {
+      // A focus on a name the enum lacks would report nothing and pass.
+      report("rvcheck policy: \(policy.headerFile): no extension \(ext.uppercased()) in enum KVM_RISCV_ISA_EXT_ID")
+      throw ExitCode(Status.inputError)
+    }
     var prover = PolicyProver(policy: policy)
     prover.focus = ext?.uppercased()
     var obligations = prover.run()
@@ -103,13 +109,14 @@ struct Policy: ParsableCommand {
     }
     do {
       if let sarif {
-        try Data(try PolicyReport.sarif(obligations).utf8).write(to: URL(fileURLWithPath: sarif), options: .atomic)
+        try FindingStore.writeAtomically(
+          Array(try PolicyReport.sarif(obligations).utf8), to: URL(fileURLWithPath: sarif))
       }
       if let ktap {
-        try Data(PolicyReport.ktap(obligations).utf8).write(to: URL(fileURLWithPath: ktap), options: .atomic)
+        try FindingStore.writeAtomically(Array(PolicyReport.ktap(obligations).utf8), to: URL(fileURLWithPath: ktap))
       }
     } catch {
-      report("rvcheck policy: \(error.localizedDescription)")
+      report("rvcheck policy: \(error)")
       throw ExitCode(Status.inputError)
     }
     if obligations.contains(where: { $0.status == .violated }) { throw ExitCode(Status.violation) }

@@ -177,6 +177,14 @@ import Testing
     #expect(rows.contains { $0["name"] as? String == "baseline.enum-prefix" && $0["status"] as? String == "violated" })
     #expect(!rows.contains { ($0["name"] as? String)?.hasPrefix("no-disable-path.A") == true })
   }
+
+  @Test func anUnknownExtensionIsAnError() throws {
+    let result = try BinaryRunner.run([
+      "policy", Self.kernel.appendingPathComponent("era-2025-vcpu-onereg").path, "--ext", "FOO",
+    ])
+    #expect(result.status == 2)
+    #expect(result.error.contains("no extension FOO"))
+  }
 }
 
 @Suite struct PolicyOutputTests {
