@@ -90,15 +90,20 @@ extension BitVec {
   public func urem(_ other: BitVec) -> BitVec {
     binary(other, "urem", { a, b in b == 0 ? a : a % b }, Z3_mk_bvurem)
   }
+  /// Sign and magnitude of two operands, as SMT-LIB's signed division and remainder see them.
+  private func magnitudes(_ a: UInt128, _ b: UInt128) -> (negativeA: Bool, negativeB: Bool, a: UInt128, b: UInt128) {
+    let (na, nb) = (a & signBit != 0, b & signBit != 0)
+    return (na, nb, na ? negate(a) : a, nb ? negate(b) : b)
+  }
+
   /// SMT-LIB signed division: the quotient of the magnitudes, negated when the signs differ.
   public func sdiv(_ other: BitVec) -> BitVec {
     binary(
       other, "sdiv",
       { a, b in
-        let (na, nb) = (a & signBit != 0, b & signBit != 0)
-        let (ma, mb) = (na ? negate(a) : a, nb ? negate(b) : b)
-        let quotient = mb == 0 ? mask : ma / mb
-        return na != nb ? negate(quotient) : quotient
+        let m = magnitudes(a, b)
+        let quotient = m.b == 0 ? mask : m.a / m.b
+        return m.negativeA != m.negativeB ? negate(quotient) : quotient
       }, Z3_mk_bvsdiv)
   }
   /// SMT-LIB signed remainder: the sign follows the dividend.
@@ -106,10 +111,9 @@ extension BitVec {
     binary(
       other, "srem",
       { a, b in
-        let (na, nb) = (a & signBit != 0, b & signBit != 0)
-        let (ma, mb) = (na ? negate(a) : a, nb ? negate(b) : b)
-        let remainder = mb == 0 ? ma : ma % mb
-        return na ? negate(remainder) : remainder
+        let m = magnitudes(a, b)
+        let remainder = m.b == 0 ? m.a : m.a % m.b
+        return m.negativeA ? negate(remainder) : remainder
       }, Z3_mk_bvsrem)
   }
 
