@@ -146,7 +146,8 @@ public struct Oracle {
     var patches = 0
     var views: [Int: CASView] = [:]
     var copies: [Int: StoreCopy] = [:]
-    var run = observe(program, initial, image, &views, &copies)
+    let supported = executor.supported(program)
+    var run = observe(program, initial, image, supported, &views, &copies)
     for _ in 0..<maxRounds {
       guard let (index, target) = firstMissed(program, targets, dropped, run, views) else { break }
       guard let view = views[index],
@@ -156,7 +157,7 @@ public struct Oracle {
         continue
       }
       patches += 1
-      run = observe(program, initial, image, &views, &copies)
+      run = observe(program, initial, image, supported, &views, &copies)
     }
     if tracing {
       for index in dropped.sorted() {
@@ -246,12 +247,13 @@ public struct Oracle {
 
   /// Runs the spec concretely, noting what each amocas sees before it runs.
   private func observe(
-    _ program: [Instruction], _ initial: ConcreteState, _ image: ConcreteMemory, _ views: inout [Int: CASView],
+    _ program: [Instruction], _ initial: ConcreteState, _ image: ConcreteMemory, _ supported: [Bool],
+    _ views: inout [Int: CASView],
     _ copies: inout [Int: StoreCopy]
   ) -> ConcreteExecutor.Run {
     var seen: [Int: CASView] = [:]
     var storeCopies: [Int: StoreCopy] = [:]
-    let run = executor.firstRun(program, initial: initial, memory: image) { index, machine in
+    let run = executor.firstRun(program, initial: initial, memory: image, supported: supported) { index, machine in
       // A run that a profile constraint pruned starts again from the top: keep the last run's views.
       if index == 0 {
         seen.removeAll(keepingCapacity: true)

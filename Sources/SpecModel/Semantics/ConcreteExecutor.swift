@@ -111,10 +111,10 @@ public struct ConcreteExecutor {
   /// The first allowed run (every choice point at its first allowed option).
   public func firstRun(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory? = nil, stopBefore: Int? = nil,
-    beforeStep: ((Int, PreStep) -> Void)? = nil
+    supported: [Bool]? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil
   ) -> Run {
     let memory = memory ?? ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
-    let supported = program.map { configuration.isa.contains($0.form) }
+    let supported = supported ?? self.supported(program)
     var cursor = ChoiceCursor()
     var runs = 0
     while true {
@@ -125,6 +125,12 @@ public struct ConcreteExecutor {
       cursor = after
       if run.prunedBy == nil || runs >= maxRuns || !cursor.advance() { return run }
     }
+  }
+
+  /// Whether the ISA has each instruction's form (an instruction outside it is illegal). A caller
+  /// that runs one program many times works this out once.
+  public func supported(_ program: [Instruction]) -> [Bool] {
+    program.map { configuration.isa.contains($0.form) }
   }
 
   /// The concrete verdict on an observed final state.
