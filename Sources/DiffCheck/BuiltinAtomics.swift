@@ -152,6 +152,7 @@ extension Hart {
       let high = UInt64(truncatingIfNeeded: loaded >> UInt128(xlen)) & mask
       if rd == 0 {
         if mutant == .x0PairWritesX1 { write(1, high) }
+        if mutant == .casX0ClobbersZero { clobberedZero = high }
         return
       }
       let swapped = mutant == .pairHalvesSwapped
@@ -163,6 +164,8 @@ extension Hart {
     if mutant == .rdReceivesNewValue && succeeded { value = UInt64(truncatingIfNeeded: swap) }
     let skipSignExtension =
       (mutant == .wordNotSignExtended && bits == 32) || (mutant == .narrowNotSignExtended && bits < 32)
-    write(rd, skipSignExtension ? truncated(value, bits: bits) : registerValue(value, bits: bits))
+    let result = skipSignExtension ? truncated(value, bits: bits) : registerValue(value, bits: bits)
+    if rd == 0 && mutant == .casX0ClobbersZero { clobberedZero = result }
+    write(rd, result)
   }
 }

