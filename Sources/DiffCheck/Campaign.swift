@@ -25,6 +25,9 @@ public struct CampaignOptions: Sendable {
   /// Every this-many-th program (by index) is also checked by the Z3 relation, auditing the
   /// concrete interpretation (nil: only where the concrete side cannot decide or rejects).
   public var crossCheck: Int?
+  /// Reviewed deviations of real emulators: a finding one of them explains is counted as known,
+  /// not reported as new.
+  public var known: [KnownDeviation] = []
 
   public init(seed: UInt64, count: Int, length: Int, isa: ISAString, profile: Profile) {
     self.seed = seed
@@ -49,6 +52,8 @@ public struct Finding: Sendable {
   public let observedParts: [String]
   /// The shrunk, replayable case.
   public var reproducer: CorpusCase
+  /// The known deviation that explains it, if any.
+  public var known: String?
   public init(programIndex: Int, rules: [String], observedParts: [String], reproducer: CorpusCase) {
     self.programIndex = programIndex
     self.rules = rules
@@ -73,7 +78,14 @@ public struct CampaignSummary: Sendable {
   public let options: CampaignOptions
   public let emulator: String
   public var programs = 0
+  /// New violations: those no known deviation explains.
   public var findings: [Finding] = []
+  /// Violations explained by a known deviation, by its name.
+  public var knownCounts: [String: Int] = [:]
+  /// The first few findings of each known deviation, as examples.
+  public var knownExamples: [Finding] = []
+  public static let knownExamplesKept = 3
+  public var knownTotal: Int { knownCounts.values.reduce(0, +) }
   public var unknowns = 0
   /// Programs whose verdict the solver could not decide, by index.
   public var unknownIndices: [Int] = []
@@ -141,6 +153,10 @@ public struct Campaign {
     let checker = SpecChecker(configuration: configuration)
     let relations = RelationPool(configuration: configuration)
     var batch: [(index: Int, prepared: PreparedCase)] = []
+    // Only deviations claimed for this emulator's release take part.
+    let version = options.known.isEmpty ? nil : emulator.version(for: options.isa)
+    let known = options.known.filter { $0.applies(to: emulator.name, version: version) }
+    let onEmulator = verdictOnEmulator(configuration, checker, relations)
 
     func flush() throws {
       guard !batch.isEmpty else { return }
@@ -184,9 +200,24 @@ public struct Campaign {
           summary.unknowns += 1
           summary.unknownIndices.append(entry.index)
         case .violation(let rules, let parts):
+          // A known deviation is recognised before shrinking where it can be: shrinking costs
+          // emulator runs, and a common known deviation would otherwise take most of them.
+          var finding = reproducerFinding(entry.index, entry.prepared.program, entry.prepared.initial, rules, parts)
+          var deviation = try known.first { try $0.explains(finding, verdict: onEmulator) }
+          if deviation == nil {
+            finding = try self.finding(
+              entry.index, entry.prepared, rules, parts, checker, relations, configuration, shouldStop)
+            deviation = try known.first { try $0.explains(finding, verdict: onEmulator) }
+          }
+          if let deviation {
+            finding.known = deviation.name
+            summary.knownCounts[deviation.name, default: 0] += 1
+            if summary.knownExamples.filter({ $0.known == deviation.name }).count < CampaignSummary.knownExamplesKept {
+              summary.knownExamples.append(finding)
+            }
+            continue
+          }
           if summary.firstViolationAt == nil { summary.firstViolationAt = entry.index }
-          let finding = try finding(
-            entry.index, entry.prepared, rules, parts, checker, relations, configuration, shouldStop)
           found(finding)
           summary.findings.append(finding)
         }
@@ -218,6 +249,20 @@ public struct Campaign {
     return (summary, done)
   }
 
+  /// Runs a candidate on the emulator and returns the spec's verdict (nil if the emulator failed).
+  private func verdictOnEmulator(
+    _ configuration: MachineConfiguration, _ checker: SpecChecker, _ relations: RelationPool
+  ) -> ([Instruction], ConcreteState) throws -> Verdict? {
+    { candidate, state in
+      let words = try candidate.map { try $0.encoded() }
+      let run = EmulatorCase(isa: options.isa, words: words, initial: state, memoryMap: configuration.memoryMap)
+      guard case .finished(let observed) = emulator.run([run])[0] else { return nil }
+      return try checker.check(
+        candidate, initial: state, observed: observed, relation: relations.shared, explain: relations.fresh
+      ).verdict
+    }
+  }
+
   private func finding(
     _ index: Int, _ prepared: PreparedCase, _ rules: [String], _ parts: [String],
     _ checker: SpecChecker, _ relations: RelationPool, _ configuration: MachineConfiguration,
@@ -227,14 +272,7 @@ public struct Campaign {
     var initial = prepared.initial
     var found = rules
     if options.shrink {
-      var shrinker = Shrinker { candidate, state in
-        let words = try candidate.map { try $0.encoded() }
-        let run = EmulatorCase(isa: options.isa, words: words, initial: state, memoryMap: configuration.memoryMap)
-        guard case .finished(let observed) = emulator.run([run])[0] else { return nil }
-        return try checker.check(
-          candidate, initial: state, observed: observed, relation: relations.shared, explain: relations.fresh
-        ).verdict
-      }
+      var shrinker = Shrinker(verdict: verdictOnEmulator(configuration, checker, relations))
       // A stop request ends shrinking early: the finding is kept as it stands.
       shrinker.shouldStop = shouldStop
       let executor = checker.executor
@@ -244,6 +282,13 @@ public struct Campaign {
       }
       (program, initial, found) = try shrinker.shrink(program, initial, rules: rules)
     }
+    return reproducerFinding(index, program, initial, found, parts)
+  }
+
+  /// A finding whose reproducer is `program` from `initial`, as it stands.
+  private func reproducerFinding(
+    _ index: Int, _ program: [Instruction], _ initial: ConcreteState, _ found: [String], _ parts: [String]
+  ) -> Finding {
     var reproducer = CorpusCase(isa: options.isa, profile: options.profile)
     reproducer.map = options.map
     reproducer.comments = [

@@ -39,6 +39,9 @@ public struct CampaignState: Codable, Equatable {
     public var solverFallbacks = 0
     public var crossChecked = 0
     public var disagreements: [String] = []
+    /// Findings explained by known deviations, by name (absent in states saved before it existed).
+    public var known: [String: Int]? = nil
+    public var knownExamples: [FindingRecord]? = nil
   }
 
   /// A finding as saved: enough to rebuild it (the reproducer is the `.rvt` text).
@@ -47,6 +50,7 @@ public struct CampaignState: Codable, Equatable {
     public var rules: [String]
     public var observed: [String]
     public var reproducer: String
+    public var known: String? = nil
   }
 
   public init(options: CampaignOptions, emulator: String, shard: Shard, weights: String) {
@@ -94,6 +98,16 @@ public struct CampaignState: Codable, Equatable {
         program: $0.programIndex, rules: $0.rules, observed: $0.observedParts, reproducer: $0.reproducer.text)
     }
     totals.findings.sort { $0.program < $1.program }
+    totals.known = (totals.known ?? [:]).merging(summary.knownCounts, uniquingKeysWith: +)
+    var examples = totals.knownExamples ?? []
+    for example in summary.knownExamples
+    where examples.filter({ $0.known == example.known }).count < CampaignSummary.knownExamplesKept {
+      examples.append(
+        FindingRecord(
+          program: example.programIndex, rules: example.rules, observed: example.observedParts,
+          reproducer: example.reproducer.text, known: example.known))
+    }
+    totals.knownExamples = examples
   }
 
   /// The saved totals as a summary (findings rebuilt from their reproducers).
@@ -118,6 +132,14 @@ public struct CampaignState: Codable, Equatable {
         reproducer: try CorpusCase(parsing: record.reproducer, file: "saved finding of program \(record.program)"))
     }
     summary.firstViolationAt = totals.findings.first?.program
+    summary.knownCounts = totals.known ?? [:]
+    summary.knownExamples = try (totals.knownExamples ?? []).map { record in
+      var finding = Finding(
+        programIndex: record.program, rules: record.rules, observedParts: record.observed,
+        reproducer: try CorpusCase(parsing: record.reproducer, file: "saved finding of program \(record.program)"))
+      finding.known = record.known
+      return finding
+    }
     return summary
   }
 

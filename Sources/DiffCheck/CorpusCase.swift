@@ -19,6 +19,7 @@ import SpecModel
 /// expect mem 0x80010000 0x55667788
 /// expect trap none                     (or: expect trap CAUSE TVAL INDEX)
 /// reject reg x1 0x5 RULE               (this change to the outcome must break RULE)
+/// known …                              (a known deviation's fields, see `KnownDeviation`)
 /// ```
 public struct CorpusCase: Sendable, Equatable {
   /// The memory maps a case can name.
@@ -178,6 +179,9 @@ public struct CorpusCase: Sendable, Equatable {
           throw fail("unknown mutant '\(words.dropFirst().joined(separator: " "))'")
         }
         mutant = named
+      case "known":
+        // A known deviation's description, read by `KnownDeviation`.
+        continue
       case "reg":
         guard words.count == 3, let number = RegisterNames.number(words[1]), let value = Self.number(words[2]) else {
           throw fail("expected 'reg REGISTER VALUE'")

@@ -6,6 +6,13 @@ extension CampaignSummary {
   public mutating func merge(_ other: CampaignSummary) {
     programs += other.programs
     findings = (findings + other.findings).sorted { $0.programIndex < $1.programIndex }
+    knownCounts.merge(other.knownCounts, uniquingKeysWith: +)
+    var examples = knownExamples
+    for example in other.knownExamples
+    where examples.filter({ $0.known == example.known }).count < CampaignSummary.knownExamplesKept {
+      examples.append(example)
+    }
+    knownExamples = examples.sorted { $0.programIndex < $1.programIndex }
     unknowns += other.unknowns
     unknownIndices = (unknownIndices + other.unknownIndices).sorted()
     unprepared += other.unprepared

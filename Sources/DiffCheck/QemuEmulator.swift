@@ -43,6 +43,14 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
     return ([executable] + (bare ? ["-cpu", QemuLocator.cpu(for: isa)] : []) + [elf]).joined(separator: " ")
   }
 
+  /// A standalone ELF for `testCase` and the command that runs it; the state dump (signal, fault
+  /// address, pc, x1…x31, windows) goes to standard output.
+  public static func reproducer(_ testCase: EmulatorCase, elfName: String) throws -> (elf: [UInt8], command: String) {
+    let image = try QemuUserImage(testCase)
+    let command = "qemu-riscv\(testCase.isa.xlen) -cpu \(QemuLocator.cpu(for: testCase.isa)) \(elfName) > state.bin"
+    return (image.elf().encoded(), command)
+  }
+
   /// The amocas form a word encodes, if any (AMO opcode, funct5 00101, width in funct3).
   static func casForm(_ word: UInt32) -> String? {
     guard word & 0x7F == 0x2F, word >> 27 == 0b00101 else { return nil }

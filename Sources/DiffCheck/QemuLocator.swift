@@ -65,15 +65,19 @@ public enum QemuLocator {
   /// The `-cpu` value that switches on exactly the extensions of `isa`: the bare `rv64i`/`rv32i`
   /// model plus one property each. QEMU releases before Zacas lack the bare models.
   public static func cpu(for isa: ISAString) -> String {
-    let enabled = isa.extensions.sorted().compactMap { properties[$0].map { "\($0)=true" } }
-    return (["rv\(isa.xlen)i"] + enabled).joined(separator: ",")
+    // QEMU's Zacas checks for A itself, not for its two halves.
+    let whole = isa.has(.zaamo) && isa.has(.zalrsc)
+    var enabled = isa.extensions.sorted().compactMap { properties[$0] }
+    if whole { enabled = enabled.filter { $0 != "zaamo" && $0 != "zalrsc" } + ["a"] }
+    return (["rv\(isa.xlen)i"] + enabled.map { "\($0)=true" }).joined(separator: ",")
   }
 
   /// Whether `executable` accepts `cpu(for: isa)`: a model it cannot build is refused before the
   /// program is loaded, so a missing program is what a capable QEMU complains of.
   static func buildsBareModel(_ executable: String, _ isa: ISAString) -> Bool {
     guard let result = query(executable, ["-cpu", cpu(for: isa), "/nonexistent"]) else { return false }
-    return result.errors.contains("Error while loading")
+    // QEMU prints this complaint on standard output.
+    return (result.output + result.errors).contains("Error while loading")
   }
 
   /// `qemu-riscv64 --version`'s number, such as `10.0.13`.

@@ -72,16 +72,41 @@ public struct Shrinker {
           changed = true
         }
       }
-      let words = Set(initial.memory.keys.map { $0 & ~7 }).sorted()
-      for address in words where attempts < maxAttempts {
-        let bytes = (0..<UInt64(8)).map { address + $0 }
-        guard bytes.contains(where: { initial.memory[$0] ?? 0 != 0 }) else { continue }
-        var candidate = initial
-        for byte in bytes where candidate.memory[byte] != nil { candidate.memory[byte] = 0 }
-        if let found = try stillViolates(program, candidate) {
-          initial = candidate
-          current = found
-          changed = true
+      // Memory words in ever smaller groups: a window of random bytes holds a thousand words, of
+      // which a violation usually needs one or two.
+      var pending = Set(initial.memory.keys.map { $0 & ~7 }).sorted().filter { address in
+        (0..<UInt64(8)).contains { initial.memory[address + $0] ?? 0 != 0 }
+      }
+      var groups = 1
+      while !pending.isEmpty && attempts < maxAttempts {
+        let size = (pending.count + groups - 1) / groups
+        var kept: [UInt64] = []
+        var dropped = false
+        for start in stride(from: 0, to: pending.count, by: size) {
+          let group = pending[start..<min(start + size, pending.count)]
+          guard attempts < maxAttempts else {
+            kept += group
+            continue
+          }
+          var candidate = initial
+          for address in group {
+            for byte in (0..<UInt64(8)).map({ address + $0 }) where candidate.memory[byte] != nil {
+              candidate.memory[byte] = 0
+            }
+          }
+          if let found = try stillViolates(program, candidate) {
+            initial = candidate
+            current = found
+            changed = true
+            dropped = true
+          } else {
+            kept += group
+          }
+        }
+        pending = kept
+        if !dropped {
+          if size == 1 { break }
+          groups = min(groups * 2, pending.count)
         }
       }
     }

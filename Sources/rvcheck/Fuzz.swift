@@ -81,6 +81,16 @@ struct Fuzz: ParsableCommand {
   @Flag(name: .long, help: "Do not shrink findings.")
   var noShrink = false
 
+  @Option(
+    name: .long,
+    help:
+      "Folder of reviewed known emulator deviations (.rvt with 'known' lines); findings they explain are counted as known (default: corpus/known when present)."
+  )
+  var known: String?
+
+  @Flag(name: .long, help: "Known deviations fail the run too (exit 1), not only new violations.")
+  var strict = false
+
   @Option(name: .long, help: "Output format: text or json.")
   var format: OutputFormat = .text
 
@@ -114,6 +124,16 @@ struct Fuzz: ParsableCommand {
     options.shrink = !noShrink
     options.start = start
     options.crossCheck = crossCheck
+    let knownFolder = known ?? (FileManager.default.fileExists(atPath: "corpus/known") ? "corpus/known" : nil)
+    if let knownFolder {
+      do { options.known = try KnownDeviation.load(folder: knownFolder) } catch let error as CorpusError {
+        report(error.description)
+        throw ExitCode(Status.inputError)
+      } catch {
+        report("rvcheck fuzz: \(knownFolder): \(error.localizedDescription)")
+        throw ExitCode(Status.inputError)
+      }
+    }
     let injected = mutant.flatMap(Mutant.init(rawValue:))
     let makeEmulator = try emulator.factory(mutant: injected)
     if emulator.emulator != "builtin" { options.batchSize = 256 }
@@ -164,8 +184,10 @@ struct Fuzz: ParsableCommand {
       throw ExitCode(Status.inputError)
     }
     let spike = emulator.emulator == "spike"
+    let qemu = emulator.emulator == "qemu"
     campaign.onFinding = { finding in
-      let (finding, attachments) = spike ? Self.withSpikeReproducer(finding) : (finding, [])
+      let (finding, attachments) =
+        spike ? Self.withSpikeReproducer(finding) : qemu ? Self.withQemuReproducer(finding) : (finding, [])
       progress.found()
       live.heard()
       guard let store else { return }
@@ -196,6 +218,7 @@ struct Fuzz: ParsableCommand {
     var summary = try live.snapshot().summary(options: options)
     summary.timing = result.summary.timing
     if spike { summary.findings = summary.findings.map { Self.withSpikeReproducer($0).0 } }
+    if qemu { summary.findings = summary.findings.map { Self.withQemuReproducer($0).0 } }
     let stopReason: String? =
       result.completed ? nil : campaign.stop.requested ? "interrupted by a signal" : "time budget reached"
     let context = SummaryReport.Context(
@@ -227,7 +250,9 @@ struct Fuzz: ParsableCommand {
       throw ExitCode(Status.inputError)
     }
     if !summary.disagreements.isEmpty { throw ExitCode(Status.unknown) }
-    if !summary.findings.isEmpty || live.findingsHeard > 0 || live.lostWrites { throw ExitCode(Status.violation) }
+    if !summary.findings.isEmpty || live.findingsHeard > 0 || live.lostWrites || (strict && summary.knownTotal > 0) {
+      throw ExitCode(Status.violation)
+    }
     if summary.unknowns > 0 || !summary.emulatorFailures.isEmpty || !summary.unsupportedForms.isEmpty
       || campaign.stop.requested
     {
@@ -244,6 +269,16 @@ struct Fuzz: ParsableCommand {
       let (elf, command) = try? SpikeEmulator.reproducer(emulatorCase, elfName: name + ".elf")
     else { return (finding, []) }
     finding.reproducer.comments.append("standalone on Spike: \(command)")
+    return (finding, [("elf", elf)])
+  }
+
+  static func withQemuReproducer(_ finding: Finding) -> (Finding, [(fileExtension: String, bytes: [UInt8])]) {
+    var finding = finding
+    let name = FindingStore.name(forKey: FindingStore.key(finding))
+    guard let emulatorCase = try? finding.reproducer.emulatorCase(),
+      let (elf, command) = try? QemuEmulator.reproducer(emulatorCase, elfName: name + ".elf")
+    else { return (finding, []) }
+    finding.reproducer.comments.append("standalone on QEMU: \(command)")
     return (finding, [("elf", elf)])
   }
 

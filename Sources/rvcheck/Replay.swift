@@ -13,6 +13,34 @@ struct Replay: ParsableCommand {
   @Argument(help: "Case files or folders of them.")
   var paths: [String]
 
+  @Option(
+    name: .long,
+    help:
+      "Also write each case as a standalone ELF for the emulator (spike or qemu) into this folder, with its command.")
+  var writeElf: String?
+
+  func validate() throws {
+    if writeElf != nil && !["spike", "qemu"].contains(emulator.emulator) {
+      throw ValidationError("--write-elf needs --emulator spike or qemu")
+    }
+  }
+
+  /// Writes `testCase` as a standalone ELF named after `file` and prints how to run it.
+  func writeStandalone(_ testCase: CorpusCase, file: String) throws {
+    guard let writeElf else { return }
+    let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension + ".elf"
+    let path = (writeElf as NSString).appendingPathComponent(name)
+    let run = try testCase.emulatorCase()
+    let (elf, command) =
+      emulator.emulator == "qemu"
+      ? try QemuEmulator.reproducer(run, elfName: path) : try SpikeEmulator.reproducer(run, elfName: path)
+    try FileManager.default.createDirectory(atPath: writeElf, withIntermediateDirectories: true)
+    try FindingStore.writeAtomically(elf, to: URL(fileURLWithPath: path))
+    // Emulators run only files marked executable.
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
+    print("    standalone: \(command)")
+  }
+
   func run() throws {
     var files: [String] = []
     for path in paths {
@@ -50,6 +78,7 @@ struct Replay: ParsableCommand {
           print("FAILED   \(file)")
           for problem in result.problems { print("    \(problem)") }
         }
+        try writeStandalone(testCase, file: file)
       } catch let error as CorpusError {
         inputErrors += 1
         report(error.description)

@@ -30,6 +30,11 @@ enum SummaryReport {
       "programs           \(summary.programs)",
       "programs checked   \(summary.checkedPrograms)",
       "violations         \(summary.findings.count)",
+      summary.knownTotal == 0
+        ? nil
+        : "known deviations   \(summary.knownTotal) ("
+          + summary.knownCounts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+          + "; not new, --strict fails on them)",
       "unknowns           \(summary.unknowns)",
       "infeasible paths   \(summary.infeasibleTargets)",
       "not prepared       \(summary.unprepared)",
@@ -124,6 +129,13 @@ enum SummaryReport {
       "unsupportedForms": summary.unsupportedForms,
       "patches": summary.patches, "solverFallbacks": summary.solverFallbacks, "crossChecked": summary.crossChecked,
       "disagreements": summary.disagreements,
+      "known": summary.knownCounts,
+      "knownExamples": summary.knownExamples.map { finding -> [String: Any] in
+        [
+          "deviation": finding.known ?? "", "program": finding.programIndex, "rules": finding.rules,
+          "key": FindingStore.key(finding), "reproducer": finding.reproducer.text,
+        ]
+      },
       "coverage": coverage,
       "findings": summary.findings.enumerated().map { number, finding -> [String: Any] in
         var entry: [String: Any] = [
