@@ -97,6 +97,7 @@ extension ConcreteState {
       .narrowComparesAllBits: (
         "amocas.b t0, t1, (a0)", "rv64ima_zacas_zabha", [10: base, 5: 0x1_0000_0003], [base: 3]
       ),
+      .casX0ClobbersZero: ("amocas.w zero, t1, (a0)\naddi a1, zero, 5", "rv64ima_zacas", [10: base], [base: 7]),
     ]
     let (text, isa, registers, words) = try #require(exposing[mutant])
     let correct = try emulate(text, isa: isa, registers: registers, words: words)

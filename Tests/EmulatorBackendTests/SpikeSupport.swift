@@ -72,12 +72,13 @@ enum SpikeSupport {
     }
   }
 
-  @Test func qemuIsInstalledWhereCIRequiresIt() {
-    if QemuEmulator.locate(xlen: 64) != nil && QemuEmulator.locate(xlen: 32) != nil { return }
+  @Test func qemuWithZacasIsInstalledWhereCIRequiresIt() {
+    if QemuSupport.withZacas { return }
     if SpikeSupport.requiredByCI {
-      Issue.record("CI=true but qemu-riscv64/qemu-riscv32 were not found; apt-get install qemu-user")
+      Issue.record(
+        "CI=true but no qemu-riscv64/qemu-riscv32 with Zacas and Zabha was found; \(QemuLocator.installHint)")
     } else {
-      print("note: qemu-user not found, QEMU tests skipped; apt-get install qemu-user")
+      print("note: no QEMU with Zacas, its tests skipped; \(QemuLocator.installHint)")
     }
   }
 
@@ -88,5 +89,13 @@ enum SpikeSupport {
     } catch {
       #expect(error.description.contains("/nonexistent/spike"))
     }
+  }
+}
+
+enum QemuSupport {
+  /// Both QEMU binaries are found and build a CPU with exactly Zacas and Zabha on.
+  static let withZacas: Bool = [32, 64].allSatisfy { xlen in
+    guard let path = try? QemuLocator.locate(xlen: xlen) else { return false }
+    return QemuLocator.buildsBareModel(path, try! ISAString(parsing: "rv\(xlen)ima_zacas_zabha"))
   }
 }

@@ -83,6 +83,46 @@ import Testing
     #expect(result.output.contains("zacas.failure-keeps-memory"))
   }
 
+  /// A folder of known deviations turns the findings they explain into known ones: listed and
+  /// counted, exit 0; `--strict` fails on them; a malformed entry is an input error with its line.
+  @Test func knownDeviationsAreCountedAndStrictFailsOnThem() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-known-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let entry = """
+      known emulator builtin+amocas-x0-clobbers-zero
+      known probe split-block-after-amocas-x0
+      known command rvcheck replay x0.rvt
+      known diagnosis x0 keeps an amocas result until the block ends
+      isa rv64ima_zacas_zabha
+      reg a5 0x80010180
+      mem 0x80010180 0x1234567887654321
+      program
+        amocas.w zero, s9, (a5)
+        addi a1, zero, 5
+      end
+      expect violation rv.alu-result
+      """
+    try entry.write(to: folder.appendingPathComponent("x0.rvt"), atomically: true, encoding: .utf8)
+    let arguments = [
+      "fuzz", "--seed", "1", "--count", "100", "--length", "16", "--mutant", "amocas-x0-clobbers-zero",
+      "--known", folder.path,
+    ]
+    let lenient = try BinaryRunner.run(arguments)
+    #expect(lenient.status == 0, "\(lenient.output)\(lenient.error)")
+    #expect(lenient.output.contains("known deviations   "), "\(lenient.output)")
+    #expect(lenient.output.contains("x0: "))
+    let strict = try BinaryRunner.run(arguments + ["--strict"])
+    #expect(strict.status == 1)
+    let unlisted = try BinaryRunner.run(Array(arguments.dropLast(2)) + ["--known", "/nonexistent-folder"])
+    #expect(unlisted.status == 2)
+    try (entry.replacingOccurrences(of: "known probe", with: "known prob")).write(
+      to: folder.appendingPathComponent("x0.rvt"), atomically: true, encoding: .utf8)
+    let malformed = try BinaryRunner.run(arguments)
+    #expect(malformed.status == 2)
+    #expect(malformed.error.contains("x0.rvt:2: error: unknown field 'known prob'"), "\(malformed.error)")
+  }
+
   /// `--cross-check 1` puts every program to the relation too, and says how many it audited.
   @Test func crossCheckAuditsEveryProgram() throws {
     let result = try BinaryRunner.run(["--seed", "9", "--count", "6", "--length", "10", "--cross-check", "1"])
