@@ -157,6 +157,55 @@ public struct Campaign {
     let version = options.known.isEmpty ? nil : emulator.version(for: options.isa)
     let known = options.known.filter { $0.applies(to: emulator.name, version: version) }
     let onEmulator = verdictOnEmulator(configuration, checker, relations)
+    /// Counts a known deviation, keeping the first few as examples.
+    func countKnown(_ deviation: KnownDeviation, _ example: @autoclosure () throws -> Finding) rethrows {
+      summary.knownCounts[deviation.name, default: 0] += 1
+      guard summary.knownExamples.filter({ $0.known == deviation.name }).count < CampaignSummary.knownExamplesKept
+      else { return }
+      var finding = try example()
+      finding.known = deviation.name
+      summary.knownExamples.append(finding)
+    }
+
+    /// The batch positions whose rejected outcome or emulator failure a deviation's probe explains:
+    /// the probe's changed program conforms by the concrete interpretation. One emulator run serves
+    /// every probe of the batch.
+    func probed(_ outcomes: [EmulatorOutcome]) throws -> [Int: KnownDeviation] {
+      guard !known.isEmpty else { return [:] }
+      var trials: [(position: Int, deviation: KnownDeviation, program: [Instruction])] = []
+      for (position, (entry, outcome)) in zip(batch, outcomes).enumerated() {
+        switch outcome {
+        case .unsupported: continue
+        case .failed: break
+        case .finished(let observed):
+          let audit = options.crossCheck.map { entry.index % $0 == 0 } ?? false
+          guard !audit,
+            case .notAllowed = checker.executor.judge(
+              entry.prepared.program, initial: entry.prepared.initial, observed: observed)
+          else { continue }
+        }
+        for deviation in known {
+          guard let changed = deviation.probe?.neutralised(entry.prepared.program) else { continue }
+          trials.append((position, deviation, changed))
+          break
+        }
+      }
+      guard !trials.isEmpty else { return [:] }
+      let cases = try trials.map { trial in
+        EmulatorCase(
+          isa: options.isa, words: try trial.program.map { try $0.encoded() },
+          initial: batch[trial.position].prepared.initial, memoryMap: configuration.memoryMap)
+      }
+      var explained: [Int: KnownDeviation] = [:]
+      for (trial, result) in zip(trials, emulator.run(cases)) {
+        guard case .finished(let observed) = result,
+          case .allowed = checker.executor.judge(
+            trial.program, initial: batch[trial.position].prepared.initial, observed: observed)
+        else { continue }
+        explained[trial.position] = trial.deviation
+      }
+      return explained
+    }
 
     func flush() throws {
       guard !batch.isEmpty else { return }
@@ -170,10 +219,27 @@ public struct Campaign {
       summary.timing.emulating += ContinuousClock.now - emulating
       let checking = ContinuousClock.now
       defer { summary.timing.checking += ContinuousClock.now - checking }
-      for (entry, outcome) in zip(batch, outcomes) {
+      let explainedByProbe = try probed(outcomes)
+      for (position, (entry, outcome)) in zip(batch, outcomes).enumerated() {
         summary.programs += 1
         summary.coverage.add(entry.prepared.coverage)
         summary.infeasibleTargets += entry.prepared.infeasibleTargets
+        if let deviation = explainedByProbe[position] {
+          // Known without asking the relation for the rules, which costs far more than the probe;
+          // the deviation's own file has the explained, minimal reproducer. A crash the probe makes
+          // go away counts too.
+          switch outcome {
+          case .finished:
+            countKnown(deviation, reproducerFinding(entry.index, entry.prepared.program, entry.prepared.initial, [], []))
+          case .failed(let reason):
+            countKnown(
+              deviation,
+              reproducerFinding(
+                entry.index, entry.prepared.program, entry.prepared.initial, ["emulator-failure"], [reason]))
+          case .unsupported: break
+          }
+          continue
+        }
         guard case .finished(let observed) = outcome else {
           if case .failed(let reason) = outcome { summary.emulatorFailures.append("program \(entry.index): \(reason)") }
           if case .unsupported(let form) = outcome { summary.unsupportedForms[form, default: 0] += 1 }
@@ -210,11 +276,7 @@ public struct Campaign {
             deviation = try known.first { try $0.explains(finding, verdict: onEmulator) }
           }
           if let deviation {
-            finding.known = deviation.name
-            summary.knownCounts[deviation.name, default: 0] += 1
-            if summary.knownExamples.filter({ $0.known == deviation.name }).count < CampaignSummary.knownExamplesKept {
-              summary.knownExamples.append(finding)
-            }
+            countKnown(deviation, finding)
             continue
           }
           if summary.firstViolationAt == nil { summary.firstViolationAt = entry.index }

@@ -116,8 +116,15 @@ public struct KnownDeviation: Sendable {
     _ finding: Finding, verdict: ([Instruction], ConcreteState) throws -> Verdict?
   ) rethrows -> Bool {
     if keys.contains(FindingStore.key(finding)) { return true }
-    guard let probe, let changed = probe.neutralised(finding.reproducer.program) else { return false }
     let initial = finding.reproducer.initialState(finding.reproducer.configuration.memoryMap)
+    return try confirmedByProbe(finding.reproducer.program, initial: initial, verdict: verdict)
+  }
+
+  /// Whether the probe's changed program conforms where `program` did not.
+  public func confirmedByProbe(
+    _ program: [Instruction], initial: ConcreteState, verdict: ([Instruction], ConcreteState) throws -> Verdict?
+  ) rethrows -> Bool {
+    guard let probe, let changed = probe.neutralised(program) else { return false }
     guard case .conforms? = try verdict(changed, initial) else { return false }
     return true
   }

@@ -143,6 +143,16 @@ struct MachineCode {
     words.append(rs2.rawValue << 20 | rs1.rawValue << 15 | funct3 << 12 | 0x63)
   }
 
+  /// `jal zero` to an absolute address within ±1 MiB of here.
+  mutating func jump(to address: UInt64) {
+    let offset = Int64(bitPattern: address &- (base + UInt64(words.count) * 4))
+    precondition(offset >= -(1 << 20) && offset < 1 << 20, "jump target out of range")
+    words.append(Self.jumpImmediate(offset) | 0x6F)
+  }
+
+  /// `jalr zero, 0(ra)`.
+  mutating func ret() { words.append(0x0000_8067) }
+
   mutating func j(_ label: String) {
     fixups.append((words.count, label, .jump))
     words.append(0x6F)

@@ -1,13 +1,15 @@
 import Foundation
 import SpecModel
 
-/// Runs cases under QEMU's Linux user-mode emulation (`qemu-riscv64`, `qemu-riscv32`), one process
-/// per case, with `-cpu` switching on exactly the ISA string's extensions. Before the first case it
+/// Runs cases under QEMU's Linux user-mode emulation (`qemu-riscv64`, `qemu-riscv32`), hundreds per
+/// process (`QemuBatch`), with `-cpu` switching on exactly the ISA string's extensions. Before the first case it
 /// tries each amocas form once: a QEMU that predates Zacas (Debian 12 ships 7.2, which also lacks
 /// the bare CPU models and so runs its default CPU) raises SIGILL, and every case using that form is
 /// then reported as unsupported instead of as thousands of violations.
 public final class QemuEmulator: Emulator, @unchecked Sendable {
   public let timeout: Duration
+  /// Cases per QEMU process.
+  public let batchLimit: Int
   private let explicit: String?
   private let lock = NSLock()
   private var supported: [Int: [String: Bool]] = [:]
@@ -16,8 +18,9 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
   private var versions: [Int: String?] = [:]
 
   /// `executable` is `--qemu`: a folder with both binaries or one of them (default: the locator's).
-  public init(timeout: Duration = .seconds(30), executable: String? = nil) {
+  public init(timeout: Duration = .seconds(30), executable: String? = nil, batchLimit: Int = 256) {
     self.timeout = timeout
+    self.batchLimit = max(batchLimit, 1)
     self.explicit = executable
   }
 
@@ -60,19 +63,68 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
   }
 
   public func run(_ cases: [EmulatorCase]) -> [EmulatorOutcome] {
-    cases.map { testCase in
+    var outcomes = [EmulatorOutcome?](repeating: nil, count: cases.count)
+    var runnable: [(index: Int, executable: String, bare: Bool)] = []
+    for (index, testCase) in cases.enumerated() {
       let executable: String
       do throws(QemuLocator.NotFound) {
         executable = try QemuLocator.locate(xlen: testCase.isa.xlen, explicit: explicit)
       } catch {
-        return .failed(error.description)
+        outcomes[index] = .failed(error.description)
+        continue
       }
       let (support, bare) = formSupport(executable, testCase)
       if let missing = testCase.words.compactMap(Self.casForm).first(where: { support[$0] == false }) {
-        return .unsupported(form: missing)
+        outcomes[index] = .unsupported(form: missing)
+        continue
       }
-      return runOne(executable, testCase, bare: bare)
+      runnable.append((index, executable, bare))
     }
+    // Cases sharing an ISA and memory map go into one process.
+    var start = 0
+    while start < runnable.count {
+      let first = cases[runnable[start].index]
+      var end = start + 1
+      while end < runnable.count && end - start < batchLimit && cases[runnable[end].index].isa == first.isa
+        && cases[runnable[end].index].memoryMap == first.memoryMap
+      {
+        end += 1
+      }
+      let group = runnable[start..<end]
+      let results = isolate(group.map { cases[$0.index] }, runnable[start].executable, bare: runnable[start].bare)
+      for (entry, outcome) in zip(group, results) { outcomes[entry.index] = outcome }
+      start = end
+    }
+    return outcomes.map { $0 ?? .failed("internal error: case not run") }
+  }
+
+  /// Runs a batch. When QEMU crashes or hangs, the cases it finished keep their outcomes, the case
+  /// under way fails with the reason, and a new process takes the rest. Any other failure (QEMU
+  /// cannot start, refuses its CPU) would fail every case alike, so it does.
+  private func isolate(_ cases: [EmulatorCase], _ executable: String, bare: Bool) -> [EmulatorOutcome] {
+    var outcomes: [EmulatorOutcome] = []
+    var rest = cases[...]
+    while !rest.isEmpty {
+      let (finished, failure) = runBatch(executable, Array(rest), bare: bare)
+      outcomes += finished
+      rest = rest.dropFirst(finished.count)
+      guard let failure else { continue }
+      if failure.blamesCaseUnderWay, !rest.isEmpty {
+        outcomes.append(.failed(failure.description))
+        rest = rest.dropFirst()
+      } else {
+        outcomes += rest.map { _ in .failed(failure.description) }
+        rest = []
+      }
+    }
+    return outcomes
+  }
+
+  /// Why a QEMU process stopped short.
+  struct BatchFailure: Error, CustomStringConvertible {
+    let description: String
+    /// A crash or a hang: the case running at the time caused it.
+    var blamesCaseUnderWay = false
   }
 
   /// Which amocas forms this QEMU executes, probed once per XLEN.
@@ -93,7 +145,7 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
       var initial = ConcreteState.zeroed(map)
       initial.registers[5] = map.regions[0].base
       let probe = EmulatorCase(isa: template.isa, words: [word], initial: initial, memoryMap: map)
-      if case .finished(let state) = runOne(executable, probe, bare: bareModels[xlen] ?? true),
+      if case .finished(let state)? = runBatch(executable, [probe], bare: bareModels[xlen] ?? true).0.first,
         state.trap?.cause == 2
       {
         result[form] = false
@@ -105,34 +157,47 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
     return (result, bareModels[xlen] ?? true)
   }
 
-  private func runOne(_ executable: String, _ testCase: EmulatorCase, bare: Bool) -> EmulatorOutcome {
-    let image: QemuUserImage
-    do { image = try QemuUserImage(testCase) } catch { return .failed(error.description) }
+  /// The outcomes of the cases QEMU finished, and why it stopped before the others.
+  private func runBatch(_ executable: String, _ cases: [EmulatorCase], bare: Bool) -> (
+    [EmulatorOutcome], BatchFailure?
+  ) {
+    let batch: QemuBatch
+    do { batch = try QemuBatch(cases) } catch { return (cases.map { _ in .failed(error.description) }, nil) }
     let fileManager = FileManager.default
     let scratch = fileManager.temporaryDirectory.appendingPathComponent("rvcheck-qemu-\(UUID().uuidString)")
+    // RVCHECK_KEEP_FILES keeps every batch's folder (ELF and output) for inspection.
     let keep = ProcessInfo.processInfo.environment["RVCHECK_KEEP_FILES"] != nil
     defer { if !keep { try? fileManager.removeItem(at: scratch) } }
-    let elf = scratch.appendingPathComponent("case.elf")
+    let elf = scratch.appendingPathComponent("batch.elf")
     do {
       try fileManager.createDirectory(at: scratch, withIntermediateDirectories: true)
-      try Data(image.elf().encoded()).write(to: elf)
+      try Data(batch.elf().encoded()).write(to: elf)
       // QEMU, like the kernel, runs only files marked executable.
       try fileManager.setAttributes([.posixPermissions: 0o755], ofItemAtPath: elf.path)
     } catch {
-      return .failed("cannot write the case ELF: \(error.localizedDescription)")
+      return ([], BatchFailure(description: "cannot write the batch ELF: \(error.localizedDescription)"))
     }
-    let cpu = bare ? ["-cpu", QemuLocator.cpu(for: testCase.isa)] : []
+    let cpu = bare ? ["-cpu", QemuLocator.cpu(for: cases[0].isa)] : []
     let result = runProcess(executable, cpu + [elf.path], timeout: timeout, scratch: scratch)
+    let output = (try? Data(contentsOf: scratch.appendingPathComponent("stdout"))).map { [UInt8]($0) } ?? []
+    let outcomes = batch.outcomes(output)
+    let failure: BatchFailure?
     switch result.end {
-    case .exited(0): break
-    case .timedOut: return .failed("qemu hung: no answer within \(timeout)")
-    case .couldNotStart(let reason): return .failed("qemu could not start: \(reason)")
-    case .signalled(let signal): return .failed("qemu crashed with signal \(signal)")
+    case .exited(0):
+      failure =
+        outcomes.count == cases.count
+        ? nil : BatchFailure(description: "qemu wrote \(output.count) bytes of state, expected \(batch.outputStride * cases.count)")
+    case .timedOut:
+      failure = BatchFailure(description: "qemu hung: no answer within \(timeout)", blamesCaseUnderWay: true)
+    case .signalled(let signal):
+      failure = BatchFailure(description: "qemu crashed with signal \(signal)", blamesCaseUnderWay: true)
+    case .couldNotStart(let reason): failure = BatchFailure(description: "qemu could not start: \(reason)")
     case .exited(let status):
-      let line = result.errors.split(separator: "\n").first.map(String.init) ?? ""
-      return .failed("qemu exited with status \(status)\(line.isEmpty ? "" : ": \(line)")")
+      // QEMU prints some complaints (a CPU it cannot build) on standard output, before any state.
+      let text = result.errors + String(decoding: output.prefix(while: { $0 != 0 }), as: UTF8.self)
+      let line = text.split(separator: "\n").first.map { String($0.prefix(160)) } ?? ""
+      failure = BatchFailure(description: "qemu exited with status \(status)\(line.isEmpty ? "" : ": \(line)")")
     }
-    let dump = (try? Data(contentsOf: scratch.appendingPathComponent("stdout"))).map { [UInt8]($0) } ?? []
-    return image.outcome(dump)
+    return (outcomes, failure)
   }
 }
