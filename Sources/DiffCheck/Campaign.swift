@@ -173,6 +173,7 @@ public struct Campaign {
     func probed(_ outcomes: [EmulatorOutcome]) throws -> [Int: KnownDeviation] {
       guard !known.isEmpty else { return [:] }
       var trials: [(position: Int, deviation: KnownDeviation, program: [Instruction])] = []
+      var explained: [Int: KnownDeviation] = [:]
       for (position, (entry, outcome)) in zip(batch, outcomes).enumerated() {
         switch outcome {
         case .unsupported: continue
@@ -183,6 +184,20 @@ public struct Campaign {
             case .notAllowed = checker.executor.judge(
               entry.prepared.program, initial: entry.prepared.initial, observed: observed)
           else { continue }
+          let specTrap = checker.executor.firstRun(entry.prepared.program, initial: entry.prepared.initial).trap
+          if let deviation = known.first(where: { deviation in
+            guard let isa = deviation.probe?.reinterpretation(entry.prepared.program, options.isa, specTrap: specTrap)
+            else { return false }
+            let other = ConcreteExecutor(
+              configuration: MachineConfiguration(
+                isa: isa, profile: options.profile, memoryMap: configuration.memoryMap))
+            guard case .allowed = other.judge(entry.prepared.program, initial: entry.prepared.initial, observed: observed)
+            else { return false }
+            return true
+          }) {
+            explained[position] = deviation
+            continue
+          }
         }
         for deviation in known {
           guard let changed = deviation.probe?.neutralised(entry.prepared.program) else { continue }
@@ -190,13 +205,12 @@ public struct Campaign {
           break
         }
       }
-      guard !trials.isEmpty else { return [:] }
+      guard !trials.isEmpty else { return explained }
       let cases = try trials.map { trial in
         EmulatorCase(
           isa: options.isa, words: try trial.program.map { try $0.encoded() },
           initial: batch[trial.position].prepared.initial, memoryMap: configuration.memoryMap)
       }
-      var explained: [Int: KnownDeviation] = [:]
       for (trial, result) in zip(trials, emulator.run(cases)) {
         guard case .finished(let observed) = result,
           case .allowed = checker.executor.judge(

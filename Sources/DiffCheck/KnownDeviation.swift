@@ -145,18 +145,38 @@ public struct KnownDeviation: Sendable {
   }
 }
 
-/// An experiment that tells whether a finding has a known cause: it changes the reproducer so the
-/// cause cannot act, leaving the architectural result the same.
+/// An experiment that tells whether a finding has a known cause. Most change the reproducer so the
+/// cause cannot act, leaving the architectural result the same; one judges the same outcome under
+/// the platform behaviour the emulator is known to have instead.
 public enum DeviationProbe: String, CaseIterable, Sendable {
   /// A translator that keeps x0 as a shared constant, and lets an amocas with rd = x0 write into
   /// it, corrupts every later use of that constant in the same translation block. A `jal zero, 4`
   /// after each such amocas ends the block there and changes nothing else.
   case splitBlockAfterCasX0 = "split-block-after-amocas-x0"
+  /// Linux user mode performs a misaligned plain load or store (the kernel emulates it), so
+  /// QEMU's user mode does too: where the spec's run stops at a plain access with a misaligned
+  /// trap (4 or 6), the outcome is the deviation when the same ISA with Zicclsm allows it.
+  case plainMisalignedAsZicclsm = "plain-misaligned-as-zicclsm"
+
+  /// The ISA under which the outcome is judged again, for a probe that reinterprets rather than
+  /// changes the program; nil when the spec's own run is not the probe's case.
+  public func reinterpretation(
+    _ program: [Instruction], _ isa: ISAString, specTrap: ConcreteTrap?
+  ) -> ISAString? {
+    guard self == .plainMisalignedAsZicclsm, let specTrap, specTrap.cause == 4 || specTrap.cause == 6,
+      program.indices.contains(specTrap.index)
+    else { return nil }
+    switch program[specTrap.index].form.format {
+    case .load, .store: return ISAString(xlen: isa.xlen, extensions: isa.extensions.union([.zicclsm]))
+    default: return nil
+    }
+  }
 
   /// The changed program, or nil when the probe does not apply (no trigger, or branches whose
   /// offsets the inserted instructions would move).
   public func neutralised(_ program: [Instruction]) -> [Instruction]? {
     switch self {
+    case .plainMisalignedAsZicclsm: return nil
     case .splitBlockAfterCasX0:
       let controlFlow: Set<String> = ["jal", "jalr", "beq", "bne", "blt", "bge", "bltu", "bgeu"]
       guard !program.contains(where: { controlFlow.contains($0.mnemonic) }) else { return nil }
