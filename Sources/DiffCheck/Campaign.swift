@@ -54,6 +54,8 @@ public struct Finding: Sendable {
   public var reproducer: CorpusCase
   /// The known deviation that explains it, if any.
   public var known: String?
+  /// The emulators that show it, when a campaign runs several.
+  public var emulators: [String] = []
   public init(programIndex: Int, rules: [String], observedParts: [String], reproducer: CorpusCase) {
     self.programIndex = programIndex
     self.rules = rules
@@ -105,9 +107,13 @@ public struct CampaignSummary: Sendable {
   public var crossChecked = 0
   /// Programs on which the two interpretations disagreed: internal errors of the checker.
   public var disagreements: [String] = []
-  /// Programs whose outcome the spec judged (not failed, not unsupported).
+  /// One column per emulator: what each checked, found and missed.
+  public var columns: [EmulatorColumn] = []
+  /// Programs whose outcome the spec judged (not failed, not unsupported); with several
+  /// emulators, the fewest any one of them checked.
   public var checkedPrograms: Int {
-    programs - emulatorFailures.count - unsupportedForms.values.reduce(0, +)
+    if columns.count > 1 { return columns.map(\.checked).min() ?? 0 }
+    return programs - emulatorFailures.count - unsupportedForms.values.reduce(0, +)
   }
   /// Index of the program that gave the first violation.
   public var firstViolationAt: Int?
@@ -121,19 +127,83 @@ public struct CampaignSummary: Sendable {
   }
 }
 
+/// What one emulator of a campaign did with the programs they all ran.
+public struct EmulatorColumn: Sendable, Codable, Equatable {
+  public let name: String
+  /// Programs whose outcome on this emulator the spec judged.
+  public var checked = 0
+  /// Programs that showed a new violation here.
+  public var violations = 0
+  /// Programs that showed a known deviation here.
+  public var known = 0
+  public var failures = 0
+  /// Programs not run because this emulator lacks an instruction form.
+  public var notChecked = 0
+  /// Coverage cells of the programs this emulator checked.
+  public var coverage: [CoverageCell: Int] = [:]
+
+  public init(name: String) { self.name = name }
+
+  /// The column's coverage as a table-ready `Coverage`.
+  public var coverageTable: Coverage {
+    var table = Coverage()
+    for (cell, count) in coverage { table.add(Array(repeating: cell, count: count)) }
+    return table
+  }
+
+  public mutating func merge(_ other: EmulatorColumn) {
+    checked += other.checked
+    violations += other.violations
+    known += other.known
+    failures += other.failures
+    notChecked += other.notChecked
+    coverage.merge(other.coverage, uniquingKeysWith: +)
+  }
+}
+
+extension [EmulatorColumn] {
+  /// Adds columns by emulator name, keeping this order and appending new names.
+  public mutating func merge(_ others: [EmulatorColumn]) {
+    for other in others {
+      if let index = firstIndex(where: { $0.name == other.name }) {
+        self[index].merge(other)
+      } else {
+        append(other)
+      }
+    }
+  }
+}
+
 /// Generates, prepares, runs and checks programs.
 public struct Campaign {
   public let options: CampaignOptions
-  public let emulator: any Emulator
+  /// The emulators every prepared program runs on; findings are shrunk on the one showing them.
+  public let emulators: [any Emulator]
+  public var emulator: any Emulator { emulators[0] }
 
   public init(options: CampaignOptions, emulator: any Emulator) {
-    self.options = options
-    self.emulator = emulator
+    self.init(options: options, emulators: [emulator])
   }
+
+  public init(options: CampaignOptions, emulators: [any Emulator]) {
+    precondition(!emulators.isEmpty, "a campaign needs an emulator")
+    self.options = options
+    self.emulators = emulators
+  }
+
+  /// The campaign's emulators as one name: `spike,qemu,builtin`.
+  public var emulatorName: String { emulators.map(\.name).joined(separator: ",") }
 
   /// Runs programs `start..<start + count`.
   public func run() throws -> CampaignSummary {
     try run(indices: Array(options.start..<(options.start + options.count))).summary
+  }
+
+  /// One emulator with what it needs to judge and probe its own outcomes.
+  private struct Lane {
+    let emulator: any Emulator
+    /// The known deviations claimed for this emulator's release.
+    let known: [KnownDeviation]
   }
 
   /// Runs the programs `indices` and returns the summary with the indices it accounts for.
@@ -145,7 +215,8 @@ public struct Campaign {
     found: (Finding) -> Void = { _ in }
   ) throws -> (summary: CampaignSummary, done: [Int]) {
     var done: [Int] = []
-    var summary = CampaignSummary(options: options, emulator: emulator.name)
+    var summary = CampaignSummary(options: options, emulator: emulatorName)
+    summary.columns = emulators.map { EmulatorColumn(name: $0.name) }
     let configuration = MachineConfiguration(
       isa: options.isa, profile: options.profile, memoryMap: options.map.memoryMap(xlen: options.isa.xlen))
     let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
@@ -153,10 +224,12 @@ public struct Campaign {
     let checker = SpecChecker(configuration: configuration)
     let relations = RelationPool(configuration: configuration)
     var batch: [(index: Int, prepared: PreparedCase)] = []
-    // Only deviations claimed for this emulator's release take part.
-    let version = options.known.isEmpty ? nil : emulator.version(for: options.isa)
-    let known = options.known.filter { $0.applies(to: emulator.name, version: version) }
-    let onEmulator = verdictOnEmulator(configuration, checker, relations)
+    let lanes = emulators.map { emulator in
+      let version = options.known.isEmpty ? nil : emulator.version(for: options.isa)
+      return Lane(emulator: emulator, known: options.known.filter { $0.applies(to: emulator.name, version: version) })
+    }
+    let several = lanes.count > 1
+
     /// Counts a known deviation, keeping the first few as examples.
     func countKnown(_ deviation: KnownDeviation, _ example: @autoclosure () throws -> Finding) rethrows {
       summary.knownCounts[deviation.name, default: 0] += 1
@@ -168,10 +241,10 @@ public struct Campaign {
     }
 
     /// The batch positions whose rejected outcome or emulator failure a deviation's probe explains:
-    /// the probe's changed program conforms by the concrete interpretation. One emulator run serves
-    /// every probe of the batch.
-    func probed(_ outcomes: [EmulatorOutcome]) throws -> [Int: KnownDeviation] {
-      guard !known.isEmpty else { return [:] }
+    /// the probe's changed program conforms by the concrete interpretation, or the outcome is allowed
+    /// under the platform behaviour the deviation describes. One emulator run serves every probe.
+    func probed(_ lane: Lane, _ outcomes: [EmulatorOutcome]) throws -> [Int: KnownDeviation] {
+      guard !lane.known.isEmpty else { return [:] }
       var trials: [(position: Int, deviation: KnownDeviation, program: [Instruction])] = []
       var explained: [Int: KnownDeviation] = [:]
       for (position, (entry, outcome)) in zip(batch, outcomes).enumerated() {
@@ -185,13 +258,16 @@ public struct Campaign {
               entry.prepared.program, initial: entry.prepared.initial, observed: observed)
           else { continue }
           let specTrap = checker.executor.firstRun(entry.prepared.program, initial: entry.prepared.initial).trap
-          if let deviation = known.first(where: { deviation in
-            guard let isa = deviation.probe?.reinterpretation(entry.prepared.program, options.isa, specTrap: specTrap)
+          if let deviation = lane.known.first(where: { deviation in
+            guard
+              let profile = deviation.probe?.reinterpretation(
+                entry.prepared.program, options.profile, specTrap: specTrap)
             else { return false }
             let other = ConcreteExecutor(
               configuration: MachineConfiguration(
-                isa: isa, profile: options.profile, memoryMap: configuration.memoryMap))
-            guard case .allowed = other.judge(entry.prepared.program, initial: entry.prepared.initial, observed: observed)
+                isa: options.isa, profile: profile, memoryMap: configuration.memoryMap))
+            guard
+              case .allowed = other.judge(entry.prepared.program, initial: entry.prepared.initial, observed: observed)
             else { return false }
             return true
           }) {
@@ -199,7 +275,7 @@ public struct Campaign {
             continue
           }
         }
-        for deviation in known {
+        for deviation in lane.known {
           guard let changed = deviation.probe?.neutralised(entry.prepared.program) else { continue }
           trials.append((position, deviation, changed))
           break
@@ -211,7 +287,7 @@ public struct Campaign {
           isa: options.isa, words: try trial.program.map { try $0.encoded() },
           initial: batch[trial.position].prepared.initial, memoryMap: configuration.memoryMap)
       }
-      for (trial, result) in zip(trials, emulator.run(cases)) {
+      for (trial, result) in zip(trials, lane.emulator.run(cases)) {
         guard case .finished(let observed) = result,
           case .allowed = checker.executor.judge(
             trial.program, initial: batch[trial.position].prepared.initial, observed: observed)
@@ -229,70 +305,104 @@ public struct Campaign {
           initial: entry.prepared.initial, memoryMap: configuration.memoryMap)
       }
       let emulating = ContinuousClock.now
-      let outcomes = emulator.run(cases)
+      let outcomes = lanes.map { $0.emulator.run(cases) }
       summary.timing.emulating += ContinuousClock.now - emulating
       let checking = ContinuousClock.now
       defer { summary.timing.checking += ContinuousClock.now - checking }
-      let explainedByProbe = try probed(outcomes)
-      for (position, (entry, outcome)) in zip(batch, outcomes).enumerated() {
+      let explainedByProbe = try zip(lanes, outcomes).map { try probed($0, $1) }
+      for (position, entry) in batch.enumerated() {
         summary.programs += 1
         summary.coverage.add(entry.prepared.coverage)
         summary.infeasibleTargets += entry.prepared.infeasibleTargets
-        if let deviation = explainedByProbe[position] {
-          // Known without asking the relation for the rules, which costs far more than the probe;
-          // the deviation's own file has the explained, minimal reproducer. A crash the probe makes
-          // go away counts too.
-          switch outcome {
-          case .finished:
-            countKnown(deviation, reproducerFinding(entry.index, entry.prepared.program, entry.prepared.initial, [], []))
-          case .failed(let reason):
-            countKnown(
-              deviation,
-              reproducerFinding(
-                entry.index, entry.prepared.program, entry.prepared.initial, ["emulator-failure"], [reason]))
-          case .unsupported: break
-          }
-          continue
-        }
-        guard case .finished(let observed) = outcome else {
-          if case .failed(let reason) = outcome { summary.emulatorFailures.append("program \(entry.index): \(reason)") }
-          if case .unsupported(let form) = outcome { summary.unsupportedForms[form, default: 0] += 1 }
-          continue
-        }
-        let audit = options.crossCheck.map { entry.index % $0 == 0 } ?? false
-        let result = try checker.check(
-          entry.prepared.program, initial: entry.prepared.initial, observed: observed, crossCheck: audit,
-          relation: relations.shared, explain: relations.fresh)
-        switch result.route {
-        case .solverFallback: summary.solverFallbacks += 1
-        case .crossChecked: summary.crossChecked += 1
-        default: break
-        }
-        if let disagreement = result.disagreement {
-          summary.disagreements.append(
-            "program \(entry.index): \(disagreement)\n"
-              + entry.prepared.program.map { "  " + $0.assembly }.joined(separator: "\n"))
-          continue
-        }
-        switch result.verdict {
-        case .conforms: break
-        case .unknown:
-          summary.unknowns += 1
-          summary.unknownIndices.append(entry.index)
-        case .violation(let rules, let parts):
-          // A known deviation is recognised before shrinking where it can be: shrinking costs
-          // emulator runs, and a common known deviation would otherwise take most of them.
-          var finding = reproducerFinding(entry.index, entry.prepared.program, entry.prepared.initial, rules, parts)
-          var deviation = try known.first { try $0.explains(finding, verdict: onEmulator) }
-          if deviation == nil {
-            finding = try self.finding(
-              entry.index, entry.prepared, rules, parts, checker, relations, configuration, shouldStop)
-            deviation = try known.first { try $0.explains(finding, verdict: onEmulator) }
-          }
-          if let deviation {
-            countKnown(deviation, finding)
+        var here: [Finding] = []
+        var unknown = false
+        for (column, lane) in lanes.enumerated() {
+          let outcome = outcomes[column][position]
+          let tag = several ? "\(lane.emulator.name): " : ""
+          if let deviation = explainedByProbe[column][position] {
+            // Known without asking the relation for the rules, which costs far more than the
+            // probe; the deviation's own file has the explained, minimal reproducer. A crash the
+            // probe makes go away counts too.
+            summary.columns[column].known += 1
+            switch outcome {
+            case .finished:
+              countKnown(
+                deviation,
+                reproducerFinding(lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, [], []))
+            case .failed(let reason):
+              countKnown(
+                deviation,
+                reproducerFinding(
+                  lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, ["emulator-failure"],
+                  [reason]))
+            case .unsupported: break
+            }
             continue
           }
+          guard case .finished(let observed) = outcome else {
+            if case .failed(let reason) = outcome {
+              summary.emulatorFailures.append("\(tag)program \(entry.index): \(reason)")
+              summary.columns[column].failures += 1
+            }
+            if case .unsupported(let form) = outcome {
+              summary.unsupportedForms[tag + form, default: 0] += 1
+              summary.columns[column].notChecked += 1
+            }
+            continue
+          }
+          summary.columns[column].checked += 1
+          for cell in entry.prepared.coverage { summary.columns[column].coverage[cell, default: 0] += 1 }
+          let audit = options.crossCheck.map { entry.index % $0 == 0 } ?? false
+          let result = try checker.check(
+            entry.prepared.program, initial: entry.prepared.initial, observed: observed, crossCheck: audit,
+            relation: relations.shared, explain: relations.fresh)
+          switch result.route {
+          case .solverFallback: summary.solverFallbacks += 1
+          case .crossChecked: summary.crossChecked += 1
+          default: break
+          }
+          if let disagreement = result.disagreement {
+            summary.disagreements.append(
+              "\(tag)program \(entry.index): \(disagreement)\n"
+                + entry.prepared.program.map { "  " + $0.assembly }.joined(separator: "\n"))
+            continue
+          }
+          switch result.verdict {
+          case .conforms: break
+          case .unknown: unknown = true
+          case .violation(let rules, let parts):
+            // A known deviation is recognised before shrinking where it can be: shrinking costs
+            // emulator runs, and a common known deviation would otherwise take most of them.
+            let onEmulator = verdictOnEmulator(lane.emulator, configuration, checker, relations)
+            var finding = reproducerFinding(
+              lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, rules, parts)
+            var deviation = try lane.known.first { try $0.explains(finding, verdict: onEmulator) }
+            if deviation == nil {
+              finding = try self.finding(
+                lane.emulator, entry.index, entry.prepared, rules, parts, checker, relations, configuration,
+                shouldStop)
+              deviation = try lane.known.first { try $0.explains(finding, verdict: onEmulator) }
+            }
+            if let deviation {
+              summary.columns[column].known += 1
+              countKnown(deviation, finding)
+              continue
+            }
+            summary.columns[column].violations += 1
+            if let same = here.firstIndex(where: { FindingStore.key($0) == FindingStore.key(finding) }) {
+              here[same].emulators.append(lane.emulator.name)
+              here[same].reproducer.comments.append("also shown by emulator \(lane.emulator.name)")
+            } else {
+              if several { finding.emulators = [lane.emulator.name] }
+              here.append(finding)
+            }
+          }
+        }
+        if unknown {
+          summary.unknowns += 1
+          summary.unknownIndices.append(entry.index)
+        }
+        for finding in here {
           if summary.firstViolationAt == nil { summary.firstViolationAt = entry.index }
           found(finding)
           summary.findings.append(finding)
@@ -325,9 +435,10 @@ public struct Campaign {
     return (summary, done)
   }
 
-  /// Runs a candidate on the emulator and returns the spec's verdict (nil if the emulator failed).
+  /// Runs a candidate on `emulator` and returns the spec's verdict (nil if the emulator failed).
   private func verdictOnEmulator(
-    _ configuration: MachineConfiguration, _ checker: SpecChecker, _ relations: RelationPool
+    _ emulator: any Emulator, _ configuration: MachineConfiguration, _ checker: SpecChecker,
+    _ relations: RelationPool
   ) -> ([Instruction], ConcreteState) throws -> Verdict? {
     { candidate, state in
       let words = try candidate.map { try $0.encoded() }
@@ -340,7 +451,7 @@ public struct Campaign {
   }
 
   private func finding(
-    _ index: Int, _ prepared: PreparedCase, _ rules: [String], _ parts: [String],
+    _ emulator: any Emulator, _ index: Int, _ prepared: PreparedCase, _ rules: [String], _ parts: [String],
     _ checker: SpecChecker, _ relations: RelationPool, _ configuration: MachineConfiguration,
     _ shouldStop: @escaping () -> Bool
   ) throws -> Finding {
@@ -348,7 +459,7 @@ public struct Campaign {
     var initial = prepared.initial
     var found = rules
     if options.shrink {
-      var shrinker = Shrinker(verdict: verdictOnEmulator(configuration, checker, relations))
+      var shrinker = Shrinker(verdict: verdictOnEmulator(emulator, configuration, checker, relations))
       // A stop request ends shrinking early: the finding is kept as it stands.
       shrinker.shouldStop = shouldStop
       let executor = checker.executor
@@ -358,12 +469,13 @@ public struct Campaign {
       }
       (program, initial, found) = try shrinker.shrink(program, initial, rules: rules)
     }
-    return reproducerFinding(index, program, initial, found, parts)
+    return reproducerFinding(emulator, index, program, initial, found, parts)
   }
 
-  /// A finding whose reproducer is `program` from `initial`, as it stands.
+  /// A finding on `emulator` whose reproducer is `program` from `initial`, as it stands.
   private func reproducerFinding(
-    _ index: Int, _ program: [Instruction], _ initial: ConcreteState, _ found: [String], _ parts: [String]
+    _ emulator: any Emulator, _ index: Int, _ program: [Instruction], _ initial: ConcreteState, _ found: [String],
+    _ parts: [String]
   ) -> Finding {
     var reproducer = CorpusCase(isa: options.isa, profile: options.profile)
     reproducer.map = options.map

@@ -42,6 +42,8 @@ public struct CampaignState: Codable, Equatable {
     /// Findings explained by known deviations, by name (absent in states saved before it existed).
     public var known: [String: Int]? = nil
     public var knownExamples: [FindingRecord]? = nil
+    /// Per-emulator columns (absent in states saved before several emulators could run).
+    public var columns: [EmulatorColumn]? = nil
   }
 
   /// A finding as saved: enough to rebuild it (the reproducer is the `.rvt` text).
@@ -51,6 +53,7 @@ public struct CampaignState: Codable, Equatable {
     public var observed: [String]
     public var reproducer: String
     public var known: String? = nil
+    public var emulators: [String]? = nil
   }
 
   public init(options: CampaignOptions, emulator: String, shard: Shard, weights: String) {
@@ -95,8 +98,12 @@ public struct CampaignState: Codable, Equatable {
     totals.disagreements += summary.disagreements
     totals.findings += summary.findings.map {
       FindingRecord(
-        program: $0.programIndex, rules: $0.rules, observed: $0.observedParts, reproducer: $0.reproducer.text)
+        program: $0.programIndex, rules: $0.rules, observed: $0.observedParts, reproducer: $0.reproducer.text,
+        emulators: $0.emulators.isEmpty ? nil : $0.emulators)
     }
+    var columns = totals.columns ?? []
+    columns.merge(summary.columns)
+    totals.columns = columns
     totals.findings.sort { $0.program < $1.program }
     totals.known = (totals.known ?? [:]).merging(summary.knownCounts, uniquingKeysWith: +)
     var examples = totals.knownExamples ?? []
@@ -127,10 +134,13 @@ public struct CampaignState: Codable, Equatable {
     summary.disagreements = totals.disagreements
     for (cell, count) in totals.coverage { summary.coverage.add(Array(repeating: cell, count: count)) }
     summary.findings = try totals.findings.map { record in
-      Finding(
+      var finding = Finding(
         programIndex: record.program, rules: record.rules, observedParts: record.observed,
         reproducer: try CorpusCase(parsing: record.reproducer, file: "saved finding of program \(record.program)"))
+      finding.emulators = record.emulators ?? []
+      return finding
     }
+    summary.columns = totals.columns ?? []
     summary.firstViolationAt = totals.findings.first?.program
     summary.knownCounts = totals.known ?? [:]
     summary.knownExamples = try (totals.knownExamples ?? []).map { record in

@@ -155,19 +155,25 @@ public enum DeviationProbe: String, CaseIterable, Sendable {
   case splitBlockAfterCasX0 = "split-block-after-amocas-x0"
   /// Linux user mode performs a misaligned plain load or store (the kernel emulates it), so
   /// QEMU's user mode does too: where the spec's run stops at a plain access with a misaligned
-  /// trap (4 or 6), the outcome is the deviation when the same ISA with Zicclsm allows it.
-  case plainMisalignedAsZicclsm = "plain-misaligned-as-zicclsm"
+  /// trap (4 or 6), the outcome is the deviation when the profile, changed to let misaligned plain
+  /// accesses execute (and nothing else), allows it.
+  case plainMisalignedExecutes = "plain-misaligned-executes"
 
-  /// The ISA under which the outcome is judged again, for a probe that reinterprets rather than
-  /// changes the program; nil when the spec's own run is not the probe's case.
+  /// The profile under which the outcome is judged again, for a probe that reinterprets rather
+  /// than changes the program; nil when the spec's own run is not the probe's case.
   public func reinterpretation(
-    _ program: [Instruction], _ isa: ISAString, specTrap: ConcreteTrap?
-  ) -> ISAString? {
-    guard self == .plainMisalignedAsZicclsm, let specTrap, specTrap.cause == 4 || specTrap.cause == 6,
+    _ program: [Instruction], _ profile: Profile, specTrap: ConcreteTrap?
+  ) -> Profile? {
+    guard self == .plainMisalignedExecutes, let specTrap, specTrap.cause == 4 || specTrap.cause == 6,
       program.indices.contains(specTrap.index)
     else { return nil }
     switch program[specTrap.index].form.format {
-    case .load, .store: return ISAString(xlen: isa.xlen, extensions: isa.extensions.union([.zicclsm]))
+    case .load, .store:
+      return Profile(
+        name: profile.name + "+plain-misaligned-executes", amoMisaligned: profile.amoMisaligned,
+        amoMisalignedWithZicclsm: profile.amoMisalignedWithZicclsm, plainMisaligned: [.execute],
+        plainMisalignedWithZicclsm: [.execute], oddPair: profile.oddPair, illegalTval: profile.illegalTval,
+        scMayFailSpuriously: profile.scMayFailSpuriously, zama16bCoversAMOCAS: profile.zama16bCoversAMOCAS)
     default: return nil
     }
   }
@@ -176,7 +182,7 @@ public enum DeviationProbe: String, CaseIterable, Sendable {
   /// offsets the inserted instructions would move).
   public func neutralised(_ program: [Instruction]) -> [Instruction]? {
     switch self {
-    case .plainMisalignedAsZicclsm: return nil
+    case .plainMisalignedExecutes: return nil
     case .splitBlockAfterCasX0:
       let controlFlow: Set<String> = ["jal", "jalr", "beq", "bne", "blt", "bge", "bltu", "bgeu"]
       guard !program.contains(where: { controlFlow.contains($0.mnemonic) }) else { return nil }

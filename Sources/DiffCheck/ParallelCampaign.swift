@@ -6,6 +6,7 @@ extension CampaignSummary {
   public mutating func merge(_ other: CampaignSummary) {
     programs += other.programs
     findings = (findings + other.findings).sorted { $0.programIndex < $1.programIndex }
+    columns.merge(other.columns)
     knownCounts.merge(other.knownCounts, uniquingKeysWith: +)
     var examples = knownExamples
     for example in other.knownExamples
@@ -74,7 +75,8 @@ public final class StopFlag: Sendable {
 public struct ParallelCampaign {
   public let options: CampaignOptions
   public let jobs: Int
-  public let makeEmulator: @Sendable () -> any Emulator
+  /// Makes a worker's emulators (one each of the campaign's emulators, in order).
+  public let makeEmulators: @Sendable () -> [any Emulator]
   public var shard = Shard.whole
   /// Programs already done, by position in the shard's sequence (program `start + shard.index +
   /// k × shard.count` is position k), as `CampaignState` keeps them: a resumed campaign skips them.
@@ -89,9 +91,13 @@ public struct ParallelCampaign {
   public var onBatch: @Sendable ([Int], CampaignSummary) -> Void = { _, _ in }
 
   public init(options: CampaignOptions, jobs: Int, makeEmulator: @escaping @Sendable () -> any Emulator) {
+    self.init(options: options, jobs: jobs, makeEmulators: { [makeEmulator()] })
+  }
+
+  public init(options: CampaignOptions, jobs: Int, makeEmulators: @escaping @Sendable () -> [any Emulator]) {
     self.options = options
     self.jobs = max(jobs, 1)
-    self.makeEmulator = makeEmulator
+    self.makeEmulators = makeEmulators
   }
 
   /// The programs this run will check, in order. It is a list: for small campaigns and tests; the
@@ -177,12 +183,13 @@ public struct ParallelCampaign {
     let size = options.stopAfterViolations == nil ? max(options.batchSize, 1) : max(expected, 1)
     let batches = (expected + size - 1) / size
     let coordinator = Coordinator(
-      options: options, shard: shard, done: done, size: size, emulator: makeEmulator().name)
-    let (options, makeEmulator, stop, deadline) = (self.options, self.makeEmulator, self.stop, self.deadline)
+      options: options, shard: shard, done: done, size: size,
+      emulator: makeEmulators().map(\.name).joined(separator: ","))
+    let (options, makeEmulators, stop, deadline) = (self.options, self.makeEmulators, self.stop, self.deadline)
     let (onFinding, onBatch) = (self.onFinding, self.onBatch)
     let workers = options.stopAfterViolations == nil ? min(jobs, max(batches, 1)) : 1
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
-      let campaign = Campaign(options: options, emulator: makeEmulator())
+      let campaign = Campaign(options: options, emulators: makeEmulators())
       while !stop.requested {
         if let deadline, ContinuousClock.now >= deadline { return }
         guard let (number, indices) = coordinator.take() else { return }

@@ -84,7 +84,8 @@ public struct QemuBatch {
     segments.append(
       .init(name: ".harness", address: Self.harnessBase, bytes: harness().bytes, writable: false, executable: true))
     segments.append(.init(name: ".data", address: Self.dataBase, bytes: data(), writable: true, executable: false))
-    segments.append(.init(name: ".cases", address: Self.tableBase, bytes: records(), writable: false, executable: false))
+    segments.append(
+      .init(name: ".cases", address: Self.tableBase, bytes: records(), writable: false, executable: false))
     return ELFImage(xlen: xlen, entry: Self.harnessBase, segments: segments)
   }
 
@@ -208,7 +209,9 @@ public struct QemuBatch {
     code.li(.a2, UInt64(outputStride))
     code.li(.a7, 64)  // write
     code.ecall()
-    for (offset, stride) in [(Self.recordOffset, recordStride), (Self.outputOffset, outputStride), (Self.indexOffset, 1)] {
+    for (offset, stride) in [
+      (Self.recordOffset, recordStride), (Self.outputOffset, outputStride), (Self.indexOffset, 1),
+    ] {
       code.loadWord(.t0, offset, .t6)
       code.li(.t1, UInt64(stride))
       code.add(.t0, .t0, .t1)

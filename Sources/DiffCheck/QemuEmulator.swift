@@ -186,7 +186,9 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
     case .exited(0):
       failure =
         outcomes.count == cases.count
-        ? nil : BatchFailure(description: "qemu wrote \(output.count) bytes of state, expected \(batch.outputStride * cases.count)")
+        ? nil
+        : BatchFailure(
+          description: "qemu wrote \(output.count) bytes of state, expected \(batch.outputStride * cases.count)")
     case .timedOut:
       failure = BatchFailure(description: "qemu hung: no answer within \(timeout)", blamesCaseUnderWay: true)
     case .signalled(let signal):

@@ -107,7 +107,9 @@ struct Fuzz: ParsableCommand {
       throw ValidationError("--start plus --count must stay below \(Int.max)")
     }
     guard (1...4096).contains(length) else { throw ValidationError("--length must be 1...4096") }
-    if mutant != nil && emulator.emulator != "builtin" { throw ValidationError("--mutant needs --emulator builtin") }
+    if mutant != nil && !emulator.names.contains("builtin") {
+      throw ValidationError("--mutant needs --emulator builtin")
+    }
     if let mutant, Mutant(rawValue: mutant) == nil {
       throw ValidationError("unknown mutant '\(mutant)'; 'rvcheck mutants --list' lists them")
     }
@@ -135,11 +137,12 @@ struct Fuzz: ParsableCommand {
       }
     }
     let injected = mutant.flatMap(Mutant.init(rawValue:))
-    let makeEmulator = try emulator.factory(mutant: injected)
-    if emulator.emulator != "builtin" { options.batchSize = 256 }
-    if emulator.emulator == "qemu" { options.map = .userMode }
+    let makeEmulators = try emulator.factories(mutant: injected)
+    if emulator.names != ["builtin"] { options.batchSize = 256 }
+    // User-mode emulation protects whole pages: with QEMU, every emulator gets page-sized windows.
+    if emulator.names.contains("qemu") { options.map = .userMode }
     let shard = Shard(parsing: self.shard)!
-    let emulatorName = makeEmulator().name
+    let emulatorName = makeEmulators().map(\.name).joined(separator: ",")
 
     // The campaign's state: loaded to resume, saved after every batch.
     var state = CampaignState(options: options, emulator: emulatorName, shard: shard, weights: weights ?? "")
@@ -169,7 +172,7 @@ struct Fuzz: ParsableCommand {
       throw ExitCode(Status.inputError)
     }
 
-    var campaign = ParallelCampaign(options: options, jobs: jobs, makeEmulator: makeEmulator)
+    var campaign = ParallelCampaign(options: options, jobs: jobs, makeEmulators: makeEmulators)
     campaign.shard = shard
     campaign.done = state.done
     let begun = ContinuousClock.now
@@ -183,11 +186,18 @@ struct Fuzz: ParsableCommand {
       report("rvcheck fuzz: \(problem)")
       throw ExitCode(Status.inputError)
     }
-    let spike = emulator.emulator == "spike"
-    let qemu = emulator.emulator == "qemu"
+    // A finding carries a standalone ELF for the real emulator that showed it first.
+    let first = emulator.names[0]
+    let attach: @Sendable (Finding) -> (Finding, [(fileExtension: String, bytes: [UInt8])]) = { finding in
+      switch finding.emulators.first ?? first {
+      case "spike": Self.withSpikeReproducer(finding)
+      case "qemu": Self.withQemuReproducer(finding)
+      default: (finding, [])
+      }
+    }
     campaign.onFinding = { finding in
       let (finding, attachments) =
-        spike ? Self.withSpikeReproducer(finding) : qemu ? Self.withQemuReproducer(finding) : (finding, [])
+        attach(finding)
       progress.found()
       live.heard()
       guard let store else { return }
@@ -217,8 +227,7 @@ struct Fuzz: ParsableCommand {
 
     var summary = try live.snapshot().summary(options: options)
     summary.timing = result.summary.timing
-    if spike { summary.findings = summary.findings.map { Self.withSpikeReproducer($0).0 } }
-    if qemu { summary.findings = summary.findings.map { Self.withQemuReproducer($0).0 } }
+    summary.findings = summary.findings.map { attach($0).0 }
     let stopReason: String? =
       result.completed ? nil : campaign.stop.requested ? "interrupted by a signal" : "time budget reached"
     let context = SummaryReport.Context(

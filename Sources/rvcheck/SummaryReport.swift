@@ -69,6 +69,14 @@ enum SummaryReport {
       lines.append(
         "cells never reached: " + missing.map { "\($0.form)/\($0.outcome.rawValue)" }.joined(separator: ", "))
     }
+    if summary.columns.count > 1 {
+      lines += ["", "per emulator (every program ran on each):", Self.columnTable(summary.columns)]
+      for column in summary.columns {
+        lines += [
+          "", "coverage on \(column.name) (programs it checked):", column.coverageTable.table(for: options.isa),
+        ]
+      }
+    }
     if !summary.unknownIndices.isEmpty {
       lines.append(
         "unknown verdicts (solver gave up): programs " + summary.unknownIndices.map(String.init).joined(separator: ", ")
@@ -92,6 +100,7 @@ enum SummaryReport {
         lines.append("  written as \((folder as NSString).appendingPathComponent(files[number])).rvt")
       }
       lines.append("  observed differs in: \(finding.observedParts.joined(separator: ", "))")
+      if !finding.emulators.isEmpty { lines.append("  shown by: \(finding.emulators.joined(separator: ", "))") }
       lines.append(finding.reproducer.text.split(separator: "\n").map { "  | \($0)" }.joined(separator: "\n"))
     }
     lines.append("")
@@ -130,6 +139,15 @@ enum SummaryReport {
       "patches": summary.patches, "solverFallbacks": summary.solverFallbacks, "crossChecked": summary.crossChecked,
       "disagreements": summary.disagreements,
       "known": summary.knownCounts,
+      "emulators": summary.columns.map { column -> [String: Any] in
+        [
+          "name": column.name, "checked": column.checked, "violations": column.violations, "known": column.known,
+          "failures": column.failures, "notChecked": column.notChecked,
+          "coverage": column.coverage.sorted { ($0.key.form, $0.key.outcome) < ($1.key.form, $1.key.outcome) }.map {
+            ["form": $0.key.form, "outcome": $0.key.outcome.rawValue, "count": $0.value]
+          },
+        ]
+      },
       "knownExamples": summary.knownExamples.map { finding -> [String: Any] in
         [
           "deviation": finding.known ?? "", "program": finding.programIndex, "rules": finding.rules,
@@ -141,6 +159,7 @@ enum SummaryReport {
         var entry: [String: Any] = [
           "program": finding.programIndex, "rules": finding.rules, "observed": finding.observedParts,
           "forms": finding.blamedForms, "key": FindingStore.key(finding), "reproducer": finding.reproducer.text,
+          "emulators": finding.emulators,
         ]
         if let files = context.findingFiles, let folder = context.findingsFolder {
           entry["file"] = (folder as NSString).appendingPathComponent(files[number] + ".rvt")
@@ -170,5 +189,25 @@ extension Duration {
   var seconds: String {
     let (whole, fraction) = components
     return String(format: "%.1f", Double(whole) + Double(fraction) / 1e18)
+  }
+}
+
+extension SummaryReport {
+  /// One row per emulator: what it checked, what it showed, what it could not run.
+  static func columnTable(_ columns: [EmulatorColumn]) -> String {
+    let width = max(10, (columns.map(\.name.count).max() ?? 0) + 2)
+    func row(_ cells: [String]) -> String {
+      cells[0].padding(toLength: width, withPad: " ", startingAt: 0)
+        + cells.dropFirst().map { String(repeating: " ", count: max(0, 12 - $0.count)) + $0 }.joined()
+    }
+    var rows = [row(["emulator", "checked", "violations", "known", "failures", "not checked"])]
+    for column in columns {
+      rows.append(
+        row([
+          column.name, "\(column.checked)", "\(column.violations)", "\(column.known)", "\(column.failures)",
+          "\(column.notChecked)",
+        ]))
+    }
+    return rows.joined(separator: "\n")
   }
 }
