@@ -481,7 +481,7 @@ public struct Campaign {
     reproducer.map = options.map
     reproducer.comments = [
       "found by rvcheck fuzz --seed \(options.seed), program \(index), emulator \(emulator.name)",
-      "violates: \(found.joined(separator: ", "))",
+      found.isEmpty ? "violates: the spec (rules not named)" : "violates: \(found.joined(separator: ", "))",
     ]
     if let mutant = (emulator as? BuiltinEmulator)?.mutant { reproducer.mutant = mutant }
     for number in 1..<32 where initial.registers[number] != 0 {

@@ -161,4 +161,76 @@ import Testing
       }
     }
   }
+
+  /// The platform probe applies only where the spec's run stops at a misaligned plain access,
+  /// and lets exactly plain misaligned accesses execute.
+  @Test func thePlainMisalignedProbeReinterpretsOnlyPlainAccesses() throws {
+    let probe = DeviationProbe.plainMisalignedExecutes
+    let program = try Assembler.assemble("sd t2, 0(a0)\namocas.w t0, t1, (a1)")
+    let atStore = probe.reinterpretation(program, .spike, specTrap: ConcreteTrap(cause: 6, tval: 3, index: 0))
+    let profile = try #require(atStore)
+    #expect(profile.plainMisaligned == [.execute])
+    #expect(profile.amoMisaligned == Profile.spike.amoMisaligned)
+    #expect(probe.reinterpretation(program, .spike, specTrap: ConcreteTrap(cause: 6, tval: 3, index: 1)) == nil)
+    #expect(probe.reinterpretation(program, .spike, specTrap: ConcreteTrap(cause: 7, tval: 3, index: 0)) == nil)
+    #expect(probe.reinterpretation(program, .spike, specTrap: nil) == nil)
+    #expect(DeviationProbe.splitBlockAfterCasX0.reinterpretation(program, .spike, specTrap: nil) == nil)
+  }
+
+  /// Known examples without rules survive the campaign state's round trip (they are saved as
+  /// `expect violation` with no rule).
+  @Test func knownExamplesSurviveTheSavedState() throws {
+    let deviation = try KnownDeviation(parsing: Self.entry(), file: "x0.rvt")
+    var options = CampaignOptions(
+      seed: 1, count: 100, length: 16, isa: try ISAString(parsing: "rv64ima_zacas_zabha"), profile: .spike)
+    options.known = [deviation]
+    let (summary, done) = try Campaign(options: options, emulator: BuiltinEmulator(mutant: .casX0ClobbersZero))
+      .run(indices: Array(0..<100))
+    #expect(summary.knownTotal > 0)
+    var state = CampaignState(options: options, emulator: "builtin+amocas-x0-clobbers-zero", shard: .whole, weights: "")
+    state.add(done, summary)
+    let restored = try state.summary(options: options)
+    #expect(restored.knownCounts == summary.knownCounts)
+    #expect(restored.knownExamples.map(\.reproducer.text) == summary.knownExamples.map(\.reproducer.text))
+  }
+}
+
+@Suite struct SeveralEmulatorsTests {
+  /// Every program runs on each emulator; each has its own column, and a finding names the
+  /// emulators that show it.
+  @Test func eachEmulatorHasAColumnAndFindingsNameTheirEmulators() throws {
+    var options = CampaignOptions(
+      seed: 1, count: 40, length: 16, isa: try ISAString(parsing: "rv64ima_zacas_zabha"), profile: .spike)
+    options.shrink = false
+    let buggy = BuiltinEmulator(mutant: .swapStoredOnFailure)
+    let summary = try Campaign(
+      options: options, emulators: [BuiltinEmulator(), buggy, BuiltinEmulator(mutant: .swapStoredOnFailure)]
+    ).run()
+    #expect(summary.emulator == "builtin,builtin+swap-stored-on-failure,builtin+swap-stored-on-failure")
+    #expect(summary.columns.map(\.name) == ["builtin", buggy.name, buggy.name])
+    #expect(summary.columns.allSatisfy { $0.checked == 40 })
+    #expect(summary.columns[0].violations == 0)
+    #expect(summary.columns[1].violations > 0 && summary.columns[1].violations == summary.columns[2].violations)
+    #expect(!summary.findings.isEmpty)
+    // Both buggy columns show each finding; the correct one shows none.
+    #expect(
+      summary.findings.allSatisfy { $0.emulators == [buggy.name, buggy.name] }, "\(summary.findings.map(\.emulators))")
+    let single = try Campaign(options: options, emulator: buggy).run()
+    #expect(single.findings.map(\.programIndex) == summary.findings.map(\.programIndex))
+    #expect(single.findings.allSatisfy { $0.emulators.isEmpty })
+    // The coverage of a column counts the programs that emulator checked.
+    #expect(summary.columns[0].coverage == summary.coverage.counts)
+  }
+
+  /// Columns merge by emulator name, so shards and workers add up.
+  @Test func columnsMergeByName() {
+    var left = [EmulatorColumn(name: "spike"), EmulatorColumn(name: "qemu")]
+    left[0].checked = 3
+    var right = [EmulatorColumn(name: "qemu"), EmulatorColumn(name: "builtin")]
+    right[0].known = 2
+    right[1].checked = 5
+    left.merge(right)
+    #expect(left.map(\.name) == ["spike", "qemu", "builtin"])
+    #expect(left[1].known == 2 && left[2].checked == 5 && left[0].checked == 3)
+  }
 }

@@ -123,6 +123,20 @@ import Testing
     #expect(malformed.error.contains("x0.rvt:2: error: unknown field 'known prob'"), "\(malformed.error)")
   }
 
+  /// `--emulator` takes a list for fuzz: a column per emulator; a name twice or unknown is a usage
+  /// error; commands that run one emulator refuse a list.
+  @Test func severalEmulatorsInOneRun() throws {
+    let result = try BinaryRunner.run([
+      "fuzz", "--seed", "2", "--count", "12", "--length", "8", "--emulator", "builtin,builtin", "--format", "json",
+    ])
+    #expect(result.status == 2)
+    #expect(result.error.contains("twice"), "\(result.error)")
+    let unknown = try BinaryRunner.run(["fuzz", "--count", "2", "--emulator", "builtin,bochs"])
+    #expect(unknown.status == 2 && unknown.error.contains("unknown emulator 'bochs'"))
+    let replay = try BinaryRunner.run(["replay", "--emulator", "builtin,spike", "corpus/regressions"])
+    #expect(replay.status == 2 && replay.error.contains("runs one emulator"), "\(replay.error)")
+  }
+
   /// `--cross-check 1` puts every program to the relation too, and says how many it audited.
   @Test func crossCheckAuditsEveryProgram() throws {
     let result = try BinaryRunner.run(["--seed", "9", "--count", "6", "--length", "10", "--cross-check", "1"])
