@@ -75,6 +75,15 @@ public struct Finding: Sendable {
   public var forms: [String] { Array(Set(reproducer.program.map(\.mnemonic))).sorted() }
 }
 
+/// A program an emulator could not run (it crashed, hung, aborted), as a replayable case.
+public struct EmulatorFailure: Sendable {
+  public let programIndex: Int
+  public let emulator: String
+  public let reason: String
+  /// The program and its initial state, expecting conformance: replaying it shows the failure.
+  public let reproducer: CorpusCase
+}
+
 /// The outcome of a campaign.
 public struct CampaignSummary: Sendable {
   public let options: CampaignOptions
@@ -212,7 +221,7 @@ public struct Campaign {
   /// turns true no further program is prepared, but those prepared are run and checked.
   public func run(
     indices: [Int], shouldStop: @escaping () -> Bool = { false }, wrapUp: () -> Bool = { false },
-    found: (Finding) -> Void = { _ in }
+    found: (Finding) -> Void = { _ in }, failed: (EmulatorFailure) -> Void = { _ in }
   ) throws -> (summary: CampaignSummary, done: [Int]) {
     var done: [Int] = []
     var summary = CampaignSummary(options: options, emulator: emulatorName)
@@ -250,7 +259,14 @@ public struct Campaign {
       for (position, (entry, outcome)) in zip(batch, outcomes).enumerated() {
         switch outcome {
         case .unsupported: continue
-        case .failed: break
+        case .failed(let reason):
+          let specTrap = checker.executor.firstRun(entry.prepared.program, initial: entry.prepared.initial).trap
+          if let deviation = lane.known.first(where: {
+            $0.probe?.explainsFailure(reason, entry.prepared.program, specTrap: specTrap) == true
+          }) {
+            explained[position] = deviation
+            continue
+          }
         case .finished(let observed):
           let audit = options.crossCheck.map { entry.index % $0 == 0 } ?? false
           guard !audit,
@@ -343,6 +359,14 @@ public struct Campaign {
             if case .failed(let reason) = outcome {
               summary.emulatorFailures.append("\(tag)program \(entry.index): \(reason)")
               summary.columns[column].failures += 1
+              var reproducer = reproducerFinding(
+                lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, [], []
+              ).reproducer
+              reproducer.comments[1] = "the emulator failed: \(reason)"
+              reproducer.expectation = .conforms
+              failed(
+                EmulatorFailure(
+                  programIndex: entry.index, emulator: lane.emulator.name, reason: reason, reproducer: reproducer))
             }
             if case .unsupported(let form) = outcome {
               summary.unsupportedForms[tag + form, default: 0] += 1

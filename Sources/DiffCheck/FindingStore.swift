@@ -63,6 +63,14 @@ public final class FindingStore: @unchecked Sendable {
     return (name, true)
   }
 
+  /// Writes an emulator failure's case as `failure-<emulator>-<program>.rvt`; returns the name.
+  @discardableResult
+  public func record(_ failure: EmulatorFailure) throws -> String {
+    let name = "failure-\(failure.emulator)-\(failure.programIndex)"
+    try Self.writeAtomically(Array(failure.reproducer.text.utf8), to: folder.appendingPathComponent(name + ".rvt"))
+    return name
+  }
+
   /// Writes to a temporary file beside `url`, syncs it, renames it over `url`, and syncs the folder,
   /// so a crash leaves either the old file or the whole new one.
   public static func writeAtomically(_ bytes: [UInt8], to given: URL) throws {

@@ -158,6 +158,19 @@ public enum DeviationProbe: String, CaseIterable, Sendable {
   /// trap (4 or 6), the outcome is the deviation when the profile, changed to let misaligned plain
   /// accesses execute (and nothing else), allows it.
   case plainMisalignedExecutes = "plain-misaligned-executes"
+  /// QEMU's user mode aborts ("unhandled CPU exception 0x6") on a misaligned SC instead of raising
+  /// SIGBUS: an emulator failure with that message, where the spec's run stops at an SC with a
+  /// misaligned trap (6), is the deviation.
+  case misalignedSCAborts = "misaligned-sc-aborts"
+
+  /// Whether an emulator failure is this probe's deviation (only `misalignedSCAborts` explains
+  /// failures this way).
+  public func explainsFailure(_ reason: String, _ program: [Instruction], specTrap: ConcreteTrap?) -> Bool {
+    guard self == .misalignedSCAborts, reason.contains("unhandled CPU exception 0x6"), let specTrap,
+      specTrap.cause == 6, program.indices.contains(specTrap.index)
+    else { return false }
+    return program[specTrap.index].mnemonic.hasPrefix("sc.")
+  }
 
   /// The profile under which the outcome is judged again, for a probe that reinterprets rather
   /// than changes the program; nil when the spec's own run is not the probe's case.
@@ -182,7 +195,7 @@ public enum DeviationProbe: String, CaseIterable, Sendable {
   /// offsets the inserted instructions would move).
   public func neutralised(_ program: [Instruction]) -> [Instruction]? {
     switch self {
-    case .plainMisalignedExecutes: return nil
+    case .plainMisalignedExecutes, .misalignedSCAborts: return nil
     case .splitBlockAfterCasX0:
       let controlFlow: Set<String> = ["jal", "jalr", "beq", "bne", "blt", "bge", "bltu", "bgeu"]
       guard !program.contains(where: { controlFlow.contains($0.mnemonic) }) else { return nil }

@@ -87,6 +87,8 @@ public struct ParallelCampaign {
   public var stop = StopFlag()
   /// Told of each finding as soon as it exists, from the worker that found it.
   public var onFinding: @Sendable (Finding) -> Void = { _ in }
+  /// Hears of each emulator failure no known deviation explains, with the program as a case.
+  public var onFailure: @Sendable (EmulatorFailure) -> Void = { _ in }
   /// Told after each batch is checked: the program indices done and their summary.
   public var onBatch: @Sendable ([Int], CampaignSummary) -> Void = { _, _ in }
 
@@ -186,7 +188,7 @@ public struct ParallelCampaign {
       options: options, shard: shard, done: done, size: size,
       emulator: makeEmulators().map(\.name).joined(separator: ","))
     let (options, makeEmulators, stop, deadline) = (self.options, self.makeEmulators, self.stop, self.deadline)
-    let (onFinding, onBatch) = (self.onFinding, self.onBatch)
+    let (onFinding, onBatch, onFailure) = (self.onFinding, self.onBatch, self.onFailure)
     let workers = options.stopAfterViolations == nil ? min(jobs, max(batches, 1)) : 1
     DispatchQueue.concurrentPerform(iterations: workers) { _ in
       let campaign = Campaign(options: options, emulators: makeEmulators())
@@ -196,7 +198,8 @@ public struct ParallelCampaign {
         do {
           let (summary, done) = try campaign.run(
             indices: indices, shouldStop: { stop.requested },
-            wrapUp: { deadline.map { ContinuousClock.now >= $0 } ?? false }, found: onFinding)
+            wrapUp: { deadline.map { ContinuousClock.now >= $0 } ?? false }, found: onFinding,
+            failed: onFailure)
           coordinator.finish(number, summary, done: done.count)
           if !done.isEmpty { onBatch(done, summary) }
           if done.count < indices.count { return }

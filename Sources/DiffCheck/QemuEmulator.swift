@@ -198,7 +198,11 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
       // QEMU prints some complaints (a CPU it cannot build) on standard output, before any state.
       let text = result.errors + String(decoding: output.prefix(while: { $0 != 0 }), as: UTF8.self)
       let line = text.split(separator: "\n").first.map { String($0.prefix(160)) } ?? ""
-      failure = BatchFailure(description: "qemu exited with status \(status)\(line.isEmpty ? "" : ": \(line)")")
+      // QEMU aborts on a guest exception it cannot map to a signal: that case is to blame, as it is
+      // for any exit after cases finished; an exit before any (a CPU it cannot build) fails all.
+      failure = BatchFailure(
+        description: "qemu exited with status \(status)\(line.isEmpty ? "" : ": \(line)")",
+        blamesCaseUnderWay: !outcomes.isEmpty || text.contains("unhandled CPU exception"))
     }
     return (outcomes, failure)
   }

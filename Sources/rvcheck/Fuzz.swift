@@ -209,6 +209,11 @@ struct Fuzz: ParsableCommand {
         live.failedWrite()
       }
     }
+    // An emulator that crashes, hangs or aborts on a program is a bug too: its case is kept.
+    campaign.onFailure = { failure in
+      guard let store else { return }
+      do { try store.record(failure) } catch { report("rvcheck fuzz: \(error)\n\(failure.reproducer.text)") }
+    }
     campaign.onBatch = { indices, summary in
       live.add(indices, summary)
       progress.advance(by: indices.count, summary: summary)

@@ -129,7 +129,12 @@ struct QemuCampaignTests {
     for entry in try KnownDeviation.load(folder: Self.known) where entry.emulator == "qemu" {
       guard entry.applies(to: "qemu", version: emulator.version(for: entry.reproducer.isa)) else { continue }
       let report = try Replayer(emulator: emulator).replay(entry.reproducer)
-      #expect(report.passed, "\(entry.name): \(report.problems)")
+      if entry.probe == .misalignedSCAborts {
+        // This deviation is QEMU giving up on the case altogether.
+        #expect(report.problems.contains { $0.contains("unhandled CPU exception 0x6") }, "\(report.problems)")
+      } else {
+        #expect(report.passed, "\(entry.name): \(report.problems)")
+      }
       replayed += 1
     }
     // The entries were reviewed on QEMU 10.0; a later release may have fixed them.
