@@ -10,8 +10,8 @@ struct Bench: ParsableCommand {
 
   @Option(
     name: .long,
-    help: "Sections to run, comma-separated: fuzz, spike, emulators, audit, policy, litmus, memory, solver.")
-  var only = "fuzz,spike,emulators,audit,policy,litmus,memory,solver"
+    help: "Sections to run, comma-separated: fuzz, spike, qemu, emulators, audit, policy, litmus, memory, solver.")
+  var only = "fuzz,spike,qemu,emulators,audit,policy,litmus,memory,solver"
 
   @Option(name: .long, help: "Programs per throughput measurement (32 instructions each).")
   var programs = 20_000
@@ -33,7 +33,7 @@ struct Bench: ParsableCommand {
   @Flag(name: .long, help: "Run only the solver-memory benchmark and print its figures as key=value.")
   var solverMemory = false
 
-  static let sections = ["fuzz", "spike", "emulators", "audit", "policy", "litmus", "memory", "solver"]
+  static let sections = ["fuzz", "spike", "qemu", "emulators", "audit", "policy", "litmus", "memory", "solver"]
 
   @Option(name: .long, help: "Folder of litmus tests for the litmus section.")
   var litmus = "corpus/litmus"
@@ -66,6 +66,7 @@ struct Bench: ParsableCommand {
     var spikeCases: [EmulatorCase] = []
     if chosen.contains("fuzz") { try fuzz() }
     if chosen.contains("spike") { spikeCases = try spike() }
+    if chosen.contains("qemu") { try qemu() }
     if chosen.contains("emulators") { try emulators(spikeCases) }
     if chosen.contains("audit") { try audit() }
     if chosen.contains("policy") { try policy() }
@@ -152,6 +153,32 @@ struct Bench: ParsableCommand {
         format: "time split        generate+prepare %.1f s, emulate %.2f s, check %.1f s (summed over workers)",
         summary.timing.preparing.inSeconds, summary.timing.emulating.inSeconds, summary.timing.checking.inSeconds))
     return recorder.cases
+  }
+
+  /// The loop with QEMU user mode (page-sized windows, the reviewed known deviations), per XLEN.
+  private func qemu() throws {
+    line("\n## qemu: \(programs) programs of 32 instructions per XLEN, seed 1, --jobs 2, batches of 256")
+    guard (try? QemuLocator.locate(xlen: 64)) != nil else {
+      line("qemu not found; \(QemuLocator.installHint)")
+      return
+    }
+    let known = (try? KnownDeviation.load(folder: "corpus/known")) ?? []
+    for isa in ["rv64ima_zacas_zabha", "rv32ima_zacas_zabha"] {
+      var options = try options(count: programs)
+      options.isa = try ISAString(parsing: isa)
+      options.batchSize = 256
+      options.map = .userMode
+      options.known = known
+      let emulator = QemuEmulator()
+      let begun = ContinuousClock.now
+      let (summary, _) = try ParallelCampaign(options: options, jobs: 2) { QemuEmulator() }.run()
+      let seconds = (ContinuousClock.now - begun).inSeconds
+      line(
+        String(
+          format: "%@  QEMU %@  %8.1f programs/s (%d programs in %.1f s): %d checked, %d new, %d known, %d failures",
+          isa, emulator.version(for: options.isa) ?? "?", Double(summary.programs) / seconds, summary.programs, seconds,
+          summary.checkedPrograms, summary.findings.count, summary.knownTotal, summary.emulatorFailures.count))
+    }
   }
 
   /// Instructions per second: the built-in emulator against Spike, on the same cases.
