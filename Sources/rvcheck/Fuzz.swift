@@ -240,7 +240,10 @@ struct Fuzz: ParsableCommand {
       remaining: campaign.pendingCount - (live.snapshot().done.count - state.done.count),
       findingFiles: store == nil ? nil : summary.findings.map { FindingStore.name(forKey: FindingStore.key($0)) },
       findingsFolder: findingsFolder, findingsHeard: live.findingsHeard,
-      findingsWritten: store.map { ($0.written, $0.duplicates) })
+      findingsWritten: store.map { ($0.written, $0.duplicates) },
+      emulatorVersions: Dictionary(
+        makeEmulators().compactMap { emulator in emulator.version(for: options.isa).map { (emulator.name, $0) } },
+        uniquingKeysWith: { first, _ in first }))
     switch format {
     case .text: print(SummaryReport.text(summary, seconds: timing ? seconds : nil, context: context))
     case .json: print(try SummaryReport.json(summary, seconds: timing ? seconds : nil, context: context))

@@ -11,6 +11,9 @@ enum Status {
 
 @main
 struct RVCheck: ParsableCommand {
+  /// The release, printed by --version and written into every fuzz summary.
+  static let version = "0.4.0"
+
   /// Runs the command; usage and validation errors exit with 2, as every rvcheck input error does.
   static func main() {
     do {
@@ -29,8 +32,10 @@ struct RVCheck: ParsableCommand {
     commandName: "rvcheck",
     abstract: "Formal-style conformance checking for RISC-V Zacas/Zabha.",
     discussion: "Exit status: 0 conforming, 1 violation, 2 usage or input error, 3 unknown (solver gave up).",
+    version: RVCheck.version,
     subcommands: [
-      Fuzz.self, Replay.self, Mutants.self, Prove.self, Policy.self, Litmus.self, Assemble.self, Bench.self,
+      Fuzz.self, Replay.self, Mutants.self, Prove.self, Policy.self, Litmus.self, Report.self, Assemble.self,
+      Bench.self,
     ],
     defaultSubcommand: Fuzz.self)
 }

@@ -18,6 +18,10 @@ enum SummaryReport {
     var findingsHeard = 0
     /// New files and duplicates in the findings folder.
     var findingsWritten: (new: Int, duplicates: Int)?
+    /// When the run ended (the report page's date for it).
+    var finished = Date()
+    /// Each emulator's release, where it reports one.
+    var emulatorVersions: [String: String] = [:]
   }
 
   /// Without `seconds` the report is the same on every run of the same seed.
@@ -169,6 +173,10 @@ enum SummaryReport {
     ]
     var document = object
     if let reason = context.stopReason { document["stopReason"] = reason }
+    document["rvcheckVersion"] = RVCheck.version
+    // Like the times, the date varies from run to run: only with them.
+    if seconds != nil { document["date"] = ISO8601DateFormatter().string(from: context.finished) }
+    document["emulatorVersions"] = context.emulatorVersions
     document["findingsHeard"] = max(summary.findings.count, context.findingsHeard)
     if let (new, duplicates) = context.findingsWritten {
       document["findingsWritten"] = ["new": new, "duplicates": duplicates]
