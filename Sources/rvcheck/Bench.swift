@@ -10,8 +10,9 @@ struct Bench: ParsableCommand {
 
   @Option(
     name: .long,
-    help: "Sections to run, comma-separated: fuzz, spike, qemu, emulators, audit, policy, litmus, memory, solver.")
-  var only = "fuzz,spike,qemu,emulators,audit,policy,litmus,memory,solver"
+    help:
+      "Sections to run, comma-separated: fuzz, spike, qemu, emulators, audit, policy, litmus, report, memory, solver.")
+  var only = "fuzz,spike,qemu,emulators,audit,policy,litmus,report,memory,solver"
 
   @Option(name: .long, help: "Programs per throughput measurement (32 instructions each).")
   var programs = 20_000
@@ -33,7 +34,9 @@ struct Bench: ParsableCommand {
   @Flag(name: .long, help: "Run only the solver-memory benchmark and print its figures as key=value.")
   var solverMemory = false
 
-  static let sections = ["fuzz", "spike", "qemu", "emulators", "audit", "policy", "litmus", "memory", "solver"]
+  static let sections = [
+    "fuzz", "spike", "qemu", "emulators", "audit", "policy", "litmus", "report", "memory", "solver",
+  ]
 
   @Option(name: .long, help: "Folder of litmus tests for the litmus section.")
   var litmus = "corpus/litmus"
@@ -67,6 +70,7 @@ struct Bench: ParsableCommand {
     if chosen.contains("fuzz") { try fuzz() }
     if chosen.contains("spike") { spikeCases = try spike() }
     if chosen.contains("qemu") { try qemu() }
+    if chosen.contains("report") { try report() }
     if chosen.contains("emulators") { try emulators(spikeCases) }
     if chosen.contains("audit") { try audit() }
     if chosen.contains("policy") { try policy() }
@@ -179,6 +183,38 @@ struct Bench: ParsableCommand {
           isa, emulator.version(for: options.isa) ?? "?", Double(summary.programs) / seconds, summary.programs, seconds,
           summary.checkedPrograms, summary.findings.count, summary.knownTotal, summary.emulatorFailures.count))
     }
+  }
+
+  /// The report page from 30 nights × 4 shards × 3 emulators of fuzz summaries.
+  private func report() throws {
+    line("\n## report: the page from 30 nights x 4 shards x 3 emulators (360 fuzz summaries)")
+    let options = try options(count: 500)
+    let summary = try Campaign(options: options, emulator: BuiltinEmulator()).run()
+    let text = try SummaryReport.json(summary, seconds: 1, context: SummaryReport.Context())
+    guard var template = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { return }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-report-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    var paths: [String] = []
+    for night in 1...30 {
+      for shard in 0..<4 {
+        for emulator in ["builtin", "spike", "qemu"] {
+          template["date"] = String(format: "2026-10-%02dT02:17:00Z", night)
+          template["shard"] = "\(shard)/4"
+          template["emulator"] = emulator
+          let path = folder.appendingPathComponent("report-\(night)-\(emulator)-\(shard).json").path
+          try JSONSerialization.data(withJSONObject: template).write(to: URL(fileURLWithPath: path))
+          paths.append(path)
+        }
+      }
+    }
+    let begun = ContinuousClock.now
+    let page = try NightlyReport(paths: paths).html()
+    let seconds = (ContinuousClock.now - begun).inSeconds
+    line(
+      String(
+        format: "read and built in %.3f s: %d inputs (%.1f MB of JSON), page %.0f KB", seconds, paths.count,
+        Double(text.utf8.count * paths.count) / 1e6, Double(page.utf8.count) / 1e3))
   }
 
   /// Instructions per second: the built-in emulator against Spike, on the same cases.

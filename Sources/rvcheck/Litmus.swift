@@ -60,7 +60,8 @@ struct Litmus: ParsableCommand {
     var reports: [[String: Any]] = []
     var inputErrors = 0
     var mismatches = 0
-    for file in files {
+    let expanded = try inputFiles(files, suffix: ".litmus", kind: "tests", command: "litmus")
+    for file in expanded {
       let test: LitmusTest
       do {
         let text = try String(contentsOfFile: file, encoding: .utf8)

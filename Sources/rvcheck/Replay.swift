@@ -42,26 +42,7 @@ struct Replay: ParsableCommand {
   }
 
   func run() throws {
-    var files: [String] = []
-    for path in paths {
-      var isFolder: ObjCBool = false
-      guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-        report("rvcheck replay: \(path): no such file or folder")
-        throw ExitCode(Status.inputError)
-      }
-      if isFolder.boolValue {
-        let names = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? []
-        let cases = names.filter { $0.hasSuffix(".rvt") }.sorted()
-        // A folder without cases replays nothing: that is a mistake, not a pass.
-        guard !cases.isEmpty else {
-          report("rvcheck replay: \(path): no .rvt cases in this folder")
-          throw ExitCode(Status.inputError)
-        }
-        files += cases.map { (path as NSString).appendingPathComponent($0) }
-      } else {
-        files.append(path)
-      }
-    }
+    let files = try inputFiles(paths, suffix: ".rvt", kind: "cases", command: "replay")
     let replayer = Replayer(emulator: try emulator.factory(mutant: nil)())
     var failed = 0
     var inputErrors = 0

@@ -166,3 +166,29 @@ func parseDuration(_ text: String) throws -> Double {
   }
   return total
 }
+
+/// The files a command's path arguments stand for: a file itself, a folder the files in it (and
+/// below) ending in `suffix`. A missing path or a folder without such files is an input error: it
+/// would check nothing, and that is a mistake, not a pass.
+func inputFiles(_ paths: [String], suffix: String, kind: String, command: String) throws -> [String] {
+  var files: [String] = []
+  for path in paths {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+      report("rvcheck \(command): \(path): no such file or folder")
+      throw ExitCode(Status.inputError)
+    }
+    guard isFolder.boolValue else {
+      files.append(path)
+      continue
+    }
+    let names = ((FileManager.default.enumerator(atPath: path)?.allObjects as? [String]) ?? [])
+      .filter { $0.hasSuffix(suffix) }.sorted()
+    guard !names.isEmpty else {
+      report("rvcheck \(command): \(path): no \(suffix) \(kind) in this folder")
+      throw ExitCode(Status.inputError)
+    }
+    files += names.map { (path as NSString).appendingPathComponent($0) }
+  }
+  return files
+}

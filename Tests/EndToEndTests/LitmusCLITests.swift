@@ -6,6 +6,20 @@ import Testing
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     .appendingPathComponent("corpus/litmus")
 
+  /// A folder stands for its .litmus tests; an empty or missing one is an input error.
+  @Test func aFolderOfTests() throws {
+    let result = try BinaryRunner.run(["litmus", Self.corpus.path, "--format", "json"])
+    #expect(result.status == 0, "\(result.error)")
+    let tests = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]])
+    let files = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path).filter { $0.hasSuffix(".litmus") }
+    #expect(tests.count == files.count)
+    let empty = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-litmus-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: empty) }
+    let none = try BinaryRunner.run(["litmus", empty.path])
+    #expect(none.status == 2 && none.error.contains("no .litmus tests in this folder"), "\(none.error)")
+  }
+
   @Test func verdictsAndExitStatus() throws {
     let file = Self.corpus.appendingPathComponent("SB+amocas.aqrl-failing.litmus").path
     let rvwmo = try BinaryRunner.run(["litmus", file, "--states"])
