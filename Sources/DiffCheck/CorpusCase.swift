@@ -142,6 +142,9 @@ public struct CorpusCase: Sendable, Equatable {
     var rejections: [(Component, String)] = []
     var comments: [String] = []
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+    // Where each setting was first given: a second, different one is an error, not "last wins".
+    var seen: [String: Int] = [:]
+    var sawExpectation = false
     for (offset, raw) in lines.enumerated() {
       let lineNumber = offset + 1
       func fail(_ message: String) -> CorpusError { CorpusError(file: file, line: lineNumber, message: message) }
@@ -160,21 +163,29 @@ public struct CorpusCase: Sendable, Equatable {
         continue
       }
       let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+      func once(_ setting: String) throws(CorpusError) {
+        if let first = seen[setting] { throw fail("'\(setting)' is already given on line \(first)") }
+        seen[setting] = lineNumber
+      }
       switch words[0] {
       case "isa":
+        try once("isa")
         guard words.count == 2 else { throw fail("expected 'isa STRING'") }
         do { isa = try ISAString(parsing: words[1]) } catch { throw fail(error.description) }
       case "profile":
+        try once("profile")
         guard words.count == 2, let named = Profile.named(words[1]) else {
           throw fail("expected 'profile NAME' with NAME one of \(Profile.all.map(\.name).joined(separator: ", "))")
         }
         profile = named
       case "map":
+        try once("map")
         guard words.count == 2, let named = MapName(rawValue: words[1]) else {
           throw fail("expected 'map NAME' with NAME one of \(MapName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         map = named
       case "mutant":
+        try once("mutant")
         guard words.count == 2, let named = Mutant(rawValue: words[1]) else {
           throw fail("unknown mutant '\(words.dropFirst().joined(separator: " "))'")
         }
@@ -186,12 +197,14 @@ public struct CorpusCase: Sendable, Equatable {
         guard words.count == 3, let number = RegisterNames.number(words[1]), let value = Self.number(words[2]) else {
           throw fail("expected 'reg REGISTER VALUE'")
         }
+        try once("reg \(RegisterNames.name(number))")
         registers[number] = value
       case "mem":
         guard words.count == 3, let address = Self.number(words[1]), let word = Self.number(words[2]) else {
           throw fail("expected 'mem ADDRESS WORD'")
         }
         guard address % 8 == 0 else { throw fail("memory words must be 8-byte aligned") }
+        try once("mem \(hex(address))")
         memory[address] = word
       case "program":
         guard words.count == 1 else { throw fail("'program' stands alone on its line") }
@@ -201,10 +214,19 @@ public struct CorpusCase: Sendable, Equatable {
         programStart = lineNumber
       case "expect":
         if words.count == 2 && words[1] == "conforms" {
+          guard !sawExpectation else { throw fail("a second 'expect conforms' or 'expect violation'") }
+          sawExpectation = true
           expectation = .conforms
         } else if words.count >= 2 && words[1] == "violation" {
+          guard !sawExpectation else { throw fail("a second 'expect conforms' or 'expect violation'") }
+          sawExpectation = true
           // Without rules: any violation (a known deviation's example, whose rules were not asked for).
-          expectation = .violation(Array(words.dropFirst(2)))
+          let rules = Array(words.dropFirst(2))
+          // A misspelt rule would let the case pass on another rule it lists: every name must exist.
+          if let unknown = rules.first(where: { !Self.isRuleName($0) }) {
+            throw fail("unknown rule '\(unknown)' (a rule of the spec's catalog, or profile.NAME.CHOICE)")
+          }
+          expectation = .violation(rules)
         } else {
           do { expected.append(try Self.component(Array(words.dropFirst()))) } catch { throw fail(error.message) }
         }
@@ -266,6 +288,14 @@ public struct CorpusCase: Sendable, Equatable {
     default:
       throw ComponentError(message: "expected reg, mem or trap, found '\(kind)'")
     }
+  }
+
+  /// A rule of the catalog, or a profile rule `profile.NAME.CHOICE` of a known profile.
+  static func isRuleName(_ name: String) -> Bool {
+    if Rule.catalog.contains(where: { $0.name == name }) { return true }
+    let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+    return parts.count == 3 && parts[0] == "profile" && Profile.named(String(parts[1])) != nil && !parts[2].isEmpty
+      && parts[2].allSatisfy { $0.isLowercase || $0 == "-" }
   }
 
   static func number(_ text: String) -> UInt64? {

@@ -92,11 +92,9 @@ public struct KnownDeviation: Sendable {
     let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".rvt") }.sorted()
     return try names.map { name in
       let path = (folder as NSString).appendingPathComponent(name)
-      guard let data = FileManager.default.contents(atPath: path) else {
-        throw CorpusError(file: path, line: 1, message: "cannot read the file")
-      }
-      guard let text = String(data: data, encoding: .utf8) else {
-        throw CorpusError(file: path, line: 1, message: "not UTF-8 text")
+      let text: String
+      do throws(SourceError) { text = try SourceText.read(path) } catch {
+        throw CorpusError(file: path, line: error.line, column: error.column, message: error.message)
       }
       return try KnownDeviation(parsing: text, file: path)
     }

@@ -64,7 +64,7 @@ struct Litmus: ParsableCommand {
     for file in expanded {
       let test: LitmusTest
       do {
-        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let text = try SourceText.read(file)
         test = try LitmusParser.parse(text, file: file)
         let result = try checker.check(test)
         // A file may state what it expects: `rvcheck: expect rvwmo Never; sc Never`.
@@ -120,6 +120,9 @@ struct Litmus: ParsableCommand {
           reports.append(entry)
         }
       } catch let error as LitmusError {
+        inputErrors += 1
+        report(error.description)
+      } catch let error as SourceError {
         inputErrors += 1
         report(error.description)
       } catch {

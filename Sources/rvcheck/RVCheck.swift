@@ -16,6 +16,14 @@ struct RVCheck: ParsableCommand {
 
   /// Runs the command; usage and validation errors exit with 2, as every rvcheck input error does.
   static func main() {
+    // `help NAME` for a command that does not exist is a usage error, not help.
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == "help", arguments.count > 1,
+      !configuration.subcommands.contains(where: { $0._commandName == arguments[1] })
+    {
+      FileHandle.standardError.write(Data("rvcheck help: no command '\(arguments[1].prefix(80))'\n".utf8))
+      Foundation.exit(Status.inputError)
+    }
     do {
       var command = try parseAsRoot()
       try command.run()

@@ -49,7 +49,7 @@ struct Replay: ParsableCommand {
     var unknown = 0
     for file in files {
       do {
-        let text = try String(contentsOfFile: file, encoding: .utf8)
+        let text = try SourceText.read(file)
         let testCase = try CorpusCase(parsing: text, file: file)
         let result = try replayer.replay(testCase)
         if result.passed {
@@ -61,6 +61,9 @@ struct Replay: ParsableCommand {
         }
         try writeStandalone(testCase, file: file)
       } catch let error as CorpusError {
+        inputErrors += 1
+        report(error.description)
+      } catch let error as SourceError {
         inputErrors += 1
         report(error.description)
       } catch {

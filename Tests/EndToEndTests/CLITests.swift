@@ -193,6 +193,42 @@ import Testing
     #expect(result.error.contains(folder.path) && result.error.contains("no .rvt cases"))
   }
 
+  /// Inputs that would otherwise pass silently or fail with a system error: each is an input error
+  /// that names the file and line (and column, for a bad byte).
+  @Test(arguments: [
+    ("isa rv64ima\nprogram\n  addi a0, a0, 1 # caf\u{FF}\nend\n", ":3:23: error: invalid UTF-8 byte 0xFF"),
+    ("isa rv64ima\nisa rv32ima\nprogram\nend\n", ":2: error: 'isa' is already given on line 1"),
+    ("isa rv64ima\nreg a0 1\nreg x10 2\nprogram\nend\n", ":3: error: 'reg a0' is already given on line 2"),
+    (
+      "isa rv64ima\nprogram\n  addi a0, a0, 1\nend\nexpect violation zacas.succes-iff-equal rv.alu-result\n",
+      ":5: error: unknown rule 'zacas.succes-iff-equal'"
+    ),
+    ("isa rv64ima\nprogram\nend\nexpect conforms\nexpect violation rv.alu-result\n", ":5: error: a second"),
+  ])
+  func replayRefusesMangledCases(text: String, message: String) throws {
+    let file = FileManager.default.temporaryDirectory.appendingPathComponent("mangled-\(UUID()).rvt")
+    // The bad byte is written as itself, not as the UTF-8 of U+00FF.
+    let bytes = text.unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+    try Data(bytes).write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let result = try BinaryRunner.run(["replay", file.path])
+    #expect(result.status == 2, "\(result.output)")
+    #expect(result.error.contains(file.path + message), "\(result.error)")
+  }
+
+  /// A FIFO is refused at once (reading it would block), and `help` of no command is a usage error.
+  @Test func specialFilesAndUnknownHelp() throws {
+    let fifo = FileManager.default.temporaryDirectory.appendingPathComponent("fifo-\(UUID()).rvt")
+    #expect(mkfifo(fifo.path, 0o600) == 0)
+    defer { try? FileManager.default.removeItem(at: fifo) }
+    let result = try BinaryRunner.run(["replay", fifo.path])
+    #expect(result.status == 2)
+    #expect(result.error.contains("\(fifo.path):1:1: error: cannot read the file: it is not a regular file"))
+    let help = try BinaryRunner.run(["help", "foo"])
+    #expect(help.status == 2 && help.error.contains("no command 'foo'"))
+    #expect(try BinaryRunner.run(["help", "replay"]).status == 0)
+  }
+
   @Test func replayReportsFileAndLine() throws {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID()).rvt")
     try "isa rv64ima_zacas\nreg a0 zero\nprogram\nend\n".write(to: file, atomically: true, encoding: .utf8)
@@ -206,6 +242,25 @@ import Testing
 @Suite struct PolicyCLITests {
   static let kernel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("corpus/kernel")
+
+  /// A kernel source with a byte that is not UTF-8 is an input error at that byte.
+  @Test func aBadByteInAKernelSourceIsLocated() throws {
+    let tree = FileManager.default.temporaryDirectory.appendingPathComponent("tree-\(UUID())")
+    try FileManager.default.copyItem(at: Self.kernel.appendingPathComponent("era-2026-isa"), to: tree)
+    defer { try? FileManager.default.removeItem(at: tree) }
+    let files = (FileManager.default.enumerator(atPath: tree.path)?.allObjects as? [String] ?? []).filter {
+      $0.hasSuffix(".c")
+    }
+    let source = tree.appendingPathComponent(try #require(files.first))
+    var bytes = [UInt8](try Data(contentsOf: source))
+    let lines = bytes.filter { $0 == 0x0A }.count
+    bytes += Array("/* caf".utf8) + [0xFF] + Array(" */\n".utf8)
+    try Data(bytes).write(to: source)
+    let result = try BinaryRunner.run(["policy", tree.path])
+    #expect(result.status == 2)
+    #expect(
+      result.error.contains("\(source.path):\(lines + 1):7: error: invalid UTF-8 byte 0xFF"), "\(result.error)")
+  }
 
   @Test func exitStatusesFollowTheVerdict() throws {
     let good = try BinaryRunner.run(["policy", Self.kernel.appendingPathComponent("era-2026-isa").path])

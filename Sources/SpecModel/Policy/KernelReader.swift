@@ -16,9 +16,9 @@ public enum KernelReader {
     }
     for name in ["isa.c", "vcpu_onereg.c", "vcpu.c"] {
       let path = (tree as NSString).appendingPathComponent("arch/riscv/kvm/\(name)")
-      if let text = try? String(contentsOfFile: path, encoding: .utf8), text.contains("kvm_isa_ext_arr") {
-        return (header, path)
-      }
+      guard FileManager.default.fileExists(atPath: path) else { continue }
+      // A file that cannot be read as text is an error where it is, not a reason to look elsewhere.
+      if try SourceText.read(path).contains("kvm_isa_ext_arr") { return (header, path) }
     }
     throw SourceError(
       file: (tree as NSString).appendingPathComponent("arch/riscv/kvm"), line: 1, column: 1,
@@ -55,13 +55,7 @@ public enum KernelReader {
   }
 
   static func tokens(of path: String) throws(SourceError) -> [CToken] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw SourceError(file: path, line: 1, column: 1, message: "cannot read the file")
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw SourceError(file: path, line: 1, column: 1, message: "not UTF-8 text")
-    }
-    return try CTokenizer.tokenize(text, file: path)
+    return try CTokenizer.tokenize(try SourceText.read(path), file: path)
   }
 
   /// A cursor over tokens that reports what it expected where.
