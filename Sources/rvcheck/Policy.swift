@@ -40,6 +40,16 @@ struct Policy: ParsableCommand {
   @Option(name: .long, help: "Also write the obligations as KTAP to this file.")
   var ktap: String?
 
+  @Option(
+    name: .long,
+    help:
+      "With --ext: 'focus' fails only on the focused extension's violations (and counts the others), 'all' on any.")
+  var failOn: FailOn = .focus
+
+  enum FailOn: String, ExpressibleByArgument, CaseIterable {
+    case focus, all
+  }
+
   enum PolicyFormat: String, ExpressibleByArgument, CaseIterable {
     case text, json, sarif, ktap
   }
@@ -76,30 +86,52 @@ struct Policy: ParsableCommand {
     return (policy, try baseline.map { path throws(SourceError) in try KernelReader.read(tree: path) })
   }
 
+  /// An input error: on standard error, and as a JSON error object when the output is JSON, so
+  /// that a consumer of the JSON never meets an empty document.
+  private func inputError(_ error: SourceError) -> ExitCode {
+    report(error.description)
+    if format == .json {
+      let object: [String: Any] = [
+        "schema": "rvcheck.policy", "schemaVersion": 1,
+        "error": ["file": error.file, "line": error.line, "column": error.column, "message": error.message],
+      ]
+      if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]) {
+        print(String(decoding: data, as: UTF8.self))
+      }
+    }
+    return ExitCode(Status.inputError)
+  }
+
   func run() throws {
     let loaded: (policy: KernelPolicy, baseline: KernelPolicy?)
     do {
       loaded = try load()
     } catch {
-      report(error.description)
-      throw ExitCode(Status.inputError)
+      throw inputError(error)
     }
     let policy = loaded.policy
     let baselinePolicy = loaded.baseline
     if let ext, !policy.enumEntries.contains(where: { $0.name == ext.uppercased() }) {
       // A focus on a name the enum lacks would report nothing and pass.
-      report("rvcheck policy: \(policy.headerFile): no extension \(ext.uppercased()) in enum KVM_RISCV_ISA_EXT_ID")
-      throw ExitCode(Status.inputError)
+      throw inputError(
+        SourceError(
+          file: policy.headerFile, line: 1, column: 1,
+          message: "no extension \(ext.uppercased()) in enum KVM_RISCV_ISA_EXT_ID"))
     }
     var prover = PolicyProver(policy: policy)
     prover.focus = ext?.uppercased()
     var obligations = prover.run()
+    // The focus hides other extensions' obligations; their violations are still counted.
+    var hidden: [Obligation] = []
+    if ext != nil {
+      let shown = Set(obligations.map(\.name))
+      hidden = PolicyProver(policy: policy).run().filter { $0.status == .violated && !shown.contains($0.name) }
+    }
     if let baselinePolicy { obligations.append(BaselineCheck.compare(old: baselinePolicy, new: policy)) }
     do {
       obligations += try mirrors(policy)
     } catch {
-      report(error.description)
-      throw ExitCode(Status.inputError)
+      throw inputError(error)
     }
     switch format {
     case .text: print(PolicyReport.text(obligations))
@@ -119,7 +151,14 @@ struct Policy: ParsableCommand {
       report("rvcheck policy: \(error)")
       throw ExitCode(Status.inputError)
     }
-    if obligations.contains(where: { $0.status == .violated }) { throw ExitCode(Status.violation) }
+    if !hidden.isEmpty {
+      report(
+        "rvcheck policy: --ext \(ext!.uppercased()) hid \(hidden.count) violation(s) of other extensions: "
+          + hidden.map(\.name).joined(separator: ", ") + (failOn == .all ? "" : " (--fail-on all fails on them)"))
+    }
+    if obligations.contains(where: { $0.status == .violated }) || (failOn == .all && !hidden.isEmpty) {
+      throw ExitCode(Status.violation)
+    }
     if obligations.contains(where: { $0.status == .unknown }) { throw ExitCode(Status.unknown) }
   }
 }
@@ -135,10 +174,12 @@ enum PolicyReport {
       for (number, call) in obligation.trace.enumerated() { lines.append("    \(number + 1). \(call)") }
     }
     if !lines.isEmpty { lines.append("") }
-    lines.append("obligation".padding(toLength: 58, withPad: " ", startingAt: 0) + "status     time")
+    // The name column fits the longest name, so a status never runs into it.
+    let width = max(58, (obligations.map(\.name.count).max() ?? 0) + 2)
+    lines.append("obligation".padding(toLength: width, withPad: " ", startingAt: 0) + "status     time")
     for obligation in obligations {
       lines.append(
-        obligation.name.padding(toLength: 58, withPad: " ", startingAt: 0)
+        obligation.name.padding(toLength: width, withPad: " ", startingAt: 0)
           + obligation.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
           + String(format: "%.3fs", obligation.seconds))
     }

@@ -243,6 +243,35 @@ import Testing
   static let kernel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("corpus/kernel")
 
+  /// `--ext` keeps the focus but says how many violations of other extensions it hid, and
+  /// `--fail-on all` fails on them; names never run into the status column.
+  @Test func aFocusCountsWhatItHides() throws {
+    let tree = Self.kernel.appendingPathComponent("hazard-zacas-disableable").path
+    let focused = try BinaryRunner.run(["policy", tree, "--ext", "ZBB"])
+    #expect(focused.status == 0)
+    #expect(focused.error.contains("--ext ZBB hid 1 violation(s) of other extensions: no-disable-path.ZACAS"))
+    #expect(!focused.output.contains("no-disable-path.ZACAS"))
+    let all = try BinaryRunner.run(["policy", tree, "--ext", "ZBB", "--fail-on", "all"])
+    #expect(all.status == 1)
+    let plain = try BinaryRunner.run(["policy", tree, "--ext", "ZACAS"])
+    #expect(plain.status == 1 && !plain.error.contains("hid"))
+    for line in try BinaryRunner.run(["policy", tree]).output.split(separator: "\n")
+    where line.hasPrefix("switch.") {
+      #expect(line.contains(" proved ") || line.contains(" violated "), "\(line)")
+    }
+  }
+
+  /// With `--format json` an input error is a JSON error object too.
+  @Test func jsonInputErrorsAreJSON() throws {
+    let result = try BinaryRunner.run(["policy", "/nonexistent-tree", "--format", "json"])
+    #expect(result.status == 2)
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    let error = try #require(object["error"] as? [String: Any])
+    #expect((error["file"] as? String)?.hasPrefix("/nonexistent-tree") == true)
+    #expect(error["line"] as? Int == 1)
+    #expect(object["schema"] as? String == "rvcheck.policy")
+  }
+
   /// A kernel source with a byte that is not UTF-8 is an input error at that byte.
   @Test func aBadByteInAKernelSourceIsLocated() throws {
     let tree = FileManager.default.temporaryDirectory.appendingPathComponent("tree-\(UUID())")

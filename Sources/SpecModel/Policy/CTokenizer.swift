@@ -21,6 +21,13 @@ public struct SourceError: Error, Equatable, Sendable, CustomStringConvertible {
   public let column: Int
   public let message: String
 
+  public init(file: String, line: Int, column: Int, message: String) {
+    self.file = file
+    self.line = line
+    self.column = column
+    self.message = message
+  }
+
   public var description: String { "\(file):\(line):\(column): error: \(message)" }
 }
 
