@@ -187,7 +187,7 @@ public struct CorpusCase: Sendable, Equatable {
       case "mutant":
         try once("mutant")
         guard words.count == 2, let named = Mutant(rawValue: words[1]) else {
-          throw fail("unknown mutant '\(words.dropFirst().joined(separator: " "))'")
+          throw fail("unknown mutant '\(words.dropFirst().joined(separator: " ").clipped)'")
         }
         mutant = named
       case "known":
@@ -224,7 +224,7 @@ public struct CorpusCase: Sendable, Equatable {
           let rules = Array(words.dropFirst(2))
           // A misspelt rule would let the case pass on another rule it lists: every name must exist.
           if let unknown = rules.first(where: { !Self.isRuleName($0) }) {
-            throw fail("unknown rule '\(unknown)' (a rule of the spec's catalog, or profile.NAME.CHOICE)")
+            throw fail("unknown rule '\(unknown.clipped)' (a rule of the spec's catalog, or profile.NAME.CHOICE)")
           }
           expectation = .violation(rules)
         } else {

@@ -9,16 +9,23 @@ struct Fuzz: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Generate programs, run them on an emulator and check every outcome against the spec.")
 
-  @Option(name: .long, help: "Campaign seed (decimal or 0x-hex); the same seed gives the same programs.")
+  // Numbers are read unconditionally, so that `--count -1` is a negative count (refused as such),
+  // not a missing value followed by an unknown option.
+  @Option(
+    name: .long, parsing: .unconditional,
+    help: "Campaign seed (decimal or 0x-hex); the same seed gives the same programs."
+  )
   var seed: String = "1"
 
-  @Option(name: .long, help: "Programs to check.")
+  @Option(name: .long, parsing: .unconditional, help: "Programs to check.")
   var count = 20_000
 
-  @Option(name: .long, help: "Index of the first program (program i of a seed is the same in every run).")
+  @Option(
+    name: .long, parsing: .unconditional,
+    help: "Index of the first program (program i of a seed is the same in every run).")
   var start = 0
 
-  @Option(name: .long, help: "Instructions per program.")
+  @Option(name: .long, parsing: .unconditional, help: "Instructions per program.")
   var length = 32
 
   @OptionGroup var target: TargetOptions
@@ -111,7 +118,7 @@ struct Fuzz: ParsableCommand {
       throw ValidationError("--mutant needs --emulator builtin")
     }
     if let mutant, Mutant(rawValue: mutant) == nil {
-      throw ValidationError("unknown mutant '\(mutant)'; 'rvcheck mutants --list' lists them")
+      throw ValidationError("unknown mutant '\(mutant.clipped)'; 'rvcheck mutants --list' lists them")
     }
     if let weights { do { _ = try GeneratorWeights(parsing: weights) } catch { throw ValidationError(error.message) } }
     guard Shard(parsing: shard) != nil else { throw ValidationError("--shard must be i/n with 0 <= i < n, e.g. 2/8") }

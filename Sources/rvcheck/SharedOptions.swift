@@ -50,7 +50,7 @@ func report(_ message: String) {
 /// Parses a seed: decimal or 0x-hexadecimal, 64 bits.
 func parseSeed(_ text: String) throws -> UInt64 {
   let value = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
-  guard let value else { throw ValidationError("seed '\(text)' is not a 64-bit unsigned number") }
+  guard let value else { throw ValidationError("seed '\(text.clipped)' is not a 64-bit unsigned number") }
   return value
 }
 
@@ -81,7 +81,7 @@ struct EmulatorOptions: ParsableArguments {
 
   func validate() throws {
     for name in names where !["builtin", "spike", "qemu"].contains(name) {
-      throw ValidationError("unknown emulator '\(name)' (builtin, spike, qemu)")
+      throw ValidationError("unknown emulator '\(name.clipped)' (builtin, spike, qemu)")
     }
     guard Set(names).count == names.count else { throw ValidationError("--emulator names '\(emulator)' twice") }
     guard emulatorTimeout > 0 && emulatorTimeout <= 86_400 else {

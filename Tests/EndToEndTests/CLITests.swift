@@ -173,6 +173,28 @@ import Testing
     }
   }
 
+  /// A negative number is read as a number and refused for what it is, not as a missing value.
+  @Test(arguments: [
+    (["--count", "-1"], "--count must be positive"), (["--start", "-5"], "--start must not be negative"),
+    (["--length", "-2"], "--length must be"), (["--seed", "-1"], "seed '-1' is not"),
+  ])
+  func negativeNumbersAreNamed(arguments: [String], message: String) throws {
+    let result = try BinaryRunner.run(arguments)
+    #expect(result.status == 2)
+    #expect(result.error.contains(message), "\(result.error)")
+  }
+
+  /// A huge mangled argument is quoted clipped, with its length, not echoed whole.
+  @Test func longTokensAreCutInErrors() throws {
+    let huge = String(repeating: "z", count: 100_000)
+    for arguments in [["--isa", "rv64i_" + huge], ["--seed", huge], ["--mutant", huge], ["--emulator", huge]] {
+      let result = try BinaryRunner.run(arguments)
+      #expect(result.status == 2)
+      #expect(result.error.utf8.count < 2_000, "\(arguments[0]): \(result.error.utf8.count) bytes")
+      #expect(result.error.contains("characters)"), "\(arguments[0])")
+    }
+  }
+
   @Test func benchRefusesWhatWouldMeasureNothing() throws {
     for arguments in [
       ["bench", "--only", ""], ["bench", "--only", "policy", "--fixtures", "/nonexistent"],

@@ -57,7 +57,7 @@ public struct ISAString: Equatable, Hashable, Sendable, CustomStringConvertible 
         throw ISAStringError(text: text, reason: "empty extension name (doubled '_')")
       }
       guard let ext = Extension(rawValue: part), part.count > 1 else {
-        throw ISAStringError(text: text, reason: "unknown extension '\(part)'")
+        throw ISAStringError(text: text, reason: "unknown extension '\(part.clipped)'")
       }
       found.insert(ext)
     }
@@ -75,5 +75,13 @@ public struct ISAString: Equatable, Hashable, Sendable, CustomStringConvertible 
 public struct ISAStringError: Error, CustomStringConvertible, Equatable {
   public let text: String
   public let reason: String
-  public var description: String { "invalid ISA string '\(text)': \(reason)" }
+  public var description: String { "invalid ISA string '\(text.clipped)': \(reason)" }
+}
+
+extension String {
+  /// The text as an error message quotes it: at most 80 characters, saying how long it really was,
+  /// so that a mangled 100 KB argument does not flood the terminal.
+  public var clipped: String {
+    count <= 80 ? self : prefix(80) + "… (\(count) characters)"
+  }
 }
