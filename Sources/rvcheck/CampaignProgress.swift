@@ -75,16 +75,23 @@ final class CampaignProgress: @unchecked Sendable {
   }
 }
 
-/// Turns SIGINT and SIGTERM into a stop request while a campaign runs.
+/// Turns SIGINT and SIGTERM into a stop request while a campaign runs; a second signal, from a
+/// user who will not wait for the finding under way, calls `onSecond`, which ends the process.
 final class SignalStopper {
   private var sources: [DispatchSourceSignal] = []
 
-  init(_ flag: StopFlag, onStop: @escaping @Sendable () -> Void) {
+  init(
+    _ flag: StopFlag, onStop: @escaping @Sendable () -> Void, onSecond: @escaping @Sendable () -> Void = {}
+  ) {
     for number in [SIGINT, SIGTERM] {
       signal(number, SIG_IGN)
       let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
       source.setEventHandler {
-        if !flag.requested { onStop() }
+        if flag.requested {
+          onSecond()
+          return
+        }
+        onStop()
         flag.request()
       }
       source.resume()

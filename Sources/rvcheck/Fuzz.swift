@@ -226,7 +226,16 @@ struct Fuzz: ParsableCommand {
       progress.advance(by: indices.count, summary: summary)
     }
 
-    let stopper = SignalStopper(campaign.stop) { progress.note("stopping: finishing the finding under way") }
+    let stopper = SignalStopper(
+      campaign.stop,
+      onStop: { progress.note("stopping: finishing the finding under way (a second signal stops at once)") },
+      onSecond: {
+        // Every finding heard is on disk already; the state holds every batch checked whole, so
+        // --resume reruns the rest.
+        live.save()
+        report("rvcheck fuzz: stopped at once by a second signal; the state is saved, --resume continues")
+        Foundation.exit(live.findingsHeard > 0 || live.lostWrites ? Status.violation : Status.unknown)
+      })
     progress.start()
     let result = try campaign.run()
     live.save()

@@ -66,6 +66,46 @@ import Testing
     #expect(!resumed.output.contains("stopped"))
   }
 
+  /// A second SIGTERM does not wait for the finding under way: the process ends at once with the
+  /// state saved, every finding on disk is complete, and --resume finishes the range.
+  @Test func aSecondSigtermStopsAtOnce() throws {
+    let folder = Self.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let arguments = [
+      "fuzz", "--seed", "1", "--count", "60", "--length", "16", "--mutant", "swap-stored-on-failure",
+      "--findings", folder.path, "--quiet",
+    ]
+    let process = Process()
+    process.executableURL = BinaryRunner.executable
+    process.arguments = arguments
+    process.standardOutput = FileHandle.nullDevice
+    let errors = Pipe()
+    process.standardError = errors
+    try process.run()
+    let waitLimit = Date().addingTimeInterval(180)
+    while Self.caseFiles(folder).isEmpty && process.isRunning && Date() < waitLimit { usleep(50_000) }
+    #expect(process.isRunning, "the campaign ended before a finding appeared")
+    process.terminate()
+    usleep(100_000)
+    process.terminate()
+    let stopped = Date()
+    while process.isRunning && Date().timeIntervalSince(stopped) < 30 { usleep(20_000) }
+    #expect(!process.isRunning)
+    #expect(Date().timeIntervalSince(stopped) < 3, "took \(Date().timeIntervalSince(stopped)) s")
+    #expect(process.terminationStatus == 1)
+    let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(message.contains("stopped at once by a second signal"), "\(message)")
+    for file in Self.caseFiles(folder) {
+      #expect(throws: Never.self) {
+        try CorpusCase(parsing: String(contentsOf: file, encoding: .utf8), file: file.path)
+      }
+    }
+    let resumed = try BinaryRunner.run(arguments + ["--resume"])
+    #expect(resumed.status == 1)
+    let final = try CampaignState.load(folder.appendingPathComponent("campaign-state.json"))
+    #expect(final.done == IndexSet(integersIn: 0..<60))
+  }
+
   @Test func resumingADifferentCampaignIsRefused() throws {
     let folder = Self.scratch()
     defer { try? FileManager.default.removeItem(at: folder) }
