@@ -182,7 +182,6 @@ public struct ELFImage: Sendable {
     return writer.bytes
   }
 
-  private func align(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
 }
 
 /// Little-endian byte output.
@@ -212,3 +211,6 @@ struct StringTable {
     return offset
   }
 }
+
+/// `value` rounded up to a multiple of `alignment`.
+func align(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }

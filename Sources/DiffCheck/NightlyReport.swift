@@ -261,7 +261,7 @@ public struct NightlyReport {
       ),
     ]
     for (term, value) in facts {
-      page.add("<dt>\(htmlEscape(term))</dt><dd>\(htmlEscape(value.isEmpty ? "-" : value))</dd>")
+      page.add("<dt>\(markupEscaped(term))</dt><dd>\(markupEscaped(value.isEmpty ? "-" : value))</dd>")
     }
     page.add("</dl></header>")
   }
@@ -292,15 +292,15 @@ public struct NightlyReport {
       let counts = totals[emulator] ?? [:]
       let maximum = max(1, counts.values.flatMap(\.values).max() ?? 1)
       page.add(
-        "<h3>\(htmlEscape(emulator))</h3><table class=\"heatmap\" data-emulator=\"\(htmlEscape(emulator))\"><thead><tr><th>form</th>"
+        "<h3>\(markupEscaped(emulator))</h3><table class=\"heatmap\" data-emulator=\"\(markupEscaped(emulator))\"><thead><tr><th>form</th>"
       )
-      for outcome in CASOutcome.allCases { page.add("<th>\(htmlEscape(outcome.rawValue))</th>") }
+      for outcome in CASOutcome.allCases { page.add("<th>\(markupEscaped(outcome.rawValue))</th>") }
       page.add("</tr></thead><tbody>")
       for form in forms {
         page.add("<tr><th>\(form.mnemonic)</th>")
         for outcome in CASOutcome.allCases {
           let attributes =
-            "data-emulator=\"\(htmlEscape(emulator))\" data-form=\"\(form.mnemonic)\" data-outcome=\"\(outcome.rawValue)\""
+            "data-emulator=\"\(markupEscaped(emulator))\" data-form=\"\(form.mnemonic)\" data-outcome=\"\(outcome.rawValue)\""
           guard Coverage.applies(outcome, to: form, xlen: isa?.xlen ?? 64) else {
             page.add("<td class=\"cell dash\" \(attributes) data-count=\"-\">-</td>")
             continue
@@ -363,7 +363,7 @@ public struct NightlyReport {
     func y(_ value: Double) -> Double { height - pad - (height - 2 * pad) * (value - low) / (high - low) }
     let points = values.enumerated().map { String(format: "%.1f,%.1f", x($0.offset), y($0.element)) }
     var svg =
-      "<figure class=\"chart\" data-series=\"\(htmlEscape(name))\"><figcaption>\(htmlEscape(name))</figcaption><svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(htmlEscape(name)) per night\">"
+      "<figure class=\"chart\" data-series=\"\(markupEscaped(name))\"><figcaption>\(markupEscaped(name))</figcaption><svg viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(markupEscaped(name)) per night\">"
     svg += "<line x1=\"\(pad)\" y1=\"\(height - pad)\" x2=\"\(width - pad)\" y2=\"\(height - pad)\" class=\"axis\"/>"
     svg += "<polyline points=\"\(points.joined(separator: " "))\" class=\"line\"/>"
     for (index, value) in values.enumerated() {
@@ -371,8 +371,9 @@ public struct NightlyReport {
         format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\" class=\"dot\"><title>%@: %@</title></circle>", x(index),
         y(value), dates[index], Self.number(value))
     }
-    svg += "<text x=\"\(pad)\" y=\"\(height - 6)\" class=\"label\">\(htmlEscape(dates.first ?? ""))</text>"
-    svg += "<text x=\"\(width - pad)\" y=\"\(height - 6)\" class=\"label end\">\(htmlEscape(dates.last ?? ""))</text>"
+    svg += "<text x=\"\(pad)\" y=\"\(height - 6)\" class=\"label\">\(markupEscaped(dates.first ?? ""))</text>"
+    svg +=
+      "<text x=\"\(width - pad)\" y=\"\(height - 6)\" class=\"label end\">\(markupEscaped(dates.last ?? ""))</text>"
     svg += "<text x=\"2\" y=\"14\" class=\"label\">max \(Self.number(values.max() ?? 0))</text>"
     svg += "<text x=\"\(width - 2)\" y=\"14\" class=\"label end\">last \(Self.number(values.last ?? 0))</text>"
     return svg + "</svg></figure>"
@@ -391,21 +392,22 @@ public struct NightlyReport {
     for entry in entries {
       let status = entry.known == nil ? "new" : "known"
       page.add(
-        "<details class=\"finding \(status)\" open data-key=\"\(htmlEscape(entry.key))\"><summary><span class=\"badge \(status)\">\(status)</span> "
+        "<details class=\"finding \(status)\" open data-key=\"\(markupEscaped(entry.key))\"><summary><span class=\"badge \(status)\">\(status)</span> "
       )
       page.add(
-        htmlEscape(
+        markupEscaped(
           entry.known.map { "known deviation \($0)" }
             ?? (entry.rules.isEmpty ? entry.key : entry.rules.joined(separator: ", "))))
-      page.add(" <span class=\"emulators\">on \(htmlEscape(entry.emulators.joined(separator: ", ")))</span></summary>")
-      page.add("<pre class=\"program\">\(htmlEscape(entry.program.joined(separator: "\n")))</pre>")
+      page.add(
+        " <span class=\"emulators\">on \(markupEscaped(entry.emulators.joined(separator: ", ")))</span></summary>")
+      page.add("<pre class=\"program\">\(markupEscaped(entry.program.joined(separator: "\n")))</pre>")
       let emulator = entry.emulators.first.map { $0.split(separator: "+").first.map(String.init) ?? $0 } ?? "builtin"
       let replay =
         entry.file.map { "rvcheck replay --emulator \(emulator) \($0)" }
         ?? "rvcheck replay --emulator \(emulator) FINDING.rvt (save the reproducer from the summary's JSON)"
-      page.add("<p class=\"command replay\"><span>replay</span><code>\(htmlEscape(replay))</code></p>")
+      page.add("<p class=\"command replay\"><span>replay</span><code>\(markupEscaped(replay))</code></p>")
       if let standalone = entry.standalone {
-        page.add("<p class=\"command standalone\"><span>standalone</span><code>\(htmlEscape(standalone))</code></p>")
+        page.add("<p class=\"command standalone\"><span>standalone</span><code>\(markupEscaped(standalone))</code></p>")
       }
       page.add("</details>")
     }
@@ -432,12 +434,12 @@ public struct NightlyReport {
           ? String(obligation.name.dropFirst("no-disable-path.".count)) : nil
       }
       page.add(
-        "<h3>\(htmlEscape(policy.name))</h3><table class=\"policy\" data-tree=\"\(htmlEscape(policy.name))\"><thead><tr><th>extension</th><th>no-disable-path</th>"
+        "<h3>\(markupEscaped(policy.name))</h3><table class=\"policy\" data-tree=\"\(markupEscaped(policy.name))\"><thead><tr><th>extension</th><th>no-disable-path</th>"
       )
-      for column in Self.policyColumns { page.add("<th>\(htmlEscape(column.title))</th>") }
+      for column in Self.policyColumns { page.add("<th>\(markupEscaped(column.title))</th>") }
       page.add("</tr></thead><tbody>")
       for name in extensions {
-        page.add("<tr data-extension=\"\(htmlEscape(name))\"><th>\(htmlEscape(name))</th>")
+        page.add("<tr data-extension=\"\(markupEscaped(name))\"><th>\(markupEscaped(name))</th>")
         page.add(Self.policyCell(policy.obligations.filter { $0.name == "no-disable-path.\(name)" }))
         for column in Self.policyColumns {
           page.add(Self.policyCell(policy.obligations.filter { column.matches($0.name) }))
@@ -447,7 +449,7 @@ public struct NightlyReport {
       page.add("</tbody></table>")
       let warnings = policy.obligations.filter { $0.status == "warning" }
       for warning in warnings {
-        page.add("<p class=\"warning\">warning: \(htmlEscape(warning.name)): \(htmlEscape(warning.message))</p>")
+        page.add("<p class=\"warning\">warning: \(markupEscaped(warning.name)): \(markupEscaped(warning.message))</p>")
       }
     }
     page.add("</section>")
@@ -460,14 +462,14 @@ public struct NightlyReport {
     let worst =
       obligations.map(\.status).min { (order.firstIndex(of: $0) ?? 1) < (order.firstIndex(of: $1) ?? 1) } ?? "unknown"
     let failing = obligations.filter { $0.status != "proved" }
-    var cell = "<td class=\"status \(htmlEscape(worst))\" data-status=\"\(htmlEscape(worst))\">"
+    var cell = "<td class=\"status \(markupEscaped(worst))\" data-status=\"\(markupEscaped(worst))\">"
     if failing.isEmpty {
-      cell += htmlEscape(worst)
+      cell += markupEscaped(worst)
     } else {
-      cell += "<details><summary>\(htmlEscape(worst))</summary>"
+      cell += "<details><summary>\(markupEscaped(worst))</summary>"
       for obligation in failing {
-        cell += "<p><b>\(htmlEscape(obligation.name))</b>: \(htmlEscape(obligation.message))</p>"
-        if !obligation.trace.isEmpty { cell += "<pre>\(htmlEscape(obligation.trace.joined(separator: "\n")))</pre>" }
+        cell += "<p><b>\(markupEscaped(obligation.name))</b>: \(markupEscaped(obligation.message))</p>"
+        if !obligation.trace.isEmpty { cell += "<pre>\(markupEscaped(obligation.trace.joined(separator: "\n")))</pre>" }
       }
       cell += "</details>"
     }
@@ -482,25 +484,29 @@ public struct NightlyReport {
     for entry in litmus {
       let agrees = entry.stated.isEmpty || entry.stated == entry.verdict
       page.add(
-        "<tr class=\"\(agrees ? "agrees" : "disagrees")\"><td>\(htmlEscape(entry.name))</td><td>\(htmlEscape(entry.model))</td><td>\(htmlEscape(entry.verdict))</td><td>\(htmlEscape(entry.stated.isEmpty ? "-" : entry.stated))</td></tr>"
+        "<tr class=\"\(agrees ? "agrees" : "disagrees")\"><td>\(markupEscaped(entry.name))</td><td>\(markupEscaped(entry.model))</td><td>\(markupEscaped(entry.verdict))</td><td>\(markupEscaped(entry.stated.isEmpty ? "-" : entry.stated))</td></tr>"
       )
     }
     page.add("</tbody></table></section>")
   }
 }
 
-/// Text made safe for HTML content and attribute values.
-func htmlEscape(_ text: String) -> String {
+/// Text made safe for XML and HTML content and attribute values: the five markup characters as
+/// entities, and no control characters but newline and tab (XML 1.0 allows no others).
+public func markupEscaped(_ text: String) -> String {
   var result = ""
-  result.reserveCapacity(text.count)
-  for character in text {
+  result.reserveCapacity(text.utf8.count)
+  for character in text.unicodeScalars {
     switch character {
     case "&": result += "&amp;"
     case "<": result += "&lt;"
     case ">": result += "&gt;"
     case "\"": result += "&quot;"
-    case "'": result += "&#39;"
-    default: result.append(character)
+    case "'": result += "&apos;"
+    case "\n", "\t": result.unicodeScalars.append(character)
+    default:
+      if character.value < 0x20 { continue }
+      result.unicodeScalars.append(character)
     }
   }
   return result
@@ -512,7 +518,7 @@ struct HTMLPage {
 
   init(title: String) {
     parts.append(
-      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(htmlEscape(title))</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>\(Self.style)</style></head><body>"
+      "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(markupEscaped(title))</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>\(Self.style)</style></head><body>"
     )
   }
 

@@ -46,9 +46,7 @@ public struct QemuBatch {
   var outputBase: UInt64 { Self.tableBase + UInt64(align(recordStride * cases.count, 0x1000)) }
   var outputSize: Int { align(outputStride * cases.count, 0x1000) }
 
-  public struct Unsupported: Error, CustomStringConvertible {
-    public let description: String
-  }
+  public typealias Unsupported = QemuUserImage.Unsupported
 
   public init(_ cases: [EmulatorCase]) throws(Unsupported) {
     guard let first = cases.first else { throw Unsupported(description: "no cases") }
@@ -61,12 +59,10 @@ public struct QemuBatch {
       guard testCase.isa == first.isa, testCase.memoryMap.regions == regions else {
         throw Unsupported(description: "cases in one batch must share ISA and memory map")
       }
-      do { images.append(try QemuUserImage(testCase)) } catch { throw Unsupported(description: error.description) }
+      images.append(try QemuUserImage(testCase))
     }
     self.images = images
   }
-
-  private func align(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
 
   public func elf() -> ELFImage {
     var segments: [ELFImage.Segment] = []

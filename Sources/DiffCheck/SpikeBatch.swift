@@ -81,8 +81,6 @@ public struct SpikeBatch {
     }
   }
 
-  private func align(_ value: Int, _ alignment: Int) -> Int { (value + alignment - 1) / alignment * alignment }
-
   // MARK: Building
 
   /// The batch as an ELF file.

@@ -106,22 +106,5 @@ enum FuzzReports {
     return String(decoding: data, as: UTF8.self)
   }
 
-  static func escape(_ text: String) -> String {
-    var result = ""
-    for character in text.unicodeScalars {
-      switch character {
-      case "&": result += "&amp;"
-      case "<": result += "&lt;"
-      case ">": result += "&gt;"
-      case "\"": result += "&quot;"
-      case "'": result += "&apos;"
-      case "\n", "\t": result.unicodeScalars.append(character)
-      default:
-        // XML 1.0 has no other control characters.
-        if character.value < 0x20 { continue }
-        result.unicodeScalars.append(character)
-      }
-    }
-    return result
-  }
+  static func escape(_ text: String) -> String { markupEscaped(text) }
 }

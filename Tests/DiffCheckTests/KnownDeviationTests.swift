@@ -177,6 +177,23 @@ import Testing
     #expect(DeviationProbe.splitBlockAfterCasX0.reinterpretation(program, .spike, specTrap: nil) == nil)
   }
 
+  /// The SC-abort probe explains only QEMU's abort, where the spec stops at a misaligned SC.
+  @Test func theSCAbortProbeExplainsOnlyThatAbort() throws {
+    let probe = DeviationProbe.misalignedSCAborts
+    let program = try Assembler.assemble("sc.w a4, a2, (a1)\namoadd.w a4, a2, (a1)")
+    let abort = "qemu exited with status 1: qemu: unhandled CPU exception 0x6 - aborting"
+    #expect(probe.explainsFailure(abort, program, specTrap: ConcreteTrap(cause: 6, tval: 2, index: 0)))
+    #expect(!probe.explainsFailure(abort, program, specTrap: ConcreteTrap(cause: 6, tval: 2, index: 1)))
+    #expect(!probe.explainsFailure(abort, program, specTrap: ConcreteTrap(cause: 7, tval: 2, index: 0)))
+    #expect(!probe.explainsFailure(abort, program, specTrap: nil))
+    #expect(
+      !probe.explainsFailure("qemu crashed with signal 8", program, specTrap: ConcreteTrap(cause: 6, tval: 2, index: 0))
+    )
+    #expect(
+      !DeviationProbe.splitBlockAfterCasX0.explainsFailure(
+        abort, program, specTrap: ConcreteTrap(cause: 6, tval: 2, index: 0)))
+  }
+
   /// Known examples without rules survive the campaign state's round trip (they are saved as
   /// `expect violation` with no rule).
   @Test func knownExamplesSurviveTheSavedState() throws {

@@ -15,8 +15,13 @@ enum BinaryRunner {
   }
 
   static func run(_ arguments: [String], timeout: TimeInterval = 300) throws -> Result {
+    try run(executable, arguments)
+  }
+
+  /// Runs any program to its end, with both outputs captured.
+  static func run(_ program: URL, _ arguments: [String]) throws -> Result {
     let process = Process()
-    process.executableURL = executable
+    process.executableURL = program
     process.arguments = arguments
     let out = Pipe()
     let err = Pipe()

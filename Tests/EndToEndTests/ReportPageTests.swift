@@ -9,20 +9,11 @@ enum Chromium {
 
   /// Runs Chromium headless on `page`; returns standard output and standard error.
   static func run(_ arguments: [String], page: URL) throws -> (output: String, errors: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path!)
-    process.arguments =
+    let result = try BinaryRunner.run(
+      URL(fileURLWithPath: path!),
       ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--enable-logging=stderr", "--v=0"]
-      + arguments + [page.absoluteString]
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let output = out.fileHandleForReading.readDataToEndOfFile()
-    let errors = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (String(decoding: output, as: UTF8.self), String(decoding: errors, as: UTF8.self))
+        + arguments + [page.absoluteString])
+    return (result.output, result.error)
   }
 }
 
