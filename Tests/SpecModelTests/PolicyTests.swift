@@ -145,6 +145,146 @@ import Testing
     #expect(policy.runGuard == true)
   }
 
+  /// A copy of a fixture tree with `edits` (text → replacement) applied to one of its files.
+  func mangled(_ fixture: String, _ file: String, _ edits: [(String, String)]) throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("policy-\(UUID())")
+    try FileManager.default.copyItem(at: Self.kernel.appendingPathComponent(fixture), to: folder)
+    let path = folder.appendingPathComponent(file)
+    var text = try String(contentsOf: path, encoding: .utf8)
+    for (old, new) in edits {
+      let before = text
+      text = text.replacingOccurrences(of: old, with: new)
+      #expect(text != before, "'\(old)' is not in \(fixture)/\(file)")
+    }
+    try text.write(to: path, atomically: true, encoding: .utf8)
+    return folder
+  }
+
+  func prove(tree: URL, keep: Bool = false) throws -> [Obligation] {
+    defer { if !keep { try? FileManager.default.removeItem(at: tree) } }
+    return try PolicyProver(policy: KernelReader.read(tree: tree.path)).run()
+  }
+
+  static let setterFiles = [
+    "era-6.4-vcpu": "arch/riscv/kvm/vcpu.c", "era-2025-vcpu-onereg": "arch/riscv/kvm/vcpu_onereg.c",
+    "era-2026-isa": "arch/riscv/kvm/vcpu_onereg.c",
+  ]
+  static let disableCalls = [
+    "era-6.4-vcpu": "!reg_val &&\n\t\t\t kvm_riscv_vcpu_isa_disable_allowed(reg_num)",
+    "era-2025-vcpu-onereg": "!reg_val && kvm_riscv_vcpu_isa_disable_allowed(reg_num)",
+    "era-2026-isa": "!reg_val && kvm_riscv_isa_disable_allowed(reg_num)",
+  ]
+
+  /// The setter's body is what the proof runs: with its disable check gone, the never-disable
+  /// extensions can be cleared in one call, in every era.
+  @Test(arguments: ["era-6.4-vcpu", "era-2025-vcpu-onereg", "era-2026-isa"])
+  func aSetterWithoutItsDisableCheckClearsAnything(era: String) throws {
+    let disable = try #require(Self.disableCalls[era])
+    let file = try #require(Self.setterFiles[era])
+    for replacement in ["!reg_val", "1"] {
+      let obligations = try prove(tree: try mangled(era, file, [(disable, replacement)]))
+      let guarded = era == "era-6.4-vcpu" ? "no-disable-path.A" : "no-disable-path.ZACAS"
+      let verdict = try #require(obligations.first { $0.name == guarded })
+      #expect(verdict.status == .violated, "\(era) with '\(replacement)': \(verdict.message)")
+      #expect(verdict.trace.count == 1 && verdict.trace[0].hasSuffix("value=0"))
+    }
+  }
+
+  @Test(arguments: ["era-6.4-vcpu", "era-2025-vcpu-onereg"])
+  func aSetterWithoutItsHostCheckEnablesWithoutTheHost(era: String) throws {
+    let file = try #require(Self.setterFiles[era])
+    let check = "if (!__riscv_isa_extension_available(NULL, host_isa_ext))"
+    let obligations = try prove(tree: try mangled(era, file, [(check, "if (0)")]))
+    #expect(status(obligations, "no-enable-without-host").allSatisfy { $0 == .violated })
+    #expect(!status(obligations, "no-enable-without-host").isEmpty)
+  }
+
+  @Test func the2026HostCheckIsTheSettersToo() throws {
+    let check = "if (__kvm_riscv_isa_check_host(reg_num, &host_isa_ext))\n\t\treturn -ENOENT;"
+    let file = "arch/riscv/kvm/vcpu_onereg.c"
+    // Called for the host bit alone, its answer dropped: bits the host lacks can be set.
+    let dropped = try prove(
+      tree: try mangled("era-2026-isa", file, [(check, "__kvm_riscv_isa_check_host(reg_num, &host_isa_ext);")]))
+    #expect(status(dropped, "no-enable-without-host").contains(.violated))
+    // Deleted: the host bit is never filled in, and nothing about the setter can be said.
+    let deleted = try prove(tree: try mangled("era-2026-isa", file, [(check, "")]))
+    #expect(status(deleted, "setter.read") == [.unknown])
+    #expect(status(deleted, "no-enable-without-host") == [.unknown])
+  }
+
+  @Test func anEmptySetterFileIsUnknownNotProved() throws {
+    let tree = try mangled("era-2026-isa", "arch/riscv/kvm/vcpu_onereg.c", [])
+    try Data().write(to: tree.appendingPathComponent("arch/riscv/kvm/vcpu_onereg.c"))
+    let obligations = try prove(tree: tree)
+    let read = try #require(obligations.first { $0.name == "setter.read" })
+    #expect(read.status == .unknown)
+    #expect(read.message.contains("no ISA_EXT setter"))
+    for name in ["no-disable-path.ZACAS", "no-enable-without-host", "frozen-after-run"] {
+      #expect(status(obligations, name) == [.unknown], "\(name)")
+    }
+    #expect(!obligations.contains { $0.name.hasPrefix("no-disable-path") && $0.status == .proved })
+  }
+
+  @Test func aSetterStatementNotReadIsLocatedAndUnknown() throws {
+    let tree = try mangled(
+      "era-2025-vcpu-onereg", "arch/riscv/kvm/vcpu_onereg.c",
+      [("\tif (reg_val == test_bit(", "\tfor (;;)\n\t\tbreak;\n\tif (reg_val == test_bit(")])
+    let obligations = try prove(tree: tree)
+    let read = try #require(obligations.first { $0.name == "setter.read" })
+    #expect(read.status == .unknown)
+    #expect(read.location?.file.hasSuffix("vcpu_onereg.c") == true)
+    #expect(read.location?.line == 154)
+    #expect(read.message.contains("'for'"))
+    #expect(status(obligations, "no-disable-path.ZACAS") == [.unknown])
+  }
+
+  @Test func aConditionNotReadIsEitherWayAndReported() throws {
+    let file = "arch/riscv/kvm/vcpu_onereg.c"
+    // An early return on an unknown test cannot make a proof wrong: it still proves, with a warning.
+    let early = try prove(
+      tree: try mangled(
+        "era-2025-vcpu-onereg", file,
+        [("\tif (reg_val == test_bit(", "\tif (vendor_quirk(vcpu))\n\t\treturn -EPERM;\n\tif (reg_val == test_bit(")])
+    )
+    let warning = try #require(early.first { $0.name == "setter.conditions-read" })
+    #expect(warning.status == .warning && warning.message.contains("vendor_quirk(vcpu)"))
+    #expect(warning.location?.line == 154)
+    #expect(status(early, "no-disable-path.ZACAS") == [.proved])
+    // An unknown test in place of the disable check may be true: ZACAS can be cleared.
+    let replaced = try prove(
+      tree: try mangled(
+        "era-2025-vcpu-onereg", file, [("kvm_riscv_vcpu_isa_disable_allowed(reg_num))", "vendor_quirk(reg_num))")]))
+    #expect(status(replaced, "no-disable-path.ZACAS") == [.violated])
+  }
+
+  @Test func aHoleUnderAnExtensionNeverProvesIt() throws {
+    let hole = try prove(
+      tree: try mangled("era-2026-isa", "arch/riscv/kvm/isa.c", [("\tKVM_ISA_EXT_ARR(ZACAS, true),\n", "")]))
+    let zacas = try #require(hole.first { $0.name == "no-disable-path.ZACAS" })
+    #expect(zacas.status == .violated)
+    #expect(zacas.message.contains("hole"))
+    let tail = try prove(tree: Self.kernel.appendingPathComponent("hazard-zacas-missing-from-table"), keep: true)
+    #expect(status(tail, "no-disable-path.ZACAS") == [.violated])
+  }
+
+  @Test func theMultiWarningPointsAtTheDroppedCall() throws {
+    let warning = try #require(try prove("era-2025-vcpu-onereg").first { $0.name == "multi-dis-reports-success" })
+    #expect(warning.location?.file.hasSuffix("vcpu_onereg.c") == true)
+    #expect(warning.location?.line == 188)
+    // A MULTI setter that checks each result, and v6.4 (no MULTI registers), draw no warning.
+    let checked = try prove(
+      tree: try mangled(
+        "era-2025-vcpu-onereg", "arch/riscv/kvm/vcpu_onereg.c",
+        [
+          (
+            "\t\triscv_vcpu_set_isa_ext_single(vcpu, ext_id, enable);",
+            "\t\tret = riscv_vcpu_set_isa_ext_single(vcpu, ext_id, enable);\n\t\tif (ret)\n\t\t\treturn ret;"
+          )
+        ]))
+    #expect(!checked.contains { $0.name == "multi-dis-reports-success" })
+    #expect(!(try prove("era-6.4-vcpu")).contains { $0.name == "multi-dis-reports-success" })
+  }
+
   @Test func baselineCatchesAMidEnumInsertion() throws {
     let old = try KernelReader.read(tree: Self.kernel.appendingPathComponent("era-2025-vcpu-onereg").path)
     let new = try KernelReader.read(tree: Self.kernel.appendingPathComponent("hazard-mid-enum-insertion").path)

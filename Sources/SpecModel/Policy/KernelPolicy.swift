@@ -68,10 +68,20 @@ public struct KernelPolicy: Sendable {
   /// KVM runs nested.
   public var hostCheckRemap: [String: String] = [:]
   public var nestedFilter = false
-  /// Whether the ISA_EXT setter refuses changes after the first KVM_RUN (`ran_atleast_once`), and
-  /// where it is; nil when the setter was not found.
-  public var runGuard: Bool? = nil
-  public var setterLocation: SourceLocation? = nil
+  /// The ISA_EXT SINGLE setter's body, as read.
+  public var setter: SetterReading = .missing(searched: [])
+  /// Where the MULTI setter calls the SINGLE one and drops its result; nil when there is no MULTI
+  /// setter (before v6.6) or it checks the result.
+  public var multiIgnoresSingle: SourceLocation? = nil
+  /// Whether the setter tests `ran_atleast_once` (the -EBUSY guard); nil when it was not read.
+  public var runGuard: Bool? { setter.model?.testsRan }
+  public var setterLocation: SourceLocation? {
+    switch setter {
+    case .read(let model): model.location
+    case .unreadable(_, let location, _): location
+    case .missing: nil
+    }
+  }
   public static let nestedPredicate = "kvm_riscv_nested_available()"
 
   /// The MAX enumerator's value.

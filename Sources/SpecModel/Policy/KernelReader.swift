@@ -42,14 +42,17 @@ public enum KernelReader {
     (result.hostCheckRemap, result.nestedFilter) = readHostCheck(policyTokens)
     // The setter lives beside the table (v6.4–2025) or in vcpu_onereg.c (2026).
     let folder = (policy as NSString).deletingLastPathComponent
+    var searched: [String] = []
     for path in [policy] + ["vcpu_onereg.c", "vcpu.c"].map({ (folder as NSString).appendingPathComponent($0) })
-    where FileManager.default.fileExists(atPath: path) {
+    where FileManager.default.fileExists(atPath: path) && !searched.contains(path) {
+      searched.append(path)
       let tokens = path == policy ? policyTokens : try self.tokens(of: path)
-      if let (guarded, location) = readSetter(tokens, file: path) {
-        result.runGuard = guarded
-        result.setterLocation = location
+      if let reading = readSetter(tokens, file: path, enable: enable.function, disable: disable.function) {
+        result.setter = reading
+        result.multiIgnoresSingle = readMultiSetter(tokens, file: path)
         break
       }
+      result.setter = .missing(searched: searched)
     }
     return result
   }
@@ -205,28 +208,66 @@ public enum KernelReader {
 
   static let setterFunctions = ["riscv_vcpu_set_isa_ext_single", "kvm_riscv_vcpu_set_reg_isa_ext"]
 
-  /// Finds the ISA_EXT setter's definition and says whether its body mentions `ran_atleast_once`.
-  static func readSetter(_ tokens: [CToken], file: String) -> (Bool, SourceLocation)? {
-    for function in setterFunctions {
-      var search = 0
-      while let found = find(Array(tokens[search...]), [function, "("]) {
-        let start = search + found
-        var index = start
-        while index < tokens.count && tokens[index].text != "{" && tokens[index].text != ";" { index += 1 }
-        if index < tokens.count && tokens[index].text == "{" {
-          var depth = 0
-          var guarded = false
-          while index < tokens.count {
-            if tokens[index].text == "{" { depth += 1 }
-            if tokens[index].text == "}" { depth -= 1 }
-            if tokens[index].text == "ran_atleast_once" { guarded = true }
-            index += 1
-            if depth == 0 { break }
-          }
-          return (guarded, SourceLocation(file: file, line: tokens[start].line, column: tokens[start].column))
+  static let multiSetterFunction = "riscv_vcpu_set_isa_ext_multi"
+
+  /// The index of the `{` opening the definition of `function`, skipping prototypes and calls.
+  static func definition(of function: String, in tokens: [CToken]) -> (name: Int, body: Int)? {
+    var search = 0
+    while search < tokens.count, let found = find(Array(tokens[search...]), [function, "("]) {
+      let start = search + found
+      var index = start + 1
+      var depth = 0
+      while index < tokens.count {
+        if tokens[index].text == "(" { depth += 1 }
+        if tokens[index].text == ")" {
+          depth -= 1
+          if depth == 0 { break }
         }
-        search = start + 1
+        index += 1
       }
+      if index + 1 < tokens.count && tokens[index + 1].text == "{" { return (start, index + 1) }
+      search = start + 1
+    }
+    return nil
+  }
+
+  /// Finds the ISA_EXT setter's definition and reads its body; nil when this file has none.
+  static func readSetter(_ tokens: [CToken], file: String, enable: String, disable: String) -> SetterReading? {
+    for function in setterFunctions {
+      guard let (name, body) = definition(of: function, in: tokens) else { continue }
+      let location = SourceLocation(file: file, line: tokens[name].line, column: tokens[name].column)
+      var reader = SetterReader(
+        tokens: tokens, file: file, enableFunctions: [enable], disableFunctions: [disable], index: body)
+      do {
+        let statements = try reader.block()
+        return .read(
+          SetterModel(
+            function: function, location: location, body: statements, choices: reader.choices, unread: reader.unread))
+      } catch {
+        return .unreadable(function: function, at: error.location, reason: error.reason)
+      }
+    }
+    return nil
+  }
+
+  /// Where the MULTI setter calls the SINGLE setter as a statement, dropping what it returns.
+  static func readMultiSetter(_ tokens: [CToken], file: String) -> SourceLocation? {
+    guard let (_, body) = definition(of: multiSetterFunction, in: tokens) else { return nil }
+    var depth = 0
+    var index = body
+    while index < tokens.count {
+      let token = tokens[index]
+      if token.text == "{" { depth += 1 }
+      if token.text == "}" {
+        depth -= 1
+        if depth == 0 { return nil }
+      }
+      if setterFunctions.contains(token.text), index + 1 < tokens.count, tokens[index + 1].text == "(",
+        index > 0, [";", "{", "}", ")"].contains(tokens[index - 1].text)
+      {
+        return SourceLocation(file: file, line: token.line, column: token.column)
+      }
+      index += 1
     }
     return nil
   }

@@ -6,6 +6,8 @@
 struct TransitionSystem {
   let prover: PolicyProver
   let z3: Z3Context
+  /// What one SINGLE call does, as read from the kernel's setter.
+  let setter: SetterModel
   /// Every host bit an id reaches.
   let hosts: [String]
   /// Ids with the host bit they reach (holes reach `a`; ids past the table reach nothing).
@@ -45,10 +47,13 @@ struct TransitionSystem {
     let selector: BitVec
     let value: Formula
     let requests: [String: Formula]
+    /// The setter's free conditions for this call.
+    let choices: [Formula]
   }
 
-  init(prover: PolicyProver, z3: Z3Context) {
+  init(prover: PolicyProver, setter: SetterModel, z3: Z3Context) {
     self.prover = prover
+    self.setter = setter
     self.z3 = z3
     var reachable: [(EnumEntry, String)] = []
     for id in prover.policy.ids {
@@ -142,12 +147,54 @@ struct TransitionSystem {
     for host in hosts where host.count == 1 { requests[host] = z3.boolVariable("\(prefix).isa.\(host)") }
     return Step(
       kind: z3.bvVariable("\(prefix).kind", width: 2), selector: z3.bvVariable("\(prefix).id", width: 16),
-      value: z3.boolVariable("\(prefix).value"), requests: requests)
+      value: z3.boolVariable("\(prefix).value"), requests: requests,
+      choices: (0..<setter.choices).map { z3.boolVariable("\(prefix).choice.\($0)") })
   }
 
-  /// The -EBUSY check after the first KVM_RUN, where the kernel's setter has it.
-  func notBusy(_ state: State) -> Formula {
-    prover.policy.runGuard == false ? z3.trueFormula : !state.ran
+  /// The guest bit after the setter runs for `id` with the bit at `current`.
+  func single(_ id: EnumEntry, host: String, state: State, step: Step, current: Formula) -> Formula {
+    func holds(_ condition: SetterModel.Condition, bit: Formula) -> Formula {
+      switch condition {
+      case .constant(let value): return z3.formula(value)
+      case .not(let inner): return !holds(inner, bit: bit)
+      case .and(let left, let right): return holds(left, bit: bit) && holds(right, bit: bit)
+      case .or(let left, let right): return holds(left, bit: bit) || holds(right, bit: bit)
+      case .same(let left, let right): return holds(left, bit: bit).iff(holds(right, bit: bit))
+      case .fact(let fact):
+        switch fact {
+        // The step names an id the table reaches, so the range checks pass.
+        case .idOutOfRange: return z3.falseFormula
+        case .hostHas: return present(host)
+        case .hostCheckFails: return !offered(id, host: host)
+        case .valueIsOne: return step.value
+        case .guestBit: return bit
+        case .ran: return state.ran
+        case .enableAllowed: return enable(id)
+        case .disableAllowed: return disable(id)
+        case .choice(let number): return step.choices[number]
+        }
+      }
+    }
+    // Each path carries whether it is still running and the bit as it stands; a return stops the path.
+    func run(_ statements: [SetterModel.Statement], running: Formula, bit: Formula) -> (Formula, Formula) {
+      var running = running
+      var bit = bit
+      for statement in statements {
+        switch statement {
+        case .leave: running = z3.falseFormula
+        case .setBit: bit = running.ite(z3.trueFormula, bit)
+        case .clearBit: bit = running.ite(z3.falseFormula, bit)
+        case .branch(let condition, let then, let otherwise):
+          let taken = holds(condition, bit: bit)
+          let (thenRunning, thenBit) = run(then, running: running && taken, bit: bit)
+          let (elseRunning, elseBit) = run(otherwise, running: running && !taken, bit: bit)
+          bit = (running && taken).ite(thenBit, (running && !taken).ite(elseBit, bit))
+          running = thenRunning || elseRunning
+        }
+      }
+      return (running, bit)
+    }
+    return run(setter.body, running: z3.trueFormula, bit: current).1
   }
 
   /// The state after `step`, and the constraint that the step is well formed.
@@ -158,18 +205,17 @@ struct TransitionSystem {
     var guest: [String: Formula] = [:]
     for host in hosts {
       let current = state.guest[host] ?? z3.falseFormula
-      // SINGLE: unknown id, absent host, unchanged value, ran, or a refused change leave the bit.
-      let changes = (idsByHost[host] ?? []).map { id -> Formula in
-        let allowed = step.value.ite(enable(id), disable(id))
-        return step.selector == z3.bv(UInt64(id.value), width: 16) && offered(id, host: host)
-          && !current.iff(step.value) && notBusy(state) && allowed
+      // SINGLE: the setter's body for the id named, when that id reaches this bit.
+      var value = current
+      for id in idsByHost[host] ?? [] {
+        let named = single && step.selector == z3.bv(UInt64(id.value), width: 16)
+        value = named.ite(self.single(id, host: host, state: state, step: step, current: current), value)
       }
-      let singleChange = single && z3.any(changes)
-      var value = singleChange.ite(step.value, current)
       // CONFIG isa: single-letter bits only, each under the same host and enable/disable rules.
       if host.count == 1, let request = step.requests[host], let letter = prover.enumByName[host.uppercased()] {
         let allowed = request.ite(enable(letter), disable(letter))
-        let configChange = config && notBusy(state) && offered(letter, host: host) && allowed && !current.iff(request)
+        // The CONFIG setter is not read: it is taken to have the same -EBUSY guard.
+        let configChange = config && !state.ran && offered(letter, host: host) && allowed && !current.iff(request)
         value = configChange.ite(request, value)
       }
       guest[host] = value

@@ -58,32 +58,44 @@ static bool kvm_riscv_vcpu_isa_disable_allowed(unsigned long ext)
 }
 
 static int kvm_riscv_vcpu_set_reg_isa_ext(struct kvm_vcpu *vcpu,
-					  unsigned long reg_num,
-					  unsigned long reg_val)
+					  const struct kvm_one_reg *reg)
 {
+	unsigned long __user *uaddr =
+			(unsigned long __user *)(unsigned long)reg->addr;
+	unsigned long reg_num = reg->id & ~(KVM_REG_ARCH_MASK |
+					    KVM_REG_SIZE_MASK |
+					    KVM_REG_RISCV_ISA_EXT);
+	unsigned long reg_val;
 	unsigned long host_isa_ext;
 
+	if (KVM_REG_SIZE(reg->id) != sizeof(unsigned long))
+		return -EINVAL;
+
+	if (copy_from_user(&reg_val, uaddr, KVM_REG_SIZE(reg->id)))
+		return -EFAULT;
+
+	/* Ids the table does not reach are refused before the table is read. */
 	if (reg_num >= KVM_RISCV_ISA_EXT_MAX ||
 	    reg_num >= ARRAY_SIZE(kvm_isa_ext_arr))
-		return -ENOENT;
+		return -EINVAL;
 
 	host_isa_ext = kvm_isa_ext_arr[reg_num];
 	if (!__riscv_isa_extension_available(NULL, host_isa_ext))
-		return -ENOENT;
-
-	if (reg_val == test_bit(host_isa_ext, vcpu->arch.isa))
-		return 0;
+		return	-EOPNOTSUPP;
 
 	if (!vcpu->arch.ran_atleast_once) {
-		/* All multi-letter extensions and a few single letter ones can be disabled */
-		if (reg_val == 1 && kvm_riscv_vcpu_isa_enable_allowed(reg_num))
+		/* Only the extensions the switches allow change, and only before the first run. */
+		if (reg_val == 1 &&
+		    kvm_riscv_vcpu_isa_enable_allowed(reg_num))
 			set_bit(host_isa_ext, vcpu->arch.isa);
-		else if (!reg_val && kvm_riscv_vcpu_isa_disable_allowed(reg_num))
+		else if (!reg_val &&
+			 kvm_riscv_vcpu_isa_disable_allowed(reg_num))
 			clear_bit(host_isa_ext, vcpu->arch.isa);
 		else
 			return -EINVAL;
+		kvm_riscv_vcpu_fp_reset(vcpu);
 	} else {
-		return -EBUSY;
+		return -EOPNOTSUPP;
 	}
 
 	return 0;
