@@ -56,6 +56,9 @@ public struct Finding: Sendable {
   public var known: String?
   /// The emulators that show it, when a campaign runs several.
   public var emulators: [String] = []
+  /// Shrinking was cut short by a stop request: the case is as large as it was when the stop came,
+  /// and its program is not done, so a resumed run checks and shrinks it again.
+  public var shrinkCutShort = false
   public init(programIndex: Int, rules: [String], observedParts: [String], reproducer: CorpusCase) {
     self.programIndex = programIndex
     self.rules = rules
@@ -326,7 +329,12 @@ public struct Campaign {
       let checking = ContinuousClock.now
       defer { summary.timing.checking += ContinuousClock.now - checking }
       let explainedByProbe = try zip(lanes, outcomes).map { try probed($0, $1) }
+      var finished = 0
       for (position, entry) in batch.enumerated() {
+        // After a stop request no further program is judged: those left are not done, and a
+        // resumed run checks them with nothing cut short.
+        if shouldStop() { break }
+        let before = summary
         summary.programs += 1
         summary.coverage.add(entry.prepared.coverage)
         summary.infeasibleTargets += entry.prepared.infeasibleTargets
@@ -405,6 +413,16 @@ public struct Campaign {
               finding = try self.finding(
                 lane.emulator, entry.index, entry.prepared, rules, parts, checker, relations, configuration,
                 shouldStop)
+              if finding.shrinkCutShort {
+                // Kept on disk as it stands, never lost; the program stays undone so that the
+                // resumed run shrinks it whole and de-duplicates the result.
+                summary = before
+                for earlier in here { found(earlier) }
+                found(finding)
+                done += batch.prefix(finished).map(\.index)
+                batch.removeAll()
+                return
+              }
               deviation = try lane.known.first { try $0.explains(finding, verdict: onEmulator) }
             }
             if let deviation {
@@ -431,8 +449,9 @@ public struct Campaign {
           found(finding)
           summary.findings.append(finding)
         }
+        finished += 1
       }
-      done += batch.map(\.index)
+      done += batch.prefix(finished).map(\.index)
       batch.removeAll()
       #if canImport(Glibc)
         // Z3 frees a program's contexts in many small blocks; hand the freed memory back so the
@@ -492,6 +511,12 @@ public struct Campaign {
         return run.trap == nil && run.prunedBy == nil && run.undecided == nil ? run.final : nil
       }
       (program, initial, found) = try shrinker.shrink(program, initial, rules: rules)
+      if shouldStop() {
+        var finding = reproducerFinding(emulator, index, program, initial, found, parts)
+        finding.shrinkCutShort = true
+        finding.reproducer.comments.append("shrinking was cut short by a stop request: --resume shrinks it again")
+        return finding
+      }
     }
     return reproducerFinding(emulator, index, program, initial, found, parts)
   }

@@ -13,6 +13,8 @@ public final class FindingStore: @unchecked Sendable {
   private var seen: Set<String> = []
   public private(set) var written = 0
   public private(set) var duplicates = 0
+  /// Findings whose shrinking a stop request cut short, written as `unshrunk-*.rvt`.
+  public private(set) var unshrunkWritten = 0
 
   public init(folder: URL) throws {
     self.folder = folder
@@ -40,10 +42,21 @@ public final class FindingStore: @unchecked Sendable {
   public func record(_ finding: Finding, attachments: [(fileExtension: String, bytes: [UInt8])] = []) throws -> (
     name: String, isNew: Bool
   ) {
-    let key = Self.key(finding)
-    let name = Self.name(forKey: key)
     lock.lock()
     defer { lock.unlock() }
+    // Named after the program, not the bug: a case cut short is not a key's reproducer yet.
+    let origin = finding.reproducer.comments.first ?? "program \(finding.programIndex)"
+    let unshrunk = folder.appendingPathComponent(
+      "unshrunk-" + Self.name(forKey: origin).dropFirst("finding-".count) + ".rvt")
+    if finding.shrinkCutShort {
+      try Self.writeAtomically(Array(finding.reproducer.text.utf8), to: unshrunk)
+      unshrunkWritten += 1
+      return (unshrunk.deletingPathExtension().lastPathComponent, true)
+    }
+    // The same program checked whole (by --resume) replaces the case cut short.
+    if FileManager.default.fileExists(atPath: unshrunk.path) { try FileManager.default.removeItem(at: unshrunk) }
+    let key = Self.key(finding)
+    let name = Self.name(forKey: key)
     let caseFile = folder.appendingPathComponent(name + ".rvt")
     if seen.contains(key) || FileManager.default.fileExists(atPath: caseFile.path) {
       seen.insert(key)

@@ -74,8 +74,13 @@ struct Fuzz: ParsableCommand {
   @Option(name: .long, help: "Write findings as SARIF 2.1.0.")
   var sarif: String?
 
+  /// The state file: `--state`, or one in the findings folder, named per shard so that the shards
+  /// of one nightly run can share a folder.
   var stateFile: String? {
-    explicitState ?? findingsFolder.map { ($0 as NSString).appendingPathComponent("campaign-state.json") }
+    if let explicitState { return explicitState }
+    guard let findingsFolder else { return nil }
+    let part = Shard(parsing: shard).map { $0.count > 1 ? "-shard-\($0.index)-of-\($0.count)" : "" } ?? ""
+    return (findingsFolder as NSString).appendingPathComponent("campaign-state\(part).json")
   }
 
   @Option(
@@ -153,7 +158,23 @@ struct Fuzz: ParsableCommand {
 
     // The campaign's state: loaded to resume, saved after every batch.
     var state = CampaignState(options: options, emulator: emulatorName, shard: shard, weights: weights ?? "")
+    let store: FindingStore?
+    do {
+      store = try findingsFolder.map { try FindingStore(folder: URL(fileURLWithPath: $0)) }
+    } catch {
+      report("rvcheck fuzz: \(findingsFolder ?? ""): \(error.localizedDescription)")
+      throw ExitCode(Status.inputError)
+    }
     let stateURL = stateFile.map { URL(fileURLWithPath: $0) }
+    // Two runs saving one state would each undo the other's progress: the second is refused.
+    let stateLock: StateLock?
+    do {
+      stateLock = try stateURL.flatMap { try StateLock(state: $0.path) }
+    } catch {
+      report("rvcheck fuzz: \(error)")
+      throw ExitCode(Status.inputError)
+    }
+    defer { withExtendedLifetime(stateLock) {} }
     if resume {
       guard let stateURL else {
         report("rvcheck fuzz: --resume needs --state FILE or --findings DIR")
@@ -170,13 +191,6 @@ struct Fuzz: ParsableCommand {
         report("rvcheck fuzz: \(error.description)")
         throw ExitCode(Status.inputError)
       }
-    }
-    let store: FindingStore?
-    do {
-      store = try findingsFolder.map { try FindingStore(folder: URL(fileURLWithPath: $0)) }
-    } catch {
-      report("rvcheck fuzz: \(findingsFolder ?? ""): \(error.localizedDescription)")
-      throw ExitCode(Status.inputError)
     }
 
     var campaign = ParallelCampaign(options: options, jobs: jobs, makeEmulators: makeEmulators)
@@ -244,6 +258,11 @@ struct Fuzz: ParsableCommand {
     let seconds = (ContinuousClock.now - begun).inSeconds
     if let problem = live.saveProblem {
       report("rvcheck fuzz: \(problem)")
+    }
+    if let store, store.unshrunkWritten > 0 {
+      report(
+        "rvcheck fuzz: \(store.unshrunkWritten) finding(s) cut short while shrinking are kept as unshrunk-*.rvt in \(store.folder.path); --resume checks and shrinks their programs again"
+      )
     }
 
     var summary = try live.snapshot().summary(options: options)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import DiffCheck
@@ -86,6 +87,75 @@ import Testing
     #expect(total.coverage == whole.summary.coverage)
     #expect(total.findings.map(\.programIndex) == whole.summary.findings.map(\.programIndex))
     #expect(total.findings.map(\.rules) == whole.summary.findings.map(\.rules))
+  }
+
+  /// Requests a stop on its third single-case run, which only shrinking makes.
+  final class StopWhileShrinking: Emulator {
+    let inner: BuiltinEmulator
+    let stop: StopFlag
+    let singles = Atomic<Int>(0)
+    init(inner: BuiltinEmulator, stop: StopFlag) {
+      self.inner = inner
+      self.stop = stop
+    }
+    var name: String { inner.name }
+    func run(_ cases: [EmulatorCase]) -> [EmulatorOutcome] {
+      if cases.count == 1, singles.add(1, ordering: .relaxed).newValue == 3 { stop.request() }
+      return inner.run(cases)
+    }
+  }
+
+  /// A stop during shrinking keeps the case as it stands (`unshrunk-*.rvt`) and leaves its program
+  /// undone; the resumed run shrinks it whole and the shrunk finding replaces the cut one.
+  @Test func aStopWhileShrinkingLeavesTheProgramToTheResumedRun() throws {
+    let options = try options(count: 12)
+    let mutant = Mutant.wordNotSignExtended
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-cut-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let store = try FindingStore(folder: folder)
+    let stop = StopFlag()
+    var first = ParallelCampaign(options: options, jobs: 1) {
+      StopWhileShrinking(inner: BuiltinEmulator(mutant: mutant), stop: stop)
+    }
+    first.stop = stop
+    let lock = NSLock()
+    nonisolated(unsafe) var state = CampaignState(options: options, emulator: "builtin", shard: .whole, weights: "")
+    nonisolated(unsafe) var heard: [Finding] = []
+    first.onFinding = { finding in
+      lock.lock()
+      defer { lock.unlock() }
+      heard.append(finding)
+      _ = try? store.record(finding)
+    }
+    first.onBatch = { indices, summary in
+      lock.lock()
+      defer { lock.unlock() }
+      state.add(indices, summary)
+    }
+    #expect(try !first.run().completed)
+    let cut = try #require(heard.last)
+    #expect(cut.shrinkCutShort)
+    #expect(!state.done.contains(cut.programIndex))
+    #expect(!state.totals.findings.contains { $0.program == cut.programIndex })
+    let files = { try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".rvt") } }
+    #expect(try files().filter { $0.hasPrefix("unshrunk-") }.count == 1)
+    #expect(store.unshrunkWritten == 1)
+
+    var second = ParallelCampaign(options: options, jobs: 1) { BuiltinEmulator(mutant: mutant) }
+    second.done = state.done
+    #expect(second.pending.contains(cut.programIndex))
+    nonisolated(unsafe) var resumed: [Finding] = []
+    second.onFinding = { finding in
+      lock.lock()
+      defer { lock.unlock() }
+      resumed.append(finding)
+      _ = try? store.record(finding)
+    }
+    #expect(try second.run().completed)
+    let whole = try #require(resumed.first { $0.programIndex == cut.programIndex })
+    #expect(!whole.shrinkCutShort)
+    #expect(whole.reproducer.program.count <= cut.reproducer.program.count)
+    #expect(try files().filter { $0.hasPrefix("unshrunk-") }.isEmpty)
   }
 
   @Test func twoWorkersFindWhatOneWorkerFinds() throws {

@@ -1,3 +1,4 @@
+import DiffCheck
 import Foundation
 import Testing
 
@@ -159,6 +160,27 @@ import Testing
       #expect(result.error.contains("cannot save the campaign state"), "\(result.error)")
       #expect(!result.output.contains("programs checked"))
     }
+  }
+
+  /// A second run on a state file in use is refused before any work; shards of one findings folder
+  /// get a state file each, so they do not contend.
+  @Test func aStateInUseIsRefused() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-lock-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let state = folder.appendingPathComponent("campaign-state.json").path
+    var held: StateLock? = try #require(try StateLock(state: state))
+    let refused = try BinaryRunner.run(["--seed", "1", "--count", "4", "--findings", folder.path])
+    #expect(refused.status == 2)
+    #expect(refused.error.contains("\(state): in use by another rvcheck run (process \(getpid()))"))
+    let shard = try BinaryRunner.run(["--seed", "1", "--count", "4", "--findings", folder.path, "--shard", "1/2"])
+    #expect(shard.status == 0, "\(shard.error)")
+    #expect(
+      FileManager.default.fileExists(atPath: folder.appendingPathComponent("campaign-state-shard-1-of-2.json").path))
+    #expect(held != nil)
+    held = nil
+    let free = try BinaryRunner.run(["--seed", "1", "--count", "4", "--findings", folder.path])
+    #expect(free.status == 0, "\(free.error)")
   }
 
   @Test func badInputExitsWithTwo() throws {
