@@ -111,6 +111,9 @@ struct Fuzz: ParsableCommand {
 
   func validate() throws {
     _ = try parseSeed(seed)
+    try checkOutputPath(reportJSON, option: "--report-json")
+    try checkOutputPath(junit, option: "--junit")
+    try checkOutputPath(sarif, option: "--sarif")
     guard count > 0 else { throw ValidationError("--count must be positive") }
     if let crossCheck, crossCheck < 1 { throw ValidationError("--cross-check must be at least 1") }
     guard (1...64).contains(jobs) else { throw ValidationError("--jobs must be 1...64") }

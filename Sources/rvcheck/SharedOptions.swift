@@ -192,3 +192,18 @@ func inputFiles(_ paths: [String], suffix: String, kind: String, command: String
   }
   return files
 }
+
+/// Refuses an output path that can never be written (a folder, or one in a missing folder) before
+/// any work starts, so that a long run does not end in an error.
+func checkOutputPath(_ path: String?, option: String) throws {
+  guard let path else { return }
+  guard !path.isEmpty else { throw ValidationError("\(option) needs a file name") }
+  var isFolder: ObjCBool = false
+  if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+    throw ValidationError("\(option) \(path.clipped): is a directory; give a file name")
+  }
+  let parent = (path as NSString).deletingLastPathComponent
+  if !parent.isEmpty, !FileManager.default.fileExists(atPath: parent, isDirectory: &isFolder) || !isFolder.boolValue {
+    throw ValidationError("\(option) \(path.clipped): the folder \(parent.clipped) does not exist")
+  }
+}

@@ -183,6 +183,28 @@ import Testing
     #expect(free.status == 0, "\(free.error)")
   }
 
+  /// A report path that is a folder, or in a missing folder, is an error naming it: fuzz refuses
+  /// it before any work, policy when it writes.
+  @Test func reportPathsThatCannotBeWrittenAreNamed() throws {
+    let folder = FileManager.default.temporaryDirectory.path
+    for option in ["--sarif", "--junit", "--report-json"] {
+      for path in [folder, "/nonexistent-\(UUID())/out.xml"] {
+        let result = try BinaryRunner.run(["--seed", "1", "--count", "2", option, path])
+        #expect(result.status == 2, "\(option) \(path)")
+        #expect(result.error.contains("\(option) \(path)"), "\(result.error)")
+        #expect(!result.output.contains("programs checked"))
+      }
+    }
+    let tree = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("corpus/kernel/era-2025-vcpu-onereg").path
+    for option in ["--sarif", "--ktap"] {
+      let result = try BinaryRunner.run(["policy", tree, option, folder])
+      #expect(result.status == 2)
+      #expect(result.error.contains("\(folder): cannot write: is a directory"), "\(result.error)")
+      #expect(!result.error.contains("NSCocoaErrorDomain"))
+    }
+  }
+
   @Test func badInputExitsWithTwo() throws {
     for arguments in [
       ["--seed", "-1"], ["--isa", "rv64im_zacas"], ["--mutant", "nope"], ["--profile", "fast"], ["--count", "0"],
