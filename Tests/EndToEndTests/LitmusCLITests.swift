@@ -20,6 +20,55 @@ import Testing
     #expect(none.status == 2 && none.error.contains("no .litmus tests in this folder"), "\(none.error)")
   }
 
+  /// Hostile litmus files end in a located error or an unknown under the budget: never a crash,
+  /// a hang or a confident verdict.
+  @Test func hostileTestsAreErrorsOrUnknown() throws {
+    let base = try String(contentsOf: Self.corpus.appendingPathComponent("LB+amocas.litmus"), encoding: .utf8)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-hostile-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let row = " sw x5,0(x7)         | sw x5,0(x7)         ;"
+    let cases: [(name: String, text: String, status: Int32, message: String)] = [
+      (
+        "deep",
+        base.replacingOccurrences(
+          of: "exists (0:a0=1 /\\ 1:a0=1)",
+          with: "exists " + String(repeating: "(", count: 20_000) + "0:a0=1" + String(repeating: ")", count: 20_000)),
+        2, "deep.litmus:12:209: error: the condition nests deeper than 200 levels"
+      ),
+      (
+        "negated",
+        base.replacingOccurrences(
+          of: "exists (0:a0=1 /\\ 1:a0=1)", with: "exists " + String(repeating: "~", count: 20_000) + "0:a0=1"),
+        2, "negated.litmus:12:209: error: the condition nests deeper"
+      ),
+      (
+        "thread", base.replacingOccurrences(of: "0:x5=1;", with: "4294967296:x5=1; 0:x5=1;"), 2,
+        "thread.litmus:6:1: error: thread 4294967296 does not exist: the table has 2 threads"
+      ),
+      (
+        "offset", base.replacingOccurrences(of: row, with: " sw x5,100000000000000000000000000000000(x7) | nop ;"), 2,
+        "offset.litmus:11:1: error: offset '100000000000000000000000000000000' is not a 12-bit signed immediate"
+      ),
+      (
+        "register", base.replacingOccurrences(of: row, with: " sw x5,0(x7)         | sw x5,0(x99)         ;"), 2,
+        "register.litmus:11:23: error: '0(x99)' does not name a register"
+      ),
+      (
+        "rows", base.replacingOccurrences(of: row, with: Array(repeating: row, count: 50).joined(separator: "\n")), 3,
+        "LB+amocas: unknown ("
+      ),
+    ]
+    for item in cases {
+      let file = folder.appendingPathComponent(item.name + ".litmus")
+      try item.text.write(to: file, atomically: true, encoding: .utf8)
+      let result = try BinaryRunner.run(["litmus", file.path, "--budget", "3s"])
+      #expect(result.status == item.status, "\(item.name): \(result.output) \(result.error)")
+      #expect((result.error + result.output).contains(item.message), "\(item.name): \(result.error) \(result.output)")
+      #expect(!result.output.contains("as stated"), "\(item.name)")
+    }
+  }
+
   @Test func verdictsAndExitStatus() throws {
     let file = Self.corpus.appendingPathComponent("SB+amocas.aqrl-failing.litmus").path
     let rvwmo = try BinaryRunner.run(["litmus", file, "--states"])

@@ -124,4 +124,26 @@ import Testing
     let wide = text.replacingOccurrences(of: "amocas.b", with: "amocas.q")
     #expect(throws: LitmusModelError.self) { try LitmusChecker().check(try LitmusParser.parse(wide, file: "q.litmus")) }
   }
+
+  /// A cut-short enumeration decides nothing unless both outcomes were already seen, and zero
+  /// executions never read as Never.
+  @Test func anIncompleteEnumerationIsUndecided() throws {
+    let never = try LitmusParser.parse(
+      try String(
+        contentsOf: AmocasLitmusTests.folder.appendingPathComponent("SB+amocas.aqrl-failing.litmus"), encoding: .utf8),
+      file: "SB")
+    var checker = LitmusChecker(model: .sc)
+    #expect(try checker.check(never).decided)
+    checker.executionLimit = 1
+    let cut = try checker.check(never)
+    #expect(cut.incomplete == "stopped after 1 executions")
+    #expect(!cut.decided)
+    checker.budget = .zero
+    checker.executionLimit = 4096
+    #expect(try checker.check(never).incomplete?.hasPrefix("the budget of") == true)
+    let sometimes = LitmusResult(
+      verdict: .sometimes, positive: 1, negative: 1, states: [], witness: [], incomplete: "stopped after 2 executions")
+    #expect(sometimes.decided)
+    #expect(!LitmusResult(verdict: .never, positive: 0, negative: 0, states: [], witness: []).decided)
+  }
 }

@@ -15,6 +15,13 @@ public struct LitmusResult: Sendable {
   public let states: [[String]]
   /// For a satisfiable condition: one execution's rf and co edges that reach it.
   public let witness: [String]
+  /// Why the enumeration stopped before the last execution (the budget, the execution limit, the
+  /// solver giving up); nil when every execution was seen.
+  public var incomplete: String? = nil
+
+  /// Whether the verdict stands: every execution was seen, or both outcomes were, and more
+  /// executions cannot turn Sometimes into anything else. Zero executions decide nothing.
+  public var decided: Bool { positive + negative > 0 && (incomplete == nil || verdict == .sometimes) }
 }
 
 /// Decides which final states of a litmus test a memory model allows: RVWMO's axioms (coherence,
@@ -25,12 +32,16 @@ public struct LitmusChecker {
   public var failedCAS = FailedCASWrite.noWrite
   /// Preserved-program-order rules (1–13) left out, to weaken the model deliberately.
   public var droppedRules: Set<Int> = []
-  /// Stop enumerating after this many final states.
-  public var stateLimit = 4096
+  /// Stop enumerating after this many executions: the verdict is then undecided unless it is
+  /// already Sometimes.
+  public var executionLimit = 4096
+  /// Wall-clock time for one test; past it the enumeration stops the same way.
+  public var budget: Duration? = nil
 
   public init(model: MemoryModelKind = .rvwmo) { self.model = model }
 
   public func check(_ test: LitmusTest) throws -> LitmusResult {
+    let started = ContinuousClock.now
     let z3 = Z3Context()
     let execution = try LitmusExecution(z3: z3, test: test, failedCAS: failedCAS)
     let events = execution.events
@@ -172,8 +183,27 @@ public struct LitmusChecker {
     var negative = 0
     var states: [[String]] = []
     var witness: [String] = []
-    while positive + negative < stateLimit {
-      guard case .sat(let found) = try solver.check() else { break }
+    var incomplete: String?
+    while true {
+      if positive + negative >= executionLimit {
+        incomplete = "stopped after \(executionLimit) executions"
+        break
+      }
+      if let budget, ContinuousClock.now - started >= budget {
+        incomplete = "the budget of \(budget) ran out after \(positive + negative) executions"
+        break
+      }
+      if let budget {
+        let left = budget - (ContinuousClock.now - started)
+        let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000
+        solver.setTimeout(milliseconds: UInt32(clamping: max(1, milliseconds)))
+      }
+      let answer = try solver.check()
+      if case .unknown(let reason) = answer {
+        incomplete = "the solver gave up after \(positive + negative) executions (\(reason))"
+        break
+      }
+      guard case .sat(let found) = answer else { break }
       let holds = found.value(condition) ?? false
       if holds { positive += 1 } else { negative += 1 }
       if holds && witness.isEmpty { witness = edges(found, events, rf, co) }
@@ -183,7 +213,9 @@ public struct LitmusChecker {
       solver.assert(z3.any(zip(projection, chosen).map { $0.1 ? !$0.0 : $0.0 }))
     }
     let verdict: LitmusResult.Verdict = positive == 0 ? .never : negative == 0 ? .always : .sometimes
-    return LitmusResult(verdict: verdict, positive: positive, negative: negative, states: states, witness: witness)
+    return LitmusResult(
+      verdict: verdict, positive: positive, negative: negative, states: states, witness: witness,
+      incomplete: incomplete)
   }
 
   /// Preserved program order: the 13 rules of the manual's RVWMO chapter.

@@ -100,7 +100,11 @@ struct LitmusExecution {
         throw operandError(instruction, "'\(text)' is not an address like 0(x5)")
       }
       let offsetText = String(text[..<open])
-      let offset = offsetText.isEmpty ? 0 : Int64(offsetText) ?? -1
+      // A load or store's offset is a 12-bit signed immediate, as the assembler would require.
+      guard let offset = offsetText.isEmpty ? 0 : Int64(offsetText), (-2048...2047).contains(offset) else {
+        throw operandError(
+          instruction, "offset '\(offsetText.clipped)' is not a 12-bit signed immediate (-2048 to 2047)")
+      }
       guard let number = RegisterNames.number(String(text[text.index(after: open)..<text.index(before: text.endIndex)]))
       else { throw operandError(instruction, "'\(text)' does not name a register") }
       return (offset, number)

@@ -115,6 +115,7 @@ public struct LitmusParser {
     // Without a condition herd asks whether every final state is allowed: `forall true`.
     var condition = LitmusTest.Condition(quantifier: .forall, expression: .constant(true))
     if let (line, text) = next { condition = try self.condition(startingAt: line, text) }
+    try checkThreads(initial: initial, observed: observed, condition: condition.expression, count: threads.count)
     var result = LitmusTest(
       architecture: "RISCV", name: String(words[1]).trimmingCharacters(in: .whitespaces), condition: condition)
     result.summary = summary
@@ -123,6 +124,33 @@ public struct LitmusParser {
     result.threads = threads
     result.observed = observed
     return result
+  }
+
+  /// Every `N:reg` names a thread of the table: a register of a thread that does not exist is a
+  /// typo, and left alone would read as 0 and quietly change the verdict.
+  private func checkThreads(
+    initial: [LitmusTest.Initialiser], observed: [LitmusTest.Location], condition: LitmusTest.Expression, count: Int
+  ) throws(LitmusError) {
+    var locations = initial.map(\.location) + observed
+    var pending = [condition]
+    while let expression = pending.popLast() {
+      switch expression {
+      case .constant: break
+      case .equals(let location, _): locations.append(location)
+      case .not(let inner): pending.append(inner)
+      case .and(let left, let right), .or(let left, let right): pending += [left, right]
+      }
+    }
+    for case .register(let thread, _) in locations where thread >= count {
+      let line = lines.firstIndex { $0.contains("\(thread):") }.map { $0 + 1 } ?? 1
+      let column =
+        lines[line - 1].range(of: "\(thread):").map {
+          lines[line - 1].distance(from: lines[line - 1].startIndex, to: $0.lowerBound) + 1
+        } ?? 1
+      throw error(
+        line, column,
+        "thread \(thread.description.clipped) does not exist: the table has \(count) thread\(count == 1 ? "" : "s")")
+    }
   }
 
   // MARK: Initial state
@@ -324,8 +352,14 @@ public struct LitmusParser {
       quantifier = .notExists
     default: throw error(first.line, first.column, "expected exists, ~exists or forall, found '\(first.text)'")
     }
+    // Bounds that no real test comes near, so that a hostile condition is an error, not a stack
+    // overflow in the recursive parser, checker or printer.
+    let terms = tokens.filter { $0.text == "=" }.count
+    if terms > Self.maxTerms {
+      throw error(first.line, first.column, "the condition has \(terms) terms; at most \(Self.maxTerms) are read")
+    }
     var position = 1
-    let expression = try disjunction(tokens, &position)
+    let expression = try disjunction(tokens, &position, depth: 0)
     if position < tokens.count {
       throw error(tokens[position].line, tokens[position].column, "unexpected '\(tokens[position].text)'")
     }
@@ -362,25 +396,39 @@ public struct LitmusParser {
     return tokens
   }
 
-  private func disjunction(_ tokens: [Token], _ position: inout Int) throws(LitmusError) -> LitmusTest.Expression {
-    var result = try conjunction(tokens, &position)
+  static let maxDepth = 200
+  static let maxTerms = 2_000
+
+  private func disjunction(_ tokens: [Token], _ position: inout Int, depth: Int) throws(LitmusError)
+    -> LitmusTest.Expression
+  {
+    var result = try conjunction(tokens, &position, depth: depth)
     while position < tokens.count && tokens[position].text == "\\/" {
       position += 1
-      result = .or(result, try conjunction(tokens, &position))
+      result = .or(result, try conjunction(tokens, &position, depth: depth))
     }
     return result
   }
 
-  private func conjunction(_ tokens: [Token], _ position: inout Int) throws(LitmusError) -> LitmusTest.Expression {
-    var result = try unary(tokens, &position)
+  private func conjunction(_ tokens: [Token], _ position: inout Int, depth: Int) throws(LitmusError)
+    -> LitmusTest.Expression
+  {
+    var result = try unary(tokens, &position, depth: depth)
     while position < tokens.count && tokens[position].text == "/\\" {
       position += 1
-      result = .and(result, try unary(tokens, &position))
+      result = .and(result, try unary(tokens, &position, depth: depth))
     }
     return result
   }
 
-  private func unary(_ tokens: [Token], _ position: inout Int) throws(LitmusError) -> LitmusTest.Expression {
+  private func unary(_ tokens: [Token], _ position: inout Int, depth: Int) throws(LitmusError)
+    -> LitmusTest.Expression
+  {
+    if depth > Self.maxDepth, position < tokens.count {
+      throw error(
+        tokens[position].line, tokens[position].column,
+        "the condition nests deeper than \(Self.maxDepth) levels of '(' and '~'")
+    }
     guard position < tokens.count else {
       let last = tokens.last
       throw error(last?.line ?? 1, (last?.column ?? 0) + (last?.text.count ?? 1), "the condition ends too early")
@@ -388,11 +436,11 @@ public struct LitmusParser {
     let token = tokens[position]
     position += 1
     switch token.text {
-    case "~", "not": return .not(try unary(tokens, &position))
+    case "~", "not": return .not(try unary(tokens, &position, depth: depth + 1))
     case "true": return .constant(true)
     case "false": return .constant(false)
     case "(":
-      let inner = try disjunction(tokens, &position)
+      let inner = try disjunction(tokens, &position, depth: depth + 1)
       guard position < tokens.count, tokens[position].text == ")" else {
         throw error(token.line, token.column, "'(' without its ')'")
       }
