@@ -28,7 +28,7 @@ let package = Package(
     .testTarget(name: "SpecModelTests", dependencies: ["SpecModel"]),
     .testTarget(name: "DiffCheckTests", dependencies: ["DiffCheck", "SpecModel"]),
     .testTarget(name: "EmulatorBackendTests", dependencies: ["DiffCheck", "SpecModel"]),
-    .testTarget(name: "EndToEndTests", dependencies: ["rvcheck", "DiffCheck"]),
+    .testTarget(name: "EndToEndTests", dependencies: ["rvcheck", "DiffCheck", "SpecModel"]),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -202,8 +202,8 @@ func checkOutputPath(_ path: String?, option: String) throws {
   if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
     throw ValidationError("\(option) \(path.clipped): is a directory; give a file name")
   }
-  let parent = (path as NSString).deletingLastPathComponent
-  if !parent.isEmpty, !FileManager.default.fileExists(atPath: parent, isDirectory: &isFolder) || !isFolder.boolValue {
+  let parent = SourceText.folder(of: path)
+  if !FileManager.default.fileExists(atPath: parent, isDirectory: &isFolder) || !isFolder.boolValue {
     throw ValidationError("\(option) \(path.clipped): the folder \(parent.clipped) does not exist")
   }
 }

@@ -14,15 +14,16 @@ enum BinaryRunner {
     return bundle.appendingPathComponent("rvcheck")
   }
 
-  static func run(_ arguments: [String], timeout: TimeInterval = 300) throws -> Result {
-    try run(executable, arguments)
+  static func run(_ arguments: [String], timeout: TimeInterval = 300, in directory: URL? = nil) throws -> Result {
+    try run(executable, arguments, in: directory)
   }
 
   /// Runs any program to its end, with both outputs captured.
-  static func run(_ program: URL, _ arguments: [String]) throws -> Result {
+  static func run(_ program: URL, _ arguments: [String], in directory: URL? = nil) throws -> Result {
     let process = Process()
     process.executableURL = program
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

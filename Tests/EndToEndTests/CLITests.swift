@@ -1,5 +1,6 @@
 import DiffCheck
 import Foundation
+import SpecModel
 import Testing
 
 @Suite struct CLITests {
@@ -203,6 +204,28 @@ import Testing
       #expect(result.error.contains("\(folder): cannot write: is a directory"), "\(result.error)")
       #expect(!result.error.contains("NSCocoaErrorDomain"))
     }
+  }
+
+  /// One-character file names (which Foundation's path helpers trap on) are ordinary names.
+  @Test func oneCharacterPathsAreOrdinary() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-short-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let tree = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("corpus/kernel/era-2025-vcpu-onereg/arch/riscv")
+    try FileManager.default.copyItem(
+      at: tree.appendingPathComponent("include/uapi/asm/kvm.h"), to: folder.appendingPathComponent("h"))
+    try FileManager.default.copyItem(
+      at: tree.appendingPathComponent("kvm/vcpu_onereg.c"), to: folder.appendingPathComponent("c"))
+    let policy = try BinaryRunner.run(["policy", "--header", "h", "--source", "c"], in: folder)
+    #expect(policy.status == 0, "\(policy.error)")
+    let missing = try BinaryRunner.run(["policy", "--header", "0", "--source", "1"], in: folder)
+    #expect(missing.status == 2 && missing.error.hasPrefix("0:1:1: error: cannot read the file"), "\(missing.error)")
+    let fuzz = try BinaryRunner.run(["--seed", "1", "--count", "2", "--sarif", "0"], in: folder)
+    #expect(fuzz.status == 0, "\(fuzz.error)")
+    #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("0").path))
+    #expect(
+      SourceText.folder(of: "0") == "." && SourceText.folder(of: "/0") == "/" && SourceText.folder(of: "a/b") == "a")
   }
 
   @Test func badInputExitsWithTwo() throws {

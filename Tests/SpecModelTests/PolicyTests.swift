@@ -238,6 +238,20 @@ import Testing
     #expect(status(obligations, "no-disable-path.ZACAS") == [.unknown])
   }
 
+  /// Nesting a mangled file could make deep enough to exhaust the stack is refused where it starts.
+  @Test func aDeeplyNestedSetterIsUnreadNotACrash() throws {
+    for (old, new) in [
+      ("\tif (reg_val == test_bit(", String(repeating: "{", count: 20_000) + "\tif (reg_val == test_bit("),
+      ("\tif (reg_val == test_bit(", String(repeating: "if (reg_val) ", count: 20_000) + "\tif (reg_val == test_bit("),
+      ("if (reg_val == test_bit(", "if (" + String(repeating: "!(", count: 20_000) + "reg_val == test_bit("),
+    ] {
+      let obligations = try prove(tree: try mangled("era-2026-isa", "arch/riscv/kvm/vcpu_onereg.c", [(old, new)]))
+      let read = try #require(obligations.first { $0.name == "setter.read" })
+      #expect(read.status == .unknown)
+      #expect(read.message.contains("deeper than 64 levels"), "\(read.message)")
+    }
+  }
+
   @Test func aConditionNotReadIsEitherWayAndReported() throws {
     let file = "arch/riscv/kvm/vcpu_onereg.c"
     // An early return on an unknown test cannot make a proof wrong: it still proves, with a warning.

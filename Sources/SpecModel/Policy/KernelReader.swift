@@ -14,12 +14,17 @@ public enum KernelReader {
     guard FileManager.default.fileExists(atPath: header) else {
       throw SourceError(file: header, line: 1, column: 1, message: "no uapi kvm.h here: is \(tree) a Linux tree?")
     }
+    var candidates: [String] = []
     for name in ["isa.c", "vcpu_onereg.c", "vcpu.c"] {
       let path = (tree as NSString).appendingPathComponent("arch/riscv/kvm/\(name)")
       guard FileManager.default.fileExists(atPath: path) else { continue }
+      candidates.append(path)
       // A file that cannot be read as text is an error where it is, not a reason to look elsewhere.
       if try SourceText.read(path).contains("kvm_isa_ext_arr") { return (header, path) }
     }
+    // Without the table anywhere, the newest era's file is the one that should hold it: reading it
+    // gives an error located in a file, not in a folder.
+    if let newest = candidates.first { return (header, newest) }
     throw SourceError(
       file: (tree as NSString).appendingPathComponent("arch/riscv/kvm"), line: 1, column: 1,
       message: "no isa.c, vcpu_onereg.c or vcpu.c with kvm_isa_ext_arr[]")
@@ -41,7 +46,7 @@ public enum KernelReader {
       enumEntries: entries, table: table, enable: enable, disable: disable, policyFile: policy, headerFile: header)
     (result.hostCheckRemap, result.nestedFilter) = readHostCheck(policyTokens)
     // The setter lives beside the table (v6.4–2025) or in vcpu_onereg.c (2026).
-    let folder = (policy as NSString).deletingLastPathComponent
+    let folder = SourceText.folder(of: policy)
     var searched: [String] = []
     for path in [policy] + ["vcpu_onereg.c", "vcpu.c"].map({ (folder as NSString).appendingPathComponent($0) })
     where FileManager.default.fileExists(atPath: path) && !searched.contains(path) {

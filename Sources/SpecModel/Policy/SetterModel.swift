@@ -115,6 +115,10 @@ struct SetterReader {
   var hostVariables: Set<String> = []
   var choices = 0
   var unread: [SetterModel.UnreadCondition] = []
+  /// How deep statements and conditions nest here; past `maxDepth` the body is not read, so that
+  /// a mangled file cannot exhaust the stack.
+  var depth = 0
+  static let maxDepth = 64
 
   struct Unreadable: Error {
     let location: SourceLocation
@@ -157,6 +161,9 @@ struct SetterReader {
 
   mutating func statement() throws(Unreadable) -> [SetterModel.Statement] {
     guard let token = current else { throw unreadable("expected a statement") }
+    depth += 1
+    defer { depth -= 1 }
+    if depth > Self.maxDepth { throw unreadable("statements nest deeper than \(Self.maxDepth) levels") }
     switch token.text {
     case "{": return try block()
     case ";":
@@ -261,6 +268,9 @@ struct SetterReader {
   }
 
   mutating func unary(closing: String) throws(Unreadable) -> SetterModel.Condition {
+    depth += 1
+    defer { depth -= 1 }
+    if depth > Self.maxDepth { throw unreadable("the condition nests deeper than \(Self.maxDepth) levels") }
     if current?.text == "!" {
       index += 1
       return .not(try unary(closing: closing))

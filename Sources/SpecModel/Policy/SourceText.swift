@@ -59,3 +59,12 @@ public enum SourceText {
     return String(validating: bytes[index..<(index + length)], as: UTF8.self) == nil ? 0 : length
   }
 }
+
+extension SourceText {
+  /// The folder part of a path (`.` for a bare name). Foundation's `deletingLastPathComponent`
+  /// traps on one-character names, which users do type.
+  public static func folder(of path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+  }
+}

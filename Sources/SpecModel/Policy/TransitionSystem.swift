@@ -151,8 +151,25 @@ struct TransitionSystem {
       choices: (0..<setter.choices).map { z3.boolVariable("\(prefix).choice.\($0)") })
   }
 
-  /// The guest bit after the setter runs for `id` with the bit at `current`.
-  func single(_ id: EnumEntry, host: String, state: State, step: Step, current: Formula) -> Formula {
+  /// What the setter's per-id tests answer for the id a step names, among the ids reaching one bit.
+  struct Named {
+    let enable: Formula
+    let disable: Formula
+    let offered: Formula
+  }
+
+  /// The per-id answers for whichever of `ids` the step names: one formula per answer, so that the
+  /// setter's body is stated once per bit however many ids reach it (holes can make hundreds).
+  func named(_ ids: [EnumEntry], host: String, step: Step) -> Named {
+    func selected(_ answer: (EnumEntry) -> Formula) -> Formula {
+      z3.any(ids.map { step.selector == z3.bv(UInt64($0.value), width: 16) && answer($0) })
+    }
+    return Named(
+      enable: selected(enable), disable: selected(disable), offered: selected { offered($0, host: host) })
+  }
+
+  /// The guest bit after the setter runs for the named id with the bit at `current`.
+  func single(_ id: Named, host: String, state: State, step: Step, current: Formula) -> Formula {
     func holds(_ condition: SetterModel.Condition, bit: Formula) -> Formula {
       switch condition {
       case .constant(let value): return z3.formula(value)
@@ -165,12 +182,12 @@ struct TransitionSystem {
         // The step names an id the table reaches, so the range checks pass.
         case .idOutOfRange: return z3.falseFormula
         case .hostHas: return present(host)
-        case .hostCheckFails: return !offered(id, host: host)
+        case .hostCheckFails: return !id.offered
         case .valueIsOne: return step.value
         case .guestBit: return bit
         case .ran: return state.ran
-        case .enableAllowed: return enable(id)
-        case .disableAllowed: return disable(id)
+        case .enableAllowed: return id.enable
+        case .disableAllowed: return id.disable
         case .choice(let number): return step.choices[number]
         }
       }
@@ -206,11 +223,10 @@ struct TransitionSystem {
     for host in hosts {
       let current = state.guest[host] ?? z3.falseFormula
       // SINGLE: the setter's body for the id named, when that id reaches this bit.
-      var value = current
-      for id in idsByHost[host] ?? [] {
-        let named = single && step.selector == z3.bv(UInt64(id.value), width: 16)
-        value = named.ite(self.single(id, host: host, state: state, step: step, current: current), value)
-      }
+      let ids = idsByHost[host] ?? []
+      let selected = single && z3.any(ids.map { step.selector == z3.bv(UInt64($0.value), width: 16) })
+      let named = self.named(ids, host: host, step: step)
+      var value = selected.ite(self.single(named, host: host, state: state, step: step, current: current), current)
       // CONFIG isa: single-letter bits only, each under the same host and enable/disable rules.
       if host.count == 1, let request = step.requests[host], let letter = prover.enumByName[host.uppercased()] {
         let allowed = request.ite(enable(letter), disable(letter))
