@@ -252,6 +252,23 @@ import Testing
     }
   }
 
+  /// An enumerator too large for a C int is a located error, not an overflow trap.
+  @Test func anEnumValuePastAnIntIsLocated() throws {
+    for value in ["9223372036854775807", "2147483647"] {
+      let tree = try mangled(
+        "era-2025-vcpu-onereg", "arch/riscv/include/uapi/asm/kvm.h",
+        [("KVM_RISCV_ISA_EXT_A = 0,", "KVM_RISCV_ISA_EXT_A = \(value),")])
+      defer { try? FileManager.default.removeItem(at: tree) }
+      do {
+        _ = try KernelReader.read(tree: tree.path)
+        Issue.record("read a tree with A = \(value)")
+      } catch {
+        #expect(error.file.hasSuffix("kvm.h") && error.line > 1, "\(error)")
+        #expect(error.message.contains("does not fit in a C int"), "\(error)")
+      }
+    }
+  }
+
   @Test func aConditionNotReadIsEitherWayAndReported() throws {
     let file = "arch/riscv/kvm/vcpu_onereg.c"
     // An early return on an unknown test cannot make a proof wrong: it still proves, with a warning.

@@ -153,6 +153,12 @@ public enum KernelReader {
         cursor.index += 1
         next = value
       }
+      // A C enumerator is an int; past that the value means nothing (and counting on overflows).
+      guard next <= Int(Int32.max) else {
+        throw SourceError(
+          file: file, line: token.line, column: token.column,
+          message: "\(token.text) = \(next) does not fit in a C int")
+      }
       entries.append(EnumEntry(name: name, value: next, location: cursor.location(token)))
       next += 1
       try cursor.skipSeparator()
