@@ -49,8 +49,8 @@ public struct LitmusChecker {
     let solver = Solver(context: z3, timeoutMilliseconds: 60_000)
     for constraint in execution.constraints { solver.assert(constraint) }
 
-    func isRead(_ i: Int) -> Bool { events[i].kind == .read }
-    func isWrite(_ i: Int) -> Bool { events[i].kind == .write }
+    func isRead(_ i: Int) -> Bool { events[i].reads }
+    func isWrite(_ i: Int) -> Bool { events[i].isWrite }
     func isMemory(_ i: Int) -> Bool { events[i].isMemory }
     func both(_ i: Int, _ j: Int) -> Formula { events[i].executed && events[j].executed }
     func programOrder(_ i: Int, _ j: Int) -> Bool {
@@ -68,7 +68,9 @@ public struct LitmusChecker {
       var sources: [Formula] = []
       for w in 0..<count where isWrite(w) && w != r {
         let chosen = z3.boolVariable("rf.\(w).\(r)")
-        solver.assert(chosen.implies(both(w, r) && sameAddress(w, r) && events[r].value == events[w].value))
+        solver.assert(
+          chosen.implies(
+            events[w].writeExecuted && events[r].executed && sameAddress(w, r) && events[r].value == events[w].written))
         rf[w][r] = chosen
         sources.append(chosen)
       }
@@ -91,18 +93,21 @@ public struct LitmusChecker {
     var co = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
     for a in 0..<count where isWrite(a) {
       for b in 0..<count where isWrite(b) && a != b {
-        co[a][b] = both(a, b) && sameAddress(a, b) && stamp[a]!.ult(stamp[b]!)
-        if a < b { solver.assert((both(a, b) && sameAddress(a, b)).implies(!(stamp[a]! == stamp[b]!))) }
+        let bothWrite = events[a].writeExecuted && events[b].writeExecuted
+        co[a][b] = bothWrite && sameAddress(a, b) && stamp[a]!.ult(stamp[b]!)
+        if a < b { solver.assert((bothWrite && sameAddress(a, b)).implies(!(stamp[a]! == stamp[b]!))) }
       }
     }
     var fr = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
     for r in 0..<count where isRead(r) {
-      for w in 0..<count where isWrite(w) {
+      // An update never reads from before itself in the sense of fr: it is its own write.
+      for w in 0..<count where isWrite(w) && w != r {
         fr[r][w] = z3.any((0..<count).filter { isWrite($0) && $0 != w }.map { rf[$0][r] && co[$0][w] })
       }
     }
     var rmw = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
-    for pair in execution.rmw { rmw[pair.read][pair.write] = pair.when }
+    // An AMO's update event pairs with itself: it takes part in atomicity, not as an edge.
+    for pair in execution.rmw where pair.read != pair.write { rmw[pair.read][pair.write] = pair.when }
 
     var po = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
     var poLocation = po
@@ -148,8 +153,8 @@ public struct LitmusChecker {
       for w in 0..<count where isWrite(w) {
         let last = z3.all((0..<count).filter { isWrite($0) && $0 != w }.map { !co[w][$0] })
         solver.assert(
-          (events[w].executed && events[w].address == z3.bv(address, width: LitmusExecution.width) && last).implies(
-            value == events[w].value))
+          (events[w].writeExecuted && events[w].address == z3.bv(address, width: LitmusExecution.width) && last)
+            .implies(value == events[w].written))
       }
       finalMemory[name] = value
     }
@@ -170,9 +175,10 @@ public struct LitmusChecker {
       }
     }
     let condition = formula(test.condition.expression)
+    if let filter = test.filter { solver.assert(formula(filter)) }
 
     // An execution is its events (which SCs succeed, which paths run), rf and co.
-    var projection: [Formula] = events.map(\.executed)
+    var projection: [Formula] = events.map(\.executed) + events.compactMap(\.writes)
     for a in 0..<count {
       for b in 0..<count where isWrite(a) && (isRead(b) || isWrite(b)) && a != b {
         projection.append(rf[a][b])
@@ -226,8 +232,10 @@ public struct LitmusChecker {
     let count = events.count
     let falseFormula = z3.falseFormula
     var result = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
-    func read(_ i: Int) -> Bool { events[i].kind == .read }
-    func write(_ i: Int) -> Bool { events[i].kind == .write }
+    func read(_ i: Int) -> Bool { events[i].reads }
+    func write(_ i: Int) -> Bool { events[i].isWrite }
+    /// When a write (or an update) writes: always for a write, on success for some amocas.
+    func writing(_ i: Int) -> Formula { events[i].writes ?? z3.trueFormula }
     func memory(_ i: Int) -> Bool { events[i].isMemory }
     func releases(_ i: Int) -> Formula {
       events[i].release ? z3.trueFormula : events[i].releaseWhen ?? falseFormula
@@ -244,28 +252,39 @@ public struct LitmusChecker {
       memory(i) && memory(j) && events[j].addressDependencies.contains(i) ? executed(i, j) : falseFormula
     }
     func data(_ i: Int, _ j: Int) -> Formula {
-      memory(i) && write(j) && events[j].dataDependencies.contains(i) ? executed(i, j) : falseFormula
+      memory(i) && write(j) && events[j].dataDependencies.contains(i) ? executed(i, j) && writing(j) : falseFormula
     }
     for i in 0..<count {
       for j in 0..<count where i != j {
         var rules: [(Int, Formula)] = []
-        if memory(i) && write(j) { rules.append((1, poLocation[i][j])) }
+        if memory(i) && write(j) { rules.append((1, poLocation[i][j] && writing(j))) }
         if read(i) && read(j) {
-          let writeBetween = z3.any((0..<count).filter(write).map { poLocation[i][$0] && poLocation[$0][j] })
+          let writeBetween = z3.any(
+            (0..<count).filter(write).map { poLocation[i][$0] && writing($0) && poLocation[$0][j] })
           let sameSource = z3.any((0..<count).filter(write).map { rf[$0][i] && rf[$0][j] })
           rules.append((2, poLocation[i][j] && !writeBetween && !sameSource))
         }
         if (events[i].amo || events[i].exclusive) && write(i) && read(j) { rules.append((3, internalRF(i, j))) }
         if memory(i) && memory(j) {
+          // An update takes part as a read always and as a write when it writes.
+          func asRead(_ k: Int) -> Formula { z3.formula(read(k)) }
+          func asWrite(_ k: Int) -> Formula { write(k) ? writing(k) : falseFormula }
           let fences = (0..<count).filter { events[$0].fence != nil }.map { f -> Formula in
             guard let fence = events[f].fence else { return falseFormula }
-            let before: Character = read(i) ? "r" : "w"
-            let after: Character = read(j) ? "r" : "w"
-            let orders =
-              fence.tso
-              ? (write(i) && write(j)) || read(i)
-              : fence.predecessor.contains(before) && fence.successor.contains(after)
-            return orders ? po[i][f] && po[f][j] : falseFormula
+            let orders: Formula
+            if fence.tso {
+              // fence.tso: [W];f;[W] | [R];f;[M].
+              orders = (asWrite(i) && asWrite(j)) || asRead(i)
+            } else {
+              let before =
+                (fence.predecessor.contains("r") ? asRead(i) : falseFormula)
+                || (fence.predecessor.contains("w") ? asWrite(i) : falseFormula)
+              let after =
+                (fence.successor.contains("r") ? asRead(j) : falseFormula)
+                || (fence.successor.contains("w") ? asWrite(j) : falseFormula)
+              orders = before && after
+            }
+            return orders && po[i][f] && po[f][j]
           }
           rules.append((4, z3.any(fences)))
         }
@@ -275,13 +294,16 @@ public struct LitmusChecker {
         rules.append((8, rmw[i][j]))
         rules.append((9, address(i, j)))
         rules.append((10, data(i, j)))
-        if memory(i) && write(j) && events[j].controlDependencies.contains(i) { rules.append((11, executed(i, j))) }
-        if read(i) && read(j) {
+        if memory(i) && write(j) && events[j].controlDependencies.contains(i) {
+          rules.append((11, executed(i, j) && writing(j)))
+        }
+        // Rules 12 and 13 start at any memory operation (a successful SC's write has dependents).
+        if memory(i) && read(j) {
           let forwarded = (0..<count).filter(write).map { w in (address(i, w) || data(i, w)) && internalRF(w, j) }
           rules.append((12, z3.any(forwarded)))
         }
-        if read(i) && write(j) {
-          let through = (0..<count).filter(memory).map { m in address(i, m) && po[m][j] }
+        if memory(i) && write(j) {
+          let through = (0..<count).filter(memory).map { m in address(i, m) && po[m][j] && writing(j) }
           rules.append((13, z3.any(through)))
         }
         result[i][j] = z3.any(rules.filter { !droppedRules.contains($0.0) }.map(\.1))
@@ -304,7 +326,8 @@ public struct LitmusChecker {
   private func edges(_ model: Model, _ events: [MemoryEvent], _ rf: [[Formula]], _ co: [[Formula]]) -> [String] {
     func name(_ i: Int) -> String {
       events[i].thread < 0
-        ? "init\(i)" : "P\(events[i].thread).\(events[i].order)\(events[i].kind == .read ? "R" : "W")"
+        ? "init\(i)"
+        : "P\(events[i].thread).\(events[i].order)\(events[i].kind == .read ? "R" : events[i].kind == .update ? "RW" : "W")"
     }
     var lines: [String] = []
     for w in 0..<events.count {

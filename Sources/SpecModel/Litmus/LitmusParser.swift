@@ -112,10 +112,17 @@ public struct LitmusParser {
       observed = try locations(line, text)
       next = nextLine()
     }
+    var filter: LitmusTest.Expression?
+    if let (line, text) = next, text.trimmingCharacters(in: .whitespaces).hasPrefix("filter") {
+      filter = try self.filter(startingAt: line)
+      next = nextLine()
+    }
     // Without a condition herd asks whether every final state is allowed: `forall true`.
     var condition = LitmusTest.Condition(quantifier: .forall, expression: .constant(true))
     if let (line, text) = next { condition = try self.condition(startingAt: line, text) }
-    try checkThreads(initial: initial, observed: observed, condition: condition.expression, count: threads.count)
+    try checkThreads(
+      initial: initial, observed: observed,
+      condition: filter.map { .and($0, condition.expression) } ?? condition.expression, count: threads.count)
     var result = LitmusTest(
       architecture: "RISCV", name: String(words[1]).trimmingCharacters(in: .whitespaces), condition: condition)
     result.summary = summary
@@ -123,6 +130,7 @@ public struct LitmusParser {
     result.initial = initial
     result.threads = threads
     result.observed = observed
+    result.filter = filter
     return result
   }
 
@@ -364,6 +372,31 @@ public struct LitmusParser {
       throw error(tokens[position].line, tokens[position].column, "unexpected '\(tokens[position].text)'")
     }
     return LitmusTest.Condition(quantifier: quantifier, expression: expression)
+  }
+
+  /// `filter EXPRESSION`, over as many lines as come before the quantifier; the cursor is left on
+  /// the quantifier's line.
+  private mutating func filter(startingAt line: Int) throws(LitmusError) -> LitmusTest.Expression {
+    var tokens: [Token] = []
+    var number = line - 1
+    while number < lines.count {
+      let trimmed = lines[number].trimmingCharacters(in: .whitespaces)
+      if number > line - 1, ["exists", "~exists", "forall"].contains(where: { trimmed.hasPrefix($0) }) { break }
+      tokens += try tokenize(lines[number], line: number + 1)
+      number += 1
+    }
+    index = number
+    guard tokens.first?.text == "filter" else { throw error(line, 1, "expected 'filter'") }
+    let terms = tokens.filter { $0.text == "=" }.count
+    if terms > Self.maxTerms {
+      throw error(line, 1, "the filter has \(terms) terms; at most \(Self.maxTerms) are read")
+    }
+    var position = 1
+    let expression = try disjunction(tokens, &position, depth: 0)
+    if position < tokens.count {
+      throw error(tokens[position].line, tokens[position].column, "unexpected '\(tokens[position].text)'")
+    }
+    return expression
   }
 
   private func tokenize(_ text: String, line: Int) throws(LitmusError) -> [Token] {

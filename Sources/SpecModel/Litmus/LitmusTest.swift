@@ -12,6 +12,8 @@ public struct LitmusTest: Sendable, Equatable {
   public var threads: [[LitmusInstruction]] = []
   /// Extra final-state locations to record (`locations [1:x4; x;]`).
   public var observed: [Location] = []
+  /// herd's `filter` clause: executions whose final state fails it are not counted at all.
+  public var filter: Expression?
   public var condition: Condition
 
   public init(architecture: String, name: String, condition: Condition) {

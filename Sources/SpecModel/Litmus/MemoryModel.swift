@@ -16,15 +16,21 @@ public enum FailedCASWrite: String, Sendable, CaseIterable {
 
 /// One memory access or fence of a litmus execution.
 struct MemoryEvent {
-  enum Kind { case read, write, fence }
+  /// An AMO is one `update` event, both a read and a write, as in the manual's model: what orders
+  /// either half orders the whole instruction.
+  enum Kind { case read, write, update, fence }
   let id: Int
   /// -1 for the initial writes.
   let thread: Int
   let order: Int
   let kind: Kind
   let address: BitVec
+  /// The value read (a read or an update) or written (a write).
   let value: BitVec
   let executed: Formula
+  /// An update's written value, and when it writes (a failed amocas may not).
+  var stored: BitVec?
+  var writes: Formula?
   var acquire = false
   var release = false
   /// A release that holds only sometimes: the read of an amocas.rl releases only if it succeeds.
@@ -40,6 +46,11 @@ struct MemoryEvent {
   var controlDependencies: Set<Int> = []
 
   var isMemory: Bool { kind != .fence }
+  var reads: Bool { kind == .read || kind == .update }
+  var isWrite: Bool { kind == .write || kind == .update }
+  /// Whether the event writes memory in this execution.
+  var writeExecuted: Formula { writes.map { executed && $0 } ?? executed }
+  var written: BitVec { stored ?? value }
 }
 
 /// A problem turning a litmus test into events.
