@@ -252,7 +252,7 @@ extension SpikeLitmus {
     let signature = scratch.appendingPathComponent("signature")
     try Data(try self.elf().encoded()).write(to: elf)
     let arguments = [
-      "-p\(threads)", "--isa=rv64ima_zacas_zabha_zifencei", "-m0x80000000:0x400000",
+      "-p\(threads)", "--isa=rv64ima_zacas_zabha_zifencei_zalasr", "-m0x80000000:0x400000",
       "--instructions=\(runs * 400_000 + 1_000_000)", "+signature=\(signature.path)", "+signature-granularity=8",
       elf.path,
     ]

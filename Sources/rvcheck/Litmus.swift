@@ -41,12 +41,18 @@ struct Litmus: ParsableCommand {
   )
   var budget = "60s"
 
+  @Option(
+    name: .long,
+    help: "How many times a backward branch may be taken (herd's -unroll; executions needing more are left out).")
+  var unroll = LoopUnroller.defaultBound
+
   func validate() throws {
     guard emulator == nil || emulator == "spike" || emulator == "builtin" else {
       throw ValidationError("--emulator takes spike or builtin")
     }
     guard (1...100_000).contains(runs) else { throw ValidationError("--runs must be 1...100000") }
     guard try parseDuration(budget) > 0 else { throw ValidationError("--budget must be positive") }
+    guard (0...64).contains(unroll) else { throw ValidationError("--unroll must be 0...64") }
     guard MemoryModelKind(rawValue: model) != nil else { throw ValidationError("unknown model '\(model)' (rvwmo, sc)") }
     guard FailedCASWrite(rawValue: casFailure) != nil else {
       throw ValidationError("unknown --cas-failure '\(casFailure)' (no-write, write-back, either)")
@@ -57,6 +63,7 @@ struct Litmus: ParsableCommand {
     var checker = LitmusChecker(model: MemoryModelKind(rawValue: model)!)
     checker.failedCAS = FailedCASWrite(rawValue: casFailure)!
     checker.budget = .seconds(try parseDuration(budget))
+    checker.loopBound = unroll
     var undecided = 0
     var spikePath: String?
     if emulator == "spike" {
@@ -88,7 +95,11 @@ struct Litmus: ParsableCommand {
         // On Spike: every observed final state must be one the model allows.
         var observedLine: String?
         var forbidden: [[String]] = []
-        if emulator != nil, let incomplete = result.incomplete {
+        if emulator != nil, result.beyondBound {
+          // States reached by more iterations than the bound are outside the model's set.
+          observedLine =
+            "\(emulator ?? ""): not compared: the model leaves out executions with more than \(unroll) loop iterations (--unroll)"
+        } else if emulator != nil, let incomplete = result.incomplete {
           // Not every allowed state is known, so a state outside them proves nothing.
           observedLine = "\(emulator ?? ""): not compared: the model's enumeration is incomplete (\(incomplete))"
         } else if let emulator {
@@ -110,12 +121,18 @@ struct Litmus: ParsableCommand {
         if agrees == false { mismatches += 1 }
         switch format {
         case .text:
-          let verdict =
-            result.decided
-            ? result.verdict.rawValue
-            : "unknown (\(result.incomplete ?? "no execution satisfies the test's constraints"))"
+          let none =
+            result.beyondBound
+            ? "every execution takes a backward branch more than \(unroll) times; raise --unroll"
+            : "no execution satisfies the test's constraints"
+          let verdict = result.decided ? result.verdict.rawValue : "unknown (\(result.incomplete ?? none))"
           var line =
             "\(test.name): \(verdict) (\(test.condition.quantifier.rawValue) \(test.condition.expression)); executions \(result.positive) positive, \(result.negative) negative; \(result.states.count) final states"
+          if let bound = result.loopBound {
+            line +=
+              "; loops unrolled: backward branches taken at most \(bound) times"
+              + (result.beyondBound ? " (executions needing more are left out, as herd does)" : "")
+          }
           if let stated, let agrees { line += agrees ? "; as stated" : "; MISMATCH: the file states \(stated)" }
           print(line)
           if !result.witness.isEmpty && result.verdict != .always {
@@ -135,6 +152,10 @@ struct Litmus: ParsableCommand {
           ]
           if let stated { entry["stated"] = stated }
           if let incomplete = result.incomplete { entry["incomplete"] = incomplete }
+          if let bound = result.loopBound {
+            entry["unroll"] = bound
+            entry["beyondBound"] = result.beyondBound
+          }
           if let observedLine { entry["emulator"] = observedLine }
           if !forbidden.isEmpty { entry["forbiddenObserved"] = forbidden }
           reports.append(entry)

@@ -137,7 +137,8 @@ public enum Assembler {
       let registerText = token.text[token.text.index(after: open)..<token.text.index(before: token.text.endIndex)]
       let base = try register(
         Token(text: registerText.trimmingCharacters(in: .whitespaces), column: token.column + offsetText.count + 1))
-      if offsetText.isEmpty { return (0, base) }
+      // An explicit zero is what `(register)` means, as the GNU assembler accepts it.
+      if offsetText.isEmpty || (!allowOffset && parseNumber(offsetText) == 0) { return (0, base) }
       guard allowOffset, let value = parseNumber(offsetText) else {
         throw fail(token, allowOffset ? "malformed offset '\(offsetText)'" : "this instruction takes no offset")
       }
@@ -249,6 +250,16 @@ public enum Assembler {
     case .loadReserved:
       try expect(2, "rd, (rs1)")
       instruction.rd = try register(operands[0])
+      (_, instruction.rs1) = try memory(operands[1], allowOffset: false)
+    case .bare:
+      try expect(0, "no operands")
+    case .loadAcquire:
+      try expect(2, "rd, (rs1)")
+      instruction.rd = try register(operands[0])
+      (_, instruction.rs1) = try memory(operands[1], allowOffset: false)
+    case .storeRelease:
+      try expect(2, "rs2, (rs1)")
+      instruction.rs2 = try register(operands[0])
       (_, instruction.rs1) = try memory(operands[1], allowOffset: false)
     case .fence:
       if operands.isEmpty {

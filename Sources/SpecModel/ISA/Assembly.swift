@@ -15,6 +15,9 @@ extension Instruction {
     case .atomic: operands = "\(r(rd)), \(r(rs2)), (\(r(rs1)))"
     case .loadReserved: operands = "\(r(rd)), (\(r(rs1)))"
     case .fence: operands = "\(FenceSet.text(pred)), \(FenceSet.text(succ))"
+    case .bare: return fullMnemonic
+    case .loadAcquire: operands = "\(r(rd)), (\(r(rs1)))"
+    case .storeRelease: operands = "\(r(rs2)), (\(r(rs1)))"
     }
     return "\(fullMnemonic) \(operands)"
   }

@@ -2,7 +2,7 @@
 extension InstructionTable {
   static let baseInteger: [InstructionForm] =
     registerALU + wordRegisterALU + immediateALU + shifts + upperImmediates + loads + stores + branches
-    + [jal, fence]
+    + [jal, fence, fenceTSO]
 
   // MARK: Register-register (OP, OP-32)
 
@@ -189,6 +189,12 @@ extension InstructionTable {
     step.write(i.rd, step.xlenConstant(step.pc &+ 4), .jumpLink)
     step.branch(when: Formula(true), offset: i.immediate)
   }
+
+  /// FENCE.TSO: FENCE RW,RW with fm = 1000, which drops the write-to-read order; no state on one hart.
+  static let fenceTSO = InstructionForm(
+    "fence.tso", .bare, requires: [.i],
+    fixed: [.opcode(0x0F), .funct3(0), .rdField(0), .rs1Field(0), .fenceMode(0b1000), .fenceSets(0x33)]
+  ) { _, _ in }
 
   /// FENCE orders memory between harts; on one hart it changes no state.
   static let fence = InstructionForm(

@@ -65,6 +65,12 @@ extension Instruction {
     case .fence:
       try require(pred < 16 && succ < 16, "fence sets are 4 bits")
       operands = UInt32(pred) << 24 | UInt32(succ) << 20
+    case .bare:
+      operands = 0
+    case .loadAcquire:
+      operands = rdBits | rs1Bits
+    case .storeRelease:
+      operands = rs1Bits | rs2Bits
     }
     return form.match | operands
   }
@@ -105,6 +111,12 @@ extension InstructionTable {
         aq: word >> 26 & 1 == 1, rl: word >> 25 & 1 == 1)
     case .fence:
       instruction = Instruction(form, pred: UInt8(word >> 24 & 15), succ: UInt8(word >> 20 & 15))
+    case .bare:
+      instruction = Instruction(form)
+    case .loadAcquire:
+      instruction = Instruction(form, rd: rd, rs1: rs1)
+    case .storeRelease:
+      instruction = Instruction(form, rs1: rs1, rs2: rs2)
     }
     return instruction
   }

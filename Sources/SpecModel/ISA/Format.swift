@@ -22,6 +22,12 @@ public enum Format: Sendable, Hashable {
   case loadReserved
   /// `pred, succ` in bits 27..24 and 23..20.
   case fence
+  /// No operands: every bit is fixed (`fence.tso`, `fence.i`).
+  case bare
+  /// `rd, (rs1)`, the ordering fixed by the mnemonic (Zalasr's `lw.aq`).
+  case loadAcquire
+  /// `rs2, (rs1)`, the ordering fixed by the mnemonic (Zalasr's `sw.rl`).
+  case storeRelease
 
   /// The bits this format's operands occupy (for XLEN 64; RV32 shifts leave bit 25 zero).
   var operandMask: UInt32 {
@@ -37,6 +43,9 @@ public enum Format: Sendable, Hashable {
     case .atomic: return rd | rs1 | rs2 | 0x0600_0000
     case .loadReserved: return rd | rs1 | 0x0600_0000
     case .fence: return 0x0FF0_0000
+    case .bare: return 0
+    case .loadAcquire: return rd | rs1
+    case .storeRelease: return rs1 | rs2
     }
   }
 
@@ -71,4 +80,7 @@ extension FixedField {
   public static func rs1Field(_ value: UInt32) -> FixedField { FixedField(19, 15, value) }
   public static func rdField(_ value: UInt32) -> FixedField { FixedField(11, 7, value) }
   public static func fenceMode(_ value: UInt32) -> FixedField { FixedField(31, 28, value) }
+  public static func fenceSets(_ value: UInt32) -> FixedField { FixedField(27, 20, value) }
+  public static func aqField(_ value: UInt32) -> FixedField { FixedField(26, 26, value) }
+  public static func rlField(_ value: UInt32) -> FixedField { FixedField(25, 25, value) }
 }

@@ -1,6 +1,6 @@
 /// Every instruction rvcheck models, one row each. Encoder, decoder, printer and parser read it.
 public enum InstructionTable {
-  public static let forms: [InstructionForm] = baseInteger + multiply + zaamo + zalrsc + zacas
+  public static let forms: [InstructionForm] = baseInteger + multiply + zaamo + zalrsc + zacas + zalasr + [fenceI]
 
   public static let byMnemonic: [String: InstructionForm] = Dictionary(
     forms.map { ($0.mnemonic, $0) }, uniquingKeysWith: { first, _ in first })

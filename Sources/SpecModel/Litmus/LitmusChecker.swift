@@ -15,6 +15,11 @@ public struct LitmusResult: Sendable {
   public let states: [[String]]
   /// For a satisfiable condition: one execution's rf and co edges that reach it.
   public let witness: [String]
+  /// The unrolling bound, when some hart has a backward branch.
+  public var loopBound: Int? = nil
+  /// Whether the memory model allows executions that need more loop iterations than the bound;
+  /// like herd's, the verdict and counts cover those within it.
+  public var beyondBound = false
   /// Why the enumeration stopped before the last execution (the budget, the execution limit, the
   /// solver giving up); nil when every execution was seen.
   public var incomplete: String? = nil
@@ -37,13 +42,15 @@ public struct LitmusChecker {
   public var executionLimit = 4096
   /// Wall-clock time for one test; past it the enumeration stops the same way.
   public var budget: Duration? = nil
+  /// How many times backward branches are unrolled (herd's `-unroll`).
+  public var loopBound = LoopUnroller.defaultBound
 
   public init(model: MemoryModelKind = .rvwmo) { self.model = model }
 
   public func check(_ test: LitmusTest) throws -> LitmusResult {
     let started = ContinuousClock.now
     let z3 = Z3Context()
-    let execution = try LitmusExecution(z3: z3, test: test, failedCAS: failedCAS)
+    let execution = try LitmusExecution(z3: z3, test: test, failedCAS: failedCAS, loopBound: loopBound)
     let events = execution.events
     let count = events.count
     let solver = Solver(context: z3, timeoutMilliseconds: 60_000)
@@ -176,6 +183,15 @@ public struct LitmusChecker {
     }
     let condition = formula(test.condition.expression)
     if let filter = test.filter { solver.assert(formula(filter)) }
+    // Executions that would loop past the bound: does the model allow any? Then they are left out.
+    var beyondBound = false
+    if !execution.beyondBound.isEmpty {
+      solver.push()
+      solver.assert(z3.any(execution.beyondBound))
+      if case .sat = try solver.check() { beyondBound = true }
+      solver.pop()
+      solver.assert(!z3.any(execution.beyondBound))
+    }
 
     // An execution is its events (which SCs succeed, which paths run), rf and co.
     var projection: [Formula] = events.map(\.executed) + events.compactMap(\.writes)
@@ -221,7 +237,7 @@ public struct LitmusChecker {
     let verdict: LitmusResult.Verdict = positive == 0 ? .never : negative == 0 ? .always : .sometimes
     return LitmusResult(
       verdict: verdict, positive: positive, negative: negative, states: states, witness: witness,
-      incomplete: incomplete)
+      loopBound: execution.hasLoops ? loopBound : nil, beyondBound: beyondBound, incomplete: incomplete)
   }
 
   /// Preserved program order: the 13 rules of the manual's RVWMO chapter.

@@ -14,13 +14,22 @@ struct LitmusExecution {
   /// Every memory location by name, with its address.
   private(set) var addresses: [String: UInt64] = [:]
   private(set) var constraints: [Formula] = []
+  /// How many times backward branches are unrolled.
+  var loopBound = LoopUnroller.defaultBound
+  /// Whether some hart loops, and the conditions under which a path would need another iteration
+  /// (those executions are not candidates).
+  private(set) var hasLoops = false
+  private(set) var beyondBound: [Formula] = []
 
   static let width = 64
 
-  init(z3: Z3Context, test: LitmusTest, failedCAS: FailedCASWrite = .noWrite) throws(LitmusModelError) {
+  init(
+    z3: Z3Context, test: LitmusTest, failedCAS: FailedCASWrite = .noWrite, loopBound: Int = LoopUnroller.defaultBound
+  ) throws(LitmusModelError) {
     self.z3 = z3
     self.test = test
     self.failedCAS = failedCAS
+    self.loopBound = loopBound
     assignAddresses()
     initialWrites()
     for (thread, instructions) in test.threads.enumerated() { try run(thread, instructions) }
@@ -60,7 +69,9 @@ struct LitmusExecution {
     var dependencies: Set<Int>
   }
 
-  private mutating func run(_ thread: Int, _ instructions: [LitmusInstruction]) throws(LitmusModelError) {
+  private mutating func run(_ thread: Int, _ written: [LitmusInstruction]) throws(LitmusModelError) {
+    if LoopUnroller.hasLoop(written) { hasLoops = true }
+    let instructions = try LoopUnroller.unrolled(written, bound: loopBound)
     var registers = (0..<32).map { _ in Register(value: z3.bv(0, width: Self.width), dependencies: []) }
     for initialiser in test.initial {
       if case .register(thread, let number) = initialiser.location, let value = initialiser.value {
@@ -108,6 +119,25 @@ struct LitmusExecution {
       guard let number = RegisterNames.number(String(text[text.index(after: open)..<text.index(before: text.endIndex)]))
       else { throw operandError(instruction, "'\(text)' does not name a register") }
       return (offset, number)
+    }
+
+    /// A conditional branch's condition on registers `first` and `first + 1` of its operands, and
+    /// the reads it depends on.
+    func branch(_ kind: String, _ instruction: LitmusInstruction, _ first: Int) throws(LitmusModelError) -> (
+      Formula, Set<Int>
+    ) {
+      let left = registers[try register(instruction, first)]
+      let right = registers[try register(instruction, first + 1)]
+      let condition: Formula
+      switch kind {
+      case "beq": condition = left.value == right.value
+      case "bne": condition = !(left.value == right.value)
+      case "blt": condition = left.value.slt(right.value)
+      case "bge": condition = !left.value.slt(right.value)
+      case "bltu": condition = left.value.ult(right.value)
+      default: condition = !left.value.ult(right.value)
+      }
+      return (condition, left.dependencies.union(right.dependencies))
     }
 
     func write(_ destination: Int, _ value: BitVec, _ dependencies: Set<Int>) {
@@ -184,8 +214,10 @@ struct LitmusExecution {
         let address = registers[baseRegister].value + z3.bv(signed: offset, width: Self.width)
         let id = event(.read, address: address, value: fresh("load"), executed: guardFormula)
         events[id].addressDependencies = registers[baseRegister].dependencies
-        if suffixes.contains("aq") {
+        // Zalasr: `lw.aq` and `lw.aqrl` (RCsc, like every annotated atomic).
+        if suffixes.contains("aq") || suffixes.contains("aqrl") {
           events[id].acquire = true
+          events[id].release = suffixes.contains("aqrl")
           events[id].atomic = true
         }
         let value =
@@ -201,8 +233,9 @@ struct LitmusExecution {
         let id = event(.write, address: address, value: value, executed: guardFormula)
         events[id].addressDependencies = registers[baseRegister].dependencies
         events[id].dataDependencies = source.dependencies
-        if suffixes.contains("rl") {
+        if suffixes.contains("rl") || suffixes.contains("aqrl") {
           events[id].release = true
+          events[id].acquire = suffixes.contains("aqrl")
           events[id].atomic = true
         }
       case "fence":
@@ -312,21 +345,25 @@ struct LitmusExecution {
         rmw.append((update, update, writes))
         write(destination, old, [update])
       case "beq", "bne", "blt", "bge", "bltu", "bgeu":
-        let left = registers[try register(instruction, 0)]
-        let right = registers[try register(instruction, 1)]
         guard instruction.operands.count == 3 else { throw operandError(instruction, "a branch needs a label") }
-        let condition: Formula
-        switch base {
-        case "beq": condition = left.value == right.value
-        case "bne": condition = !(left.value == right.value)
-        case "blt": condition = left.value.slt(right.value)
-        case "bge": condition = !left.value.slt(right.value)
-        case "bltu": condition = left.value.ult(right.value)
-        default: condition = !left.value.ult(right.value)
-        }
-        control.formUnion(left.dependencies.union(right.dependencies))
+        let (condition, dependencies) = try branch(base, instruction, 0)
+        control.formUnion(dependencies)
         pending.append((instruction.operands[2], guardFormula && condition, registers))
         guardFormula = guardFormula && !condition
+      case "j":
+        guard instruction.operands.count == 1 else { throw operandError(instruction, "j takes a label") }
+        pending.append((instruction.operands[0], guardFormula, registers))
+        guardFormula = z3.falseFormula
+      case LoopUnroller.assumeNotTaken:
+        // The unrolled loop's last copy: a path taking the branch again is not a candidate.
+        var taken = guardFormula
+        if let kind = instruction.operands.first {
+          let (condition, dependencies) = try branch(kind, instruction, 1)
+          control.formUnion(dependencies)
+          taken = guardFormula && condition
+        }
+        beyondBound.append(taken)
+        guardFormula = guardFormula && !taken
       case "nop":
         break
       default:
