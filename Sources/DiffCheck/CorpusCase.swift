@@ -277,12 +277,20 @@ public struct CorpusCase: Sendable, Equatable {
       guard words.count == 3, let address = number(words[1]), let word = number(words[2]) else {
         throw ComponentError(message: "expected 'mem ADDRESS WORD'")
       }
+      // A word's eight bytes must lie inside the address space.
+      guard address <= UInt64.max - 7 else {
+        throw ComponentError(message: "memory word at \(words[1].clipped) runs past the end of the address space")
+      }
       return .memory(address, word)
     case "trap":
       if words.count == 2 && words[1] == "none" { return .trap(nil) }
       guard words.count == 4, let cause = number(words[1]), let tval = number(words[2]), let index = Int(words[3])
       else {
         throw ComponentError(message: "expected 'trap none' or 'trap CAUSE TVAL INDEX'")
+      }
+      // The index of the trapping instruction: a program has at most a few thousand.
+      guard (0...1_000_000).contains(index) else {
+        throw ComponentError(message: "trap index \(words[3].clipped) is not an instruction of the program")
       }
       return .trap(ConcreteTrap(cause: cause, tval: tval, index: index))
     default:

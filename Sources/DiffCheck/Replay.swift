@@ -21,9 +21,19 @@ public struct Replayer {
   public init(emulator: any Emulator) { self.emulator = emulator }
 
   public func replay(_ testCase: CorpusCase) throws -> ReplayReport {
-    let z3 = Z3Context()
     let configuration = testCase.configuration
-    let checker = ConformanceChecker(z3: z3, configuration: configuration)
+    // The concrete interpretation first, the relation where it must: to name a violation's rules,
+    // or to decide what the concrete side cannot. A 500-instruction case stays quick.
+    let spec = SpecChecker(configuration: configuration)
+    let relations = RelationPool(configuration: configuration)
+    var disagreements: [String] = []
+    func check(_ observed: ConcreteState) throws -> Verdict {
+      let result = try spec.check(
+        testCase.program, initial: initial, observed: observed, relation: relations.shared,
+        explain: relations.fresh)
+      if let disagreement = result.disagreement { disagreements.append("internal error: \(disagreement)") }
+      return result.verdict
+    }
     let run = try testCase.emulatorCase()
     let initial = run.initial
     let target: any Emulator = testCase.mutant.map { BuiltinEmulator(mutant: $0) } ?? emulator
@@ -38,7 +48,7 @@ public struct Replayer {
       return ReplayReport(verdict: .unknown(reason: message), observed: nil, problems: ["emulator failed: \(message)"])
     }
     var problems: [String] = []
-    let verdict = try checker.check(testCase.program, initial: initial, observed: observed)
+    let verdict = try check(observed)
     switch (testCase.expectation, verdict) {
     case (.conforms, .conforms): break
     case (.conforms, .violation(let rules, let parts)):
@@ -64,17 +74,17 @@ public struct Replayer {
         problems.append("reject \(CorpusCase.text(component)): that is the observed outcome, nothing to reject")
         continue
       }
-      let rejected = try checker.check(testCase.program, initial: initial, observed: altered)
+      let rejected = try check(altered)
       guard case .violation(let rules, _) = rejected, ruleNames(rules).contains(rule) else {
         problems.append("reject \(CorpusCase.text(component)) should break \(rule); the spec says \(rejected)")
         continue
       }
     }
-    return ReplayReport(verdict: verdict, observed: observed, problems: problems)
+    return ReplayReport(verdict: verdict, observed: observed, problems: problems + disagreements)
   }
 
   static func word(_ state: ConcreteState, _ address: UInt64) -> UInt64 {
-    (0..<UInt64(8)).reduce(0) { $0 | UInt64(state.memory[address + $1] ?? 0) << (8 * $1) }
+    (0..<UInt64(8)).reduce(0) { $0 | UInt64(state.memory[address &+ $1] ?? 0) << (8 * $1) }
   }
 
   static func matches(_ component: CorpusCase.Component, _ state: ConcreteState) -> Bool {

@@ -170,7 +170,7 @@ import Testing
     defer { try? FileManager.default.removeItem(at: folder) }
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     let state = folder.appendingPathComponent("campaign-state.json").path
-    var held: StateLock? = try #require(try StateLock(state: state))
+    var held: StateLock? = try StateLock(state: state)
     let refused = try BinaryRunner.run(["--seed", "1", "--count", "4", "--findings", folder.path])
     #expect(refused.status == 2)
     #expect(refused.error.contains("\(state): in use by another rvcheck run (process \(getpid()))"))

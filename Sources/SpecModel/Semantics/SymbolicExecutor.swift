@@ -105,9 +105,18 @@ public struct SymbolicExecutor {
           current.index += 1
           continue
         }
-        // A halted program does not branch.
-        let taken = !current.state.trap.trapped && branch.taken
+        // A halted program does not branch. A direction that cannot happen is not explored: a
+        // chain of jumps would otherwise double the paths at every one.
+        let taken = (!current.state.trap.trapped && branch.taken).simplified
         let target = current.index + Int(branch.offset / 4)
+        if taken.isTrue {
+          current.index = target
+          continue
+        }
+        if taken.isFalse {
+          current.index += 1
+          continue
+        }
         var other = current
         other.index += 1
         other.condition = current.condition && !taken
