@@ -208,7 +208,9 @@ public struct LitmusParser {
         body = String(body.dropFirst()).trimmingCharacters(in: .whitespaces)
       }
     }
-    let parts = body.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+    let parts = body.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map {
+      $0.trimmingCharacters(in: .whitespaces)
+    }
     let location = try self.location(parts[0], line, column)
     guard parts.count == 2 else {
       guard type != nil else { throw error(line, column, "expected LOCATION=VALUE or a typed declaration") }
