@@ -6,6 +6,22 @@ extension Hart {
     switch funct5 {
     case 0b00101:
       try compareAndSwap(word, rd: rd, rs1: rs1, rs2: rs2, funct3: funct3, illegal: illegal)
+    case 0b00110, 0b00111:
+      // Zalasr: a load that must carry aq, a store that must carry rl; naturally aligned.
+      let aq = word >> 26 & 1 == 1
+      let rl = word >> 25 & 1 == 1
+      guard has("zalasr"), funct3 <= 2 || (funct3 == 3 && rv64) else { throw illegal }
+      let count = 1 << Int(funct3)
+      let address = x[rs1]
+      if funct5 == 0b00110 {
+        guard aq, rs2 == 0 else { throw illegal }
+        try checkAtomic(address, count, load: true)
+        write(rd, registerValue(readBytes(address, count), bits: count * 8))
+      } else {
+        guard rl, rd == 0 else { throw illegal }
+        try checkAtomic(address, count)
+        writeBytes(address, x[rs2], count)
+      }
     case 0b00010, 0b00011:
       guard has("zalrsc"), funct3 == 2 || (funct3 == 3 && rv64) else { throw illegal }
       let count = funct3 == 2 ? 4 : 8

@@ -308,7 +308,14 @@ struct Hart {
         }
       }
     case 0x0F:
-      guard funct3 == 0, rd == 0, rs1 == 0, word >> 28 == 0 else { throw illegal }
+      // FENCE (fm 0), FENCE.TSO (fm 1000 with RW,RW) and FENCE.I: one hart in program order needs
+      // none of them.
+      guard rd == 0, rs1 == 0 else { throw illegal }
+      switch funct3 {
+      case 0: guard word >> 28 == 0 || word >> 20 == 0x833 else { throw illegal }
+      case 1: guard has("zifencei"), word >> 20 == 0 else { throw illegal }
+      default: throw illegal
+      }
     case 0x2F:
       try atomic(word, rd: rd, rs1: rs1, rs2: rs2, funct3: funct3, illegal: illegal)
     default:
