@@ -228,6 +228,28 @@ import Testing
       SourceText.folder(of: "0") == "." && SourceText.folder(of: "/0") == "/" && SourceText.folder(of: "a/b") == "a")
   }
 
+  /// Programs past the spec's bounds end in unknown, never in a verdict or a hang: 300
+  /// straight-line instructions (past 256 steps), and amocas chained through the addresses they
+  /// load (each write at an address the relation cannot fold; 250 of them took minutes).
+  @Test func programsPastTheBoundsAreUnknownAndQuick() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-long-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let long = folder.appendingPathComponent("long.rvt")
+    let body = Array(repeating: "  addi a0, a0, 1", count: 300).joined(separator: "\n")
+    try "isa rv64ima\nprogram\n\(body)\nend\nexpect reg a0 0x12c\n".write(to: long, atomically: true, encoding: .utf8)
+    let straight = try BinaryRunner.run(["replay", long.path])
+    #expect(straight.status == 3, "\(straight.output)")
+    #expect(straight.output.contains("up to 256 instructions"), "\(straight.output)")
+    let chained = folder.appendingPathComponent("chained.rvt")
+    let chain = Array(repeating: "  amocas.d a0, a1, (a0)", count: 250).joined(separator: "\n")
+    try
+      "isa rv64ima_zacas\nreg a0 0x80010000\nmem 0x80010000 0x80010000\nprogram\n\(chain)\nend\nreject reg a1 0x5 rv.x0-is-zero\n"
+      .write(to: chained, atomically: true, encoding: .utf8)
+    let result = try BinaryRunner.run(["replay", chained.path])
+    #expect(result.output.contains("a path was cut short"), "\(result.output)")
+  }
+
   @Test func badInputExitsWithTwo() throws {
     for arguments in [
       ["--seed", "-1"], ["--isa", "rv64im_zacas"], ["--mutant", "nope"], ["--profile", "fast"], ["--count", "0"],

@@ -114,9 +114,20 @@ public struct ConformanceChecker {
   }
 
   /// Whether running `program` from `initial` may end in `observed`.
+  /// The longest program the relation is asked about (the fuzzer's default is 32).
+  public static let maxProgramLength = 256
+
   public func check(_ program: [Instruction], initial: ConcreteState, observed: ConcreteState) throws -> Verdict {
     if observed.registers[0] != 0 {
       return .violation(rules: [Rule.x0IsZero.name], observed: ["x0"])
+    }
+    // Terms grow with every access through memory the program itself wrote: past this length,
+    // building them can take minutes (500 chained amocas did). Unknown, never a pass.
+    guard program.count <= Self.maxProgramLength else {
+      return .unknown(
+        reason:
+          "the relation is built for programs of up to \(Self.maxProgramLength) instructions; this one has \(program.count)"
+      )
     }
     let executor = SymbolicExecutor(z3: z3, configuration: configuration)
     let start = MachineState.concrete(initial, prefix: "", xlen: configuration.isa.xlen, in: z3)
@@ -124,6 +135,12 @@ public struct ConformanceChecker {
     var firstViolation: Verdict?
     var unknownReason: String?
     for path in paths {
+      // A path cut short has no final state to compare: it can show neither conformance nor a fault.
+      guard path.complete else {
+        unknownReason =
+          "a path was cut short (more than \(executor.maxSteps) steps, or more than \(SymbolicExecutor.maxSymbolicWriteBytes) bytes written at addresses loaded from memory)"
+        continue
+      }
       // Most outcomes conform: ask first without tracking, which lets Z3 fold the concrete values
       // away; only an unsat answer is asked again with every rule tracked, for the core.
       let quick = Solver(context: z3, logic: logic, timeoutMilliseconds: timeoutMilliseconds)

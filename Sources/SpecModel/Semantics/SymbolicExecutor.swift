@@ -16,7 +16,7 @@ public struct ExecutionPath {
   public let constraints: [TrackedConstraint]
   /// Program indices in the order executed.
   public let trace: [Int]
-  /// False when the step bound cut the path short.
+  /// False when the step bound, or the bound on writes at symbolic addresses, cut the path short.
   public let complete: Bool
 }
 
@@ -42,6 +42,9 @@ public struct SymbolicExecutor {
   public let z3: Z3Context
   public let configuration: MachineConfiguration
   public var maxSteps: Int
+
+  /// Bytes written at symbolic addresses on one path before it is cut short.
+  public static let maxSymbolicWriteBytes = 128
 
   public init(z3: Z3Context, configuration: MachineConfiguration, maxSteps: Int = 256) {
     self.z3 = z3
@@ -88,6 +91,7 @@ public struct SymbolicExecutor {
     var finished: [ExecutionPath] = []
     var work = [Pending(index: 0, state: initial, condition: z3.trueFormula, constraints: [], trace: [], path: "")]
     while var current = work.popLast() {
+      var cut = false
       while current.index >= 0 && current.index < program.count {
         if current.trace.count >= maxSteps {
           finished.append(
@@ -101,6 +105,16 @@ public struct SymbolicExecutor {
         current.state = result.post
         current.constraints += result.constraints
         current.trace.append(current.index)
+        // Every read goes through every write at a symbolic address (an address loaded from memory
+        // the program wrote): past this many bytes the terms take minutes to build. Cut short.
+        if current.state.memory.symbolicWriteCount > Self.maxSymbolicWriteBytes {
+          finished.append(
+            ExecutionPath(
+              condition: current.condition, final: current.state, constraints: current.constraints,
+              trace: current.trace, complete: false))
+          cut = true
+          break
+        }
         guard let branch = result.branch else {
           current.index += 1
           continue
@@ -126,7 +140,7 @@ public struct SymbolicExecutor {
         current.path += "t"
         work.append(other)
       }
-      if current.index < 0 || current.index >= program.count {
+      if !cut && (current.index < 0 || current.index >= program.count) {
         finished.append(
           ExecutionPath(
             condition: current.condition, final: current.state, constraints: current.constraints,

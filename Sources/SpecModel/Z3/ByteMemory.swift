@@ -18,6 +18,9 @@ public struct ByteMemory {
   /// Indices of writes whose address is not a numeral, in order.
   private var symbolicWrites: [Int] = []
 
+  /// Bytes written at addresses that are not numerals: every later read goes through all of them.
+  public var symbolicWriteCount: Int { symbolicWrites.count }
+
   /// A free memory: every byte unknown.
   public static func variable(_ name: String, addressWidth: Int, in context: Z3Context) -> ByteMemory {
     let sort = Z3_mk_array_sort(context.raw, context.bitVectorSort(addressWidth), context.bitVectorSort(8))
