@@ -269,6 +269,30 @@ import Testing
     }
   }
 
+  /// The setter's decision diagram says what the kernel's body does, case by case.
+  @Test func theSettersDecisionFollowsTheBody() throws {
+    let policy = try KernelReader.read(tree: Self.kernel.appendingPathComponent("era-2025-vcpu-onereg").path)
+    let setter = try #require(policy.setter.model)
+    let decision = try #require(SetterDecision(setter))
+    func after(bit: Bool, value: Bool, ran: Bool = false, host: Bool = true, enable: Bool, disable: Bool) -> Bool {
+      func walk(_ node: SetterDecision.Node) -> Bool {
+        switch node {
+        case .leaf(let result): return result
+        case .test(let variable, let low, let high):
+          let values = [bit, value, ran, host, false, enable, disable]
+          return walk(values[variable] ? high : low)
+        }
+      }
+      return walk(decision.root)
+    }
+    #expect(after(bit: true, value: false, enable: true, disable: false))  // refused: stays set
+    #expect(!after(bit: true, value: false, enable: true, disable: true))  // allowed: cleared
+    #expect(after(bit: true, value: false, ran: true, enable: true, disable: true))  // -EBUSY
+    #expect(after(bit: false, value: true, enable: true, disable: false))  // enabled
+    #expect(!after(bit: false, value: true, host: false, enable: true, disable: false))  // -ENOENT
+    #expect(!after(bit: false, value: true, enable: false, disable: true))  // refused
+  }
+
   @Test func aConditionNotReadIsEitherWayAndReported() throws {
     let file = "arch/riscv/kvm/vcpu_onereg.c"
     // An early return on an unknown test cannot make a proof wrong: it still proves, with a warning.

@@ -381,3 +381,83 @@ struct SetterReader {
     return callerChoice()
   }
 }
+
+/// The setter's effect on the guest bit as a decision diagram over its facts, found by running the
+/// body on every assignment of them. Stating that for each host bit takes a handful of `ite`s,
+/// where stating the body itself takes a term per statement and path.
+struct SetterDecision: Sendable, Equatable {
+  /// The facts in the order the diagram tests them.
+  enum Variable: Int, CaseIterable {
+    case guestBit, valueIsOne, ran, hostHas, hostCheckFails, enableAllowed, disableAllowed
+  }
+
+  indirect enum Node: Sendable, Equatable {
+    case leaf(Bool)
+    /// `variable` false, then true.
+    case test(Int, Node, Node)
+  }
+
+  let root: Node
+  /// Variables: the facts, then the setter's free choices.
+  let variables: Int
+
+  /// Beyond this many variables the diagram is not built (and the body is stated as it is).
+  static let maxVariables = 14
+
+  init?(_ setter: SetterModel) {
+    let count = Variable.allCases.count + setter.choices
+    guard count <= Self.maxVariables else { return nil }
+    variables = count
+    var values = [Bool](repeating: false, count: count)
+    func build(_ level: Int) -> Node {
+      if level == count { return .leaf(SetterDecision.run(setter.body, values)) }
+      values[level] = false
+      let low = build(level + 1)
+      values[level] = true
+      let high = build(level + 1)
+      return low == high ? low : .test(level, low, high)
+    }
+    root = build(0)
+  }
+
+  /// The final guest bit, with the facts and choices as booleans.
+  static func run(_ body: [SetterModel.Statement], _ values: [Bool]) -> Bool {
+    var bit = values[Variable.guestBit.rawValue]
+    func holds(_ condition: SetterModel.Condition) -> Bool {
+      switch condition {
+      case .constant(let value): return value
+      case .not(let inner): return !holds(inner)
+      case .and(let left, let right): return holds(left) && holds(right)
+      case .or(let left, let right): return holds(left) || holds(right)
+      case .same(let left, let right): return holds(left) == holds(right)
+      case .fact(let fact):
+        switch fact {
+        case .idOutOfRange: return false
+        case .hostHas: return values[Variable.hostHas.rawValue]
+        case .hostCheckFails: return values[Variable.hostCheckFails.rawValue]
+        case .valueIsOne: return values[Variable.valueIsOne.rawValue]
+        case .guestBit: return bit
+        case .ran: return values[Variable.ran.rawValue]
+        case .enableAllowed: return values[Variable.enableAllowed.rawValue]
+        case .disableAllowed: return values[Variable.disableAllowed.rawValue]
+        case .choice(let number): return values[Variable.allCases.count + number]
+        }
+      }
+    }
+    /// False once a `return` ran.
+    func execute(_ statements: [SetterModel.Statement]) -> Bool {
+      for statement in statements {
+        switch statement {
+        case .leave: return false
+        case .setBit: bit = true
+        case .clearBit: bit = false
+        case .branch(let condition, let then, let otherwise):
+          if !execute(holds(condition) ? then : otherwise) { return false }
+        }
+      }
+      return true
+    }
+    _ = execute(body)
+    return bit
+  }
+}

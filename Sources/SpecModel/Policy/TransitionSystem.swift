@@ -6,8 +6,9 @@
 struct TransitionSystem {
   let prover: PolicyProver
   let z3: Z3Context
-  /// What one SINGLE call does, as read from the kernel's setter.
+  /// What one SINGLE call does, as read from the kernel's setter, and as a decision diagram.
   let setter: SetterModel
+  let decision: SetterDecision?
   /// Every host bit an id reaches.
   let hosts: [String]
   /// Ids with the host bit they reach (holes reach `a`; ids past the table reach nothing).
@@ -54,6 +55,7 @@ struct TransitionSystem {
   init(prover: PolicyProver, setter: SetterModel, z3: Z3Context) {
     self.prover = prover
     self.setter = setter
+    self.decision = SetterDecision(setter)
     self.z3 = z3
     var reachable: [(EnumEntry, String)] = []
     for id in prover.policy.ids {
@@ -170,6 +172,17 @@ struct TransitionSystem {
 
   /// The guest bit after the setter runs for the named id with the bit at `current`.
   func single(_ id: Named, host: String, state: State, step: Step, current: Formula) -> Formula {
+    if let decision {
+      let facts: [Formula] =
+        [current, step.value, state.ran, present(host), !id.offered, id.enable, id.disable] + step.choices
+      func formula(_ node: SetterDecision.Node) -> Formula {
+        switch node {
+        case .leaf(let value): return z3.formula(value)
+        case .test(let variable, let low, let high): return facts[variable].ite(formula(high), formula(low))
+        }
+      }
+      return formula(decision.root)
+    }
     func holds(_ condition: SetterModel.Condition, bit: Formula) -> Formula {
       switch condition {
       case .constant(let value): return z3.formula(value)
