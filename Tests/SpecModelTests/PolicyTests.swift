@@ -293,6 +293,28 @@ import Testing
     #expect(!after(bit: false, value: true, enable: false, disable: true))  // refused
   }
 
+  /// Spellings a real tree may use still read, and still prove: a speculation-safe index, and the
+  /// host check without its leading underscores.
+  @Test func equivalentSpellingsOfTheSetterStillProve() throws {
+    let nospec = try prove(
+      tree: try mangled(
+        "era-2025-vcpu-onereg", "arch/riscv/kvm/vcpu_onereg.c",
+        [
+          (
+            "host_isa_ext = kvm_isa_ext_arr[reg_num];",
+            "host_isa_ext = kvm_isa_ext_arr[array_index_nospec(reg_num, ARRAY_SIZE(kvm_isa_ext_arr))];"
+          )
+        ]))
+    #expect(status(nospec, "setter.read").isEmpty)
+    #expect(status(nospec, "no-disable-path.ZACAS") == [.proved])
+    let renamed = try prove(
+      tree: try mangled(
+        "era-2026-isa", "arch/riscv/kvm/vcpu_onereg.c",
+        [("__kvm_riscv_isa_check_host(reg_num, &host_isa_ext)", "kvm_riscv_isa_check_host(reg_num, &host_isa_ext)")]))
+    #expect(status(renamed, "no-disable-path.ZACAS") == [.proved])
+    #expect(!renamed.contains { $0.name.hasPrefix("setter.") })
+  }
+
   @Test func aConditionNotReadIsEitherWayAndReported() throws {
     let file = "arch/riscv/kvm/vcpu_onereg.c"
     // An early return on an unknown test cannot make a proof wrong: it still proves, with a warning.

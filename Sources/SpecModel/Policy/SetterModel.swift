@@ -226,11 +226,14 @@ struct SetterReader {
     }
     // `host_isa_ext = kvm_isa_ext_arr[reg_num]`, in a declaration or an assignment.
     let names = parts.map(\.text)
-    for start in names.indices where names[start...].starts(with: ["=", "kvm_isa_ext_arr", "[", "reg_num", "]"]) {
-      if start > 0, parts[start - 1].kind == .identifier { hostVariables.insert(names[start - 1]) }
+    // The index may be `reg_num` itself or a speculation-safe form of it (`array_index_nospec`).
+    for start in names.indices where names[start...].starts(with: ["=", "kvm_isa_ext_arr", "["]) {
+      guard start > 0, parts[start - 1].kind == .identifier else { continue }
+      let index = names[(start + 3)...].prefix { $0 != "]" }
+      if index.contains("reg_num") { hostVariables.insert(names[start - 1]) }
     }
     // The 2026 host check also fills the host bit; called for that alone, its answer is dropped.
-    if parts.count == 7, names.starts(with: ["__kvm_riscv_isa_check_host", "(", "reg_num", ",", "&"]),
+    if parts.count == 7, Self.isHostCheck(names[0]), names.dropFirst().starts(with: ["(", "reg_num", ",", "&"]),
       parts[5].kind == .identifier, names[6] == ")"
     {
       hostVariables.insert(names[5])
@@ -301,6 +304,10 @@ struct SetterReader {
   }
 
   static let comparisons: Set<String> = ["==", "!=", ">=", ">", "<=", "<"]
+
+  /// 2026's host check, whichever of its spellings (`__kvm_riscv_isa_check_host`, without the
+  /// underscores) a tree uses.
+  static func isHostCheck(_ name: String) -> Bool { name.hasSuffix("kvm_riscv_isa_check_host") }
   static let stops: Set<String> = ["&&", "||", ")", ";", "{", "}"]
 
   /// An operand: tokens up to a comparison, `&&`, `||` or the closing parenthesis, at depth zero.
@@ -362,7 +369,8 @@ struct SetterReader {
     if hostVariables.contains(where: { text == "__riscv_isa_extension_available(NULL,\($0))" }) {
       return .fact(.hostHas)
     }
-    for variable in ["host_isa_ext"] + hostVariables where text == "__kvm_riscv_isa_check_host(reg_num,&\(variable))" {
+    for variable in ["host_isa_ext"] + hostVariables
+    where text.hasSuffix("(reg_num,&\(variable))") && Self.isHostCheck(String(text.prefix { $0 != "(" })) {
       hostVariables.insert(variable)
       return .fact(.hostCheckFails)
     }
