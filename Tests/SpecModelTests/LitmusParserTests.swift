@@ -5,9 +5,21 @@ import Testing
 
 @Suite struct LitmusParserTests {
   /// The memory-model task group's sample, where it sits beside the project.
-  static let shared = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .deletingLastPathComponent().appendingPathComponent("shared/litmus")
+  /// The shared litmus sample: `shared/litmus` beside the package, or beside any folder above it
+  /// (a clean clone may sit deeper than the working copy).
+  static let shared: URL = {
+    var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    while folder.path != "/" {
+      folder = folder.deletingLastPathComponent()
+      let candidate = folder.appendingPathComponent("shared/litmus")
+      if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("EXPECTED.tsv").path) {
+        return candidate
+      }
+    }
+    return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/litmus")
+  }()
 
   static var sharedFiles: [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: shared.path)) ?? []).filter { $0.hasSuffix(".litmus") }
