@@ -315,6 +315,25 @@ import Testing
     #expect(!renamed.contains { $0.name.hasPrefix("setter.") })
   }
 
+  /// With more free conditions than the decision diagram tabulates, the body is stated as terms,
+  /// and proves or fails the same way.
+  @Test func aSetterTooWideToTabulateIsStatedAsTerms() throws {
+    let file = "arch/riscv/kvm/vcpu_onereg.c"
+    let quirks = (0..<8).map { "\tif (quirk\($0)(vcpu))\n\t\treturn -EPERM;\n" }.joined()
+    let guarded = [("\tif (reg_val == test_bit(", quirks + "\tif (reg_val == test_bit(")]
+    let tree = try mangled("era-2025-vcpu-onereg", file, guarded)
+    let policy = try KernelReader.read(tree: tree.path)
+    #expect(SetterDecision(try #require(policy.setter.model)) == nil)
+    let wide = try prove(tree: tree)
+    #expect(status(wide, "setter.conditions-read").count == 8)
+    #expect(status(wide, "no-disable-path.ZACAS") == [.proved])
+    let broken = try prove(
+      tree: try mangled(
+        "era-2025-vcpu-onereg", file,
+        guarded + [("kvm_riscv_vcpu_isa_disable_allowed(reg_num))", "vendor_quirk(reg_num))")]))
+    #expect(status(broken, "no-disable-path.ZACAS") == [.violated])
+  }
+
   @Test func aConditionNotReadIsEitherWayAndReported() throws {
     let file = "arch/riscv/kvm/vcpu_onereg.c"
     // An early return on an unknown test cannot make a proof wrong: it still proves, with a warning.

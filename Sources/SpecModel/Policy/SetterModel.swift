@@ -52,6 +52,63 @@ public struct SetterModel: Sendable {
   public let choices: Int
   public let unread: [UnreadCondition]
 
+  /// What the conditions read for one call: truth values (to tabulate the body) or Z3 terms.
+  struct Facts {
+    var hostHas: Formula
+    var hostCheckFails: Formula
+    var valueIsOne: Formula
+    var ran: Formula
+    var enableAllowed: Formula
+    var disableAllowed: Formula
+    var choices: [Formula]
+  }
+
+  /// The guest bit after the body runs from `bit`. Each path carries whether it is still running
+  /// and the bit as it stands; a `return` stops the path. On truth values every term folds.
+  func finalBit(_ facts: Facts, bit start: Formula) -> Formula {
+    func holds(_ condition: Condition, bit: Formula) -> Formula {
+      switch condition {
+      case .constant(let value): return Formula(value)
+      case .not(let inner): return !holds(inner, bit: bit)
+      case .and(let left, let right): return holds(left, bit: bit) && holds(right, bit: bit)
+      case .or(let left, let right): return holds(left, bit: bit) || holds(right, bit: bit)
+      case .same(let left, let right): return holds(left, bit: bit).iff(holds(right, bit: bit))
+      case .fact(let fact):
+        switch fact {
+        // A step names an id the table reaches, so the range checks pass.
+        case .idOutOfRange: return Formula(false)
+        case .hostHas: return facts.hostHas
+        case .hostCheckFails: return facts.hostCheckFails
+        case .valueIsOne: return facts.valueIsOne
+        case .guestBit: return bit
+        case .ran: return facts.ran
+        case .enableAllowed: return facts.enableAllowed
+        case .disableAllowed: return facts.disableAllowed
+        case .choice(let number): return facts.choices[number]
+        }
+      }
+    }
+    func run(_ statements: [Statement], running: Formula, bit: Formula) -> (Formula, Formula) {
+      var running = running
+      var bit = bit
+      for statement in statements {
+        switch statement {
+        case .leave: running = Formula(false)
+        case .setBit: bit = running.ite(Formula(true), bit)
+        case .clearBit: bit = running.ite(Formula(false), bit)
+        case .branch(let condition, let then, let otherwise):
+          let taken = holds(condition, bit: bit)
+          let (thenRunning, thenBit) = run(then, running: running && taken, bit: bit)
+          let (elseRunning, elseBit) = run(otherwise, running: running && !taken, bit: bit)
+          bit = (running && taken).ite(thenBit, (running && !taken).ite(elseBit, bit))
+          running = thenRunning || elseRunning
+        }
+      }
+      return (running, bit)
+    }
+    return run(body, running: Formula(true), bit: start).1
+  }
+
   /// Whether any path tests `ran_atleast_once` (the -EBUSY guard).
   public var testsRan: Bool { body.contains { Self.mentions(.ran, $0) } }
 
@@ -418,7 +475,7 @@ struct SetterDecision: Sendable, Equatable {
     variables = count
     var values = [Bool](repeating: false, count: count)
     func build(_ level: Int) -> Node {
-      if level == count { return .leaf(SetterDecision.run(setter.body, values)) }
+      if level == count { return .leaf(SetterDecision.run(setter, values)) }
       values[level] = false
       let low = build(level + 1)
       values[level] = true
@@ -428,44 +485,13 @@ struct SetterDecision: Sendable, Equatable {
     root = build(0)
   }
 
-  /// The final guest bit, with the facts and choices as booleans.
-  static func run(_ body: [SetterModel.Statement], _ values: [Bool]) -> Bool {
-    var bit = values[Variable.guestBit.rawValue]
-    func holds(_ condition: SetterModel.Condition) -> Bool {
-      switch condition {
-      case .constant(let value): return value
-      case .not(let inner): return !holds(inner)
-      case .and(let left, let right): return holds(left) && holds(right)
-      case .or(let left, let right): return holds(left) || holds(right)
-      case .same(let left, let right): return holds(left) == holds(right)
-      case .fact(let fact):
-        switch fact {
-        case .idOutOfRange: return false
-        case .hostHas: return values[Variable.hostHas.rawValue]
-        case .hostCheckFails: return values[Variable.hostCheckFails.rawValue]
-        case .valueIsOne: return values[Variable.valueIsOne.rawValue]
-        case .guestBit: return bit
-        case .ran: return values[Variable.ran.rawValue]
-        case .enableAllowed: return values[Variable.enableAllowed.rawValue]
-        case .disableAllowed: return values[Variable.disableAllowed.rawValue]
-        case .choice(let number): return values[Variable.allCases.count + number]
-        }
-      }
-    }
-    /// False once a `return` ran.
-    func execute(_ statements: [SetterModel.Statement]) -> Bool {
-      for statement in statements {
-        switch statement {
-        case .leave: return false
-        case .setBit: bit = true
-        case .clearBit: bit = false
-        case .branch(let condition, let then, let otherwise):
-          if !execute(holds(condition) ? then : otherwise) { return false }
-        }
-      }
-      return true
-    }
-    _ = execute(body)
-    return bit
+  /// The final guest bit, with the facts and choices as truth values.
+  static func run(_ setter: SetterModel, _ values: [Bool]) -> Bool {
+    let value = { (variable: Variable) in Formula(values[variable.rawValue]) }
+    let facts = SetterModel.Facts(
+      hostHas: value(.hostHas), hostCheckFails: value(.hostCheckFails), valueIsOne: value(.valueIsOne),
+      ran: value(.ran), enableAllowed: value(.enableAllowed), disableAllowed: value(.disableAllowed),
+      choices: values.dropFirst(Variable.allCases.count).map { Formula($0) })
+    return setter.finalBit(facts, bit: value(.guestBit)).concrete ?? false
   }
 }

@@ -183,48 +183,11 @@ struct TransitionSystem {
       }
       return formula(decision.root)
     }
-    func holds(_ condition: SetterModel.Condition, bit: Formula) -> Formula {
-      switch condition {
-      case .constant(let value): return z3.formula(value)
-      case .not(let inner): return !holds(inner, bit: bit)
-      case .and(let left, let right): return holds(left, bit: bit) && holds(right, bit: bit)
-      case .or(let left, let right): return holds(left, bit: bit) || holds(right, bit: bit)
-      case .same(let left, let right): return holds(left, bit: bit).iff(holds(right, bit: bit))
-      case .fact(let fact):
-        switch fact {
-        // The step names an id the table reaches, so the range checks pass.
-        case .idOutOfRange: return z3.falseFormula
-        case .hostHas: return present(host)
-        case .hostCheckFails: return !id.offered
-        case .valueIsOne: return step.value
-        case .guestBit: return bit
-        case .ran: return state.ran
-        case .enableAllowed: return id.enable
-        case .disableAllowed: return id.disable
-        case .choice(let number): return step.choices[number]
-        }
-      }
-    }
-    // Each path carries whether it is still running and the bit as it stands; a return stops the path.
-    func run(_ statements: [SetterModel.Statement], running: Formula, bit: Formula) -> (Formula, Formula) {
-      var running = running
-      var bit = bit
-      for statement in statements {
-        switch statement {
-        case .leave: running = z3.falseFormula
-        case .setBit: bit = running.ite(z3.trueFormula, bit)
-        case .clearBit: bit = running.ite(z3.falseFormula, bit)
-        case .branch(let condition, let then, let otherwise):
-          let taken = holds(condition, bit: bit)
-          let (thenRunning, thenBit) = run(then, running: running && taken, bit: bit)
-          let (elseRunning, elseBit) = run(otherwise, running: running && !taken, bit: bit)
-          bit = (running && taken).ite(thenBit, (running && !taken).ite(elseBit, bit))
-          running = thenRunning || elseRunning
-        }
-      }
-      return (running, bit)
-    }
-    return run(setter.body, running: z3.trueFormula, bit: current).1
+    // Too many free conditions to tabulate: the body itself, stated as terms.
+    let facts = SetterModel.Facts(
+      hostHas: present(host), hostCheckFails: !id.offered, valueIsOne: step.value, ran: state.ran,
+      enableAllowed: id.enable, disableAllowed: id.disable, choices: step.choices)
+    return setter.finalBit(facts, bit: current)
   }
 
   /// The state after `step`, and the constraint that the step is well formed.
