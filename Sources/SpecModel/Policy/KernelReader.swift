@@ -110,10 +110,10 @@ public enum KernelReader {
     }
   }
 
-  static func find(_ tokens: [CToken], _ sequence: [String]) -> Int? {
-    guard tokens.count >= sequence.count else { return nil }
-    for start in 0...(tokens.count - sequence.count) where zip(tokens[start...], sequence).allSatisfy({ $0.text == $1 })
-    {
+  static func find(_ tokens: [CToken], _ sequence: [String], from first: Int = 0) -> Int? {
+    guard tokens.count >= sequence.count, first <= tokens.count - sequence.count else { return nil }
+    for start in first...(tokens.count - sequence.count)
+    where zip(tokens[start...], sequence).allSatisfy({ $0.text == $1 }) {
       return start
     }
     return nil
@@ -186,11 +186,7 @@ public enum KernelReader {
   /// `__kvm_riscv_isa_check_host` (2026): `case RISCV_ISA_EXT_X: host_ext = RISCV_ISA_EXT_Y;`
   /// remaps the presence check, and a `.nested` test hides entries not marked nested.
   static func readHostCheck(_ tokens: [CToken]) -> (remap: [String: String], nestedFilter: Bool) {
-    guard let start = find(tokens, ["__kvm_riscv_isa_check_host", "("]) else { return ([:], false) }
-    // The definition: the first occurrence followed, after its parameters, by '{'.
-    var index = start
-    while index < tokens.count && tokens[index].text != "{" && tokens[index].text != ";" { index += 1 }
-    guard index < tokens.count, tokens[index].text == "{" else { return ([:], false) }
+    guard var index = definition(of: "__kvm_riscv_isa_check_host", in: tokens)?.body else { return ([:], false) }
     var depth = 0
     var body: [CToken] = []
     while index < tokens.count {
@@ -224,8 +220,7 @@ public enum KernelReader {
   /// The index of the `{` opening the definition of `function`, skipping prototypes and calls.
   static func definition(of function: String, in tokens: [CToken]) -> (name: Int, body: Int)? {
     var search = 0
-    while search < tokens.count, let found = find(Array(tokens[search...]), [function, "("]) {
-      let start = search + found
+    while let start = find(tokens, [function, "("], from: search) {
       var index = start + 1
       var depth = 0
       while index < tokens.count {
@@ -358,20 +353,7 @@ public enum KernelReader {
   static func readSwitch(_ tokens: [CToken], file: String, functions: [String]) throws(SourceError) -> PolicySwitch {
     guard
       let (name, start) = functions.lazy.compactMap({ function in
-        find(tokens, [function, "("]).flatMap { index in
-          // The definition, not a call: the parameter list is followed by '{'.
-          var depth = 0
-          var position = index + 1
-          while position < tokens.count {
-            if tokens[position].text == "(" { depth += 1 }
-            if tokens[position].text == ")" {
-              depth -= 1
-              if depth == 0 { break }
-            }
-            position += 1
-          }
-          return position + 1 < tokens.count && tokens[position + 1].text == "{" ? (function, position + 2) : nil
-        }
+        definition(of: function, in: tokens).map { (function, $0.body + 1) }
       }).first
     else {
       throw SourceError(
