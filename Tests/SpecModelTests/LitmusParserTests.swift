@@ -118,6 +118,25 @@ import Testing
     }
   }
 
+  /// Conditions and filters past 2,000 terms are refused where their keyword is; a filter is read
+  /// up to the quantifier's line.
+  @Test func termBoundsAndFilters() throws {
+    let many = Array(repeating: "x=1", count: 2_001).joined(separator: " /\\ ")
+    for (clause, what) in [("exists (\(many))", "condition"), ("filter \(many)\nexists (x=1)", "filter")] {
+      do {
+        _ = try LitmusParser.parse("RISCV T\n{}\n P0 ;\n nop ;\n\(clause)", file: "t.litmus")
+        Issue.record("\(what) of 2,001 terms accepted")
+      } catch {
+        #expect(error.line == 5 && error.column == 1, "\(error)")
+        #expect(error.message == "the \(what) has 2001 terms; at most 2000 are read")
+      }
+    }
+    let filtered = try LitmusParser.parse(
+      "RISCV T\n{}\n P0 ;\n nop ;\nfilter x=0\n  /\\ y=0\nexists (x=1)", file: "t.litmus")
+    #expect(filtered.filter == .and(.equals(.memory("x"), .number(0)), .equals(.memory("y"), .number(0))))
+    #expect(filtered.condition.quantifier == .exists)
+  }
+
   @Test func notExistsAndForallAreRead() throws {
     for (text, quantifier) in [("~exists (x=1)", LitmusTest.Quantifier.notExists), ("forall (x=1 \\/ x=0)", .forall)] {
       let test = try LitmusParser.parse("RISCV T\n{ x=0; }\n P0 ;\n sw x0,0(x1) ;\n\(text)", file: "q.litmus")

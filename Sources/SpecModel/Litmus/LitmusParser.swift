@@ -362,17 +362,7 @@ public struct LitmusParser {
       quantifier = .notExists
     default: throw error(first.line, first.column, "expected exists, ~exists or forall, found '\(first.text)'")
     }
-    // Bounds that no real test comes near, so that a hostile condition is an error, not a stack
-    // overflow in the recursive parser, checker or printer.
-    let terms = tokens.filter { $0.text == "=" }.count
-    if terms > Self.maxTerms {
-      throw error(first.line, first.column, "the condition has \(terms) terms; at most \(Self.maxTerms) are read")
-    }
-    var position = 1
-    let expression = try disjunction(tokens, &position, depth: 0)
-    if position < tokens.count {
-      throw error(tokens[position].line, tokens[position].column, "unexpected '\(tokens[position].text)'")
-    }
+    let expression = try expression(tokens, after: first, what: "condition")
     return LitmusTest.Condition(quantifier: quantifier, expression: expression)
   }
 
@@ -388,10 +378,18 @@ public struct LitmusParser {
       number += 1
     }
     index = number
-    guard tokens.first?.text == "filter" else { throw error(line, 1, "expected 'filter'") }
+    guard let first = tokens.first, first.text == "filter" else { throw error(line, 1, "expected 'filter'") }
+    return try expression(tokens, after: first, what: "filter")
+  }
+
+  /// The whole expression after the keyword `tokens[0]`. Bounds that no real test comes near keep a
+  /// hostile one an error, not a stack overflow in the recursive parser, checker or printer.
+  private func expression(_ tokens: [Token], after keyword: Token, what: String) throws(LitmusError)
+    -> LitmusTest.Expression
+  {
     let terms = tokens.filter { $0.text == "=" }.count
     if terms > Self.maxTerms {
-      throw error(line, 1, "the filter has \(terms) terms; at most \(Self.maxTerms) are read")
+      throw error(keyword.line, keyword.column, "the \(what) has \(terms) terms; at most \(Self.maxTerms) are read")
     }
     var position = 1
     let expression = try disjunction(tokens, &position, depth: 0)
