@@ -315,6 +315,11 @@ import Testing
       ":5: error: unknown rule 'zacas.succes-iff-equal'"
     ),
     ("isa rv64ima\nprogram\nend\nexpect conforms\nexpect violation rv.alu-result\n", ":5: error: a second"),
+    ("isa rv64ima\nprogram\nend\nexpect mem -1 0x7f\n", ":4: error: memory word at -1 runs past the end"),
+    (
+      "isa rv64ima\nprogram\nend\nreject trap 2 0x0 -9223372036854775808 rv.alu-result\n",
+      ":4: error: trap index -9223372036854775808 is not an instruction"
+    ),
   ])
   func replayRefusesMangledCases(text: String, message: String) throws {
     let file = FileManager.default.temporaryDirectory.appendingPathComponent("mangled-\(UUID()).rvt")

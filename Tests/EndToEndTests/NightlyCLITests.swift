@@ -7,6 +7,27 @@ import Testing
 #endif
 
 @Suite struct NightlyCLITests {
+  /// The nightly script refuses what the workflow's inputs must not be, before any set-up: these
+  /// values reach it from whoever can start the workflow.
+  @Test(arguments: [
+    (["--budget", "30m; rm -rf /"], "--budget '30m; rm -rf /' is not a duration"),
+    (["--budget", "$(id)"], "is not a duration"),
+    (["--kernel-repository", "http://example.invalid/linux", "--kernel-ref", "master"], "is not an https:// URL"),
+    (["--kernel-repository", "https://example.invalid/linux", "--kernel-ref", "-x"], "is not a branch or tag name"),
+    (["--kernel-repository", "https://example.invalid/linux", "--kernel-ref", "a..b"], "is not a branch or tag name"),
+    (["--kernel-ref", "master"], "go together"),
+    (["--emulators", "spike;id"], "unknown emulator"),
+    (["--shard", "4", "--shards", "4"], "is not below --shards 4"),
+  ])
+  func theNightlyScriptRefusesBadInputs(arguments: [String], message: String) throws {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("scripts/nightly")
+    let result = try BinaryRunner.run(script, arguments + ["--out", Self.scratch().path])
+    #expect(result.status == 2, "\(result.output)")
+    #expect(result.error.contains(message), "\(result.error)")
+    #expect(!result.output.contains("Building"))
+  }
+
   static func scratch() -> URL {
     FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-nightly-\(UUID().uuidString)")
   }

@@ -81,6 +81,19 @@ import Testing
     #expect(skip.verdict == .never && skip.decided && skip.loopBound == nil)
   }
 
+  /// Nested loops unrolled far enough would make a huge program: a located error instead.
+  @Test func unrollingHasALimit() throws {
+    let nested = "RISCV Nest\n{}\n P0 ;\n A: ;\n B: ;\n C: ;\n nop ;\n bne x1,x0,C ;\n bne x1,x0,B ;\n bne x1,x0,A ;\nexists (0:x1=0)"
+    #expect(try verdict(nested).decided)
+    do {
+      _ = try verdict(nested, unroll: 64)
+      Issue.record("an unrolling past 4,096 instructions was accepted")
+    } catch let error as LitmusModelError {
+      #expect(error.message == "unrolling the loops 64 times makes more than 4096 instructions")
+      #expect(error.line == 9)
+    }
+  }
+
   /// An AMO is one event: fence.tso after it orders its write before a later load. As two events
   /// (the earlier model) the store-buffering shape below was allowed.
   @Test func anAMOIsOneEventUnderFenceTSO() throws {
