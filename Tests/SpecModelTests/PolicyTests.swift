@@ -44,7 +44,7 @@ import Testing
     obligations.filter { $0.name == name }.map(\.status)
   }
 
-  @Test(arguments: ["era-6.4-vcpu", "era-2025-vcpu-onereg", "era-2026-isa"])
+  @Test(arguments: ["era-6.4-vcpu", "era-2025-vcpu-onereg", "era-2026-isa", "era-mainline-isa"])
   func everyEraReadsAndProves(fixture: String) throws {
     let obligations = try prove(fixture)
     #expect(
@@ -56,6 +56,7 @@ import Testing
     #expect(
       policy.enable.answer("H")
         == (fixture == "era-2026-isa" ? .predicate("kvm_riscv_nested_available()", negated: false) : .never))
+    #expect(policy.setter.model != nil)
   }
 
   @Test func theErasUseTheirOwnFiles() throws {
@@ -167,17 +168,18 @@ import Testing
 
   static let setterFiles = [
     "era-6.4-vcpu": "arch/riscv/kvm/vcpu.c", "era-2025-vcpu-onereg": "arch/riscv/kvm/vcpu_onereg.c",
-    "era-2026-isa": "arch/riscv/kvm/vcpu_onereg.c",
+    "era-2026-isa": "arch/riscv/kvm/vcpu_onereg.c", "era-mainline-isa": "arch/riscv/kvm/vcpu_onereg.c",
   ]
   static let disableCalls = [
     "era-6.4-vcpu": "!reg_val &&\n\t\t\t kvm_riscv_vcpu_isa_disable_allowed(reg_num)",
     "era-2025-vcpu-onereg": "!reg_val && kvm_riscv_vcpu_isa_disable_allowed(reg_num)",
     "era-2026-isa": "!reg_val && kvm_riscv_isa_disable_allowed(reg_num)",
+    "era-mainline-isa": "!reg_val && kvm_riscv_isa_disable_allowed(reg_num)",
   ]
 
   /// The setter's body is what the proof runs: with its disable check gone, the never-disable
   /// extensions can be cleared in one call, in every era.
-  @Test(arguments: ["era-6.4-vcpu", "era-2025-vcpu-onereg", "era-2026-isa"])
+  @Test(arguments: ["era-6.4-vcpu", "era-2025-vcpu-onereg", "era-2026-isa", "era-mainline-isa"])
   func aSetterWithoutItsDisableCheckClearsAnything(era: String) throws {
     let disable = try #require(Self.disableCalls[era])
     let file = try #require(Self.setterFiles[era])
@@ -210,6 +212,74 @@ import Testing
     let deleted = try prove(tree: try mangled("era-2026-isa", file, [(check, "")]))
     #expect(status(deleted, "setter.read") == [.unknown])
     #expect(status(deleted, "no-enable-without-host") == [.unknown])
+  }
+
+  /// Mainline's setter: the host bit is `guest_ext`, and the host check's result is tested through
+  /// `ret`. The reader follows values, not names: any local name proves, and a mutant of mainline's
+  /// shape is violated, never unknown.
+  @Test func mainlinesSetterIsReadByDataFlow() throws {
+    let file = "arch/riscv/kvm/vcpu_onereg.c"
+    let renamed = try prove(
+      tree: try mangled(
+        "era-mainline-isa", file,
+        [
+          ("guest_ext", "bit"), ("int ret;", "int err;"), ("ret = __kvm", "err = __kvm"), ("if (ret)", "if (err)"),
+          ("return ret;", "return err;"),
+        ]))
+    #expect(status(renamed, "no-disable-path.ZACAS") == [.proved])
+    #expect(!renamed.contains { $0.name.hasPrefix("setter.") })
+    // The host check as a 2025 series first named it.
+    let firstName = try prove(
+      tree: try mangled(
+        "era-mainline-isa", file, [("ret = __kvm_riscv_isa_check_host(", "ret = kvm_riscv_vcpu_isa_check_host(")]))
+    #expect(status(firstName, "no-disable-path.ZACAS") == [.proved])
+    #expect(!firstName.contains { $0.name.hasPrefix("setter.") })
+    // Facts through locals: the allowed checks, the guest bit and the ran flag held in variables.
+    let held = try prove(
+      tree: try mangled(
+        "era-mainline-isa", file,
+        [
+          (
+            "\tif (reg_val == test_bit(guest_ext, vcpu->arch.isa))",
+            "\tbool now = test_bit(guest_ext, vcpu->arch.isa);\n\tbool ran = vcpu->arch.ran_atleast_once;\n"
+              + "\tbool off = kvm_riscv_isa_disable_allowed(reg_num);\n\tif (reg_val == now)"
+          ),
+          ("if (!vcpu->arch.ran_atleast_once)", "if (!ran)"),
+          ("!reg_val && kvm_riscv_isa_disable_allowed(reg_num)", "!reg_val && off"),
+        ]))
+    #expect(status(held, "no-disable-path.ZACAS") == [.proved])
+    #expect(status(held, "frozen-after-run") == [.proved])
+    #expect(!held.contains { $0.name.hasPrefix("setter.") })
+    // The same shapes with a check gone must fail, not fall to unknown.
+    let noDisableCheck = try prove(
+      tree: try mangled("era-mainline-isa", file, [("!reg_val && kvm_riscv_isa_disable_allowed(reg_num)", "!reg_val")]))
+    #expect(status(noDisableCheck, "no-disable-path.ZACAS") == [.violated])
+    let alias = try prove(
+      tree: try mangled(
+        "era-mainline-isa", "arch/riscv/kvm/isa.c",
+        [("KVM_ISA_EXT_ARR(SVPBMT),", "[KVM_RISCV_ISA_EXT_SVPBMT] = RISCV_ISA_EXT_ZACAS,")]))
+    let aliased = try #require(alias.first { $0.name == "no-disable-path.ZACAS" })
+    #expect(aliased.status == .violated)
+    #expect(aliased.trace.first?.contains("SVPBMT") == true)
+  }
+
+  /// What a variable holds is what was last stored in it: a host check whose result is overwritten
+  /// before the test checks nothing, and a local that is not the host bit changes another bit.
+  @Test func dataFlowFollowsTheLastStore() throws {
+    let file = "arch/riscv/kvm/vcpu_onereg.c"
+    let overwritten = try prove(
+      tree: try mangled("era-mainline-isa", file, [("\tif (ret)\n", "\tret = 0;\n\tif (ret)\n")]))
+    #expect(status(overwritten, "no-enable-without-host").contains(.violated))
+    let otherBit = try prove(
+      tree: try mangled("era-mainline-isa", file, [("clear_bit(guest_ext,", "clear_bit(reg_num,")]))
+    let read = try #require(otherBit.first { $0.name == "setter.read" })
+    #expect(read.status == .unknown && read.message.contains("a bit other than the id's host bit"))
+    // A branch that may fill the host bit from elsewhere leaves it unknown after the join.
+    let joined = try prove(
+      tree: try mangled(
+        "era-mainline-isa", file,
+        [("\tif (reg_val == test_bit(", "\tif (vendor_quirk(vcpu))\n\t\tguest_ext = 0;\n\tif (reg_val == test_bit(")]))
+    #expect(status(joined, "setter.read") == [.unknown])
   }
 
   @Test func anEmptySetterFileIsUnknownNotProved() throws {

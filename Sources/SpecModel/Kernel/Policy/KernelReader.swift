@@ -186,7 +186,9 @@ public enum KernelReader {
   /// `__kvm_riscv_isa_check_host` (2026): `case RISCV_ISA_EXT_X: host_ext = RISCV_ISA_EXT_Y;`
   /// remaps the presence check, and a `.nested` test hides entries not marked nested.
   static func readHostCheck(_ tokens: [CToken]) -> (remap: [String: String], nestedFilter: Bool) {
-    guard var index = definition(of: "__kvm_riscv_isa_check_host", in: tokens)?.body else { return ([:], false) }
+    guard
+      var index = SetterReader.hostCheckFunctions.lazy.compactMap({ definition(of: $0, in: tokens)?.body }).first
+    else { return ([:], false) }
     var depth = 0
     var body: [CToken] = []
     while index < tokens.count {
@@ -242,10 +244,9 @@ public enum KernelReader {
     for function in setterFunctions {
       guard let (name, body) = definition(of: function, in: tokens) else { continue }
       let location = SourceLocation(file: file, line: tokens[name].line, column: tokens[name].column)
-      var reader = SetterReader(
-        tokens: tokens, file: file, enableFunctions: [enable], disableFunctions: [disable], index: body)
+      var reader = SetterReader(file: file, enableFunctions: [enable], disableFunctions: [disable])
       do {
-        let statements = try reader.block()
+        let statements = try reader.read(tokens: tokens, parameters: name + 1, body: body)
         return .read(
           SetterModel(
             function: function, location: location, body: statements, choices: reader.choices, unread: reader.unread))

@@ -34,6 +34,12 @@ public struct SourceError: Error, Equatable, Sendable, CustomStringConvertible {
 /// Splits C source into tokens: comments dropped, backslash-newline continuations joined,
 /// preprocessor lines kept whole. Enough C for the kernel files rvcheck reads.
 public enum CTokenizer {
+  /// Every multi-character operator, and each of its prefixes that is one too (`<<` of `<<=`).
+  static let operators: Set<String> = [
+    "##", "->", "==", "!=", "&&", "||", "<=", ">=", "<<", ">>", "<<=", ">>=", "+=", "-=", "*=", "/=", "%=",
+    "&=", "|=", "^=", "++", "--", "..", "...",
+  ]
+
   public static func tokenize(_ text: String, file: String) throws(SourceError) -> [CToken] {
     let characters = Array(text.unicodeScalars)
     var tokens: [CToken] = []
@@ -186,10 +192,10 @@ public enum CTokenizer {
           file: file, line: startLine, column: startColumn,
           message: "unexpected character U+\(String(character.value, radix: 16, uppercase: true))")
       }
-      // Two-character operators the readers care about; everything else is one character.
+      // C's operators of two and three characters, longest first; everything else is one character.
       var text = String(character)
       advance()
-      if let next = peek(), ["##", "->", "==", "!=", "&&", "||", "<=", ">=", "<<", ">>"].contains(text + String(next)) {
+      while let next = peek(), Self.operators.contains(text + String(next)) {
         text.unicodeScalars.append(next)
         advance()
       }
