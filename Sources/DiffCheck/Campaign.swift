@@ -354,11 +354,7 @@ public struct Campaign {
                 deviation,
                 reproducerFinding(lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, [], []))
             case .failed(let reason):
-              countKnown(
-                deviation,
-                reproducerFinding(
-                  lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, ["emulator-failure"],
-                  [reason]))
+              countKnown(deviation, failureFinding(lane.emulator, entry, reason))
             case .unsupported: break
             }
             continue
@@ -367,14 +363,10 @@ public struct Campaign {
             if case .failed(let reason) = outcome {
               summary.emulatorFailures.append("\(tag)program \(entry.index): \(reason)")
               summary.columns[column].failures += 1
-              var reproducer = reproducerFinding(
-                lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, [], []
-              ).reproducer
-              reproducer.comments[1] = "the emulator failed: \(reason)"
-              reproducer.expectation = .conforms
               failed(
                 EmulatorFailure(
-                  programIndex: entry.index, emulator: lane.emulator.name, reason: reason, reproducer: reproducer))
+                  programIndex: entry.index, emulator: lane.emulator.name, reason: reason,
+                  reproducer: failureFinding(lane.emulator, entry, reason).reproducer))
             }
             if case .unsupported(let form) = outcome {
               summary.unsupportedForms[tag + form, default: 0] += 1
@@ -522,6 +514,18 @@ public struct Campaign {
   }
 
   /// A finding on `emulator` whose reproducer is `program` from `initial`, as it stands.
+  /// A program the emulator failed on (a crash, a hang): the spec's side of its reproducer is that
+  /// the program runs, so the case reads `expect conforms` and says how the emulator failed. It
+  /// names no rule, since the spec was never asked.
+  private func failureFinding(
+    _ emulator: any Emulator, _ entry: (index: Int, prepared: PreparedCase), _ reason: String
+  ) -> Finding {
+    var finding = reproducerFinding(emulator, entry.index, entry.prepared.program, entry.prepared.initial, [], [reason])
+    finding.reproducer.comments[1] = "the emulator failed: \(reason)"
+    finding.reproducer.expectation = .conforms
+    return finding
+  }
+
   private func reproducerFinding(
     _ emulator: any Emulator, _ index: Int, _ program: [Instruction], _ initial: ConcreteState, _ found: [String],
     _ parts: [String]
