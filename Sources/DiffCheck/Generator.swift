@@ -12,12 +12,19 @@ public struct GeneratorWeights: Sendable, Equatable {
 
   public init() {}
 
+  /// The largest weight: proportions, not counts, need no more.
+  public static let maximum = 1_000_000
+
   /// Parses `amocas=30,alu=20,...`; unknown names or bad numbers are errors.
   public init(parsing text: String) throws(GeneratorError) {
     for part in text.split(separator: ",") {
       let pieces = part.split(separator: "=")
       guard pieces.count == 2, let value = Int(pieces[1]), value >= 0 else {
-        throw GeneratorError(message: "weight '\(part)' is not NAME=NUMBER")
+        throw GeneratorError(message: "weight '\(String(part).clipped)' is not NAME=NUMBER")
+      }
+      // Weights are summed and drawn from; bounded, their sum cannot overflow.
+      guard value <= Self.maximum else {
+        throw GeneratorError(message: "weight '\(String(part).clipped)' is over \(Self.maximum)")
       }
       switch pieces[0] {
       case "amocas": amocas = value

@@ -183,7 +183,8 @@ public struct ParallelCampaign {
   public func run() throws -> (summary: CampaignSummary, completed: Bool) {
     let expected = pendingCount
     let size = options.stopAfterViolations == nil ? max(options.batchSize, 1) : max(expected, 1)
-    let batches = (expected + size - 1) / size
+    // Rounded up without `expected + size - 1`, which overflows for a count near Int.max.
+    let batches = expected / size + (expected % size == 0 ? 0 : 1)
     let coordinator = Coordinator(
       options: options, shard: shard, done: done, size: size,
       emulator: makeEmulators().map(\.name).joined(separator: ","))

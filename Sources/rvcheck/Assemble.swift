@@ -7,7 +7,7 @@ struct Assemble: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Assemble a file (or disassemble hex words with --disassemble) using rvcheck's table.")
 
-  @Option(name: .long, help: "XLEN: 32 or 64.")
+  @Option(name: .long, parsing: .unconditional, help: "XLEN: 32 or 64.")
   var xlen: Int = 64
 
   @Flag(name: .long, help: "Treat the arguments as hexadecimal instruction words.")

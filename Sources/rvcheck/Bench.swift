@@ -14,18 +14,18 @@ struct Bench: ParsableCommand {
       "Sections to run, comma-separated: fuzz, spike, qemu, emulators, audit, policy, litmus, report, memory, solver.")
   var only = "fuzz,spike,qemu,emulators,audit,policy,litmus,report,memory,solver"
 
-  @Option(name: .long, help: "Programs per throughput measurement (32 instructions each).")
+  @Option(name: .long, parsing: .unconditional, help: "Programs per throughput measurement (32 instructions each).")
   var programs = 20_000
 
   @Option(
-    name: .long,
+    name: .long, parsing: .unconditional,
     help: "Programs of the sampled audit (--cross-check 100); the full audit (--cross-check 1) runs a fiftieth.")
   var auditPrograms = 1_000_000
 
-  @Option(name: .long, help: "Minutes of the memory-over-time campaign.")
+  @Option(name: .long, parsing: .unconditional, help: "Minutes of the memory-over-time campaign.")
   var memoryMinutes = 10.0
 
-  @Option(name: .long, help: "Queries for the solver-memory benchmark.")
+  @Option(name: .long, parsing: .unconditional, help: "Queries for the solver-memory benchmark.")
   var queries = 100_000
 
   @Option(name: .long, help: "Folder of kernel fixture trees for the policy section.")
@@ -44,6 +44,11 @@ struct Bench: ParsableCommand {
   func validate() throws {
     guard queries > 0, programs > 0, memoryMinutes > 0, auditPrograms >= 50 else {
       throw ValidationError("--queries, --programs and --memory-minutes must be positive, --audit-programs at least 50")
+    }
+    // Bounds past any useful measurement, so that a mistyped number is refused, not run for years.
+    guard queries <= 10_000_000, programs <= 10_000_000, auditPrograms <= 100_000_000, memoryMinutes <= 1440 else {
+      throw ValidationError(
+        "--queries and --programs must be at most 10000000, --audit-programs 100000000, --memory-minutes 1440")
     }
     let chosen = only.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
     for section in chosen where !Self.sections.contains(section) {

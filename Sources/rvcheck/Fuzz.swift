@@ -31,7 +31,7 @@ struct Fuzz: ParsableCommand {
   @OptionGroup var target: TargetOptions
 
   @Option(
-    name: .long,
+    name: .long, parsing: .unconditional,
     help: "Worker threads, each with its own solver contexts (results do not depend on it). Default: one per core.")
   var jobs = min(ProcessInfo.processInfo.activeProcessorCount, 64)
 
@@ -84,7 +84,7 @@ struct Fuzz: ParsableCommand {
   }
 
   @Option(
-    name: .long,
+    name: .long, parsing: .unconditional,
     help:
       "Also check every K-th program with the Z3 relation, auditing the concrete interpretation (a disagreement exits 3)."
   )

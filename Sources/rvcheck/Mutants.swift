@@ -8,13 +8,13 @@ struct Mutants: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Fuzz the built-in emulator with each injected bug; report whether and when it was caught.")
 
-  @Option(name: .long, help: "Campaign seed.")
+  @Option(name: .long, parsing: .unconditional, help: "Campaign seed.")
   var seed: String = "1"
 
-  @Option(name: .long, help: "Give up on a mutant after this many programs.")
+  @Option(name: .long, parsing: .unconditional, help: "Give up on a mutant after this many programs.")
   var budget = 500
 
-  @Option(name: .long, help: "Instructions per program.")
+  @Option(name: .long, parsing: .unconditional, help: "Instructions per program.")
   var length = 16
 
   @OptionGroup var target: TargetOptions
@@ -24,7 +24,8 @@ struct Mutants: ParsableCommand {
 
   func validate() throws {
     _ = try parseSeed(seed)
-    guard budget > 0 else { throw ValidationError("--budget must be positive") }
+    guard (1...10_000_000).contains(budget) else { throw ValidationError("--budget must be 1...10000000") }
+    guard (1...4096).contains(length) else { throw ValidationError("--length must be 1...4096") }
   }
 
   func run() throws {

@@ -10,7 +10,7 @@ struct Prove: ParsableCommand {
   @Option(name: .long, help: "Prove only lemmas whose name contains this text.")
   var filter: String?
 
-  @Option(name: .long, help: "Per-lemma solver timeout in milliseconds.")
+  @Option(name: .long, parsing: .unconditional, help: "Per-lemma solver timeout in milliseconds.")
   var timeout: UInt32 = 30_000
 
   @Flag(name: .long, help: "List the lemmas without proving them.")

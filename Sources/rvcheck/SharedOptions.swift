@@ -8,7 +8,7 @@ struct TargetOptions: ParsableArguments {
   @Option(name: .long, help: "ISA string, e.g. rv64ima_zacas_zabha (default by --xlen).")
   var isa: String?
 
-  @Option(name: .long, help: "XLEN when --isa is not given: 32 or 64.")
+  @Option(name: .long, parsing: .unconditional, help: "XLEN when --isa is not given: 32 or 64.")
   var xlen: Int?
 
   @Option(name: .long, help: "Implementation-choice profile: spike, access-fault, permissive.")
@@ -76,7 +76,7 @@ struct EmulatorOptions: ParsableArguments {
   )
   var qemu: String?
 
-  @Option(name: .long, help: "Seconds one emulator process may run before it counts as hung.")
+  @Option(name: .long, parsing: .unconditional, help: "Seconds one emulator process may run before it counts as hung.")
   var emulatorTimeout: Double = 60
 
   func validate() throws {
@@ -84,7 +84,7 @@ struct EmulatorOptions: ParsableArguments {
       throw ValidationError("unknown emulator '\(name.clipped)' (builtin, spike, qemu)")
     }
     guard Set(names).count == names.count else { throw ValidationError("--emulator names '\(emulator)' twice") }
-    guard emulatorTimeout > 0 && emulatorTimeout <= 86_400 else {
+    guard emulatorTimeout.isFinite && emulatorTimeout > 0 && emulatorTimeout <= 86_400 else {
       throw ValidationError("--emulator-timeout must be between 0 and 86400 seconds")
     }
   }
@@ -135,8 +135,20 @@ struct EmulatorOptions: ParsableArguments {
   }
 }
 
-/// Parses a duration such as `90s`, `30m`, `2h`, `1h30m` or a plain number of seconds.
+/// The longest duration an option takes: a year is past any campaign, and far below what a
+/// `Duration` or a deadline on the clock can hold.
+let longestDuration = 366.0 * 86_400
+
+/// Parses a duration such as `90s`, `30m`, `2h`, `1h30m` or a plain number of seconds, up to a year.
 func parseDuration(_ text: String) throws -> Double {
+  let seconds = try parseUnboundedDuration(text)
+  guard seconds.isFinite, seconds <= longestDuration else {
+    throw ValidationError("duration '\(text.clipped)' is longer than a year (366d)")
+  }
+  return seconds
+}
+
+private func parseUnboundedDuration(_ text: String) throws -> Double {
   if let seconds = Double(text), seconds > 0 { return seconds }
   var total = 0.0
   var number = ""
