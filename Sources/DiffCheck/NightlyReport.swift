@@ -335,14 +335,7 @@ public struct NightlyReport {
     let dates = nights.map(\.key)
     let series: [(String, [Double])] = [
       ("programs checked", nights.map { Double($0.value.reduce(0) { $0 + $1.programs }) }),
-      (
-        "programs/s per run",
-        nights.map { night in
-          let timed = night.value.filter { ($0.seconds ?? 0) > 0 }
-          let seconds = timed.reduce(0.0) { $0 + ($1.seconds ?? 0) }
-          return seconds > 0 ? Double(timed.reduce(0) { $0 + $1.programs }) / seconds : 0
-        }
-      ),
+      ("programs/s per run (median)", nights.map { Self.medianRate($0.value) }),
       ("new violations", nights.map { Double($0.value.reduce(0) { $0 + $1.violations }) }),
       ("known deviations", nights.map { Double($0.value.reduce(0) { $0 + $1.known.values.reduce(0, +) }) }),
       ("infeasible targets", nights.map { Double($0.value.reduce(0) { $0 + $1.infeasible }) }),
@@ -350,6 +343,15 @@ public struct NightlyReport {
     page.add("<div class=\"charts\">")
     for (name, values) in series { page.add(Self.chart(name, dates: dates, values: values)) }
     page.add("</div></section>")
+  }
+
+  /// The median of the runs' own rates: one slow run (a mutant, a long shrink) does not set the
+  /// night's figure, as it would if the programs and seconds of all runs were pooled.
+  static func medianRate(_ runs: [Run]) -> Double {
+    let rates = runs.compactMap { run in run.seconds.flatMap { $0 > 0 ? Double(run.programs) / $0 : nil } }.sorted()
+    guard !rates.isEmpty else { return 0 }
+    let middle = rates.count / 2
+    return rates.count % 2 == 1 ? rates[middle] : (rates[middle - 1] + rates[middle]) / 2
   }
 
   /// A small line chart: the values over the dates, with the first and last date and the range.

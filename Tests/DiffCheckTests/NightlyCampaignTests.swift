@@ -232,3 +232,24 @@ import Testing
     #expect(summary.programs + summary.unprepared == 3)
   }
 }
+
+/// The report page's trend of programs per second.
+@Suite struct NightlyReportRateTests {
+  func run(_ programs: Int, _ seconds: Double?) -> NightlyReport.Run {
+    NightlyReport.Run(
+      file: "s.json", date: "2026-12-01", emulator: "builtin", shard: "0/1", seed: "1", isa: "rv64ima",
+      profile: "spike",
+      programs: programs, seconds: seconds, violations: 0, known: [:], infeasible: 0, rvcheckVersion: "x",
+      emulatorVersions: [:], coverage: [:], findings: [], knownExamples: [])
+  }
+
+  /// Four runs at over 1,500 programs/s and one slow run with a mutant: the night reads as fast,
+  /// where pooling programs and seconds gave 24/s.
+  @Test func oneSlowRunDoesNotSetTheNightsRate() {
+    let night = [run(20_000, 12), run(20_000, 13), run(20_000, 11), run(1_000, 3_600), run(20_000, 12.5)]
+    let median = NightlyReport.medianRate(night)
+    #expect(median > 1_500 && median < 1_700, "\(median)")
+    #expect(NightlyReport.medianRate([run(100, 1), run(300, 1)]) == 200)
+    #expect(NightlyReport.medianRate([run(100, nil), run(10, 0)]) == 0)
+  }
+}
