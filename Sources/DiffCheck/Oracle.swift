@@ -144,20 +144,44 @@ public struct Oracle {
 
     var dropped: Set<Int> = []
     var patches = 0
-    var views: [Int: CASView] = [:]
-    var copies: [Int: StoreCopy] = [:]
+    var views: [CASView?] = []
+    var copies: [StoreCopy?] = []
     let supported = executor.supported(program)
-    var run = observe(program, initial, image, supported, &views, &copies)
+    let facts = program.map { StepFacts($0, xlen: xlen) }
+    var run = observe(program, facts, initial, image, supported, &views, &copies)
+    var attempts: [Int: Int] = [:]
     for _ in 0..<maxRounds {
-      guard let (index, target) = firstMissed(program, targets, dropped, run, views) else { break }
-      guard let view = views[index],
-        patch(&initial, &image, program[index], target, view, copies, generated.baseRegisters, &random)
-      else {
-        dropped.insert(index)
-        continue
+      let missed = allMissed(program, targets, dropped, run, views)
+      guard let (first, firstTarget) = missed.first else { break }
+      // Each round patches every missed target whose compared bytes no earlier patch of the round
+      // touched, so one rerun serves several. The first one sees the state as it really is: when
+      // it cannot be patched, it is dropped; a later one is only left for the next round.
+      var touched: [(start: UInt64, end: UInt64)] = []
+      for (index, target) in missed {
+        // A target missed again after it was patched twice is fought over by another patch (two
+        // amocas on one address with opposite aims): it is dropped rather than patched forever.
+        if attempts[index, default: 0] >= 2 {
+          dropped.insert(index)
+          continue
+        }
+        guard let view = views[index] else {
+          if index == first { dropped.insert(index) }
+          continue
+        }
+        let span = (start: view.address, end: view.address &+ UInt64(facts[index].bytes ?? 0))
+        if touched.contains(where: { $0.start < span.end && span.start < $0.end }) { continue }
+        if patch(
+          &initial, &image, program[index], index == first ? firstTarget : target, view, copies,
+          generated.baseRegisters, &random)
+        {
+          patches += 1
+          attempts[index, default: 0] += 1
+          touched.append(span)
+        } else if index == first {
+          dropped.insert(index)
+        }
       }
-      patches += 1
-      run = observe(program, initial, image, supported, &views, &copies)
+      if !touched.isEmpty { run = observe(program, facts, initial, image, supported, &views, &copies) }
     }
     if tracing {
       for index in dropped.sorted() {
@@ -212,10 +236,24 @@ public struct Oracle {
     }
   }
 
+  /// Every amocas (in program order, reached by the run) whose target the run misses.
+  private func allMissed(
+    _ program: [Instruction], _ targets: [Int: CASTarget], _ dropped: Set<Int>, _ run: ConcreteExecutor.Run,
+    _ views: [CASView?]
+  ) -> [(Int, CASTarget)] {
+    var missed: [(Int, CASTarget)] = []
+    var remaining = dropped
+    while let next = firstMissed(program, targets, remaining, run, views) {
+      missed.append(next)
+      remaining.insert(next.0)
+    }
+    return missed
+  }
+
   /// The first amocas (in program order, reached by the run) whose target the run misses.
   private func firstMissed(
     _ program: [Instruction], _ targets: [Int: CASTarget], _ dropped: Set<Int>, _ run: ConcreteExecutor.Run,
-    _ views: [Int: CASView]
+    _ views: [CASView?]
   ) -> (Int, CASTarget)? {
     for event in run.events {
       guard let target = targets[event.index], !dropped.contains(event.index) else { continue }
@@ -245,30 +283,69 @@ public struct Oracle {
 
   // MARK: Running and patching
 
+  /// What observing needs of each instruction, worked out once per program rather than per step.
+  struct StepFacts {
+    /// Bytes the instruction accesses, if it accesses memory.
+    let bytes: Int?
+    let isAmocas: Bool
+    let pairs: Bool
+    /// How it copies registers to memory unchanged, if it does.
+    let copy: CopyKind?
+
+    enum CopyKind {
+      /// A store: base plus immediate, from rs2.
+      case store
+      /// amoswap or SC: at the base, from rs2.
+      case atomic
+      /// amocas: at the base, from rs2 (and rs2 + 1 for a pair).
+      case swapValue
+    }
+
+    init(_ instruction: Instruction, xlen: Int) {
+      let form = instruction.form
+      bytes = form.accessBytes
+      isAmocas = form.mnemonic.hasPrefix("amocas.")
+      pairs = form.usesRegisterPairs(xlen: xlen)
+      switch form.format {
+      case .store where bytes != nil: copy = .store
+      case .atomic where bytes != nil && (form.mnemonic.hasPrefix("amoswap.") || form.mnemonic.hasPrefix("sc.")):
+        copy = .atomic
+      case .atomic where bytes != nil && isAmocas: copy = .swapValue
+      default: copy = nil
+      }
+    }
+  }
+
   /// Runs the spec concretely, noting what each amocas sees before it runs.
   private func observe(
-    _ program: [Instruction], _ initial: ConcreteState, _ image: ConcreteMemory, _ supported: [Bool],
-    _ views: inout [Int: CASView],
-    _ copies: inout [Int: StoreCopy]
+    _ program: [Instruction], _ facts: [StepFacts], _ initial: ConcreteState, _ image: ConcreteMemory,
+    _ supported: [Bool], _ views: inout [CASView?], _ copies: inout [StoreCopy?]
   ) -> ConcreteExecutor.Run {
-    var seen: [Int: CASView] = [:]
-    var storeCopies: [Int: StoreCopy] = [:]
-    let run = executor.firstRun(program, initial: initial, memory: image, supported: supported) { index, machine in
+    var seen = [CASView?](repeating: nil, count: program.count)
+    var storeCopies = [StoreCopy?](repeating: nil, count: program.count)
+    let xlenMask = self.xlenMask
+    // Only memory accesses are looked at, and the first step, where a rerun starts over.
+    var observing = facts.map { $0.bytes != nil }
+    if !observing.isEmpty { observing[0] = true }
+    let run = executor.firstRun(program, initial: initial, memory: image, supported: supported, observing: observing) {
+      index, machine in
       // A run that a profile constraint pruned starts again from the top: keep the last run's views.
       if index == 0 {
-        seen.removeAll(keepingCapacity: true)
-        storeCopies.removeAll(keepingCapacity: true)
+        for position in seen.indices {
+          seen[position] = nil
+          storeCopies[position] = nil
+        }
       }
+      let fact = facts[index]
+      guard let bytes = fact.bytes else { return }
       let instruction = program[index]
-      if let copy = storeCopy(instruction, machine) { storeCopies[index] = copy }
-      guard instruction.mnemonic.hasPrefix("amocas."), let bytes = instruction.form.accessBytes else { return }
-      let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
+      if let kind = fact.copy { storeCopies[index] = storeCopy(instruction, kind, fact.pairs, machine) }
+      guard fact.isAmocas else { return }
       let address = machine.registers[instruction.rs1]
       let width = 8 * bytes
-      let widthMask = BitVec.mask(width)
       var compare: UInt128
       var compareRegisters: [Int]
-      if pairs {
+      if fact.pairs {
         compareRegisters = instruction.rd == 0 ? [] : [instruction.rd, instruction.rd + 1]
         compare =
           instruction.rd == 0
@@ -276,19 +353,19 @@ public struct Oracle {
           : UInt128(machine.registers[instruction.rd]) | UInt128(machine.registers[instruction.rd + 1]) << UInt128(xlen)
       } else {
         compareRegisters = instruction.rd == 0 ? [] : [instruction.rd]
-        compare = UInt128(machine.registers[instruction.rd]) & widthMask
+        compare = UInt128(machine.registers[instruction.rd]) & BitVec.mask(width)
       }
       var loaded: UInt128 = 0
       var writers: [Int] = []
+      writers.reserveCapacity(bytes)
       for byte in 0..<bytes {
         let at = (address &+ UInt64(byte)) & xlenMask
         loaded |= UInt128(machine.memory.byte(at: at)) << UInt128(8 * byte)
         writers.append(machine.memory.writer(at: at))
       }
-      let memoryIsInitial = writers.allSatisfy { $0 == -1 }
       seen[index] = CASView(
         address: address, compare: compare, loaded: loaded, compareRegister: machine.registers[instruction.rd],
-        memoryIsInitial: memoryIsInitial,
+        memoryIsInitial: writers.allSatisfy { $0 == -1 },
         registersAreInitial: !compareRegisters.isEmpty
           && compareRegisters.allSatisfy { machine.registerWriter[$0] == -1 },
         byteWriters: writers)
@@ -298,20 +375,18 @@ public struct Oracle {
     return run
   }
 
-  private func storeCopy(_ instruction: Instruction, _ machine: ConcreteExecutor.PreStep) -> StoreCopy? {
+  private func storeCopy(
+    _ instruction: Instruction, _ kind: StepFacts.CopyKind, _ pairs: Bool, _ machine: ConcreteExecutor.PreStep
+  ) -> StoreCopy? {
     guard let bytes = instruction.form.accessBytes else { return nil }
-    let mnemonic = instruction.mnemonic
     let base = machine.registers[instruction.rs1]
     var address = base
     var registers = [instruction.rs2]
-    switch instruction.form.format {
+    switch kind {
     case .store: address = (base &+ UInt64(bitPattern: instruction.immediate)) & xlenMask
-    case .atomic where mnemonic.hasPrefix("amoswap.") || mnemonic.hasPrefix("sc."): break
-    case .atomic where mnemonic.hasPrefix("amocas."):
-      if instruction.form.usesRegisterPairs(xlen: xlen) {
-        registers = instruction.rs2 == 0 ? [] : [instruction.rs2, instruction.rs2 + 1]
-      }
-    default: return nil
+    case .atomic: break
+    case .swapValue:
+      if pairs { registers = instruction.rs2 == 0 ? [] : [instruction.rs2, instruction.rs2 + 1] }
     }
     let initial = !registers.isEmpty && registers.allSatisfy { $0 != 0 && machine.registerWriter[$0] == -1 }
     return StoreCopy(address: address, bytes: bytes, registers: registers, sourceIsInitial: initial)
@@ -322,7 +397,7 @@ public struct Oracle {
   private func patch(
     _ initial: inout ConcreteState, _ image: inout ConcreteMemory, _ instruction: Instruction, _ target: CASTarget,
     _ view: CASView,
-    _ copies: [Int: StoreCopy], _ bases: [Int], _ random: inout SeededRandom
+    _ copies: [StoreCopy?], _ bases: [Int], _ random: inout SeededRandom
   ) -> Bool {
     guard let bytes = instruction.form.accessBytes else { return false }
     let width = 8 * bytes
@@ -340,7 +415,8 @@ public struct Oracle {
         continue
       }
       let at = (view.address &+ UInt64(byte)) & xlenMask
-      guard let copy = copies[writer], copy.sourceIsInitial, !copy.registers.contains(where: { bases.contains($0) }),
+      guard let copy = copies[writer] ?? nil, copy.sourceIsInitial,
+        !copy.registers.contains(where: { bases.contains($0) }),
         at >= copy.address, at - copy.address < UInt64(copy.bytes)
       else {
         memoryPatchable = false
@@ -417,7 +493,7 @@ public struct Oracle {
 
   /// The outcome the spec gives each amocas the final run reaches.
   private func coverage(
-    _ program: [Instruction], _ targets: [Int: CASTarget], _ run: ConcreteExecutor.Run, _ views: [Int: CASView]
+    _ program: [Instruction], _ targets: [Int: CASTarget], _ run: ConcreteExecutor.Run, _ views: [CASView?]
   ) -> [CoverageCell] {
     var cells: [CoverageCell] = []
     for event in run.events {

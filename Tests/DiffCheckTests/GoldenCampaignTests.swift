@@ -4,7 +4,7 @@ import Testing
 @testable import SpecModel
 
 /// Optimisations must not change what a seed finds. These figures were recorded from a run of
-/// seed 1 (re-pinned when preparation moved from the solver to concrete patching); a change of generator, oracle, checker or solver encoding that alters them changes the
+/// seed 1 (re-pinned when preparation moved from the solver to concrete patching, and when it came to patch several targets per round); a change of generator, oracle, checker or solver encoding that alters them changes the
 /// programs or verdicts of every existing seed and must be deliberate (update the figures then).
 @Suite struct GoldenCampaignTests {
   static func digest(_ text: String) -> UInt64 {
@@ -23,17 +23,17 @@ import Testing
     let summary = try Campaign(options: options, emulator: BuiltinEmulator(mutant: .swapStoredOnFailure)).run()
     #expect(summary.programs == 12)
     #expect(summary.infeasibleTargets == 15)
-    #expect(summary.findings.map(\.programIndex) == [1, 2, 3, 4, 6, 7, 8, 10, 11])
+    #expect(summary.findings.map(\.programIndex) == [1, 2, 3, 4, 6, 7, 8, 9, 10, 11])
     let coverage = summary.coverage.counts.sorted {
       ($0.key.form, $0.key.outcome.rawValue) < ($1.key.form, $1.key.outcome.rawValue)
     }
     .map { "\($0.key.form)/\($0.key.outcome.rawValue)=\($0.value)" }.joined(separator: " ")
     #expect(
       coverage
-        == "amocas.b/failure=7 amocas.b/near-byte=7 amocas.b/overlap=6 amocas.b/success=10 amocas.b/trap-7=1 amocas.b/upper-bits=6 amocas.d/failure=4 amocas.d/near-byte=1 amocas.d/overlap=1 amocas.d/success=2 amocas.h/failure=8 amocas.h/mis-ro=1 amocas.h/near-byte=4 amocas.h/overlap=5 amocas.h/success=9 amocas.h/trap-6=2 amocas.h/trap-7=1 amocas.h/upper-bits=5 amocas.q/failure=1 amocas.q/odd-pair=1 amocas.q/overlap=3 amocas.q/success=7 amocas.q/trap-2=1 amocas.q/x0-pair=1 amocas.w/failure=10 amocas.w/near-byte=4 amocas.w/overlap=5 amocas.w/success=5 amocas.w/upper-bits=1"
+        == "amocas.b/failure=7 amocas.b/near-byte=7 amocas.b/overlap=6 amocas.b/success=10 amocas.b/trap-7=1 amocas.b/upper-bits=5 amocas.d/failure=4 amocas.d/near-byte=1 amocas.d/overlap=1 amocas.d/success=2 amocas.h/failure=7 amocas.h/mis-ro=1 amocas.h/near-byte=5 amocas.h/overlap=5 amocas.h/success=10 amocas.h/trap-6=2 amocas.h/trap-7=1 amocas.h/upper-bits=6 amocas.q/failure=2 amocas.q/odd-pair=1 amocas.q/overlap=3 amocas.q/success=6 amocas.q/trap-2=1 amocas.q/x0-pair=1 amocas.w/failure=10 amocas.w/near-byte=3 amocas.w/overlap=5 amocas.w/success=5 amocas.w/upper-bits=1"
     )
     // The reproducers hold the prepared initial states and the violated rules.
     let reproducers = summary.findings.map(\.reproducer.text).joined(separator: "\n")
-    #expect(Self.digest(reproducers) == 16_514_676_327_018_732_651)
+    #expect(Self.digest(reproducers) == 3_612_142_444_738_447_633)
   }
 }

@@ -2,7 +2,8 @@
 public typealias Semantics = @Sendable (inout StepBuilder, Instruction) -> Void
 
 /// One row of the instruction table: mnemonic, extension, XLENs, encoding, syntax and semantics.
-public struct InstructionForm: Sendable, Hashable, CustomStringConvertible {
+// A class, so that an instruction (copied at every step) carries one reference to its form.
+public final class InstructionForm: Sendable, Hashable, CustomStringConvertible {
   public let mnemonic: String
   public let format: Format
   /// Every extension listed must be present (amocas.b needs Zacas and Zabha).

@@ -51,10 +51,11 @@ public struct ConcreteExecutor {
   }
 
   /// Runs `program` from `initial` along `cursor`'s path, stopping before instruction `stopBefore`
-  /// when it is reached. `beforeStep` sees the state before each step.
+  /// when it is reached. `beforeStep` sees the state before each step (of those `observing` marks).
   public func run(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory, cursor: ChoiceCursor,
-    stopBefore: Int? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil, supported: [Bool]? = nil
+    stopBefore: Int? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil, supported: [Bool]? = nil,
+    observing: [Bool]? = nil
   ) -> (run: Run, cursor: ChoiceCursor) {
     let xlen = configuration.isa.xlen
     let supported = supported ?? program.map { configuration.isa.contains($0.form) }
@@ -70,7 +71,7 @@ public struct ConcreteExecutor {
         break
       }
       steps += 1
-      if let beforeStep {
+      if let beforeStep, observing?[index] ?? true {
         beforeStep(
           index,
           PreStep(registers: machine.registers, registerWriter: machine.registerWriter, memory: machine.memory))
@@ -111,7 +112,7 @@ public struct ConcreteExecutor {
   /// The first allowed run (every choice point at its first allowed option).
   public func firstRun(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory? = nil, stopBefore: Int? = nil,
-    supported: [Bool]? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil
+    supported: [Bool]? = nil, observing: [Bool]? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil
   ) -> Run {
     let memory = memory ?? ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
     let supported = supported ?? self.supported(program)
@@ -120,7 +121,7 @@ public struct ConcreteExecutor {
     while true {
       let (run, after) = self.run(
         program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, beforeStep: beforeStep,
-        supported: supported)
+        supported: supported, observing: observing)
       runs += 1
       cursor = after
       if run.prunedBy == nil || runs >= maxRuns || !cursor.advance() { return run }
