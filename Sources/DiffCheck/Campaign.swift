@@ -28,6 +28,9 @@ public struct CampaignOptions: Sendable {
   /// Reviewed deviations of real emulators: a finding one of them explains is counted as known,
   /// not reported as new.
   public var known: [KnownDeviation] = []
+  /// How many violations of one triage signature (per emulator) are explained by the relation and
+  /// shrunk; later ones are counted under the finding they repeat. nil explains every one.
+  public var explainPerSignature: Int? = 3
 
   public init(seed: UInt64, count: Int, length: Int, isa: ISAString, profile: Profile) {
     self.seed = seed
@@ -131,6 +134,16 @@ public struct CampaignSummary: Sendable {
   public var firstViolationAt: Int?
   /// Where the time went.
   public var timing = Timing()
+  /// Violations not explained again: each repeats the triage signature of an explained finding.
+  public var repeats: [Repeat] = []
+
+  public struct Repeat: Sendable, Equatable, Codable {
+    public let program: Int
+    public let emulator: String
+    public let signature: String
+    /// The program of the finding it repeats.
+    public let sameAs: Int
+  }
 
   public struct Timing: Sendable {
     public var preparing: Duration = .zero
@@ -192,6 +205,19 @@ public struct Campaign {
   /// The emulators every prepared program runs on; findings are shrunk on the one showing them.
   public let emulators: [any Emulator]
   public var emulator: any Emulator { emulators[0] }
+  /// What this worker's violations turned out to be, by emulator and triage signature: it lasts
+  /// across the batches the worker runs.
+  let triage = Triage()
+
+  final class Triage {
+    struct Entry {
+      var explained = 0
+      /// The program of the first finding, or the known deviation, its violations were.
+      var finding: Int?
+      var known: KnownDeviation?
+    }
+    var entries: [String: Entry] = [:]
+  }
 
   public init(options: CampaignOptions, emulator: any Emulator) {
     self.init(options: options, emulators: [emulator])
@@ -241,6 +267,12 @@ public struct Campaign {
       return Lane(emulator: emulator, known: options.known.filter { $0.applies(to: emulator.name, version: version) })
     }
     let several = lanes.count > 1
+    let triage = self.triage
+    func explains(_ emulator: String, _ signature: String) -> Bool {
+      guard let limit = options.explainPerSignature, let entry = triage.entries[emulator + "\u{0}" + signature]
+      else { return true }
+      return entry.explained < limit || (entry.finding == nil && entry.known == nil)
+    }
 
     /// Counts a known deviation, keeping the first few as examples.
     func countKnown(_ deviation: KnownDeviation, _ example: @autoclosure () throws -> Finding) rethrows {
@@ -377,9 +409,32 @@ public struct Campaign {
           summary.columns[column].checked += 1
           for cell in entry.prepared.coverage { summary.columns[column].coverage[cell, default: 0] += 1 }
           let audit = options.crossCheck.map { entry.index % $0 == 0 } ?? false
+          let emulatorName = lane.emulator.name
+          var signature: String?
           let result = try checker.check(
             entry.prepared.program, initial: entry.prepared.initial, observed: observed, crossCheck: audit,
-            relation: relations.shared, explain: relations.fresh)
+            relation: relations.shared, explain: relations.fresh,
+            explains: { differences in
+              // Asked only for an outcome the concrete interpretation rejects: find where it starts.
+              signature = culprit(lane.emulator, entry.prepared, checker, configuration) ?? differences
+              return explains(emulatorName, signature ?? differences)
+            })
+          let triageKey = signature.map { emulatorName + "\u{0}" + $0 }
+          if case .repeated = result.route, let signature, let key = triageKey, let seen = triage.entries[key] {
+            // Same as findings already explained: counted under them, never explained again.
+            if let deviation = seen.known {
+              summary.columns[column].known += 1
+              countKnown(
+                deviation,
+                reproducerFinding(lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, [], []))
+            } else if let sameAs = seen.finding {
+              summary.columns[column].violations += 1
+              summary.repeats.append(
+                CampaignSummary.Repeat(
+                  program: entry.index, emulator: emulatorName, signature: signature, sameAs: sameAs))
+            }
+            continue
+          }
           switch result.route {
           case .solverFallback: summary.solverFallbacks += 1
           case .crossChecked: summary.crossChecked += 1
@@ -420,9 +475,17 @@ public struct Campaign {
             if let deviation {
               summary.columns[column].known += 1
               countKnown(deviation, finding)
+              if let key = triageKey {
+                triage.entries[key, default: Triage.Entry()].explained += 1
+                if triage.entries[key]?.known == nil { triage.entries[key]?.known = deviation }
+              }
               continue
             }
             summary.columns[column].violations += 1
+            if let key = triageKey {
+              triage.entries[key, default: Triage.Entry()].explained += 1
+              if triage.entries[key]?.finding == nil { triage.entries[key]?.finding = entry.index }
+            }
             if let same = here.firstIndex(where: { FindingStore.key($0) == FindingStore.key(finding) }) {
               here[same].emulators.append(lane.emulator.name)
               here[same].reproducer.comments.append("also shown by emulator \(lane.emulator.name)")
@@ -471,6 +534,31 @@ public struct Campaign {
   }
 
   /// Runs a candidate on `emulator` and returns the spec's verdict (nil if the emulator failed).
+  /// Where a rejected program first goes wrong: every prefix of it runs on the emulator (one
+  /// batch), and the first whose outcome the concrete interpretation rejects names the instruction
+  /// that ends it and what differs after it (registers, memory, the trap). Programs that meet one
+  /// emulator bug share it, wherever the difference spread afterwards; nil when no prefix shows it.
+  func culprit(
+    _ emulator: any Emulator, _ prepared: PreparedCase, _ checker: SpecChecker, _ configuration: MachineConfiguration
+  ) -> String? {
+    let program = prepared.program
+    guard let words = try? program.map({ try $0.encoded() }) else { return nil }
+    let cases = (1...program.count).map { length in
+      EmulatorCase(
+        isa: options.isa, words: Array(words.prefix(length)), initial: prepared.initial,
+        memoryMap: configuration.memoryMap)
+    }
+    for (length, outcome) in zip(1..., emulator.run(cases)) {
+      guard case .finished(let observed) = outcome,
+        case .notAllowed(_, let differences) = checker.executor.judge(
+          Array(program.prefix(length)), initial: prepared.initial, observed: observed)
+      else { continue }
+      let kinds = Set(differences.map { $0.hasPrefix("trap") ? $0 : String($0.prefix { $0 != " " }) })
+      return "after \(program[length - 1].form.mnemonic): \(kinds.sorted().joined(separator: ", "))"
+    }
+    return nil
+  }
+
   private func verdictOnEmulator(
     _ emulator: any Emulator, _ configuration: MachineConfiguration, _ checker: SpecChecker,
     _ relations: RelationPool

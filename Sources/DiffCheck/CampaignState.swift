@@ -44,6 +44,8 @@ public struct CampaignState: Codable, Equatable {
     public var knownExamples: [FindingRecord]? = nil
     /// Per-emulator columns (absent in states saved before several emulators could run).
     public var columns: [EmulatorColumn]? = nil
+    /// Violations counted under an explained finding (absent in states saved before triage).
+    public var repeats: [CampaignSummary.Repeat]? = nil
   }
 
   /// A finding as saved: enough to rebuild it (the reproducer is the `.rvt` text).
@@ -115,6 +117,11 @@ public struct CampaignState: Codable, Equatable {
           reproducer: example.reproducer.text, known: example.known))
     }
     totals.knownExamples = examples
+    if !summary.repeats.isEmpty {
+      totals.repeats = ((totals.repeats ?? []) + summary.repeats).sorted {
+        ($0.program, $0.emulator) < ($1.program, $1.emulator)
+      }
+    }
   }
 
   /// The saved totals as a summary (findings rebuilt from their reproducers).
@@ -141,6 +148,7 @@ public struct CampaignState: Codable, Equatable {
       return finding
     }
     summary.columns = totals.columns ?? []
+    summary.repeats = totals.repeats ?? []
     summary.firstViolationAt = totals.findings.first?.program
     summary.knownCounts = totals.known ?? [:]
     summary.knownExamples = try (totals.knownExamples ?? []).map { record in

@@ -26,6 +26,7 @@ extension CampaignSummary {
     solverFallbacks += other.solverFallbacks
     crossChecked += other.crossChecked
     disagreements = (disagreements + other.disagreements).sorted()
+    repeats = (repeats + other.repeats).sorted { ($0.program, $0.emulator) < ($1.program, $1.emulator) }
     firstViolationAt = [firstViolationAt, other.firstViolationAt].compactMap { $0 }.min()
     timing.preparing += other.timing.preparing
     timing.emulating += other.timing.emulating

@@ -93,6 +93,13 @@ struct Fuzz: ParsableCommand {
   @Flag(name: .long, help: "Do not shrink findings.")
   var noShrink = false
 
+  @Flag(
+    name: .long,
+    help:
+      "Explain and shrink every violation. By default the first 3 of each kind (where the observed state departs from the spec, by instruction form) are, and the rest are counted under the finding they repeat."
+  )
+  var explainAll = false
+
   @Option(
     name: .long,
     help:
@@ -139,6 +146,7 @@ struct Fuzz: ParsableCommand {
       profile: try target.parsedProfile())
     if let weights { options.weights = try GeneratorWeights(parsing: weights) }
     options.shrink = !noShrink
+    if explainAll { options.explainPerSignature = nil }
     options.start = start
     options.crossCheck = crossCheck
     let knownFolder = known ?? (FileManager.default.fileExists(atPath: "corpus/known") ? "corpus/known" : nil)

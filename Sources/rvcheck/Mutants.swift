@@ -30,8 +30,10 @@ struct Mutants: ParsableCommand {
 
   func run() throws {
     if list {
+      // The longest name sets the column, so that no name is cut and each is one word.
+      let column = (Mutant.allCases.map(\.rawValue.count).max() ?? 0) + 2
       for mutant in Mutant.allCases {
-        print("\(mutant.rawValue.padding(toLength: 32, withPad: " ", startingAt: 0))\(mutant.summary)")
+        print("\(mutant.rawValue.padding(toLength: column, withPad: " ", startingAt: 0))\(mutant.summary)")
       }
       return
     }

@@ -33,7 +33,9 @@ enum SummaryReport {
       context.shard == .whole ? nil : "shard              \(context.shard)",
       "programs           \(summary.programs)",
       "programs checked   \(summary.checkedPrograms)",
-      "violations         \(summary.findings.count)",
+      "violations         \(summary.findings.count)"
+        + (summary.repeats.isEmpty
+          ? "" : " (and \(summary.repeats.count) program(s) repeating them, not explained again; --explain-all does)"),
       summary.knownTotal == 0
         ? nil
         : "known deviations   \(summary.knownTotal) ("
@@ -90,6 +92,13 @@ enum SummaryReport {
       lines.append(
         "not prepared: programs " + summary.unpreparedIndices.map(String.init).joined(separator: ", "))
     }
+    let repeated = Dictionary(grouping: summary.repeats, by: \.sameAs)
+    for (sameAs, programs) in repeated.sorted(by: { $0.key < $1.key }) {
+      lines.append(
+        "same as the finding of program \(sameAs): \(programs.count) program(s) ("
+          + programs.prefix(8).map { String($0.program) }.joined(separator: ", ")
+          + (programs.count > 8 ? ", …" : "") + "); differs in \(programs[0].signature)")
+    }
     for failure in summary.emulatorFailures.prefix(10) { lines.append("emulator failure: \(failure)") }
     for disagreement in summary.disagreements.prefix(10) {
       lines.append("INTERNAL ERROR: the two interpretations of the spec disagree on \(disagreement)")
@@ -142,6 +151,13 @@ enum SummaryReport {
       "unsupportedForms": summary.unsupportedForms,
       "patches": summary.patches, "solverFallbacks": summary.solverFallbacks, "crossChecked": summary.crossChecked,
       "disagreements": summary.disagreements,
+      "repeatedViolations": summary.repeats.count,
+      "repeats": summary.repeats.map { repeated -> [String: Any] in
+        [
+          "program": repeated.program, "emulator": repeated.emulator, "signature": repeated.signature,
+          "sameAs": repeated.sameAs,
+        ]
+      },
       "known": summary.knownCounts,
       "emulators": summary.columns.map { column -> [String: Any] in
         [

@@ -204,3 +204,61 @@ import Testing
     #expect(folded.rules.contains { $0.hasPrefix("zacas.rs2-pair-x0-reads-zero") })
   }
 }
+
+/// Violations are triaged before they are explained: the first few of each kind are explained and
+/// shrunk, the rest are counted under the finding they repeat, and none is lost.
+@Suite struct TriageTests {
+  func campaign(_ mutant: Mutant, explainPerSignature: Int?) throws -> CampaignSummary {
+    var options = CampaignOptions(
+      seed: 1, count: 160, length: 16, isa: try ISAString(parsing: "rv64ima_zacas_zabha"), profile: .spike)
+    options.shrink = false
+    options.explainPerSignature = explainPerSignature
+    return try Campaign(options: options, emulator: BuiltinEmulator(mutant: mutant)).run()
+  }
+
+  /// One systematic bug: a handful of explanations, every violating program still listed, and the
+  /// same programs violating as when every one is explained.
+  @Test(arguments: [Mutant.wordNotSignExtended, .x0PairWritesX1])
+  func repeatsAreCountedNotExplained(mutant: Mutant) throws {
+    let triaged = try campaign(mutant, explainPerSignature: 3)
+    let everyOne = try campaign(mutant, explainPerSignature: nil)
+    #expect(everyOne.repeats.isEmpty)
+    #expect(triaged.findings.count <= 6, "\(triaged.findings.count) explained")
+    #expect(!triaged.repeats.isEmpty)
+    let violating = Set(triaged.findings.map(\.programIndex) + triaged.repeats.map(\.program))
+    #expect(violating == Set(everyOne.findings.map(\.programIndex)))
+    // Each repeat names an explained finding, and the signature says where the program went wrong.
+    let explained = Set(triaged.findings.map(\.programIndex))
+    for repeated in triaged.repeats {
+      #expect(explained.contains(repeated.sameAs))
+      #expect(repeated.signature.hasPrefix("after amocas."), "\(repeated.signature)")
+    }
+    #expect(triaged.columns[0].violations == everyOne.columns[0].violations)
+  }
+
+  /// The signature is where the program first goes wrong: the prefix that ends at the culprit.
+  @Test func theCulpritIsTheFirstInstructionAfterWhichTheStateDiffers() throws {
+    let isa = try ISAString(parsing: "rv64ima_zacas")
+    let configuration = MachineConfiguration(isa: isa, profile: .spike)
+    let program = try Assembler.assemble(
+      """
+      addi a3, a3, 5
+      amocas.q zero, a2, (a0)
+      add a4, ra, a3
+      """)
+    var initial = ConcreteState.zeroed(configuration.memoryMap)
+    initial.registers[10] = 0x8001_0000
+    // The pair's high half, which the mutant writes into x1.
+    initial.memory[0x8001_0008] = 0x5A
+    let prepared = PreparedCase(program: program, initial: initial, coverage: [], infeasibleTargets: 0, patches: 0)
+    let campaign = Campaign(
+      options: CampaignOptions(seed: 1, count: 1, length: 3, isa: isa, profile: .spike),
+      emulator: BuiltinEmulator(mutant: .x0PairWritesX1))
+    let checker = SpecChecker(configuration: configuration)
+    #expect(
+      campaign.culprit(BuiltinEmulator(mutant: .x0PairWritesX1), prepared, checker, configuration)
+        == "after amocas.q: register")
+    // A conforming emulator shows no prefix going wrong.
+    #expect(campaign.culprit(BuiltinEmulator(), prepared, checker, configuration) == nil)
+  }
+}

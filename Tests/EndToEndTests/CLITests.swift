@@ -507,3 +507,34 @@ import Testing
       })
   }
 }
+
+/// Triage on the command line: the verdict and exit status do not change, the JSON lists every
+/// violating program, and --explain-all explains each one.
+@Suite struct TriageCLITests {
+  func fuzz(_ extra: [String]) throws -> (status: Int32, json: [String: Any]) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("triage-\(UUID())")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let result = try BinaryRunner.run(
+      [
+        "fuzz", "--seed", "1", "--count", "120", "--length", "16", "--jobs", "1", "--mutant", "w-not-sign-extended",
+        "--no-shrink", "--quiet", "--format", "json", "--state", folder.appendingPathComponent("s.json").path,
+      ] + extra)
+    let json = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any] ?? [:]
+    return (result.status, json)
+  }
+
+  @Test func repeatsAreListedAndExplainAllExplainsThem() throws {
+    let triaged = try fuzz([])
+    let everyOne = try fuzz(["--explain-all"])
+    #expect(triaged.status == 1 && everyOne.status == 1)
+    let repeats = triaged.json["repeats"] as? [[String: Any]] ?? []
+    #expect(!repeats.isEmpty && triaged.json["repeatedViolations"] as? Int == repeats.count)
+    #expect(everyOne.json["repeatedViolations"] as? Int == 0)
+    let violating = Set(
+      (triaged.json["findings"] as? [[String: Any]] ?? []).compactMap { $0["program"] as? Int }
+        + repeats.compactMap { $0["program"] as? Int })
+    let explained = Set((everyOne.json["findings"] as? [[String: Any]] ?? []).compactMap { $0["program"] as? Int })
+    #expect(violating == explained && !explained.isEmpty)
+  }
+}

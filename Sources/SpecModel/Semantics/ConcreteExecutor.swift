@@ -138,8 +138,9 @@ public struct ConcreteExecutor {
   public enum Judgement: Equatable {
     /// One allowed outcome is the observed one.
     case allowed
-    /// No allowed outcome matches; `expected` is the first allowed one (for reports).
-    case notAllowed(expected: ConcreteState?)
+    /// No allowed outcome matches; `expected` is the first allowed one (for reports), and
+    /// `differences` says where the observed state departs from it (a triage signature).
+    case notAllowed(expected: ConcreteState?, differences: [String])
     /// The concrete interpretation cannot decide: the relation must.
     case undecided(reason: String)
   }
@@ -149,7 +150,9 @@ public struct ConcreteExecutor {
   public func judge(_ program: [Instruction], initial: ConcreteState, observed: ConcreteState) -> Judgement {
     let xlen = configuration.isa.xlen
     let mask: UInt64 = xlen == 64 ? .max : (1 << UInt64(xlen)) - 1
-    if observed.registers.count != 32 || observed.registers[0] != 0 { return .notAllowed(expected: nil) }
+    if observed.registers.count != 32 || observed.registers[0] != 0 {
+      return .notAllowed(expected: nil, differences: ["malformed observation"])
+    }
     let memory = ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
     let supported = program.map { configuration.isa.contains($0.form) }
     var cursor = ChoiceCursor()
@@ -166,10 +169,54 @@ public struct ConcreteExecutor {
       }
       if !cursor.advance() {
         if let undecided { return .undecided(reason: undecided) }
-        return .notAllowed(expected: firstAllowed?.final)
+        guard let firstAllowed else { return .notAllowed(expected: nil, differences: ["no allowed outcome"]) }
+        return .notAllowed(
+          expected: firstAllowed.final,
+          differences: Self.differences(firstAllowed, observed, program: program, mask: mask))
       }
     }
     return .undecided(reason: "more than \(maxRuns) choice paths")
+  }
+
+  /// Where `observed` first departs from an allowed run: the differing registers and bytes whose
+  /// expected value the earliest instruction wrote ("initial" when none did), described by kind
+  /// and that instruction's form, and any difference in the trap. Later differences are left out:
+  /// they are mostly what the first one spread to. Programs that meet one emulator bug share the
+  /// description however their registers and addresses differ.
+  public static func differences(_ run: Run, _ observed: ConcreteState, program: [Instruction], mask: UInt64)
+    -> [String]
+  {
+    func form(_ index: Int) -> String {
+      program.indices.contains(index) ? program[index].form.mnemonic : "initial"
+    }
+    var earliest = Int.max
+    var parts: Set<String> = []
+    func differs(_ kind: String, writtenBy writer: Int) {
+      if writer < earliest {
+        earliest = writer
+        parts = []
+      }
+      if writer == earliest { parts.insert("\(kind) from \(form(writer))") }
+    }
+    for number in 1..<32 where run.registers[number] != observed.registers[number] & mask {
+      differs("register", writtenBy: run.registerWriter[number])
+    }
+    for (address, byte) in observed.memory where run.memory.byte(at: address) != byte {
+      differs("memory", writtenBy: run.memory.writer(at: address))
+    }
+    let observedTrap = observed.trap.map { ConcreteTrap(cause: $0.cause & mask, tval: $0.tval & mask, index: $0.index) }
+    if run.trap != observedTrap {
+      func describe(_ trap: ConcreteTrap?) -> String {
+        guard let trap else { return "none" }
+        return "cause \(trap.cause) at \(form(trap.index))"
+      }
+      if run.trap?.cause == observedTrap?.cause && run.trap?.index == observedTrap?.index {
+        parts.insert("trap value at \(form(run.trap?.index ?? -1))")
+      } else {
+        parts.insert("trap \(describe(run.trap)), observed \(describe(observedTrap))")
+      }
+    }
+    return parts.sorted()
   }
 
   static func matches(_ run: Run, _ observed: ConcreteState, mask: UInt64) -> Bool {

@@ -20,6 +20,10 @@ public struct SpecChecker {
     case explained
     /// Both interpretations, as an audit of the fast path.
     case crossChecked
+    /// The concrete interpretation rejected the outcome the way earlier, explained programs were
+    /// rejected (`signature`): the caller chose not to explain it again. The verdict is a
+    /// violation whose rules are those programs'.
+    case repeated(signature: String)
   }
 
   public struct Result: Sendable, Equatable {
@@ -27,6 +31,9 @@ public struct SpecChecker {
     public let route: Route
     /// Set when the two interpretations disagree: an internal error of the checker, not a finding.
     public let disagreement: String?
+    /// Where the observed state departs from the allowed one, when the concrete interpretation
+    /// rejected it: the same for programs that meet the same bug.
+    public var signature: String? = nil
   }
 
   /// Judges `observed`. `relation` gives a Z3 checker for audits and for what the concrete side
@@ -35,7 +42,8 @@ public struct SpecChecker {
   /// `crossCheck` an outcome the concrete interpretation allows is also put to the relation.
   public func check(
     _ program: [Instruction], initial: ConcreteState, observed: ConcreteState, crossCheck: Bool = false,
-    relation: () -> ConformanceChecker, explain: () -> ConformanceChecker
+    relation: () -> ConformanceChecker, explain: () -> ConformanceChecker,
+    explains: (_ signature: String) -> Bool = { _ in true }
   ) throws -> Result {
     switch executor.judge(program, initial: initial, observed: observed) {
     case .allowed:
@@ -51,14 +59,21 @@ public struct SpecChecker {
         )
       }
       return Result(verdict: verdict, route: .crossChecked, disagreement: nil)
-    case .notAllowed:
+    case .notAllowed(_, let differences):
+      let signature = differences.joined(separator: "; ")
+      guard explains(signature) else {
+        return Result(
+          verdict: .violation(rules: [], observed: differences), route: .repeated(signature: signature),
+          disagreement: nil,
+          signature: signature)
+      }
       let verdict = try explain().check(program, initial: initial, observed: observed)
       if case .conforms = verdict {
         return Result(
           verdict: verdict, route: .explained,
-          disagreement: "the relation allows the outcome, the concrete interpretation rejects it")
+          disagreement: "the relation allows the outcome, the concrete interpretation rejects it", signature: signature)
       }
-      return Result(verdict: verdict, route: .explained, disagreement: nil)
+      return Result(verdict: verdict, route: .explained, disagreement: nil, signature: signature)
     case .undecided(let reason):
       var verdict = try relation().check(program, initial: initial, observed: observed)
       if case .violation = verdict { verdict = try explain().check(program, initial: initial, observed: observed) }
