@@ -82,7 +82,7 @@ struct Hart {
   let codeBase: UInt64
   let mutant: Mutant?
   var x: [UInt64]
-  var memory: [UInt64: UInt8]
+  var memory: ByteMap
   var reservation: UInt64?
   /// What x0 reads as under `casX0ClobbersZero`: a translator that treats x0 as a shared constant
   /// and lets amocas write into it sees the clobbered value until its block ends at a branch or jump.

@@ -19,7 +19,7 @@ public struct BuiltinInterleaving {
     let layout = LitmusLayout(test)
     let map = MemoryMap(regions: [.init(base: LitmusLayout.locationBase, size: layout.size, access: .readWrite)])
     let isa = try! ISAString(parsing: "rv64ima_zacas_zabha_zifencei_zalasr")
-    var initialMemory: [UInt64: UInt8] = [:]
+    var initialMemory = ByteMap()
     for offset in 0..<layout.size { initialMemory[LitmusLayout.locationBase + offset] = 0 }
     for (index, name) in layout.locations.enumerated() {
       let word = layout.initialValue(ofLocation: name)

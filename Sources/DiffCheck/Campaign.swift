@@ -205,7 +205,7 @@ public struct Campaign {
   /// The emulators every prepared program runs on; findings are shrunk on the one showing them.
   public let emulators: [any Emulator]
   public var emulator: any Emulator { emulators[0] }
-  /// What this worker's violations turned out to be, by emulator and triage signature: it lasts
+  /// What this worker's violations turned out to be, by emulator column and triage signature: it lasts
   /// across the batches the worker runs.
   let triage = Triage()
 
@@ -268,8 +268,9 @@ public struct Campaign {
     }
     let several = lanes.count > 1
     let triage = self.triage
-    func explains(_ emulator: String, _ signature: String) -> Bool {
-      guard let limit = options.explainPerSignature, let entry = triage.entries[emulator + "\u{0}" + signature]
+    // Keyed by the emulator's column: two lanes may run emulators of one name.
+    func explains(_ column: Int, _ signature: String) -> Bool {
+      guard let limit = options.explainPerSignature, let entry = triage.entries["\(column)\u{0}" + signature]
       else { return true }
       return entry.explained < limit || (entry.finding == nil && entry.known == nil)
     }
@@ -417,9 +418,9 @@ public struct Campaign {
             explains: { differences in
               // Asked only for an outcome the concrete interpretation rejects: find where it starts.
               signature = culprit(lane.emulator, entry.prepared, checker, configuration) ?? differences
-              return explains(emulatorName, signature ?? differences)
+              return explains(column, signature ?? differences)
             })
-          let triageKey = signature.map { emulatorName + "\u{0}" + $0 }
+          let triageKey = signature.map { "\(column)\u{0}" + $0 }
           if case .repeated = result.route, let signature, let key = triageKey, let seen = triage.entries[key] {
             // Same as findings already explained: counted under them, never explained again.
             if let deviation = seen.known {

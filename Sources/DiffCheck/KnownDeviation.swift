@@ -160,6 +160,13 @@ public enum DeviationProbe: String, CaseIterable, Sendable {
   /// SIGBUS: an emulator failure with that message, where the spec's run stops at an SC with a
   /// misaligned trap (6), is the deviation.
   case misalignedSCAborts = "misaligned-sc-aborts"
+  /// QEMU implements SC by comparing memory with the value its LR loaded, so an SC fails when the
+  /// hart itself changed the reserved bytes in between (with an amocas, an AMO or a store). The
+  /// manual leaves such an unconstrained LR/SC sequence free to fail; the spike profile does not
+  /// fail an SC with a valid reservation. Where the program has an SC after a write since its LR,
+  /// the outcome is the deviation when the profile, changed to let an SC fail (and nothing else),
+  /// allows it.
+  case scFailsAfterOwnWrite = "sc-fails-after-own-write"
 
   /// Whether an emulator failure is this probe's deviation (only `misalignedSCAborts` explains
   /// failures this way).
@@ -175,6 +182,14 @@ public enum DeviationProbe: String, CaseIterable, Sendable {
   public func reinterpretation(
     _ program: [Instruction], _ profile: Profile, specTrap: ConcreteTrap?
   ) -> Profile? {
+    if self == .scFailsAfterOwnWrite {
+      guard Self.writesBetweenLRAndSC(program) else { return nil }
+      return Profile(
+        name: profile.name + "+sc-may-fail", amoMisaligned: profile.amoMisaligned,
+        amoMisalignedWithZicclsm: profile.amoMisalignedWithZicclsm, plainMisaligned: profile.plainMisaligned,
+        plainMisalignedWithZicclsm: profile.plainMisalignedWithZicclsm, oddPair: profile.oddPair,
+        illegalTval: profile.illegalTval, scMayFailSpuriously: true, zama16bCoversAMOCAS: profile.zama16bCoversAMOCAS)
+    }
     guard self == .plainMisalignedExecutes, let specTrap, specTrap.cause == 4 || specTrap.cause == 6,
       program.indices.contains(specTrap.index)
     else { return nil }
@@ -189,11 +204,31 @@ public enum DeviationProbe: String, CaseIterable, Sendable {
     }
   }
 
+  /// Whether some SC follows, in program order, an LR and then a write to memory (a store, an AMO,
+  /// an amocas) before it: an unconstrained LR/SC sequence whose SC the manual lets fail.
+  static func writesBetweenLRAndSC(_ program: [Instruction]) -> Bool {
+    var reserved = false
+    var written = false
+    for instruction in program {
+      let mnemonic = instruction.mnemonic
+      if mnemonic.hasPrefix("lr.") {
+        reserved = true
+        written = false
+      } else if mnemonic.hasPrefix("sc.") {
+        if reserved && written { return true }
+        reserved = false
+      } else if instruction.form.format == .store || instruction.form.format == .atomic {
+        written = written || reserved
+      }
+    }
+    return false
+  }
+
   /// The changed program, or nil when the probe does not apply (no trigger, or branches whose
   /// offsets the inserted instructions would move).
   public func neutralised(_ program: [Instruction]) -> [Instruction]? {
     switch self {
-    case .plainMisalignedExecutes, .misalignedSCAborts: return nil
+    case .plainMisalignedExecutes, .misalignedSCAborts, .scFailsAfterOwnWrite: return nil
     case .splitBlockAfterCasX0:
       let controlFlow: Set<String> = ["jal", "jalr", "beq", "bne", "blt", "bge", "bltu", "bgeu"]
       guard !program.contains(where: { controlFlow.contains($0.mnemonic) }) else { return nil }

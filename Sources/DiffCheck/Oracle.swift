@@ -115,7 +115,8 @@ public struct Oracle {
       let slots = max((data.size - 96) / 16, 1)
       registers[base] = data.base + 48 + 16 * random.below(slots)
     }
-    var targets: [Int: CASTarget] = [:]
+    // By program index: arrays, as the rounds look them up per event.
+    var targets = [CASTarget?](repeating: nil, count: program.count)
     for (index, instruction) in program.enumerated() where instruction.mnemonic.hasPrefix("amocas.") {
       targets[index] = drawTarget(for: instruction, &random)
     }
@@ -142,14 +143,14 @@ public struct Oracle {
     }
     var initial = ConcreteState(registers: registers, memory: [:])
 
-    var dropped: Set<Int> = []
+    var dropped = [Bool](repeating: false, count: program.count)
     var patches = 0
     var views: [CASView?] = []
     var copies: [StoreCopy?] = []
     let supported = executor.supported(program)
     let facts = program.map { StepFacts($0, xlen: xlen) }
     var run = observe(program, facts, initial, image, supported, &views, &copies)
-    var attempts: [Int: Int] = [:]
+    var attempts = [Int](repeating: 0, count: program.count)
     for _ in 0..<maxRounds {
       let missed = allMissed(program, targets, dropped, run, views)
       guard let (first, firstTarget) = missed.first else { break }
@@ -160,12 +161,12 @@ public struct Oracle {
       for (index, target) in missed {
         // A target missed again after it was patched twice is fought over by another patch (two
         // amocas on one address with opposite aims): it is dropped rather than patched forever.
-        if attempts[index, default: 0] >= 2 {
-          dropped.insert(index)
+        if attempts[index] >= 2 {
+          dropped[index] = true
           continue
         }
         guard let view = views[index] else {
-          if index == first { dropped.insert(index) }
+          if index == first { dropped[index] = true }
           continue
         }
         let span = (start: view.address, end: view.address &+ UInt64(facts[index].bytes ?? 0))
@@ -175,27 +176,27 @@ public struct Oracle {
           generated.baseRegisters, &random)
         {
           patches += 1
-          attempts[index, default: 0] += 1
+          attempts[index] += 1
           touched.append(span)
         } else if index == first {
-          dropped.insert(index)
+          dropped[index] = true
         }
       }
       if !touched.isEmpty { run = observe(program, facts, initial, image, supported, &views, &copies) }
     }
     if tracing {
-      for index in dropped.sorted() {
+      for index in program.indices where dropped[index] {
         print(
           "prepare: dropped \(targets[index].map { $0.rawValue } ?? "?") at \(index): \(program[index].assembly) view \(views[index].map { "\($0)" } ?? "none")"
         )
       }
     }
     // What is still missed after the last round is dropped too.
-    while let (index, _) = firstMissed(program, targets, dropped, run, views) { dropped.insert(index) }
+    for (index, _) in allMissed(program, targets, dropped, run, views) { dropped[index] = true }
     initial.memory = image.bytes
     return PreparedCase(
       program: program, initial: initial, coverage: coverage(program, targets, run, views),
-      infeasibleTargets: dropped.count, patches: patches)
+      infeasibleTargets: dropped.filter { $0 }.count, patches: patches)
   }
 
   // MARK: Targets
@@ -236,34 +237,24 @@ public struct Oracle {
     }
   }
 
-  /// Every amocas (in program order, reached by the run) whose target the run misses.
+  /// Every amocas (in the order the run reaches them, each once) whose target the run misses.
   private func allMissed(
-    _ program: [Instruction], _ targets: [Int: CASTarget], _ dropped: Set<Int>, _ run: ConcreteExecutor.Run,
+    _ program: [Instruction], _ targets: [CASTarget?], _ dropped: [Bool], _ run: ConcreteExecutor.Run,
     _ views: [CASView?]
   ) -> [(Int, CASTarget)] {
     var missed: [(Int, CASTarget)] = []
-    var remaining = dropped
-    while let next = firstMissed(program, targets, remaining, run, views) {
-      missed.append(next)
-      remaining.insert(next.0)
-    }
-    return missed
-  }
-
-  /// The first amocas (in program order, reached by the run) whose target the run misses.
-  private func firstMissed(
-    _ program: [Instruction], _ targets: [Int: CASTarget], _ dropped: Set<Int>, _ run: ConcreteExecutor.Run,
-    _ views: [CASView?]
-  ) -> (Int, CASTarget)? {
+    var passed = dropped
     for event in run.events {
-      guard let target = targets[event.index], !dropped.contains(event.index) else { continue }
-      if target.aimsAtSuccess && event.success != true { return (event.index, target) }
-      if target.aimsAtFailure && event.success != false { return (event.index, target) }
-      if target.aimsAtFailure, let view = views[event.index], !nearMissHolds(target, program[event.index], view) {
-        return (event.index, target)
+      guard let target = targets[event.index], !passed[event.index] else { continue }
+      let misses =
+        (target.aimsAtSuccess && event.success != true) || (target.aimsAtFailure && event.success != false)
+        || (target.aimsAtFailure && views[event.index].map { !nearMissHolds(target, program[event.index], $0) } == true)
+      if misses {
+        missed.append((event.index, target))
+        passed[event.index] = true
       }
     }
-    return nil
+    return missed
   }
 
   private func nearMissHolds(_ target: CASTarget, _ instruction: Instruction, _ view: CASView) -> Bool {
@@ -493,7 +484,7 @@ public struct Oracle {
 
   /// The outcome the spec gives each amocas the final run reaches.
   private func coverage(
-    _ program: [Instruction], _ targets: [Int: CASTarget], _ run: ConcreteExecutor.Run, _ views: [CASView?]
+    _ program: [Instruction], _ targets: [CASTarget?], _ run: ConcreteExecutor.Run, _ views: [CASView?]
   ) -> [CoverageCell] {
     var cells: [CoverageCell] = []
     for event in run.events {

@@ -163,13 +163,11 @@ public struct QemuUserImage {
     let pc = word(16)
     var registers = [UInt64(0)] + (1..<32).map { word(16 + 8 * $0) }
     registers[0] = 0
-    var memory: [UInt64: UInt8] = [:]
+    var memory = ByteMap()
     var offset = dumpHeader
     for region in testCase.memoryMap.regions {
-      for byte in 0..<region.size {
-        memory[region.base + byte] = dump[offset]
-        offset += 1
-      }
+      memory.append(base: region.base, bytes: Array(dump[offset..<offset + Int(region.size)]))
+      offset += Int(region.size)
     }
     let start = testCase.codeBase
     let end = start + UInt64(testCase.words.count) * 4

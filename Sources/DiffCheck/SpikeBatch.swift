@@ -308,13 +308,11 @@ public struct SpikeBatch {
         return .failed(Self.unfinished)
       }
       let registers = (0..<32).map { word(8 * $0) & mask }
-      var memory: [UInt64: UInt8] = [:]
+      var memory = ByteMap()
       var offset = start + signatureWindows
       for region in regions {
-        for byte in 0..<region.size {
-          memory[region.base + byte] = signature[offset]
-          offset += 1
-        }
+        memory.append(base: region.base, bytes: Array(signature[offset..<offset + Int(region.size)]))
+        offset += Int(region.size)
       }
       let (cause, tval, epc) = (
         word(signatureTrap + 8) & mask, word(signatureTrap + 16) & mask, word(signatureTrap + 24) & mask

@@ -35,7 +35,7 @@ struct Bench: ParsableCommand {
   var solverMemory = false
 
   static let sections = [
-    "fuzz", "spike", "qemu", "emulators", "audit", "policy", "litmus", "report", "memory", "solver",
+    "fuzz", "mutants", "spike", "qemu", "emulators", "audit", "policy", "litmus", "report", "memory", "solver",
   ]
 
   @Option(name: .long, help: "Folder of litmus tests for the litmus section.")
@@ -72,7 +72,9 @@ struct Bench: ParsableCommand {
     let chosen = Set(only.split(separator: ",").map(String.init))
     line("rvcheck bench --only \(only) --programs \(programs) --memory-minutes \(memoryMinutes) (\(machine()))")
     var spikeCases: [EmulatorCase] = []
-    if chosen.contains("fuzz") { try fuzz() }
+    var correctRate: Double?
+    if chosen.contains("fuzz") { correctRate = try fuzz() }
+    if chosen.contains("mutants") { try mutants(correctRate: correctRate) }
     if chosen.contains("spike") { spikeCases = try spike() }
     if chosen.contains("qemu") { try qemu() }
     if chosen.contains("report") { try report() }
@@ -99,20 +101,81 @@ struct Bench: ParsableCommand {
 
   // MARK: Sections
 
-  /// Solver-checked programs per second with the built-in emulator, and where the time goes.
-  private func fuzz() throws {
+  /// Checked programs per second with the built-in emulator, where the time goes, and the bare
+  /// emulator's rate on the very same programs: the loop's cost as a ratio that travels between
+  /// machines. Returns the loop's rate at one job.
+  private func fuzz() throws -> Double {
     line("\n## fuzz: built-in emulator, \(programs) programs of 32 instructions, seed 1, rv64ima_zacas_zabha")
     line("jobs  seconds  programs/s  generate+prepare  emulate  check   (seconds summed over workers)")
+    var oneJob = 0.0
+    var cases: [EmulatorCase] = []
     for jobs in [1, 2] {
       let options = try options(count: programs)
+      let recorder = CaseRecorder(keeping: jobs == 1 ? programs : 0)
       let begun = ContinuousClock.now
-      let (summary, _) = try ParallelCampaign(options: options, jobs: jobs) { BuiltinEmulator() }.run()
+      let (summary, _) = try ParallelCampaign(options: options, jobs: jobs) { recorder.wrap(BuiltinEmulator()) }.run()
       let seconds = (ContinuousClock.now - begun).inSeconds
+      if jobs == 1 {
+        oneJob = Double(programs) / seconds
+        cases = recorder.cases
+      }
       line(
         String(
           format: "%4d  %7.1f  %10.2f  %16.1f  %7.2f  %6.1f", jobs, seconds, Double(programs) / seconds,
           summary.timing.preparing.inSeconds, summary.timing.emulating.inSeconds, summary.timing.checking.inSeconds))
     }
+    // The bare emulator on the same cases, run in batches as the loop runs them, best of three.
+    let emulator = BuiltinEmulator()
+    var best = Double.infinity
+    for _ in 0..<3 {
+      let begun = ContinuousClock.now
+      var index = 0
+      while index < cases.count {
+        _ = emulator.run(Array(cases[index..<min(index + 32, cases.count)]))
+        index += 32
+      }
+      best = min(best, (ContinuousClock.now - begun).inSeconds)
+    }
+    let bare = Double(cases.count) / max(best, 1e-9)
+    line(String(format: "bare emulator     %10.0f programs/s on the same %d programs", bare, cases.count))
+    line(String(format: "loop / emulator   %10.3f (--jobs 1; target 0.25)", oneJob / bare))
+    return oneJob
+  }
+
+  /// A campaign against each shipped mutant (one systematic bug), against the correct emulator's
+  /// rate: violations are triaged, so a bug costs a few explanations, not one per program.
+  private func mutants(correctRate: Double?) throws {
+    let count = programs
+    line("\n## mutants: \(count) programs of 32 instructions per mutant, seed 1, --jobs 1, shrinking on")
+    let correct: Double
+    if let correctRate {
+      correct = correctRate
+    } else {
+      let begun = ContinuousClock.now
+      _ = try ParallelCampaign(options: try options(count: count), jobs: 1) { BuiltinEmulator() }.run()
+      correct = Double(count) / (ContinuousClock.now - begun).inSeconds
+    }
+    line(String(format: "correct emulator  %8.1f programs/s", correct))
+    line("mutant                                 programs/s  ratio  explained  repeats  known")
+    var ratios: [Double] = []
+    for mutant in Mutant.allCases {
+      let begun = ContinuousClock.now
+      let (summary, _) = try ParallelCampaign(options: try options(count: count), jobs: 1) {
+        BuiltinEmulator(mutant: mutant)
+      }.run()
+      let rate = Double(count) / (ContinuousClock.now - begun).inSeconds
+      ratios.append(rate / correct)
+      line(
+        String(
+          format: "%@  %10.1f  %5.2f  %9d  %7d  %5d",
+          mutant.rawValue.padding(toLength: 37, withPad: " ", startingAt: 0),
+          rate, rate / correct, summary.findings.count, summary.repeats.count, summary.knownTotal))
+    }
+    let sorted = ratios.sorted()
+    line(
+      String(
+        format: "ratio to the correct emulator: median %.2f, lowest %.2f (target 0.5)", sorted[sorted.count / 2],
+        sorted.first ?? 0))
   }
 
   /// The fast path audited by the relation: every program, then every hundredth of many more.
@@ -370,6 +433,10 @@ final class CaseRecorder: @unchecked Sendable {
   private let lock = NSLock()
   private(set) var cases: [EmulatorCase] = []
   private var spikes: [SpikeEmulator] = []
+  /// How many cases to keep (the first ones run).
+  let keeping: Int
+
+  init(keeping: Int = 256) { self.keeping = keeping }
 
   func wrap(_ spike: SpikeEmulator) -> any Emulator {
     lock.lock()
@@ -378,10 +445,12 @@ final class CaseRecorder: @unchecked Sendable {
     return Recording(inner: spike, recorder: self)
   }
 
+  func wrap(_ emulator: any Emulator) -> any Emulator { Recording(inner: emulator, recorder: self) }
+
   func add(_ more: [EmulatorCase]) {
     lock.lock()
     defer { lock.unlock() }
-    if cases.count < 256 { cases += more.prefix(256 - cases.count) }
+    if cases.count < keeping { cases += more.prefix(keeping - cases.count) }
   }
 
   var spikeTime: (Duration, Int) {

@@ -17,7 +17,7 @@ struct SpecHarness {
   func initial(_ registers: [Int: UInt64], words: [UInt64: UInt64] = [:]) -> ConcreteState {
     var values = [UInt64](repeating: 0, count: 32)
     for (number, value) in registers { values[number] = value }
-    var memory: [UInt64: UInt8] = [:]
+    var memory = ByteMap()
     for base in [Self.data, Self.readOnly] {
       for offset in 0..<UInt64(32) { memory[base + offset] = 0 }
     }

@@ -7,8 +7,11 @@ public struct ConcreteExecutor {
   /// Runs (choice paths) before a program is left to the relation.
   public var maxRuns = 64
 
+  let context: StepBuilder.Context
+
   public init(configuration: MachineConfiguration) {
     self.configuration = configuration
+    self.context = StepBuilder.Context(configuration)
   }
 
   /// What one amocas (or any step that names a success event) did in a run.
@@ -79,9 +82,7 @@ public struct ConcreteExecutor {
       let instruction = program[index]
       let pc = configuration.codeBase &+ UInt64(index) &* 4
       machine.begin()
-      var builder = StepBuilder(
-        isa: configuration.isa, profile: configuration.profile, memoryMap: configuration.memoryMap,
-        instruction: instruction, pc: pc, backend: .concrete(machine))
+      var builder = StepBuilder(context: context, instruction: instruction, pc: pc, backend: .concrete(machine))
       if supported[index] {
         instruction.form.execute(&builder, instruction)
       } else {

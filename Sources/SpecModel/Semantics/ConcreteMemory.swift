@@ -12,17 +12,25 @@ public struct ConcreteMemory: Sendable {
   var outside: [UInt64: UInt8] = [:]
 
   /// Memory over `map` holding `initial` (bytes not given read as zero).
-  public init(map: MemoryMap, initial: [UInt64: UInt8]) {
+  public init(map: MemoryMap, initial: ByteMap) {
     regions = map.regions.map {
       Region(
         base: $0.base, bytes: Array(repeating: 0, count: Int($0.size)),
         writers: Array(repeating: -1, count: Int($0.size)))
     }
-    for (address, byte) in initial {
-      if let (region, offset) = locate(address) {
-        regions[region].bytes[offset] = byte
-      } else {
-        outside[address] = byte
+    for window in initial.windows {
+      // A window that is exactly a region (as prepared states are) is one copy.
+      if let index = regions.firstIndex(where: { $0.base == window.base && $0.bytes.count == window.bytes.count }) {
+        regions[index].bytes = window.bytes
+        continue
+      }
+      for (offset, byte) in window.bytes.enumerated() {
+        let address = window.base &+ UInt64(offset)
+        if let (region, offset) = locate(address) {
+          regions[region].bytes[offset] = byte
+        } else {
+          outside[address] = byte
+        }
       }
     }
   }
@@ -69,16 +77,20 @@ public struct ConcreteMemory: Sendable {
   }
 
   /// Every byte, by address.
-  public var bytes: [UInt64: UInt8] {
-    var all = outside
-    for region in regions {
-      for (offset, byte) in region.bytes.enumerated() { all[region.base + UInt64(offset)] = byte }
-    }
+  public var bytes: ByteMap {
+    var all = ByteMap()
+    for region in regions.sorted(by: { $0.base < $1.base }) { all.append(base: region.base, bytes: region.bytes) }
+    for (address, byte) in outside { all[address] = byte }
     return all
   }
 
   /// Whether `observed` holds, at every address it names, the byte this memory holds.
-  public func agrees(with observed: [UInt64: UInt8]) -> Bool {
-    observed.allSatisfy { byte(at: $0.key) == $0.value }
+  public func agrees(with observed: ByteMap) -> Bool {
+    for window in observed.windows {
+      for (offset, byte) in window.bytes.enumerated() where self.byte(at: window.base &+ UInt64(offset)) != byte {
+        return false
+      }
+    }
+    return true
   }
 }

@@ -5,10 +5,10 @@ public struct ConcreteState: Hashable, Sendable {
   /// x0…x31 (x0 should read zero), each XLEN bits.
   public var registers: [UInt64]
   /// Bytes of the memory window, by address.
-  public var memory: [UInt64: UInt8]
+  public var memory: ByteMap
   public var trap: ConcreteTrap?
 
-  public init(registers: [UInt64], memory: [UInt64: UInt8], trap: ConcreteTrap? = nil) {
+  public init(registers: [UInt64], memory: ByteMap, trap: ConcreteTrap? = nil) {
     self.registers = registers
     self.memory = memory
     self.trap = trap
@@ -224,7 +224,7 @@ extension ConformanceChecker {
     let xlen = state.xlen
     var registers: [UInt64] = [0]
     for number in 1..<32 { registers.append(model.value64(state.registers[number]) ?? 0) }
-    var memory: [UInt64: UInt8] = [:]
+    var memory = ByteMap()
     for address in addresses {
       memory[address] = UInt8(
         truncatingIfNeeded: model.value64(state.memory.loadByte(z3.bv(address, width: xlen))) ?? 0)

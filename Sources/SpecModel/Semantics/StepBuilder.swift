@@ -5,9 +5,23 @@
 /// state of a `ConcreteMachine` directly, with implementation choices as choice points that the run
 /// enumerates. The semantics closures in the instruction table never know which one they drive.
 public struct StepBuilder {
-  public let isa: ISAString
-  public let profile: Profile
-  public let memoryMap: MemoryMap
+  /// The machine's configuration, shared by every step of a run: one reference to copy per step.
+  final class Context: Sendable {
+    let isa: ISAString
+    let profile: Profile
+    let memoryMap: MemoryMap
+
+    init(_ configuration: MachineConfiguration) {
+      isa = configuration.isa
+      profile = configuration.profile
+      memoryMap = configuration.memoryMap
+    }
+  }
+
+  let context: Context
+  public var isa: ISAString { context.isa }
+  public var profile: Profile { context.profile }
+  public var memoryMap: MemoryMap { context.memoryMap }
   public let instruction: Instruction
   public let pc: UInt64
   /// The encoded instruction, for mtval on illegal instruction.
@@ -19,12 +33,8 @@ public struct StepBuilder {
     case concrete(ConcreteMachine)
   }
 
-  init(
-    isa: ISAString, profile: Profile, memoryMap: MemoryMap, instruction: Instruction, pc: UInt64, backend: Backend
-  ) {
-    self.isa = isa
-    self.profile = profile
-    self.memoryMap = memoryMap
+  init(context: Context, instruction: Instruction, pc: UInt64, backend: Backend) {
+    self.context = context
     self.instruction = instruction
     self.pc = pc
     self.backend = backend

@@ -65,8 +65,7 @@ public struct SymbolicExecutor {
     let pc = configuration.codeBase &+ UInt64(index) * 4
     let symbolic = SymbolicStep(z3: z3, pre: state, name: name, pc: pc)
     var builder = StepBuilder(
-      isa: configuration.isa, profile: configuration.profile, memoryMap: configuration.memoryMap,
-      instruction: instruction, pc: pc, backend: .symbolic(symbolic))
+      context: StepBuilder.Context(configuration), instruction: instruction, pc: pc, backend: .symbolic(symbolic))
     if configuration.isa.contains(instruction.form) {
       instruction.form.execute(&builder, instruction)
     } else {
