@@ -251,3 +251,18 @@ import Testing
     #expect(left[1].known == 2 && left[2].checked == 5 && left[0].checked == 3)
   }
 }
+
+/// The SC probe reinterprets only an unconstrained sequence: a write between the LR and its SC.
+@Suite struct SCProbeTests {
+  @Test func onlyAWriteBetweenLRAndSCLetsTheSCFail() throws {
+    let probe = DeviationProbe.scFailsAfterOwnWrite
+    let unconstrained = try Assembler.assemble("lr.w t1, (s8)\namocas.b s3, a1, (t2)\nsc.w zero, a4, (s8)")
+    let constrained = try Assembler.assemble("lr.w t1, (s8)\naddi a4, a4, 1\nsc.w zero, a4, (s8)")
+    let afterSC = try Assembler.assemble("lr.w t1, (s8)\nsc.w zero, a4, (s8)\nsw a4, 0(s8)")
+    let relaxed = try #require(probe.reinterpretation(unconstrained, .spike, specTrap: nil))
+    #expect(relaxed.scMayFailSpuriously && !Profile.spike.scMayFailSpuriously)
+    #expect(relaxed.amoMisaligned == Profile.spike.amoMisaligned)
+    #expect(probe.reinterpretation(constrained, .spike, specTrap: nil) == nil)
+    #expect(probe.reinterpretation(afterSC, .spike, specTrap: nil) == nil)
+  }
+}
