@@ -309,20 +309,9 @@ public struct Campaign {
             case .notAllowed = checker.executor.judge(
               entry.prepared.program, initial: entry.prepared.initial, observed: observed)
           else { continue }
-          let specTrap = checker.executor.firstRun(entry.prepared.program, initial: entry.prepared.initial).trap
-          if let deviation = lane.known.first(where: { deviation in
-            guard
-              let profile = deviation.probe?.reinterpretation(
-                entry.prepared.program, options.profile, specTrap: specTrap)
-            else { return false }
-            let other = ConcreteExecutor(
-              configuration: MachineConfiguration(
-                isa: options.isa, profile: profile, memoryMap: configuration.memoryMap))
-            guard
-              case .allowed = other.judge(entry.prepared.program, initial: entry.prepared.initial, observed: observed)
-            else { return false }
-            return true
-          }) {
+          if let deviation = reinterpreted(
+            lane.known, entry.prepared.program, entry.prepared.initial, observed, checker, configuration)
+          {
             explained[position] = deviation
             continue
           }
@@ -472,6 +461,17 @@ public struct Campaign {
                 return
               }
               deviation = try lane.known.first { try $0.explains(finding, verdict: onEmulator) }
+              // Shrunk, a program may show one deviation where the whole showed two at once.
+              if deviation == nil {
+                let program = finding.reproducer.program
+                let initial = finding.reproducer.initialState(configuration.memoryMap)
+                let run = EmulatorCase(
+                  isa: options.isa, words: try program.map { try $0.encoded() }, initial: initial,
+                  memoryMap: configuration.memoryMap)
+                if case .finished(let observed) = lane.emulator.run([run])[0] {
+                  deviation = reinterpreted(lane.known, program, initial, observed, checker, configuration)
+                }
+              }
             }
             if let deviation {
               summary.columns[column].known += 1
@@ -558,6 +558,24 @@ public struct Campaign {
       return "after \(program[length - 1].form.mnemonic): \(kinds.sorted().joined(separator: ", "))"
     }
     return nil
+  }
+
+  /// The deviation whose probe judges the same outcome again under the platform behaviour the
+  /// emulator is known to have (a changed profile), and finds it allowed.
+  func reinterpreted(
+    _ known: [KnownDeviation], _ program: [Instruction], _ initial: ConcreteState, _ observed: ConcreteState,
+    _ checker: SpecChecker, _ configuration: MachineConfiguration
+  ) -> KnownDeviation? {
+    let specTrap = checker.executor.firstRun(program, initial: initial).trap
+    return known.first { deviation in
+      guard let profile = deviation.probe?.reinterpretation(program, options.profile, specTrap: specTrap) else {
+        return false
+      }
+      let other = ConcreteExecutor(
+        configuration: MachineConfiguration(isa: options.isa, profile: profile, memoryMap: configuration.memoryMap))
+      guard case .allowed = other.judge(program, initial: initial, observed: observed) else { return false }
+      return true
+    }
   }
 
   private func verdictOnEmulator(
