@@ -184,22 +184,14 @@ public enum DeviationProbe: String, CaseIterable, Sendable {
   ) -> Profile? {
     if self == .scFailsAfterOwnWrite {
       guard Self.writesBetweenLRAndSC(program) else { return nil }
-      return Profile(
-        name: profile.name + "+sc-may-fail", amoMisaligned: profile.amoMisaligned,
-        amoMisalignedWithZicclsm: profile.amoMisalignedWithZicclsm, plainMisaligned: profile.plainMisaligned,
-        plainMisalignedWithZicclsm: profile.plainMisalignedWithZicclsm, oddPair: profile.oddPair,
-        illegalTval: profile.illegalTval, scMayFailSpuriously: true, zama16bCoversAMOCAS: profile.zama16bCoversAMOCAS)
+      return profile.changing("+sc-may-fail", scMayFailSpuriously: true)
     }
     guard self == .plainMisalignedExecutes, let specTrap, specTrap.cause == 4 || specTrap.cause == 6,
       program.indices.contains(specTrap.index)
     else { return nil }
     switch program[specTrap.index].form.format {
     case .load, .store:
-      return Profile(
-        name: profile.name + "+plain-misaligned-executes", amoMisaligned: profile.amoMisaligned,
-        amoMisalignedWithZicclsm: profile.amoMisalignedWithZicclsm, plainMisaligned: [.execute],
-        plainMisalignedWithZicclsm: [.execute], oddPair: profile.oddPair, illegalTval: profile.illegalTval,
-        scMayFailSpuriously: profile.scMayFailSpuriously, zama16bCoversAMOCAS: profile.zama16bCoversAMOCAS)
+      return profile.changing("+plain-misaligned-executes", plainMisaligned: [.execute])
     default: return nil
     }
   }
