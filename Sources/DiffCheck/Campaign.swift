@@ -401,14 +401,34 @@ public struct Campaign {
           let audit = options.crossCheck.map { entry.index % $0 == 0 } ?? false
           let emulatorName = lane.emulator.name
           var signature: String?
-          let result = try checker.check(
+          var shorter: (length: Int, observed: ConcreteState)?
+          var result = try checker.check(
             entry.prepared.program, initial: entry.prepared.initial, observed: observed, crossCheck: audit,
             relation: relations.shared, explain: relations.fresh,
             explains: { differences in
+              // --explain-all explains every program whole, as before triage.
+              guard options.explainPerSignature != nil else { return true }
               // Asked only for an outcome the concrete interpretation rejects: find where it starts.
-              signature = culprit(lane.emulator, entry.prepared, checker, configuration) ?? differences
-              return explains(column, signature ?? differences)
+              let found = culprit(lane.emulator, entry.prepared, checker, configuration)
+              signature = found?.signature ?? differences
+              guard explains(column, signature ?? differences) else { return false }
+              // Explained on the prefix that ends at the culprit: shorter to explain and to shrink.
+              if let found, found.length < entry.prepared.program.count {
+                shorter = (found.length, found.observed)
+                return false
+              }
+              return true
             })
+          // The program the violation is explained and shrunk on: the whole, or its culprit prefix.
+          var subject = entry.prepared
+          if let shorter {
+            subject = PreparedCase(
+              program: Array(entry.prepared.program.prefix(shorter.length)), initial: entry.prepared.initial,
+              coverage: entry.prepared.coverage, infeasibleTargets: 0, patches: 0)
+            result = try checker.check(
+              subject.program, initial: subject.initial, observed: shorter.observed, relation: relations.shared,
+              explain: relations.fresh)
+          }
           let triageKey = signature.map { "\(column)\u{0}" + $0 }
           if case .repeated = result.route, let signature, let key = triageKey, let seen = triage.entries[key] {
             // Same as findings already explained: counted under them, never explained again.
@@ -433,7 +453,7 @@ public struct Campaign {
           if let disagreement = result.disagreement {
             summary.disagreements.append(
               "\(tag)program \(entry.index): \(disagreement)\n"
-                + entry.prepared.program.map { "  " + $0.assembly }.joined(separator: "\n"))
+                + subject.program.map { "  " + $0.assembly }.joined(separator: "\n"))
             continue
           }
           switch result.verdict {
@@ -443,13 +463,11 @@ public struct Campaign {
             // A known deviation is recognised before shrinking where it can be: shrinking costs
             // emulator runs, and a common known deviation would otherwise take most of them.
             let onEmulator = verdictOnEmulator(lane.emulator, configuration, checker, relations)
-            var finding = reproducerFinding(
-              lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, rules, parts)
+            var finding = reproducerFinding(lane.emulator, entry.index, subject.program, subject.initial, rules, parts)
             var deviation = try lane.known.first { try $0.explains(finding, verdict: onEmulator) }
             if deviation == nil {
               finding = try self.finding(
-                lane.emulator, entry.index, entry.prepared, rules, parts, checker, relations, configuration,
-                shouldStop)
+                lane.emulator, entry.index, subject, rules, parts, checker, relations, configuration, shouldStop)
               if finding.shrinkCutShort {
                 // Kept on disk as it stands, never lost; the program stays undone so that the
                 // resumed run shrinks it whole and de-duplicates the result.
@@ -538,10 +556,11 @@ public struct Campaign {
   /// Where a rejected program first goes wrong: every prefix of it runs on the emulator (one
   /// batch), and the first whose outcome the concrete interpretation rejects names the instruction
   /// that ends it and what differs after it (registers, memory, the trap). Programs that meet one
-  /// emulator bug share it, wherever the difference spread afterwards; nil when no prefix shows it.
+  /// emulator bug share it, wherever the difference spread afterwards. Also gives that prefix's
+  /// length and outcome; nil when no prefix shows it.
   func culprit(
     _ emulator: any Emulator, _ prepared: PreparedCase, _ checker: SpecChecker, _ configuration: MachineConfiguration
-  ) -> String? {
+  ) -> (signature: String, length: Int, observed: ConcreteState)? {
     let program = prepared.program
     guard let words = try? program.map({ try $0.encoded() }) else { return nil }
     let cases = (1...program.count).map { length in
@@ -555,7 +574,9 @@ public struct Campaign {
           Array(program.prefix(length)), initial: prepared.initial, observed: observed)
       else { continue }
       let kinds = Set(differences.map { $0.hasPrefix("trap") ? $0 : String($0.prefix { $0 != " " }) })
-      return "after \(program[length - 1].form.mnemonic): \(kinds.sorted().joined(separator: ", "))"
+      return (
+        "after \(program[length - 1].form.mnemonic): \(kinds.sorted().joined(separator: ", "))", length, observed
+      )
     }
     return nil
   }

@@ -96,7 +96,7 @@ struct Fuzz: ParsableCommand {
   @Flag(
     name: .long,
     help:
-      "Explain and shrink every violation. By default the first 3 of each kind (where the observed state departs from the spec, by instruction form) are, and the rest are counted under the finding they repeat."
+      "Explain and shrink every violation, on the whole program. By default the first 3 of each kind (the first prefix the emulator gets wrong, by its last instruction's form) are, on that prefix, and the rest are counted under the finding they repeat."
   )
   var explainAll = false
 

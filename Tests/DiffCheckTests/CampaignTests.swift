@@ -256,8 +256,9 @@ import Testing
       emulator: BuiltinEmulator(mutant: .x0PairWritesX1))
     let checker = SpecChecker(configuration: configuration)
     #expect(
-      campaign.culprit(BuiltinEmulator(mutant: .x0PairWritesX1), prepared, checker, configuration)
+      campaign.culprit(BuiltinEmulator(mutant: .x0PairWritesX1), prepared, checker, configuration)?.signature
         == "after amocas.q: register")
+    #expect(campaign.culprit(BuiltinEmulator(mutant: .x0PairWritesX1), prepared, checker, configuration)?.length == 2)
     // A conforming emulator shows no prefix going wrong.
     #expect(campaign.culprit(BuiltinEmulator(), prepared, checker, configuration) == nil)
   }
