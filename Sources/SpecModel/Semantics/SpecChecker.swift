@@ -31,9 +31,6 @@ public struct SpecChecker {
     public let route: Route
     /// Set when the two interpretations disagree: an internal error of the checker, not a finding.
     public let disagreement: String?
-    /// Where the observed state departs from the allowed one, when the concrete interpretation
-    /// rejected it: the same for programs that meet the same bug.
-    public var signature: String? = nil
   }
 
   /// Judges `observed`. `relation` gives a Z3 checker for audits and for what the concrete side
@@ -64,16 +61,15 @@ public struct SpecChecker {
       guard explains(signature) else {
         return Result(
           verdict: .violation(rules: [], observed: differences), route: .repeated(signature: signature),
-          disagreement: nil,
-          signature: signature)
+          disagreement: nil)
       }
       let verdict = try explain().check(program, initial: initial, observed: observed)
       if case .conforms = verdict {
         return Result(
           verdict: verdict, route: .explained,
-          disagreement: "the relation allows the outcome, the concrete interpretation rejects it", signature: signature)
+          disagreement: "the relation allows the outcome, the concrete interpretation rejects it")
       }
-      return Result(verdict: verdict, route: .explained, disagreement: nil, signature: signature)
+      return Result(verdict: verdict, route: .explained, disagreement: nil)
     case .undecided(let reason):
       var verdict = try relation().check(program, initial: initial, observed: observed)
       if case .violation = verdict { verdict = try explain().check(program, initial: initial, observed: observed) }
