@@ -4,7 +4,7 @@ import Testing
 @testable import SpecModel
 
 /// Optimisations must not change what a seed finds. These figures were recorded from a run of
-/// seed 1 (re-pinned when preparation moved from the solver to concrete patching, and when it came to patch several targets per round); a change of generator, oracle, checker or solver encoding that alters them changes the
+/// seed 1 (re-pinned when preparation moved from the solver to concrete patching, when it came to patch several targets per round, and when the relation came to leave out observed parts the rewriter proves, which changes some unsat cores); a change of generator, oracle, checker or solver encoding that alters them changes the
 /// programs or verdicts of every existing seed and must be deliberate (update the figures then).
 @Suite struct GoldenCampaignTests {
   static func digest(_ text: String) -> UInt64 {
@@ -36,6 +36,6 @@ import Testing
     )
     // The reproducers hold the prepared initial states and the violated rules.
     let reproducers = summary.findings.map(\.reproducer.text).joined(separator: "\n")
-    #expect(Self.digest(reproducers) == 3_612_142_444_738_447_633)
+    #expect(Self.digest(reproducers) == 7_867_694_708_670_307_822)
   }
 }
