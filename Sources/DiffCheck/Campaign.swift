@@ -401,7 +401,7 @@ public struct Campaign {
           let audit = options.crossCheck.map { entry.index % $0 == 0 } ?? false
           let emulatorName = lane.emulator.name
           var signature: String?
-          var shorter: (length: Int, observed: ConcreteState)?
+          var culprit: (length: Int, observed: ConcreteState)?
           var result = try checker.check(
             entry.prepared.program, initial: entry.prepared.initial, observed: observed, crossCheck: audit,
             relation: relations.shared, explain: relations.fresh,
@@ -409,25 +409,44 @@ public struct Campaign {
               // --explain-all explains every program whole, as before triage.
               guard options.explainPerSignature != nil else { return true }
               // Asked only for an outcome the concrete interpretation rejects: find where it starts.
-              let found = culprit(lane.emulator, entry.prepared, checker, configuration)
+              let found = self.culprit(lane.emulator, entry.prepared, checker, configuration)
               signature = found?.signature ?? differences
               guard explains(column, signature ?? differences) else { return false }
-              // Explained on the prefix that ends at the culprit: shorter to explain and to shrink.
-              if let found, found.length < entry.prepared.program.count {
-                shorter = (found.length, found.observed)
-                return false
-              }
-              return true
+              // Explained on the prefix that ends at the culprit (shorter to explain and to
+              // shrink), and after shrinking, below.
+              guard let found else { return true }
+              culprit = (found.length, found.observed)
+              return false
             })
           // The program the violation is explained and shrunk on: the whole, or its culprit prefix.
           var subject = entry.prepared
-          if let shorter {
+          var shrunk = false
+          if let culprit {
             subject = PreparedCase(
-              program: Array(entry.prepared.program.prefix(shorter.length)), initial: entry.prepared.initial,
+              program: Array(entry.prepared.program.prefix(culprit.length)), initial: entry.prepared.initial,
               coverage: entry.prepared.coverage, infeasibleTargets: 0, patches: 0)
-            result = try checker.check(
-              subject.program, initial: subject.initial, observed: shorter.observed, relation: relations.shared,
-              explain: relations.fresh)
+            // Shrunk before it is explained: the relation costs far less on the few instructions
+            // left. The explanation still decides: a reproducer it does not reject is not used.
+            if options.shrink,
+              let reduced = try concretelyShrunk(lane.emulator, subject, checker, configuration, shouldStop),
+              !shouldStop()
+            {
+              let reducedResult = try checker.check(
+                reduced.program, initial: reduced.initial, observed: reduced.observed, relation: relations.shared,
+                explain: relations.fresh)
+              if case .violation = reducedResult.verdict {
+                subject = PreparedCase(
+                  program: reduced.program, initial: reduced.initial, coverage: entry.prepared.coverage,
+                  infeasibleTargets: 0, patches: 0)
+                shrunk = true
+                result = reducedResult
+              }
+            }
+            if !shrunk {
+              result = try checker.check(
+                subject.program, initial: subject.initial, observed: culprit.observed, relation: relations.shared,
+                explain: relations.fresh)
+            }
           }
           let triageKey = signature.map { "\(column)\u{0}" + $0 }
           if case .repeated = result.route, let signature, let key = triageKey, let seen = triage.entries[key] {
@@ -465,7 +484,7 @@ public struct Campaign {
             let onEmulator = verdictOnEmulator(lane.emulator, configuration, checker, relations)
             var finding = reproducerFinding(lane.emulator, entry.index, subject.program, subject.initial, rules, parts)
             var deviation = try lane.known.first { try $0.explains(finding, verdict: onEmulator) }
-            if deviation == nil {
+            if deviation == nil && !shrunk {
               finding = try self.finding(
                 lane.emulator, entry.index, subject, rules, parts, checker, relations, configuration, shouldStop)
               if finding.shrinkCutShort {
@@ -573,12 +592,18 @@ public struct Campaign {
         case .notAllowed(_, let differences) = checker.executor.judge(
           Array(program.prefix(length)), initial: prepared.initial, observed: observed)
       else { continue }
-      let kinds = Set(differences.map { $0.hasPrefix("trap") ? $0 : String($0.prefix { $0 != " " }) })
+      let kinds = Self.departureKinds(differences)
       return (
         "after \(program[length - 1].form.mnemonic): \(kinds.sorted().joined(separator: ", "))", length, observed
       )
     }
     return nil
+  }
+
+  /// The kinds of place where an outcome departs from the spec (`register`, `memory`, or the trap
+  /// difference whole), without the forms that wrote them: those change as a program shrinks.
+  static func departureKinds(_ differences: [String]) -> Set<String> {
+    Set(differences.map { $0.hasPrefix("trap") ? $0 : String($0.prefix { $0 != " " }) })
   }
 
   /// The deviation whose probe judges the same outcome again under the platform behaviour the
@@ -622,15 +647,25 @@ public struct Campaign {
     var initial = prepared.initial
     var found = rules
     if options.shrink {
-      var shrinker = Shrinker(verdict: verdictOnEmulator(emulator, configuration, checker, relations))
-      // A stop request ends shrinking early: the finding is kept as it stands.
-      shrinker.shouldStop = shouldStop
-      let executor = checker.executor
-      shrinker.afterPrefix = { program, state, count in
-        let run = executor.firstRun(program, initial: state, stopBefore: count)
-        return run.trap == nil && run.prunedBy == nil && run.undecided == nil ? run.final : nil
+      let verdict = verdictOnEmulator(emulator, configuration, checker, relations)
+      var shrunk = false
+      // Shrunk first by the concrete interpretation; should the result name none of the program's
+      // rules (shrinking drifted to another failure), shrinking is done again by the rules.
+      if let candidate = try concretelyShrunk(emulator, prepared, checker, configuration, shouldStop) {
+        if shouldStop() {
+          (program, initial) = (candidate.program, candidate.initial)
+        } else if case .violation(let rulesAfter, _)? = try verdict(candidate.program, candidate.initial),
+          !ruleNames(rulesAfter).isDisjoint(with: ruleNames(rules))
+        {
+          (program, initial, found) = (candidate.program, candidate.initial, rulesAfter)
+          shrunk = true
+        }
       }
-      (program, initial, found) = try shrinker.shrink(program, initial, rules: rules)
+      if !shrunk && !shouldStop() {
+        (program, initial) = try configured(Shrinker(rules: rules, verdict: verdict), checker, shouldStop)
+          .shrink(prepared.program, prepared.initial)
+        if case .violation(let rulesAfter, _)? = try verdict(program, initial) { found = rulesAfter }
+      }
       if shouldStop() {
         var finding = reproducerFinding(emulator, index, program, initial, found, parts)
         finding.shrinkCutShort = true
@@ -639,6 +674,56 @@ public struct Campaign {
       }
     }
     return reproducerFinding(emulator, index, program, initial, found, parts)
+  }
+
+  /// `shrinker`, stopping at a stop request (the finding is kept as it stands), and folding a
+  /// program's leading instructions into the initial state by the spec's own run.
+  private func configured(_ shrinker: Shrinker, _ checker: SpecChecker, _ shouldStop: @escaping () -> Bool) -> Shrinker
+  {
+    var shrinker = shrinker
+    let executor = checker.executor
+    shrinker.shouldStop = shouldStop
+    shrinker.afterPrefix = { program, state, count in
+      let run = executor.firstRun(program, initial: state, stopBefore: count)
+      return run.trap == nil && run.prunedBy == nil && run.undecided == nil ? run.final : nil
+    }
+    return shrinker
+  }
+
+  /// `prepared` shrunk by the concrete interpretation alone, which costs no solver query: a
+  /// candidate is kept while its outcome on `emulator` departs from the spec in the same kind of
+  /// place as the program's (a register, memory, the same trap). Gives the result and its outcome;
+  /// nil when the concrete interpretation does not reject the program's outcome.
+  private func concretelyShrunk(
+    _ emulator: any Emulator, _ prepared: PreparedCase, _ checker: SpecChecker,
+    _ configuration: MachineConfiguration, _ shouldStop: @escaping () -> Bool
+  ) throws -> (program: [Instruction], initial: ConcreteState, observed: ConcreteState)? {
+    guard let departures = try concreteDifferences(emulator, configuration, checker, prepared.program, prepared.initial)
+    else { return nil }
+    let wanted = Self.departureKinds(departures.differences)
+    let shrinker = Shrinker(keeps: { candidate, state in
+      guard let found = try concreteDifferences(emulator, configuration, checker, candidate, state) else {
+        return false
+      }
+      return !wanted.isDisjoint(with: Self.departureKinds(found.differences))
+    })
+    let (program, initial) = try configured(shrinker, checker, shouldStop).shrink(prepared.program, prepared.initial)
+    guard let outcome = try concreteDifferences(emulator, configuration, checker, program, initial) else { return nil }
+    return (program, initial, outcome.observed)
+  }
+
+  /// Where the concrete interpretation finds a candidate's outcome on `emulator` departing from
+  /// the spec; nil when it allows the outcome or cannot decide, or the emulator failed.
+  private func concreteDifferences(
+    _ emulator: any Emulator, _ configuration: MachineConfiguration, _ checker: SpecChecker,
+    _ candidate: [Instruction], _ state: ConcreteState
+  ) throws -> (differences: [String], observed: ConcreteState)? {
+    let words = try candidate.map { try $0.encoded() }
+    let run = EmulatorCase(isa: options.isa, words: words, initial: state, memoryMap: configuration.memoryMap)
+    guard case .finished(let observed) = emulator.run([run])[0],
+      case .notAllowed(_, let differences) = checker.executor.judge(candidate, initial: state, observed: observed)
+    else { return nil }
+    return (differences, observed)
   }
 
   /// A finding on `emulator` whose reproducer is `program` from `initial`, as it stands.

@@ -1,10 +1,10 @@
 import SpecModel
 
 /// Reduces a violating case (fewer instructions, then registers and memory words set to zero)
-/// while it still violates one of the same rules.
+/// while it still shows the same failure.
 public struct Shrinker {
-  /// Runs a candidate on the emulator and returns the spec's verdict (nil if the emulator failed).
-  public let verdict: ([Instruction], ConcreteState) throws -> Verdict?
+  /// Runs a candidate on the emulator and tells whether it still shows the failure being shrunk.
+  public let keeps: ([Instruction], ConcreteState) throws -> Bool
   public var maxAttempts = 400
   /// Checked before each attempt; true ends shrinking with the smallest case so far.
   public var shouldStop: () -> Bool = { false }
@@ -13,26 +13,33 @@ public struct Shrinker {
   /// change what the rest computes (a store that sets up a later compare, say).
   public var afterPrefix: (([Instruction], ConcreteState, Int) -> ConcreteState?)?
 
-  public init(verdict: @escaping ([Instruction], ConcreteState) throws -> Verdict?) {
-    self.verdict = verdict
+  public init(keeps: @escaping ([Instruction], ConcreteState) throws -> Bool) {
+    self.keeps = keeps
+  }
+
+  /// A shrinker that keeps a candidate while the spec's verdict on it (nil if the emulator failed)
+  /// names one of `rules`.
+  public init(rules: [String], verdict: @escaping ([Instruction], ConcreteState) throws -> Verdict?) {
+    let wanted = ruleNames(rules)
+    self.keeps = { candidate, state in
+      guard case .violation(let found, _)? = try verdict(candidate, state) else { return false }
+      return !ruleNames(found).isDisjoint(with: wanted)
+    }
   }
 
   public func shrink(
-    _ program: [Instruction], _ initial: ConcreteState, rules: [String]
-  ) throws -> (program: [Instruction], initial: ConcreteState, rules: [String]) {
-    let wanted = ruleNames(rules)
+    _ program: [Instruction], _ initial: ConcreteState
+  ) throws -> (program: [Instruction], initial: ConcreteState) {
     var program = program
     var initial = initial
-    var current = rules
     var attempts = 0
-    func stillViolates(_ candidate: [Instruction], _ state: ConcreteState) throws -> [String]? {
+    func stillViolates(_ candidate: [Instruction], _ state: ConcreteState) throws -> Bool {
       attempts += 1
       if shouldStop() {
         attempts = maxAttempts
-        return nil
+        return false
       }
-      guard case .violation(let found, _)? = try verdict(candidate, state) else { return nil }
-      return ruleNames(found).isDisjoint(with: wanted) ? nil : found
+      return try keeps(candidate, state)
     }
     var changed = true
     while changed && attempts < maxAttempts {
@@ -43,10 +50,9 @@ public struct Shrinker {
         for count in stride(from: program.count - 1, through: 1, by: -1) where attempts < maxAttempts {
           guard let folded = afterPrefix(program, initial, count) else { continue }
           let candidate = Array(program.dropFirst(count))
-          if let found = try stillViolates(candidate, folded) {
+          if try stillViolates(candidate, folded) {
             program = candidate
             initial = folded
-            current = found
             changed = true
             break
           }
@@ -56,9 +62,8 @@ public struct Shrinker {
       while index >= 0 && attempts < maxAttempts {
         var candidate = program
         candidate.remove(at: index)
-        if !candidate.isEmpty, let found = try stillViolates(candidate, initial) {
+        if !candidate.isEmpty, try stillViolates(candidate, initial) {
           program = candidate
-          current = found
           changed = true
         }
         index -= 1
@@ -66,9 +71,8 @@ public struct Shrinker {
       for number in 1..<32 where initial.registers[number] != 0 && attempts < maxAttempts {
         var candidate = initial
         candidate.registers[number] = 0
-        if let found = try stillViolates(program, candidate) {
+        if try stillViolates(program, candidate) {
           initial = candidate
-          current = found
           changed = true
         }
       }
@@ -94,9 +98,8 @@ public struct Shrinker {
               candidate.memory[byte] = 0
             }
           }
-          if let found = try stillViolates(program, candidate) {
+          if try stillViolates(program, candidate) {
             initial = candidate
-            current = found
             changed = true
             dropped = true
           } else {
@@ -110,6 +113,6 @@ public struct Shrinker {
         }
       }
     }
-    return (program, initial, current)
+    return (program, initial)
   }
 }

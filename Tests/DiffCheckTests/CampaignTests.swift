@@ -154,17 +154,57 @@ import Testing
     let z3 = Z3Context()
     let checker = ConformanceChecker(z3: z3, configuration: configuration)
     let emulator = BuiltinEmulator(mutant: .x0PairWritesX1)
-    let shrinker = Shrinker { candidate, state in
+    let verdict = { (candidate: [Instruction], state: ConcreteState) throws -> Verdict? in
       let run = EmulatorCase(
         isa: isa, words: try candidate.map { try $0.encoded() }, initial: state, memoryMap: configuration.memoryMap)
       guard case .finished(let observed) = emulator.run([run])[0] else { return nil }
       return try checker.check(candidate, initial: state, observed: observed)
     }
-    let shrunk = try shrinker.shrink(program, initial, rules: ["zacas.rd-pair-x0-discards@2"])
+    let shrinker = Shrinker(rules: ["zacas.rd-pair-x0-discards@2"], verdict: verdict)
+    let shrunk = try shrinker.shrink(program, initial)
     #expect(shrunk.program.map(\.mnemonic) == ["amocas.q"])
     #expect(shrunk.initial.registers[20] == 0 && shrunk.initial.registers[12] == 0)
     #expect(shrunk.initial.registers[10] == 0x8001_0000)
-    #expect(shrunk.rules.contains { $0.hasPrefix("zacas.rd-pair-x0-discards") })
+    guard case .violation(let rules, _)? = try verdict(shrunk.program, shrunk.initial) else {
+      Issue.record("the shrunk case no longer violates")
+      return
+    }
+    #expect(rules.contains { $0.hasPrefix("zacas.rd-pair-x0-discards") })
+  }
+
+  /// A shrinker keeps only candidates its test accepts: here, those whose outcome the concrete
+  /// interpretation rejects in a register, as the campaign shrinks before it asks the solver.
+  @Test func keepsOnlyWhatItsTestAccepts() throws {
+    let isa = try ISAString(parsing: "rv64ima_zacas")
+    let configuration = MachineConfiguration(isa: isa, profile: .spike)
+    let program = try Assembler.assemble(
+      """
+      addi a3, a3, 5
+      amocas.q zero, a2, (a0)
+      add a4, a3, a3
+      """)
+    var initial = ConcreteState.zeroed(configuration.memoryMap)
+    initial.registers[10] = 0x8001_0000
+    initial.registers[1] = 0x77
+    initial.registers[12] = 3
+    let executor = ConcreteExecutor(configuration: configuration)
+    let emulator = BuiltinEmulator(mutant: .x0PairWritesX1)
+    var asked = 0
+    let rejectedInARegister = { (candidate: [Instruction], state: ConcreteState) throws -> Bool in
+      asked += 1
+      let run = EmulatorCase(
+        isa: isa, words: try candidate.map { try $0.encoded() }, initial: state, memoryMap: configuration.memoryMap)
+      guard case .finished(let observed) = emulator.run([run])[0],
+        case .notAllowed(_, let differences) = executor.judge(candidate, initial: state, observed: observed)
+      else { return false }
+      return differences.contains { $0.hasPrefix("register") }
+    }
+    let shrunk = try Shrinker(keeps: rejectedInARegister).shrink(program, initial)
+    #expect(shrunk.program.map(\.mnemonic) == ["amocas.q"])
+    #expect(asked > 0)
+    // A test that accepts nothing leaves the case as it was.
+    let kept = try Shrinker(keeps: { _, _ in false }).shrink(program, initial)
+    #expect(kept.program == program && kept.initial == initial)
   }
 
   /// A store that sets up a later compare cannot simply be dropped (the compare would fail and the
@@ -184,24 +224,37 @@ import Testing
     initial.registers[13] = 0x1234
     let checker = ConformanceChecker(z3: Z3Context(), configuration: configuration)
     let emulator = BuiltinEmulator(mutant: .rs2PairX0ReadsX1)
-    var shrinker = Shrinker { candidate, state in
+    let rules = ["zacas.rs2-pair-x0-reads-zero@1"]
+    var shrinker = Shrinker(rules: rules) { candidate, state in
       let run = EmulatorCase(
         isa: isa, words: try candidate.map { try $0.encoded() }, initial: state, memoryMap: configuration.memoryMap)
       guard case .finished(let observed) = emulator.run([run])[0] else { return nil }
       return try checker.check(candidate, initial: state, observed: observed)
     }
-    let rules = ["zacas.rs2-pair-x0-reads-zero@1"]
-    let unfolded = try shrinker.shrink(program, initial, rules: rules)
+    let unfolded = try shrinker.shrink(program, initial)
     #expect(unfolded.program.count == 2)
     let executor = ConcreteExecutor(configuration: configuration)
     shrinker.afterPrefix = { program, state, count in
       let run = executor.firstRun(program, initial: state, stopBefore: count)
       return run.trap == nil ? run.final : nil
     }
-    let folded = try shrinker.shrink(program, initial, rules: rules)
+    let folded = try shrinker.shrink(program, initial)
     #expect(folded.program.map(\.mnemonic) == ["amocas.q"])
     #expect(folded.initial.word(0x8001_0008) == 0x1234)
-    #expect(folded.rules.contains { $0.hasPrefix("zacas.rs2-pair-x0-reads-zero") })
+    let observed = try #require(
+      {
+        let run = EmulatorCase(
+          isa: isa, words: try folded.program.map { try $0.encoded() }, initial: folded.initial,
+          memoryMap: configuration.memoryMap)
+        guard case .finished(let observed) = emulator.run([run])[0] else { return nil }
+        return observed
+      }() as ConcreteState?)
+    guard case .violation(let found, _) = try checker.check(folded.program, initial: folded.initial, observed: observed)
+    else {
+      Issue.record("the folded case no longer violates")
+      return
+    }
+    #expect(found.contains { $0.hasPrefix("zacas.rs2-pair-x0-reads-zero") })
   }
 }
 
@@ -261,5 +314,36 @@ import Testing
     #expect(campaign.culprit(BuiltinEmulator(mutant: .x0PairWritesX1), prepared, checker, configuration)?.length == 2)
     // A conforming emulator shows no prefix going wrong.
     #expect(campaign.culprit(BuiltinEmulator(), prepared, checker, configuration) == nil)
+  }
+
+  /// A finding is shrunk by the concrete interpretation before the relation explains it; what it
+  /// reports must still be what the relation finds: every reproducer, replayed on the emulator,
+  /// violates a rule it names, and is a few instructions long.
+  @Test(arguments: [Mutant.swapStoredOnFailure, .casX0ClobbersZero])
+  func shrunkBeforeExplainedStillViolatesWhatItNames(mutant: Mutant) throws {
+    var options = CampaignOptions(
+      seed: 1, count: 120, length: 16, isa: try ISAString(parsing: "rv64ima_zacas_zabha"), profile: .spike)
+    options.shrink = true
+    let summary = try Campaign(options: options, emulator: BuiltinEmulator(mutant: mutant)).run()
+    #expect(!summary.findings.isEmpty)
+    let configuration = MachineConfiguration(isa: options.isa, profile: .spike)
+    let checker = ConformanceChecker(z3: Z3Context(), configuration: configuration)
+    for finding in summary.findings {
+      let program = finding.reproducer.program
+      let initial = finding.reproducer.initialState(configuration.memoryMap)
+      #expect(program.count <= 3, "\(program.map(\.assembly))")
+      let run = EmulatorCase(
+        isa: options.isa, words: try program.map { try $0.encoded() }, initial: initial,
+        memoryMap: configuration.memoryMap)
+      guard case .finished(let observed) = BuiltinEmulator(mutant: mutant).run([run])[0],
+        case .violation(let rules, _) = try checker.check(program, initial: initial, observed: observed)
+      else {
+        Issue.record("program \(finding.programIndex)'s reproducer no longer violates")
+        continue
+      }
+      // Unsat cores are not minimal, so two explanations may name different supersets of the cause.
+      #expect(!ruleNames(finding.rules).isDisjoint(with: ruleNames(rules)), "program \(finding.programIndex)")
+      #expect(!finding.rules.isEmpty)
+    }
   }
 }
