@@ -99,6 +99,9 @@ public struct CampaignSummary: Sendable {
   public var findings: [Finding] = []
   /// Violations explained by a known deviation, by its name.
   public var knownCounts: [String: Int] = [:]
+  /// Known deviations recognised by their probe on releases outside their listed range, with
+  /// those releases: the range needs review.
+  public var outsideRange: [String: [String]] = [:]
   /// The first few findings of each known deviation, as examples.
   public var knownExamples: [Finding] = []
   public static let knownExamplesKept = 3
@@ -240,8 +243,28 @@ public struct Campaign {
   /// One emulator with what it needs to judge and probe its own outcomes.
   private struct Lane {
     let emulator: any Emulator
+    /// The emulator's release, when known deviations need it.
+    let version: String?
     /// The known deviations claimed for this emulator's release.
     let known: [KnownDeviation]
+    /// Deviations of this emulator claimed for other releases only: recognised by their probe
+    /// alone, and reported as confirmed outside their range, so that the range gets reviewed.
+    let outsideRange: [KnownDeviation]
+
+    /// Every deviation whose probe may recognise a finding here.
+    var probing: [KnownDeviation] { known + outsideRange }
+
+    /// The deviation that explains `finding`: one claimed for this release by its key or probe,
+    /// else one claimed for other releases by its probe.
+    func deviation(
+      explaining finding: Finding, _ verdict: ([Instruction], ConcreteState) throws -> Verdict?
+    ) rethrows -> KnownDeviation? {
+      if let claimed = try known.first(where: { try $0.explains(finding, verdict: verdict) }) { return claimed }
+      let initial = finding.reproducer.initialState(finding.reproducer.configuration.memoryMap)
+      return try outsideRange.first {
+        try $0.confirmedByProbe(finding.reproducer.program, initial: initial, verdict: verdict)
+      }
+    }
   }
 
   /// Runs the programs `indices` and returns the summary with the indices it accounts for.
@@ -264,7 +287,10 @@ public struct Campaign {
     var batch: [(index: Int, prepared: PreparedCase)] = []
     let lanes = emulators.map { emulator in
       let version = options.known.isEmpty ? nil : emulator.version(for: options.isa)
-      return Lane(emulator: emulator, known: options.known.filter { $0.applies(to: emulator.name, version: version) })
+      return Lane(
+        emulator: emulator, version: version,
+        known: options.known.filter { $0.applies(to: emulator.name, version: version) },
+        outsideRange: options.known.filter { $0.outsideRange(of: emulator.name, version: version) })
     }
     let several = lanes.count > 1
     let triage = self.triage
@@ -276,8 +302,14 @@ public struct Campaign {
     }
 
     /// Counts a known deviation, keeping the first few as examples.
-    func countKnown(_ deviation: KnownDeviation, _ example: @autoclosure () throws -> Finding) rethrows {
+    func countKnown(_ deviation: KnownDeviation, on lane: Lane, _ example: @autoclosure () throws -> Finding) rethrows {
       summary.knownCounts[deviation.name, default: 0] += 1
+      if lane.outsideRange.contains(where: { $0.name == deviation.name }) {
+        let release = lane.version ?? "an unknown release"
+        if !summary.outsideRange[deviation.name, default: []].contains(release) {
+          summary.outsideRange[deviation.name, default: []].append(release)
+        }
+      }
       guard summary.knownExamples.filter({ $0.known == deviation.name }).count < CampaignSummary.knownExamplesKept
       else { return }
       var finding = try example()
@@ -289,7 +321,7 @@ public struct Campaign {
     /// the probe's changed program conforms by the concrete interpretation, or the outcome is allowed
     /// under the platform behaviour the deviation describes. One emulator run serves every probe.
     func probed(_ lane: Lane, _ outcomes: [EmulatorOutcome]) throws -> [Int: KnownDeviation] {
-      guard !lane.known.isEmpty else { return [:] }
+      guard !lane.probing.isEmpty else { return [:] }
       var trials: [(position: Int, deviation: KnownDeviation, program: [Instruction])] = []
       var explained: [Int: KnownDeviation] = [:]
       for (position, (entry, outcome)) in zip(batch, outcomes).enumerated() {
@@ -297,7 +329,7 @@ public struct Campaign {
         case .unsupported: continue
         case .failed(let reason):
           let specTrap = checker.executor.firstRun(entry.prepared.program, initial: entry.prepared.initial).trap
-          if let deviation = lane.known.first(where: {
+          if let deviation = lane.probing.first(where: {
             $0.probe?.explainsFailure(reason, entry.prepared.program, specTrap: specTrap) == true
           }) {
             explained[position] = deviation
@@ -310,13 +342,13 @@ public struct Campaign {
               entry.prepared.program, initial: entry.prepared.initial, observed: observed)
           else { continue }
           if let deviation = reinterpreted(
-            lane.known, entry.prepared.program, entry.prepared.initial, observed, checker, configuration)
+            lane.probing, entry.prepared.program, entry.prepared.initial, observed, checker, configuration)
           {
             explained[position] = deviation
             continue
           }
         }
-        for deviation in lane.known {
+        for deviation in lane.probing {
           guard let changed = deviation.probe?.neutralised(entry.prepared.program) else { continue }
           trials.append((position, deviation, changed))
           break
@@ -368,15 +400,16 @@ public struct Campaign {
           if let deviation = explainedByProbe[column][position] {
             // Known without asking the relation for the rules, which costs far more than the
             // probe; the deviation's own file has the explained, minimal reproducer. A crash the
-            // probe makes go away counts too.
+            // probe makes go away counts too. Either way the program was run and judged.
             summary.columns[column].known += 1
+            summary.columns[column].checked += 1
             switch outcome {
             case .finished:
               countKnown(
-                deviation,
+                deviation, on: lane,
                 reproducerFinding(lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, [], []))
             case .failed(let reason):
-              countKnown(deviation, failureFinding(lane.emulator, entry, reason))
+              countKnown(deviation, on: lane, failureFinding(lane.emulator, entry, reason))
             case .unsupported: break
             }
             continue
@@ -454,7 +487,7 @@ public struct Campaign {
             if let deviation = seen.known {
               summary.columns[column].known += 1
               countKnown(
-                deviation,
+                deviation, on: lane,
                 reproducerFinding(lane.emulator, entry.index, entry.prepared.program, entry.prepared.initial, [], []))
             } else if let sameAs = seen.finding {
               summary.columns[column].violations += 1
@@ -483,7 +516,7 @@ public struct Campaign {
             // emulator runs, and a common known deviation would otherwise take most of them.
             let onEmulator = verdictOnEmulator(lane.emulator, configuration, checker, relations)
             var finding = reproducerFinding(lane.emulator, entry.index, subject.program, subject.initial, rules, parts)
-            var deviation = try lane.known.first { try $0.explains(finding, verdict: onEmulator) }
+            var deviation = try lane.deviation(explaining: finding, onEmulator)
             if deviation == nil && !shrunk {
               finding = try self.finding(
                 lane.emulator, entry.index, subject, rules, parts, checker, relations, configuration, shouldStop)
@@ -497,7 +530,7 @@ public struct Campaign {
                 batch.removeAll()
                 return
               }
-              deviation = try lane.known.first { try $0.explains(finding, verdict: onEmulator) }
+              deviation = try lane.deviation(explaining: finding, onEmulator)
               // Shrunk, a program may show one deviation where the whole showed two at once.
               if deviation == nil {
                 let program = finding.reproducer.program
@@ -506,13 +539,13 @@ public struct Campaign {
                   isa: options.isa, words: try program.map { try $0.encoded() }, initial: initial,
                   memoryMap: configuration.memoryMap)
                 if case .finished(let observed) = lane.emulator.run([run])[0] {
-                  deviation = reinterpreted(lane.known, program, initial, observed, checker, configuration)
+                  deviation = reinterpreted(lane.probing, program, initial, observed, checker, configuration)
                 }
               }
             }
             if let deviation {
               summary.columns[column].known += 1
-              countKnown(deviation, finding)
+              countKnown(deviation, on: lane, finding)
               if let key = triageKey {
                 triage.entries[key, default: Triage.Entry()].explained += 1
                 if triage.entries[key]?.known == nil { triage.entries[key]?.known = deviation }

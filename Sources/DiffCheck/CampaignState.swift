@@ -46,6 +46,8 @@ public struct CampaignState: Codable, Equatable {
     public var columns: [EmulatorColumn]? = nil
     /// Violations counted under an explained finding (absent in states saved before triage).
     public var repeats: [CampaignSummary.Repeat]? = nil
+    /// Known deviations confirmed by their probe on releases outside their range, with those releases.
+    public var outsideRange: [String: [String]]? = nil
   }
 
   /// A finding as saved: enough to rebuild it (the reproducer is the `.rvt` text).
@@ -108,6 +110,11 @@ public struct CampaignState: Codable, Equatable {
     totals.columns = columns
     totals.findings.sort { $0.program < $1.program }
     totals.known = (totals.known ?? [:]).merging(summary.knownCounts, uniquingKeysWith: +)
+    if !summary.outsideRange.isEmpty {
+      totals.outsideRange = (totals.outsideRange ?? [:]).merging(summary.outsideRange) { mine, theirs in
+        mine + theirs.filter { !mine.contains($0) }
+      }
+    }
     var examples = totals.knownExamples ?? []
     for example in summary.knownExamples
     where examples.filter({ $0.known == example.known }).count < CampaignSummary.knownExamplesKept {
@@ -151,6 +158,7 @@ public struct CampaignState: Codable, Equatable {
     summary.repeats = totals.repeats ?? []
     summary.firstViolationAt = totals.findings.first?.program
     summary.knownCounts = totals.known ?? [:]
+    summary.outsideRange = totals.outsideRange ?? [:]
     summary.knownExamples = try (totals.knownExamples ?? []).map { record in
       var finding = Finding(
         programIndex: record.program, rules: record.rules, observedParts: record.observed,

@@ -103,10 +103,21 @@ public struct KnownDeviation: Sendable {
   /// Whether the deviation is claimed for this emulator and release. A range needs a release to
   /// compare: an emulator that reports none matches only entries without one.
   public func applies(to emulatorName: String, version: String?) -> Bool {
-    guard emulatorName == emulator else { return false }
+    guard Self.kind(of: emulatorName) == emulator else { return false }
     guard let versions else { return true }
     guard let version, let parsed = Self.version(version) else { return false }
     return !Self.less(parsed, versions.low) && !Self.less(versions.high, parsed)
+  }
+
+  /// Whether the deviation is claimed for this emulator but not for this release: its probe may
+  /// still confirm it there, which says the range needs review.
+  public func outsideRange(of emulatorName: String, version: String?) -> Bool {
+    Self.kind(of: emulatorName) == emulator && probe != nil && !applies(to: emulatorName, version: version)
+  }
+
+  /// The emulator an emulator's name is a release of: `qemu` for `qemu@11.1.3`.
+  public static func kind(of emulatorName: String) -> String {
+    String(emulatorName.prefix { $0 != "@" })
   }
 
   /// Whether `finding` is this deviation; `verdict` runs a case on the emulator that found it.
@@ -127,14 +138,14 @@ public struct KnownDeviation: Sendable {
     return true
   }
 
-  static func version(_ text: String) -> [Int]? {
+  public static func version(_ text: String) -> [Int]? {
     let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
     guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0! >= 0 }) else { return nil }
     return parts.map { $0! }
   }
 
   /// Release order, a missing part counting as zero (10.0 = 10.0.0).
-  static func less(_ l: [Int], _ r: [Int]) -> Bool {
+  public static func less(_ l: [Int], _ r: [Int]) -> Bool {
     for index in 0..<max(l.count, r.count) {
       let (a, b) = (index < l.count ? l[index] : 0, index < r.count ? r[index] : 0)
       if a != b { return a < b }

@@ -8,6 +8,7 @@ extension CampaignSummary {
     findings = (findings + other.findings).sorted { $0.programIndex < $1.programIndex }
     columns.merge(other.columns)
     knownCounts.merge(other.knownCounts, uniquingKeysWith: +)
+    outsideRange.merge(other.outsideRange) { mine, theirs in mine + theirs.filter { !mine.contains($0) } }
     var examples = knownExamples
     for example in other.knownExamples
     where examples.filter({ $0.known == example.known }).count < CampaignSummary.knownExamplesKept {

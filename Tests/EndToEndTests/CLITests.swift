@@ -139,6 +139,22 @@ import Testing
     #expect(replay.status == 2 && replay.error.contains("runs one emulator"), "\(replay.error)")
   }
 
+  /// `qemu@RELEASE` names a folder of .tools/qemu: only QEMU takes one, it must look like a folder
+  /// name, and a release not installed is named with what is.
+  @Test func aQemuReleaseIsValidated() throws {
+    for (emulator, message) in [
+      ("spike@1.1", "only qemu takes a release"), ("qemu@", "a release is a folder"),
+      ("qemu@../x", "a release is a folder"), ("qemu@..", "a release is a folder"),
+      ("qemu@1 2", "a release is a folder"),
+      ("qemu@10.0.13,qemu@10.0.13", "twice"),
+    ] {
+      let result = try BinaryRunner.run(["fuzz", "--count", "2", "--emulator", emulator])
+      #expect(result.status == 2 && result.error.contains(message), "\(emulator): \(result.error)")
+    }
+    let missing = try BinaryRunner.run(["replay", "--emulator", "qemu@0.0.1", "corpus/regressions"])
+    #expect(missing.status == 2 && missing.error.contains("QEMU '0.0.1' is not installed"), "\(missing.error)")
+  }
+
   /// `--cross-check 1` puts every program to the relation too, and says how many it audited.
   @Test func crossCheckAuditsEveryProgram() throws {
     let result = try BinaryRunner.run(["--seed", "9", "--count", "6", "--length", "10", "--cross-check", "1"])
