@@ -220,6 +220,10 @@ public struct Campaign {
       var known: KnownDeviation?
     }
     var entries: [String: Entry] = [:]
+    /// The culprit signature found for a whole program's differences (by column): a later program
+    /// that differs the same way, whose signature needs no more explanations, is counted under it
+    /// without running its prefixes.
+    var culprits: [String: String] = [:]
   }
 
   public init(options: CampaignOptions, emulator: any Emulator) {
@@ -442,8 +446,14 @@ public struct Campaign {
               // --explain-all explains every program whole, as before triage.
               guard options.explainPerSignature != nil else { return true }
               // Asked only for an outcome the concrete interpretation rejects: find where it starts.
+              let wholeKey = "\(column)\u{0}" + differences
+              if let known = triage.culprits[wholeKey], !explains(column, known) {
+                signature = known
+                return false
+              }
               let found = self.culprit(lane.emulator, entry.prepared, checker, configuration)
               signature = found?.signature ?? differences
+              triage.culprits[wholeKey] = signature
               guard explains(column, signature ?? differences) else { return false }
               // Explained on the prefix that ends at the culprit (shorter to explain and to
               // shrink), and after shrinking, below.
