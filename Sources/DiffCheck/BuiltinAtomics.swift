@@ -39,31 +39,60 @@ extension Hart {
         reservation = nil
       }
     default:
-      guard has("zaamo"), funct3 == 2 || (funct3 == 3 && rv64) else { throw illegal }
-      let count = funct3 == 2 ? 4 : 8
+      // Zaamo's words and doublewords; Zabha's bytes and halfwords.
+      guard has("zaamo"), funct3 == 2 || (funct3 == 3 && rv64) || (funct3 <= 1 && has("zabha")) else { throw illegal }
+      let count = 1 << Int(funct3)
       let bits = count * 8
+      let narrow = count <= 2
       let address = x[rs1]
       let operation: (UInt64, UInt64) -> UInt64
       let shift = UInt64(64 - bits)
       let signed = { (v: UInt64) in Int64(bitPattern: v << shift) >> Int64(shift) }
       let unsigned = { (v: UInt64) in (v << shift) >> shift }
+      // The min/max bug compares the loaded value, extended, with the whole rs2 register.
+      let wholeRegister = mutant == .narrowAMOMinMaxWholeRegister && narrow
+      let registerShift = UInt64(64 - xlen)
+      let wholeSigned = { (v: UInt64) in Int64(bitPattern: v << registerShift) >> Int64(registerShift) }
+      let right: (UInt64) -> Int64 = wholeRegister ? wholeSigned : signed
+      let rightU: (UInt64) -> UInt64 = wholeRegister ? { $0 } : unsigned
       switch funct5 {
       case 0b00001: operation = { _, b in b }
       case 0b00000: operation = { a, b in a &+ b }
       case 0b00100: operation = { a, b in a ^ b }
       case 0b01100: operation = { a, b in a & b }
       case 0b01000: operation = { a, b in a | b }
-      case 0b10000: operation = { a, b in signed(a) < signed(b) ? a : b }
-      case 0b10100: operation = { a, b in signed(a) > signed(b) ? a : b }
-      case 0b11000: operation = { a, b in unsigned(a) < unsigned(b) ? a : b }
-      case 0b11100: operation = { a, b in unsigned(a) > unsigned(b) ? a : b }
+      case 0b10000: operation = { a, b in signed(a) < right(b) ? a : b }
+      case 0b10100: operation = { a, b in signed(a) > right(b) ? a : b }
+      case 0b11000: operation = { a, b in unsigned(a) < rightU(b) ? a : b }
+      case 0b11100: operation = { a, b in unsigned(a) > rightU(b) ? a : b }
       default: throw illegal
       }
-      try checkAtomic(address, count)
+      let skipsUnchanged = mutant == .narrowAMOSkipsUnchangedStore && narrow
+      // With the skipped-store bug only a changing store asks for write permission; alignment is
+      // checked as ever.
+      if skipsUnchanged {
+        if address % UInt64(count) == 0 {
+          if !permitted(address, count, write: false) { throw Trap(cause: 7, tval: address) }
+        } else {
+          try checkAtomic(address, count)
+        }
+      } else {
+        try checkAtomic(address, count)
+      }
       let loaded = readBytes(address, count)
-      let operand = truncated(x[rs2], bits: bits)
-      writeBytes(address, operation(loaded, operand), count)
-      write(rd, registerValue(loaded, bits: bits))
+      let operand = wholeRegister ? x[rs2] : truncated(x[rs2], bits: bits)
+      let result = truncated(operation(loaded, operand), bits: bits)
+      if skipsUnchanged && result == loaded {
+        // Nothing stored, so nothing checked.
+      } else {
+        if skipsUnchanged && !permitted(address, count, write: true) { throw Trap(cause: 7, tval: address) }
+        writeBytes(address, result, count)
+        if mutant == .narrowAMOWritesNeighbour && narrow {
+          writeBytes(address &+ UInt64(count), result, 1)
+        }
+      }
+      let extended = mutant == .narrowAMOZeroExtends && narrow ? loaded : registerValue(loaded, bits: bits)
+      write(rd, extended)
     }
   }
 

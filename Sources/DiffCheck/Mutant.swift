@@ -21,6 +21,10 @@ public enum Mutant: String, CaseIterable, Sendable {
   case permissionBeforeAlignment = "permission-checked-before-alignment"
   case narrowComparesAllBits = "b-h-compare-all-register-bits"
   case casX0ClobbersZero = "amocas-x0-clobbers-zero"
+  case narrowAMOMinMaxWholeRegister = "amo-b-h-minmax-whole-register"
+  case narrowAMOZeroExtends = "amo-b-h-zero-extended"
+  case narrowAMOSkipsUnchangedStore = "amo-b-h-skips-unchanged-store"
+  case narrowAMOWritesNeighbour = "amo-b-h-writes-neighbour-byte"
 
   /// One line on what the bug is.
   public var summary: String {
@@ -47,6 +51,12 @@ public enum Mutant: String, CaseIterable, Sendable {
     case .narrowComparesAllBits: "amocas.b/.h compare the whole rd register with the sign-extended loaded value"
     case .casX0ClobbersZero:
       "an amocas with rd = x0 leaves its result in x0 (a pair's high half) until the next branch or jump"
+    case .narrowAMOMinMaxWholeRegister:
+      "amomin/amomax(u).b/.h compare the loaded value with the whole rs2 register, not its low byte or halfword"
+    case .narrowAMOZeroExtends: "the byte and halfword AMOs zero-extend their results"
+    case .narrowAMOSkipsUnchangedStore:
+      "a byte or halfword AMO whose result equals memory stores nothing, so read-only memory does not fault"
+    case .narrowAMOWritesNeighbour: "a byte or halfword AMO also writes its result's low byte into the next byte"
     }
   }
 }

@@ -17,7 +17,7 @@ struct Prove: ParsableCommand {
   var list = false
 
   func run() throws {
-    let lemmas = ZacasLemmas.all.filter { filter == nil || $0.name.contains(filter ?? "") }
+    let lemmas = SpecLemmas.all.filter { filter == nil || $0.name.contains(filter ?? "") }
     guard !lemmas.isEmpty else {
       FileHandle.standardError.write(Data("rvcheck prove: no lemma matches '\(filter ?? "")'\n".utf8))
       throw ExitCode(Status.inputError)

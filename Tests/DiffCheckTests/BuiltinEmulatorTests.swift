@@ -98,6 +98,14 @@ extension ConcreteState {
         "amocas.b t0, t1, (a0)", "rv64ima_zacas_zabha", [10: base, 5: 0x1_0000_0003], [base: 3]
       ),
       .casX0ClobbersZero: ("amocas.w zero, t1, (a0)\naddi a1, zero, 5", "rv64ima_zacas", [10: base], [base: 7]),
+      // rs2's low byte 0x01 is below memory's 0x05; the whole register is not.
+      .narrowAMOMinMaxWholeRegister: (
+        "amominu.b t0, t1, (a0)", "rv64ima_zabha", [10: base, 6: 0x1_0000_0001], [base: 5]
+      ),
+      .narrowAMOZeroExtends: ("amoadd.h t0, t1, (a0)", "rv64ima_zabha", [10: base], [base: 0x8000]),
+      // The value stored equals memory's, on read-only memory: the store must still fault.
+      .narrowAMOSkipsUnchangedStore: ("amoswap.b t0, t1, (a0)", "rv64ima_zabha", [10: 0x8001_1000], [:]),
+      .narrowAMOWritesNeighbour: ("amoadd.b t0, t1, (a0)", "rv64ima_zabha", [10: base, 6: 1], [base: 0x0501]),
     ]
     let (text, isa, registers, words) = try #require(exposing[mutant])
     let correct = try emulate(text, isa: isa, registers: registers, words: words)

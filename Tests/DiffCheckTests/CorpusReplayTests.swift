@@ -40,4 +40,19 @@ import Testing
     let missing = Rule.catalog.map(\.name).filter { !named.contains($0) }
     #expect(missing.isEmpty, "rules no corpus case exercises: \(missing)")
   }
+
+  /// The Zabha AMO cases are sharp: each byte and halfword AMO bug of the built-in emulator fails
+  /// at least one of them.
+  @Test(arguments: [
+    Mutant.narrowAMOMinMaxWholeRegister, .narrowAMOZeroExtends, .narrowAMOSkipsUnchangedStore,
+    .narrowAMOWritesNeighbour,
+  ])
+  func zabhaCasesCatchEachNarrowAMOBug(mutant: Mutant) throws {
+    let cases = Self.files.filter { $0.lastPathComponent.hasPrefix("zabha-amo") }
+    #expect(cases.count >= 5)
+    let failing = try cases.filter {
+      !(try Replayer(emulator: BuiltinEmulator(mutant: mutant)).replay(Self.load($0)).passed)
+    }
+    #expect(!failing.isEmpty, "no zabha-amo case fails under \(mutant.rawValue)")
+  }
 }

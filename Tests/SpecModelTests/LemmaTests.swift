@@ -3,9 +3,9 @@ import Testing
 @testable import SpecModel
 
 @Suite struct LemmaTests {
-  @Test(arguments: ZacasLemmas.all.map(\.name))
+  @Test(arguments: SpecLemmas.all.map(\.name))
   func everyLemmaIsProved(name: String) throws {
-    let lemma = try #require(ZacasLemmas.all.first { $0.name == name })
+    let lemma = try #require(SpecLemmas.all.first { $0.name == name })
     let result = Prover.prove(lemma)
     #expect(result.outcome == .proved, "\(name): \(result.outcome)")
   }
@@ -35,6 +35,37 @@ import Testing
     }
     // The loaded word must be negative for the claim to fail.
     #expect(values.count == 1)
+  }
+
+  /// The Zabha lemmas are not vacuous: the same statements with one word changed are refuted.
+  @Test func falseZabhaStatementsYieldCounterexamples() {
+    // False: amomax.h and amomaxu.h always store the same halfword.
+    let maximum = Lemma("false.max-same", "amomax.h equals amomaxu.h", isa: "rv64ima_zabha") { c in
+      let s = c.initial("i.")
+      let signed = try c.run("amomax.h t0, t1, (a0)", from: s, prefix: "s.")
+      let unsigned = try c.run("amomaxu.h t0, t1, (a0)", from: s, prefix: "u.")
+      let address = s.registers[10]
+      return LemmaQuery(
+        premises: signed.constraints + unsigned.constraints + [!signed.final.trap.trapped],
+        conclusion: signed.final.memory.load(address, bytes: 2) == unsigned.final.memory.load(address, bytes: 2),
+        witnesses: [("t1", s.registers[6])])
+    }
+    // False: amoswap.b leaves memory unchanged whatever rs2 holds.
+    let swap = Lemma("false.swap-keeps", "amoswap.b keeps memory", isa: "rv64ima_zabha") { c in
+      let s = c.initial("i.")
+      let run = try c.run("amoswap.b t0, t1, (a0)", from: s, prefix: "r.")
+      let address = s.registers[10]
+      return LemmaQuery(
+        premises: run.constraints + [!run.final.trap.trapped],
+        conclusion: run.final.memory.load(address, bytes: 1) == s.memory.load(address, bytes: 1),
+        witnesses: [("t1", s.registers[6])])
+    }
+    for lemma in [maximum, swap] {
+      guard case .counterexample = Prover.prove(lemma).outcome else {
+        Issue.record("\(lemma.name) was not refuted")
+        continue
+      }
+    }
   }
 
   @Test func aLemmaThatCannotRunIsUnknownNotProved() {

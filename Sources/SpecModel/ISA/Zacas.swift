@@ -86,8 +86,8 @@ extension StepBuilder {
     }
   }
 
-  /// With Zama16b, a misaligned amocas inside one 16-byte granule may execute, if the profile says
-  /// Zama16b covers amocas.
+  /// With Zama16b, a misaligned AMO or amocas inside one 16-byte granule may execute, if the
+  /// profile says Zama16b covers them.
   mutating func zama16bExecutes(_ address: BitVec, bytes: Int) -> Formula? {
     guard isa.has(.zama16b), profile.zama16bCoversAMOCAS else { return nil }
     let offset = address & address.constant(15)

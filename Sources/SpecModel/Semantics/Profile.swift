@@ -30,7 +30,8 @@ public struct Profile: Sendable, Hashable, CustomStringConvertible {
   public let illegalTval: Set<IllegalTval>
   /// Whether SC may fail although its reservation is valid.
   public let scMayFailSpuriously: Bool
-  /// Whether Zama16b (when in the ISA) lets a misaligned amocas inside one 16-byte granule execute.
+  /// Whether Zama16b (when in the ISA) lets a misaligned AMO or amocas inside one 16-byte granule
+  /// execute.
   public let zama16bCoversAMOCAS: Bool
 
   public var description: String { name }
