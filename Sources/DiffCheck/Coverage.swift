@@ -1,6 +1,6 @@
 import SpecModel
 
-/// One cell of the coverage table: an amocas form and an outcome.
+/// One cell of the coverage tables: an amocas form, or a byte or halfword AMO form, and an outcome.
 public struct CoverageCell: Hashable, Sendable, Codable {
   public let form: String
   public let outcome: CASOutcome
@@ -26,10 +26,26 @@ public struct Coverage: Sendable, Equatable {
     counts[CoverageCell(form: form, outcome: outcome)] ?? 0
   }
 
+  /// The outcomes of the byte and halfword AMOs' table.
+  static let amoOutcomes: [CASOutcome] = [
+    .executed, .misalignedTrap, .accessFault, .misalignedReadOnly, .misalignedUnmapped, .overlap, .upperBitsDiffer,
+    .signSplit, .unchanged,
+  ]
+
   /// Whether a cell can occur for `form` in `isa`: pair cells only for register-pair forms, and
-  /// no misalignment for a one-byte access.
+  /// no misalignment for a one-byte access; the AMOs have their own outcomes.
   public static func applies(_ outcome: CASOutcome, to form: InstructionForm, xlen: Int) -> Bool {
-    switch outcome {
+    if !form.mnemonic.hasPrefix("amocas.") {
+      guard amoOutcomes.contains(outcome) else { return false }
+      switch outcome {
+      case .misalignedTrap, .misalignedReadOnly, .misalignedUnmapped: return (form.accessBytes ?? 1) > 1
+      case .upperBitsDiffer: return 8 * (form.accessBytes ?? 8) < xlen
+      case .signSplit: return form.mnemonic.hasPrefix("amomin") || form.mnemonic.hasPrefix("amomax")
+      default: return true
+      }
+    }
+    return switch outcome {
+    case .executed, .signSplit, .unchanged: false
     case .x0Pair, .oddPair, .illegal, .nearMissHighHalf: form.usesRegisterPairs(xlen: xlen)
     case .misalignedTrap, .misalignedReadOnly, .misalignedUnmapped: (form.accessBytes ?? 1) > 1
     case .misalignedHalf: (form.accessBytes ?? 1) > 2
@@ -43,25 +59,45 @@ public struct Coverage: Sendable, Equatable {
     InstructionTable.forms(in: isa).filter { $0.mnemonic.hasPrefix("amocas.") }
   }
 
+  /// Zabha's byte and halfword AMO forms of `isa` (not amocas), in table order.
+  public static func amoForms(in isa: ISAString) -> [InstructionForm] {
+    InstructionTable.forms(in: isa).filter { Oracle.isNarrowAMO($0) }
+  }
+
+  /// Every form with a row: the amocas forms, then the byte and halfword AMOs.
+  public static func allForms(in isa: ISAString) -> [InstructionForm] { forms(in: isa) + amoForms(in: isa) }
+
   /// Applicable cells never reached.
   public func missing(in isa: ISAString) -> [CoverageCell] {
-    Self.forms(in: isa).flatMap { form in
+    Self.allForms(in: isa).flatMap { form in
       CASOutcome.allCases.filter { Self.applies($0, to: form, xlen: isa.xlen) && count(form.mnemonic, $0) == 0 }
         .map { CoverageCell(form: form.mnemonic, outcome: $0) }
     }
   }
 
-  /// The table as text: a row per form, a column per outcome, `-` where a cell cannot occur.
+  /// The outcomes of the amocas table.
+  static let casOutcomes = CASOutcome.allCases.filter { ![.executed, .signSplit, .unchanged].contains($0) }
+
+  /// The tables as text: a row per form, a column per outcome, `-` where a cell cannot occur. The
+  /// byte and halfword AMOs (Zabha, when the ISA has it) get a table of their own below.
   public func table(for isa: ISAString) -> String {
-    let columns = CASOutcome.allCases
-    var lines = ["form".padding(10) + columns.map { $0.rawValue.leftPadding(11) }.joined()]
-    for form in Self.forms(in: isa) {
-      let cells = columns.map { outcome -> String in
-        Self.applies(outcome, to: form, xlen: isa.xlen) ? String(count(form.mnemonic, outcome)) : "-"
-      }
-      lines.append(form.mnemonic.padding(10) + cells.map { $0.leftPadding(11) }.joined())
-    }
+    var lines = Self.rows(Self.forms(in: isa), Self.casOutcomes, isa: isa, counts: self)
+    let amos = Self.amoForms(in: isa)
+    if !amos.isEmpty { lines += [""] + Self.rows(amos, Self.amoOutcomes, isa: isa, counts: self) }
     return lines.joined(separator: "\n")
+  }
+
+  private static func rows(
+    _ forms: [InstructionForm], _ columns: [CASOutcome], isa: ISAString, counts: Coverage
+  ) -> [String] {
+    var lines = ["form".padding(12) + columns.map { $0.rawValue.leftPadding(11) }.joined()]
+    for form in forms {
+      let cells = columns.map { outcome -> String in
+        applies(outcome, to: form, xlen: isa.xlen) ? String(counts.count(form.mnemonic, outcome)) : "-"
+      }
+      lines.append(form.mnemonic.padding(12) + cells.map { $0.leftPadding(11) }.joined())
+    }
+    return lines
   }
 }
 

@@ -71,6 +71,8 @@ public struct ProgramGenerator {
   private let storeForms: [InstructionForm]
   private let lrForms: [InstructionForm]
   private let amoForms: [InstructionForm]
+  /// Zabha's byte and halfword AMOs, which may also be aimed at a trap.
+  private let narrowAMOForms: [InstructionForm]
 
   public init(isa: ISAString, length: Int = 32, weights: GeneratorWeights = GeneratorWeights()) {
     self.isa = isa
@@ -88,6 +90,7 @@ public struct ProgramGenerator {
     amoForms = available.filter {
       $0.format == .atomic && !$0.mnemonic.hasPrefix("amocas.") && !$0.mnemonic.hasPrefix("sc.")
     }
+    narrowAMOForms = amoForms.filter(Oracle.isNarrowAMO)
   }
 
   public func generate(_ random: inout SeededRandom) -> GeneratedProgram {
@@ -161,15 +164,25 @@ public struct ProgramGenerator {
         for register in writtenRegisters(instruction) { retire(register) }
       }
     }
-    // Sometimes one more amocas gets a base register of its own, for the oracle to aim at a trap.
+    // Sometimes one more amocas (or a byte or halfword AMO) gets a base register of its own, for
+    // the oracle to aim at a trap.
     var trapCandidate: Int?
-    if !casForms.isEmpty && weights.amocas > 0 && !pool.isEmpty && random.chance(0.85) && !program.isEmpty {
+    let trapAMO = !narrowAMOForms.isEmpty && weights.amo > 0 && random.chance(0.25)
+    if (trapAMO || (!casForms.isEmpty && weights.amocas > 0)) && !pool.isEmpty && random.chance(0.85)
+      && !program.isEmpty
+    {
       let trapBase = pool.remove(at: Int(random.below(UInt64(pool.count))))
       // At the end of the program: nothing runs after a trap, so a late one costs no other outcome.
       let position = random.int(max(program.count - 2, 0)...max(program.count - 1, 0))
       let overwritten = program[..<position].contains { writtenRegisters($0).contains(trapBase) }
       if overwritten { return GeneratedProgram(instructions: program, baseRegisters: bases, trapCandidate: nil) }
-      program.insert(amocas(random.pick(casForms), base: trapBase, bases: bases, &random), at: position)
+      let trapping =
+        trapAMO
+        ? Instruction(
+          random.pick(narrowAMOForms), rd: destination(avoiding: bases, &random), rs1: trapBase,
+          rs2: random.int(0...31), aq: random.chance(0.3), rl: random.chance(0.3))
+        : amocas(random.pick(casForms), base: trapBase, bases: bases, &random)
+      program.insert(trapping, at: position)
       bases.append(trapBase)
       trapCandidate = position
       program = Array(program.prefix(length))

@@ -294,11 +294,11 @@ public struct NightlyReport {
       page.add(
         "<h3>\(markupEscaped(emulator))</h3><table class=\"heatmap\" data-emulator=\"\(markupEscaped(emulator))\"><thead><tr><th>form</th>"
       )
-      for outcome in CASOutcome.allCases { page.add("<th>\(markupEscaped(outcome.rawValue))</th>") }
+      for outcome in Coverage.casOutcomes { page.add("<th>\(markupEscaped(outcome.rawValue))</th>") }
       page.add("</tr></thead><tbody>")
       for form in forms {
         page.add("<tr><th>\(form.mnemonic)</th>")
-        for outcome in CASOutcome.allCases {
+        for outcome in Coverage.casOutcomes {
           let attributes =
             "data-emulator=\"\(markupEscaped(emulator))\" data-form=\"\(form.mnemonic)\" data-outcome=\"\(outcome.rawValue)\""
           guard Coverage.applies(outcome, to: form, xlen: isa?.xlen ?? 64) else {

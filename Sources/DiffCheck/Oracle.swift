@@ -17,7 +17,14 @@ public enum CASTarget: String, CaseIterable, Sendable {
   case unmapped
   case misalignedReadOnly = "misaligned-read-only"
   case misalignedUnmapped = "misaligned-unmapped"
+  /// A byte or halfword AMO whose operand equals memory at the access width (an amoswap that
+  /// changes nothing, but still needs write permission).
+  case amoOperandEqual = "amo-operand-equal"
+  /// A byte or halfword amomin/amomax(u) whose operand and memory differ in sign at the access
+  /// width, where the signed and unsigned orders disagree.
+  case amoSignSplit = "amo-sign-split"
 
+  var aimsAtAMO: Bool { self == .amoOperandEqual || self == .amoSignSplit }
   var aimsAtSuccess: Bool { self == .success || self == .successUpperBitsDiffer }
   var aimsAtFailure: Bool { self == .failure || self == .nearMissByte || self == .nearMissHighHalf }
 }
@@ -42,6 +49,12 @@ public enum CASOutcome: String, CaseIterable, Sendable, Comparable {
   case misalignedUnmapped = "mis-unmap"
   /// Misaligned at half the access size (offset 8 for `.q`): aligned for a narrower access.
   case misalignedHalf = "mis-half"
+  /// A byte or halfword AMO that executed.
+  case executed = "done"
+  /// A byte or halfword min/max whose operand and memory differ in sign at the access width.
+  case signSplit = "sign-split"
+  /// A byte or halfword AMO whose result equals what memory held: a store that changes nothing.
+  case unchanged
 
   public static func < (l: CASOutcome, r: CASOutcome) -> Bool {
     (allCases.firstIndex(of: l) ?? 0) < (allCases.firstIndex(of: r) ?? 0)
@@ -117,8 +130,12 @@ public struct Oracle {
     }
     // By program index: arrays, as the rounds look them up per event.
     var targets = [CASTarget?](repeating: nil, count: program.count)
-    for (index, instruction) in program.enumerated() where instruction.mnemonic.hasPrefix("amocas.") {
-      targets[index] = drawTarget(for: instruction, &random)
+    for (index, instruction) in program.enumerated() {
+      if instruction.mnemonic.hasPrefix("amocas.") {
+        targets[index] = drawTarget(for: instruction, &random)
+      } else if Self.isNarrowAMO(instruction.form) {
+        targets[index] = drawAMOTarget(for: instruction, &random)
+      }
     }
     if let candidate = generated.trapCandidate, random.chance(0.85) {
       let instruction = program[candidate]
@@ -139,6 +156,17 @@ public struct Oracle {
         for byte in 0..<UInt64(8) {
           image.set(region.base + offset + byte, UInt8(truncatingIfNeeded: word >> (8 * byte)))
         }
+      }
+    }
+    // A byte or halfword AMO aimed at read-only memory: half the time its operand starts equal to
+    // what it will read there, so the store would change nothing and only its permission faults.
+    if let candidate = generated.trapCandidate, targets[candidate] == .readOnly,
+      Self.isNarrowAMO(program[candidate].form), random.chance(0.5)
+    {
+      let instruction = program[candidate]
+      let operand = registers[instruction.rs2]
+      for byte in 0..<UInt64(instruction.form.accessBytes ?? 1) {
+        image.set((registers[instruction.rs1] &+ byte) & xlenMask, UInt8(truncatingIfNeeded: operand >> (8 * byte)))
       }
     }
     var initial = ConcreteState(registers: registers, memory: [:])
@@ -171,9 +199,10 @@ public struct Oracle {
         }
         let span = (start: view.address, end: view.address &+ UInt64(facts[index].bytes ?? 0))
         if touched.contains(where: { $0.start < span.end && span.start < $0.end }) { continue }
-        if patch(
-          &initial, &image, program[index], index == first ? firstTarget : target, view, copies,
-          generated.baseRegisters, &random)
+        let aim = index == first ? firstTarget : target
+        if aim.aimsAtAMO
+          ? patchAMO(&image, program[index], aim, view)
+          : patch(&initial, &image, program[index], aim, view, copies, generated.baseRegisters, &random)
         {
           patches += 1
           attempts[index] += 1
@@ -215,6 +244,48 @@ public struct Oracle {
     }
   }
 
+  /// Byte and halfword AMOs (Zabha): an operand equal to memory for a quarter of them (half the
+  /// amoswaps), and for min/max half the time a sign split; the rest as they come.
+  private func drawAMOTarget(for instruction: Instruction, _ random: inout SeededRandom) -> CASTarget? {
+    let mnemonic = instruction.mnemonic
+    if mnemonic.hasPrefix("amomin") || mnemonic.hasPrefix("amomax") {
+      return random.chance(0.5) ? .amoSignSplit : random.chance(0.3) ? .amoOperandEqual : nil
+    }
+    return random.chance(mnemonic.hasPrefix("amoswap") ? 0.5 : 0.25) ? .amoOperandEqual : nil
+  }
+
+  /// Whether `form` is one of Zabha's byte and halfword AMOs (not amocas).
+  static func isNarrowAMO(_ form: InstructionForm) -> Bool {
+    form.format == .atomic && (form.accessBytes ?? 8) <= 2 && !form.mnemonic.hasPrefix("amocas.")
+  }
+
+  /// Whether a byte or halfword AMO meets its aim, given what it saw (operand in `compare`).
+  private func amoTargetHolds(_ target: CASTarget, _ view: CASView, bytes: Int) -> Bool {
+    let width = 8 * bytes
+    let sign = UInt128(1) << UInt128(width - 1)
+    switch target {
+    case .amoOperandEqual: return view.compare == view.loaded
+    case .amoSignSplit: return (view.compare ^ view.loaded) & sign != 0
+    default: return true
+    }
+  }
+
+  /// Sets the initial bytes a byte or halfword AMO reads so that it meets `target`: only bytes no
+  /// earlier instruction wrote, read-only ones included (the store permission is what matters there).
+  private func patchAMO(
+    _ image: inout ConcreteMemory, _ instruction: Instruction, _ target: CASTarget, _ view: CASView
+  ) -> Bool {
+    guard let bytes = instruction.form.accessBytes, view.memoryIsInitial,
+      configuration.memoryMap.allows(view.address, bytes: bytes, write: false)
+    else { return false }
+    var wanted = view.compare
+    if target == .amoSignSplit { wanted ^= UInt128(1) << UInt128(8 * bytes - 1) }
+    for byte in 0..<bytes {
+      image.set((view.address &+ UInt64(byte)) & xlenMask, UInt8(truncatingIfNeeded: wanted >> UInt128(8 * byte)))
+    }
+    return true
+  }
+
   /// A base address for a trap target: misaligned at an offset class (half the size, or any),
   /// in read-write, read-only or unmapped memory.
   private func trapAddress(
@@ -246,6 +317,14 @@ public struct Oracle {
     var passed = dropped
     for event in run.events {
       guard let target = targets[event.index], !passed[event.index] else { continue }
+      if target.aimsAtAMO {
+        let bytes = program[event.index].form.accessBytes ?? 1
+        if event.trapCause != nil || views[event.index].map({ !amoTargetHolds(target, $0, bytes: bytes) }) != false {
+          missed.append((event.index, target))
+          passed[event.index] = true
+        }
+        continue
+      }
       let misses =
         (target.aimsAtSuccess && event.success != true) || (target.aimsAtFailure && event.success != false)
         || (target.aimsAtFailure && views[event.index].map { !nearMissHolds(target, program[event.index], $0) } == true)
@@ -279,6 +358,8 @@ public struct Oracle {
     /// Bytes the instruction accesses, if it accesses memory.
     let bytes: Int?
     let isAmocas: Bool
+    /// A byte or halfword AMO: its operand and memory are seen as an amocas's compare value is.
+    let isNarrowAMO: Bool
     let pairs: Bool
     /// How it copies registers to memory unchanged, if it does.
     let copy: CopyKind?
@@ -296,6 +377,7 @@ public struct Oracle {
       let form = instruction.form
       bytes = form.accessBytes
       isAmocas = form.mnemonic.hasPrefix("amocas.")
+      isNarrowAMO = Oracle.isNarrowAMO(form)
       pairs = form.usesRegisterPairs(xlen: xlen)
       switch form.format {
       case .store where bytes != nil: copy = .store
@@ -331,12 +413,16 @@ public struct Oracle {
       guard let bytes = fact.bytes else { return }
       let instruction = program[index]
       if let kind = fact.copy { storeCopies[index] = storeCopy(instruction, kind, fact.pairs, machine) }
-      guard fact.isAmocas else { return }
+      guard fact.isAmocas || fact.isNarrowAMO else { return }
       let address = machine.registers[instruction.rs1]
       let width = 8 * bytes
       var compare: UInt128
       var compareRegisters: [Int]
-      if fact.pairs {
+      if fact.isNarrowAMO {
+        // The operand, at the access width, stands where an amocas has its compare value.
+        compareRegisters = []
+        compare = UInt128(machine.registers[instruction.rs2]) & BitVec.mask(width)
+      } else if fact.pairs {
         compareRegisters = instruction.rd == 0 ? [] : [instruction.rd, instruction.rd + 1]
         compare =
           instruction.rd == 0
@@ -355,7 +441,8 @@ public struct Oracle {
         writers.append(machine.memory.writer(at: at))
       }
       seen[index] = CASView(
-        address: address, compare: compare, loaded: loaded, compareRegister: machine.registers[instruction.rd],
+        address: address, compare: compare, loaded: loaded,
+        compareRegister: machine.registers[fact.isNarrowAMO ? instruction.rs2 : instruction.rd],
         memoryIsInitial: writers.allSatisfy { $0 == -1 },
         registersAreInitial: !compareRegisters.isEmpty
           && compareRegisters.allSatisfy { machine.registerWriter[$0] == -1 },
@@ -489,6 +576,10 @@ public struct Oracle {
     var cells: [CoverageCell] = []
     for event in run.events {
       let instruction = program[event.index]
+      if Self.isNarrowAMO(instruction.form) {
+        cells += amoCoverage(instruction, event, views[event.index])
+        continue
+      }
       guard instruction.mnemonic.hasPrefix("amocas."), let bytes = instruction.form.accessBytes else { continue }
       var outcomes: Set<CASOutcome> = []
       let view = views[event.index]
@@ -534,5 +625,55 @@ public struct Oracle {
       cells += outcomes.map { CoverageCell(form: instruction.mnemonic, outcome: $0) }
     }
     return cells
+  }
+
+  /// The outcome the spec gives a byte or halfword AMO: executed or trapped, and the corners of
+  /// its width (rs2's upper bits, a sign split for min/max, a result that equals memory).
+  private func amoCoverage(
+    _ instruction: Instruction, _ event: ConcreteExecutor.StepEvent, _ view: CASView?
+  ) -> [CoverageCell] {
+    guard let bytes = instruction.form.accessBytes else { return [] }
+    var outcomes: Set<CASOutcome> = []
+    if let cause = event.trapCause {
+      if cause == 6 { outcomes.insert(.misalignedTrap) }
+      if cause == 7 { outcomes.insert(.accessFault) }
+      if let address = view?.address, address % UInt64(bytes) != 0 {
+        let map = configuration.memoryMap
+        if !map.allows(address, bytes: 1, write: false) {
+          outcomes.insert(.misalignedUnmapped)
+        } else if !map.allows(address, bytes: 1, write: true) {
+          outcomes.insert(.misalignedReadOnly)
+        }
+      }
+    } else if let view {
+      outcomes.insert(.executed)
+      let width = UInt64(8 * bytes)
+      let lowMask: UInt64 = (1 << width) - 1
+      let low = view.compareRegister & lowMask
+      let extended = low & (1 << (width - 1)) != 0 ? (low | ~lowMask) & xlenMask : low
+      if instruction.rs2 != 0 && view.compareRegister != extended { outcomes.insert(.upperBitsDiffer) }
+      let (a, b) = (UInt64(truncatingIfNeeded: view.loaded), UInt64(truncatingIfNeeded: view.compare))
+      let sign: UInt64 = 1 << (width - 1)
+      let mnemonic = instruction.mnemonic
+      let minMax = mnemonic.hasPrefix("amomin") || mnemonic.hasPrefix("amomax")
+      if minMax && (a ^ b) & sign != 0 { outcomes.insert(.signSplit) }
+      // Only whether the store changes nothing: the value itself is the spec's business.
+      let signedLess = (a ^ sign) < (b ^ sign)
+      let unchanged: Bool
+      switch mnemonic.prefix(while: { $0 != "." }) {
+      case "amoswap": unchanged = a == b
+      case "amoadd", "amoxor", "amoor": unchanged = b == 0 || (mnemonic.hasPrefix("amoor") && a | b == a)
+      case "amoand": unchanged = a & b == a
+      case "amomin": unchanged = signedLess || a == b
+      case "amomax": unchanged = !signedLess
+      case "amominu": unchanged = a <= b
+      default: unchanged = a >= b
+      }
+      if unchanged { outcomes.insert(.unchanged) }
+    }
+    if instruction.rd != 0 && (instruction.rd == instruction.rs1 || instruction.rd == instruction.rs2) {
+      outcomes.insert(.overlap)
+    }
+    return outcomes.map { CoverageCell(form: instruction.mnemonic, outcome: $0) }
   }
 }

@@ -82,7 +82,7 @@ enum SummaryReport {
     }
     lines += [
       "",
-      "coverage (amocas form × outcome the spec expected):",
+      "coverage (amocas form, then byte and halfword AMO form, × outcome the spec expected):",
       summary.coverage.table(for: options.isa),
     ]
     let missing = summary.coverage.missing(in: options.isa)
@@ -147,7 +147,7 @@ enum SummaryReport {
   static func json(_ summary: CampaignSummary, seconds: Double?, context: Context = Context()) throws -> String {
     let options = summary.options
     var coverage: [[String: Any]] = []
-    for form in Coverage.forms(in: options.isa) {
+    for form in Coverage.allForms(in: options.isa) {
       for outcome in CASOutcome.allCases where Coverage.applies(outcome, to: form, xlen: options.isa.xlen) {
         coverage.append([
           "form": form.mnemonic, "outcome": outcome.rawValue, "count": summary.coverage.count(form.mnemonic, outcome),

@@ -76,16 +76,25 @@ import Testing
     }
   }
 
-  /// A zero weight means none of that kind, the trap-target amocas included.
+  /// A zero weight means none of that kind, the trap-target amocas included: a trap target is then
+  /// a byte or halfword AMO, and with no AMOs either there is none.
   @Test func aZeroAmocasWeightMeansNoAmocas() throws {
-    let generator = ProgramGenerator(
-      isa: try ISAString(parsing: "rv64ima_zacas_zabha"), weights: try GeneratorWeights(parsing: "amocas=0"))
+    let isa = try ISAString(parsing: "rv64ima_zacas_zabha")
+    let generator = ProgramGenerator(isa: isa, weights: try GeneratorWeights(parsing: "amocas=0"))
+    let neither = ProgramGenerator(isa: isa, weights: try GeneratorWeights(parsing: "amocas=0,amo=0"))
+    var trapAMOs = 0
     for index in 0..<300 {
       var random = SeededRandom(seed: CampaignOptions.programSeed(4, index))
       let program = generator.generate(&random)
       #expect(!program.instructions.contains { $0.mnemonic.hasPrefix("amocas.") })
-      #expect(program.trapCandidate == nil)
+      if let candidate = program.trapCandidate {
+        #expect(Oracle.isNarrowAMO(program.instructions[candidate].form))
+        trapAMOs += 1
+      }
+      var again = SeededRandom(seed: CampaignOptions.programSeed(4, index))
+      #expect(neither.generate(&again).trapCandidate == nil)
     }
+    #expect(trapAMOs > 0)
   }
 }
 

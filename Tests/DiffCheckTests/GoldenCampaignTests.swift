@@ -4,7 +4,7 @@ import Testing
 @testable import SpecModel
 
 /// Optimisations must not change what a seed finds. These figures were recorded from a run of
-/// seed 1 (re-pinned when preparation moved from the solver to concrete patching, when it came to patch several targets per round, and when the relation came to leave out observed parts the rewriter proves, which changes some unsat cores); a change of generator, oracle, checker or solver encoding that alters them changes the
+/// seed 1 (re-pinned when preparation moved from the solver to concrete patching, when it came to patch several targets per round, and when the relation came to leave out observed parts the rewriter proves, which changes some unsat cores, and when Zabha's byte and halfword AMOs joined the generator, its targets and its trap candidates); a change of generator, oracle, checker or solver encoding that alters them changes the
 /// programs or verdicts of every existing seed and must be deliberate (update the figures then).
 @Suite struct GoldenCampaignTests {
   static func digest(_ text: String) -> UInt64 {
@@ -24,7 +24,7 @@ import Testing
     options.explainPerSignature = nil
     let summary = try Campaign(options: options, emulator: BuiltinEmulator(mutant: .swapStoredOnFailure)).run()
     #expect(summary.programs == 12)
-    #expect(summary.infeasibleTargets == 15)
+    #expect(summary.infeasibleTargets == 22)
     #expect(summary.findings.map(\.programIndex) == [1, 2, 3, 4, 6, 7, 8, 9, 10, 11])
     let coverage = summary.coverage.counts.sorted {
       ($0.key.form, $0.key.outcome.rawValue) < ($1.key.form, $1.key.outcome.rawValue)
@@ -32,10 +32,10 @@ import Testing
     .map { "\($0.key.form)/\($0.key.outcome.rawValue)=\($0.value)" }.joined(separator: " ")
     #expect(
       coverage
-        == "amocas.b/failure=7 amocas.b/near-byte=7 amocas.b/overlap=6 amocas.b/success=10 amocas.b/trap-7=1 amocas.b/upper-bits=5 amocas.d/failure=4 amocas.d/near-byte=1 amocas.d/overlap=1 amocas.d/success=2 amocas.h/failure=7 amocas.h/mis-ro=1 amocas.h/near-byte=5 amocas.h/overlap=5 amocas.h/success=10 amocas.h/trap-6=2 amocas.h/trap-7=1 amocas.h/upper-bits=6 amocas.q/failure=2 amocas.q/odd-pair=1 amocas.q/overlap=3 amocas.q/success=6 amocas.q/trap-2=1 amocas.q/x0-pair=1 amocas.w/failure=10 amocas.w/near-byte=3 amocas.w/overlap=5 amocas.w/success=5 amocas.w/upper-bits=1"
+        == "amoadd.b/done=1 amoadd.b/overlap=1 amoadd.b/trap-7=1 amoadd.b/upper-bits=1 amoadd.h/done=1 amoadd.h/upper-bits=1 amocas.b/failure=11 amocas.b/near-byte=11 amocas.b/overlap=7 amocas.b/success=6 amocas.b/upper-bits=3 amocas.d/failure=3 amocas.d/near-byte=2 amocas.d/overlap=1 amocas.d/success=3 amocas.h/failure=7 amocas.h/near-byte=4 amocas.h/overlap=3 amocas.h/success=10 amocas.h/trap-7=1 amocas.h/upper-bits=5 amocas.q/failure=5 amocas.q/near-byte=1 amocas.q/odd-pair=1 amocas.q/overlap=3 amocas.q/success=5 amocas.q/trap-2=1 amocas.q/trap-7=1 amocas.q/x0-pair=3 amocas.w/failure=7 amocas.w/near-byte=3 amocas.w/overlap=5 amocas.w/success=8 amocas.w/upper-bits=4 amomaxu.h/done=1 amomaxu.h/sign-split=1 amomaxu.h/upper-bits=1 amomin.b/done=1 amomin.b/upper-bits=1 amomin.h/done=1 amomin.h/trap-6=1 amomin.h/unchanged=1 amomin.h/upper-bits=1 amominu.b/done=1 amominu.b/unchanged=1 amominu.b/upper-bits=1 amominu.h/done=1 amominu.h/sign-split=1 amoor.h/done=1 amoswap.h/done=3 amoswap.h/upper-bits=2 amoxor.h/done=1 amoxor.h/upper-bits=1"
     )
     // The reproducers hold the prepared initial states and the violated rules.
     let reproducers = summary.findings.map(\.reproducer.text).joined(separator: "\n")
-    #expect(Self.digest(reproducers) == 7_867_694_708_670_307_822)
+    #expect(Self.digest(reproducers) == 9_738_462_408_237_602_406)
   }
 }

@@ -74,7 +74,8 @@ public struct ConcreteExecutor {
         break
       }
       steps += 1
-      if let beforeStep, observing?[index] ?? true {
+      let observed = beforeStep != nil && observing?[index] ?? true
+      if let beforeStep, observed {
         beforeStep(
           index,
           PreStep(registers: machine.registers, registerWriter: machine.registerWriter, memory: machine.memory))
@@ -93,7 +94,8 @@ public struct ConcreteExecutor {
         undecided = "instruction \(index) (\(instruction.assembly)) is reserved and may do anything"
         break
       }
-      if machine.success != nil || machine.trap != nil {
+      // Every amocas and trap gets an event, and every step the caller observes.
+      if machine.success != nil || machine.trap != nil || observed {
         events.append(
           StepEvent(index: index, success: executed ? machine.success : nil, trapCause: machine.trap?.cause))
       }
