@@ -3,7 +3,7 @@ import SpecModel
 
 /// Runs cases under QEMU's Linux user-mode emulation (`qemu-riscv64`, `qemu-riscv32`), hundreds per
 /// process (`QemuBatch`), with `-cpu` switching on exactly the ISA string's extensions. Before the first case it
-/// tries each amocas form once: a QEMU that predates Zacas (Debian 12 ships 7.2, which also lacks
+/// tries each amocas form, and each byte and halfword AMO (Zabha), once: a QEMU that predates Zacas (Debian 12 ships 7.2, which also lacks
 /// the bare CPU models and so runs its default CPU) raises SIGILL, and every case using that form is
 /// then reported as unsupported instead of as thousands of violations.
 public final class QemuEmulator: Emulator, @unchecked Sendable {
@@ -74,6 +74,20 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
     return width < widths.count ? "amocas.\(widths[width])" : nil
   }
 
+  /// Zabha's byte and halfword AMOs by funct5 (amocas aside).
+  static let narrowAMONames: [UInt32: String] = [
+    0b00001: "amoswap", 0b00000: "amoadd", 0b00100: "amoxor", 0b01100: "amoand", 0b01000: "amoor",
+    0b10000: "amomin", 0b10100: "amomax", 0b11000: "amominu", 0b11100: "amomaxu",
+  ]
+
+  /// The form a word encodes when it is one whose support is probed: an amocas, or a byte or
+  /// halfword AMO (AMO opcode, funct3 0 or 1).
+  static func probedForm(_ word: UInt32) -> String? {
+    if let form = casForm(word) { return form }
+    guard word & 0x7F == 0x2F, word >> 12 & 7 <= 1, let name = narrowAMONames[word >> 27] else { return nil }
+    return name + (word >> 12 & 7 == 0 ? ".b" : ".h")
+  }
+
   public func run(_ cases: [EmulatorCase]) -> [EmulatorOutcome] {
     var outcomes = [EmulatorOutcome?](repeating: nil, count: cases.count)
     var runnable: [(index: Int, executable: String, bare: Bool)] = []
@@ -86,7 +100,7 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
         continue
       }
       let (support, bare) = formSupport(executable, testCase)
-      if let missing = testCase.words.compactMap(Self.casForm).first(where: { support[$0] == false }) {
+      if let missing = testCase.words.compactMap(Self.probedForm).first(where: { support[$0] == false }) {
         outcomes[index] = .unsupported(form: missing)
         continue
       }
@@ -164,6 +178,24 @@ public final class QemuEmulator: Emulator, @unchecked Sendable {
       } else {
         result[form] = true
       }
+    }
+    // The byte and halfword AMOs, one probe each, all in one process: <op>.<b|h> x10, x12, (x5).
+    var probes: [(form: String, word: UInt32)] = []
+    for (funct5, name) in Self.narrowAMONames.sorted(by: { $0.key < $1.key }) {
+      for (funct3, suffix) in [(UInt32(0), "b"), (1, "h")] {
+        probes.append(("\(name).\(suffix)", funct5 << 27 | 12 << 20 | 5 << 15 | funct3 << 12 | 10 << 7 | 0x2F))
+      }
+    }
+    var initial = ConcreteState.zeroed(map)
+    initial.registers[5] = map.regions[0].base
+    let cases = probes.map { EmulatorCase(isa: template.isa, words: [$0.word], initial: initial, memoryMap: map) }
+    let outcomes = runBatch(executable, cases, bare: bareModels[xlen] ?? true).0
+    for (index, probe) in probes.enumerated() {
+      guard index < outcomes.count, case .finished(let state) = outcomes[index], state.trap?.cause == 2 else {
+        result[probe.form] = true
+        continue
+      }
+      result[probe.form] = false
     }
     supported[xlen] = result
     return (result, bareModels[xlen] ?? true)

@@ -310,6 +310,17 @@ struct LitmusExecution {
         case "amoand": stored = old & source.value
         case "amoor": stored = old | source.value
         case "amoxor": stored = old ^ source.value
+        case "amomin", "amomax", "amominu", "amomaxu":
+          // Compared at the access width, signed or unsigned: the register's upper bits take no part.
+          let (mine, theirs) = (old.extract(width - 1, 0), source.value.extract(width - 1, 0))
+          let keepsOld: Formula
+          switch amo {
+          case "amomin": keepsOld = mine.slt(theirs)
+          case "amomax": keepsOld = mine.sgt(theirs)
+          case "amominu": keepsOld = mine.ult(theirs)
+          default: keepsOld = mine.ugt(theirs)
+          }
+          stored = keepsOld.ite(old, source.value)
         case "amocas":
           let compare = registers[destination]
           let equal =
