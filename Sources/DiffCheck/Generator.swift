@@ -9,6 +9,8 @@ public struct GeneratorWeights: Sendable, Equatable {
   public var store = 10
   public var loadReservedPair = 5
   public var amo = 10
+  /// Zabha's byte and halfword AMOs (amocas aside), when the ISA has them.
+  public var narrowAMO = 10
 
   public init() {}
 
@@ -33,10 +35,12 @@ public struct GeneratorWeights: Sendable, Equatable {
       case "store": store = value
       case "lrsc": loadReservedPair = value
       case "amo": amo = value
-      default: throw GeneratorError(message: "unknown weight '\(pieces[0])' (amocas, alu, load, store, lrsc, amo)")
+      case "amobh": narrowAMO = value
+      default:
+        throw GeneratorError(message: "unknown weight '\(pieces[0])' (amocas, alu, load, store, lrsc, amo, amobh)")
       }
     }
-    guard amocas + alu + load + store + loadReservedPair + amo > 0 else {
+    guard amocas + alu + load + store + loadReservedPair + amo + narrowAMO > 0 else {
       throw GeneratorError(message: "weights '\(text)': at least one must be positive")
     }
   }
@@ -87,10 +91,11 @@ public struct ProgramGenerator {
     loadForms = available.filter { $0.format == .load }
     storeForms = available.filter { $0.format == .store }
     lrForms = available.filter { $0.format == .loadReserved }
-    amoForms = available.filter {
+    let atomics = available.filter {
       $0.format == .atomic && !$0.mnemonic.hasPrefix("amocas.") && !$0.mnemonic.hasPrefix("sc.")
     }
-    narrowAMOForms = amoForms.filter(Oracle.isNarrowAMO)
+    narrowAMOForms = atomics.filter(Oracle.isNarrowAMO)
+    amoForms = atomics.filter { !Oracle.isNarrowAMO($0) }
   }
 
   public func generate(_ random: inout SeededRandom) -> GeneratedProgram {
@@ -122,12 +127,14 @@ public struct ProgramGenerator {
       ("amocas", casForms.isEmpty ? 0 : weights.amocas), ("alu", aluForms.isEmpty ? 0 : weights.alu),
       ("load", weights.load), ("store", weights.store),
       ("lrsc", lrForms.isEmpty ? 0 : weights.loadReservedPair), ("amo", amoForms.isEmpty ? 0 : weights.amo),
+      ("amobh", narrowAMOForms.isEmpty ? 0 : weights.narrowAMO),
     ]
     while program.count < length {
       if clean.isEmpty { break }
       let base = random.pick(clean)
       let before = program.count
-      switch random.weighted(kinds) {
+      let kind = random.weighted(kinds)
+      switch kind {
       case "amocas":
         program.append(amocas(random.pick(casForms), base: base, bases: bases, &random))
       case "alu":
@@ -154,7 +161,7 @@ public struct ProgramGenerator {
           )
         }
       default:
-        let form = random.pick(amoForms)
+        let form = random.pick(kind == "amobh" ? narrowAMOForms : amoForms)
         program.append(
           Instruction(
             form, rd: destination(avoiding: bases, &random), rs1: base, rs2: random.int(0...31),
@@ -167,7 +174,7 @@ public struct ProgramGenerator {
     // Sometimes one more amocas (or a byte or halfword AMO) gets a base register of its own, for
     // the oracle to aim at a trap.
     var trapCandidate: Int?
-    let trapAMO = !narrowAMOForms.isEmpty && weights.amo > 0 && random.chance(0.25)
+    let trapAMO = !narrowAMOForms.isEmpty && weights.narrowAMO > 0 && random.chance(0.25)
     if (trapAMO || (!casForms.isEmpty && weights.amocas > 0)) && !pool.isEmpty && random.chance(0.85)
       && !program.isEmpty
     {

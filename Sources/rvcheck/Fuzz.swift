@@ -40,7 +40,11 @@ struct Fuzz: ParsableCommand {
   @Option(name: .long, help: "Inject a bug into the built-in emulator (see 'rvcheck mutants --list').")
   var mutant: String?
 
-  @Option(name: .long, help: "Generator weights, e.g. amocas=30,alu=20,load=10,store=10,lrsc=5,amo=10.")
+  @Option(
+    name: .long,
+    help:
+      "Generator weights, e.g. amocas=30,alu=20,load=10,store=10,lrsc=5,amo=10,amobh=10 (amobh: Zabha's byte and halfword AMOs)."
+  )
   var weights: String?
 
   @Option(

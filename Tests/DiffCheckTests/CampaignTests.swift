@@ -72,7 +72,7 @@ import Testing
     #expect(throws: GeneratorError.self) { try GeneratorWeights(parsing: "frob=3") }
     #expect(throws: GeneratorError.self) { try GeneratorWeights(parsing: "amocas=-1") }
     #expect(throws: GeneratorError.self) {
-      try GeneratorWeights(parsing: "amocas=0,alu=0,load=0,store=0,lrsc=0,amo=0")
+      try GeneratorWeights(parsing: "amocas=0,alu=0,load=0,store=0,lrsc=0,amo=0,amobh=0")
     }
   }
 
@@ -81,7 +81,7 @@ import Testing
   @Test func aZeroAmocasWeightMeansNoAmocas() throws {
     let isa = try ISAString(parsing: "rv64ima_zacas_zabha")
     let generator = ProgramGenerator(isa: isa, weights: try GeneratorWeights(parsing: "amocas=0"))
-    let neither = ProgramGenerator(isa: isa, weights: try GeneratorWeights(parsing: "amocas=0,amo=0"))
+    let neither = ProgramGenerator(isa: isa, weights: try GeneratorWeights(parsing: "amocas=0,amobh=0"))
     var trapAMOs = 0
     for index in 0..<300 {
       var random = SeededRandom(seed: CampaignOptions.programSeed(4, index))

@@ -270,7 +270,7 @@ import Testing
     for arguments in [
       ["--seed", "-1"], ["--isa", "rv64im_zacas"], ["--mutant", "nope"], ["--profile", "fast"], ["--count", "0"],
       ["--cross-check", "0"], ["--start", "9223372036854775807", "--count", "1"],
-      ["--xlen", "32", "--isa", "rv64ima_zacas"], ["--weights", "amocas=0,alu=0,load=0,store=0,lrsc=0,amo=0"],
+      ["--xlen", "32", "--isa", "rv64ima_zacas"], ["--weights", "amocas=0,alu=0,load=0,store=0,lrsc=0,amo=0,amobh=0"],
     ] {
       let result = try BinaryRunner.run(arguments)
       #expect(result.status == 2, "\(arguments)")
