@@ -192,7 +192,9 @@ import Testing
 
   /// The store writes each distinct finding once, atomically, and keeps duplicates off disk.
   @Test func theStoreDeduplicatesByRulesAndForms() throws {
-    let options = try options(count: 12)
+    var options = try options(count: 40)
+    // Every violation explained and shrunk: duplicates for the store to keep off disk.
+    options.explainPerSignature = nil
     let summary = try Campaign(options: options, emulator: BuiltinEmulator(mutant: .wordNotSignExtended)).run()
     #expect(summary.findings.count >= 2)
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-store-\(UUID().uuidString)")
