@@ -227,6 +227,23 @@ struct Bench: ParsableCommand {
     return recorder.cases
   }
 
+  /// `path` in the working directory, or in the project the rvcheck binary was built in (a parent
+  /// of its folder).
+  static func projectFolder(_ path: String) -> String? {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue { return path }
+    guard var directory = Bundle.main.executableURL?.deletingLastPathComponent().standardizedFileURL else { return nil }
+    while true {
+      let candidate = directory.appendingPathComponent(path).path
+      if FileManager.default.fileExists(atPath: candidate, isDirectory: &isFolder), isFolder.boolValue {
+        return candidate
+      }
+      let parent = directory.deletingLastPathComponent()
+      if parent.path == directory.path { return nil }
+      directory = parent
+    }
+  }
+
   /// The loop with QEMU user mode (page-sized windows, the reviewed known deviations), per XLEN.
   private func qemu() throws {
     line("\n## qemu: \(programs) programs of 32 instructions per XLEN, seed 1, --jobs 2, batches of 256")
@@ -234,7 +251,11 @@ struct Bench: ParsableCommand {
       line("qemu not found; \(QemuLocator.installHint)")
       return
     }
-    let known = (try? KnownDeviation.load(folder: "corpus/known")) ?? []
+    // The project's reviewed deviations, wherever the benchmark is run from: without them QEMU's
+    // known bug would count as thousands of new violations and crashes.
+    let folder = Self.projectFolder("corpus/known")
+    let known = folder.flatMap { try? KnownDeviation.load(folder: $0) } ?? []
+    line("known deviations from \(folder ?? "nowhere (no corpus/known found)"): \(known.count)")
     for isa in ["rv64ima_zacas_zabha", "rv32ima_zacas_zabha"] {
       var options = try options(count: programs)
       options.isa = try ISAString(parsing: isa)
