@@ -477,7 +477,11 @@ public struct Campaign {
               let reducedResult = try checker.check(
                 reduced.program, initial: reduced.initial, observed: reduced.observed, relation: relations.shared,
                 explain: relations.fresh)
-              if case .violation = reducedResult.verdict {
+              // A violation is used; so is a disagreement of the two interpretations (an internal
+              // error, reported on the shrunk case rather than lost).
+              var usable = reducedResult.disagreement != nil
+              if case .violation = reducedResult.verdict { usable = true }
+              if usable {
                 subject = PreparedCase(
                   program: reduced.program, initial: reduced.initial, coverage: entry.prepared.coverage,
                   infeasibleTargets: 0, patches: 0)
