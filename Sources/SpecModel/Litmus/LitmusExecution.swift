@@ -2,7 +2,23 @@
 /// events under path conditions, and the solver chooses which write each read reads from (rf),
 /// the coherence order of writes (co), and whether each SC succeeds. `LitmusChecker` adds a
 /// memory model's axioms and enumerates the allowed final states.
-struct LitmusExecution {
+/// What a memory model decides over: a test's events under path conditions, the constraints that
+/// make a candidate execution, and the final value of each thread-local location.
+protocol CandidateExecutions {
+  var events: [MemoryEvent] { get }
+  /// The read and write of one atomic operation, with the condition under which they pair.
+  var rmw: [(read: Int, write: Int, when: Formula)] { get }
+  /// Every memory location by name, with its address.
+  var addresses: [String: UInt64] { get }
+  var constraints: [Formula] { get }
+  var hasLoops: Bool { get }
+  var beyondBound: [Formula] { get }
+  /// A register's or local variable's value at the end of its thread.
+  func finalValue(_ location: LitmusTest.Location) -> BitVec?
+  func constant(_ value: LitmusTest.Value) -> BitVec
+}
+
+struct LitmusExecution: CandidateExecutions {
   let z3: Z3Context
   let test: LitmusTest
   var failedCAS = FailedCASWrite.noWrite
@@ -41,6 +57,11 @@ struct LitmusExecution {
     for (index, name) in test.memoryLocations.enumerated() {
       addresses[name] = LitmusTest.modelAddress(ofLocation: index)
     }
+  }
+
+  func finalValue(_ location: LitmusTest.Location) -> BitVec? {
+    guard case .register(let thread, let number) = location else { return nil }
+    return finalRegisters[thread]?[number]
   }
 
   func constant(_ value: LitmusTest.Value) -> BitVec {

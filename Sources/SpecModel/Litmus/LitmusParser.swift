@@ -32,9 +32,41 @@ public struct LitmusParser {
     return try parser.test()
   }
 
-  private init(file: String, lines: [String]) {
+  private init(file: String, lines: [String], variables: Bool = false) {
     self.file = file
     self.lines = lines
+    self.variables = variables
+  }
+
+  /// Whether `N:name` names a C thread's local variable rather than a hart's register.
+  private var variables = false
+
+  /// The clauses after a C test's threads: `locations`, `filter` and the condition. `lines` is the
+  /// whole file with everything before the clauses blanked, so that lines keep their numbers.
+  static func clauses(lines: [String], file: String, threads: Int) throws(LitmusError) -> (
+    observed: [LitmusTest.Location], filter: LitmusTest.Expression?, condition: LitmusTest.Condition
+  ) {
+    var parser = LitmusParser(
+      file: file, lines: withoutComments(lines.joined(separator: "\n")).components(separatedBy: "\n"), variables: true)
+    var observed: [LitmusTest.Location] = []
+    var next = parser.nextLine()
+    if let (line, text) = next, text.trimmingCharacters(in: .whitespaces).hasPrefix("locations") {
+      observed = try parser.locations(line, text)
+      next = parser.nextLine()
+    }
+    var filter: LitmusTest.Expression?
+    if let (line, text) = next, text.trimmingCharacters(in: .whitespaces).hasPrefix("filter") {
+      filter = try parser.filter(startingAt: line)
+      next = parser.nextLine()
+    }
+    guard let (line, text) = next else {
+      throw parser.error(lines.count, 1, "missing the final condition (exists, ~exists or forall)")
+    }
+    let condition = try parser.condition(startingAt: line, text)
+    try parser.checkThreads(
+      initial: [], observed: observed, condition: filter.map { .and($0, condition.expression) } ?? condition.expression,
+      count: threads)
+    return (observed, filter, condition)
   }
 
   /// Blanks out `(* … *)` comments, keeping every other character where it was.
@@ -149,7 +181,13 @@ public struct LitmusParser {
       case .and(let left, let right), .or(let left, let right): pending += [left, right]
       }
     }
-    for case .register(let thread, _) in locations where thread >= count {
+    for location in locations {
+      let thread: Int
+      switch location {
+      case .register(let number, _), .variable(let number, _): thread = number
+      case .memory: continue
+      }
+      guard thread >= count else { continue }
       let line = lines.firstIndex { $0.contains("\(thread):") }.map { $0 + 1 } ?? 1
       let column =
         lines[line - 1].range(of: "\(thread):").map {
@@ -228,6 +266,12 @@ public struct LitmusParser {
         throw error(line, column, "'\(text)': expected THREAD:REGISTER")
       }
       let register = String(name[name.index(after: colon)...])
+      if variables {
+        guard let first = register.first, first.isLetter || first == "_",
+          register.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+        else { throw error(line, column, "'\(register)' is not a variable name") }
+        return .variable(thread: thread, name: register)
+      }
       guard let number = RegisterNames.number(register) else {
         throw error(line, column, "'\(register)' is not a register")
       }

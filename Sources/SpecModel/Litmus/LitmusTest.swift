@@ -48,14 +48,17 @@ public struct LitmusTest: Sendable, Equatable {
     finalStateLocations.map { "\($0)=\(value($0))" }
   }
 
-  /// A register of one hart, or a memory location by name.
+  /// A register of one hart, a local variable of one thread of a C test, or a memory location by
+  /// name.
   public enum Location: Sendable, Hashable, CustomStringConvertible {
     case register(thread: Int, number: Int)
+    case variable(thread: Int, name: String)
     case memory(String)
 
     public var description: String {
       switch self {
       case .register(let thread, let number): "\(thread):x\(number)"
+      case .variable(let thread, let name): "\(thread):\(name)"
       case .memory(let name): name
       }
     }

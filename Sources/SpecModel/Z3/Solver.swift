@@ -28,11 +28,15 @@ public final class Solver {
 
   /// - Parameters:
   ///   - logic: an SMT-LIB logic name such as `QF_BV` or `QF_ABV`, or nil for Z3's default solver.
+  ///   - simple: Z3's plain SMT core without its preprocessing tactics, which rewrite large shared
+  ///     Boolean terms (the memory models' relations) into trees far larger than the terms.
   ///   - timeoutMilliseconds: per `check`; 0 means no limit.
-  public init(context: Z3Context, logic: String? = nil, timeoutMilliseconds: UInt32 = 10_000) {
+  public init(context: Z3Context, logic: String? = nil, simple: Bool = false, timeoutMilliseconds: UInt32 = 10_000) {
     self.context = context
     if let logic {
       raw = Z3_mk_solver_for_logic(context.raw, context.symbol(logic))
+    } else if simple {
+      raw = Z3_mk_simple_solver(context.raw)
     } else {
       raw = Z3_mk_solver(context.raw)
     }

@@ -15,6 +15,8 @@ public struct LitmusResult: Sendable {
   public let states: [[String]]
   /// For a satisfiable condition: one execution's rf and co edges that reach it.
   public let witness: [String]
+  /// One execution drawn: the first that satisfies the condition, else the first allowed one.
+  public var graph: ExecutionGraph? = nil
   /// The unrolling bound, when some hart has a backward branch.
   public var loopBound: Int? = nil
   /// Whether the memory model allows executions that need more loop iterations than the bound;
@@ -24,9 +26,17 @@ public struct LitmusResult: Sendable {
   /// solver giving up); nil when every execution was seen.
   public var incomplete: String? = nil
 
+  /// For C tests, as herd does: no allowed execution at all (every one filtered out, or every lock
+  /// deadlocked) is the verdict Never with no witnesses.
+  public var noExecutionIsNever = false
+
   /// Whether the verdict stands: every execution was seen, or both outcomes were, and more
-  /// executions cannot turn Sometimes into anything else. Zero executions decide nothing.
-  public var decided: Bool { positive + negative > 0 && (incomplete == nil || verdict == .sometimes) }
+  /// executions cannot turn Sometimes into anything else. Zero executions decide nothing for a
+  /// RISC-V test.
+  public var decided: Bool {
+    (positive + negative > 0 || (noExecutionIsNever && !beyondBound))
+      && (incomplete == nil || verdict == .sometimes)
+  }
 }
 
 /// Decides which final states of a litmus test a memory model allows: RVWMO's axioms (coherence,
@@ -37,6 +47,8 @@ public struct LitmusChecker {
   public var failedCAS = FailedCASWrite.noWrite
   /// Preserved-program-order rules (1–13) left out, to weaken the model deliberately.
   public var droppedRules: Set<Int> = []
+  /// LKMM axioms left out (`coherence`, `happens-before`, `propagation`), likewise.
+  public var droppedKernelAxioms: Set<String> = []
   /// Stop enumerating after this many executions: the verdict is then undecided unless it is
   /// already Sometimes.
   public var executionLimit = 4096
@@ -49,11 +61,39 @@ public struct LitmusChecker {
 
   /// The suite's largest tests have about twenty accesses.
   public static let maxAccesses = 96
+  /// The kernel's largest litmus tests have about thirty events (fences and initial writes
+  /// included).
+  public static let maxKernelEvents = 48
 
   public func check(_ test: LitmusTest) throws -> LitmusResult {
+    guard model != .lkmm else {
+      throw LitmusModelError(line: 1, column: 1, message: "the LKMM judges C tests; a RISC-V test takes rvwmo or sc")
+    }
     let started = ContinuousClock.now
     let z3 = Z3Context()
     let execution = try LitmusExecution(z3: z3, test: test, failedCAS: failedCAS, loopBound: loopBound)
+    return try decide(execution, test, z3, started: started)
+  }
+
+  /// Decides a C test in the kernel's dialect under the LKMM (or sequential consistency).
+  public func check(_ test: KernelLitmusTest) throws -> LitmusResult {
+    guard model != .rvwmo else {
+      throw LitmusModelError(line: 1, column: 1, message: "RVWMO judges RISC-V tests; a C test takes lkmm or sc")
+    }
+    let started = ContinuousClock.now
+    let z3 = Z3Context()
+    let execution = try KernelExecution(z3: z3, test: test)
+    var result = try decide(execution, test.header, z3, started: started)
+    // herd reports a test whose every candidate is filtered out (or deadlocks) as Never 0 0.
+    result.noExecutionIsNever = true
+    return result
+  }
+
+  /// The engine both kinds of test share: rf and co chosen by the solver, the model's axioms, the
+  /// filter and the condition, and the enumeration of allowed executions.
+  private func decide(
+    _ execution: some CandidateExecutions, _ test: LitmusTest, _ z3: Z3Context, started: ContinuousClock.Instant
+  ) throws -> LitmusResult {
     let events = execution.events
     let count = events.count
     // The relations are built over every pair (and some triples) of events: a test far larger than
@@ -64,7 +104,15 @@ public struct LitmusChecker {
         verdict: .never, positive: 0, negative: 0, states: [], witness: [],
         incomplete: "\(accesses) memory accesses; the model decides tests of up to \(Self.maxAccesses)")
     }
-    let solver = Solver(context: z3, timeoutMilliseconds: 60_000)
+    // The LKMM's relations compose over every event, fences included, and its closures grow as
+    // the cube of the count: past the bound the work before the first solver call outgrows any
+    // budget.
+    if model == .lkmm && count > Self.maxKernelEvents {
+      return LitmusResult(
+        verdict: .never, positive: 0, negative: 0, states: [], witness: [],
+        incomplete: "\(count) events; the LKMM model decides tests of up to \(Self.maxKernelEvents)")
+    }
+    let solver = Solver(context: z3, simple: true, timeoutMilliseconds: 60_000)
     for constraint in execution.constraints { solver.assert(constraint) }
 
     func isRead(_ i: Int) -> Bool { events[i].reads }
@@ -145,9 +193,13 @@ public struct LitmusChecker {
         for j in 0..<count { order[i][j] = order[i][j] || rmw[i][j] || rf[i][j] || co[i][j] || fr[i][j] }
       }
       acyclic(order, "sc", solver, z3)
+    case .lkmm:
+      LinuxKernelModel(events: events, z3: z3, dropped: droppedKernelAxioms).assertAxioms(
+        po: po, poLocation: poLocation, rf: rf, co: co, fr: fr, rmw: rmw, solver: solver)
     case .rvwmo:
       var coherence = poLocation
-      var main = ppo(events, po, poLocation, rf, rmw, z3)
+      var main = RVWMOModel(events: events, z3: z3, droppedRules: droppedRules).preservedProgramOrder(
+        po: po, poLocation: poLocation, rf: rf, rmw: rmw)
       for i in 0..<count {
         for j in 0..<count {
           coherence[i][j] = coherence[i][j] || rf[i][j] || co[i][j] || fr[i][j]
@@ -178,8 +230,7 @@ public struct LitmusChecker {
     }
     func term(_ location: LitmusTest.Location) -> BitVec {
       switch location {
-      case .register(let thread, let number):
-        execution.finalRegisters[thread]?[number] ?? z3.bv(0, width: LitmusExecution.width)
+      case .register, .variable: execution.finalValue(location) ?? z3.bv(0, width: LitmusExecution.width)
       case .memory(let name): finalMemory[name] ?? z3.bv(0, width: LitmusExecution.width)
       }
     }
@@ -216,6 +267,7 @@ public struct LitmusChecker {
     var negative = 0
     var states: [[String]] = []
     var witness: [String] = []
+    var graph: ExecutionGraph?
     var incomplete: String?
     while true {
       if positive + negative >= executionLimit {
@@ -240,103 +292,53 @@ public struct LitmusChecker {
       let holds = found.value(condition) ?? false
       if holds { positive += 1 } else { negative += 1 }
       if holds && witness.isEmpty { witness = edges(found, events, rf, co) }
+      if graph == nil || (holds && graph?.satisfiesCondition == false) {
+        graph = self.graph(found, events, execution.addresses, po, rf, co, fr, satisfies: holds)
+      }
       let state = test.finalState { Int64(bitPattern: found.value64(term($0)) ?? 0) }
       if !states.contains(state) { states.append(state) }
       let chosen = projection.map { found.value($0) ?? false }
       solver.assert(z3.any(zip(projection, chosen).map { $0.1 ? !$0.0 : $0.0 }))
     }
     let verdict: LitmusResult.Verdict = positive == 0 ? .never : negative == 0 ? .always : .sometimes
-    return LitmusResult(
+    var result = LitmusResult(
       verdict: verdict, positive: positive, negative: negative, states: states, witness: witness,
       loopBound: execution.hasLoops ? loopBound : nil, beyondBound: beyondBound, incomplete: incomplete)
+    result.graph = graph
+    return result
   }
 
-  /// Preserved program order: the 13 rules of the manual's RVWMO chapter.
-  private func ppo(
-    _ events: [MemoryEvent], _ po: [[Formula]], _ poLocation: [[Formula]], _ rf: [[Formula]], _ rmw: [[Formula]],
-    _ z3: Z3Context
-  ) -> [[Formula]] {
-    let count = events.count
-    let falseFormula = z3.falseFormula
-    var result = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
-    func read(_ i: Int) -> Bool { events[i].reads }
-    func write(_ i: Int) -> Bool { events[i].isWrite }
-    /// When a write (or an update) writes: always for a write, on success for some amocas.
-    func writing(_ i: Int) -> Formula { events[i].writes ?? z3.trueFormula }
-    func memory(_ i: Int) -> Bool { events[i].isMemory }
-    func releases(_ i: Int) -> Formula {
-      events[i].release ? z3.trueFormula : events[i].releaseWhen ?? falseFormula
+  /// The chosen execution's executed events and its po (immediate), rf, co (immediate) and fr
+  /// edges.
+  private func graph(
+    _ model: Model, _ events: [MemoryEvent], _ addresses: [String: UInt64], _ po: [[Formula]], _ rf: [[Formula]],
+    _ co: [[Formula]], _ fr: [[Formula]], satisfies: Bool
+  ) -> ExecutionGraph {
+    let names = Dictionary(addresses.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
+    let present = events.indices.filter { model.value(events[$0].executed) == true }
+    func holds(_ relation: [[Formula]], _ i: Int, _ j: Int) -> Bool { model.value(relation[i][j]) == true }
+    let nodes = present.map { i -> ExecutionGraph.Node in
+      let event = events[i]
+      let address = model.value64(event.address) ?? 0
+      let value = Int64(
+        bitPattern: model.value64(event.isWrite && event.kind != .update ? event.written : event.value) ?? 0)
+      return .init(
+        id: i, thread: event.thread, label: event.graphLabel(location: names[address] ?? "\(address)", value: value))
     }
-    func rcsc(_ i: Int) -> Formula {
-      events[i].atomic ? z3.formula(events[i].acquire) || releases(i) : falseFormula
-    }
-    func internalRF(_ w: Int, _ r: Int) -> Formula {
-      events[w].thread == events[r].thread ? rf[w][r] : falseFormula
-    }
-    func executed(_ i: Int, _ j: Int) -> Formula { events[i].executed && events[j].executed }
-    // Dependencies start at reads, or at a successful SC's write (through its result register).
-    func address(_ i: Int, _ j: Int) -> Formula {
-      memory(i) && memory(j) && events[j].addressDependencies.contains(i) ? executed(i, j) : falseFormula
-    }
-    func data(_ i: Int, _ j: Int) -> Formula {
-      memory(i) && write(j) && events[j].dataDependencies.contains(i) ? executed(i, j) && writing(j) : falseFormula
-    }
-    for i in 0..<count {
-      for j in 0..<count where i != j {
-        var rules: [(Int, Formula)] = []
-        if memory(i) && write(j) { rules.append((1, poLocation[i][j] && writing(j))) }
-        if read(i) && read(j) {
-          let writeBetween = z3.any(
-            (0..<count).filter(write).map { poLocation[i][$0] && writing($0) && poLocation[$0][j] })
-          let sameSource = z3.any((0..<count).filter(write).map { rf[$0][i] && rf[$0][j] })
-          rules.append((2, poLocation[i][j] && !writeBetween && !sameSource))
+    var edges: [ExecutionGraph.Edge] = []
+    for i in present {
+      for j in present where i != j {
+        let between = present.contains { holds(po, i, $0) && holds(po, $0, j) }
+        if holds(po, i, j) && !between { edges.append(.init(kind: "po", from: i, to: j)) }
+        if holds(rf, i, j) { edges.append(.init(kind: "rf", from: i, to: j)) }
+        let coBetween = present.contains { holds(co, i, $0) && holds(co, $0, j) }
+        if holds(co, i, j) && !coBetween { edges.append(.init(kind: "co", from: i, to: j)) }
+        if holds(fr, i, j) && !present.contains(where: { holds(fr, i, $0) && holds(co, $0, j) }) {
+          edges.append(.init(kind: "fr", from: i, to: j))
         }
-        if (events[i].amo || events[i].exclusive) && write(i) && read(j) { rules.append((3, internalRF(i, j))) }
-        if memory(i) && memory(j) {
-          // An update takes part as a read always and as a write when it writes.
-          func asRead(_ k: Int) -> Formula { z3.formula(read(k)) }
-          func asWrite(_ k: Int) -> Formula { write(k) ? writing(k) : falseFormula }
-          let fences = (0..<count).filter { events[$0].fence != nil }.map { f -> Formula in
-            guard let fence = events[f].fence else { return falseFormula }
-            let orders: Formula
-            if fence.tso {
-              // fence.tso: [W];f;[W] | [R];f;[M].
-              orders = (asWrite(i) && asWrite(j)) || asRead(i)
-            } else {
-              let before =
-                (fence.predecessor.contains("r") ? asRead(i) : falseFormula)
-                || (fence.predecessor.contains("w") ? asWrite(i) : falseFormula)
-              let after =
-                (fence.successor.contains("r") ? asRead(j) : falseFormula)
-                || (fence.successor.contains("w") ? asWrite(j) : falseFormula)
-              orders = before && after
-            }
-            return orders && po[i][f] && po[f][j]
-          }
-          rules.append((4, z3.any(fences)))
-        }
-        if events[i].acquire && memory(j) { rules.append((5, po[i][j])) }
-        if memory(i) && memory(j) { rules.append((6, po[i][j] && releases(j))) }
-        rules.append((7, po[i][j] && rcsc(i) && rcsc(j)))
-        rules.append((8, rmw[i][j]))
-        rules.append((9, address(i, j)))
-        rules.append((10, data(i, j)))
-        if memory(i) && write(j) && events[j].controlDependencies.contains(i) {
-          rules.append((11, executed(i, j) && writing(j)))
-        }
-        // Rules 12 and 13 start at any memory operation (a successful SC's write has dependents).
-        if memory(i) && read(j) {
-          let forwarded = (0..<count).filter(write).map { w in (address(i, w) || data(i, w)) && internalRF(w, j) }
-          rules.append((12, z3.any(forwarded)))
-        }
-        if memory(i) && write(j) {
-          let through = (0..<count).filter(memory).map { m in address(i, m) && po[m][j] && writing(j) }
-          rules.append((13, z3.any(through)))
-        }
-        result[i][j] = z3.any(rules.filter { !droppedRules.contains($0.0) }.map(\.1))
       }
     }
-    return result
+    return ExecutionGraph(nodes: nodes, edges: edges, satisfiesCondition: satisfies)
   }
 
   /// A rank per event that every present edge increases: the relation has no cycle.

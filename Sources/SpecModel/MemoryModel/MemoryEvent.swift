@@ -5,6 +5,8 @@ public enum MemoryModelKind: String, Sendable, CaseIterable {
   case rvwmo
   /// Sequential consistency: one total order that respects program order.
   case sc
+  /// The Linux-kernel memory model (`tools/memory-model/linux-kernel.cat`), for C tests.
+  case lkmm
 }
 
 /// What a failed amocas does to memory: nothing, writes the old value back, or either.
@@ -44,6 +46,8 @@ struct MemoryEvent {
   var addressDependencies: Set<Int> = []
   var dataDependencies: Set<Int> = []
   var controlDependencies: Set<Int> = []
+  /// The LKMM's classes, for the events of a C test.
+  var kernel: KernelEventTag?
 
   var isMemory: Bool { kind != .fence }
   var reads: Bool { kind == .read || kind == .update }

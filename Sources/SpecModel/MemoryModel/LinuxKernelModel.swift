@@ -1,0 +1,196 @@
+/// The Linux-kernel memory model as `tools/memory-model/linux-kernel.cat` states it, over the
+/// same candidate executions (events, rf, co, fr) that RVWMO is judged on: the `coherence`,
+/// `happens-before`, `propagation` and `rcu` axioms. `atomic` is the engine's atomicity
+/// constraint, which is the same for both models. Locks are the RMWs of `lock.cat` (an LKR that
+/// reads the lock free and its LKW). SRCU is refused before this point.
+struct LinuxKernelModel {
+  let events: [MemoryEvent]
+  let z3: Z3Context
+  /// Axioms left out (`coherence`, `happens-before`, `propagation`, `rcu`), to weaken the model on
+  /// purpose.
+  var dropped: Set<String> = []
+
+  static let axioms = ["coherence", "happens-before", "propagation", "rcu"]
+
+  private var count: Int { events.count }
+  private var executed: [Formula] { events.map(\.executed) }
+
+  // MARK: Event classes (the bell's sets)
+
+  private func members(_ rule: (MemoryEvent) -> Formula) -> [Formula] { events.map { $0.executed && rule($0) } }
+  private func tag(_ event: MemoryEvent) -> KernelEventTag? { event.kernel }
+  private func when(_ event: MemoryEvent) -> Formula { event.kernel?.onlyWhen ?? Formula(true) }
+
+  var memory: [Formula] { members { Formula($0.isMemory) } }
+  var reads: [Formula] { members { Formula($0.reads) } }
+  var writes: [Formula] { members { Formula($0.isWrite) } }
+  /// Fences, initial writes and every access but a plain C one.
+  var marked: [Formula] { members { Formula(!$0.isMemory || $0.kernel.map { $0.access != .plain } ?? true) } }
+  var plain: [Formula] { members { Formula($0.isMemory && $0.kernel?.access == .plain) } }
+  var acquire: [Formula] {
+    members { event in
+      switch (event.kernel?.access, event.kernel?.lock) {
+      case (_, .lockRead?), (_, .tryRead?): when(event)
+      case (.acquire?, _): when(event)
+      default: Formula(false)
+      }
+    }
+  }
+  var release: [Formula] { members { Formula($0.kernel?.access == .release || $0.kernel?.lock == .unlock) } }
+  var atomicOperations: [Formula] { members { Formula($0.kernel?.atomicOperation == true) } }
+  var lockReads: [Formula] {
+    members { event in
+      switch event.kernel?.lock {
+      case .lockRead?, .tryRead?: when(event)
+      default: Formula(false)
+      }
+    }
+  }
+  var lockWrites: [Formula] { members { Formula($0.kernel?.lock == .lockWrite) } }
+  var unlocks: [Formula] { members { Formula($0.kernel?.lock == .unlock) } }
+  /// Reads for which `smp_rmb()` works: every read but that of a non-returning RMW.
+  var readsForRmb: [Formula] { members { Formula($0.reads && $0.kernel?.access != .noreturn) } }
+  func fences(_ kind: KernelEventTag.Fence) -> [Formula] { members { Formula($0.kernel?.fence == kind) } }
+
+  // MARK: The axioms
+
+  func assertAxioms(
+    po poMatrix: [[Formula]], poLocation: [[Formula]], rf rfMatrix: [[Formula]], co coMatrix: [[Formula]],
+    fr frMatrix: [[Formula]], rmw rmwMatrix: [[Formula]], solver: Solver
+  ) {
+    let po = Relation(poMatrix)
+    let rf = Relation(rfMatrix)
+    let co = Relation(coMatrix)
+    let fr = Relation(frMatrix)
+    let rmw = Relation(rmwMatrix)
+    func sameThread(_ i: Int, _ j: Int) -> Bool { events[i].thread >= 0 && events[i].thread == events[j].thread }
+    func external(_ i: Int, _ j: Int) -> Bool { !sameThread(i, j) }
+    let rfi = rf.filtered(sameThread)
+    let rfe = rf.filtered(external)
+    let M = Relation.identity(memory)
+    let W = Relation.identity(writes)
+    let Marked = Relation.identity(marked)
+
+    acyclic(Relation(poLocation) | rf | co | fr, "coherence", solver)
+
+    // Dependencies, carried through plain accesses: carry-dep = (data ; rfi)*.
+    func dependency(_ sources: (MemoryEvent) -> Set<Int>, to target: (Int) -> Bool) -> Relation {
+      .pairs(count: count) { i, j in
+        events[i].isMemory && target(j) && sources(events[j]).contains(i)
+          ? events[i].executed && events[j].executed : Formula(false)
+      }
+    }
+    let directData = dependency(\.dataDependencies) { events[$0].isWrite }
+    let carry = (directData ⨾ rfi).star(executed)
+    let addr = carry ⨾ dependency(\.addressDependencies) { events[$0].isMemory }
+    let data = carry ⨾ directData
+    let ctrl = carry ⨾ dependency(\.controlDependencies) { _ in true }
+
+    func fenceRelation(_ kind: KernelEventTag.Fence) -> Relation { po ⨾ .identity(fences(kind)) ⨾ po }
+    let acquirePo = Relation.identity(acquire) ⨾ po ⨾ M
+    let poRelease = M ⨾ po ⨾ .identity(release)
+    let unlockLock = po ⨾ .identity(unlocks) ⨾ (po | rf) ⨾ .identity(lockReads) ⨾ po
+    let rmb = Relation.identity(readsForRmb) ⨾ fenceRelation(.rmb) ⨾ .identity(readsForRmb)
+    let wmb = W ⨾ fenceRelation(.wmb) ⨾ W
+    let RMW = Relation.identity(atomicOperations)
+    let mb =
+      (M ⨾ fenceRelation(.mb) ⨾ M)
+      | (M ⨾ fenceRelation(.beforeAtomic) ⨾ RMW ⨾ po.optional(executed) ⨾ M)
+      | (M ⨾ po.optional(executed) ⨾ RMW ⨾ fenceRelation(.afterAtomic) ⨾ M)
+      | (M ⨾ po.optional(executed) ⨾ .identity(lockWrites) ⨾ fenceRelation(.afterSpinlock) ⨾ M)
+      | (M ⨾ unlockLock ⨾ .identity(fences(.afterUnlockLock)) ⨾ po ⨾ M)
+    let synchronize = fences(.syncRCU)
+    let gracePeriod = po ⨾ .identity(synchronize) ⨾ po.optional(executed)
+    let strongFence = mb | gracePeriod
+    let fence = strongFence | poRelease | acquirePo | wmb | rmb
+
+    let dep = addr | data
+    let rwdep = (dep | ctrl) ⨾ W
+    let overwrite = co | fr
+    let toWrite = rwdep | overwrite.filtered(sameThread) | (addr ⨾ .identity(plain) ⨾ wmb)
+    let toRead = addr | (dep ⨾ Marked ⨾ rfi)
+    let ppo = toRead | toWrite | fence | unlockLock.filtered(sameThread)
+
+    func aCumulative(_ relation: Relation) -> Relation { (rfe ⨾ Marked).optional(executed) ⨾ relation }
+    let rmwSequence = (rf ⨾ rmw).star(executed)
+    let cumulFence =
+      Marked ⨾ (aCumulative(strongFence | poRelease) | wmb | unlockLock) ⨾ Marked ⨾ rmwSequence
+    let prop =
+      Marked ⨾ overwrite.filtered(external).optional(executed) ⨾ cumulFence.star(executed) ⨾ Marked
+      ⨾ rfe.optional(executed) ⨾ Marked
+    let hb = Marked ⨾ (ppo | rfe | prop.irreflexivePart.filtered(sameThread)) ⨾ Marked
+    acyclic(hb, "happens-before", solver)
+    // pb = prop ; strong-fence ; hb* ; [Marked]. With hb acyclic, pb is acyclic exactly when the
+    // union of its first step and hb is: a cycle there has a first step and splits into pb edges.
+    // That keeps hb* (dense, and hard for the solver) out of the main axioms; a model with the
+    // happens-before axiom dropped states pb itself.
+    let firstStep = prop ⨾ strongFence ⨾ Marked
+    if dropped.contains("happens-before") {
+      acyclic(firstStep ⨾ hb.star(executed), "propagation", solver)
+    } else {
+      acyclic(firstStep | hb, "propagation", solver)
+    }
+    if events.contains(where: { $0.kernel?.fence == .syncRCU }) {
+      assertRCU(po: po, hb: hb, firstStep: firstStep, prop: prop, marked: Marked, synchronize: synchronize, solver)
+    }
+  }
+
+  /// The `rcu` axiom: `rb = prop ; rcu-fence ; hb* ; pb* ; [Marked]` is irreflexive, where
+  /// `rcu-fence` joins grace periods and read-side critical sections by `rcu-link`, with at least
+  /// as many grace periods as sections (the recursive `rcu-order`).
+  private func assertRCU(
+    po: Relation, hb: Relation, firstStep: Relation, prop: Relation, marked: Relation, synchronize: [Formula],
+    _ solver: Solver
+  ) {
+    guard !dropped.contains("rcu") else { return }
+    func named(_ relation: Relation, _ name: String) -> Relation { relation.named("lkmm.\(name)", solver, z3) }
+    // Every relation here is named: nested compositions of dense relations would otherwise grow
+    // past memory when the solver flattens them.
+    let prop = named(prop, "prop")
+    let hbStar = named(hb, "hb").plus(named: "lkmm.hb+", solver, z3).optional(executed)
+    let pb = named(named(firstStep, "prop;strong-fence;[Marked]") ⨾ hbStar, "pb")
+    let pbStar = pb.plus(named: "lkmm.pb+", solver, z3).optional(executed)
+    let link = named(
+      named(named(po.optional(executed) ⨾ hbStar, "po?;hb*") ⨾ pbStar, "po?;hb*;pb*") ⨾ prop ⨾ po, "rcu-link")
+    // rcu-rscs^-1: from each rcu_read_unlock() back to the rcu_read_lock() it closes.
+    var sectionsInverse = Relation(count: count)
+    for (unlock, event) in events.enumerated() {
+      if let lock = event.kernel?.openingLock {
+        sectionsInverse[unlock, lock] = event.executed && events[lock].executed
+      }
+    }
+    let gp = Relation.identity(synchronize)
+    let gpLink = named(gp ⨾ link, "gp-link")
+    let sectionLink = named(sectionsInverse ⨾ link, "rscs-link")
+    // The least fixed point: each round nests one more level or joins two sequences, so as many
+    // rounds as there are grace periods and sections reach every sequence of distinct ones.
+    let units = events.filter { $0.kernel?.fence == .syncRCU || $0.kernel?.openingLock != nil }.count
+    var order = named(gp | (gpLink ⨾ sectionsInverse) | (sectionLink ⨾ gp), "rcu-order.0")
+    for round in 0..<units {
+      let orderLink = named(order ⨾ link, "rcu-order-link.\(round)")
+      order = named(
+        order | (gpLink ⨾ orderLink ⨾ sectionsInverse) | (sectionLink ⨾ orderLink ⨾ gp) | (orderLink ⨾ order),
+        "rcu-order.\(round + 1)")
+    }
+    let rcuFence = named(po ⨾ order ⨾ po.optional(executed), "rcu-fence")
+    let after = named(named(hbStar ⨾ pbStar, "hb*;pb*") ⨾ marked, "hb*;pb*;[Marked]")
+    let rb = named(prop ⨾ rcuFence, "prop;rcu-fence") ⨾ after
+    for i in 0..<count where !Relation.isFalse(rb[i, i]) { solver.assert(!rb[i, i]) }
+  }
+
+  /// A rank per event that every present edge increases: the relation has no cycle.
+  private func acyclic(_ relation: Relation, _ name: String, _ solver: Solver) {
+    guard !dropped.contains(name) else { return }
+    let ranks = (0..<count).map { z3.rankVariable("rank.lkmm.\(name).\($0)") }
+    // One assertion: Z3 simplifies each assertion on its own, and the edges share most of their
+    // terms.
+    var parts: [Formula] = []
+    for i in 0..<count {
+      for j in 0..<count where i != j && !Relation.isFalse(relation[i, j]) {
+        parts.append(relation[i, j].implies(ranks[i].precedes(ranks[j])))
+      }
+      if !Relation.isFalse(relation[i, i]) { parts.append(!relation[i, i]) }
+    }
+    if let all = Formula.fold(parts, and: true) { solver.assert(all) }
+  }
+}

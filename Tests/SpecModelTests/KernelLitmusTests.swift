@@ -1,0 +1,244 @@
+import Foundation
+import Testing
+
+@testable import SpecModel
+
+@Suite struct KernelLitmusTests {
+  /// The kernel's own LKMM litmus tests with herd's verdicts, beside the shared RISC-V sample.
+  static let folder = LitmusParserTests.shared.deletingLastPathComponent().appendingPathComponent("lkmm-litmus")
+
+  static var expected: [(path: String, result: String)] {
+    guard
+      let text = try? String(contentsOf: folder.appendingPathComponent("EXPECTED.tsv"), encoding: .utf8)
+    else { return [] }
+    return text.split(separator: "\n").dropFirst().map { line in
+      let fields = line.split(separator: "\t").map(String.init)
+      return (fields[0], fields[2])
+    }
+  }
+
+  func decide(_ text: String, model: MemoryModelKind = .lkmm, dropping: Set<String> = []) throws -> LitmusResult {
+    var checker = LitmusChecker(model: model)
+    checker.droppedKernelAxioms = dropping
+    return try checker.check(try KernelLitmusParser.parse(text, file: "test.litmus"))
+  }
+
+  func shared(_ name: String) throws -> String {
+    let row = try #require(Self.expected.first { $0.path.hasSuffix("/\(name).litmus") })
+    return try String(contentsOf: Self.folder.appendingPathComponent(row.path), encoding: .utf8)
+  }
+
+  /// Every kernel test gets herd's verdict (DEADLOCK is herd's "Never 0 0"), or is refused with a
+  /// message that names the construct.
+  @Test func everySharedKernelTestGetsHerdsVerdict() throws {
+    let rows = Self.expected
+    guard !rows.isEmpty else {
+      print("note: \(Self.folder.path) not found; the LKMM sample was not checked")
+      return
+    }
+    var problems: [String] = []
+    var decided = 0
+    for row in rows {
+      let text = try String(contentsOf: Self.folder.appendingPathComponent(row.path), encoding: .utf8)
+      do {
+        let result = try LitmusChecker(model: .lkmm).check(try KernelLitmusParser.parse(text, file: row.path))
+        let deadlock = row.result == "DEADLOCK"
+        let verdict = result.verdict.rawValue
+        if !result.decided || verdict != (deadlock ? "Never" : row.result)
+          || deadlock != (result.positive + result.negative == 0)
+        {
+          problems.append("\(row.path): \(verdict) \(result.positive)/\(result.negative), herd says \(row.result)")
+        }
+        decided += 1
+      } catch let error as LitmusModelError where error.message.contains("not modelled yet") {
+        print("refused: \(row.path): \(error.message)")
+      } catch {
+        problems.append("\(row.path): \(error)")
+      }
+    }
+    #expect(problems.isEmpty, "\(problems.count) of \(rows.count):\n\(problems.joined(separator: "\n"))")
+    #expect(decided == rows.count, "\(rows.count - decided) refused")
+  }
+
+  /// Each axiom carries weight: without it, a test herd forbids becomes allowed.
+  @Test(arguments: [
+    ("coherence", "CoRR+poonceonce+Once"),
+    ("happens-before", "MP+pooncerelease+poacquireonce"),
+    ("happens-before", "LB+poacquireonce+pooncerelease"),
+    ("propagation", "SB+fencembonceonces"),
+    ("propagation", "IRIW+fencembonceonces+OnceOnce"),
+    ("rcu", "RCU+sync+read"),
+  ])
+  func droppingAnAxiomAllowsWhatItForbids(axiom: String, test: String) throws {
+    guard !Self.expected.isEmpty else { return }
+    let text = try shared(test)
+    #expect(try decide(text).verdict == .never)
+    #expect(try decide(text, dropping: [axiom]).verdict == .sometimes)
+  }
+
+  static let storeBuffering = """
+    C SB+%@
+    {}
+    P0(int *x, int *y)
+    {
+      int r0;
+      WRITE_ONCE(*x, 1);
+      r0 = %(y, 1);
+    }
+    P1(int *x, int *y)
+    {
+      int r0;
+      WRITE_ONCE(*y, 1);
+      r0 = %(x, 1);
+    }
+    exists (0:r0=0 /\\ 1:r0=0)
+    """
+
+  /// A fully ordered RMW is an smp_mb() on each side; its relaxed, acquire and release forms are
+  /// not, and neither is a failed one.
+  @Test(arguments: [
+    ("xchg", "Never"), ("xchg_relaxed", "Sometimes"), ("xchg_acquire", "Sometimes"),
+    ("xchg_release", "Sometimes"), ("atomic_xchg", "Never"), ("atomic_fetch_add", "Never"),
+    ("atomic_fetch_add_relaxed", "Sometimes"), ("atomic_add_return", "Never"),
+    ("atomic_add_return_acquire", "Sometimes"),
+  ])
+  func fullyOrderedRMWsOrderStoreBuffering(primitive: String, verdict: String) throws {
+    var text = Self.storeBuffering.replacingOccurrences(of: "%@", with: primitive)
+    text = text.replacingOccurrences(of: "%(y, 1)", with: "\(primitive)(y, 1)")
+      .replacingOccurrences(of: "%(x, 1)", with: "\(primitive)(x, 1)")
+    if primitive.hasPrefix("atomic_") && !primitive.contains("xchg") {
+      // atomic_add_return(i, v) and atomic_fetch_add(i, v) take the operand first; the value read
+      // is the old one for fetch_ and the new one for _return.
+      text = text.replacingOccurrences(of: "\(primitive)(y, 1)", with: "\(primitive)(1, y)")
+        .replacingOccurrences(of: "\(primitive)(x, 1)", with: "\(primitive)(1, x)")
+      if primitive.contains("_return") { text = text.replacingOccurrences(of: "1:r0=0", with: "1:r0=1") }
+      if primitive.contains("_return") { text = text.replacingOccurrences(of: "0:r0=0", with: "0:r0=1") }
+    }
+    let result = try decide(text)
+    #expect(result.verdict.rawValue == verdict, "\(primitive): \(result)")
+  }
+
+  /// One thread's values: what each primitive returns and leaves in memory.
+  @Test func primitivesComputeTheirValues() throws {
+    let text = """
+      C Values
+      { atomic_t v = ATOMIC_INIT(5); int w = 7; int z = 3; spinlock_t l; }
+      P0(atomic_t *v, int *w, int *z, spinlock_t *l)
+      {
+        int a = atomic_fetch_add_release(2, v);
+        int b = atomic_sub_return(1, v);
+        int c = cmpxchg(w, 6, 9);
+        int old = 6;
+        int d = try_cmpxchg(w, &old, 8);
+        int e = atomic_add_unless(v, 10, 6);
+        int f = spin_trylock(l);
+        int g = spin_trylock(l);
+        int h = spin_is_locked(l);
+        int i = xchg_acquire(z, 4) + READ_ONCE(*z);
+        if (c == 7 && d == 0)
+          WRITE_ONCE(*z, i);
+      }
+      exists (0:a=5 /\\ 0:b=6 /\\ 0:c=7 /\\ 0:d=0 /\\ 0:old=7 /\\ 0:e=0 /\\ 0:f=1 /\\ 0:g=0 /\\ 0:h=1 /\\ v=6 /\\ w=7 /\\ z=7)
+      """
+    let result = try decide(text)
+    #expect(result.verdict == .always, "\(result)")
+    // The same test with one value wrong is never satisfied.
+    let wrong = try decide(text.replacingOccurrences(of: "0:old=7", with: "0:old=6"))
+    #expect(wrong.verdict == .never)
+  }
+
+  /// Address and data dependencies order a reader; plain accesses carry them (dep+plain).
+  @Test func dependenciesAndLocks() throws {
+    let locked = """
+      C MP+locks
+      {}
+      P0(int *x, int *y, spinlock_t *s)
+      {
+        spin_lock(s);
+        WRITE_ONCE(*x, 1);
+        WRITE_ONCE(*y, 1);
+        spin_unlock(s);
+      }
+      P1(int *x, int *y, spinlock_t *s)
+      {
+        int r0;
+        int r1;
+        spin_lock(s);
+        r0 = READ_ONCE(*y);
+        r1 = READ_ONCE(*x);
+        spin_unlock(s);
+      }
+      exists (1:r0=1 /\\ 1:r1=0)
+      """
+    #expect(try decide(locked).verdict == .never)
+    // Without the reader's lock, nothing orders its reads.
+    let reader = try #require(locked.range(of: "P1("))
+    let unlocked =
+      String(locked[..<reader.lowerBound])
+      + locked[reader.lowerBound...].replacingOccurrences(of: "spin_lock(s);", with: "")
+      .replacingOccurrences(of: "spin_unlock(s);", with: "")
+    #expect(try decide(unlocked).verdict == .sometimes)
+    // Sequential consistency forbids it with or without locks.
+    #expect(try decide(unlocked, model: .sc).verdict == .never)
+  }
+
+  /// A filter that no execution passes, and a lock taken twice, leave no execution: herd's
+  /// "Never 0 0".
+  @Test func noExecutionIsNever() throws {
+    let text = """
+      C Twice
+      {}
+      P0(spinlock_t *s)
+      {
+        spin_lock(s);
+        spin_lock(s);
+      }
+      exists (s=1)
+      """
+    let result = try decide(text)
+    #expect(result.decided && result.verdict == .never && result.positive + result.negative == 0)
+  }
+
+  /// Located errors for what the reader does not take.
+  @Test(arguments: [
+    ("C T\n{}\nP0(int *x)\n{\n  while (1) WRITE_ONCE(*x, 1);\n}\nexists (x=1)", 5, 3, "'while' is not supported"),
+    ("C T\n{}\nP0(int *x)\n{\n  frob(x);\n}\nexists (x=1)", 5, 3, "'frob' is not a primitive"),
+    ("C T\n{}\nP0(int *x)\n{\n  srcu_read_lock(x);\n}\nexists (x=1)", 5, 3, "(SRCU) is not modelled yet"),
+    ("C T\n{}\nP0(int *x)\n{\n  int r0 = READ_ONCE(x);\n}\nexists (0:r0=1)", 5, 3, "takes '*pointer'"),
+    ("C T\n{}\nP0(int *x)\n{\n  WRITE_ONCE(*x, 1);\n}\nexists (0:r9=1)", 7, 9, "declares no variable 'r9'"),
+    ("C T\n{}\nP0(int *x)\n{\n  WRITE_ONCE(*x, 1);\n}\nexists (2:r0=1)", 7, 9, "thread 2 does not exist"),
+    ("C T\n{}\nP0(int *x)\n{\n  WRITE_ONCE(*x, 1);\n", 6, 1, "ends before its closing '}'"),
+    ("C T\n{}\nP0(int *x)\n{\n  WRITE_ONCE(*x, 1);\n}\n", 7, 1, "missing the final condition"),
+    ("X86 T\n{}\n", 1, 1, "expected 'C NAME'"),
+  ])
+  func malformedTestsAreLocated(text: String, line: Int, column: Int, message: String) {
+    do {
+      _ = try decide(text)
+      Issue.record("accepted: \(text)")
+    } catch let error as LitmusError {
+      #expect(error.line == line && error.column == column && error.message.contains(message), "\(error)")
+    } catch let error as LitmusModelError {
+      #expect(error.line == line && error.column == column && error.message.contains(message), "\(error)")
+    } catch {
+      Issue.record("\(error)")
+    }
+  }
+
+  /// A test past the event bound is unknown, never a verdict.
+  @Test func tooManyEventsIsUnknown() throws {
+    let writes = (0..<LitmusChecker.maxKernelEvents).map { "  WRITE_ONCE(*x, \($0));" }.joined(separator: "\n")
+    let result = try decide("C Big\n{}\nP0(int *x)\n{\n\(writes)\n}\nexists (x=0)")
+    #expect(!result.decided && result.incomplete?.contains("the LKMM model decides tests of up to") == true)
+  }
+
+  /// Each model judges its own kind of test.
+  @Test func modelsRefuseTheOtherKind() throws {
+    #expect(throws: LitmusModelError.self) {
+      try LitmusChecker(model: .rvwmo).check(
+        try KernelLitmusParser.parse(Self.storeBuffering.replacingOccurrences(of: "%", with: "xchg"), file: "t"))
+    }
+    #expect(throws: LitmusModelError.self) {
+      try LitmusChecker(model: .lkmm).check(try LitmusParser.parse(LitmusParserTests.messagePassing, file: "t"))
+    }
+  }
+}
