@@ -6,19 +6,28 @@ import SpecModel
 /// Judges litmus tests under RVWMO (or sequential consistency).
 struct Litmus: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Decide whether litmus tests' conditions are allowed under RVWMO or SC (amocas included).")
+    abstract:
+      "Decide whether litmus tests' conditions are allowed: RISC-V tests under RVWMO or SC (amocas included), C tests in the kernel's dialect under the Linux-kernel memory model or SC."
+  )
 
-  @Argument(help: "Litmus files (herd/diy RISC-V format).")
+  @Argument(help: "Litmus files or folders (herd/diy RISC-V format, or herd's C format as the kernel writes it).")
   var files: [String]
 
-  @Option(name: .long, help: "Memory model: rvwmo or sc.")
-  var model = "rvwmo"
+  @Option(name: .long, help: "Memory model: rvwmo (RISC-V tests) or lkmm (C tests), the default for each; or sc.")
+  var model: String?
 
   @Option(name: .long, help: "What a failed amocas does to memory: no-write, write-back or either.")
   var casFailure = "no-write"
 
   @Flag(name: .long, help: "List every allowed final state.")
   var states = false
+
+  @Option(
+    name: .long,
+    help:
+      "Write each test's execution graph (Graphviz DOT) to this folder as NAME.dot: one that satisfies the condition, else an allowed one."
+  )
+  var graphs: String?
 
   @Option(name: .long, help: "Output format: text or json.")
   var format: OutputFormat = .text
@@ -55,14 +64,16 @@ struct Litmus: ParsableCommand {
     guard (1...100_000).contains(runs) else { throw ValidationError("--runs must be 1...100000") }
     guard try parseDuration(budget) > 0 else { throw ValidationError("--budget must be positive") }
     guard (0...64).contains(unroll) else { throw ValidationError("--unroll must be 0...64") }
-    guard MemoryModelKind(rawValue: model) != nil else { throw ValidationError("unknown model '\(model)' (rvwmo, sc)") }
+    if let model, MemoryModelKind(rawValue: model) == nil {
+      throw ValidationError("unknown model '\(model)' (rvwmo, lkmm, sc)")
+    }
     guard FailedCASWrite(rawValue: casFailure) != nil else {
       throw ValidationError("unknown --cas-failure '\(casFailure)' (no-write, write-back, either)")
     }
   }
 
   func run() throws {
-    var checker = LitmusChecker(model: MemoryModelKind(rawValue: model)!)
+    var checker = LitmusChecker()
     checker.failedCAS = FailedCASWrite(rawValue: casFailure)!
     checker.budget = .seconds(try parseDuration(budget))
     checker.loopBound = unroll
@@ -84,13 +95,27 @@ struct Litmus: ParsableCommand {
       let test: LitmusTest
       do {
         let text = try SourceText.read(file)
-        test = try LitmusParser.parse(text, file: file)
-        let result = try checker.check(test)
-        // A file may state what it expects: `rvcheck: expect rvwmo Never; sc Never`.
-        let stated = text.split(separator: "\n").first { $0.contains("rvcheck: expect") }.flatMap { line in
+        let kernelTest = KernelLitmusParser.isKernelTest(text)
+        let model = self.model ?? (kernelTest ? "lkmm" : "rvwmo")
+        checker.model = MemoryModelKind(rawValue: model)!
+        let result: LitmusResult
+        if kernelTest {
+          let parsed = try KernelLitmusParser.parse(text, file: file)
+          test = parsed.header
+          result = try checker.check(parsed)
+        } else {
+          test = try LitmusParser.parse(text, file: file)
+          result = try checker.check(test)
+        }
+        // A file may state what it expects: `rvcheck: expect rvwmo Never; sc Never`, or for the
+        // LKMM herd's own `Result:` line (where DEADLOCK means no execution at all: Never).
+        var stated = text.split(separator: "\n").first { $0.contains("rvcheck: expect") }.flatMap { line in
           line.components(separatedBy: "rvcheck: expect").last?.split(separator: ";").map {
             $0.split(separator: " ").map(String.init)
           }.first { $0.first == model }?.dropFirst().first
+        }
+        if stated == nil && kernelTest && model == "lkmm" {
+          stated = Self.herdResult(text)
         }
         let agrees = result.decided ? stated.map { $0 == result.verdict.rawValue } : nil
         if !result.decided { undecided += 1 }
@@ -104,6 +129,8 @@ struct Litmus: ParsableCommand {
         } else if emulator != nil, let incomplete = result.incomplete {
           // Not every allowed state is known, so a state outside them proves nothing.
           observedLine = "\(emulator ?? ""): not compared: the model's enumeration is incomplete (\(incomplete))"
+        } else if emulator != nil, kernelTest {
+          observedLine = "\(emulator ?? ""): not compared: C tests are decided by the model only"
         } else if let emulator {
           do {
             let observed =
@@ -121,6 +148,19 @@ struct Litmus: ParsableCommand {
           }
         }
         if agrees == false { mismatches += 1 }
+        var graphFile: String?
+        if let graphs, let graph = result.graph {
+          let safe = String(test.name.map { $0.isLetter || $0.isNumber || "+-_.".contains($0) ? $0 : "_" })
+          let path = URL(fileURLWithPath: graphs).appendingPathComponent(safe + ".dot").path
+          do {
+            try FileManager.default.createDirectory(atPath: graphs, withIntermediateDirectories: true)
+            try graph.dot(name: test.name).write(toFile: path, atomically: true, encoding: .utf8)
+            graphFile = path
+          } catch {
+            report("rvcheck litmus: cannot write \(path): \(error.localizedDescription)")
+            inputErrors += 1
+          }
+        }
         switch format {
         case .text:
           let none =
@@ -141,6 +181,7 @@ struct Litmus: ParsableCommand {
             print("  witness: " + result.witness.joined(separator: ", "))
           }
           if states { for state in result.states { print("  " + state.joined(separator: " ")) } }
+          if let graphFile { print("  graph: \(graphFile)") }
           if let observedLine { print("  " + observedLine) }
           for state in forbidden {
             print("  FORBIDDEN state observed on \(emulator ?? ""): " + state.joined(separator: " "))
@@ -153,6 +194,7 @@ struct Litmus: ParsableCommand {
             "witness": result.witness,
           ]
           if let stated { entry["stated"] = stated }
+          if let graphFile { entry["graph"] = graphFile }
           if let incomplete = result.incomplete { entry["incomplete"] = incomplete }
           if let bound = result.loopBound {
             entry["unroll"] = bound
@@ -183,5 +225,17 @@ struct Litmus: ParsableCommand {
     if mismatches > 0 || forbiddenSeen > 0 { throw ExitCode(Status.violation) }
     if emulatorFailures > 0 || undecided > 0 { throw ExitCode(Status.unknown) }
     if inputErrors > 0 { throw ExitCode(Status.inputError) }
+  }
+
+  /// herd's verdict as a kernel litmus file records it (`Result: Never`); DEADLOCK is herd's
+  /// "Never 0 0".
+  static func herdResult(_ text: String) -> String? {
+    for line in text.split(separator: "\n") {
+      let words = line.split(whereSeparator: \.isWhitespace)
+      guard let index = words.firstIndex(of: "Result:"), index + 1 < words.count else { continue }
+      let verdict = String(words[index + 1])
+      return verdict == "DEADLOCK" ? "Never" : verdict
+    }
+    return nil
   }
 }

@@ -102,3 +102,50 @@ import Testing
     #expect(bad.error.contains("broken.litmus:5:"))
   }
 }
+
+@Suite struct KernelLitmusCLITests {
+  static let corpus = LitmusCLITests.corpus.deletingLastPathComponent().appendingPathComponent("lkmm")
+
+  static func scratch() throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-lkmm-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+  }
+
+  /// C tests take the LKMM by default and herd's `Result:` line is what they are held to: a wrong
+  /// one is a mismatch (exit 1).
+  @Test func herdsResultLineIsChecked() throws {
+    let folder = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let text = try String(contentsOf: Self.corpus.appendingPathComponent("SB+xchgs.litmus"), encoding: .utf8)
+      .replacingOccurrences(of: "rvcheck: expect lkmm Never; sc Never", with: "Result: Never")
+    try text.write(to: folder.appendingPathComponent("right.litmus"), atomically: true, encoding: .utf8)
+    let right = try BinaryRunner.run(["litmus", folder.appendingPathComponent("right.litmus").path])
+    #expect(right.status == 0 && right.output.contains("SB+xchgs: Never") && right.output.contains("as stated"))
+    try text.replacingOccurrences(of: "Result: Never", with: "Result: Sometimes")
+      .write(to: folder.appendingPathComponent("wrong.litmus"), atomically: true, encoding: .utf8)
+    let wrong = try BinaryRunner.run(["litmus", folder.appendingPathComponent("wrong.litmus").path])
+    #expect(wrong.status == 1 && wrong.output.contains("MISMATCH: the file states Sometimes"), "\(wrong.output)")
+  }
+
+  /// The corpus's C tests, JSON and graphs; RVWMO is refused for a C test with a clear error.
+  @Test func corpusJSONAndGraphs() throws {
+    let folder = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let result = try BinaryRunner.run([
+      "litmus", Self.corpus.path, "--format", "json", "--graphs", folder.appendingPathComponent("graphs").path,
+    ])
+    #expect(result.status == 0, "\(result.error)")
+    let tests = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]])
+    #expect(!tests.isEmpty && tests.allSatisfy { $0["model"] as? String == "lkmm" && $0["stated"] != nil })
+    for test in tests {
+      let path = try #require(test["graph"] as? String)
+      let dot = try String(contentsOfFile: path, encoding: .utf8)
+      #expect(dot.hasPrefix("digraph") && dot.contains("-> ") && dot.contains("cluster_P1"))
+    }
+    let refused = try BinaryRunner.run([
+      "litmus", "--model", "rvwmo", Self.corpus.appendingPathComponent("SB+xchgs.litmus").path,
+    ])
+    #expect(refused.status == 2 && refused.error.contains("a C test takes lkmm or sc"), "\(refused.error)")
+  }
+}
