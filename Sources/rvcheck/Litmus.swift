@@ -95,6 +95,7 @@ struct Litmus: ParsableCommand {
       let test: LitmusTest
       do {
         let text = try SourceText.read(file)
+        let testStarted = ContinuousClock.now
         let kernelTest = KernelLitmusParser.isKernelTest(text)
         let model = self.model ?? (kernelTest ? "lkmm" : "rvwmo")
         checker.model = MemoryModelKind(rawValue: model)!
@@ -194,6 +195,7 @@ struct Litmus: ParsableCommand {
             "witness": result.witness,
           ]
           if let stated { entry["stated"] = stated }
+          entry["seconds"] = (ContinuousClock.now - testStarted).inSeconds
           if let graphFile { entry["graph"] = graphFile }
           if let incomplete = result.incomplete { entry["incomplete"] = incomplete }
           if let bound = result.loopBound {
