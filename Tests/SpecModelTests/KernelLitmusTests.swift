@@ -76,6 +76,18 @@ import Testing
     #expect(try decide(text, dropping: [axiom]).verdict == .sometimes)
   }
 
+  /// Plain accesses bounded by a release and an acquire are coherent; without the axiom, or
+  /// without the release, the stale read is allowed.
+  @Test func plainCoherenceBoundsPlainAccesses() throws {
+    let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("corpus/lkmm/MP+plain+release-acquire.litmus")
+    let text = try String(contentsOf: file, encoding: .utf8)
+    #expect(try decide(text).verdict == .never)
+    #expect(try decide(text, dropping: ["plain-coherence"]).verdict == .sometimes)
+    let racy = text.replacingOccurrences(of: "smp_store_release(y, 1)", with: "WRITE_ONCE(*y, 1)")
+    #expect(try decide(racy).verdict == .sometimes)
+  }
+
   static let storeBuffering = """
     C SB+%@
     {}

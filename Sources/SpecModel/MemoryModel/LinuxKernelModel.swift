@@ -6,11 +6,11 @@
 struct LinuxKernelModel {
   let events: [MemoryEvent]
   let z3: Z3Context
-  /// Axioms left out (`coherence`, `happens-before`, `propagation`, `rcu`), to weaken the model on
-  /// purpose.
+  /// Axioms left out (`coherence`, `happens-before`, `propagation`, `rcu`, `plain-coherence`), to
+  /// weaken the model on purpose.
   var dropped: Set<String> = []
 
-  static let axioms = ["coherence", "happens-before", "propagation", "rcu"]
+  static let axioms = ["coherence", "happens-before", "propagation", "rcu", "plain-coherence"]
 
   private var count: Int { events.count }
   private var executed: [Formula] { events.map(\.executed) }
@@ -115,8 +115,9 @@ struct LinuxKernelModel {
     let rmwSequence = (rf ⨾ rmw).star(executed)
     let cumulFence =
       Marked ⨾ (aCumulative(strongFence | poRelease) | wmb | unlockLock) ⨾ Marked ⨾ rmwSequence
+    let cumulFenceStar = cumulFence.star(executed)
     let prop =
-      Marked ⨾ overwrite.filtered(external).optional(executed) ⨾ cumulFence.star(executed) ⨾ Marked
+      Marked ⨾ overwrite.filtered(external).optional(executed) ⨾ cumulFenceStar ⨾ Marked
       ⨾ rfe.optional(executed) ⨾ Marked
     let hb = Marked ⨾ (ppo | rfe | prop.irreflexivePart.filtered(sameThread)) ⨾ Marked
     acyclic(hb, "happens-before", solver)
@@ -130,8 +131,52 @@ struct LinuxKernelModel {
     } else {
       acyclic(firstStep | hb, "propagation", solver)
     }
+    var rcu: (fence: Relation, rb: Relation)?
     if events.contains(where: { $0.kernel?.fence == .syncRCU }) {
-      assertRCU(po: po, hb: hb, firstStep: firstStep, prop: prop, marked: Marked, synchronize: synchronize, solver)
+      rcu = assertRCU(
+        po: po, hb: hb, firstStep: firstStep, prop: prop, marked: Marked, synchronize: synchronize, solver)
+    }
+    // Plain accesses that race with another thread's accesses must still be coherent.
+    if events.contains(where: { $0.kernel?.access == .plain }) && !dropped.contains("plain-coherence") {
+      func named(_ relation: Relation, _ name: String) -> Relation { relation.named("lkmm.\(name)", solver, z3) }
+      let empty = Relation(count: count)
+      let rcuFence = rcu?.fence ?? empty
+      // After the rcu axiom the model widens fence and strong-fence by rcu-fence.
+      let strong = named(strongFence | rcuFence, "strong-fence+rcu")
+      let allFences = named(fence | rcuFence, "fence+rcu")
+      let nonRWFence = strongFence | poRelease | acquirePo
+      let hbStar = named(hb, "hb.plain").plus(named: "lkmm.hb+.plain", solver, z3).optional(executed)
+      let pb = named(named(firstStep, "prop;strong-fence;[Marked].plain") ⨾ hbStar, "pb.plain")
+      let xbstar = named(hb | pb | (rcu?.rb ?? empty), "xb").plus(named: "lkmm.xb+", solver, z3).optional(executed)
+      let returning = Relation.identity(members { Formula($0.kernel?.access != .noreturn) })
+      let R4rmb = Relation.identity(readsForRmb)
+      let vis = named(
+        named(cumulFenceStar, "cumul-fence*") ⨾ rfe.optional(executed) ⨾ Marked
+          ⨾ ((strong ⨾ Marked ⨾ xbstar) | xbstar.filtered(sameThread)), "vis")
+      let wPreBounded = named(Marked ⨾ (addr | allFences).optional(executed), "w-pre-bounded")
+      let rPreBounded = named(
+        Marked ⨾ (addr | nonRWFence | (R4rmb ⨾ fenceRelation(.rmb) ⨾ returning)).optional(executed), "r-pre-bounded")
+      let wPostBounded = named(allFences.optional(executed) ⨾ Marked ⨾ rmwSequence, "w-post-bounded")
+      let rPostBounded = named(
+        (nonRWFence | (returning ⨾ fenceRelation(.rmb) ⨾ R4rmb)).optional(executed) ⨾ Marked, "r-post-bounded")
+      let strongXbstar = named(strong ⨾ xbstar, "strong-fence;xbstar")
+      let postVis = named(wPostBounded ⨾ vis, "w-post-bounded;vis")
+      let wwVis = allFences | (strongXbstar ⨾ wPreBounded) | (postVis ⨾ wPreBounded)
+      let wrVis = allFences | (strongXbstar ⨾ rPreBounded) | (postVis ⨾ rPreBounded)
+      let rwXbstar = allFences | (rPostBounded ⨾ xbstar ⨾ wPreBounded)
+      var incoherent: [Formula] = []
+      for i in 0..<count where events[i].isMemory {
+        for j in 0..<count where events[j].isMemory && external(i, j) {
+          let plainI = events[i].kernel?.access == .plain
+          let plainJ = events[j].kernel?.access == .plain
+          // pre-race: ext & ((Plain * M) | ((M \ IW) * Plain)).
+          guard plainI || (events[i].thread >= 0 && plainJ) else { continue }
+          incoherent.append(rf[i, j] && rwXbstar[j, i])
+          incoherent.append(fr[i, j] && wrVis[j, i])
+          incoherent.append(co[i, j] && wwVis[j, i])
+        }
+      }
+      if let any = Formula.fold(incoherent, and: false) { solver.assert(!any) }
     }
   }
 
@@ -141,8 +186,8 @@ struct LinuxKernelModel {
   private func assertRCU(
     po: Relation, hb: Relation, firstStep: Relation, prop: Relation, marked: Relation, synchronize: [Formula],
     _ solver: Solver
-  ) {
-    guard !dropped.contains("rcu") else { return }
+  ) -> (fence: Relation, rb: Relation)? {
+    guard !dropped.contains("rcu") else { return nil }
     func named(_ relation: Relation, _ name: String) -> Relation { relation.named("lkmm.\(name)", solver, z3) }
     // Every relation here is named: nested compositions of dense relations would otherwise grow
     // past memory when the solver flattens them.
@@ -176,6 +221,7 @@ struct LinuxKernelModel {
     let after = named(named(hbStar ⨾ pbStar, "hb*;pb*") ⨾ marked, "hb*;pb*;[Marked]")
     let rb = named(prop ⨾ rcuFence, "prop;rcu-fence") ⨾ after
     for i in 0..<count where !Relation.isFalse(rb[i, i]) { solver.assert(!rb[i, i]) }
+    return (rcuFence, rb)
   }
 
   /// A rank per event that every present edge increases: the relation has no cycle.
