@@ -404,23 +404,44 @@ struct Bench: ParsableCommand {
     return (seconds, obligations.count, policy.ids.count)
   }
 
-  /// Time to judge each litmus test under RVWMO (parse, build, enumerate every execution).
+  /// Time to judge each litmus test (parse, build, enumerate every execution): RISC-V tests under
+  /// RVWMO, C tests under the LKMM. The folder is searched recursively, as `litmus` does.
   private func litmusTests() throws {
-    line("\n## litmus: RVWMO verdicts, wall clock per test (\(litmus))")
-    let names = ((try? FileManager.default.contentsOfDirectory(atPath: litmus)) ?? []).filter {
+    line("\n## litmus: RVWMO (RISC-V) and LKMM (C) verdicts, wall clock per test (\(litmus))")
+    let root = URL(fileURLWithPath: litmus)
+    let names = (FileManager.default.enumerator(atPath: litmus)?.allObjects as? [String] ?? []).filter {
       $0.hasSuffix(".litmus")
     }
     .sorted()
+    var total = 0.0
+    var times: [Double] = []
     for name in names {
-      let text = try String(contentsOfFile: (litmus as NSString).appendingPathComponent(name), encoding: .utf8)
+      let text = try String(contentsOf: root.appendingPathComponent(name), encoding: .utf8)
       let begun = ContinuousClock.now
-      let test = try LitmusParser.parse(text, file: name)
-      let result = try LitmusChecker().check(test)
+      let result: LitmusResult
+      let threads: Int
+      if KernelLitmusParser.isKernelTest(text) {
+        let test = try KernelLitmusParser.parse(text, file: name)
+        result = try LitmusChecker(model: .lkmm).check(test)
+        threads = test.threads.count
+      } else {
+        let test = try LitmusParser.parse(text, file: name)
+        result = try LitmusChecker().check(test)
+        threads = test.threads.count
+      }
       let seconds = (ContinuousClock.now - begun).inSeconds
+      total += seconds
+      times.append(seconds)
       line(
         String(
-          format: "%-44@ %d threads  %-9@ %3d executions  %.3f s", name as NSString, test.threads.count,
-          result.verdict.rawValue as NSString, result.positive + result.negative, seconds))
+          format: "%-44@ %d threads  %-9@ %3d executions  %.3f s", (name as NSString).lastPathComponent as NSString,
+          threads, result.verdict.rawValue as NSString, result.positive + result.negative, seconds))
+    }
+    if !times.isEmpty {
+      line(
+        String(
+          format: "%d tests in %.2f s: median %.3f s, slowest %.3f s", times.count, total,
+          times.sorted()[times.count / 2], times.max() ?? 0))
     }
   }
 
