@@ -222,6 +222,14 @@ import Testing
     ("C T\n{}\nP0(int *x)\n{\n  WRITE_ONCE(*x, 1);\n", 6, 1, "ends before its closing '}'"),
     ("C T\n{}\nP0(int *x)\n{\n  WRITE_ONCE(*x, 1);\n}\n", 7, 1, "missing the final condition"),
     ("X86 T\n{}\n", 1, 1, "expected 'C NAME'"),
+    (
+      "C T\n{}\nP0(int *x)\n{\n  if (READ_ONCE(*x)) rcu_read_lock();\n}\nexists (x=1)", 5, 22,
+      "under a condition is not modelled yet"
+    ),
+    (
+      "C T\n{}\nP0(int *x)\n{\n  int r0 = try_cmpxchg(x, x, 1);\n}\nexists (0:r0=1)", 5, 3,
+      "takes the address of a local variable"
+    ),
   ])
   func malformedTestsAreLocated(text: String, line: Int, column: Int, message: String) {
     do {

@@ -7,6 +7,7 @@ struct KernelExecution: CandidateExecutions {
   private(set) var events: [MemoryEvent] = []
   private(set) var rmw: [(read: Int, write: Int, when: Formula)] = []
   private(set) var addresses: [String: UInt64] = [:]
+  private let locations: LitmusLocations
   private(set) var constraints: [Formula] = []
   let hasLoops = false
   let beyondBound: [Formula] = []
@@ -33,17 +34,9 @@ struct KernelExecution: CandidateExecutions {
   init(z3: Z3Context, test: KernelLitmusTest) throws(LitmusModelError) {
     self.z3 = z3
     self.test = test
-    for (index, name) in test.header.memoryLocations.enumerated() {
-      addresses[name] = LitmusTest.modelAddress(ofLocation: index)
-    }
-    for (name, address) in addresses.sorted(by: { $0.value < $1.value }) {
-      let value =
-        test.header.initial.first { $0.location == .memory(name) }?.value.map(constant) ?? zero
-      events.append(
-        MemoryEvent(
-          id: events.count, thread: -1, order: 0, kind: .write, address: z3.bv(address, width: Self.width),
-          value: value, executed: z3.trueFormula))
-    }
+    locations = LitmusLocations(z3: z3, test: test.header)
+    addresses = locations.addresses
+    events = locations.initialWrites(test.header.initial)
     for kernelThread in test.threads { try run(kernelThread) }
   }
 
@@ -52,12 +45,7 @@ struct KernelExecution: CandidateExecutions {
     return finalLocals[thread]?[name]
   }
 
-  func constant(_ value: LitmusTest.Value) -> BitVec {
-    switch value {
-    case .number(let number): z3.bv(signed: number, width: Self.width)
-    case .address(let name): z3.bv(addresses[name] ?? 0, width: Self.width)
-    }
-  }
+  func constant(_ value: LitmusTest.Value) -> BitVec { locations.constant(value) }
 
   private var zero: BitVec { z3.bv(0, width: Self.width) }
   private func number(_ value: Int64) -> BitVec { z3.bv(signed: value, width: Self.width) }
@@ -120,7 +108,6 @@ struct KernelExecution: CandidateExecutions {
       if let otherwise { try run(.block([otherwise])) }
       let elseLocals = locals
       (pathCondition, control) = (outerPath, outerControl)
-      locals = before.mapValues { $0 }
       for name in before.keys {
         let (a, b) = (thenLocals[name]!, elseLocals[name]!)
         locals[name] = Value(bits: taken.ite(a.bits, b.bits), dependencies: a.dependencies.union(b.dependencies))

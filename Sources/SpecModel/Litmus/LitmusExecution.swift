@@ -18,6 +18,38 @@ protocol CandidateExecutions {
   func constant(_ value: LitmusTest.Value) -> BitVec
 }
 
+/// A test's memory locations at their model addresses and their initial writes (thread -1): the
+/// same for RISC-V and C tests.
+struct LitmusLocations {
+  let z3: Z3Context
+  let addresses: [String: UInt64]
+
+  init(z3: Z3Context, test: LitmusTest) {
+    self.z3 = z3
+    addresses = Dictionary(
+      uniqueKeysWithValues: test.memoryLocations.enumerated().map { ($1, LitmusTest.modelAddress(ofLocation: $0)) })
+  }
+
+  func constant(_ value: LitmusTest.Value) -> BitVec {
+    switch value {
+    case .number(let number): z3.bv(signed: number, width: LitmusExecution.width)
+    case .address(let name): z3.bv(addresses[name] ?? 0, width: LitmusExecution.width)
+    }
+  }
+
+  /// One write per location, in address order, of its initial value (0 unless the test gives one).
+  func initialWrites(_ initial: [LitmusTest.Initialiser]) -> [MemoryEvent] {
+    addresses.sorted { $0.value < $1.value }.enumerated().map { id, location in
+      let value =
+        initial.first { $0.location == .memory(location.key) }?.value.map(constant)
+        ?? z3.bv(0, width: LitmusExecution.width)
+      return MemoryEvent(
+        id: id, thread: -1, order: 0, kind: .write, address: z3.bv(location.value, width: LitmusExecution.width),
+        value: value, executed: z3.trueFormula)
+    }
+  }
+}
+
 struct LitmusExecution: CandidateExecutions {
   let z3: Z3Context
   let test: LitmusTest
@@ -29,6 +61,7 @@ struct LitmusExecution: CandidateExecutions {
   private(set) var finalRegisters: [Int: [BitVec]] = [:]
   /// Every memory location by name, with its address.
   private(set) var addresses: [String: UInt64] = [:]
+  private let locations: LitmusLocations
   private(set) var constraints: [Formula] = []
   /// How many times backward branches are unrolled.
   var loopBound = LoopUnroller.defaultBound
@@ -46,8 +79,9 @@ struct LitmusExecution: CandidateExecutions {
     self.test = test
     self.failedCAS = failedCAS
     self.loopBound = loopBound
-    assignAddresses()
-    initialWrites()
+    locations = LitmusLocations(z3: z3, test: test)
+    addresses = locations.addresses
+    events = locations.initialWrites(test.initial)
     for (thread, instructions) in test.threads.enumerated() { try run(thread, instructions) }
   }
 
@@ -64,23 +98,7 @@ struct LitmusExecution: CandidateExecutions {
     return finalRegisters[thread]?[number]
   }
 
-  func constant(_ value: LitmusTest.Value) -> BitVec {
-    switch value {
-    case .number(let number): z3.bv(signed: number, width: Self.width)
-    case .address(let name): z3.bv(addresses[name] ?? 0, width: Self.width)
-    }
-  }
-
-  private mutating func initialWrites() {
-    for (name, address) in addresses.sorted(by: { $0.value < $1.value }) {
-      let value =
-        test.initial.first { $0.location == .memory(name) }?.value.map(constant) ?? z3.bv(0, width: Self.width)
-      events.append(
-        MemoryEvent(
-          id: events.count, thread: -1, order: 0, kind: .write, address: z3.bv(address, width: Self.width),
-          value: value, executed: z3.trueFormula))
-    }
-  }
+  func constant(_ value: LitmusTest.Value) -> BitVec { locations.constant(value) }
 
   // MARK: Running one hart
 

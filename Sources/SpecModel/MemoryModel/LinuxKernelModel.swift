@@ -10,15 +10,12 @@ struct LinuxKernelModel {
   /// weaken the model on purpose.
   var dropped: Set<String> = []
 
-  static let axioms = ["coherence", "happens-before", "propagation", "rcu", "plain-coherence"]
-
   private var count: Int { events.count }
   private var executed: [Formula] { events.map(\.executed) }
 
   // MARK: Event classes (the bell's sets)
 
   private func members(_ rule: (MemoryEvent) -> Formula) -> [Formula] { events.map { $0.executed && rule($0) } }
-  private func tag(_ event: MemoryEvent) -> KernelEventTag? { event.kernel }
   private func when(_ event: MemoryEvent) -> Formula { event.kernel?.onlyWhen ?? Formula(true) }
 
   var memory: [Formula] { members { Formula($0.isMemory) } }

@@ -40,14 +40,16 @@ public struct LitmusResult: Sendable {
 }
 
 /// Decides which final states of a litmus test a memory model allows: RVWMO's axioms (coherence,
-/// the main model axiom over the 13 preserved-program-order rules, atomicity), or sequential
-/// consistency, over candidate executions the solver chooses.
+/// the main model axiom over the 13 preserved-program-order rules, atomicity) for RISC-V tests,
+/// the Linux-kernel memory model's for C tests, or sequential consistency for either, over
+/// candidate executions the solver chooses.
 public struct LitmusChecker {
   public var model = MemoryModelKind.rvwmo
   public var failedCAS = FailedCASWrite.noWrite
   /// Preserved-program-order rules (1–13) left out, to weaken the model deliberately.
   public var droppedRules: Set<Int> = []
-  /// LKMM axioms left out (`coherence`, `happens-before`, `propagation`), likewise.
+  /// LKMM axioms left out (`coherence`, `happens-before`, `propagation`, `rcu`,
+  /// `plain-coherence`), likewise.
   public var droppedKernelAxioms: Set<String> = []
   /// Stop enumerating after this many executions: the verdict is then undecided unless it is
   /// already Sometimes.
