@@ -441,7 +441,7 @@ public struct Campaign {
           var culprit: (length: Int, observed: ConcreteState)?
           var result = try checker.check(
             entry.prepared.program, initial: entry.prepared.initial, observed: observed, crossCheck: audit,
-            relation: relations.shared, explain: relations.fresh,
+            onlyOutcome: entry.prepared.specRun, relation: relations.shared, explain: relations.fresh,
             explains: { differences in
               // --explain-all explains every program whole, as before triage.
               guard options.explainPerSignature != nil else { return true }

@@ -71,6 +71,21 @@ public struct PreparedCase: Sendable {
   public let infeasibleTargets: Int
   /// Patches applied to the initial state to reach the targets.
   public let patches: Int
+  /// The spec's run of the program from `initial`, made while preparing it: when it is the only
+  /// allowed outcome, checking compares against it rather than running the spec again.
+  public var specRun: ConcreteExecutor.Run? = nil
+
+  public init(
+    program: [Instruction], initial: ConcreteState, coverage: [CoverageCell], infeasibleTargets: Int, patches: Int,
+    specRun: ConcreteExecutor.Run? = nil
+  ) {
+    self.program = program
+    self.initial = initial
+    self.coverage = coverage
+    self.infeasibleTargets = infeasibleTargets
+    self.patches = patches
+    self.specRun = specRun
+  }
 }
 
 /// Chooses initial states that steer each amocas down a chosen path, by running the spec's concrete
@@ -105,7 +120,7 @@ public struct Oracle {
     let memoryIsInitial: Bool
     let registersAreInitial: Bool
     /// The instruction that last wrote each compared byte (-1: none).
-    let byteWriters: [Int]
+    let byteWriters: InlineIndices
   }
 
   /// An instruction that copies registers to memory unchanged (a store, amoswap, SC, amocas):
@@ -114,8 +129,27 @@ public struct Oracle {
   struct StoreCopy {
     let address: UInt64
     let bytes: Int
-    let registers: [Int]
+    let registers: InlineIndices
     let sourceIsInitial: Bool
+  }
+
+  /// Up to sixteen small indices held inline: views and copies are made at every memory step of
+  /// every run, and arrays in them cost an allocation each.
+  struct InlineIndices: RandomAccessCollection {
+    private var storage = SIMD16<Int32>(repeating: 0)
+    private(set) var count = 0
+
+    init() {}
+    init(_ indices: [Int]) { for index in indices { append(index) } }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+    subscript(position: Int) -> Int { Int(storage[position]) }
+
+    mutating func append(_ index: Int) {
+      storage[count] = Int32(index)
+      count += 1
+    }
   }
 
   public func prepare(_ generated: GeneratedProgram, _ random: inout SeededRandom) -> PreparedCase {
@@ -131,7 +165,7 @@ public struct Oracle {
     // By program index: arrays, as the rounds look them up per event.
     var targets = [CASTarget?](repeating: nil, count: program.count)
     for (index, instruction) in program.enumerated() {
-      if instruction.mnemonic.hasPrefix("amocas.") {
+      if instruction.form.isCompareAndSwap {
         targets[index] = drawTarget(for: instruction, &random)
       } else if Self.isNarrowAMO(instruction.form) {
         targets[index] = drawAMOTarget(for: instruction, &random)
@@ -225,7 +259,7 @@ public struct Oracle {
     initial.memory = image.bytes
     return PreparedCase(
       program: program, initial: initial, coverage: coverage(program, targets, run, views),
-      infeasibleTargets: dropped.filter { $0 }.count, patches: patches)
+      infeasibleTargets: dropped.filter { $0 }.count, patches: patches, specRun: run.isOnlyOutcome ? run : nil)
   }
 
   // MARK: Targets
@@ -256,7 +290,7 @@ public struct Oracle {
 
   /// Whether `form` is one of Zabha's byte and halfword AMOs (not amocas).
   static func isNarrowAMO(_ form: InstructionForm) -> Bool {
-    form.format == .atomic && (form.accessBytes ?? 8) <= 2 && !form.mnemonic.hasPrefix("amocas.")
+    form.format == .atomic && (form.accessBytes ?? 8) <= 2 && !form.isCompareAndSwap
   }
 
   /// Whether a byte or halfword AMO meets its aim, given what it saw (operand in `compare`).
@@ -376,7 +410,7 @@ public struct Oracle {
     init(_ instruction: Instruction, xlen: Int) {
       let form = instruction.form
       bytes = form.accessBytes
-      isAmocas = form.mnemonic.hasPrefix("amocas.")
+      isAmocas = form.isCompareAndSwap
       isNarrowAMO = Oracle.isNarrowAMO(form)
       pairs = form.usesRegisterPairs(xlen: xlen)
       switch form.format {
@@ -433,8 +467,7 @@ public struct Oracle {
         compare = UInt128(machine.registers[instruction.rd]) & BitVec.mask(width)
       }
       var loaded: UInt128 = 0
-      var writers: [Int] = []
-      writers.reserveCapacity(bytes)
+      var writers = InlineIndices()
       for byte in 0..<bytes {
         let at = (address &+ UInt64(byte)) & xlenMask
         loaded |= UInt128(machine.memory.byte(at: at)) << UInt128(8 * byte)
@@ -459,12 +492,12 @@ public struct Oracle {
     guard let bytes = instruction.form.accessBytes else { return nil }
     let base = machine.registers[instruction.rs1]
     var address = base
-    var registers = [instruction.rs2]
+    var registers = InlineIndices([instruction.rs2])
     switch kind {
     case .store: address = (base &+ UInt64(bitPattern: instruction.immediate)) & xlenMask
     case .atomic: break
     case .swapValue:
-      if pairs { registers = instruction.rs2 == 0 ? [] : [instruction.rs2, instruction.rs2 + 1] }
+      if pairs { registers = InlineIndices(instruction.rs2 == 0 ? [] : [instruction.rs2, instruction.rs2 + 1]) }
     }
     let initial = !registers.isEmpty && registers.allSatisfy { $0 != 0 && machine.registerWriter[$0] == -1 }
     return StoreCopy(address: address, bytes: bytes, registers: registers, sourceIsInitial: initial)
@@ -580,7 +613,7 @@ public struct Oracle {
         cells += amoCoverage(instruction, event, views[event.index])
         continue
       }
-      guard instruction.mnemonic.hasPrefix("amocas."), let bytes = instruction.form.accessBytes else { continue }
+      guard instruction.form.isCompareAndSwap, let bytes = instruction.form.accessBytes else { continue }
       var outcomes: Set<CASOutcome> = []
       let view = views[event.index]
       if let cause = event.trapCause {

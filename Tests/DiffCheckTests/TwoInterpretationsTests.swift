@@ -160,4 +160,58 @@ import Testing
     let plain = try checker.check(program, initial: initial, observed: observed, relation: wrong, explain: wrong)
     #expect(plain.disagreement == nil && plain.route == .concrete)
   }
+
+  /// Checking compares the preparation's own run of the spec when it is the only allowed outcome.
+  /// That shortcut must judge every observed state exactly as a fresh run does: the correct
+  /// emulator's and every mutant's, so both verdicts and every difference list are compared.
+  @Test(arguments: ["rv64ima_zacas_zabha", "rv32ima_zacas_zabha"])
+  func preparedRunJudgesAsAFreshRun(isa: String) throws {
+    let parsed = try ISAString(parsing: isa)
+    let configuration = MachineConfiguration(isa: parsed, profile: .spike)
+    let generator = ProgramGenerator(isa: parsed, length: 12)
+    let oracle = Oracle(configuration: configuration)
+    let executor = ConcreteExecutor(configuration: configuration)
+    let emulators = [BuiltinEmulator()] + Mutant.allCases.map { BuiltinEmulator(mutant: $0) }
+    var (shortcuts, rejected) = (0, 0)
+    for index in 0..<600 {
+      var random = SeededRandom(seed: CampaignOptions.programSeed(17, index))
+      let prepared = oracle.prepare(generator.generate(&random), &random)
+      let emulator = emulators[index % emulators.count]
+      let testCase = EmulatorCase(
+        isa: parsed, words: try prepared.program.map { try $0.encoded() }, initial: prepared.initial,
+        memoryMap: configuration.memoryMap)
+      guard case .finished(let observed) = emulator.run([testCase])[0] else { continue }
+      let fresh = executor.judge(prepared.program, initial: prepared.initial, observed: observed)
+      let shortcut = executor.judge(
+        prepared.program, initial: prepared.initial, observed: observed, onlyOutcome: prepared.specRun)
+      #expect(fresh == shortcut, "program \(index) on \(emulator.name)")
+      if prepared.specRun != nil { shortcuts += 1 }
+      if case .notAllowed = fresh { rejected += 1 }
+    }
+    // Both verdicts are exercised, and the shortcut is what most programs take.
+    #expect(shortcuts > 500, "\(shortcuts) of 600 programs kept their run")
+    #expect(rejected > 30 && rejected < 570, "\(rejected) rejected")
+  }
+
+  /// A run that met a choice point is one of several allowed outcomes: it is never taken as the
+  /// only one, so an outcome along another path still conforms.
+  @Test func runWithChoicesIsNotTheOnlyOutcome() throws {
+    let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .permissive)
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble("amocas.w t0, t1, (a0)")
+    let data = configuration.memoryMap.regions[0].base
+    var registers = [UInt64](repeating: 0, count: 32)
+    registers[10] = data + 2
+    let initial = ConcreteState(registers: registers, memory: ByteMap(base: data, bytes: Array(repeating: 0, count: 8)))
+    let first = executor.firstRun(program, initial: initial)
+    #expect(first.openChoices > 0 && !first.isOnlyOutcome)
+    // The first path raises one misaligned cause; the other cause is allowed too.
+    let firstCause = try #require(first.trap?.cause)
+    var other = first.final
+    other.trap = ConcreteTrap(cause: firstCause == 6 ? 7 : 6, tval: data + 2, index: 0)
+    #expect(executor.judge(program, initial: initial, observed: other, onlyOutcome: first) == .allowed)
+    // A wrong cause is still rejected.
+    other.trap = ConcreteTrap(cause: 5, tval: data + 2, index: 0)
+    #expect(executor.judge(program, initial: initial, observed: other, onlyOutcome: first) != .allowed)
+  }
 }

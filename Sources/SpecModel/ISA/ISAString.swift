@@ -3,12 +3,17 @@ public struct ISAString: Equatable, Hashable, Sendable, CustomStringConvertible 
   public let xlen: Int
   public let extensions: Set<Extension>
 
+  /// The extensions as bits (by `Extension.bit`): asked once per instruction per run, where
+  /// hashing the set's members would cost more than the step itself.
+  private let bits: UInt32
+
   public init(xlen: Int, extensions: Set<Extension>) {
     self.xlen = xlen
     self.extensions = extensions
+    self.bits = extensions.reduce(0) { $0 | $1.bit }
   }
 
-  public func has(_ extension: Extension) -> Bool { extensions.contains(`extension`) }
+  public func has(_ extension: Extension) -> Bool { bits & `extension`.bit != 0 }
 
   /// The canonical spelling: single letters first, then multi-letter extensions in table order.
   public var description: String {
@@ -68,6 +73,7 @@ public struct ISAString: Equatable, Hashable, Sendable, CustomStringConvertible 
       }
     }
     extensions = found
+    bits = found.reduce(0) { $0 | $1.bit }
   }
 }
 

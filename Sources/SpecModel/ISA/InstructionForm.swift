@@ -15,6 +15,8 @@ public final class InstructionForm: Sendable, Hashable, CustomStringConvertible 
   public let execute: Semantics
   public let match: UInt32
   public let mask: UInt32
+  /// Whether this is one of the `amocas` forms (asked per step by the test generator and checker).
+  public let isCompareAndSwap: Bool
 
   public init(
     _ mnemonic: String, _ format: Format, requires: [Extension], xlens: Set<Int> = [32, 64],
@@ -29,6 +31,7 @@ public final class InstructionForm: Sendable, Hashable, CustomStringConvertible 
     self.execute = execute
     self.match = fixed.reduce(0) { $0 | $1.bits }
     self.mask = fixed.reduce(0) { $0 | $1.mask }
+    self.isCompareAndSwap = mnemonic.hasPrefix("amocas.")
   }
 
   public var description: String { mnemonic }
@@ -60,7 +63,7 @@ public final class InstructionForm: Sendable, Hashable, CustomStringConvertible 
 
   /// Whether this is `.d` on RV32 or `.q` on RV64: operands are even-odd register pairs.
   public func usesRegisterPairs(xlen: Int) -> Bool {
-    guard let bytes = accessBytes, mnemonic.hasPrefix("amocas.") else { return false }
+    guard let bytes = accessBytes, isCompareAndSwap else { return false }
     return bytes * 8 == 2 * xlen
   }
 }

@@ -35,9 +35,13 @@ public struct ByteMap: Hashable, Sendable, Sequence, ExpressibleByDictionaryLite
   /// general path sorts it in).
   public mutating func append(base: UInt64, bytes: [UInt8]) {
     guard !bytes.isEmpty else { return }
-    if let last = runs.last, let end = last.end, end < base {
+    guard let last = runs.last else {
+      runs = [Run(base: base, bytes: bytes)]
+      return
+    }
+    if let end = last.end, end < base {
       runs.append(Run(base: base, bytes: bytes))
-    } else if let last = runs.last, last.end == base {
+    } else if last.end == base {
       runs[runs.count - 1].bytes += bytes
     } else {
       for (offset, byte) in bytes.enumerated() { self[base &+ UInt64(offset)] = byte }

@@ -24,7 +24,7 @@ public struct ConcreteExecutor {
   }
 
   /// One run along one choice path.
-  public struct Run {
+  public struct Run: Sendable {
     /// The registers and trap at the end of the run (or where it stopped).
     public let registers: [UInt64]
     public let trap: ConcreteTrap?
@@ -40,9 +40,16 @@ public struct ConcreteExecutor {
     public let undecided: String?
     /// How many choice points the run met.
     public let choicePoints: Int
+    /// How many of them had more than one allowed option (the others lead nowhere else).
+    public let openChoices: Int
 
     /// The state at the end of the run, memory included.
     public var final: ConcreteState { ConcreteState(registers: registers, memory: memory.bytes, trap: trap) }
+
+    /// Whether this run is the program's only allowed outcome: every choice point it met had one
+    /// allowed option, it kept every rule and it finished. Judging the program again would repeat
+    /// it step for step.
+    public var isOnlyOutcome: Bool { openChoices == 0 && prunedBy == nil && undecided == nil }
   }
 
   /// The state just before a step, for a test generator that aims at what the step will see.
@@ -108,7 +115,8 @@ public struct ConcreteExecutor {
     let run = Run(
       registers: machine.registers, trap: machine.trap, events: events, registerWriter: machine.registerWriter,
       memory: machine.memory,
-      prunedBy: machine.prunedBy, undecided: undecided, choicePoints: machine.cursor.depth)
+      prunedBy: machine.prunedBy, undecided: undecided, choicePoints: machine.cursor.depth,
+      openChoices: machine.cursor.openPoints)
     return (run, machine.cursor)
   }
 
@@ -149,12 +157,21 @@ public struct ConcreteExecutor {
   }
 
   /// Whether running `program` from `initial` may end in `observed`, by enumerating the allowed
-  /// outcomes until one matches.
-  public func judge(_ program: [Instruction], initial: ConcreteState, observed: ConcreteState) -> Judgement {
+  /// outcomes until one matches. `onlyOutcome` is the run a caller already made of this program
+  /// from this state (a test generator does, to aim it); when it is the only allowed outcome
+  /// (`isOnlyOutcome`) it is compared instead of being run again.
+  public func judge(
+    _ program: [Instruction], initial: ConcreteState, observed: ConcreteState, onlyOutcome: Run? = nil
+  ) -> Judgement {
     let xlen = configuration.isa.xlen
     let mask: UInt64 = xlen == 64 ? .max : (1 << UInt64(xlen)) - 1
     if observed.registers.count != 32 || observed.registers[0] != 0 {
       return .notAllowed(expected: nil, differences: ["malformed observation"])
+    }
+    if let run = onlyOutcome, run.isOnlyOutcome {
+      if Self.matches(run, observed, mask: mask) { return .allowed }
+      return .notAllowed(
+        expected: run.final, differences: Self.differences(run, observed, program: program, mask: mask))
     }
     let memory = ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
     let supported = program.map { configuration.isa.contains($0.form) }

@@ -17,7 +17,10 @@ final class ConcreteMachine {
   var cursor: ChoiceCursor
 
   // What the step under way does; reset by `begin`.
+  /// The register writes of the step under way: the first `writeCount` entries (the storage is
+  /// kept from step to step rather than emptied).
   private var writes: [(register: Int, value: UInt64)] = []
+  private var writeCount = 0
   private var pendingStore: (address: UInt64, value: UInt128, bytes: Int)?
   private var pendingTrap: (cause: UInt64, tval: UInt64)?
   private var pendingReservation: (valid: Bool, address: UInt64)?
@@ -51,7 +54,7 @@ final class ConcreteMachine {
   }
 
   func begin() {
-    writes.removeAll(keepingCapacity: true)
+    writeCount = 0
     pendingStore = nil
     pendingTrap = nil
     pendingReservation = nil
@@ -61,7 +64,9 @@ final class ConcreteMachine {
   }
 
   func write(_ rd: Int, _ value: BitVec) {
-    writes.append((rd, UInt64(truncatingIfNeeded: self.value(value)) & xlenMask))
+    let write = (rd, UInt64(truncatingIfNeeded: self.value(value)) & xlenMask)
+    if writeCount < writes.count { writes[writeCount] = write } else { writes.append(write) }
+    writeCount += 1
   }
 
   /// Checked in `finish`: a requirement binds only when the instruction executes.
@@ -118,7 +123,7 @@ final class ConcreteMachine {
     }
     if unconstrained { return false }
     if let brokenRequirement { prune(brokenRequirement) }
-    for (register, value) in writes where register != 0 {
+    for (register, value) in writes.prefix(writeCount) where register != 0 {
       registers[register] = value
       registerWriter[register] = index
     }
@@ -150,6 +155,9 @@ public struct ChoiceCursor: Sendable {
 
   /// How many choice points the last run met.
   public var depth: Int { counts.count }
+
+  /// How many of them had more than one option.
+  public var openPoints: Int { counts.reduce(0) { $0 + ($1 > 1 ? 1 : 0) } }
 
   mutating func next(among options: Int) -> Int {
     defer { position += 1 }

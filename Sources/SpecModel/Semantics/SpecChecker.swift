@@ -37,12 +37,13 @@ public struct SpecChecker {
   /// cannot decide (a long-lived one may serve); `explain` gives the one that names a violation's
   /// rules, whose unsat core should not depend on earlier queries (a fresh context). With
   /// `crossCheck` an outcome the concrete interpretation allows is also put to the relation.
+  /// `onlyOutcome` is a concrete run already made of `program` from `initial` (see `judge`).
   public func check(
     _ program: [Instruction], initial: ConcreteState, observed: ConcreteState, crossCheck: Bool = false,
-    relation: () -> ConformanceChecker, explain: () -> ConformanceChecker,
+    onlyOutcome: ConcreteExecutor.Run? = nil, relation: () -> ConformanceChecker, explain: () -> ConformanceChecker,
     explains: (_ signature: String) -> Bool = { _ in true }
   ) throws -> Result {
-    switch executor.judge(program, initial: initial, observed: observed) {
+    switch executor.judge(program, initial: initial, observed: observed, onlyOutcome: onlyOutcome) {
     case .allowed:
       guard crossCheck else { return Result(verdict: .conforms, route: .concrete, disagreement: nil) }
       var verdict = try relation().check(program, initial: initial, observed: observed)
