@@ -1,0 +1,124 @@
+import Testing
+
+@testable import SpecModel
+
+/// The GNU inline-assembly reader and the operand binder, on asm statements written in the shape
+/// the kernel's RISC-V headers use.
+@Suite struct InlineAssemblyTests {
+  /// A compare-and-exchange loop in the kernel's LR/SC shape, fully ordered by `.rl` and a fence.
+  static let loop = """
+    __asm__ __volatile__ (
+      "0:\\tlr.w %0, %2\\n"
+      "\\tbne  %0, %z3, 1f\\n"
+      "\\tsc.w.rl %1, %z4, %2\\n"
+      "\\tbnez %1, 0b\\n"
+      "\\tfence rw, rw\\n"
+      "1:\\n"
+      : "=&r" (ret), "=&r" (rc), "+A" (*(ptr))
+      : "rJ" ((long)old), "rJ" (new)
+      : "memory");
+    """
+
+  func read(_ text: String, file: String = "fixture.h") throws -> InlineAssembly {
+    var parser = CParser(tokens: try CTokenizer.tokenize(text, file: file), file: file, index: 0)
+    return try parser.inlineAssembly()
+  }
+
+  func readError(_ text: String) -> CSyntaxError? {
+    do {
+      _ = try read(text)
+      return nil
+    } catch let error as CSyntaxError {
+      return error
+    } catch {
+      return nil
+    }
+  }
+
+  @Test func readsTemplateOperandsAndClobbers() throws {
+    let asm = try read(Self.loop)
+    #expect(asm.template.hasPrefix("0:\tlr.w %0, %2\n\tbne"))
+    #expect(asm.outputs.map(\.constraint) == ["=&r", "=&r", "+A"])
+    #expect(asm.inputs.map(\.constraint) == ["rJ", "rJ"])
+    #expect(asm.inputs[0].expression == .cast("long", .name("old")))
+    #expect(asm.outputs[2].expression == .prefix("*", .name("ptr")))
+    #expect(asm.clobbers == ["memory"])
+    #expect(asm.outputs[0].isEarlyClobber && !asm.outputs[0].isReadWrite)
+    #expect(asm.outputs[2].isReadWrite && asm.outputs[2].letters == "A")
+    #expect(asm.location.line == 1)
+  }
+
+  @Test func bindsAndAssemblesTheLoop() throws {
+    let asm = try read(Self.loop)
+    // The new value is the constant 0: `%z4` becomes x0.
+    let placements = try asm.placements(constantZero: [4])
+    // Both outputs are early-clobber and the third is read-write: no output shares an input.
+    #expect(placements.count == 1)
+    let bound = try asm.bind(placements[0], xlen: 64)
+    #expect(bound.program.map(\.mnemonic) == ["lr.w", "bne", "sc.w", "bne", "fence"])
+    let (ret, rc, address, old) = (10, 11, 12, 13)
+    #expect(placements[0] == [.register(ret), .register(rc), .memory(base: address), .register(old), .zero])
+    #expect(bound.program[0].rd == ret && bound.program[0].rs1 == address)
+    // bne ret, old, 1f: to the end of the program (index 5), four instructions on.
+    #expect(bound.program[1].rs1 == ret && bound.program[1].rs2 == old && bound.program[1].immediate == 16)
+    // sc.w.rl rc, zero, (address)
+    #expect(bound.program[2].rd == rc && bound.program[2].rs2 == 0 && bound.program[2].rl && !bound.program[2].aq)
+    // bnez rc, 0b: back to the lr.
+    #expect(bound.program[3].rs1 == rc && bound.program[3].immediate == -12)
+    // Without a known 0, `%z4` is a register.
+    let general = try asm.bind(try asm.placements()[0], xlen: 64)
+    #expect(general.program[2].rs2 == 14)
+  }
+
+  @Test func outputMayShareAnInputRegisterUnlessEarlyClobber() throws {
+    let swap = """
+      __asm__ __volatile__ ("\\tamoswap.w.aqrl %0, %2, %1\\n" : "=r" (ret), "+A" (*(p)) : "r" (new) : "memory");
+      """
+    let asm = try read(swap)
+    let placements = try asm.placements()
+    // Apart, or the result in the new value's register.
+    #expect(placements.count == 2)
+    #expect(placements[1][0] == placements[1][2])
+    let shared = try asm.bind(placements[1], xlen: 32)
+    #expect(shared.program[0].rd == shared.program[0].rs2)
+    let early = try read(swap.replacingOccurrences(of: "\"=r\"", with: "\"=&r\""))
+    #expect(try early.placements().count == 1)
+  }
+
+  @Test func namedOperandsAndGotoLabels() throws {
+    let text = """
+      asm goto("\\tbeq %[value], %z[zero], %l[out]\\n\\tsc.w %[rc], %[value], %[mem]\\n"
+               : : [value] "r" (v), [zero] "rJ" (0), [rc] "r" (rc), [mem] "A" (*p) : "memory" : out);
+      """
+    let asm = try read(text)
+    #expect(asm.gotoLabels == ["out"] && asm.inputs.map(\.name) == ["value", "zero", "rc", "mem"])
+    let bound = try asm.bind(try asm.placements(constantZero: [1])[0], xlen: 64)
+    #expect(bound.exits["out"] == 2)
+    #expect(bound.program[0].rs2 == 0 && bound.program[0].immediate == 8)
+  }
+
+  @Test func malformedStatementsAreLocated() {
+    #expect(readError("asm volatile (\"nop\" : : \"r\" (x)")?.reason.contains("expected ')'") == true)
+    #expect(readError("asm goto (\"j %l0\" : : : \"memory\");")?.reason.contains("names no label") == true)
+    #expect(readError("__asm__ (x);")?.reason.contains("not a string literal") == true)
+    #expect(readError("asm (\"nop\\q\");")?.reason.contains("unknown escape") == true)
+    let located = readError("\n\n  asm (\"nop\" : : : : );")
+    #expect(located?.location.line == 3 && located?.reason.contains("at most 3") == true)
+  }
+
+  @Test func bindingRefusesWhatItCannotPlace() throws {
+    func refusal(_ text: String, zero: Set<Int> = []) throws -> String? {
+      let asm = try read(text)
+      do {
+        for places in try asm.placements(constantZero: zero) { _ = try asm.bind(places, xlen: 64) }
+        return nil
+      } catch { return error.reason }
+    }
+    #expect(try refusal("asm (\"ld %0, %1\" : \"=r\" (x) : \"m\" (*p));")?.contains("\"m\"") == true)
+    #expect(try refusal("asm (\"mv %0, %3\" : \"=r\" (x) : \"r\" (y));")?.contains("operand 3 of 2") == true)
+    #expect(try refusal("asm (\"0: bnez %0, 1f\" : : \"r\" (x));")?.contains("'1f' has no definition") == true)
+    #expect(try refusal("asm (\"mv %0, %z1\" : \"=r\" (x) : \"J\" (y));")?.contains("not known to be 0") == true)
+    #expect(try refusal("asm (\"frob %0\" : \"=r\" (x));")?.contains("does not assemble") == true)
+    #expect(try refusal("asm (\"add %0, %z1, %1\" : \"=r\" (x) : \"A\" (*p));")?.contains("'%z' applied") == true)
+  }
+}
