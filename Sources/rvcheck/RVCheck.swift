@@ -42,7 +42,7 @@ struct RVCheck: ParsableCommand {
     discussion: "Exit status: 0 conforming, 1 violation, 2 usage or input error, 3 unknown (solver gave up).",
     version: RVCheck.version,
     subcommands: [
-      Fuzz.self, Replay.self, Mutants.self, Prove.self, Policy.self, Litmus.self, Report.self, Assemble.self,
+      Fuzz.self, Replay.self, Mutants.self, Prove.self, Policy.self, Atomics.self, Litmus.self, Report.self, Assemble.self,
       Bench.self,
     ],
     defaultSubcommand: Fuzz.self)

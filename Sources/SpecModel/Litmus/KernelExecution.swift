@@ -118,6 +118,9 @@ struct KernelExecution: CandidateExecutions {
     case .other(let keyword, let at):
       location = at
       throw error("'\(keyword)' is not supported: a thread is straight-line code with if/else")
+    case .extended(let statement, let at):
+      location = at
+      throw error("'\(statement.keyword)' is not supported: a thread is straight-line code with if/else")
     }
   }
 

@@ -156,7 +156,7 @@ public struct KernelLitmusParser {
         case .declaration(_, let names, _): declared.formUnion(names.map(\.name))
         case .block(let inner): pending += inner
         case .branch(_, let then, let otherwise, _): pending += [then] + (otherwise.map { [$0] } ?? [])
-        case .expression, .returns, .other: break
+        case .expression, .returns, .other, .extended: break
         }
       }
       guard !declared.contains(name) else { continue }

@@ -3,9 +3,9 @@ import Foundation
 /// Expands kernel headers with the system's C preprocessor (gcc's `cpp`), never by hand: macros,
 /// `#if` and includes mean what the compiler makes of them.
 ///
-/// The tree's headers are read where they are; everything else they include comes from stub
-/// headers: the caller's (which define what the primitives need, such as `BUILD_BUG_ON`), and an
-/// empty one for any other header the expansion asks for. The empty ones are listed in the result,
+/// The tree's headers are read where they are, except where the caller's stub headers stand in
+/// (defining what the primitives need, such as `BUILD_BUG_ON`); any other header the expansion asks
+/// for is taken as empty. The empty ones are listed in the result,
 /// because they are assumptions: a macro the tree defines there is not seen.
 public struct KernelPreprocessor: Sendable {
   /// The preprocessor to run (`cpp` on the search path unless given).
@@ -38,8 +38,9 @@ public struct KernelPreprocessor: Sendable {
   }
 
   /// Expands `source` (a translation unit the caller writes, named `unit` in messages).
-  /// `includes` are searched first (the tree's `arch/riscv/include`, `include`), then `stubs`
-  /// (path to text, such as `linux/bug.h`), then the empty stubs made along the way.
+  /// `stubs` (path to text, such as `linux/bug.h`) are searched first and stand in for the tree's
+  /// headers of the same name, then `includes` (the tree's `arch/riscv/include`), then the empty
+  /// stubs made along the way.
   public func expand(
     _ source: String, unit: String = "rvcheck-unit.c", includes: [String], stubs: [String: String],
     defines: [String: String]
@@ -60,8 +61,10 @@ public struct KernelPreprocessor: Sendable {
     }
     var arguments = ["-nostdinc", "-undef", "-std=gnu11"]
     for (name, value) in defines.sorted(by: { $0.key < $1.key }) { arguments.append("-D\(name)=\(value)") }
+    // The caller's stubs stand in for the tree's headers of the same name.
+    arguments += ["-I", stubFolder.path]
     for include in includes { arguments += ["-I", include] }
-    arguments += ["-I", stubFolder.path, "-I", emptyFolder.path, unitFile.path]
+    arguments += ["-I", emptyFolder.path, unitFile.path]
     var emptyStubs: [String] = []
     while true {
       let (status, output, errors) = try run(arguments)

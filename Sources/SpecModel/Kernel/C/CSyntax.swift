@@ -21,6 +21,8 @@ public indirect enum CExpression: Sendable, Equatable {
   case cast(String, CExpression)
   /// `sizeof(…)` of a type or an expression, as written.
   case sizeof(String)
+  /// GNU `({ … })`: the value of its last expression statement.
+  case statementExpression(CBlock)
 
   /// The expression as source text without spaces, for messages.
   public var text: String {
@@ -38,6 +40,44 @@ public indirect enum CExpression: Sendable, Equatable {
     case .conditional(let test, let then, let otherwise): return "\(test.text)?\(then.text):\(otherwise.text)"
     case .cast(let type, let operand): return "(\(type))\(operand.text)"
     case .sizeof(let operand): return "sizeof(\(operand))"
+    case .statementExpression: return "({…})"
+    }
+  }
+}
+
+/// The statements of a GNU statement expression. Two are equal when they are the same parse.
+public final class CBlock: Sendable, Equatable {
+  public let statements: [CStatement]
+  public init(_ statements: [CStatement]) { self.statements = statements }
+  public static func == (l: CBlock, r: CBlock) -> Bool { l === r }
+}
+
+/// Statements only the GNU-extended reading takes apart (kernel macro expansions): the policy and
+/// litmus readers never see them.
+public indirect enum CExtendedStatement: Sendable {
+  case asm(InlineAssembly)
+  case switchOn(CExpression, [CStatement])
+  /// `case value:`, or `default:` when nil.
+  case caseLabel(CExpression?)
+  case breakStatement
+  /// `do body while (condition);`
+  case doWhile(CStatement, CExpression)
+  /// `__label__ a, b;`
+  case localLabels([String])
+  case label(String)
+  case goto(String)
+
+  /// The keyword a reader that does not take this statement names.
+  public var keyword: String {
+    switch self {
+    case .asm: "asm"
+    case .switchOn: "switch"
+    case .caseLabel(let value): value == nil ? "default" : "case"
+    case .breakStatement: "break"
+    case .doWhile: "do"
+    case .localLabels: "__label__"
+    case .label: "label"
+    case .goto: "goto"
     }
   }
 }
@@ -52,6 +92,8 @@ public indirect enum CStatement: Sendable {
   case returns(CExpression?, SourceLocation)
   /// A statement kind the parser keeps but does not take apart (a loop, a `switch`, `goto`, …).
   case other(keyword: String, SourceLocation)
+  /// A statement of the GNU-extended reading (`CParser.gnuExtensions`).
+  case extended(CExtendedStatement, SourceLocation)
 }
 
 /// Why a body could not be parsed, located.
@@ -69,6 +111,9 @@ public struct CParser {
   /// file cannot exhaust the stack.
   var depth = 0
   public static let maxDepth = 64
+  /// Takes apart what kernel macro expansions hold: `asm`, `switch`/`case`/`break`, `do … while`,
+  /// labels, statement expressions and `__typeof__` types. Off, these are `other` statements.
+  public var gnuExtensions = false
 
   public init(tokens: [CToken], file: String, index: Int) {
     self.tokens = tokens
@@ -149,6 +194,11 @@ public struct CParser {
       let value = try expression()
       try expect(";")
       return .returns(value, here)
+    case let keyword where gnuExtensions && Self.extendedKeywords.contains(keyword):
+      return .extended(try extendedStatement(), here)
+    case _ where gnuExtensions && token.kind == .identifier && peek(1)?.text == ":" && peek(2)?.text != ":":
+      index += 2
+      return .extended(.label(token.text), here)
     case let keyword where Self.loopsAndJumps.contains(keyword):
       try skipStatement()
       return .other(keyword: keyword, here)
@@ -157,6 +207,56 @@ public struct CParser {
       let value = try expression()
       try expect(";")
       return .expression(value, here)
+    }
+  }
+
+  static let extendedKeywords: Set<String> = [
+    "asm", "__asm__", "__asm", "switch", "case", "default", "break", "do", "__label__", "goto",
+  ]
+
+  mutating func extendedStatement() throws(CSyntaxError) -> CExtendedStatement {
+    guard let token = current else { throw error("expected a statement") }
+    if atInlineAssembly { return .asm(try inlineAssembly()) }
+    index += 1
+    switch token.text {
+    case "switch":
+      try expect("(")
+      let value = try expression()
+      try expect(")")
+      guard current?.text == "{" else { throw error("expected '{' after switch") }
+      return .switchOn(value, try block())
+    case "case":
+      let value = try conditional()
+      try expect(":")
+      return .caseLabel(value)
+    case "default":
+      try expect(":")
+      return .caseLabel(nil)
+    case "break":
+      try expect(";")
+      return .breakStatement
+    case "do":
+      let body = try statement()
+      try expect("while")
+      try expect("(")
+      let condition = try expression()
+      try expect(")")
+      try expect(";")
+      return .doWhile(body, condition)
+    case "__label__":
+      var names: [String] = []
+      while let name = current, name.kind == .identifier {
+        names.append(name.text)
+        index += 1
+        if current?.text == "," { index += 1 }
+      }
+      try expect(";")
+      return .localLabels(names)
+    default:
+      guard let name = current, name.kind == .identifier else { throw error("expected a label after goto") }
+      index += 1
+      try expect(";")
+      return .goto(name.text)
     }
   }
 
@@ -186,7 +286,7 @@ public struct CParser {
   static let typeWords: Set<String> = [
     "unsigned", "signed", "long", "int", "short", "char", "bool", "_Bool", "void", "const", "volatile",
     "static", "struct", "union", "enum", "register", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64",
-    "size_t", "ssize_t", "uintptr_t", "__user", "auto",
+    "size_t", "ssize_t", "uintptr_t", "__user", "auto", "__typeof__", "typeof", "ulong",
   ]
 
   /// `TYPE name …`: a type word, or two identifiers in a row (`foo_t x`).
@@ -209,6 +309,11 @@ public struct CParser {
       {
         break
       }
+      if token.text == "__typeof__" || token.text == "typeof" {
+        index += 1
+        typeWords.append("__typeof__(" + (try bracketed(open: "(", close: ")")) + ")")
+        continue
+      }
       if token.text == ";" || token.text == "{" || token.text == "}" || token.text == "(" {
         throw error("expected a declared name", at: token)
       }
@@ -216,8 +321,19 @@ public struct CParser {
       index += 1
     }
     var names: [(name: String, initial: CExpression?)] = []
+    var stars: Int?
     while true {
-      while current?.text == "*" { index += 1 }
+      var count = 0
+      while current?.text == "*" {
+        index += 1
+        count += 1
+      }
+      // The GNU reading keeps the first declarator's pointer level in the type, so all must agree.
+      if gnuExtensions {
+        if let stars, stars != count { throw error("declarators of different pointer levels are not read") }
+        if stars == nil && count > 0 { typeWords.append(String(repeating: "*", count: count)) }
+        stars = count
+      }
       guard let name = current, name.kind == .identifier else { throw error("expected a declared name") }
       index += 1
       while current?.text == "[" {
@@ -386,6 +502,11 @@ public struct CParser {
         index += 1
       }
       return .literal(text)
+    case .punctuation where token.text == "(" && gnuExtensions && peek(1)?.text == "{":
+      index += 1
+      let statements = try block()
+      try expect(")")
+      return .statementExpression(CBlock(statements))
     case .punctuation where token.text == "(":
       index += 1
       let inner = try expression()

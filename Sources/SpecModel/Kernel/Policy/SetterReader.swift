@@ -126,6 +126,9 @@ struct SetterReader {
         return (result, true)
       case .other(let keyword, let location):
         throw Unreadable(location: location, reason: "a '\(keyword)' statement, which rvcheck does not read")
+      case .extended(let statement, let location):
+        throw Unreadable(
+          location: location, reason: "a '\(statement.keyword)' statement, which rvcheck does not read")
       }
     }
     return (result, false)
@@ -207,6 +210,8 @@ struct SetterReader {
       return try evaluate(operand, &environment, at: location)
     case .sizeof(let text):
       return .unknown("sizeof(\(text))")
+    case .statementExpression:
+      return .unknown(expression.text)
     case .member(let base, let field, _):
       switch try evaluate(base, &environment, at: location) {
       case .vcpu: return .vcpuField(field)

@@ -1,0 +1,273 @@
+import Foundation
+
+/// Proves the functional obligations of a kernel tree's RISC-V `xchg` and `cmpxchg` on one hart:
+/// every primitive, size, ordering, boot path and XLEN the tree provides, for any values of the C
+/// argument types, against the relational spec (permissive profile: an SC may fail spuriously).
+public struct AtomicsProver {
+  /// The tree's root: `arch/riscv/include/asm/cmpxchg.h` must be under it.
+  public let root: String
+  public var xlens: [Int] = [64, 32]
+  public var paths: [AtomicsBootPath] = AtomicsBootPath.all
+  public var primitives: [AtomicsPrimitive] = AtomicsPrimitive.all
+  public var preprocessor = KernelPreprocessor()
+  /// Solver time per obligation before it is unknown.
+  public var timeoutMilliseconds: UInt32 = 20_000
+
+  public init(root: String) { self.root = root }
+
+  /// A functional obligation of one primitive.
+  public enum Obligation: String, CaseIterable, Sendable {
+    /// The value returned is the old value, as the C caller compares it.
+    case returnsOld = "returns-old"
+    /// Memory becomes the new value exactly when the old value equals the expected one (cmpxchg),
+    /// or always (xchg). Under the permissive profile an SC may fail on any try: an LR/SC loop
+    /// that gives up after a spurious failure breaks this one.
+    case memoryUpdate = "memory-update"
+    /// Bytes beside the object, up to its aligned doubleword, keep their values.
+    case neighboursKept = "neighbours-kept"
+    /// No instruction traps on an aligned object in writable memory.
+    case noTrap = "no-trap"
+  }
+
+  public enum Verdict: Sendable, Equatable {
+    case proved
+    case failed(String)
+    case unknown(String)
+  }
+
+  /// One primitive on one boot path and XLEN.
+  public struct Row: Sendable {
+    public let primitive: AtomicsPrimitive
+    public let path: AtomicsBootPath
+    public let xlen: Int
+    /// Nil when the tree does not provide the primitive there (`absent` says why).
+    public let verdicts: [Obligation: Verdict]?
+    public let absent: String?
+    /// Where the reader stopped, when it could not follow the code (every obligation unknown).
+    public let unknown: String?
+  }
+
+  public struct Report: Sendable {
+    public let root: String
+    public let rows: [Row]
+    /// Headers the expansion asked for that neither the tree nor rvcheck's stubs provide, taken as empty.
+    public let emptyStubs: [String]
+    public let seconds: Double
+
+    /// 0 every provided primitive proved, 1 some obligation fails, 3 some is unknown (none fails).
+    public var exitCode: Int32 {
+      let verdicts = rows.flatMap { $0.verdicts.map { Array($0.values) } ?? [] }
+      if verdicts.contains(where: { if case .failed = $0 { true } else { false } }) { return 1 }
+      if rows.contains(where: { $0.unknown != nil })
+        || verdicts.contains(where: { if case .unknown = $0 { true } else { false } })
+      {
+        return 3
+      }
+      return 0
+    }
+  }
+
+  public struct Failure: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+  }
+
+  public func prove() throws(Failure) -> Report {
+    let started = ContinuousClock.now
+    let header = (root as NSString).appendingPathComponent("arch/riscv/include/asm/cmpxchg.h")
+    guard FileManager.default.fileExists(atPath: header) else {
+      throw Failure(message: "\(root): no arch/riscv/include/asm/cmpxchg.h (not a Linux tree?)")
+    }
+    var rows: [Row] = []
+    var emptyStubs: Set<String> = []
+    for xlen in xlens {
+      for path in paths {
+        let (expansion, stubs) = try expand(path, xlen: xlen)
+        emptyStubs.formUnion(stubs)
+        rows += prove(expansion, path: path, xlen: xlen)
+      }
+    }
+    return Report(
+      root: root, rows: rows, emptyStubs: emptyStubs.sorted(),
+      seconds: Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+        + Double((ContinuousClock.now - started).components.seconds))
+  }
+
+  /// The translation unit of every primitive on one boot path, expanded by the preprocessor.
+  func expand(_ path: AtomicsBootPath, xlen: Int) throws(Failure) -> (String, [String]) {
+    var unit = AtomicsStubs.alternatives(path.extensions)
+    unit += "#include <linux/kconfig.h>\n#include <linux/bits.h>\n#include <linux/compiler.h>\n"
+    unit += "#include <asm/cmpxchg.h>\n\n"
+    for primitive in primitives { unit += primitive.wrapper }
+    var defines = ["__riscv": "1", "__riscv_xlen": "\(xlen)", "__KERNEL__": "1", "CONFIG_SMP": "1"]
+    defines[xlen == 64 ? "CONFIG_64BIT" : "CONFIG_32BIT"] = "1"
+    for option in path.configured { defines[option] = "1" }
+    do {
+      let expansion = try preprocessor.expand(
+        unit, unit: "rvcheck-atomics.c", includes: [(root as NSString).appendingPathComponent("arch/riscv/include")],
+        stubs: AtomicsStubs.headers, defines: defines)
+      return (expansion.text, expansion.emptyStubs)
+    } catch {
+      throw Failure(message: "\(root): \(error.message)")
+    }
+  }
+
+  /// Every primitive's function in an expansion, read and proved.
+  func prove(_ expansion: String, path: AtomicsBootPath, xlen: Int) -> [Row] {
+    let file = "cmpxchg.h (\(path.name), RV\(xlen))"
+    let tokens: [CToken]
+    do {
+      tokens = try CTokenizer.tokenize(expansion, file: file).filter { $0.kind != .preprocessor }
+    } catch {
+      return primitives.map {
+        Row(primitive: $0, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(error)")
+      }
+    }
+    return primitives.map { primitive in
+      if tokens.contains(where: { $0.text == primitive.functionName + "_absent" }) {
+        return Row(
+          primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: "the tree defines no \(primitive.name)",
+          unknown: nil)
+      }
+      guard let start = tokens.firstIndex(where: { $0.text == primitive.functionName }),
+        let brace = tokens[start...].firstIndex(where: { $0.text == "{" })
+      else {
+        return Row(
+          primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil,
+          unknown: "\(file): the expansion has no \(primitive.functionName)")
+      }
+      do {
+        var parser = CParser(tokens: tokens, file: file, index: brace)
+        parser.gnuExtensions = true
+        let body = try parser.block()
+        return try prove(primitive, body: body, path: path, xlen: xlen, file: file)
+      } catch let unknown as AtomicsUnknown {
+        if unknown.unavailable {
+          return Row(
+            primitive: primitive, path: path, xlen: xlen, verdicts: nil,
+            absent: "\(unknown.reason) at this size (\(unknown.location))", unknown: nil)
+        }
+        return Row(primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(unknown)")
+      } catch let syntax as CSyntaxError {
+        return Row(
+          primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil,
+          unknown: "\(syntax.location): \(syntax.reason)")
+      } catch {
+        return Row(primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(error)")
+      }
+    }
+  }
+
+  /// Proves `primitive` with its object at every aligned offset within one doubleword. Only the
+  /// offset of an address reaches the code (masks, shifts, alignment); the rest passes through, so
+  /// one doubleword of writable memory stands for all. Its eight bytes are free; memory elsewhere
+  /// holds zeros, and any write there fails `neighbours-kept`.
+  func prove(_ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, xlen: Int, file: String)
+    throws -> Row
+  {
+    let isa = try ISAString(parsing: path.isa(xlen: xlen))
+    let configuration = MachineConfiguration(isa: isa, profile: .permissive)
+    guard let region = configuration.memoryMap.regions.first(where: { $0.access == .readWrite }), region.size >= 128
+    else {
+      throw AtomicsUnknown(location: SourceLocation(file: file, line: 1, column: 1), reason: "no writable memory")
+    }
+    var verdicts: [Obligation: Verdict] = [:]
+    for obligation in Obligation.allCases { verdicts[obligation] = .proved }
+    let doubleword = region.base + 64
+    for offset in stride(from: 0, to: 8, by: primitive.bytes) {
+      try prove(
+        primitive, body: body, path: path, configuration: configuration, doubleword: doubleword,
+        address: doubleword + UInt64(offset), file: file, into: &verdicts)
+    }
+    return Row(primitive: primitive, path: path, xlen: xlen, verdicts: verdicts, absent: nil, unknown: nil)
+  }
+
+  private func prove(
+    _ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, configuration: MachineConfiguration,
+    doubleword: UInt64, address: UInt64, file: String, into verdicts: inout [Obligation: Verdict]
+  ) throws {
+    let z3 = Z3Context()
+    let xlen = configuration.isa.xlen
+    let type = primitive.type
+    let width = 8 * primitive.bytes
+    let pointer = CValue(type: .pointer(type), bits: BitVec(address, width: xlen))
+    let old = CValue(type: type, bits: z3.bvVariable("o", width: width))
+    let new = CValue(type: type, bits: z3.bvVariable("n", width: width))
+    var initialMemory = ByteMemory.constant(0, addressWidth: xlen, in: z3)
+    var initialBytes: [BitVec] = []
+    for index in 0..<UInt64(8) {
+      let byte = z3.bvVariable("mem\(index)", width: 8)
+      initialBytes.append(byte)
+      initialMemory.writeByte(BitVec(doubleword + index, width: xlen), byte)
+    }
+    var locals = ["p": pointer, "n": new]
+    if primitive.operation == .cmpxchg { locals["o"] = old }
+    let start = PrimitiveEvaluator.World(
+      locals: locals, memory: initialMemory,
+      reservation: Reservation(valid: z3.boolVariable("reserved"), address: z3.bvVariable("reservedAt", width: xlen)),
+      condition: z3.trueFormula, trapped: z3.falseFormula)
+    var evaluator = PrimitiveEvaluator(z3: z3, configuration: configuration, extensions: path.extensions, file: file)
+    let worlds = try evaluator.run(body, [start])
+
+    let at = BitVec(address, width: xlen)
+    let before = initialMemory.load(at, bytes: primitive.bytes)
+    let inside = doubleword..<(doubleword + 8)
+    let object = address..<(address + UInt64(primitive.bytes))
+    for world in worlds {
+      guard let returned = world.returned else {
+        throw AtomicsUnknown(location: SourceLocation(file: file, line: 1, column: 1), reason: "no value returned")
+      }
+      let result = returned.converted(to: type, xlen: xlen).bits
+      let after = world.memory.load(at, bytes: primitive.bytes)
+      let expected = primitive.operation == .cmpxchg ? (before == old.bits).ite(new.bits, before) : new.bits
+      var kept: [Formula] = []
+      for byte in inside where !object.contains(byte) {
+        kept.append(world.memory.loadByte(BitVec(byte, width: xlen)) == initialBytes[Int(byte - doubleword)])
+      }
+      // A write outside the doubleword: to memory that holds zeros, so only a nonzero byte shows.
+      var outside: [UInt64] = []
+      for write in world.memory.writes {
+        guard let numeral = write.numeral else {
+          throw AtomicsUnknown(
+            location: SourceLocation(file: file, line: 1, column: 1), reason: "a store to an address that is not fixed")
+        }
+        if !inside.contains(numeral) {
+          outside.append(numeral)
+          kept.append(world.memory.loadByte(BitVec(numeral, width: xlen)) == BitVec(0, width: 8))
+        }
+      }
+      let claims: [Obligation: Formula] = [
+        .returnsOld: result == before,
+        .memoryUpdate: after == expected,
+        .neighboursKept: z3.all(kept),
+        .noTrap: !world.trapped,
+      ]
+      let solver = Solver(context: z3, simple: true, timeoutMilliseconds: timeoutMilliseconds)
+      solver.assert(world.condition)
+      for constraint in world.constraints { solver.assert(constraint) }
+      for obligation in Obligation.allCases {
+        guard verdicts[obligation] == .proved, let claim = claims[obligation] else { continue }
+        switch try solver.check(assuming: [!claim]) {
+        case .unsat: break
+        case .unknown(let reason): verdicts[obligation] = .unknown("the solver gave up: \(reason)")
+        case .sat(let model):
+          func show(_ term: BitVec) -> String { model.value(term).map { "0x" + String($0, radix: 16) } ?? "?" }
+          let window = BitVec(doubleword, width: xlen)
+          var lines = [
+            "\(primitive.name) on a \(primitive.typeName) at p = 0x\(String(address, radix: 16))"
+              + (primitive.operation == .cmpxchg ? ", old = \(show(old.bits))" : "") + ", new = \(show(new.bits))",
+            "memory before: \(show(before)); returned \(show(result)); memory after: \(show(after))",
+            "doubleword before: \(show(initialMemory.load(window, bytes: 8))), after: \(show(world.memory.load(window, bytes: 8)))",
+          ]
+          if !outside.isEmpty {
+            lines.append(
+              "written outside the doubleword: " + outside.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))
+          }
+          if world.cutPaths > 0 { lines.append("(\(world.cutPaths) paths still retrying after the step bound)") }
+          lines += world.trace
+          verdicts[obligation] = .failed(lines.joined(separator: "\n"))
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,631 @@
+/// Runs the expansion of one kernel primitive on one hart: its C with symbolic values (Z3 terms),
+/// its `asm` statements on the spec's symbolic executor, forking where the spec's paths fork.
+///
+/// What it cannot follow — a call it does not know, a condition on a symbolic value, a loop — is
+/// an `AtomicsUnknown` at the place it stands, never a guess.
+struct PrimitiveEvaluator {
+  let z3: Z3Context
+  let configuration: MachineConfiguration
+  /// Extensions the boot path found (`ZACAS`, `ZABHA`): what `riscv_has_extension_*` answers.
+  let extensions: Set<String>
+  /// Steps one `asm` statement may take on one path (an LR/SC loop that keeps retrying is cut).
+  var maxSteps = 20
+  var file: String
+  private var asmCount = 0
+
+  var xlen: Int { configuration.isa.xlen }
+
+  init(z3: Z3Context, configuration: MachineConfiguration, extensions: Set<String>, file: String) {
+    self.z3 = z3
+    self.configuration = configuration
+    self.extensions = extensions
+    self.file = file
+  }
+
+  /// One way the code may have run so far.
+  struct World {
+    var locals: [String: CValue]
+    var memory: ByteMemory
+    var reservation: Reservation
+    var condition: Formula
+    /// The spec's constraints of every instruction run, and how operands were placed.
+    var constraints: [Formula] = []
+    /// Whether some instruction trapped.
+    var trapped: Formula
+    /// The instructions run, in order, as assembly, with the placement each asm took.
+    var trace: [String] = []
+    var returned: CValue?
+    var breaking = false
+    /// Paths of an asm cut short at the step bound (an LR/SC loop that kept retrying).
+    var cutPaths = 0
+  }
+
+  // MARK: Statements
+
+  mutating func run(_ statements: [CStatement], _ worlds: [World]) throws(AtomicsUnknown) -> [World] {
+    var worlds = worlds
+    for statement in statements {
+      var next: [World] = []
+      for world in worlds {
+        if world.returned != nil || world.breaking {
+          next.append(world)
+          continue
+        }
+        next += try run(statement, world)
+      }
+      worlds = next
+    }
+    return worlds
+  }
+
+  mutating func run(_ statement: CStatement, _ world: World) throws(AtomicsUnknown) -> [World] {
+    switch statement {
+    case .block(let inner):
+      let outer = world.locals
+      return try run(inner, [world]).map { inner in
+        var restored = inner
+        restored.locals = restored.locals.filter { outer[$0.key] != nil }.merging(
+          outer.filter { restored.locals[$0.key] == nil }, uniquingKeysWith: { a, _ in a })
+        return restored
+      }
+    case .expression(let expression, let location):
+      return try evaluate(expression, world, at: location).map(\.world)
+    case .declaration(let typeText, let names, let location):
+      let type = try resolveType(typeText, world, at: location)
+      var worlds = [world]
+      for (name, initial) in names {
+        var next: [World] = []
+        for current in worlds {
+          guard let initial else {
+            var declared = current
+            // An uninitialised local: any value (the asm writes it before it is read).
+            declared.locals[name] = CValue(
+              type: type, bits: z3.bvVariable("\(file).\(name).\(asmCount)", width: max(type.bits(xlen: xlen), 1)))
+            next.append(declared)
+            continue
+          }
+          for (evaluated, value) in try evaluate(initial, current, at: location) {
+            var declared = evaluated
+            declared.locals[name] = value.converted(to: type, xlen: xlen)
+            next.append(declared)
+          }
+        }
+        worlds = next
+      }
+      return worlds
+    case .branch(let test, let then, let otherwise, let location):
+      var worlds: [World] = []
+      for (evaluated, value) in try evaluate(test, world, at: location) {
+        guard let truth = (value.bits != value.bits.constant(0)).simplified.concrete else {
+          throw AtomicsUnknown(location: location, reason: "a condition on a run-time value: \(test.text)")
+        }
+        if truth {
+          worlds += try run(then, evaluated)
+        } else if let otherwise {
+          worlds += try run(otherwise, evaluated)
+        } else {
+          worlds.append(evaluated)
+        }
+      }
+      return worlds
+    case .returns(let value, let location):
+      guard let value else { return [world] }
+      return try evaluate(value, world, at: location).map { evaluated, result in
+        var returned = evaluated
+        returned.returned = result
+        return returned
+      }
+    case .other(let keyword, let location):
+      throw AtomicsUnknown(location: location, reason: "a '\(keyword)' statement")
+    case .extended(let extended, let location):
+      return try run(extended, world, at: location)
+    }
+  }
+
+  mutating func run(_ statement: CExtendedStatement, _ world: World, at location: SourceLocation)
+    throws(AtomicsUnknown) -> [World]
+  {
+    switch statement {
+    case .asm(let asm): return try execute(asm, world)
+    case .switchOn(let value, let body):
+      var worlds: [World] = []
+      for (evaluated, selector) in try evaluate(value, world, at: location) {
+        guard let chosen = selector.bits.simplified.numeral else {
+          throw AtomicsUnknown(location: location, reason: "a switch on a run-time value")
+        }
+        var start: Int?
+        var fallback: Int?
+        for (position, statement) in body.enumerated() {
+          guard case .extended(.caseLabel(let label), let at) = statement else { continue }
+          guard let label else {
+            fallback = position
+            continue
+          }
+          let labelValue = try evaluate(label, evaluated, at: at)
+          guard labelValue.count == 1, let number = labelValue[0].value.bits.simplified.numeral else {
+            throw AtomicsUnknown(location: at, reason: "a case label that is not a constant")
+          }
+          if number == chosen && start == nil { start = position }
+        }
+        guard let from = start ?? fallback else {
+          worlds.append(evaluated)
+          continue
+        }
+        worlds += try run(Array(body[from...]), [evaluated]).map {
+          var after = $0
+          after.breaking = false
+          return after
+        }
+      }
+      return worlds
+    case .caseLabel, .localLabels, .label: return [world]
+    case .breakStatement:
+      var broken = world
+      broken.breaking = true
+      return [broken]
+    case .doWhile(let body, let condition):
+      // `do { … } while (0)`: once.
+      let after = try run(body, world)
+      for world in after {
+        for (_, value) in try evaluate(condition, world, at: location) where value.bits.simplified.numeral != 0 {
+          throw AtomicsUnknown(location: location, reason: "a do-while loop that repeats")
+        }
+      }
+      return after
+    case .goto(let label):
+      throw AtomicsUnknown(location: location, reason: "'goto \(label)'")
+    }
+  }
+
+  // MARK: asm
+
+  /// Runs an asm statement under every placement its constraints allow, and every path the spec
+  /// takes through it; each complete path continues as a world of its own.
+  mutating func execute(_ asm: InlineAssembly, _ world: World) throws(AtomicsUnknown) -> [World] {
+    let location = SourceLocation(file: file, line: asm.location.line, column: asm.location.column)
+    var inputWorlds: [(World, [CValue])] = [(world, [])]
+    for operand in asm.inputs {
+      var next: [(World, [CValue])] = []
+      for (current, values) in inputWorlds {
+        for (evaluated, value) in try evaluate(operand.expression, current, at: location) {
+          next.append((evaluated, values + [value]))
+        }
+      }
+      inputWorlds = next
+    }
+    var results: [World] = []
+    for (current, inputs) in inputWorlds {
+      // Outputs: their types, and what a read-write output holds before.
+      var outputTypes: [CType] = []
+      var outputValues: [CValue?] = []
+      for operand in asm.outputs {
+        if operand.letters == "A" {
+          outputTypes.append(try pointeeType(operand.expression, current, at: location))
+          outputValues.append(nil)
+        } else {
+          guard case .name(let name) = operand.expression, let value = current.locals[name] else {
+            throw AtomicsUnknown(
+              location: location, reason: "an asm output that is not a local: \(operand.expression.text)")
+          }
+          outputTypes.append(value.type)
+          outputValues.append(operand.isReadWrite ? value : nil)
+        }
+      }
+      // A register operand wider than XLEN: the tree cannot mean this size on this XLEN.
+      for (number, operand) in asm.operands.enumerated() where operand.letters != "A" {
+        let bits =
+          number < asm.outputs.count
+          ? outputTypes[number].bits(xlen: xlen) : inputs[number - asm.outputs.count].bits.width
+        if bits > xlen {
+          throw AtomicsUnknown(
+            location: location, reason: "a \(bits)-bit operand in one \(xlen)-bit register", unavailable: true)
+        }
+      }
+      let zero = Set(
+        inputs.enumerated().compactMap { $0.element.bits.simplified.numeral == 0 ? asm.outputs.count + $0.offset : nil }
+      )
+      let placements: [[OperandPlace]]
+      do { placements = try asm.placements(constantZero: zero) } catch {
+        throw AtomicsUnknown(location: location, reason: error.reason)
+      }
+      for places in placements {
+        let bound: BoundAssembly
+        do { bound = try asm.bind(places, xlen: xlen) } catch {
+          throw AtomicsUnknown(location: location, reason: error.reason)
+        }
+        asmCount += 1
+        let prefix = "\(file).asm\(asmCount)."
+        var state = MachineState.initial(prefix: prefix, xlen: xlen, in: z3)
+        state.memory = current.memory
+        state.reservation = current.reservation
+        var placed: [Formula] = []
+        func put(_ value: CValue, in register: Int) throws(AtomicsUnknown) {
+          let width = value.bits.width
+          // The tree cannot mean it: the primitive does not exist at this size on this XLEN.
+          guard width <= xlen else {
+            throw AtomicsUnknown(
+              location: location, reason: "a \(width)-bit value in one \(xlen)-bit register", unavailable: true)
+          }
+          guard width < xlen else {
+            state.set(register, value.bits)
+            return
+          }
+          // A value narrower than the register fills its low bits; the compiler leaves the rest.
+          placed.append(state.registers[register].truncate(to: width) == value.bits)
+        }
+        for (number, place) in places.enumerated() {
+          let isOutput = number < asm.outputs.count
+          let operand = asm.operands[number]
+          switch place {
+          case .zero: break
+          case .register(let register):
+            if isOutput {
+              if let before = outputValues[number] { try put(before, in: register) }
+            } else {
+              try put(inputs[number - asm.outputs.count], in: register)
+            }
+          case .memory(let base):
+            state.set(base, try addressOf(operand.expression, current, at: location).bits)
+          }
+        }
+        let executor = SymbolicExecutor(z3: z3, configuration: configuration, maxSteps: maxSteps)
+        let paths = executor.run(bound.program, from: state, prefix: prefix)
+        var cut = 0
+        for path in paths {
+          guard path.complete else {
+            cut += 1
+            continue
+          }
+          var after = current
+          after.cutPaths += cut
+          after.memory = path.final.memory
+          after.reservation = path.final.reservation
+          after.condition = current.condition && path.condition
+          after.constraints += placed + path.constraints.map(\.formula)
+          after.trapped = current.trapped || path.final.trap.trapped
+          after.trace.append(
+            "asm at \(location) placed as " + places.map(\.description).joined(separator: ", ") + ":")
+          after.trace += path.trace.map { "  " + bound.program[$0].assembly }
+          for (number, place) in places.enumerated() where number < asm.outputs.count {
+            guard case .register(let register) = place, case .name(let name) = asm.outputs[number].expression else {
+              continue
+            }
+            let type = outputTypes[number]
+            let bits = path.final.registers[register]
+            let width = type.bits(xlen: xlen)
+            after.locals[name] = CValue(type: type, bits: width <= xlen ? bits.truncate(to: width) : bits)
+          }
+          results.append(after)
+        }
+        if results.isEmpty && cut > 0 {
+          throw AtomicsUnknown(
+            location: location, reason: "every path of the asm was still running after \(maxSteps) steps")
+        }
+      }
+    }
+    return results
+  }
+
+  /// The address of a memory operand's object: `*(p)` is the value of `p`.
+  func addressOf(_ expression: CExpression, _ world: World, at location: SourceLocation) throws(AtomicsUnknown)
+    -> CValue
+  {
+    guard case .prefix("*", let pointer) = expression else {
+      throw AtomicsUnknown(location: location, reason: "a memory operand that is not '*pointer': \(expression.text)")
+    }
+    var scratch = self
+    let values = try scratch.evaluate(pointer, world, at: location)
+    guard values.count == 1 else {
+      throw AtomicsUnknown(location: location, reason: "a memory operand whose address forks: \(expression.text)")
+    }
+    return values[0].value
+  }
+
+  func pointeeType(_ expression: CExpression, _ world: World, at location: SourceLocation) throws(AtomicsUnknown)
+    -> CType
+  {
+    guard case .prefix("*", let pointer) = expression, let target = try typeOf(pointer, world, at: location).pointee
+    else {
+      throw AtomicsUnknown(location: location, reason: "a memory operand that is not '*pointer': \(expression.text)")
+    }
+    return target
+  }
+
+  // MARK: Types
+
+  /// The type written in a declaration or cast (`__typeof__(…)` resolved in `world`).
+  func resolveType(_ text: String, _ world: World, at location: SourceLocation) throws(AtomicsUnknown) -> CType {
+    var words: [String] = []
+    var typeofType: CType?
+    // A cast's type comes as its tokens joined by spaces: `__typeof__ ( * ( p ) )`.
+    var rest = Substring(
+      text.replacingOccurrences(of: "__typeof__ (", with: "__typeof__(").replacingOccurrences(
+        of: "typeof (", with: "__typeof__("))
+    while let start = rest.range(of: "__typeof__(") {
+      words += rest[..<start.lowerBound].split(separator: " ").map(String.init)
+      // The bracketed text runs to the last ')' of this group: the group is one typeof.
+      var depth = 1
+      var end = start.upperBound
+      while end < rest.endIndex && depth > 0 {
+        if rest[end] == "(" { depth += 1 }
+        if rest[end] == ")" { depth -= 1 }
+        if depth > 0 { end = rest.index(after: end) }
+      }
+      let inner = String(rest[start.upperBound..<end])
+      typeofType = try typeOf(try parseExpression(inner, at: location), world, at: location)
+      rest = end < rest.endIndex ? rest[rest.index(after: end)...] : ""
+    }
+    words += rest.split(separator: " ").map(String.init)
+    if let typeofType {
+      let stars = words.filter { $0.allSatisfy { $0 == "*" } }.map(\.count).reduce(0, +)
+      var type = typeofType
+      for _ in 0..<stars { type = .pointer(type) }
+      return type
+    }
+    guard let type = CType.named(words, xlen: xlen) else {
+      throw AtomicsUnknown(location: location, reason: "a type rvcheck does not know: '\(text)'")
+    }
+    return type
+  }
+
+  func parseExpression(_ text: String, at location: SourceLocation) throws(AtomicsUnknown) -> CExpression {
+    do {
+      var parser = CParser(tokens: try CTokenizer.tokenize(text, file: file), file: file, index: 0)
+      parser.gnuExtensions = true
+      return try parser.expression()
+    } catch {
+      throw AtomicsUnknown(location: location, reason: "cannot read '\(text)'")
+    }
+  }
+
+  /// The type of an expression, without evaluating it.
+  func typeOf(_ expression: CExpression, _ world: World, at location: SourceLocation) throws(AtomicsUnknown) -> CType {
+    switch expression {
+    case .name(let name):
+      guard let value = world.locals[name] else {
+        throw AtomicsUnknown(location: location, reason: "'\(name)' is not a local this reader knows")
+      }
+      return value.type
+    case .literal(let text): return try literal(text, at: location).type
+    case .prefix("*", let pointer):
+      guard let target = try typeOf(pointer, world, at: location).pointee else {
+        throw AtomicsUnknown(location: location, reason: "'\(expression.text)' dereferences a non-pointer")
+      }
+      return target
+    case .prefix("!", _): return .integer(bits: 32, signed: true)
+    case .prefix(_, let operand): return try typeOf(operand, world, at: location).promoted
+    case .cast(let type, _): return try resolveType(type, world, at: location)
+    case .binary(let op, let left, let right):
+      if ["==", "!=", "<", ">", "<=", ">=", "&&", "||"].contains(op) { return .integer(bits: 32, signed: true) }
+      if op == "<<" || op == ">>" { return try typeOf(left, world, at: location).promoted }
+      if op == "," { return try typeOf(right, world, at: location) }
+      return CType.common(try typeOf(left, world, at: location), try typeOf(right, world, at: location))
+    case .assign(_, let left, _): return try typeOf(left, world, at: location)
+    case .conditional(_, let then, let otherwise):
+      return CType.common(try typeOf(then, world, at: location), try typeOf(otherwise, world, at: location))
+    case .sizeof: return .integer(bits: xlen, signed: false)
+    default:
+      throw AtomicsUnknown(location: location, reason: "the type of '\(expression.text)'")
+    }
+  }
+
+  /// An integer literal with C's type rules for its suffix and size.
+  func literal(_ text: String, at location: SourceLocation) throws(AtomicsUnknown) -> CValue {
+    var digits = Substring(text.lowercased())
+    var unsigned = false
+    var longs = 0
+    while let last = digits.last, last == "u" || last == "l" {
+      if last == "u" { unsigned = true } else { longs += 1 }
+      digits.removeLast()
+    }
+    let value: UInt64?
+    if digits.hasPrefix("0x") {
+      value = UInt64(digits.dropFirst(2), radix: 16)
+    } else if digits.hasPrefix("0") && digits.count > 1 {
+      value = UInt64(digits.dropFirst(), radix: 8)
+    } else {
+      value = UInt64(digits)
+    }
+    guard let value else {
+      throw AtomicsUnknown(location: location, reason: "a literal rvcheck does not read: \(text)")
+    }
+    let isHex = digits.hasPrefix("0")
+    // int, then (for hex/octal) unsigned int, then long, unsigned long, long long.
+    var candidates: [CType] = []
+    if longs == 0 {
+      candidates += unsigned ? [.integer(bits: 32, signed: false)] : [.integer(bits: 32, signed: true)]
+      if !unsigned && isHex { candidates.append(.integer(bits: 32, signed: false)) }
+    }
+    if longs <= 1 {
+      candidates += unsigned ? [.integer(bits: xlen, signed: false)] : [.integer(bits: xlen, signed: true)]
+      if !unsigned && isHex { candidates.append(.integer(bits: xlen, signed: false)) }
+    }
+    candidates +=
+      unsigned
+      ? [.integer(bits: 64, signed: false)] : [.integer(bits: 64, signed: true), .integer(bits: 64, signed: false)]
+    for candidate in candidates {
+      guard case .integer(let bits, let signed) = candidate else { continue }
+      let limit: UInt64 = bits == 64 ? (signed ? UInt64(Int64.max) : .max) : (1 << UInt64(signed ? bits - 1 : bits)) - 1
+      if value <= limit { return CValue(type: candidate, bits: BitVec(value, width: bits)) }
+    }
+    throw AtomicsUnknown(location: location, reason: "a literal too large: \(text)")
+  }
+
+  // MARK: Expressions
+
+  typealias Result = [(world: World, value: CValue)]
+
+  mutating func evaluate(_ expression: CExpression, _ world: World, at location: SourceLocation)
+    throws(AtomicsUnknown) -> Result
+  {
+    switch expression {
+    case .name(let name):
+      guard let value = world.locals[name] else {
+        throw AtomicsUnknown(location: location, reason: "'\(name)' is not a local this reader knows")
+      }
+      return [(world, value)]
+    case .literal(let text):
+      return [(world, try literal(text, at: location))]
+    case .sizeof(let text):
+      let words = text.split(separator: " ").map(String.init)
+      let type: CType
+      if let named = CType.named(words, xlen: xlen) {
+        type = named
+      } else {
+        type = try typeOf(try parseExpression(text, at: location), world, at: location)
+      }
+      return [
+        (
+          world,
+          CValue(
+            type: .integer(bits: xlen, signed: false), bits: BitVec(UInt64(type.bits(xlen: xlen) / 8), width: xlen))
+        )
+      ]
+    case .cast(let typeText, let operand):
+      let type = try resolveType(typeText, world, at: location)
+      return try evaluate(operand, world, at: location).map { evaluated, value in
+        (evaluated, type == .void ? value : value.converted(to: type, xlen: xlen))
+      }
+    case .statementExpression(let block):
+      // The value is that of the last statement, when it is an expression.
+      guard case .expression(let last, let lastLocation)? = block.statements.last else {
+        return try run(block.statements, [world]).map { ($0, CValue(type: .void, bits: BitVec(0, width: 1))) }
+      }
+      var results: Result = []
+      for inner in try run(Array(block.statements.dropLast()), [world]) {
+        results += try evaluate(last, inner, at: lastLocation)
+      }
+      return results.map { inner, value in
+        var outer = inner
+        outer.locals = outer.locals.filter { world.locals[$0.key] != nil }
+        return (outer, value)
+      }
+    case .assign(let op, .name(let name), let right):
+      guard let target = world.locals[name] else {
+        throw AtomicsUnknown(location: location, reason: "'\(name)' is not a local this reader knows")
+      }
+      let source: CExpression = op == "=" ? right : .binary(String(op.dropLast()), .name(name), right)
+      return try evaluate(source, world, at: location).map { evaluated, value in
+        var assigned = evaluated
+        let converted = value.converted(to: target.type, xlen: xlen)
+        assigned.locals[name] = converted
+        return (assigned, converted)
+      }
+    case .prefix(let op, let operand) where ["~", "-", "!", "+"].contains(op):
+      return try evaluate(operand, world, at: location).map { evaluated, value in
+        let promoted = value.converted(to: value.type.promoted, xlen: xlen)
+        switch op {
+        case "~":
+          return (evaluated, CValue(type: promoted.type, bits: promoted.bits ^ promoted.bits.constant(UInt64.max)))
+        case "-": return (evaluated, CValue(type: promoted.type, bits: promoted.bits.constant(0) - promoted.bits))
+        case "!": return (evaluated, truth(promoted.bits == promoted.bits.constant(0)))
+        default: return (evaluated, promoted)
+        }
+      }
+    case .binary(let op, let left, let right):
+      var results: Result = []
+      for (afterLeft, a) in try evaluate(left, world, at: location) {
+        for (afterRight, b) in try evaluate(right, afterLeft, at: location) {
+          results.append((afterRight, try combine(op, a, b, at: location)))
+        }
+      }
+      return results
+    case .conditional(let test, let then, let otherwise):
+      var results: Result = []
+      for (evaluated, value) in try evaluate(test, world, at: location) {
+        guard let truth = (value.bits != value.bits.constant(0)).simplified.concrete else {
+          throw AtomicsUnknown(location: location, reason: "a condition on a run-time value: \(test.text)")
+        }
+        results += try evaluate(truth ? then : otherwise, evaluated, at: location)
+      }
+      return results
+    case .call(.name(let function), let arguments):
+      return [(world, try call(function, arguments, world, at: location))]
+    default:
+      throw AtomicsUnknown(location: location, reason: "an expression rvcheck does not follow: \(expression.text)")
+    }
+  }
+
+  func truth(_ formula: Formula) -> CValue {
+    CValue(type: .integer(bits: 32, signed: true), bits: formula.ite(BitVec(1, width: 32), BitVec(0, width: 32)))
+  }
+
+  func combine(_ op: String, _ a: CValue, _ b: CValue, at location: SourceLocation) throws(AtomicsUnknown) -> CValue {
+    switch op {
+    case "<<", ">>":
+      let left = a.converted(to: a.type.promoted, xlen: xlen)
+      let amount = b.converted(to: left.type, xlen: xlen).bits
+      if op == "<<" { return CValue(type: left.type, bits: left.bits.shl(amount)) }
+      return CValue(type: left.type, bits: left.type.isSigned ? left.bits.ashr(amount) : left.bits.lshr(amount))
+    case "&&", "||":
+      let (x, y) = (a.bits != a.bits.constant(0), b.bits != b.bits.constant(0))
+      return truth(op == "&&" ? x && y : x || y)
+    case ",": return b
+    default: break
+    }
+    let type = CType.common(a.type, b.type)
+    let (x, y) = (a.converted(to: type, xlen: xlen).bits, b.converted(to: type, xlen: xlen).bits)
+    switch op {
+    case "+": return CValue(type: type, bits: x + y)
+    case "-": return CValue(type: type, bits: x - y)
+    case "*": return CValue(type: type, bits: x * y)
+    case "&": return CValue(type: type, bits: x & y)
+    case "|": return CValue(type: type, bits: x | y)
+    case "^": return CValue(type: type, bits: x ^ y)
+    case "==": return truth(x == y)
+    case "!=": return truth(x != y)
+    case "<": return truth(type.isSigned ? x.slt(y) : x.ult(y))
+    case ">": return truth(type.isSigned ? x.sgt(y) : x.ugt(y))
+    case "<=": return truth(type.isSigned ? x.sle(y) : x.ule(y))
+    case ">=": return truth(type.isSigned ? x.sge(y) : x.uge(y))
+    default: throw AtomicsUnknown(location: location, reason: "the operator '\(op)'")
+    }
+  }
+
+  /// The calls the stub headers leave: boot-path questions and build-time checks.
+  func call(_ function: String, _ arguments: [CExpression], _ world: World, at location: SourceLocation)
+    throws(AtomicsUnknown) -> CValue
+  {
+    switch function {
+    case "__rvcheck_has":
+      guard arguments.count == 1, case .name(let name) = arguments[0] else {
+        throw AtomicsUnknown(location: location, reason: "an extension test rvcheck does not read")
+      }
+      return truth(Formula(extensions.contains(name)))
+    case "__rvcheck_enabled":
+      // IS_ENABLED(CONFIG_X): the option expands to 1 when the configuration sets it.
+      guard arguments.count == 1 else {
+        throw AtomicsUnknown(location: location, reason: "IS_ENABLED without one option")
+      }
+      if case .literal("1") = arguments[0] { return truth(Formula(true)) }
+      return truth(Formula(false))
+    case "__rvcheck_build_bug":
+      throw AtomicsUnknown(location: location, reason: "BUILD_BUG", unavailable: true)
+    case "__rvcheck_build_bug_on":
+      var scratch = self
+      for (_, value) in try scratch.evaluate(arguments.first ?? .literal("1"), world, at: location)
+      where value.bits.simplified.numeral != 0 {
+        throw AtomicsUnknown(location: location, reason: "BUILD_BUG_ON", unavailable: true)
+      }
+      return truth(Formula(true))
+    default:
+      throw AtomicsUnknown(location: location, reason: "a call rvcheck does not follow: \(function)()")
+    }
+  }
+}
+
+/// Where and why the atomics reader stopped following a primitive. `unavailable` marks the tree's
+/// own refusal (`BUILD_BUG`): the primitive does not exist at that size, which is not an error.
+public struct AtomicsUnknown: Error, Sendable, CustomStringConvertible {
+  public let location: SourceLocation
+  public let reason: String
+  public var unavailable = false
+
+  public init(location: SourceLocation, reason: String, unavailable: Bool = false) {
+    self.location = location
+    self.reason = reason
+    self.unavailable = unavailable
+  }
+
+  public var description: String { "\(location): \(reason)" }
+}

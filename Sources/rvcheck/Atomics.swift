@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import SpecModel
+
+/// Proves a kernel tree's RISC-V xchg/cmpxchg on one hart against the spec.
+struct Atomics: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Prove a Linux tree's RISC-V xchg/cmpxchg (LR/SC, Zacas, Zabha paths) against the spec.",
+    discussion: """
+      Expands arch/riscv/include/asm/cmpxchg.h with the system's cpp and rvcheck's stub headers, once per \
+      boot path (no Zacas config, LR/SC, Zabha, Zacas, Zabha+Zacas) and XLEN, reads the asm each primitive \
+      expands to, and proves for any values of the C types: the old value is returned, memory takes the new \
+      value exactly when it should, neighbouring bytes keep theirs, and nothing traps. Exit status: 0 all \
+      proved, 1 an obligation fails, 2 input error, 3 unknown.
+      """)
+
+  @Argument(help: "A Linux tree (reads arch/riscv/include/asm/cmpxchg.h and the headers it includes).")
+  var tree: String
+
+  @Option(name: .long, help: "XLENs to prove, comma-separated.")
+  var xlen: String = "64,32"
+
+  @Option(
+    name: .long,
+    help: "Boot paths, comma-separated (default: all of \(AtomicsBootPath.all.map(\.name).joined(separator: ", "))).")
+  var path: String?
+
+  @Option(name: .long, help: "Only primitives whose name starts with this (e.g. cmpxchg_acquire).")
+  var only: String?
+
+  @Option(name: .long, help: "Output format: text or json.")
+  var format: Format = .text
+
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case text, json
+  }
+
+  func run() throws {
+    var prover = AtomicsProver(root: tree)
+    let xlens = xlen.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !xlens.isEmpty, xlens.allSatisfy({ $0 == 32 || $0 == 64 }) else {
+      FileHandle.standardError.write(Data("rvcheck atomics: --xlen takes 32 and/or 64\n".utf8))
+      throw ExitCode(Status.inputError)
+    }
+    prover.xlens = xlens
+    if let path {
+      let names = path.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+      let unknown = names.filter { name in !AtomicsBootPath.all.contains { $0.name == name } }
+      guard unknown.isEmpty else {
+        FileHandle.standardError.write(Data("rvcheck atomics: no boot path '\(unknown[0])'\n".utf8))
+        throw ExitCode(Status.inputError)
+      }
+      prover.paths = AtomicsBootPath.all.filter { names.contains($0.name) }
+    }
+    if let only { prover.primitives = prover.primitives.filter { $0.name.hasPrefix(only) } }
+    let report: AtomicsProver.Report
+    do { report = try prover.prove() } catch {
+      FileHandle.standardError.write(Data("rvcheck atomics: \(error.message)\n".utf8))
+      throw ExitCode(Status.inputError)
+    }
+    switch format {
+    case .text: print(AtomicsText.render(report))
+    case .json: print(AtomicsText.json(report))
+    }
+    if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+  }
+}
+
+/// The report as a table (a row per primitive, size, boot path and XLEN) and as JSON.
+enum AtomicsText {
+  static func verdictWord(_ verdict: AtomicsProver.Verdict) -> String {
+    switch verdict {
+    case .proved: "proved"
+    case .failed: "FAILS"
+    case .unknown: "unknown"
+    }
+  }
+
+  static func render(_ report: AtomicsProver.Report) -> String {
+    var lines = ["rvcheck atomics \(report.root)", ""]
+    let obligations = AtomicsProver.Obligation.allCases
+    lines.append(
+      ["primitive", "type", "path", "xlen"].map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined()
+        + obligations.map { $0.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
+    var details: [String] = []
+    for row in report.rows where row.verdicts != nil || row.unknown != nil {
+      let cells = [row.primitive.name, row.primitive.typeName, row.path.name, "RV\(row.xlen)"]
+      let verdicts =
+        row.verdicts.map { verdicts in obligations.map { verdictWord(verdicts[$0] ?? .unknown("")) } }
+        ?? obligations.map { _ in "unknown" }
+      lines.append((cells + verdicts).map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
+      let where_ = "\(row.primitive.description) on \(row.path.name), RV\(row.xlen)"
+      if let unknown = row.unknown { details.append("unknown: \(where_): \(unknown)") }
+      for obligation in obligations {
+        switch row.verdicts?[obligation] {
+        case .failed(let counterexample)?:
+          details.append(
+            "FAILS \(obligation.rawValue): \(where_)\n  " + counterexample.replacingOccurrences(of: "\n", with: "\n  "))
+        case .unknown(let reason)?: details.append("unknown \(obligation.rawValue): \(where_): \(reason)")
+        default: break
+        }
+      }
+    }
+    let checked = report.rows.filter { $0.verdicts != nil || $0.unknown != nil }.count
+    let absent = report.rows.count - checked
+    lines.append("")
+    lines += details
+    if !details.isEmpty { lines.append("") }
+    lines.append("\(checked) primitive rows checked, \(absent) not provided by the tree (BUILD_BUG or undefined)")
+    if !report.emptyStubs.isEmpty {
+      lines.append("headers taken as empty: " + report.emptyStubs.joined(separator: ", "))
+    }
+    lines.append(String(format: "%.1f s; exit %d", report.seconds, report.exitCode))
+    return lines.joined(separator: "\n")
+  }
+
+  static func json(_ report: AtomicsProver.Report) -> String {
+    let rows: [[String: Any]] = report.rows.map { row in
+      var object: [String: Any] = [
+        "primitive": row.primitive.name, "type": row.primitive.typeName, "bytes": row.primitive.bytes,
+        "path": row.path.name, "xlen": row.xlen,
+      ]
+      if let absent = row.absent { object["absent"] = absent }
+      if let unknown = row.unknown { object["unknown"] = unknown }
+      if let verdicts = row.verdicts {
+        object["obligations"] = Dictionary(
+          uniqueKeysWithValues: verdicts.map { obligation, verdict -> (String, Any) in
+            switch verdict {
+            case .proved: (obligation.rawValue, ["verdict": "proved"])
+            case .failed(let text): (obligation.rawValue, ["verdict": "fails", "counterexample": text])
+            case .unknown(let reason): (obligation.rawValue, ["verdict": "unknown", "reason": reason])
+            }
+          })
+      }
+      return object
+    }
+    let object: [String: Any] = [
+      "schema": "rvcheck.atomics", "schemaVersion": 1, "tree": report.root, "rows": rows,
+      "emptyStubs": report.emptyStubs, "exitCode": report.exitCode, "seconds": report.seconds,
+    ]
+    guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]) else {
+      return "{}"
+    }
+    return String(decoding: data, as: UTF8.self)
+  }
+}
