@@ -83,15 +83,16 @@ public struct AtomicsBootPath: Hashable, Sendable, CustomStringConvertible {
     return text
   }
 
+  /// The options a kernel built for Zacas and Zabha sets (the toolchain ones as its build finds them).
+  static let configured = [
+    "CONFIG_RISCV_ISA_ZACAS", "CONFIG_RISCV_ISA_ZABHA", "CONFIG_TOOLCHAIN_HAS_ZACAS", "CONFIG_TOOLCHAIN_HAS_ZABHA",
+  ]
+
   public static let all: [AtomicsBootPath] = [
     AtomicsBootPath(name: "no-zacas-config", configured: [], extensions: []),
-    AtomicsBootPath(name: "lr-sc", configured: ["CONFIG_RISCV_ISA_ZACAS", "CONFIG_RISCV_ISA_ZABHA"], extensions: []),
-    AtomicsBootPath(
-      name: "zabha", configured: ["CONFIG_RISCV_ISA_ZACAS", "CONFIG_RISCV_ISA_ZABHA"], extensions: ["ZABHA"]),
-    AtomicsBootPath(
-      name: "zacas", configured: ["CONFIG_RISCV_ISA_ZACAS", "CONFIG_RISCV_ISA_ZABHA"], extensions: ["ZACAS"]),
-    AtomicsBootPath(
-      name: "zabha-zacas", configured: ["CONFIG_RISCV_ISA_ZACAS", "CONFIG_RISCV_ISA_ZABHA"],
-      extensions: ["ZACAS", "ZABHA"]),
+    AtomicsBootPath(name: "lr-sc", configured: configured, extensions: []),
+    AtomicsBootPath(name: "zabha", configured: configured, extensions: ["ZABHA"]),
+    AtomicsBootPath(name: "zacas", configured: configured, extensions: ["ZACAS"]),
+    AtomicsBootPath(name: "zabha-zacas", configured: configured, extensions: ["ZACAS", "ZABHA"]),
   ]
 }

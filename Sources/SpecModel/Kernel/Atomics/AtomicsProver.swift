@@ -3,7 +3,7 @@ import Foundation
 /// Proves the functional obligations of a kernel tree's RISC-V `xchg` and `cmpxchg` on one hart:
 /// every primitive, size, ordering, boot path and XLEN the tree provides, for any values of the C
 /// argument types, against the relational spec (permissive profile: an SC may fail spuriously).
-public struct AtomicsProver {
+public struct AtomicsProver: Sendable {
   /// The tree's root: `arch/riscv/include/asm/cmpxchg.h` must be under it.
   public let root: String
   public var xlens: [Int] = [64, 32]
@@ -123,38 +123,51 @@ public struct AtomicsProver {
         Row(primitive: $0, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(error)")
       }
     }
-    return primitives.map { primitive in
-      if tokens.contains(where: { $0.text == primitive.functionName + "_absent" }) {
+    // Each primitive has a Z3 context of its own: they are proved side by side.
+    let rows = ConcurrentResults<Row>(count: primitives.count)
+    let absentMarkers = Set(tokens.lazy.filter { $0.text.hasSuffix("_absent") }.map(\.text))
+    DispatchQueue.concurrentPerform(iterations: primitives.count) { index in
+      rows.set(
+        index,
+        prove(primitives[index], tokens: tokens, absentMarkers: absentMarkers, path: path, xlen: xlen, file: file))
+    }
+    return rows.values
+  }
+
+  private func prove(
+    _ primitive: AtomicsPrimitive, tokens: [CToken], absentMarkers: Set<String>, path: AtomicsBootPath, xlen: Int,
+    file: String
+  ) -> Row {
+    if absentMarkers.contains(primitive.functionName + "_absent") {
+      return Row(
+        primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: "the tree defines no \(primitive.name)",
+        unknown: nil)
+    }
+    guard let start = tokens.firstIndex(where: { $0.text == primitive.functionName }),
+      let brace = tokens[start...].firstIndex(where: { $0.text == "{" })
+    else {
+      return Row(
+        primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil,
+        unknown: "\(file): the expansion has no \(primitive.functionName)")
+    }
+    do {
+      var parser = CParser(tokens: tokens, file: file, index: brace)
+      parser.gnuExtensions = true
+      let body = try parser.block()
+      return try prove(primitive, body: body, path: path, xlen: xlen, file: file)
+    } catch let unknown as AtomicsUnknown {
+      if unknown.unavailable {
         return Row(
-          primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: "the tree defines no \(primitive.name)",
-          unknown: nil)
+          primitive: primitive, path: path, xlen: xlen, verdicts: nil,
+          absent: "\(unknown.reason) at this size (\(unknown.location))", unknown: nil)
       }
-      guard let start = tokens.firstIndex(where: { $0.text == primitive.functionName }),
-        let brace = tokens[start...].firstIndex(where: { $0.text == "{" })
-      else {
-        return Row(
-          primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil,
-          unknown: "\(file): the expansion has no \(primitive.functionName)")
-      }
-      do {
-        var parser = CParser(tokens: tokens, file: file, index: brace)
-        parser.gnuExtensions = true
-        let body = try parser.block()
-        return try prove(primitive, body: body, path: path, xlen: xlen, file: file)
-      } catch let unknown as AtomicsUnknown {
-        if unknown.unavailable {
-          return Row(
-            primitive: primitive, path: path, xlen: xlen, verdicts: nil,
-            absent: "\(unknown.reason) at this size (\(unknown.location))", unknown: nil)
-        }
-        return Row(primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(unknown)")
-      } catch let syntax as CSyntaxError {
-        return Row(
-          primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil,
-          unknown: "\(syntax.location): \(syntax.reason)")
-      } catch {
-        return Row(primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(error)")
-      }
+      return Row(primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(unknown)")
+    } catch let syntax as CSyntaxError {
+      return Row(
+        primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil,
+        unknown: "\(syntax.location): \(syntax.reason)")
+    } catch {
+      return Row(primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(error)")
     }
   }
 
@@ -174,29 +187,30 @@ public struct AtomicsProver {
     var verdicts: [Obligation: Verdict] = [:]
     for obligation in Obligation.allCases { verdicts[obligation] = .proved }
     let doubleword = region.base + 64
+    let z3 = Z3Context()
     for offset in stride(from: 0, to: 8, by: primitive.bytes) {
       try prove(
         primitive, body: body, path: path, configuration: configuration, doubleword: doubleword,
-        address: doubleword + UInt64(offset), file: file, into: &verdicts)
+        address: doubleword + UInt64(offset), file: file, z3: z3, into: &verdicts)
     }
     return Row(primitive: primitive, path: path, xlen: xlen, verdicts: verdicts, absent: nil, unknown: nil)
   }
 
   private func prove(
     _ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, configuration: MachineConfiguration,
-    doubleword: UInt64, address: UInt64, file: String, into verdicts: inout [Obligation: Verdict]
+    doubleword: UInt64, address: UInt64, file: String, z3: Z3Context, into verdicts: inout [Obligation: Verdict]
   ) throws {
-    let z3 = Z3Context()
     let xlen = configuration.isa.xlen
     let type = primitive.type
     let width = 8 * primitive.bytes
     let pointer = CValue(type: .pointer(type), bits: BitVec(address, width: xlen))
-    let old = CValue(type: type, bits: z3.bvVariable("o", width: width))
-    let new = CValue(type: type, bits: z3.bvVariable("n", width: width))
+    let tag = "at\(address & 7)."
+    let old = CValue(type: type, bits: z3.bvVariable(tag + "o", width: width))
+    let new = CValue(type: type, bits: z3.bvVariable(tag + "n", width: width))
     var initialMemory = ByteMemory.constant(0, addressWidth: xlen, in: z3)
     var initialBytes: [BitVec] = []
     for index in 0..<UInt64(8) {
-      let byte = z3.bvVariable("mem\(index)", width: 8)
+      let byte = z3.bvVariable(tag + "mem\(index)", width: 8)
       initialBytes.append(byte)
       initialMemory.writeByte(BitVec(doubleword + index, width: xlen), byte)
     }
@@ -204,9 +218,11 @@ public struct AtomicsProver {
     if primitive.operation == .cmpxchg { locals["o"] = old }
     let start = PrimitiveEvaluator.World(
       locals: locals, memory: initialMemory,
-      reservation: Reservation(valid: z3.boolVariable("reserved"), address: z3.bvVariable("reservedAt", width: xlen)),
+      reservation: Reservation(
+        valid: z3.boolVariable(tag + "reserved"), address: z3.bvVariable(tag + "reservedAt", width: xlen)),
       condition: z3.trueFormula, trapped: z3.falseFormula)
     var evaluator = PrimitiveEvaluator(z3: z3, configuration: configuration, extensions: path.extensions, file: file)
+    evaluator.namePrefix = tag
     let worlds = try evaluator.run(body, [start])
 
     let at = BitVec(address, width: xlen)
@@ -242,11 +258,15 @@ public struct AtomicsProver {
         .neighboursKept: z3.all(kept),
         .noTrap: !world.trapped,
       ]
-      let solver = Solver(context: z3, simple: true, timeoutMilliseconds: timeoutMilliseconds)
+      let open = Obligation.allCases.filter { verdicts[$0] == .proved && claims[$0]?.simplified.isTrue != true }
+      if open.isEmpty { continue }
+      let solver = Solver(context: z3, logic: "QF_BV", timeoutMilliseconds: timeoutMilliseconds)
       solver.assert(world.condition)
       for constraint in world.constraints { solver.assert(constraint) }
-      for obligation in Obligation.allCases {
-        guard verdicts[obligation] == .proved, let claim = claims[obligation] else { continue }
+      // All at once first: the usual answer is that none can fail.
+      if case .unsat = try solver.check(assuming: [!z3.all(open.compactMap { claims[$0] })]) { continue }
+      for obligation in open {
+        guard let claim = claims[obligation] else { continue }
         switch try solver.check(assuming: [!claim]) {
         case .unsat: break
         case .unknown(let reason): verdicts[obligation] = .unknown("the solver gave up: \(reason)")
@@ -269,5 +289,25 @@ public struct AtomicsProver {
         }
       }
     }
+  }
+}
+
+/// Results filled in by concurrent workers, one slot each.
+final class ConcurrentResults<Value>: @unchecked Sendable {
+  private let lock = NSLock()
+  private var slots: [Value?]
+
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+  func set(_ index: Int, _ value: Value) {
+    lock.lock()
+    defer { lock.unlock() }
+    slots[index] = value
+  }
+
+  var values: [Value] {
+    lock.lock()
+    defer { lock.unlock() }
+    return slots.compactMap { $0 }
   }
 }

@@ -54,6 +54,8 @@ enum AtomicsStubs {
       #define RISCV_ISA_EXT_ZTSO ZTSO
       #define RISCV_ISA_EXT_ZALRSC ZALRSC
       #define RISCV_ISA_EXT_ZAAMO ZAAMO
+      #define RISCV_ISA_EXT_ZALASR ZALASR
+      #define RISCV_ISA_EXT_ZICBOP ZICBOP
       """),
     "asm/cpufeature-macros.h": guarded(
       "CPUFEATURE_MACROS",
@@ -76,12 +78,18 @@ enum AtomicsStubs {
     "asm/errata_list.h": "",
     "asm/insn-def.h": "",
     "asm/vendorid_list.h": "",
-    "asm/processor.h": "",
+    // A prefetch hint changes no value and orders nothing: it expands to no instruction.
+    "asm/processor.h": guarded(
+      "PROCESSOR",
+      """
+      #define PREFETCHW_ASM(x) ""
+      #define PREFETCH_ASM(x) ""
+      """),
   ]
 
   /// What `__rvcheck_alt_<ID>` picks on a boot path with `extensions`.
   static func alternatives(_ extensions: Set<String>) -> String {
-    ["ZACAS", "ZABHA", "ZTSO", "ZALRSC", "ZAAMO"].map { id in
+    ["ZACAS", "ZABHA", "ZTSO", "ZALRSC", "ZAAMO", "ZALASR", "ZICBOP"].map { id in
       "#define __rvcheck_alt_\(id)(old, new) " + (extensions.contains(id) ? "new" : "old")
     }.joined(separator: "\n") + "\n"
   }

@@ -99,7 +99,10 @@ extension InlineAssembly {
   /// The template with `places` substituted, numeric local labels (`0:`, `0b`, `1f`) renamed, and
   /// the result assembled. `asm goto` labels become exits at the end of the program.
   public func bind(_ places: [OperandPlace], xlen: Int) throws(AsmBindingError) -> BoundAssembly {
-    let text = try expand(places)
+    // `.option push/pop/arch` only tell the assembler which extensions to accept.
+    let text = try expand(places).split(separator: "\n", omittingEmptySubsequences: false).filter {
+      !$0.trimmingCharacters(in: .whitespaces).hasPrefix(".option")
+    }.joined(separator: "\n")
     let (renamed, exits) = try localLabelsRenamed(text)
     let program: [Instruction]
     do {

@@ -11,6 +11,8 @@ struct PrimitiveEvaluator {
   /// Steps one `asm` statement may take on one path (an LR/SC loop that keeps retrying is cut).
   var maxSteps = 20
   var file: String
+  /// Prefixes every variable this run makes, so that runs can share one Z3 context.
+  var namePrefix = ""
   private var asmCount = 0
 
   var xlen: Int { configuration.isa.xlen }
@@ -80,7 +82,7 @@ struct PrimitiveEvaluator {
             var declared = current
             // An uninitialised local: any value (the asm writes it before it is read).
             declared.locals[name] = CValue(
-              type: type, bits: z3.bvVariable("\(file).\(name).\(asmCount)", width: max(type.bits(xlen: xlen), 1)))
+              type: type, bits: z3.bvVariable("\(namePrefix)\(name).\(asmCount)", width: max(type.bits(xlen: xlen), 1)))
             next.append(declared)
             continue
           }
@@ -234,7 +236,7 @@ struct PrimitiveEvaluator {
           throw AtomicsUnknown(location: location, reason: error.reason)
         }
         asmCount += 1
-        let prefix = "\(file).asm\(asmCount)."
+        let prefix = "\(namePrefix)asm\(asmCount)."
         var state = MachineState.initial(prefix: prefix, xlen: xlen, in: z3)
         state.memory = current.memory
         state.reservation = current.reservation
