@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+
+@testable import SpecModel
+
+/// The atomics prover on the project's era fixtures, and on mutants of them: each mutant breaks one
+/// obligation, and the prover must name that one with a counterexample that shows it.
+@Suite struct AtomicsProverTests {
+  static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("corpus/atomics")
+
+  /// A copy of era fixture `era` with `change` applied to its cmpxchg.h; removed by the caller.
+  func mutant(_ era: String, _ change: (String) -> String) throws -> URL {
+    let copy = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-atomics-\(UUID().uuidString)")
+    try FileManager.default.copyItem(at: Self.corpus.appendingPathComponent(era), to: copy)
+    let header = copy.appendingPathComponent("arch/riscv/include/asm/cmpxchg.h")
+    let text = try String(contentsOf: header, encoding: .utf8)
+    let changed = change(text)
+    #expect(changed != text, "the mutation changed nothing")
+    try Data(changed.utf8).write(to: header)
+    return copy
+  }
+
+  func prove(
+    _ root: URL, paths: [String], xlen: Int = 64, _ filter: (AtomicsPrimitive) -> Bool
+  ) throws -> AtomicsProver.Report {
+    var prover = AtomicsProver(root: root.path)
+    prover.xlens = [xlen]
+    prover.paths = AtomicsBootPath.all.filter { paths.contains($0.name) }
+    prover.primitives = AtomicsPrimitive.all.filter(filter)
+    return try prover.prove()
+  }
+
+  /// The one failed obligation of the report's rows, with its counterexample.
+  func failures(_ report: AtomicsProver.Report) -> [(AtomicsProver.Obligation, String)] {
+    report.rows.flatMap { row in
+      (row.verdicts ?? [:]).compactMap { obligation, verdict in
+        if case .failed(let text) = verdict { return (obligation, text) }
+        return nil
+      }
+    }
+  }
+
+  // MARK: The eras prove
+
+  @Test(arguments: ["era-aqrl-lrsc", "era-fenced-lrsc", "era-zacas-zabha"])
+  func eraProves(era: String) throws {
+    let report = try prove(
+      Self.corpus.appendingPathComponent(era), paths: ["lr-sc", "zabha-zacas"]
+    ) { $0.ordering == .full || $0.ordering == .acquire }
+    let checked = report.rows.filter { $0.verdicts != nil }
+    #expect(!checked.isEmpty)
+    for row in report.rows { #expect(row.unknown == nil, "\(row.primitive): \(row.unknown ?? "")") }
+    #expect(failures(report).isEmpty, "\(failures(report).map(\.1))")
+    #expect(report.exitCode == 0)
+  }
+
+  @Test func zacasEraProvidesEverySizeOnEveryPath() throws {
+    let report = try prove(
+      Self.corpus.appendingPathComponent("era-zacas-zabha"), paths: ["lr-sc", "zabha", "zacas", "zabha-zacas"]
+    ) { $0.ordering == .relaxed && !$0.signed }
+    // Four sizes of two operations on four paths, all checked.
+    #expect(report.rows.filter { $0.verdicts != nil }.count == 32)
+    #expect(report.exitCode == 0)
+  }
+
+  // MARK: Each mutant fails its obligation
+
+  @Test func compareValueExtendedTheWrongWayFailsTheUpdate() throws {
+    let root = try mutant("era-zacas-zabha") {
+      $0.replacingOccurrences(of: "(long)(int)(long), __old", with: "(long), __old")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["lr-sc"]) {
+      $0.operation == .cmpxchg && $0.ordering == .relaxed && $0.bytes == 4
+    }
+    let found = failures(report)
+    // Only the unsigned 32-bit form breaks: zero-extended, it never equals what lr.w sign-extends.
+    #expect(found.map(\.0) == [.memoryUpdate], "\(found)")
+    #expect(found.first?.1.contains("cmpxchg_relaxed on a u32") == true)
+    #expect(found.first?.1.contains("lr.w") == true)
+    #expect(report.exitCode == 1)
+    // RV32 has no upper half to get wrong.
+    #expect(try prove(root, paths: ["lr-sc"], xlen: 32) { $0.operation == .cmpxchg && $0.bytes == 4 }.exitCode == 0)
+  }
+
+  @Test func loopThatGivesUpAfterASpuriousFailureFailsTheUpdate() throws {
+    let root = try mutant("era-fenced-lrsc") { text in
+      text.replacingOccurrences(of: "\t\t\"\tbnez %1, 0b\\n\"\t\t\t\t\t\\\n", with: "")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["lr-sc"]) { $0.operation == .cmpxchg && $0.ordering == .full && !$0.signed }
+    let found = failures(report)
+    #expect(Set(found.map(\.0)) == [.memoryUpdate], "\(found)")
+    #expect(found.first?.1.contains("sc.") == true)
+  }
+
+  @Test func maskedLoopThatClobbersTheNeighbourFailsNeighboursKept() throws {
+    // The loop keeps the object's bits instead of its neighbours' before it adds the new value.
+    let root = try mutant("era-zacas-zabha") {
+      $0.replacingOccurrences(of: "\"\tand  %1, %0, %z6\\n\"", with: "\"\tand  %1, %0, %z5\\n\"")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["lr-sc"]) {
+      $0.operation == .cmpxchg && $0.ordering == .relaxed && $0.bytes == 1
+    }
+    let found = failures(report)
+    #expect(found.contains { $0.0 == .neighboursKept }, "\(found)")
+    #expect(found.first { $0.0 == .neighboursKept }?.1.contains("doubleword before") == true)
+  }
+
+  @Test func negativeNarrowValueSpillingIntoItsNeighbours() throws {
+    // The kernel-shaped masked xchg without the mask after the shift: an s8/s16 that is negative
+    // sets every bit above it.
+    let root = try mutant("era-zacas-zabha") {
+      $0.replacingOccurrences(
+        of: "ulong __newx = ((ulong)(n) << __shift) & __mask;", with: "ulong __newx = (ulong)(n) << __shift;")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let unsigned = try prove(root, paths: ["lr-sc"]) { $0.ordering == .relaxed && $0.bytes == 2 && !$0.signed }
+    #expect(unsigned.exitCode == 0)
+    let signed = try prove(root, paths: ["lr-sc"]) { $0.ordering == .relaxed && $0.bytes == 2 && $0.signed }
+    #expect(failures(signed).contains { $0.0 == .neighboursKept }, "\(failures(signed))")
+    // With Zabha the masked loop is not used, and the same primitive proves.
+    let zabha = try prove(root, paths: ["zabha-zacas"]) { $0.ordering == .relaxed && $0.bytes == 2 && $0.signed }
+    #expect(zabha.exitCode == 0)
+  }
+
+  @Test func amocasWithoutItsCompareValueFailsTheUpdate() throws {
+    let root = try mutant("era-zacas-zabha") { text in
+      // Both amocas paths lose the `r = o;` that puts the compare value in rd.
+      text.replacingOccurrences(of: "\t\tr = o;\t\t\t\t\t\t\t\\\n", with: "")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["zacas"]) { $0.operation == .cmpxchg && $0.ordering == .full && $0.bytes == 8 }
+    let found = failures(report)
+    #expect(found.contains { $0.0 == .memoryUpdate }, "\(found)")
+    #expect(found.first?.1.contains("amocas.d.aqrl") == true)
+  }
+
+  @Test func swappedSizesFailReturnsOld() throws {
+    let root = try mutant("era-fenced-lrsc") { text in
+      text.replacingOccurrences(of: "__arch_xchg(\".w\" sfx", with: "__arch_xchg(\".d\" sfx")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["lr-sc"]) { $0.operation == .xchg && $0.ordering == .relaxed && $0.bytes == 4 }
+    let found = Set(failures(report).map(\.0))
+    #expect(found.contains(.returnsOld) || found.contains(.neighboursKept), "\(found)")
+  }
+
+  // MARK: What the reader cannot follow
+
+  @Test func unknownCodeIsUnknownAtItsPlace() throws {
+    let root = try mutant("era-fenced-lrsc") { text in
+      text.replacingOccurrences(
+        of: "\t__typeof__(ptr) __ptr = (ptr);\t\t\t\t\t\\\n\t__typeof__(*(__ptr)) __new",
+        with: "\t__typeof__(ptr) __ptr = arch_helper(ptr);\t\t\t\t\\\n\t__typeof__(*(__ptr)) __new")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["lr-sc"]) { $0.operation == .xchg && $0.ordering == .relaxed && $0.bytes == 4 }
+    let unknown = report.rows.compactMap(\.unknown)
+    #expect(unknown.count == 2 && unknown.allSatisfy { $0.contains("arch_helper()") }, "\(unknown)")
+    #expect(unknown.first?.contains("cmpxchg.h (lr-sc, RV64):") == true)
+    #expect(report.exitCode == 3)
+  }
+
+  @Test func notATreeIsAnInputError() {
+    do {
+      _ = try AtomicsProver(root: "/nonexistent-tree").prove()
+      Issue.record("a missing tree was proved")
+    } catch {
+      #expect(error.message.contains("no arch/riscv/include/asm/cmpxchg.h"))
+    }
+  }
+
+  @Test func sizesATreeRefusesAreNotProvided() throws {
+    let report = try prove(Self.corpus.appendingPathComponent("era-fenced-lrsc"), paths: ["lr-sc"]) {
+      $0.operation == .xchg && $0.ordering == .relaxed && !$0.signed
+    }
+    // BUILD_BUG() for bytes and halfwords; the words and doublewords are proved.
+    #expect(report.rows.filter { $0.absent?.contains("BUILD_BUG") == true }.map(\.primitive.bytes) == [1, 2])
+    #expect(report.rows.filter { $0.verdicts != nil }.map(\.primitive.bytes) == [4, 8])
+    let rv32 = try prove(Self.corpus.appendingPathComponent("era-fenced-lrsc"), paths: ["lr-sc"], xlen: 32) {
+      $0.operation == .xchg && $0.ordering == .relaxed && !$0.signed && $0.bytes == 8
+    }
+    #expect(rv32.rows.first?.absent?.contains("64-bit operand in one 32-bit register") == true)
+  }
+}
