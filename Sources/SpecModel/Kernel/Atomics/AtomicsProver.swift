@@ -27,10 +27,20 @@ public struct AtomicsProver: Sendable {
     case neighboursKept = "neighbours-kept"
     /// No instruction traps on an aligned object in writable memory.
     case noTrap = "no-trap"
+    /// The primitive as the flag write of message passing (read with `smp_load_acquire`).
+    case messagePassingWriter = "MP-writer"
+    /// The primitive as the flag read of message passing (written with `smp_store_release`).
+    case messagePassingReader = "MP-reader"
+    /// The primitive on both sides of store buffering, each followed by a read of the other side.
+    case storeBuffering = "SB"
+
+    static let functional: [Obligation] = [.returnsOld, .memoryUpdate, .neighboursKept, .noTrap]
   }
 
   public enum Verdict: Sendable, Equatable {
     case proved
+    /// An ordering shape whose outcome the LKMM itself allows: nothing for the mapping to keep out.
+    case allowed
     case failed(String)
     case unknown(String)
   }
@@ -185,13 +195,18 @@ public struct AtomicsProver: Sendable {
       throw AtomicsUnknown(location: SourceLocation(file: file, line: 1, column: 1), reason: "no writable memory")
     }
     var verdicts: [Obligation: Verdict] = [:]
-    for obligation in Obligation.allCases { verdicts[obligation] = .proved }
+    for obligation in Obligation.functional { verdicts[obligation] = .proved }
     let doubleword = region.base + 64
     let z3 = Z3Context()
     for offset in stride(from: 0, to: 8, by: primitive.bytes) {
       try prove(
         primitive, body: body, path: path, configuration: configuration, doubleword: doubleword,
         address: doubleword + UInt64(offset), file: file, z3: z3, into: &verdicts)
+    }
+    if checksOrdering(primitive, xlen: xlen) {
+      for (shape, verdict) in try ordering(primitive, body: body, path: path, xlen: xlen, file: file) {
+        verdicts[shape] = verdict
+      }
     }
     return Row(primitive: primitive, path: path, xlen: xlen, verdicts: verdicts, absent: nil, unknown: nil)
   }
@@ -258,7 +273,7 @@ public struct AtomicsProver: Sendable {
         .neighboursKept: z3.all(kept),
         .noTrap: !world.trapped,
       ]
-      let open = Obligation.allCases.filter { verdicts[$0] == .proved && claims[$0]?.simplified.isTrue != true }
+      let open = Obligation.functional.filter { verdicts[$0] == .proved && claims[$0]?.simplified.isTrue != true }
       if open.isEmpty { continue }
       let solver = Solver(context: z3, logic: "QF_BV", timeoutMilliseconds: timeoutMilliseconds)
       solver.assert(world.condition)

@@ -13,6 +13,19 @@ struct PrimitiveEvaluator {
   var file: String
   /// Prefixes every variable this run makes, so that runs can share one Z3 context.
   var namePrefix = ""
+  /// Set to compile rather than run: the asm statements are laid down as a litmus thread's code,
+  /// their inputs loaded by `li` (or `mv` from the register holding an address), their outputs
+  /// left as variables named after their registers.
+  var compiling: Compilation?
+
+  struct Compilation {
+    /// Values with a register of their own in the litmus thread (the objects' addresses).
+    var addresses: [String: Int]
+    /// The code so far, one instruction or label a line, in the litmus tests' syntax.
+    var lines: [String] = []
+    /// The output variables' registers, by the variable's SMT text.
+    var outputs: [String: Int] = [:]
+  }
   private var asmCount = 0
 
   var xlen: Int { configuration.isa.xlen }
@@ -128,7 +141,7 @@ struct PrimitiveEvaluator {
     throws(AtomicsUnknown) -> [World]
   {
     switch statement {
-    case .asm(let asm): return try execute(asm, world)
+    case .asm(let asm): return compiling != nil ? [try compile(asm, world)] : try execute(asm, world)
     case .switchOn(let value, let body):
       var worlds: [World] = []
       for (evaluated, selector) in try evaluate(value, world, at: location) {
@@ -306,6 +319,103 @@ struct PrimitiveEvaluator {
       }
     }
     return results
+  }
+
+  /// Lays an asm statement down as code (see `compiling`): the first placement its constraints
+  /// allow, after an `li` or `mv` for each input.
+  mutating func compile(_ asm: InlineAssembly, _ world: World) throws(AtomicsUnknown) -> World {
+    guard var compilation = compiling else { return world }
+    let location = SourceLocation(file: file, line: asm.location.line, column: asm.location.column)
+    var values: [CValue?] = []
+    for operand in asm.outputs {
+      guard operand.isReadWrite, case .name(let name) = operand.expression else {
+        values.append(nil)
+        continue
+      }
+      values.append(world.locals[name])
+    }
+    for operand in asm.inputs {
+      var scratch = self
+      let results = try scratch.evaluate(operand.expression, world, at: location)
+      guard results.count == 1 else {
+        throw AtomicsUnknown(location: location, reason: "an asm input that forks: \(operand.expression.text)")
+      }
+      values.append(results[0].value)
+    }
+    let zero = Set(
+      values.enumerated().compactMap {
+        $0.offset >= asm.outputs.count && $0.element?.bits.simplified.numeral == 0 ? $0.offset : nil
+      })
+    let places: [OperandPlace]
+    let bound: BoundAssembly
+    do {
+      places = try asm.placements(constantZero: zero)[0]
+      bound = try asm.bind(places, xlen: xlen)
+    } catch {
+      throw AtomicsUnknown(location: location, reason: error.reason)
+    }
+    func load(_ value: CValue, into register: Int) throws(AtomicsUnknown) {
+      let name = RegisterNames.name(register)
+      if let number = value.bits.simplified.numeral {
+        let signed =
+          value.bits.width < 64
+          ? Int64(truncatingIfNeeded: number << (64 - UInt64(value.bits.width))) >> (64 - Int64(value.bits.width))
+          : Int64(bitPattern: number)
+        compilation.lines.append(
+          "li \(name),\(value.type.isSigned || value.bits.width >= xlen ? signed : Int64(number))")
+        return
+      }
+      let text = value.bits.description
+      guard let source = compilation.addresses[text] ?? compilation.outputs[text] else {
+        throw AtomicsUnknown(
+          location: location, reason: "an asm input that is neither a constant nor an address: \(text)")
+      }
+      compilation.lines.append("mv \(name),\(RegisterNames.name(source))")
+    }
+    for (number, place) in places.enumerated() {
+      switch place {
+      case .zero: break
+      case .register(let register): if let value = values[number] { try load(value, into: register) }
+      case .memory(let base):
+        try load(try addressOf(asm.operands[number].expression, world, at: location), into: base)
+      }
+    }
+    compilation.lines += Self.litmusLines(bound.program, labelPrefix: "\(namePrefix)a\(compilation.lines.count)_")
+    var after = world
+    for (number, place) in places.enumerated() where number < asm.outputs.count {
+      guard case .register(let register) = place, case .name(let name) = asm.outputs[number].expression,
+        let type = world.locals[name]?.type
+      else { continue }
+      let variable = z3.bvVariable(
+        "\(namePrefix)out.\(register).\(compilation.lines.count)", width: max(type.bits(xlen: xlen), 1))
+      compilation.outputs[variable.description] = register
+      after.locals[name] = CValue(type: type, bits: variable)
+    }
+    compiling = compilation
+    return after
+  }
+
+  /// A program as litmus-test lines: branches name labels (placed on lines of their own) rather
+  /// than offsets, and `x0` is written `x0`.
+  static func litmusLines(_ program: [Instruction], labelPrefix: String) -> [String] {
+    var targets: [Int: String] = [:]
+    for (index, instruction) in program.enumerated() where instruction.form.format == .branch {
+      let target = index + Int(instruction.immediate / 4)
+      targets[target] = targets[target] ?? "\(labelPrefix)\(target)"
+    }
+    var lines: [String] = []
+    for (index, instruction) in program.enumerated() {
+      if let label = targets[index] { lines.append(label + ":") }
+      if instruction.form.format == .branch, let label = targets[index + Int(instruction.immediate / 4)] {
+        lines.append(
+          "\(instruction.mnemonic) \(RegisterNames.name(instruction.rs1)),\(RegisterNames.name(instruction.rs2)),\(label)"
+        )
+      } else {
+        lines.append(instruction.assembly.replacingOccurrences(of: ", ", with: ","))
+      }
+    }
+    if let label = targets[program.count] { lines.append(label + ":") }
+    return lines
   }
 
   /// The address of a memory operand's object: `*(p)` is the value of `p`.
