@@ -80,18 +80,24 @@ enum AtomicsText {
   static func render(_ report: AtomicsProver.Report) -> String {
     var lines = ["rvcheck atomics \(report.root)", ""]
     let obligations = AtomicsProver.Obligation.allCases
+    // Obligation columns as wide as their names or their widest word.
+    func column(_ text: String, _ name: String) -> String {
+      text.padding(toLength: max(name.count, 7) + 2, withPad: " ", startingAt: 0)
+    }
     lines.append(
       ["primitive", "type", "path", "xlen"].map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined()
-        + obligations.map { $0.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
+        + obligations.map { column($0.rawValue, $0.rawValue) }.joined())
     lines.append(
-      "(MP-writer, MP-reader, SB: \"allowed\" when the LKMM itself allows the outcome; \"-\" not checked at this size)")
+      "(ordering shapes, MP-writer on: \"allowed\" where the LKMM itself allows the outcome; \"-\" not checked at this size)")
     var details: [String] = []
     for row in report.rows where row.verdicts != nil || row.unknown != nil {
       let cells = [row.primitive.name, row.primitive.typeName, row.path.name, "RV\(row.xlen)"]
       let verdicts =
         row.verdicts.map { verdicts in obligations.map { verdicts[$0].map(verdictWord) ?? "-" } }
         ?? obligations.map { _ in "unknown" }
-      lines.append((cells + verdicts).map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined())
+      lines.append(
+        cells.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined()
+          + zip(verdicts, obligations).map { column($0, $1.rawValue) }.joined())
       let where_ = "\(row.primitive.description) on \(row.path.name), RV\(row.xlen)"
       if let unknown = row.unknown { details.append("unknown: \(where_): \(unknown)") }
       for obligation in obligations {

@@ -12,6 +12,8 @@ public struct AtomicsProver: Sendable {
   public var preprocessor = KernelPreprocessor()
   /// Solver time per obligation before it is unknown.
   public var timeoutMilliseconds: UInt32 = 20_000
+  /// The LKMM's verdicts on the shapes' C tests, decided once per prover.
+  let lkmmVerdicts = LKMMVerdicts()
 
   public init(root: String) { self.root = root }
 
@@ -33,6 +35,13 @@ public struct AtomicsProver: Sendable {
     case messagePassingReader = "MP-reader"
     /// The primitive on both sides of store buffering, each followed by a read of the other side.
     case storeBuffering = "SB"
+    /// Load buffering, 2+2W, R, S, WRC and ISA2 with the primitive as a write (`OrderingShape`).
+    case loadBuffering = "LB"
+    case twoPlusTwoWrites = "2+2W"
+    case readShape = "R"
+    case storeShape = "S"
+    case writeToReadCausality = "WRC"
+    case isa2 = "ISA2"
 
     static let functional: [Obligation] = [.returnsOld, .memoryUpdate, .neighboursKept, .noTrap]
   }

@@ -1,0 +1,185 @@
+/// A classic litmus shape with the primitive under proof in some of its places: one description
+/// that becomes both the C test the LKMM decides and the RISC-V test it compiles to.
+struct OrderingShape: Sendable {
+  /// The shared locations, in the order their addresses are given registers.
+  enum Location: String, CaseIterable, Sendable {
+    case x, y, z
+  }
+
+  enum Operation: Sendable {
+    case write(Location, Int)
+    case read(Location)
+    case acquireRead(Location)
+    case releaseWrite(Location, Int)
+    /// `smp_mb()`.
+    case fullFence
+    /// The primitive under proof on `location`: `cmpxchg` expects `expected`; both write `new`.
+    case primitive(Location, expected: Int, new: Int)
+  }
+
+  /// A term of the condition: what one operation returned, or a location's final value.
+  enum Term: Sendable {
+    case result(thread: Int, operation: Int, Int)
+    case memory(Location, Int)
+  }
+
+  let name: String
+  let threads: [[Operation]]
+  let condition: [Term]
+
+  /// The shapes, each with the primitive where its ordering is the question.
+  static let all: [OrderingShape] = [
+    OrderingShape(
+      name: "MP-writer",
+      threads: [[.write(.x, 1), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .read(.x)]],
+      condition: [.result(thread: 1, operation: 0, 1), .result(thread: 1, operation: 1, 0)]),
+    OrderingShape(
+      name: "MP-reader",
+      threads: [[.write(.x, 1), .releaseWrite(.y, 1)], [.primitive(.y, expected: 1, new: 2), .read(.x)]],
+      condition: [.result(thread: 1, operation: 0, 1), .result(thread: 1, operation: 1, 0)]),
+    OrderingShape(
+      name: "SB",
+      threads: [
+        [.primitive(.x, expected: 0, new: 1), .read(.y)], [.primitive(.y, expected: 0, new: 1), .read(.x)],
+      ],
+      condition: [.result(thread: 0, operation: 1, 0), .result(thread: 1, operation: 1, 0)]),
+    OrderingShape(
+      name: "LB",
+      threads: [
+        [.read(.x), .primitive(.y, expected: 0, new: 1)], [.read(.y), .primitive(.x, expected: 0, new: 1)],
+      ],
+      condition: [.result(thread: 0, operation: 0, 1), .result(thread: 1, operation: 0, 1)]),
+    OrderingShape(
+      name: "2+2W",
+      threads: [[.write(.x, 2), .primitive(.y, expected: 0, new: 1)], [.write(.y, 2), .primitive(.x, expected: 0, new: 1)]],
+      // Both primitives succeed (read the initial 0), and each thread's plain write wins.
+      condition: [
+        .result(thread: 0, operation: 1, 0), .result(thread: 1, operation: 1, 0), .memory(.x, 2), .memory(.y, 2),
+      ]),
+    OrderingShape(
+      name: "R",
+      threads: [[.write(.x, 1), .primitive(.y, expected: 0, new: 1)], [.write(.y, 2), .fullFence, .read(.x)]],
+      condition: [.result(thread: 0, operation: 1, 0), .memory(.y, 2), .result(thread: 1, operation: 2, 0)]),
+    OrderingShape(
+      name: "S",
+      threads: [[.write(.x, 2), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .write(.x, 1)]],
+      condition: [.result(thread: 1, operation: 0, 1), .memory(.x, 2)]),
+    OrderingShape(
+      name: "WRC",
+      threads: [
+        [.write(.x, 1)], [.read(.x), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .read(.x)],
+      ],
+      condition: [
+        .result(thread: 1, operation: 0, 1), .result(thread: 2, operation: 0, 1), .result(thread: 2, operation: 1, 0),
+      ]),
+    OrderingShape(
+      name: "ISA2",
+      threads: [
+        [.write(.x, 1), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .releaseWrite(.z, 1)],
+        [.acquireRead(.z), .read(.x)],
+      ],
+      condition: [
+        .result(thread: 1, operation: 0, 1), .result(thread: 2, operation: 0, 1), .result(thread: 2, operation: 1, 0),
+      ]),
+  ]
+
+  /// The C variable holding what operation `operation` of `thread` returned.
+  static func variable(_ thread: Int, _ operation: Int) -> String { "r\(thread)_\(operation)" }
+
+  /// The shape as a C litmus test in the kernel's dialect, with `primitive` in its places.
+  func cTest(_ primitive: AtomicsPrimitive) -> String {
+    var text = "C \(name)+\(primitive.name)\n\n{}\n\n"
+    let parameters = Location.allCases.map { "int *\($0.rawValue)" }.joined(separator: ", ")
+    for (number, operations) in threads.enumerated() {
+      var lines: [String] = []
+      for (index, operation) in operations.enumerated() {
+        let result = Self.variable(number, index)
+        switch operation {
+        case .write(let location, let value): lines.append("WRITE_ONCE(*\(location.rawValue), \(value));")
+        case .read(let location):
+          lines += ["int \(result);", "\(result) = READ_ONCE(*\(location.rawValue));"]
+        case .acquireRead(let location):
+          lines += ["int \(result);", "\(result) = smp_load_acquire(\(location.rawValue));"]
+        case .releaseWrite(let location, let value): lines.append("smp_store_release(\(location.rawValue), \(value));")
+        case .fullFence: lines.append("smp_mb();")
+        case .primitive(let location, let expected, let new):
+          let arguments =
+            primitive.operation == .cmpxchg ? "\(location.rawValue), \(expected), \(new)" : "\(location.rawValue), \(new)"
+          lines += ["int \(result);", "\(result) = \(primitive.name)(\(arguments));"]
+        }
+      }
+      text += "P\(number)(\(parameters))\n{\n" + lines.map { "\t" + $0 }.joined(separator: "\n") + "\n}\n\n"
+    }
+    let terms = condition.map { term in
+      switch term {
+      case .result(let thread, let operation, let value): "\(thread):\(Self.variable(thread, operation))=\(value)"
+      case .memory(let location, let value): "\(location.rawValue)=\(value)"
+      }
+    }
+    return text + "exists (" + terms.joined(separator: " /\\ ") + ")\n"
+  }
+
+  /// Registers of the compiled threads: the locations' addresses, then the values read and written.
+  /// The primitive's code takes its registers from `InlineAssembly.allocatable`, which has none.
+  static let addressRegisters = [18, 19, 20]  // s2, s3, s4
+  static let scratchRegisters = [21, 22, 23, 24, 25, 26, 27]  // s5 … s11
+
+  /// The shape compiled to a RISC-V litmus test: each primitive by `compile` (its lines and the
+  /// register it returns in), the rest as the kernel's mapping does.
+  func riscvTest(
+    _ primitive: AtomicsPrimitive, compile: (_ address: Int, _ expected: Int, _ new: Int, _ thread: Int) throws -> (
+      lines: [String], result: String
+    )
+  ) throws -> String {
+    let (load, store) = primitive.bytes == 8 ? ("ld", "sd") : ("lw", "sw")
+    func address(_ location: Location) -> String {
+      RegisterNames.name(Self.addressRegisters[Location.allCases.firstIndex(of: location) ?? 0])
+    }
+    var columns: [[String]] = []
+    var results: [[Int: String]] = []
+    for (number, operations) in threads.enumerated() {
+      var lines: [String] = []
+      var registers: [Int: String] = [:]
+      var scratch = Self.scratchRegisters.makeIterator()
+      func next() -> String { RegisterNames.name(scratch.next() ?? 31) }
+      for (index, operation) in operations.enumerated() {
+        switch operation {
+        case .write(let location, let value), .releaseWrite(let location, let value):
+          let register = next()
+          if case .releaseWrite = operation { lines.append("fence rw,w") }
+          lines += ["li \(register),\(value)", "\(store) \(register),0(\(address(location)))"]
+        case .read(let location), .acquireRead(let location):
+          let register = next()
+          lines.append("\(load) \(register),0(\(address(location)))")
+          if case .acquireRead = operation { lines.append("fence r,rw") }
+          registers[index] = register
+        case .fullFence: lines.append("fence rw,rw")
+        case .primitive(let location, let expected, let new):
+          let index0 = Location.allCases.firstIndex(of: location) ?? 0
+          let compiled = try compile(Self.addressRegisters[index0], expected, new, number)
+          lines += compiled.lines
+          registers[index] = compiled.result
+        }
+      }
+      columns.append(lines)
+      results.append(registers)
+    }
+    let rows = columns.map(\.count).max() ?? 0
+    columns = columns.map { $0 + Array(repeating: "", count: rows - $0.count) }
+    let width = max(columns.flatMap { $0 }.map(\.count).max() ?? 0, 4)
+    func cell(_ text: String) -> String { " " + text.padding(toLength: width, withPad: " ", startingAt: 0) + " " }
+    var text = "RISCV \(name)+\(primitive.name)\n{\n"
+    for thread in columns.indices {
+      text += Location.allCases.map { "\(thread):\(address($0))=\($0.rawValue);" }.joined(separator: " ") + "\n"
+    }
+    text += "}\n" + columns.indices.map { cell("P\($0)") }.joined(separator: "|") + ";\n"
+    for row in 0..<rows { text += columns.map { cell($0[row]) }.joined(separator: "|") + ";\n" }
+    let terms = condition.map { term -> String in
+      switch term {
+      case .result(let thread, let operation, let value): "\(thread):\(results[thread][operation] ?? "x0")=\(value)"
+      case .memory(let location, let value): "\(location.rawValue)=\(value)"
+      }
+    }
+    return text + "exists (" + terms.joined(separator: " /\\ ") + ")\n"
+  }
+}
