@@ -19,13 +19,9 @@ import Testing
     let emulators = [BuiltinEmulator()] + Mutant.allCases.map { BuiltinEmulator(mutant: $0) }
     var (agreed, violations, fallbacks) = (0, 0, 0)
     for index in (chunk * programs)..<((chunk + 1) * programs) {
-      var random = SeededRandom(seed: CampaignOptions.programSeed(11, index))
-      let prepared = oracle.prepare(generator.generate(&random), &random)
       let emulator = emulators[index % emulators.count]
-      let testCase = EmulatorCase(
-        isa: parsed, words: try prepared.program.map { try $0.encoded() }, initial: prepared.initial,
-        memoryMap: configuration.memoryMap)
-      guard case .finished(let observed) = emulator.run([testCase])[0] else {
+      let (prepared, outcome) = try Self.prepareAndRun(seed: 11, index, oracle, generator, emulator, configuration)
+      guard let observed = outcome else {
         Issue.record("emulator failed on program \(index)")
         continue
       }
@@ -43,6 +39,21 @@ import Testing
       }
     }
     return (agreed, violations, fallbacks)
+  }
+
+  /// Program `index` of campaign seed `seed`, prepared by the oracle and run on `emulator`: the
+  /// observed state, or nil when the emulator did not finish it.
+  static func prepareAndRun(
+    seed: UInt64, _ index: Int, _ oracle: Oracle, _ generator: ProgramGenerator, _ emulator: BuiltinEmulator,
+    _ configuration: MachineConfiguration
+  ) throws -> (PreparedCase, ConcreteState?) {
+    var random = SeededRandom(seed: CampaignOptions.programSeed(seed, index))
+    let prepared = oracle.prepare(generator.generate(&random), &random)
+    let testCase = EmulatorCase(
+      isa: configuration.isa, words: try prepared.program.map { try $0.encoded() }, initial: prepared.initial,
+      memoryMap: configuration.memoryMap)
+    guard case .finished(let observed) = emulator.run([testCase])[0] else { return (prepared, nil) }
+    return (prepared, observed)
   }
 
   /// 20,000 random pairs in all: 10 chunks of 1,000 per XLEN.
@@ -174,13 +185,9 @@ import Testing
     let emulators = [BuiltinEmulator()] + Mutant.allCases.map { BuiltinEmulator(mutant: $0) }
     var (shortcuts, rejected) = (0, 0)
     for index in 0..<600 {
-      var random = SeededRandom(seed: CampaignOptions.programSeed(17, index))
-      let prepared = oracle.prepare(generator.generate(&random), &random)
       let emulator = emulators[index % emulators.count]
-      let testCase = EmulatorCase(
-        isa: parsed, words: try prepared.program.map { try $0.encoded() }, initial: prepared.initial,
-        memoryMap: configuration.memoryMap)
-      guard case .finished(let observed) = emulator.run([testCase])[0] else { continue }
+      let (prepared, outcome) = try Self.prepareAndRun(seed: 17, index, oracle, generator, emulator, configuration)
+      guard let observed = outcome else { continue }
       let fresh = executor.judge(prepared.program, initial: prepared.initial, observed: observed)
       let shortcut = executor.judge(
         prepared.program, initial: prepared.initial, observed: observed, onlyOutcome: prepared.specRun)
