@@ -2,7 +2,7 @@ import Foundation
 import SpecModel
 
 /// The nightly job's results as one self-contained HTML page: what the fuzz summaries, findings
-/// folders, policy and litmus reports of one or many nights say, drawn with inline CSS and SVG
+/// folders, policy, atomics and litmus reports of one or many nights say, drawn with inline CSS and SVG
 /// only (no script, no network).
 public struct NightlyReport {
   /// One fuzz run (a shard of a night, on one emulator or several).
@@ -44,6 +44,22 @@ public struct NightlyReport {
     public var obligations: [(name: String, status: String, message: String, trace: [String])]
   }
 
+  /// One `rvcheck atomics --format json` report: a cell per primitive, type, boot path and XLEN.
+  public struct AtomicsInput {
+    public var name: String
+    public var rows: [AtomicsRow]
+  }
+
+  public struct AtomicsRow {
+    public var primitive: String
+    public var type: String
+    public var column: String
+    /// The worst verdict: fails, unknown, proved; nil where the tree does not provide it.
+    public var worst: String?
+    /// Failing or unknown obligations with the first line of their text.
+    public var open: [(obligation: String, text: String)]
+  }
+
   public struct LitmusEntry {
     public var name: String
     public var model: String
@@ -54,6 +70,7 @@ public struct NightlyReport {
   public var runs: [Run] = []
   public var findings: [FindingEntry] = []
   public var policies: [PolicyInput] = []
+  public var atomics: [AtomicsInput] = []
   public var litmus: [LitmusEntry] = []
 
   public struct InputError: Error, CustomStringConvertible {
@@ -62,7 +79,7 @@ public struct NightlyReport {
 
   public init() {}
 
-  /// Reads every input: fuzz summaries, policy and litmus JSON files, and findings folders.
+  /// Reads every input: fuzz summaries, policy, atomics and litmus JSON files, and findings folders.
   public init(paths: [String]) throws(InputError) {
     for path in paths {
       var isFolder: ObjCBool = false
@@ -75,8 +92,9 @@ public struct NightlyReport {
         try read(file: path)
       }
     }
-    guard !runs.isEmpty || !policies.isEmpty || !litmus.isEmpty || !findings.isEmpty else {
-      throw InputError(description: "nothing to report: no fuzz summary, finding, policy or litmus report given")
+    guard !runs.isEmpty || !policies.isEmpty || !atomics.isEmpty || !litmus.isEmpty || !findings.isEmpty else {
+      throw InputError(
+        description: "nothing to report: no fuzz summary, finding, policy, atomics or litmus report given")
     }
   }
 
@@ -97,7 +115,7 @@ public struct NightlyReport {
       return
     }
     guard let document = object as? [String: Any], let schema = document["schema"] as? String else {
-      throw InputError(description: "\(file): not an rvcheck fuzz summary, policy or litmus report")
+      throw InputError(description: "\(file): not an rvcheck fuzz summary, policy, atomics or litmus report")
     }
     switch schema {
     case "rvcheck.fuzz-summary": runs.append(Self.run(document, file: file))
@@ -110,8 +128,33 @@ public struct NightlyReport {
       }
       let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
       policies.append(PolicyInput(name: name, obligations: obligations))
+    case "rvcheck.atomics":
+      let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
+      atomics.append(AtomicsInput(name: name, rows: (document["rows"] as? [[String: Any]] ?? []).map(Self.atomicsRow)))
     default: throw InputError(description: "\(file): unknown schema '\(schema)'")
     }
+  }
+
+  static func atomicsRow(_ row: [String: Any]) -> AtomicsRow {
+    var open: [(obligation: String, text: String)] = []
+    var worst: String?
+    if let unknown = row["unknown"] as? String {
+      open.append(("read", unknown))
+      worst = "unknown"
+    } else if let obligations = row["obligations"] as? [String: [String: String]] {
+      worst = "proved"
+      for (name, result) in obligations.sorted(by: { $0.key < $1.key }) {
+        let verdict = result["verdict"] ?? "unknown"
+        guard verdict == "fails" || verdict == "unknown" else { continue }
+        let text = result["counterexample"] ?? result["reason"] ?? ""
+        open.append((name, String(text.split(separator: "\n").first ?? "")))
+        if verdict == "fails" || worst != "fails" { worst = verdict }
+      }
+    }
+    let xlen = (row["xlen"] as? NSNumber)?.intValue ?? 0
+    return AtomicsRow(
+      primitive: row["primitive"] as? String ?? "?", type: row["type"] as? String ?? "?",
+      column: "\(row["path"] as? String ?? "?") RV\(xlen)", worst: worst, open: open)
   }
 
   static func run(_ document: [String: Any], file: String) -> Run {
@@ -233,6 +276,7 @@ public struct NightlyReport {
     trends(&page)
     findingsSection(&page)
     policySection(&page)
+    atomicsSection(&page)
     litmusSection(&page)
     return page.finish()
   }
@@ -476,6 +520,52 @@ public struct NightlyReport {
       cell += "</details>"
     }
     return cell + "</td>"
+  }
+
+  /// A matrix per atomics report: a row per primitive and type, a column per boot path and XLEN,
+  /// each cell the worst verdict of its obligations, with the failing ones behind it.
+  private func atomicsSection(_ page: inout HTMLPage) {
+    guard !atomics.isEmpty else { return }
+    page.add("<section id=\"atomics\"><h2>Kernel atomics</h2>")
+    for input in atomics {
+      var columns: [String] = []
+      var primitives: [String] = []
+      var cells: [String: AtomicsRow] = [:]
+      for row in input.rows {
+        let key = "\(row.primitive)(\(row.type))"
+        if !columns.contains(row.column) { columns.append(row.column) }
+        if !primitives.contains(key) { primitives.append(key) }
+        cells[key + "\u{0}" + row.column] = row
+      }
+      page.add(
+        "<h3>\(markupEscaped(input.name))</h3><table class=\"atomics\" data-tree=\"\(markupEscaped(input.name))\"><thead><tr><th>primitive</th>"
+      )
+      for column in columns { page.add("<th>\(markupEscaped(column))</th>") }
+      page.add("</tr></thead><tbody>")
+      for primitive in primitives {
+        page.add("<tr><td>\(markupEscaped(primitive))</td>")
+        for column in columns {
+          guard let row = cells[primitive + "\u{0}" + column], let worst = row.worst else {
+            page.add("<td class=\"status absent\">-</td>")
+            continue
+          }
+          var cell = "<td class=\"status \(markupEscaped(worst))\" data-status=\"\(markupEscaped(worst))\">"
+          if row.open.isEmpty {
+            cell += markupEscaped(worst)
+          } else {
+            cell += "<details><summary>\(markupEscaped(worst))</summary>"
+            for entry in row.open {
+              cell += "<p><b>\(markupEscaped(entry.obligation))</b>: \(markupEscaped(entry.text))</p>"
+            }
+            cell += "</details>"
+          }
+          page.add(cell + "</td>")
+        }
+        page.add("</tr>")
+      }
+      page.add("</tbody></table>")
+    }
+    page.add("</section>")
   }
 
   private func litmusSection(_ page: inout HTMLPage) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DiffCheck
 import Foundation
 import SpecModel
 
@@ -28,11 +29,17 @@ struct Atomics: ParsableCommand {
   @Option(name: .long, help: "Only primitives whose name starts with this (e.g. cmpxchg_acquire).")
   var only: String?
 
-  @Option(name: .long, help: "Output format: text or json.")
+  @Option(name: .long, help: "Output format: text, json, sarif or ktap.")
   var format: Format = .text
 
+  @Option(name: .long, help: "Also write the failed and unknown obligations as SARIF 2.1.0 to this file.")
+  var sarif: String?
+
+  @Option(name: .long, help: "Also write the rows as KTAP to this file.")
+  var ktap: String?
+
   enum Format: String, ExpressibleByArgument, CaseIterable {
-    case text, json
+    case text, json, sarif, ktap
   }
 
   func run() throws {
@@ -61,6 +68,19 @@ struct Atomics: ParsableCommand {
     switch format {
     case .text: print(AtomicsText.render(report))
     case .json: print(AtomicsText.json(report))
+    case .sarif: print(AtomicsText.sarif(report))
+    case .ktap: print(AtomicsText.ktap(report))
+    }
+    do {
+      if let sarif {
+        try FindingStore.writeAtomically(Array(AtomicsText.sarif(report).utf8), to: URL(fileURLWithPath: sarif))
+      }
+      if let ktap {
+        try FindingStore.writeAtomically(Array(AtomicsText.ktap(report).utf8), to: URL(fileURLWithPath: ktap))
+      }
+    } catch {
+      FileHandle.standardError.write(Data("rvcheck atomics: \(error)\n".utf8))
+      throw ExitCode(Status.inputError)
     }
     if report.exitCode != 0 { throw ExitCode(report.exitCode) }
   }
@@ -88,7 +108,8 @@ enum AtomicsText {
       ["primitive", "type", "path", "xlen"].map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined()
         + obligations.map { column($0.rawValue, $0.rawValue) }.joined())
     lines.append(
-      "(ordering shapes, MP-writer on: \"allowed\" where the LKMM itself allows the outcome; \"-\" not checked at this size)")
+      "(ordering shapes, MP-writer on: \"allowed\" where the LKMM itself allows the outcome; \"-\" not checked at this size)"
+    )
     var details: [String] = []
     for row in report.rows where row.verdicts != nil || row.unknown != nil {
       let cells = [row.primitive.name, row.primitive.typeName, row.path.name, "RV\(row.xlen)"]
@@ -123,6 +144,73 @@ enum AtomicsText {
     return lines.joined(separator: "\n")
   }
 
+  /// Where a row is: the primitive, its type, boot path and XLEN.
+  static func place(_ row: AtomicsProver.Row) -> String {
+    "\(row.primitive.name)(\(row.primitive.typeName)) on \(row.path.name), RV\(row.xlen)"
+  }
+
+  /// Each obligation that fails or is unknown, with its row's text.
+  static func open(_ row: AtomicsProver.Row) -> [(obligation: String, failed: Bool, text: String)] {
+    if let unknown = row.unknown { return [("read", false, unknown)] }
+    return AtomicsProver.Obligation.allCases.compactMap { obligation in
+      switch row.verdicts?[obligation] {
+      case .failed(let text)?: (obligation.rawValue, true, text)
+      case .unknown(let reason)?: (obligation.rawValue, false, reason)
+      default: nil
+      }
+    }
+  }
+
+  /// SARIF 2.1.0: a result per failed (error) or unknown (note) obligation, at the primitive's
+  /// `#define` in the tree's header.
+  static func sarif(_ report: AtomicsProver.Report) -> String {
+    var results: [[String: Any]] = []
+    for row in report.rows {
+      for entry in open(row) {
+        var result: [String: Any] = [
+          "ruleId": "atomics.\(entry.obligation)", "level": entry.failed ? "error" : "note",
+          "message": ["text": "\(place(row)): \(entry.failed ? "fails" : "unknown")\n\(entry.text)"],
+        ]
+        result["locations"] = [
+          [
+            "physicalLocation": [
+              "artifactLocation": ["uri": row.definition?.file ?? AtomicsProver.header],
+              "region": ["startLine": row.definition?.line ?? 1],
+            ]
+          ]
+        ]
+        results.append(result)
+      }
+    }
+    let rules = (["read"] + AtomicsProver.Obligation.allCases.map(\.rawValue)).map { name -> [String: Any] in
+      ["id": "atomics.\(name)", "shortDescription": ["text": name]]
+    }
+    let object: [String: Any] = [
+      "$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",
+      "runs": [["tool": ["driver": ["name": "rvcheck", "rules": rules]], "results": results]],
+    ]
+    guard
+      let data = try? JSONSerialization.data(
+        withJSONObject: object, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
+    else { return "{}" }
+    return String(decoding: data, as: UTF8.self)
+  }
+
+  /// KTAP version 1: a test per row the tree provides, not ok when an obligation fails or is unknown.
+  static func ktap(_ report: AtomicsProver.Report) -> String {
+    let rows = report.rows.filter { $0.verdicts != nil || $0.unknown != nil }
+    var lines = ["KTAP version 1", "1..\(rows.count)"]
+    for (number, row) in rows.enumerated() {
+      let entries = open(row)
+      for entry in entries {
+        let first = entry.text.split(separator: "\n").first.map(String.init) ?? ""
+        lines.append("# \(entry.obligation) \(entry.failed ? "fails" : "unknown"): \(first)")
+      }
+      lines.append("\(entries.isEmpty ? "ok" : "not ok") \(number + 1) \(place(row))")
+    }
+    return lines.joined(separator: "\n")
+  }
+
   static func json(_ report: AtomicsProver.Report) -> String {
     let rows: [[String: Any]] = report.rows.map { row in
       var object: [String: Any] = [
@@ -130,6 +218,7 @@ enum AtomicsText {
         "path": row.path.name, "xlen": row.xlen,
       ]
       if let absent = row.absent { object["absent"] = absent }
+      if let definition = row.definition { object["definition"] = ["file": definition.file, "line": definition.line] }
       if let unknown = row.unknown { object["unknown"] = unknown }
       if let verdicts = row.verdicts {
         object["obligations"] = Dictionary(

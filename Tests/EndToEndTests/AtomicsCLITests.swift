@@ -45,4 +45,47 @@ import Testing
     let xlen = try BinaryRunner.run(["atomics", Self.era.path, "--xlen", "128"])
     #expect(xlen.status == 2 && xlen.error.contains("--xlen"))
   }
+
+  @Test func sarifKtapAndTheReportPageShowAFailure() throws {
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-cli-atomics-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: work) }
+    let tree = work.appendingPathComponent("tree")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: Self.era, to: tree)
+    let header = tree.appendingPathComponent("arch/riscv/include/asm/cmpxchg.h")
+    let text = try String(contentsOf: header, encoding: .utf8)
+    try Data(text.replacingOccurrences(of: "(long)(int)(long), __old", with: "(long), __old").utf8).write(to: header)
+    let (sarif, ktap, json) = (
+      work.appendingPathComponent("atomics.sarif"), work.appendingPathComponent("atomics.ktap"),
+      work.appendingPathComponent("atomics.json")
+    )
+    let arguments = ["atomics", tree.path, "--xlen", "64", "--path", "lr-sc", "--only", "cmpxchg_relaxed"]
+    let result = try BinaryRunner.run(arguments + ["--sarif", sarif.path, "--ktap", ktap.path])
+    #expect(result.status == 1)
+    // SARIF: the failure at the primitive's #define in the tree's header.
+    let log = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: sarif)) as? [String: Any])
+    let results = try #require(((log["runs"] as? [[String: Any]])?.first?["results"]) as? [[String: Any]])
+    #expect(results.count == 1 && results[0]["ruleId"] as? String == "atomics.memory-update")
+    let location = try #require(
+      (results[0]["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
+    #expect((location["artifactLocation"] as? [String: String])?["uri"] == "arch/riscv/include/asm/cmpxchg.h")
+    let line = try #require((location["region"] as? [String: Int])?["startLine"])
+    #expect(
+      text.split(separator: "\n", omittingEmptySubsequences: false)[line - 1].contains("#define arch_cmpxchg_relaxed"))
+    // KTAP: a test per size and sign; the u32 one is not ok, with the obligation before it.
+    let tap = try String(contentsOf: ktap, encoding: .utf8)
+    #expect(tap.hasPrefix("KTAP version 1\n1..8\n"))
+    #expect(tap.contains("# memory-update fails: cmpxchg_relaxed on a u32"))
+    #expect(tap.contains("not ok 5 cmpxchg_relaxed(u32) on lr-sc, RV64") && tap.contains("\nok 6 cmpxchg_relaxed(s32)"))
+    #expect(tap.components(separatedBy: "not ok").count == 2)
+    // The report page: a matrix with the failing cell.
+    let report = try BinaryRunner.run(arguments + ["--format", "json"])
+    try Data(report.output.utf8).write(to: json)
+    let page = work.appendingPathComponent("report.html")
+    let built = try BinaryRunner.run(["report", json.path, "--out", page.path])
+    #expect(built.status == 0, "\(built.error)")
+    let html = try String(contentsOf: page, encoding: .utf8)
+    #expect(html.contains("<section id=\"atomics\">") && html.contains("data-status=\"fails\""))
+    #expect(html.contains("cmpxchg_relaxed(u32)") && html.contains("memory-update"))
+  }
 }

@@ -64,6 +64,24 @@ public struct AtomicsProver: Sendable {
     public let absent: String?
     /// Where the reader stopped, when it could not follow the code (every obligation unknown).
     public let unknown: String?
+    /// Where the tree defines the primitive's macro (`#define arch_cmpxchg_acquire(`), if it does.
+    public var definition: SourceLocation? = nil
+  }
+
+  /// The header's path inside a tree, as reports name it.
+  public static let header = "arch/riscv/include/asm/cmpxchg.h"
+
+  /// The line of `#define arch_NAME(` (or `#define NAME(` before the prefix) in the header's text.
+  static func definitions(_ text: String) -> [String: SourceLocation] {
+    var found: [String: SourceLocation] = [:]
+    for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "(" })
+      guard words.count >= 2, words[0] == "#define" else { continue }
+      var name = String(words[1])
+      if name.hasPrefix("arch_") { name.removeFirst(5) }
+      if found[name] == nil { found[name] = SourceLocation(file: header, line: number + 1, column: 1) }
+    }
+    return found
   }
 
   public struct Report: Sendable {
@@ -99,11 +117,16 @@ public struct AtomicsProver: Sendable {
     }
     var rows: [Row] = []
     var emptyStubs: Set<String> = []
+    let definitions = Self.definitions((try? String(contentsOfFile: header, encoding: .utf8)) ?? "")
     for xlen in xlens {
       for path in paths {
         let (expansion, stubs) = try expand(path, xlen: xlen)
         emptyStubs.formUnion(stubs)
-        rows += prove(expansion, path: path, xlen: xlen)
+        rows += prove(expansion, path: path, xlen: xlen).map { row in
+          var located = row
+          located.definition = definitions[row.primitive.name]
+          return located
+        }
       }
     }
     return Report(
