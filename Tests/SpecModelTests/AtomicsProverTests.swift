@@ -64,6 +64,21 @@ import Testing
     #expect(report.exitCode == 0)
   }
 
+  @Test func localFormsGetTheFunctionalObligationsOnly() throws {
+    let report = try prove(Self.corpus.appendingPathComponent("era-zacas-zabha"), paths: ["lr-sc"]) {
+      $0.ordering == .local && $0.operation == .cmpxchg && !$0.signed
+    }
+    #expect(report.rows.count == 4 && report.rows.allSatisfy { $0.verdicts != nil })
+    for row in report.rows {
+      #expect(Set(row.verdicts?.keys.map { $0 } ?? []) == Set(AtomicsProver.Obligation.functional))
+    }
+    // A tree that defines no _local form does not provide it.
+    let fenced = try prove(Self.corpus.appendingPathComponent("era-fenced-lrsc"), paths: ["lr-sc"]) {
+      $0.ordering == .local && $0.operation == .cmpxchg && $0.bytes == 4 && !$0.signed
+    }
+    #expect(fenced.rows.first?.absent?.contains("defines no cmpxchg_local") == true)
+  }
+
   // MARK: Each mutant fails its obligation
 
   @Test func compareValueExtendedTheWrongWayFailsTheUpdate() throws {

@@ -11,7 +11,7 @@ extension AtomicsProver {
   /// Whether `primitive` gets ordering obligations: the word and doubleword forms, unsigned (the
   /// sign changes no ordering), where the XLEN holds them.
   func checksOrdering(_ primitive: AtomicsPrimitive, xlen: Int) -> Bool {
-    !primitive.signed && (primitive.bytes == 4 || (primitive.bytes == 8 && xlen == 64))
+    primitive.ordering != .local && !primitive.signed && (primitive.bytes == 4 || (primitive.bytes == 8 && xlen == 64))
   }
 
   /// The LKMM's verdict on each shape's C test, by primitive name: the same on every path.

@@ -4,10 +4,12 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
     case xchg, cmpxchg
   }
 
-  /// The ordering suffix: `_relaxed`, `_acquire`, `_release`, or none (fully ordered).
+  /// The ordering suffix: `_relaxed`, `_acquire`, `_release`, none (fully ordered), or `_local`
+  /// (atomic only against this CPU: no ordering promised, so only the functional obligations).
   public enum Ordering: String, CaseIterable, Sendable {
     case relaxed, acquire, release
     case full = ""
+    case local
   }
 
   public let operation: Operation

@@ -51,7 +51,9 @@ struct OrderingShape: Sendable {
       condition: [.result(thread: 0, operation: 0, 1), .result(thread: 1, operation: 0, 1)]),
     OrderingShape(
       name: "2+2W",
-      threads: [[.write(.x, 2), .primitive(.y, expected: 0, new: 1)], [.write(.y, 2), .primitive(.x, expected: 0, new: 1)]],
+      threads: [
+        [.write(.x, 2), .primitive(.y, expected: 0, new: 1)], [.write(.y, 2), .primitive(.x, expected: 0, new: 1)],
+      ],
       // Both primitives succeed (read the initial 0), and each thread's plain write wins.
       condition: [
         .result(thread: 0, operation: 1, 0), .result(thread: 1, operation: 1, 0), .memory(.x, 2), .memory(.y, 2),
@@ -104,7 +106,8 @@ struct OrderingShape: Sendable {
         case .fullFence: lines.append("smp_mb();")
         case .primitive(let location, let expected, let new):
           let arguments =
-            primitive.operation == .cmpxchg ? "\(location.rawValue), \(expected), \(new)" : "\(location.rawValue), \(new)"
+            primitive.operation == .cmpxchg
+            ? "\(location.rawValue), \(expected), \(new)" : "\(location.rawValue), \(new)"
           lines += ["int \(result);", "\(result) = \(primitive.name)(\(arguments));"]
         }
       }
@@ -127,7 +130,8 @@ struct OrderingShape: Sendable {
   /// The shape compiled to a RISC-V litmus test: each primitive by `compile` (its lines and the
   /// register it returns in), the rest as the kernel's mapping does.
   func riscvTest(
-    _ primitive: AtomicsPrimitive, compile: (_ address: Int, _ expected: Int, _ new: Int, _ thread: Int) throws -> (
+    _ primitive: AtomicsPrimitive,
+    compile: (_ address: Int, _ expected: Int, _ new: Int, _ thread: Int) throws -> (
       lines: [String], result: String
     )
   ) throws -> String {
