@@ -140,6 +140,11 @@ enum AtomicsText {
     if !report.emptyStubs.isEmpty {
       lines.append("headers taken as empty: " + report.emptyStubs.joined(separator: ", "))
     }
+    if !report.standardMapping.isEmpty {
+      lines.append(
+        "the tree defines no " + report.standardMapping.joined(separator: ", ")
+          + ": the ordering shapes use the standard mapping (fence rw,rw; load, fence r,rw; fence rw,w, store)")
+    }
     lines.append(String(format: "%.1f s; exit %d", report.seconds, report.exitCode))
     return lines.joined(separator: "\n")
   }
@@ -235,7 +240,8 @@ enum AtomicsText {
     }
     let object: [String: Any] = [
       "schema": "rvcheck.atomics", "schemaVersion": 1, "tree": report.root, "rows": rows,
-      "emptyStubs": report.emptyStubs, "exitCode": report.exitCode, "seconds": report.seconds,
+      "emptyStubs": report.emptyStubs, "standardMapping": report.standardMapping, "exitCode": report.exitCode,
+      "seconds": report.seconds,
     ]
     guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]) else {
       return "{}"

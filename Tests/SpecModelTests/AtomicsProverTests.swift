@@ -9,10 +9,16 @@ import Testing
   static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("corpus/atomics")
 
-  /// A copy of era fixture `era` with `change` applied to its cmpxchg.h; removed by the caller.
-  func mutant(_ era: String, _ change: (String) -> String) throws -> URL {
+  /// A copy of era fixture `era`; removed by the caller.
+  func copy(_ era: String) throws -> URL {
     let copy = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-atomics-\(UUID().uuidString)")
     try FileManager.default.copyItem(at: Self.corpus.appendingPathComponent(era), to: copy)
+    return copy
+  }
+
+  /// A copy of era fixture `era` with `change` applied to its cmpxchg.h; removed by the caller.
+  func mutant(_ era: String, _ change: (String) -> String) throws -> URL {
+    let copy = try copy(era)
     let header = copy.appendingPathComponent("arch/riscv/include/asm/cmpxchg.h")
     let text = try String(contentsOf: header, encoding: .utf8)
     let changed = change(text)
@@ -209,6 +215,27 @@ import Testing
     let found = Set(failures(report).map(\.0))
     #expect(found.contains(.storeBuffering) && found.contains(.messagePassingReader), "\(found)")
     #expect(!found.contains(.messagePassingWriter))
+  }
+
+  @Test func theTreesOwnBarriersCompileTheOtherThreads() throws {
+    // An smp_load_acquire() without its fence in the tree's barrier.h: the release primitive is
+    // right, but message passing read by that acquire is not.
+    let root = try copy("era-fenced-lrsc")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let barrier = root.appendingPathComponent("arch/riscv/include/asm/barrier.h")
+    let text = try String(contentsOf: barrier, encoding: .utf8)
+    let broken = text.replacingOccurrences(of: "\tRISCV_FENCE(r, rw);\t\t\t\t\t\t\\\n", with: "")
+    #expect(broken != text)
+    try Data(broken.utf8).write(to: barrier)
+    let report = try prove(root, paths: ["lr-sc"]) { $0.name == "cmpxchg_release" && $0.bytes == 4 && !$0.signed }
+    let found = failures(report)
+    #expect(found.contains { $0.0 == .messagePassingWriter }, "\(found.map(\.0))")
+    #expect(report.standardMapping.isEmpty)
+    // Without a barrier.h the standard mapping stands in, and the report says so.
+    try FileManager.default.removeItem(at: barrier)
+    let standard = try prove(root, paths: ["lr-sc"]) { $0.name == "cmpxchg_release" && $0.bytes == 4 && !$0.signed }
+    #expect(standard.standardMapping == ["__smp_load_acquire", "__smp_mb", "__smp_store_release"])
+    #expect(failures(standard).isEmpty && standard.emptyStubs.contains("asm/barrier.h"))
   }
 
   // MARK: What the reader cannot follow

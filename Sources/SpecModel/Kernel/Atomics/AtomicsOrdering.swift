@@ -36,9 +36,10 @@ extension AtomicsProver {
     }
   }
 
-  func ordering(_ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, xlen: Int, file: String)
-    throws -> [(Obligation, Verdict)]
-  {
+  func ordering(
+    _ primitive: AtomicsPrimitive, body: [CStatement], barriers: BarrierMapping, path: AtomicsBootPath, xlen: Int,
+    file: String
+  ) throws -> [(Obligation, Verdict)] {
     var verdicts: [(Obligation, Verdict)] = []
     for shape in OrderingShape.all {
       guard let obligation = Obligation(rawValue: shape.name) else { continue }
@@ -51,11 +52,18 @@ extension AtomicsProver {
         verdicts.append((obligation, .allowed))
         continue
       }
-      let text = try shape.riscvTest(primitive) { address, expected, new, thread in
-        try compile(
-          primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: expected, new: new,
-          thread: thread)
-      }
+      let text = try shape.riscvTest(
+        primitive,
+        compile: { address, expected, new, thread in
+          try compile(
+            primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: expected, new: new,
+            thread: thread)
+        },
+        barrier: { operation, address, value, scratch, thread in
+          try compileBarrier(
+            operation, primitive: primitive, barriers: barriers, path: path, xlen: xlen, file: file, object: address,
+            value: value, scratch: scratch, thread: thread)
+        })
       let test = try LitmusParser.parse(text, file: "\(shape.name) compiled")
       let rvwmo = try LitmusChecker(model: .rvwmo).check(test)
       if rvwmo.positive > 0 {
@@ -75,6 +83,53 @@ extension AtomicsProver {
       }
     }
     return verdicts
+  }
+
+  /// The tree's `__smp_mb()`, `__smp_load_acquire()` or `__smp_store_release()` for one litmus
+  /// thread: its lines and the register a load lands in; nil where the tree defines none (the
+  /// standard mapping stands in).
+  func compileBarrier(
+    _ operation: OrderingShape.Operation, primitive: AtomicsPrimitive, barriers: BarrierMapping,
+    path: AtomicsBootPath, xlen: Int, file: String, object: Int, value: Int, scratch: [Int], thread: Int
+  ) throws -> (lines: [String], result: String?, used: Int)? {
+    let size = primitive.bytes == 8 ? "u64" : "u32"
+    let name: String
+    switch operation {
+    case .fullFence: name = "mb"
+    case .acquireRead: name = "load_acquire_" + size
+    case .releaseWrite: name = "store_release_" + size
+    default: return nil
+    }
+    let location = SourceLocation(file: file, line: 1, column: 1)
+    if let reason = barriers.unreadable[name] { throw AtomicsUnknown(location: location, reason: reason) }
+    guard let body = barriers.bodies[name] else { return nil }
+    let z3 = Z3Context()
+    let configuration = MachineConfiguration(isa: try ISAString(parsing: path.isa(xlen: xlen)), profile: .permissive)
+    let type = CType.integer(bits: 8 * primitive.bytes, signed: false)
+    let address = z3.bvVariable("object", width: xlen)
+    var evaluator = PrimitiveEvaluator(z3: z3, configuration: configuration, extensions: path.extensions, file: file)
+    evaluator.namePrefix = "P\(thread)b"
+    var compilation = PrimitiveEvaluator.Compilation(addresses: [address.description: object])
+    compilation.scratch = scratch
+    evaluator.compiling = compilation
+    let start = PrimitiveEvaluator.World(
+      locals: [
+        "p": CValue(type: .pointer(type), bits: address),
+        "n": CValue(type: type, bits: BitVec(UInt64(value), width: 8 * primitive.bytes)),
+      ],
+      memory: .constant(0, addressWidth: xlen, in: z3),
+      reservation: Reservation(valid: z3.falseFormula, address: BitVec(0, width: xlen)), condition: z3.trueFormula,
+      trapped: z3.falseFormula)
+    let worlds = try evaluator.run(body, [start])
+    guard worlds.count == 1, let compiled = evaluator.compiling else {
+      throw AtomicsUnknown(location: location, reason: "the tree's \(name) does not compile to one straight path")
+    }
+    let used = scratch.count - compiled.scratch.count
+    guard case .acquireRead = operation else { return (compiled.lines, nil, used) }
+    guard let returned = worlds[0].returned, let register = compiled.outputs[returned.bits.description] else {
+      throw AtomicsUnknown(location: location, reason: "the tree's smp_load_acquire returns no loaded value")
+    }
+    return (compiled.lines, RegisterNames.name(register), used)
   }
 
   /// The primitive's code for one litmus thread, its object's address in register `object`, with

@@ -89,6 +89,8 @@ public struct AtomicsProver: Sendable {
     public let rows: [Row]
     /// Headers the expansion asked for that neither the tree nor rvcheck's stubs provide, taken as empty.
     public let emptyStubs: [String]
+    /// The tree's barrier macros it does not define (`__smp_mb`, …): the standard mapping stood in.
+    public var standardMapping: [String] = []
     public let seconds: Double
 
     /// 0 every provided primitive proved, 1 some obligation fails, 3 some is unknown (none fails).
@@ -117,30 +119,34 @@ public struct AtomicsProver: Sendable {
     }
     var rows: [Row] = []
     var emptyStubs: Set<String> = []
+    var standardMapping: Set<String> = []
     let definitions = Self.definitions((try? String(contentsOfFile: header, encoding: .utf8)) ?? "")
     for xlen in xlens {
       for path in paths {
         let (expansion, stubs) = try expand(path, xlen: xlen)
         emptyStubs.formUnion(stubs)
-        rows += prove(expansion, path: path, xlen: xlen).map { row in
+        rows += prove(expansion, path: path, xlen: xlen, standardMapping: &standardMapping).map { row in
           var located = row
           located.definition = definitions[row.primitive.name]
           return located
         }
       }
     }
-    return Report(
+    var report = Report(
       root: root, rows: rows, emptyStubs: emptyStubs.sorted(),
       seconds: Double((ContinuousClock.now - started).components.attoseconds) / 1e18
         + Double((ContinuousClock.now - started).components.seconds))
+    report.standardMapping = standardMapping.sorted()
+    return report
   }
 
   /// The translation unit of every primitive on one boot path, expanded by the preprocessor.
   func expand(_ path: AtomicsBootPath, xlen: Int) throws(Failure) -> (String, [String]) {
     var unit = AtomicsStubs.alternatives(path.extensions)
     unit += "#include <linux/kconfig.h>\n#include <linux/bits.h>\n#include <linux/compiler.h>\n"
-    unit += "#include <asm/cmpxchg.h>\n\n"
+    unit += "#include <asm/cmpxchg.h>\n#include <asm/barrier.h>\n\n"
     for primitive in primitives { unit += primitive.wrapper }
+    unit += BarrierMapping.wrappers
     var defines = ["__riscv": "1", "__riscv_xlen": "\(xlen)", "__KERNEL__": "1", "CONFIG_SMP": "1"]
     defines[xlen == 64 ? "CONFIG_64BIT" : "CONFIG_32BIT"] = "1"
     for option in path.configured { defines[option] = "1" }
@@ -155,7 +161,7 @@ public struct AtomicsProver: Sendable {
   }
 
   /// Every primitive's function in an expansion, read and proved.
-  func prove(_ expansion: String, path: AtomicsBootPath, xlen: Int) -> [Row] {
+  func prove(_ expansion: String, path: AtomicsBootPath, xlen: Int, standardMapping: inout Set<String>) -> [Row] {
     let file = "cmpxchg.h (\(path.name), RV\(xlen))"
     let tokens: [CToken]
     do {
@@ -165,20 +171,24 @@ public struct AtomicsProver: Sendable {
         Row(primitive: $0, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(error)")
       }
     }
+    let barriers = BarrierMapping(tokens: tokens, file: file)
+    standardMapping.formUnion(barriers.missing)
     // Each primitive has a Z3 context of its own: they are proved side by side.
     let rows = ConcurrentResults<Row>(count: primitives.count)
     let absentMarkers = Set(tokens.lazy.filter { $0.text.hasSuffix("_absent") }.map(\.text))
     DispatchQueue.concurrentPerform(iterations: primitives.count) { index in
       rows.set(
         index,
-        prove(primitives[index], tokens: tokens, absentMarkers: absentMarkers, path: path, xlen: xlen, file: file))
+        prove(
+          primitives[index], tokens: tokens, absentMarkers: absentMarkers, barriers: barriers, path: path,
+          xlen: xlen, file: file))
     }
     return rows.values
   }
 
   private func prove(
-    _ primitive: AtomicsPrimitive, tokens: [CToken], absentMarkers: Set<String>, path: AtomicsBootPath, xlen: Int,
-    file: String
+    _ primitive: AtomicsPrimitive, tokens: [CToken], absentMarkers: Set<String>, barriers: BarrierMapping,
+    path: AtomicsBootPath, xlen: Int, file: String
   ) -> Row {
     if absentMarkers.contains(primitive.functionName + "_absent") {
       return Row(
@@ -196,7 +206,7 @@ public struct AtomicsProver: Sendable {
       var parser = CParser(tokens: tokens, file: file, index: brace)
       parser.gnuExtensions = true
       let body = try parser.block()
-      return try prove(primitive, body: body, path: path, xlen: xlen, file: file)
+      return try prove(primitive, body: body, barriers: barriers, path: path, xlen: xlen, file: file)
     } catch let unknown as AtomicsUnknown {
       if unknown.unavailable {
         return Row(
@@ -217,9 +227,10 @@ public struct AtomicsProver: Sendable {
   /// offset of an address reaches the code (masks, shifts, alignment); the rest passes through, so
   /// one doubleword of writable memory stands for all. Its eight bytes are free; memory elsewhere
   /// holds zeros, and any write there fails `neighbours-kept`.
-  func prove(_ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, xlen: Int, file: String)
-    throws -> Row
-  {
+  func prove(
+    _ primitive: AtomicsPrimitive, body: [CStatement], barriers: BarrierMapping, path: AtomicsBootPath, xlen: Int,
+    file: String
+  ) throws -> Row {
     let isa = try ISAString(parsing: path.isa(xlen: xlen))
     let configuration = MachineConfiguration(isa: isa, profile: .permissive)
     guard let region = configuration.memoryMap.regions.first(where: { $0.access == .readWrite }), region.size >= 128
@@ -236,7 +247,9 @@ public struct AtomicsProver: Sendable {
         address: doubleword + UInt64(offset), file: file, z3: z3, into: &verdicts)
     }
     if checksOrdering(primitive, xlen: xlen) {
-      for (shape, verdict) in try ordering(primitive, body: body, path: path, xlen: xlen, file: file) {
+      for (shape, verdict) in try ordering(
+        primitive, body: body, barriers: barriers, path: path, xlen: xlen, file: file)
+      {
         verdicts[shape] = verdict
       }
     }

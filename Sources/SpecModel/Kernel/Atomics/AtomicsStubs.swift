@@ -31,13 +31,20 @@ enum AtomicsStubs {
       #define BIT(n) (1UL << (n))
       """),
     "asm/bitsperlong.h": "#include <linux/bits.h>\n",
+    // Plain accesses become calls the prover compiles to one load or store (what `READ_ONCE` and
+    // `WRITE_ONCE` are on RISC-V); the tree's barrier.h says what surrounds them.
     "linux/compiler.h": guarded(
       "COMPILER",
       """
       #define likely(x) (x)
       #define unlikely(x) (x)
       #define __always_inline inline
+      #define READ_ONCE(x) __rvcheck_read_once(&(x))
+      #define WRITE_ONCE(x, v) __rvcheck_write_once(&(x), v)
+      #define compiletime_assert_atomic_type(t) ((void)0)
+      #define barrier() ((void)0)
       """),
+    "asm-generic/rwonce.h": "#include <linux/compiler.h>\n",
     "linux/compiler_types.h": "#include <linux/compiler.h>\n",
     "linux/stringify.h": guarded(
       "STRINGIFY",

@@ -133,34 +133,49 @@ struct OrderingShape: Sendable {
     _ primitive: AtomicsPrimitive,
     compile: (_ address: Int, _ expected: Int, _ new: Int, _ thread: Int) throws -> (
       lines: [String], result: String
-    )
+    ),
+    barrier: (_ operation: Operation, _ address: Int, _ value: Int, _ scratch: [Int], _ thread: Int) throws -> (
+      lines: [String], result: String?, used: Int
+    )? = { _, _, _, _, _ in nil }
   ) throws -> String {
     let (load, store) = primitive.bytes == 8 ? ("ld", "sd") : ("lw", "sw")
-    func address(_ location: Location) -> String {
-      RegisterNames.name(Self.addressRegisters[Location.allCases.firstIndex(of: location) ?? 0])
+    func address(_ location: Location) -> Int {
+      Self.addressRegisters[Location.allCases.firstIndex(of: location) ?? 0]
     }
     var columns: [[String]] = []
     var results: [[Int: String]] = []
     for (number, operations) in threads.enumerated() {
       var lines: [String] = []
       var registers: [Int: String] = [:]
-      var scratch = Self.scratchRegisters.makeIterator()
-      func next() -> String { RegisterNames.name(scratch.next() ?? 31) }
+      var free = Self.scratchRegisters
+      func next() -> String { RegisterNames.name(free.isEmpty ? 31 : free.removeFirst()) }
       for (index, operation) in operations.enumerated() {
+        // The tree's own barrier code where it has it; the standard mapping below otherwise.
+        let (target, value): (Int, Int) =
+          switch operation {
+          case .acquireRead(let location): (address(location), 0)
+          case .releaseWrite(let location, let value): (address(location), value)
+          default: (0, 0)
+          }
+        if let compiled = try barrier(operation, target, value, free, number) {
+          lines += compiled.lines
+          if let result = compiled.result { registers[index] = result }
+          free.removeFirst(min(compiled.used, free.count))
+          continue
+        }
         switch operation {
         case .write(let location, let value), .releaseWrite(let location, let value):
           let register = next()
           if case .releaseWrite = operation { lines.append("fence rw,w") }
-          lines += ["li \(register),\(value)", "\(store) \(register),0(\(address(location)))"]
+          lines += ["li \(register),\(value)", "\(store) \(register),0(\(RegisterNames.name(address(location))))"]
         case .read(let location), .acquireRead(let location):
           let register = next()
-          lines.append("\(load) \(register),0(\(address(location)))")
+          lines.append("\(load) \(register),0(\(RegisterNames.name(address(location))))")
           if case .acquireRead = operation { lines.append("fence r,rw") }
           registers[index] = register
         case .fullFence: lines.append("fence rw,rw")
         case .primitive(let location, let expected, let new):
-          let index0 = Location.allCases.firstIndex(of: location) ?? 0
-          let compiled = try compile(Self.addressRegisters[index0], expected, new, number)
+          let compiled = try compile(address(location), expected, new, number)
           lines += compiled.lines
           registers[index] = compiled.result
         }
@@ -174,7 +189,9 @@ struct OrderingShape: Sendable {
     func cell(_ text: String) -> String { " " + text.padding(toLength: width, withPad: " ", startingAt: 0) + " " }
     var text = "RISCV \(name)+\(primitive.name)\n{\n"
     for thread in columns.indices {
-      text += Location.allCases.map { "\(thread):\(address($0))=\($0.rawValue);" }.joined(separator: " ") + "\n"
+      text +=
+        Location.allCases.map { "\(thread):\(RegisterNames.name(address($0)))=\($0.rawValue);" }.joined(separator: " ")
+        + "\n"
     }
     text += "}\n" + columns.indices.map { cell("P\($0)") }.joined(separator: "|") + ";\n"
     for row in 0..<rows { text += columns.map { cell($0[row]) }.joined(separator: "|") + ";\n" }

@@ -21,6 +21,8 @@ struct PrimitiveEvaluator {
   struct Compilation {
     /// Values with a register of their own in the litmus thread (the objects' addresses).
     var addresses: [String: Int]
+    /// Registers for what plain accesses load and store, taken in order.
+    var scratch: [Int] = []
     /// The code so far, one instruction or label a line, in the litmus tests' syntax.
     var lines: [String] = []
     /// The output variables' registers, by the variable's SMT text.
@@ -397,6 +399,47 @@ struct PrimitiveEvaluator {
     return after
   }
 
+  /// `READ_ONCE`/`WRITE_ONCE` while compiling: one load or store of the pointee's width, at the
+  /// register holding the object's address; what is loaded lands in a scratch register.
+  mutating func plainAccess(_ isWrite: Bool, _ arguments: [CExpression], _ world: World, at location: SourceLocation)
+    throws(AtomicsUnknown) -> (world: World, value: CValue)
+  {
+    guard var compilation = compiling, let pointerExpression = arguments.first else {
+      throw AtomicsUnknown(location: location, reason: "a plain access outside a compiled litmus thread")
+    }
+    var scratch = self
+    let pointer = try scratch.evaluate(pointerExpression, world, at: location)
+    guard pointer.count == 1, let target = pointer[0].value.type.pointee,
+      let base = compilation.addresses[pointer[0].value.bits.description]
+    else {
+      throw AtomicsUnknown(location: location, reason: "a plain access to an object that is not the test's")
+    }
+    let width = target.bits(xlen: xlen)
+    guard width == 32 || width == 64, !compilation.scratch.isEmpty else {
+      throw AtomicsUnknown(location: location, reason: "a plain access of \(width) bits")
+    }
+    let register = compilation.scratch.removeFirst()
+    let name = RegisterNames.name(register)
+    let suffix = width == 64 ? "d" : "w"
+    if isWrite {
+      guard arguments.count == 2 else { throw AtomicsUnknown(location: location, reason: "WRITE_ONCE without a value") }
+      let values = try scratch.evaluate(arguments[1], world, at: location)
+      guard values.count == 1, let number = values[0].value.bits.simplified.numeral else {
+        throw AtomicsUnknown(location: location, reason: "WRITE_ONCE of a value that is not a constant")
+      }
+      compilation.lines += [
+        "li \(name),\(Int64(bitPattern: number))", "s\(suffix) \(name),0(\(RegisterNames.name(base)))",
+      ]
+      compiling = compilation
+      return (world, values[0].value)
+    }
+    compilation.lines.append("l\(suffix) \(name),0(\(RegisterNames.name(base)))")
+    let variable = z3.bvVariable("\(namePrefix)load.\(register).\(compilation.lines.count)", width: width)
+    compilation.outputs[variable.description] = register
+    compiling = compilation
+    return (world, CValue(type: target, bits: variable))
+  }
+
   /// A program as litmus-test lines: branches name labels (placed on lines of their own) rather
   /// than offsets, and `x0` is written `x0`.
   static func litmusLines(_ program: [Instruction], labelPrefix: String) -> [String] {
@@ -653,8 +696,13 @@ struct PrimitiveEvaluator {
         results += try evaluate(truth ? then : otherwise, evaluated, at: location)
       }
       return results
+    case .call(.name(let function), let arguments)
+    where function == "__rvcheck_read_once" || function == "__rvcheck_write_once":
+      return [try plainAccess(function == "__rvcheck_write_once", arguments, world, at: location)]
     case .call(.name(let function), let arguments):
       return [(world, try call(function, arguments, world, at: location))]
+    case .prefix("&", .prefix("*", let pointer)):
+      return try evaluate(pointer, world, at: location)
     default:
       throw AtomicsUnknown(location: location, reason: "an expression rvcheck does not follow: \(expression.text)")
     }
