@@ -47,11 +47,17 @@ enum SpikeSupport {
     return url
   }
 
-  /// Writes an executable shell script.
+  /// Writes an executable shell script. The file is opened close-on-exec: a process another test
+  /// starts meanwhile must not keep it open for writing, or running it fails with "Text file busy".
   static func script(_ body: String, in folder: URL, name: String) throws -> String {
     let url = folder.appendingPathComponent(name)
-    try Data("#!/bin/sh\n\(body)\n".utf8).write(to: url)
-    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: url.path)
+    let bytes = Array("#!/bin/sh\n\(body)\n".utf8)
+    let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+    defer { close(descriptor) }
+    guard bytes.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
+      throw CocoaError(.fileWriteUnknown)
+    }
     return url.path
   }
 

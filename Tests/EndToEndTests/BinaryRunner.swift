@@ -37,4 +37,16 @@ enum BinaryRunner {
       status: process.terminationStatus, output: String(decoding: output, as: UTF8.self),
       error: String(decoding: error, as: UTF8.self))
   }
+
+  /// Writes an executable script, opened close-on-exec: a process another test starts meanwhile
+  /// must not keep it open for writing, or running it fails with "Text file busy".
+  static func writeExecutable(_ text: String, to url: URL) throws {
+    let bytes = Array(text.utf8)
+    let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o755)
+    guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown) }
+    defer { close(descriptor) }
+    guard bytes.withUnsafeBytes({ write(descriptor, $0.baseAddress, $0.count) }) == bytes.count else {
+      throw CocoaError(.fileWriteUnknown)
+    }
+  }
 }

@@ -27,13 +27,13 @@ struct QemuReleasesCLITests {
       let wrapped = tools.appendingPathComponent("12.0.0")
       try FileManager.default.createDirectory(at: wrapped, withIntermediateDirectories: true)
       let script = wrapped.appendingPathComponent(name)
-      try """
-      #!/bin/sh
-      if [ "$1" = --version ]; then echo "\(name) version 12.0.0"; exit 0; fi
-      exec '\(binary)' "$@"
+      try BinaryRunner.writeExecutable(
+        """
+        #!/bin/sh
+        if [ "$1" = --version ]; then echo "\(name) version 12.0.0"; exit 0; fi
+        exec '\(binary)' "$@"
 
-      """.write(to: script, atomically: true, encoding: .utf8)
-      try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script.path)
+        """, to: script)
     }
     try FileManager.default.createSymbolicLink(
       atPath: tools.appendingPathComponent("stable").path, withDestinationPath: real)
