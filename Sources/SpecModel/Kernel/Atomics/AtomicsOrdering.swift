@@ -103,33 +103,14 @@ extension AtomicsProver {
     let location = SourceLocation(file: file, line: 1, column: 1)
     if let reason = barriers.unreadable[name] { throw AtomicsUnknown(location: location, reason: reason) }
     guard let body = barriers.bodies[name] else { return nil }
-    let z3 = Z3Context()
-    let configuration = MachineConfiguration(isa: try ISAString(parsing: path.isa(xlen: xlen)), profile: .permissive)
-    let type = CType.integer(bits: 8 * primitive.bytes, signed: false)
-    let address = z3.bvVariable("object", width: xlen)
-    var evaluator = PrimitiveEvaluator(z3: z3, configuration: configuration, extensions: path.extensions, file: file)
-    evaluator.namePrefix = "P\(thread)b"
-    var compilation = PrimitiveEvaluator.Compilation(addresses: [address.description: object])
-    compilation.scratch = scratch
-    evaluator.compiling = compilation
-    let start = PrimitiveEvaluator.World(
-      locals: [
-        "p": CValue(type: .pointer(type), bits: address),
-        "n": CValue(type: type, bits: BitVec(UInt64(value), width: 8 * primitive.bytes)),
-      ],
-      memory: .constant(0, addressWidth: xlen, in: z3),
-      reservation: Reservation(valid: z3.falseFormula, address: BitVec(0, width: xlen)), condition: z3.trueFormula,
-      trapped: z3.falseFormula)
-    let worlds = try evaluator.run(body, [start])
-    guard worlds.count == 1, let compiled = evaluator.compiling else {
-      throw AtomicsUnknown(location: location, reason: "the tree's \(name) does not compile to one straight path")
-    }
-    let used = scratch.count - compiled.scratch.count
-    guard case .acquireRead = operation else { return (compiled.lines, nil, used) }
-    guard let returned = worlds[0].returned, let register = compiled.outputs[returned.bits.description] else {
+    let compiled = try compileBody(
+      body, type: .integer(bits: 8 * primitive.bytes, signed: false), constants: ["n": value], path: path, xlen: xlen,
+      file: file, object: object, scratch: scratch, prefix: "P\(thread)b", what: "the tree's \(name)")
+    guard case .acquireRead = operation else { return (compiled.lines, nil, compiled.used) }
+    guard let result = compiled.result else {
       throw AtomicsUnknown(location: location, reason: "the tree's smp_load_acquire returns no loaded value")
     }
-    return (compiled.lines, RegisterNames.name(register), used)
+    return (compiled.lines, result, compiled.used)
   }
 
   /// The primitive's code for one litmus thread, its object's address in register `object`, with
@@ -138,32 +119,49 @@ extension AtomicsProver {
     _ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, xlen: Int, file: String, object: Int,
     expected: Int, new: Int, thread: Int
   ) throws -> (lines: [String], result: String) {
+    let compiled = try compileBody(
+      body, type: primitive.type,
+      constants: primitive.operation == .cmpxchg ? ["o": expected, "n": new] : ["n": new], path: path, xlen: xlen,
+      file: file, object: object, scratch: [], prefix: "P\(thread)", what: "the primitive")
+    guard let result = compiled.result else {
+      throw AtomicsUnknown(
+        location: SourceLocation(file: file, line: 1, column: 1),
+        reason: "the value returned is not what an asm output holds")
+    }
+    return (compiled.lines, result)
+  }
+
+  /// One wrapper's body compiled for a litmus thread (`PrimitiveEvaluator.compiling`): `p` points to
+  /// an object of `type` whose address is in register `object`, the other parameters are
+  /// `constants`. Gives the lines, the register of the value returned (when an asm output or a
+  /// load holds it), and how many of `scratch` it took.
+  func compileBody(
+    _ body: [CStatement], type: CType, constants: [String: Int], path: AtomicsBootPath, xlen: Int, file: String,
+    object: Int, scratch: [Int], prefix: String, what: String
+  ) throws -> (lines: [String], result: String?, used: Int) {
     let z3 = Z3Context()
     let configuration = MachineConfiguration(isa: try ISAString(parsing: path.isa(xlen: xlen)), profile: .permissive)
-    let type = primitive.type
     let address = z3.bvVariable("object", width: xlen)
-    var locals = [
-      "p": CValue(type: .pointer(type), bits: address),
-      "n": CValue(type: type, bits: BitVec(UInt64(new), width: 8 * primitive.bytes)),
-    ]
-    if primitive.operation == .cmpxchg {
-      locals["o"] = CValue(type: type, bits: BitVec(UInt64(expected), width: 8 * primitive.bytes))
+    var locals = ["p": CValue(type: .pointer(type), bits: address)]
+    for (name, value) in constants {
+      locals[name] = CValue(type: type, bits: BitVec(UInt64(truncatingIfNeeded: value), width: type.bits(xlen: xlen)))
     }
     var evaluator = PrimitiveEvaluator(z3: z3, configuration: configuration, extensions: path.extensions, file: file)
-    evaluator.namePrefix = "P\(thread)"
-    evaluator.compiling = PrimitiveEvaluator.Compilation(addresses: [address.description: object])
+    evaluator.namePrefix = prefix
+    var compilation = PrimitiveEvaluator.Compilation(addresses: [address.description: object])
+    compilation.scratch = scratch
+    evaluator.compiling = compilation
     let start = PrimitiveEvaluator.World(
       locals: locals, memory: .constant(0, addressWidth: xlen, in: z3),
       reservation: Reservation(valid: z3.falseFormula, address: BitVec(0, width: xlen)), condition: z3.trueFormula,
       trapped: z3.falseFormula)
     let worlds = try evaluator.run(body, [start])
-    let location = SourceLocation(file: file, line: 1, column: 1)
-    guard worlds.count == 1, let returned = worlds[0].returned, let compilation = evaluator.compiling else {
-      throw AtomicsUnknown(location: location, reason: "the primitive does not compile to one straight path")
+    guard worlds.count == 1, let compiled = evaluator.compiling else {
+      throw AtomicsUnknown(
+        location: SourceLocation(file: file, line: 1, column: 1),
+        reason: "\(what) does not compile to one straight path")
     }
-    guard let register = compilation.outputs[returned.bits.description] else {
-      throw AtomicsUnknown(location: location, reason: "the value returned is not what an asm output holds")
-    }
-    return (compilation.lines, RegisterNames.name(register))
+    let result = worlds[0].returned.flatMap { compiled.outputs[$0.bits.description] }.map(RegisterNames.name)
+    return (compiled.lines, result, scratch.count - compiled.scratch.count)
   }
 }
