@@ -171,6 +171,41 @@ import Testing
     #expect(found.contains(.returnsOld) || found.contains(.neighboursKept), "\(found)")
   }
 
+  @Test func aWordThroughDoublewordInstructionsTraps() throws {
+    // lr.d/sc.d on a u32: at offset 4 of its doubleword it is misaligned.
+    let root = try mutant("era-fenced-lrsc") {
+      $0.replacingOccurrences(of: "__arch_cmpxchg(\".w\", \".w\" sc_sfx", with: "__arch_cmpxchg(\".d\", \".d\" sc_sfx")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["lr-sc"]) { $0.name == "cmpxchg_relaxed" && $0.bytes == 4 && !$0.signed }
+    let trap = try #require(failures(report).first { $0.0 == .noTrap })
+    #expect(trap.1.contains("at p = 0x80010044") && trap.1.contains("lr.d"), "\(trap.1)")
+  }
+
+  @Test func returningTheNewValueFailsReturnsOldAlone() throws {
+    let root = try mutant("era-fenced-lrsc") {
+      $0.replacingOccurrences(
+        of: "\t(__typeof__(*(__ptr)))__ret;\t\t\t\t\t\\\n})\n\n#define arch_xchg_relaxed",
+        with: "\t(__typeof__(*(__ptr)))__new;\t\t\t\t\t\\\n})\n\n#define arch_xchg_relaxed")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["lr-sc"]) { $0.name == "xchg_relaxed" && $0.bytes == 8 }
+    #expect(report.rows.count == 2)
+    #expect(failures(report).map(\.0) == [.returnsOld, .returnsOld], "\(failures(report).map(\.0))")
+  }
+
+  @Test func aMaskedLoopOnTheNextWordWritesOutsideTheDoubleword() throws {
+    let root = try mutant("era-zacas-zabha") {
+      $0.replacingOccurrences(
+        of: "#define __narrow_word(p)\t((u32 *)((ulong)(p) & ~0x3))",
+        with: "#define __narrow_word(p)\t((u32 *)(((ulong)(p) & ~0x3) + 8))")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["lr-sc"]) { $0.name == "cmpxchg_relaxed" && $0.bytes == 1 && !$0.signed }
+    let outside = try #require(failures(report).first { $0.0 == .neighboursKept })
+    #expect(outside.1.contains("written outside the doubleword: 0x80010048,"), "\(outside.1)")
+  }
+
   // MARK: Ordering
 
   @Test func orderingFollowsTheLKMMForEachOrdering() throws {
@@ -202,6 +237,21 @@ import Testing
     #expect(found.first?.1.contains("RISCV MP-reader+cmpxchg_acquire") == true)
     #expect(found.first?.1.contains("lr.w a0,(a2)") == true)
     #expect(found.first?.1.contains("rf ") == true)
+  }
+
+  @Test func fullyOrderedThatIsRelaxedFailsEveryShape() throws {
+    // Every shape the LKMM forbids for a fully ordered cmpxchg lets the outcome through when the
+    // tree's fully ordered form has neither .rl nor its fence: each shape can fail.
+    let root = try mutant("era-fenced-lrsc") {
+      $0.replacingOccurrences(
+        of: "_arch_cmpxchg((ptr), (o), (n), \".rl\", \"\", \"\tfence rw, rw\\n\")",
+        with: "_arch_cmpxchg((ptr), (o), (n), \"\", \"\", \"\")")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["lr-sc"]) { $0.name == "cmpxchg" && $0.bytes == 4 && !$0.signed }
+    let found = Set(failures(report).map(\.0))
+    let shapes = Set(OrderingShape.all.compactMap { AtomicsProver.Obligation(rawValue: $0.name) })
+    #expect(shapes.count == 9 && found == shapes, "\(found)")
   }
 
   @Test func fullyOrderedThatIsOnlyReleaseFailsStoreBuffering() throws {

@@ -341,7 +341,8 @@ public struct AtomicsProver: Sendable {
           ]
           if !outside.isEmpty {
             lines.append(
-              "written outside the doubleword: " + outside.map { "0x" + String($0, radix: 16) }.joined(separator: ", "))
+              "written outside the doubleword: "
+                + Set(outside).sorted().map { "0x" + String($0, radix: 16) }.joined(separator: ", "))
           }
           if world.cutPaths > 0 { lines.append("(\(world.cutPaths) paths still retrying after the step bound)") }
           lines += world.trace
