@@ -492,31 +492,46 @@ struct PrimitiveEvaluator {
 
   /// The type written in a declaration or cast (`__typeof__(…)` resolved in `world`).
   func resolveType(_ text: String, _ world: World, at location: SourceLocation) throws(AtomicsUnknown) -> CType {
+    // Read as tokens, however the type was spaced: `__typeof__(*(p))`, `typeof ( * ( p ) ) *`.
+    let tokens: [CToken]
+    do { tokens = try CTokenizer.tokenize(text, file: file) } catch {
+      throw AtomicsUnknown(location: location, reason: "cannot read the type '\(text)'")
+    }
     var words: [String] = []
     var typeofType: CType?
-    // A cast's type comes as its tokens joined by spaces: `__typeof__ ( * ( p ) )`.
-    var rest = Substring(
-      text.replacingOccurrences(of: "__typeof__ (", with: "__typeof__(").replacingOccurrences(
-        of: "typeof (", with: "__typeof__("))
-    while let start = rest.range(of: "__typeof__(") {
-      words += rest[..<start.lowerBound].split(separator: " ").map(String.init)
-      // The bracketed text runs to the last ')' of this group: the group is one typeof.
-      var depth = 1
-      var end = start.upperBound
-      while end < rest.endIndex && depth > 0 {
-        if rest[end] == "(" { depth += 1 }
-        if rest[end] == ")" { depth -= 1 }
-        if depth > 0 { end = rest.index(after: end) }
+    var index = 0
+    while index < tokens.count {
+      let token = tokens[index]
+      index += 1
+      guard token.text == "__typeof__" || token.text == "typeof", index < tokens.count, tokens[index].text == "("
+      else {
+        words.append(token.text)
+        continue
       }
-      let inner = String(rest[start.upperBound..<end])
-      typeofType = try typeOf(try parseExpression(inner, at: location), world, at: location)
-      rest = end < rest.endIndex ? rest[rest.index(after: end)...] : ""
+      // The expression runs to the parenthesis that closes this one.
+      var depth = 0
+      var close = index
+      repeat {
+        if tokens[close].text == "(" { depth += 1 }
+        if tokens[close].text == ")" { depth -= 1 }
+        close += 1
+      } while depth > 0 && close < tokens.count
+      guard depth == 0 else { throw AtomicsUnknown(location: location, reason: "an unclosed typeof in '\(text)'") }
+      var parser = CParser(tokens: Array(tokens[(index + 1)..<(close - 1)]), file: file, index: 0)
+      parser.gnuExtensions = true
+      let expression: CExpression
+      do { expression = try parser.expression() } catch {
+        throw AtomicsUnknown(location: location, reason: "cannot read the typeof in '\(text)'")
+      }
+      typeofType = try typeOf(expression, world, at: location)
+      index = close
     }
-    words += rest.split(separator: " ").map(String.init)
     if let typeofType {
-      let stars = words.filter { $0.allSatisfy { $0 == "*" } }.map(\.count).reduce(0, +)
+      guard words.allSatisfy({ $0 == "*" || Self.qualifiers.contains($0) }) else {
+        throw AtomicsUnknown(location: location, reason: "a type rvcheck does not know: '\(text)'")
+      }
       var type = typeofType
-      for _ in 0..<stars { type = .pointer(type) }
+      for word in words where word == "*" { type = .pointer(type) }
       return type
     }
     guard let type = CType.named(words, xlen: xlen) else {
@@ -524,6 +539,9 @@ struct PrimitiveEvaluator {
     }
     return type
   }
+
+  /// Words of a type that change nothing the prover follows.
+  static let qualifiers: Set<String> = ["const", "volatile", "register", "static", "__user"]
 
   func parseExpression(_ text: String, at location: SourceLocation) throws(AtomicsUnknown) -> CExpression {
     do {
