@@ -1,6 +1,7 @@
 /// One decoded instruction: a table row plus its operand values.
 public struct Instruction: Hashable, Sendable, CustomStringConvertible {
-  public let form: InstructionForm
+  /// Unretained: every form lives as long as the process (`FormRegistry`).
+  public unowned(unsafe) let form: InstructionForm
   public var rd: Int
   public var rs1: Int
   public var rs2: Int

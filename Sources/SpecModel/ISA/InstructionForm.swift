@@ -1,8 +1,11 @@
+import Foundation
+
 /// The semantics of one instruction: declares its effects on a step.
 public typealias Semantics = @Sendable (inout StepBuilder, Instruction) -> Void
 
 /// One row of the instruction table: mnemonic, extension, XLENs, encoding, syntax and semantics.
-// A class, so that an instruction (copied at every step) carries one reference to its form.
+// A class that lives as long as the process (`FormRegistry`), so that an instruction, copied at
+// every step, holds an unretained reference to its form and copies as plain bytes.
 public final class InstructionForm: Sendable, Hashable, CustomStringConvertible {
   public let mnemonic: String
   public let format: Format
@@ -32,12 +35,17 @@ public final class InstructionForm: Sendable, Hashable, CustomStringConvertible 
     self.match = fixed.reduce(0) { $0 | $1.bits }
     self.mask = fixed.reduce(0) { $0 | $1.mask }
     self.isCompareAndSwap = mnemonic.hasPrefix("amocas.")
+    self.mnemonicHash = mnemonic.hashValue
+    FormRegistry.keep(self)
   }
+
+  /// The mnemonic's hash, worked out once: instructions are hashed by their form.
+  private let mnemonicHash: Int
 
   public var description: String { mnemonic }
 
-  public static func == (l: InstructionForm, r: InstructionForm) -> Bool { l.mnemonic == r.mnemonic }
-  public func hash(into hasher: inout Hasher) { hasher.combine(mnemonic) }
+  public static func == (l: InstructionForm, r: InstructionForm) -> Bool { l === r || l.mnemonic == r.mnemonic }
+  public func hash(into hasher: inout Hasher) { hasher.combine(mnemonicHash) }
 
   /// Table checks, as riscv-opcodes does: values fit their fields, no bit is fixed twice or is both
   /// fixed and an operand, and every bit is one or the other. Returns the problems found.
@@ -65,5 +73,18 @@ public final class InstructionForm: Sendable, Hashable, CustomStringConvertible 
   public func usesRegisterPairs(xlen: Int) -> Bool {
     guard let bytes = accessBytes, isCompareAndSwap else { return false }
     return bytes * 8 == 2 * xlen
+  }
+}
+
+/// Every form ever made, kept for the life of the process: an `Instruction` refers to its form
+/// without retaining it.
+enum FormRegistry {
+  private static let lock = NSLock()
+  nonisolated(unsafe) private static var forms: [InstructionForm] = []
+
+  static func keep(_ form: InstructionForm) {
+    lock.lock()
+    forms.append(form)
+    lock.unlock()
   }
 }
