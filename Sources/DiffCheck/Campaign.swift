@@ -392,9 +392,11 @@ public struct Campaign {
         // After a stop request no further program is judged: those left are not done, and a
         // resumed run checks them with nothing cut short.
         if shouldStop() { break }
-        let before = summary
+        // Kept to undo this program if its shrinking is cut short; released before the coverage
+        // counts grow, so that they are not copied for every program.
+        var before: CampaignSummary? = summary
+        var checkedColumns: [Int] = []
         summary.programs += 1
-        summary.coverage.add(entry.prepared.coverage)
         summary.infeasibleTargets += entry.prepared.infeasibleTargets
         var here: [Finding] = []
         var unknown = false
@@ -434,7 +436,7 @@ public struct Campaign {
             continue
           }
           summary.columns[column].checked += 1
-          for cell in entry.prepared.coverage { summary.columns[column].coverage[cell, default: 0] += 1 }
+          checkedColumns.append(column)
           let audit = options.crossCheck.map { entry.index % $0 == 0 } ?? false
           let emulatorName = lane.emulator.name
           var signature: String?
@@ -537,7 +539,7 @@ public struct Campaign {
               if finding.shrinkCutShort {
                 // Kept on disk as it stands, never lost; the program stays undone so that the
                 // resumed run shrinks it whole and de-duplicates the result.
-                summary = before
+                summary = before ?? summary
                 for earlier in here { found(earlier) }
                 found(finding)
                 done += batch.prefix(finished).map(\.index)
@@ -579,6 +581,11 @@ public struct Campaign {
               here.append(finding)
             }
           }
+        }
+        before = nil
+        summary.coverage.add(entry.prepared.coverage)
+        for column in checkedColumns {
+          for cell in entry.prepared.coverage { summary.columns[column].coverage[cell, default: 0] += 1 }
         }
         if unknown {
           summary.unknowns += 1

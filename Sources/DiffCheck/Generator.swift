@@ -73,7 +73,8 @@ public struct ProgramGenerator {
   private let aluForms: [InstructionForm]
   private let loadForms: [InstructionForm]
   private let storeForms: [InstructionForm]
-  private let lrForms: [InstructionForm]
+  /// Each load-reserved form with its store-conditional.
+  private let lrForms: [(lr: InstructionForm, sc: InstructionForm)]
   private let amoForms: [InstructionForm]
   /// Zabha's byte and halfword AMOs, which may also be aimed at a trap.
   private let narrowAMOForms: [InstructionForm]
@@ -90,7 +91,9 @@ public struct ProgramGenerator {
     }
     loadForms = available.filter { $0.format == .load }
     storeForms = available.filter { $0.format == .store }
-    lrForms = available.filter { $0.format == .loadReserved }
+    lrForms = available.filter { $0.format == .loadReserved }.map {
+      ($0, InstructionTable.named($0.mnemonic.replacingOccurrences(of: "lr.", with: "sc.")))
+    }
     let atomics = available.filter {
       $0.format == .atomic && !$0.mnemonic.hasPrefix("amocas.") && !$0.mnemonic.hasPrefix("sc.")
     }
@@ -111,23 +114,23 @@ public struct ProgramGenerator {
     // A base register that an instruction overwrote no longer holds an address: retire it. A new
     // base must be a register nothing has written yet, or it would not hold an address either.
     var clean = bases
-    var written: Set<Int> = []
+    var written: UInt32 = 0
     func retire(_ register: Int) {
-      written.insert(register)
+      written |= 1 << UInt32(register)
       guard let position = clean.firstIndex(of: register) else { return }
       clean.remove(at: position)
-      let unwritten = pool.indices.filter { !written.contains(pool[$0]) }
+      let unwritten = pool.indices.filter { written & (1 << UInt32(pool[$0])) == 0 }
       if clean.isEmpty, !unwritten.isEmpty {
         let fresh = pool.remove(at: unwritten[Int(random.below(UInt64(unwritten.count)))])
         bases.append(fresh)
         clean.append(fresh)
       }
     }
-    let kinds: [(String, Int)] = [
-      ("amocas", casForms.isEmpty ? 0 : weights.amocas), ("alu", aluForms.isEmpty ? 0 : weights.alu),
-      ("load", weights.load), ("store", weights.store),
-      ("lrsc", lrForms.isEmpty ? 0 : weights.loadReservedPair), ("amo", amoForms.isEmpty ? 0 : weights.amo),
-      ("amobh", narrowAMOForms.isEmpty ? 0 : weights.narrowAMO),
+    let kinds: [(Kind, Int)] = [
+      (.amocas, casForms.isEmpty ? 0 : weights.amocas), (.alu, aluForms.isEmpty ? 0 : weights.alu),
+      (.load, weights.load), (.store, weights.store),
+      (.lrsc, lrForms.isEmpty ? 0 : weights.loadReservedPair), (.amo, amoForms.isEmpty ? 0 : weights.amo),
+      (.narrowAMO, narrowAMOForms.isEmpty ? 0 : weights.narrowAMO),
     ]
     while program.count < length {
       if clean.isEmpty { break }
@@ -135,21 +138,20 @@ public struct ProgramGenerator {
       let before = program.count
       let kind = random.weighted(kinds)
       switch kind {
-      case "amocas":
+      case .amocas:
         program.append(amocas(random.pick(casForms), base: base, bases: bases, &random))
-      case "alu":
+      case .alu:
         program.append(alu(random.pick(aluForms), avoiding: bases, &random))
-      case "load":
+      case .load:
         let form = random.pick(loadForms)
         program.append(
           Instruction(form, rd: destination(avoiding: bases, &random), rs1: base, immediate: offset(for: form, &random))
         )
-      case "store":
+      case .store:
         let form = random.pick(storeForms)
         program.append(Instruction(form, rs1: base, rs2: random.int(0...31), immediate: offset(for: form, &random)))
-      case "lrsc":
-        let lr = random.pick(lrForms)
-        let sc = InstructionTable.named(lr.mnemonic.replacingOccurrences(of: "lr.", with: "sc."))
+      case .lrsc:
+        let (lr, sc) = random.pick(lrForms)
         // The SC reads the base again, so the LR must not overwrite it.
         var loaded = destination(avoiding: bases, &random)
         while loaded == base { loaded = random.int(1...31) }
@@ -160,15 +162,17 @@ public struct ProgramGenerator {
               sc, rd: destination(avoiding: bases, &random), rs1: base, rs2: random.int(0...31), rl: random.chance(0.3))
           )
         }
-      default:
-        let form = random.pick(kind == "amobh" ? narrowAMOForms : amoForms)
+      case .amo, .narrowAMO:
+        let form = random.pick(kind == .narrowAMO ? narrowAMOForms : amoForms)
         program.append(
           Instruction(
             form, rd: destination(avoiding: bases, &random), rs1: base, rs2: random.int(0...31),
             aq: random.chance(0.3), rl: random.chance(0.3)))
       }
       for instruction in program[before...] {
-        for register in writtenRegisters(instruction) { retire(register) }
+        let registers = writtenRegisters(instruction)
+        if let first = registers.first { retire(first) }
+        if let second = registers.second { retire(second) }
       }
     }
     // Sometimes one more amocas (or a byte or halfword AMO) gets a base register of its own, for
@@ -199,15 +203,27 @@ public struct ProgramGenerator {
       instructions: Array(program.prefix(length)), baseRegisters: bases, trapCandidate: trapCandidate)
   }
 
+  /// The kinds of instruction the generator draws from, by weight.
+  private enum Kind { case amocas, alu, load, store, lrsc, amo, narrowAMO }
+
+  /// Up to two registers an instruction may write (a pair's are both).
+  private struct Written {
+    var first: Int?
+    var second: Int?
+
+    func contains(_ register: Int) -> Bool { first == register || second == register }
+  }
+
   /// Registers an instruction may write.
-  private func writtenRegisters(_ instruction: Instruction) -> [Int] {
+  private func writtenRegisters(_ instruction: Instruction) -> Written {
     switch instruction.form.format {
-    case .store, .branch, .fence: return []
+    case .store, .branch, .fence: return Written()
     default:
+      guard instruction.rd != 0 else { return Written() }
       if instruction.form.usesRegisterPairs(xlen: isa.xlen) {
-        return instruction.rd == 0 ? [] : [instruction.rd, (instruction.rd + 1) % 32]
+        return Written(first: instruction.rd, second: (instruction.rd + 1) % 32)
       }
-      return instruction.rd == 0 ? [] : [instruction.rd]
+      return Written(first: instruction.rd)
     }
   }
 
