@@ -98,7 +98,10 @@ public struct Oracle {
   /// Patch-and-rerun rounds before the targets still missed are dropped.
   public var maxRounds = 12
   /// Print each dropped target (RVCHECK_TRACE=1).
-  public var tracing = ProcessInfo.processInfo.environment["RVCHECK_TRACE"] != nil
+  public var tracing = Oracle.tracingRequested
+
+  /// Read once: the environment is copied whole on every look.
+  private static let tracingRequested = ProcessInfo.processInfo.environment["RVCHECK_TRACE"] != nil
 
   public init(configuration: MachineConfiguration) {
     self.configuration = configuration
@@ -141,6 +144,10 @@ public struct Oracle {
 
     init() {}
     init(_ indices: [Int]) { for index in indices { append(index) } }
+    init(_ indices: SIMD16<Int32>, count: Int) {
+      storage = indices
+      self.count = count
+    }
 
     var startIndex: Int { 0 }
     var endIndex: Int { count }
@@ -187,9 +194,7 @@ public struct Oracle {
     for region in map.regions {
       for offset in stride(from: UInt64(0), to: region.size, by: 8) {
         let word = random.chance(0.2) ? random.below(4) : random.next()
-        for byte in 0..<UInt64(8) {
-          image.set(region.base + offset + byte, UInt8(truncatingIfNeeded: word >> (8 * byte)))
-        }
+        image.set(region.base + offset, word: word)
       }
     }
     // A byte or halfword AMO aimed at read-only memory: half the time its operand starts equal to
@@ -206,15 +211,17 @@ public struct Oracle {
     var initial = ConcreteState(registers: registers, memory: [:])
 
     var dropped = [Bool](repeating: false, count: program.count)
-    var patches = 0
     var views: [CASView?] = []
     var copies: [StoreCopy?] = []
     let supported = executor.supported(program)
     let facts = program.map { StepFacts($0, xlen: xlen) }
-    var run = observe(program, facts, initial, image, supported, &views, &copies)
-    var attempts = [Int](repeating: 0, count: program.count)
+    var aim = Aim(
+      program: program, targets: targets, dropped: dropped, attempts: [Int](repeating: 0, count: program.count),
+      bases: generated.baseRegisters, initial: initial, image: image, random: random,
+      cache: StepCache(count: program.count))
+    var run = observe(facts, supported, &aim, &views, &copies)
     for _ in 0..<maxRounds {
-      let missed = allMissed(program, targets, dropped, run, views)
+      let missed = allMissed(program, targets, aim.dropped, run, views)
       guard let (first, firstTarget) = missed.first else { break }
       // Each round patches every missed target whose compared bytes no earlier patch of the round
       // touched, so one rerun serves several. The first one sees the state as it really is: when
@@ -223,30 +230,37 @@ public struct Oracle {
       for (index, target) in missed {
         // A target missed again after it was patched twice is fought over by another patch (two
         // amocas on one address with opposite aims): it is dropped rather than patched forever.
-        if attempts[index] >= 2 {
-          dropped[index] = true
+        if aim.attempts[index] >= 2 {
+          aim.dropped[index] = true
           continue
         }
         guard let view = views[index] else {
-          if index == first { dropped[index] = true }
+          if index == first { aim.dropped[index] = true }
           continue
         }
         let span = (start: view.address, end: view.address &+ UInt64(facts[index].bytes ?? 0))
         if touched.contains(where: { $0.start < span.end && span.start < $0.end }) { continue }
-        let aim = index == first ? firstTarget : target
-        if aim.aimsAtAMO
-          ? patchAMO(&image, program[index], aim, view)
-          : patch(&initial, &image, program[index], aim, view, copies, generated.baseRegisters, &random)
-        {
-          patches += 1
-          attempts[index] += 1
+        let goal = index == first ? firstTarget : target
+        let patch =
+          goal.aimsAtAMO
+          ? planAMO(program[index], goal, view, live: nil)
+          : plan(program[index], goal, view, copies, generated.baseRegisters, live: nil, &aim.random)
+        if let patch {
+          aim.apply(patch)
+          aim.patches += 1
+          aim.attempts[index] += 1
           touched.append(span)
         } else if index == first {
-          dropped[index] = true
+          aim.dropped[index] = true
         }
       }
-      if !touched.isEmpty { run = observe(program, facts, initial, image, supported, &views, &copies) }
+      if !touched.isEmpty { run = observe(facts, supported, &aim, &views, &copies) }
     }
+    random = aim.random
+    initial = aim.initial
+    image = aim.image
+    dropped = aim.dropped
+    let patches = aim.patches
     if tracing {
       for index in program.indices where dropped[index] {
         print(
@@ -304,20 +318,49 @@ public struct Oracle {
     }
   }
 
-  /// Sets the initial bytes a byte or halfword AMO reads so that it meets `target`: only bytes no
-  /// earlier instruction wrote, read-only ones included (the store permission is what matters there).
-  private func patchAMO(
-    _ image: inout ConcreteMemory, _ instruction: Instruction, _ target: CASTarget, _ view: CASView
-  ) -> Bool {
+  /// The initial bytes a byte or halfword AMO reads, set so that it meets `target`: only bytes no
+  /// earlier instruction wrote, read-only ones included (the store permission is what matters
+  /// there). During a run (`live`), only bytes no earlier step has read either.
+  private func planAMO(
+    _ instruction: Instruction, _ target: CASTarget, _ view: CASView, live: ConcreteExecutor.PreStep?
+  ) -> Patch? {
     guard let bytes = instruction.form.accessBytes, view.memoryIsInitial,
       configuration.memoryMap.allows(view.address, bytes: bytes, write: false)
-    else { return false }
+    else { return nil }
     var wanted = view.compare
     if target == .amoSignSplit { wanted ^= UInt128(1) << UInt128(8 * bytes - 1) }
+    var patch = Patch()
     for byte in 0..<bytes {
-      image.set((view.address &+ UInt64(byte)) & xlenMask, UInt8(truncatingIfNeeded: wanted >> UInt128(8 * byte)))
+      let address = (view.address &+ UInt64(byte)) & xlenMask
+      if let live, !live.isUntouched(address: address) { return nil }
+      patch.bytes.append((address, UInt8(truncatingIfNeeded: wanted >> UInt128(8 * byte))))
     }
-    return true
+    return patch
+  }
+
+  /// Changes to the initial state: registers and bytes with their new values, and bytes of
+  /// registers that an earlier store copies to memory.
+  struct Patch {
+    var registers: [(number: Int, value: UInt64)] = []
+    var bytes: [(address: UInt64, value: UInt8)] = []
+    var routed: [(register: Int, bit: Int, value: UInt8)] = []
+
+    func apply(to initial: inout ConcreteState, _ image: inout ConcreteMemory) {
+      for (number, value) in registers { initial.registers[number] = value }
+      for (address, value) in bytes { image.set(address, value) }
+      for (register, bit, value) in routed {
+        let kept = initial.registers[register] & ~(0xFF << UInt64(bit))
+        initial.registers[register] = kept | UInt64(value) << UInt64(bit)
+      }
+    }
+
+    /// Makes the change in a run under way: every location is untouched there, and nothing goes
+    /// through a store that already ran.
+    func apply(to machine: ConcreteExecutor.PreStep) {
+      precondition(routed.isEmpty, "a patch through an earlier store cannot be made during the run")
+      for (number, value) in registers { machine.setInitial(register: number, to: value) }
+      for (address, value) in bytes { machine.setInitial(address: address, to: value) }
+    }
   }
 
   /// A base address for a trap target: misaligned at an offset class (half the size, or any),
@@ -382,7 +425,25 @@ public struct Oracle {
   private var lowMask: UInt128 { UInt128(xlenMask) }
 
   private func differingBytes(_ difference: UInt128) -> Int {
-    (0..<16).reduce(0) { $0 + ((difference >> UInt128(8 * $1)) & 0xFF != 0 ? 1 : 0) }
+    // A byte is non-zero when any of its bits is: fold each byte's bits into its lowest.
+    func count(_ word: UInt64) -> Int {
+      var folded = word | word >> 4
+      folded |= folded >> 2
+      folded |= folded >> 1
+      return (folded & 0x0101_0101_0101_0101).nonzeroBitCount
+    }
+    return count(UInt64(truncatingIfNeeded: difference)) + count(UInt64(truncatingIfNeeded: difference >> 64))
+  }
+
+  /// The outcomes of one instruction, each once, in the order they were found (a handful).
+  struct Outcomes {
+    private(set) var list: [CASOutcome] = []
+
+    mutating func insert(_ outcome: CASOutcome) {
+      if !list.contains(outcome) { list.append(outcome) }
+    }
+
+    func map<T>(_ transform: (CASOutcome) -> T) -> [T] { list.map(transform) }
   }
 
   // MARK: Running and patching
@@ -423,19 +484,46 @@ public struct Oracle {
     }
   }
 
-  /// Runs the spec concretely, noting what each amocas sees before it runs.
+  /// What preparing one program aims at, and the initial state as it is patched.
+  struct Aim {
+    let program: [Instruction]
+    let targets: [CASTarget?]
+    var dropped: [Bool]
+    /// Patches made for each target.
+    var attempts: [Int]
+    let bases: [Int]
+    var initial: ConcreteState
+    var image: ConcreteMemory
+    var random: SeededRandom
+    var patches = 0
+    /// Steps of earlier runs of the program, done again where they read the same values.
+    let cache: StepCache
+
+    mutating func apply(_ patch: Patch) { patch.apply(to: &initial, &image) }
+  }
+
+  /// Runs the spec concretely, noting what each amocas sees before it runs. A target the amocas
+  /// would miss is patched on the spot when the patch changes only initial values that no step
+  /// has read or written yet: the run goes on as a run from the patched state would, so the
+  /// targets after it see the patch at once rather than a round later.
   private func observe(
-    _ program: [Instruction], _ facts: [StepFacts], _ initial: ConcreteState, _ image: ConcreteMemory,
-    _ supported: [Bool], _ views: inout [CASView?], _ copies: inout [StoreCopy?]
+    _ facts: [StepFacts], _ supported: [Bool], _ aim: inout Aim, _ views: inout [CASView?],
+    _ copies: inout [StoreCopy?]
   ) -> ConcreteExecutor.Run {
+    let program = aim.program
     var seen = [CASView?](repeating: nil, count: program.count)
     var storeCopies = [StoreCopy?](repeating: nil, count: program.count)
-    let xlenMask = self.xlenMask
     // Only memory accesses are looked at, and the first step, where a rerun starts over.
     var observing = facts.map { $0.bytes != nil }
     if !observing.isEmpty { observing[0] = true }
-    let run = executor.firstRun(program, initial: initial, memory: image, supported: supported, observing: observing) {
-      index, machine in
+    var live = aim
+    let bases = aim.bases
+    var patchedLive = false
+    let start = (initial: aim.initial, image: aim.image)
+    let run = executor.firstRun(
+      program, initial: start.initial, memory: start.image, supported: supported, observing: observing,
+      cache: aim.cache
+    ) { index, machine in
       // A run that a profile constraint pruned starts again from the top: keep the last run's views.
       if index == 0 {
         for position in seen.indices {
@@ -444,53 +532,82 @@ public struct Oracle {
         }
       }
       let fact = facts[index]
-      guard let bytes = fact.bytes else { return }
+      guard fact.bytes != nil else { return }
       let instruction = program[index]
       if let kind = fact.copy { storeCopies[index] = storeCopy(instruction, kind, fact.pairs, machine) }
-      guard fact.isAmocas || fact.isNarrowAMO else { return }
-      let address = machine.registers[instruction.rs1]
-      let width = 8 * bytes
-      var compare: UInt128
-      var compareRegisters: [Int]
-      if fact.isNarrowAMO {
-        // The operand, at the access width, stands where an amocas has its compare value.
-        compareRegisters = []
-        compare = UInt128(machine.registers[instruction.rs2]) & BitVec.mask(width)
-      } else if fact.pairs {
-        compareRegisters = instruction.rd == 0 ? [] : [instruction.rd, instruction.rd + 1]
-        compare =
-          instruction.rd == 0
-          ? 0
-          : UInt128(machine.registers[instruction.rd]) | UInt128(machine.registers[instruction.rd + 1]) << UInt128(xlen)
-      } else {
-        compareRegisters = instruction.rd == 0 ? [] : [instruction.rd]
-        compare = UInt128(machine.registers[instruction.rd]) & BitVec.mask(width)
+      guard fact.isAmocas || fact.isNarrowAMO, var view = casView(instruction, fact, machine) else { return }
+      if let target = live.targets[index], !live.dropped[index], live.attempts[index] < 2,
+        misses(target, instruction, view),
+        let patch = target.aimsAtAMO
+          ? planAMO(instruction, target, view, live: machine)
+          : plan(instruction, target, view, storeCopies, bases, live: machine, &live.random)
+      {
+        live.apply(patch)
+        patch.apply(to: machine)
+        // Not counted as an attempt: a later round may still need two of its own.
+        live.patches += 1
+        patchedLive = true
+        view = casView(instruction, fact, machine) ?? view
       }
-      var loaded: UInt128 = 0
-      var writers = InlineIndices()
-      for byte in 0..<bytes {
-        let at = (address &+ UInt64(byte)) & xlenMask
-        loaded |= UInt128(machine.memory.byte(at: at)) << UInt128(8 * byte)
-        writers.append(machine.memory.writer(at: at))
-      }
-      seen[index] = CASView(
-        address: address, compare: compare, loaded: loaded,
-        compareRegister: machine.registers[fact.isNarrowAMO ? instruction.rs2 : instruction.rd],
-        memoryIsInitial: writers.allSatisfy { $0 == -1 },
-        registersAreInitial: !compareRegisters.isEmpty
-          && compareRegisters.allSatisfy { machine.registerWriter[$0] == -1 },
-        byteWriters: writers)
+      seen[index] = view
     }
+    aim = live
     views = seen
     copies = storeCopies
+    // Patches made during a run that was pruned and started over are not all in the run that
+    // stands: run the patched state again.
+    if patchedLive && run.attempts > 1 { return observe(facts, supported, &aim, &views, &copies) }
     return run
+  }
+
+  /// What an amocas (or a byte or halfword AMO) sees just before it runs.
+  private func casView(_ instruction: Instruction, _ fact: StepFacts, _ machine: ConcreteExecutor.PreStep) -> CASView? {
+    guard let bytes = fact.bytes else { return nil }
+    let address = machine.register(instruction.rs1)
+    let width = 8 * bytes
+    var compare: UInt128
+    var compareRegisters = InlineIndices()
+    if fact.isNarrowAMO {
+      // The operand, at the access width, stands where an amocas has its compare value.
+      compare = UInt128(machine.register(instruction.rs2)) & BitVec.mask(width)
+    } else if fact.pairs {
+      if instruction.rd != 0 {
+        compareRegisters.append(instruction.rd)
+        compareRegisters.append(instruction.rd + 1)
+      }
+      compare =
+        instruction.rd == 0
+        ? 0
+        : UInt128(machine.register(instruction.rd)) | UInt128(machine.register(instruction.rd + 1)) << UInt128(xlen)
+    } else {
+      if instruction.rd != 0 { compareRegisters.append(instruction.rd) }
+      compare = UInt128(machine.register(instruction.rd)) & BitVec.mask(width)
+    }
+    let (loaded, byteWriters) = machine.bytes(at: address, count: bytes)
+    let writers = InlineIndices(byteWriters, count: bytes)
+    return CASView(
+      address: address, compare: compare, loaded: loaded,
+      compareRegister: machine.register(fact.isNarrowAMO ? instruction.rs2 : instruction.rd),
+      memoryIsInitial: writers.allSatisfy { $0 == -1 },
+      registersAreInitial: !compareRegisters.isEmpty
+        && compareRegisters.allSatisfy { machine.registerWriter($0) == -1 },
+      byteWriters: writers)
+  }
+
+  /// Whether an amocas or AMO that sees `view` would miss `target` (a trap aside).
+  private func misses(_ target: CASTarget, _ instruction: Instruction, _ view: CASView) -> Bool {
+    if target.aimsAtAMO { return !amoTargetHolds(target, view, bytes: instruction.form.accessBytes ?? 1) }
+    let equal = view.compare == view.loaded
+    if target.aimsAtSuccess { return !equal }
+    if target.aimsAtFailure { return equal || !nearMissHolds(target, instruction, view) }
+    return false
   }
 
   private func storeCopy(
     _ instruction: Instruction, _ kind: StepFacts.CopyKind, _ pairs: Bool, _ machine: ConcreteExecutor.PreStep
   ) -> StoreCopy? {
     guard let bytes = instruction.form.accessBytes else { return nil }
-    let base = machine.registers[instruction.rs1]
+    let base = machine.register(instruction.rs1)
     var address = base
     var registers = InlineIndices([instruction.rs2])
     switch kind {
@@ -499,22 +616,25 @@ public struct Oracle {
     case .swapValue:
       if pairs { registers = InlineIndices(instruction.rs2 == 0 ? [] : [instruction.rs2, instruction.rs2 + 1]) }
     }
-    let initial = !registers.isEmpty && registers.allSatisfy { $0 != 0 && machine.registerWriter[$0] == -1 }
+    for register in registers { _ = machine.register(register) }
+    let initial = !registers.isEmpty && registers.allSatisfy { $0 != 0 && machine.registerWriter($0) == -1 }
     return StoreCopy(address: address, bytes: bytes, registers: registers, sourceIsInitial: initial)
   }
 
-  /// Changes the initial state so that the amocas at `instruction` meets `target`, given what it saw.
-  /// False when neither the memory nor the compare registers can be changed.
-  private func patch(
-    _ initial: inout ConcreteState, _ image: inout ConcreteMemory, _ instruction: Instruction, _ target: CASTarget,
-    _ view: CASView,
-    _ copies: [StoreCopy?], _ bases: [Int], _ random: inout SeededRandom
-  ) -> Bool {
-    guard let bytes = instruction.form.accessBytes else { return false }
+  /// How to change the initial state so that the amocas at `instruction` meets `target`, given
+  /// what it saw; nil when neither the memory nor the compare registers can be changed. During a
+  /// run (`live`), only initial values that no step has read or written yet may change.
+  private func plan(
+    _ instruction: Instruction, _ target: CASTarget, _ view: CASView, _ copies: [StoreCopy?], _ bases: [Int],
+    live: ConcreteExecutor.PreStep?, _ random: inout SeededRandom
+  ) -> Patch? {
+    guard let bytes = instruction.form.accessBytes else { return nil }
     let width = 8 * bytes
     let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
-    let compareRegisters = instruction.rd == 0 ? [] : pairs ? [instruction.rd, instruction.rd + 1] : [instruction.rd]
-    let registersFree =
+    var compareRegisters = InlineIndices()
+    if instruction.rd != 0 { compareRegisters.append(instruction.rd) }
+    if instruction.rd != 0 && pairs { compareRegisters.append(instruction.rd + 1) }
+    var registersFree =
       view.registersAreInitial && !compareRegisters.contains(where: { bases.contains($0) || $0 == instruction.rs1 })
     // Each compared byte is either initial, or was copied by an earlier instruction from registers
     // that still held their initial values: then it can be set through those registers.
@@ -536,7 +656,18 @@ public struct Oracle {
       let bit = 8 * Int(at - copy.address)
       routes.append((copy.registers[bit / xlen], bit % xlen))
     }
-    guard registersFree || memoryPatchable else { return false }
+    guard registersFree || memoryPatchable else { return nil }
+    // During a run, only registers and bytes no step has read or written yet may change.
+    if let live {
+      registersFree = registersFree && compareRegisters.allSatisfy { live.isUntouched(register: $0) }
+      if memoryPatchable {
+        for (byte, route) in routes.enumerated()
+        where route != nil || !live.isUntouched(address: (view.address &+ UInt64(byte)) & xlenMask) {
+          memoryPatchable = false
+        }
+      }
+      guard registersFree || memoryPatchable else { return nil }
+    }
     // The value the compare should meet: equal for success, then a near miss for failures.
     var wanted = view.loaded
     var alterMemory = memoryPatchable && (!registersFree || random.chance(0.5))
@@ -554,31 +685,31 @@ public struct Oracle {
       wanted ^= UInt128(random.next() | 1) | UInt128(random.next()) << 64
     }
     wanted &= BitVec.mask(width)
+    var patch = Patch()
     if alterMemory {
       // Memory takes the compare value, moved by the near miss: compare ^ (wanted ^ loaded).
       let stored = view.compare ^ (wanted ^ view.loaded)
       for (byte, route) in routes.enumerated() {
         let piece = UInt8(truncatingIfNeeded: stored >> UInt128(8 * byte))
         if let route {
-          let register = initial.registers[route.register] & ~(0xFF << UInt64(route.bit))
-          initial.registers[route.register] = register | UInt64(piece) << UInt64(route.bit)
+          patch.routed.append((route.register, route.bit, piece))
         } else {
-          image.set((view.address &+ UInt64(byte)) & xlenMask, piece)
+          patch.bytes.append(((view.address &+ UInt64(byte)) & xlenMask, piece))
         }
       }
-      return true
+      return patch
     }
     if pairs {
-      initial.registers[instruction.rd] = UInt64(truncatingIfNeeded: wanted) & xlenMask
-      initial.registers[instruction.rd + 1] = UInt64(truncatingIfNeeded: wanted >> UInt128(xlen)) & xlenMask
-      return true
+      patch.registers.append((instruction.rd, UInt64(truncatingIfNeeded: wanted) & xlenMask))
+      patch.registers.append((instruction.rd + 1, UInt64(truncatingIfNeeded: wanted >> UInt128(xlen)) & xlenMask))
+      return patch
     }
     // Narrow forms: the low bits take the value; the bits above stay as they were, sign-extended,
     // or (aimed at) different from the sign extension.
     let low = UInt64(truncatingIfNeeded: wanted)
     if width >= xlen {
-      initial.registers[instruction.rd] = low & xlenMask
-      return true
+      patch.registers.append((instruction.rd, low & xlenMask))
+      return patch
     }
     let lowMask: UInt64 = (1 << UInt64(width)) - 1
     let extended = low & (1 << UInt64(width - 1)) != 0 ? low | ~lowMask : low
@@ -588,8 +719,8 @@ public struct Oracle {
     } else if random.chance(0.5) {
       upper = extended & ~lowMask
     }
-    initial.registers[instruction.rd] = (upper | low) & xlenMask
-    return true
+    patch.registers.append((instruction.rd, (upper | low) & xlenMask))
+    return patch
   }
 
   private func randomRegisterValue(_ random: inout SeededRandom) -> UInt64 {
@@ -614,7 +745,7 @@ public struct Oracle {
         continue
       }
       guard instruction.form.isCompareAndSwap, let bytes = instruction.form.accessBytes else { continue }
-      var outcomes: Set<CASOutcome> = []
+      var outcomes = Outcomes()
       let view = views[event.index]
       if let cause = event.trapCause {
         switch cause {
@@ -666,7 +797,7 @@ public struct Oracle {
     _ instruction: Instruction, _ event: ConcreteExecutor.StepEvent, _ view: CASView?
   ) -> [CoverageCell] {
     guard let bytes = instruction.form.accessBytes else { return [] }
-    var outcomes: Set<CASOutcome> = []
+    var outcomes = Outcomes()
     if let cause = event.trapCause {
       if cause == 6 { outcomes.insert(.misalignedTrap) }
       if cause == 7 { outcomes.insert(.accessFault) }

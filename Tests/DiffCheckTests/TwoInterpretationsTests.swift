@@ -200,6 +200,38 @@ import Testing
     #expect(rejected > 30 && rejected < 570, "\(rejected) rejected")
   }
 
+  /// Preparing patches targets during the run and does again, from memos, the steps that read
+  /// what they read before: the run it keeps must be the run made afresh from the state it
+  /// prepared, event for event and byte for byte, writers included.
+  @Test(arguments: ["rv64ima_zacas_zabha", "rv32ima_zacas_zabha"])
+  func preparedRunIsAFreshRun(isa: String) throws {
+    let parsed = try ISAString(parsing: isa)
+    let configuration = MachineConfiguration(isa: parsed, profile: .spike)
+    let generator = ProgramGenerator(isa: parsed)
+    let oracle = Oracle(configuration: configuration)
+    let executor = ConcreteExecutor(configuration: configuration)
+    var (kept, patched) = (0, 0)
+    for index in 0..<400 {
+      var random = SeededRandom(seed: CampaignOptions.programSeed(29, index))
+      let prepared = oracle.prepare(generator.generate(&random), &random)
+      patched += prepared.patches
+      guard let run = prepared.specRun else { continue }
+      kept += 1
+      let fresh = executor.firstRun(prepared.program, initial: prepared.initial)
+      #expect(run.registers == fresh.registers && run.registerWriter == fresh.registerWriter, "program \(index)")
+      // The prepared run also has an event for each step it observed.
+      let named = run.events.filter { $0.success != nil || $0.trapCause != nil }
+      #expect(named == fresh.events && run.trap == fresh.trap, "program \(index)")
+      #expect(run.memory.bytes == fresh.memory.bytes, "program \(index)")
+      let addresses = fresh.memory.bytes.windows.flatMap { window in
+        (0..<UInt64(window.bytes.count)).map { window.base + $0 }
+      }
+      let moved = addresses.filter { run.memory.writer(at: $0) != fresh.memory.writer(at: $0) }
+      #expect(moved.isEmpty, "program \(index): writers differ at \(moved)")
+    }
+    #expect(kept > 250 && patched > 1_000, "\(kept) runs kept, \(patched) patches")
+  }
+
   /// A run that met a choice point is one of several allowed outcomes: it is never taken as the
   /// only one, so an outcome along another path still conforms.
   @Test func runWithChoicesIsNotTheOnlyOutcome() throws {

@@ -42,6 +42,8 @@ public struct ConcreteExecutor {
     public let choicePoints: Int
     /// How many of them had more than one allowed option (the others lead nowhere else).
     public let openChoices: Int
+    /// How many runs `firstRun` made to reach this one (the others were pruned).
+    public var attempts = 1
 
     /// The state at the end of the run, memory included.
     public var final: ConcreteState { ConcreteState(registers: registers, memory: memory.bytes, trap: trap) }
@@ -53,11 +55,67 @@ public struct ConcreteExecutor {
   }
 
   /// The state just before a step, for a test generator that aims at what the step will see.
+  ///
+  /// What it reads counts as read by the run from this step on. It may change an initial value
+  /// that no step has read or written yet: the run then goes on exactly as a run from the changed
+  /// initial state would, so the caller makes the same change to the initial state it keeps.
   public struct PreStep {
-    public let registers: [UInt64]
-    /// The instruction that last wrote each register (-1: initial).
-    public let registerWriter: [Int]
-    public let memory: ConcreteMemory
+    let machine: ConcreteMachine
+
+    /// Register `number` before the step.
+    public func register(_ number: Int) -> UInt64 {
+      machine.noteObserved(register: number)
+      return machine.registers[number]
+    }
+
+    /// The instruction that last wrote register `number` (-1: initial).
+    public func registerWriter(_ number: Int) -> Int { machine.registerWriter[number] }
+
+    /// The byte at `address` before the step.
+    public func byte(at address: UInt64) -> UInt8 {
+      machine.noteObserved(address: address)
+      return machine.memory.byte(at: address)
+    }
+
+    /// The instruction that last wrote the byte at `address` (-1: initial).
+    public func writer(at address: UInt64) -> Int { machine.memory.writer(at: address) }
+
+    /// The `count` bytes from `address` (wrapping at XLEN), little-endian, with the instruction
+    /// that last wrote each (-1: initial).
+    public func bytes(at address: UInt64, count: Int) -> (value: UInt128, writers: SIMD16<Int32>) {
+      machine.noteObserved(address: address & machine.xlenMask, bytes: count)
+      if let (value, writers) = machine.memory.bytesAndWriters(at: address & machine.xlenMask, count: count) {
+        return (value, writers)
+      }
+      var value: UInt128 = 0
+      var writers = SIMD16<Int32>(repeating: -1)
+      let mask = machine.xlenMask
+      for byte in 0..<count {
+        let at = (address &+ UInt64(byte)) & mask
+        let (piece, writer) = machine.memory.byteAndWriter(at: at)
+        value |= UInt128(piece) << UInt128(8 * byte)
+        writers[byte] = Int32(writer)
+      }
+      return (value, writers)
+    }
+
+    /// Whether register `number` (not x0) still holds its initial value, unread by every step so far.
+    public func isUntouched(register number: Int) -> Bool { machine.isUntouched(register: number) }
+
+    /// Whether the byte at `address` still holds its initial value, unread by every step so far.
+    public func isUntouched(address: UInt64) -> Bool { machine.isUntouched(address: address) }
+
+    /// Changes the initial value of an untouched register.
+    public func setInitial(register number: Int, to value: UInt64) {
+      precondition(isUntouched(register: number), "x\(number) was read or written before this step")
+      machine.registers[number] = value & machine.xlenMask
+    }
+
+    /// Changes the initial value of an untouched byte.
+    public func setInitial(address: UInt64, to byte: UInt8) {
+      precondition(isUntouched(address: address), "the byte at \(address) was read or written before this step")
+      machine.memory.set(address, byte)
+    }
   }
 
   /// Runs `program` from `initial` along `cursor`'s path, stopping before instruction `stopBefore`
@@ -65,7 +123,7 @@ public struct ConcreteExecutor {
   public func run(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory, cursor: ChoiceCursor,
     stopBefore: Int? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil, supported: [Bool]? = nil,
-    observing: [Bool]? = nil
+    observing: [Bool]? = nil, cache: StepCache? = nil
   ) -> (run: Run, cursor: ChoiceCursor) {
     let xlen = configuration.isa.xlen
     let supported = supported ?? program.map { configuration.isa.contains($0.form) }
@@ -83,18 +141,26 @@ public struct ConcreteExecutor {
       steps += 1
       let observed = beforeStep != nil && observing?[index] ?? true
       if let beforeStep, observed {
-        beforeStep(
-          index,
-          PreStep(registers: machine.registers, registerWriter: machine.registerWriter, memory: machine.memory))
+        beforeStep(index, PreStep(machine: machine))
+        machine.commitObserved()
       }
       let instruction = program[index]
       let pc = configuration.codeBase &+ UInt64(index) &* 4
       machine.begin()
-      var builder = StepBuilder(context: context, instruction: instruction, pc: pc, backend: .concrete(machine))
-      if supported[index] {
-        instruction.form.execute(&builder, instruction)
+      if let cache, let memo = cache.memos[index], machine.matches(memo) {
+        machine.replay(memo)
+        cache.replayed += 1
       } else {
-        builder.illegalInstruction(when: Formula(true), .illegalInstruction)
+        var builder = StepBuilder(context: context, instruction: instruction, pc: pc, backend: .concrete(machine))
+        if supported[index] {
+          instruction.form.execute(&builder, instruction)
+        } else {
+          builder.illegalInstruction(when: Formula(true), .illegalInstruction)
+        }
+        if let cache {
+          cache.memos[index] = machine.memo()
+          cache.executed += 1
+        }
       }
       let executed = machine.finish(index: index, pc: pc)
       if machine.unconstrained {
@@ -123,17 +189,19 @@ public struct ConcreteExecutor {
   /// The first allowed run (every choice point at its first allowed option).
   public func firstRun(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory? = nil, stopBefore: Int? = nil,
-    supported: [Bool]? = nil, observing: [Bool]? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil
+    supported: [Bool]? = nil, observing: [Bool]? = nil, cache: StepCache? = nil,
+    beforeStep: ((Int, PreStep) -> Void)? = nil
   ) -> Run {
     let memory = memory ?? ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
     let supported = supported ?? self.supported(program)
     var cursor = ChoiceCursor()
     var runs = 0
     while true {
-      let (run, after) = self.run(
+      var (run, after) = self.run(
         program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, beforeStep: beforeStep,
-        supported: supported, observing: observing)
+        supported: supported, observing: observing, cache: cache)
       runs += 1
+      run.attempts = runs
       cursor = after
       if run.prunedBy == nil || runs >= maxRuns || !cursor.advance() { return run }
     }

@@ -19,19 +19,30 @@ final class ConcreteMachine {
   // What the step under way does; reset by `begin`.
   /// The register writes of the step under way: the first `writeCount` entries (the storage is
   /// kept from step to step rather than emptied).
-  private var writes: [(register: Int, value: UInt64)] = []
-  private var writeCount = 0
-  private var pendingStore: (address: UInt64, value: UInt128, bytes: Int)?
-  private var pendingTrap: (cause: UInt64, tval: UInt64)?
-  private var pendingReservation: (valid: Bool, address: UInt64)?
-  private(set) var branchOffset: Int64?
+  var writes: [(register: Int, value: UInt64)] = []
+  var writeCount = 0
+  var pendingStore: (address: UInt64, value: UInt128, bytes: Int)?
+  var pendingTrap: (cause: UInt64, tval: UInt64)?
+  var pendingReservation: (valid: Bool, address: UInt64)?
+  var branchOffset: Int64?
   /// The rule of a requirement or profile constraint this run broke: it is not an allowed outcome.
   private(set) var prunedBy: Rule?
   /// The run met a reserved encoding whose outcome is anything: only the relation can judge it.
   var unconstrained = false
   /// The "success" event of the step under way, if it names one.
-  private(set) var success: Bool?
-  private var brokenRequirement: Rule?
+  var success: Bool?
+  var brokenRequirement: Rule?
+  /// Every register any step of the run has read so far (bits), and every span of memory loaded:
+  /// an initial value nothing has read or written yet can still change without changing the past.
+  private(set) var registersRead: UInt32 = 0
+  private(set) var memoryRead: [(start: UInt64, end: UInt64)] = []
+  /// What the step under way read, for a `StepCache`: registers (bits), up to two loads with the
+  /// values they returned (`loadCount` beyond two: too many to remember), and the reservation.
+  private(set) var stepRegisters: UInt32 = 0
+  private(set) var stepLoads: (StepMemo.Load, StepMemo.Load) = (.none, .none)
+  private(set) var loadCount = 0
+  private(set) var stepReadsReservation = false
+  private(set) var stepChoices = 0
 
   init(xlen: Int, registers: [UInt64], memory: ConcreteMemory, cursor: ChoiceCursor) {
     self.xlen = xlen
@@ -61,10 +72,17 @@ final class ConcreteMachine {
     branchOffset = nil
     success = nil
     brokenRequirement = nil
+    stepRegisters = 0
+    loadCount = 0
+    stepReadsReservation = false
+    stepChoices = 0
   }
 
   func write(_ rd: Int, _ value: BitVec) {
-    let write = (rd, UInt64(truncatingIfNeeded: self.value(value)) & xlenMask)
+    record(write: (rd, UInt64(truncatingIfNeeded: self.value(value)) & xlenMask))
+  }
+
+  func record(write: (register: Int, value: UInt64)) {
     if writeCount < writes.count { writes[writeCount] = write } else { writes.append(write) }
     writeCount += 1
   }
@@ -74,13 +92,82 @@ final class ConcreteMachine {
     if !truth(formula) && brokenRequirement == nil { brokenRequirement = rule }
   }
 
+  /// Register `number` before the step, noted as read.
+  @inline(__always) func read(_ number: Int) -> UInt64 {
+    registersRead |= 1 << UInt32(number)
+    stepRegisters |= 1 << UInt32(number)
+    return registers[number]
+  }
+
+  private func note(_ load: StepMemo.Load) {
+    if loadCount == 0 { stepLoads.0 = load } else if loadCount == 1 { stepLoads.1 = load }
+    loadCount += 1
+  }
+
+  /// A load a replayed step made, noted as the step's semantics would have.
+  func noteReplayedLoad(_ load: StepMemo.Load) {
+    noteLoad(load.address, bytes: load.bytes)
+    note(load)
+  }
+
+  /// The reservation before the step, noted as read.
+  func readReservation() -> (valid: Bool, address: UInt64) {
+    stepReadsReservation = true
+    return (reservationValid, reservationAddress)
+  }
+
+  /// What a caller observing the step under way looked at; it counts as read once the step runs
+  /// (so the caller may still change it for this step).
+  private var observedRegisters: UInt32 = 0
+  private var observedMemory: [(start: UInt64, bytes: Int)] = []
+
+  func noteObserved(register number: Int) { observedRegisters |= 1 << UInt32(number) }
+
+  func noteObserved(address: UInt64, bytes: Int) {
+    observedMemory.append((address, bytes))
+  }
+
+  func noteObserved(address: UInt64) {
+    if let last = observedMemory.last, last.start &+ UInt64(last.bytes) == address {
+      observedMemory[observedMemory.count - 1].bytes += 1
+    } else {
+      observedMemory.append((address, 1))
+    }
+  }
+
+  /// What the caller observed before this step now counts as read.
+  func commitObserved() {
+    registersRead |= observedRegisters
+    observedRegisters = 0
+    for span in observedMemory { noteLoad(span.start, bytes: span.bytes) }
+    observedMemory.removeAll(keepingCapacity: true)
+  }
+
+  private func noteLoad(_ start: UInt64, bytes: Int) {
+    let end = start &+ UInt64(bytes)
+    // A span that wraps the address space counts as every address.
+    memoryRead.append(end > start && (end - 1) & xlenMask == end - 1 ? (start, end) : (0, .max))
+  }
+
+  /// Whether the byte at `address` still holds its initial value and no step has read it.
+  func isUntouched(address: UInt64) -> Bool {
+    memory.writer(at: address) == -1 && !memoryRead.contains { address >= $0.start && address < $0.end }
+  }
+
+  /// Whether register `number` still holds its initial value and no step has read it.
+  func isUntouched(register number: Int) -> Bool {
+    number != 0 && registerWriter[number] == -1 && registersRead & (1 << UInt32(number)) == 0
+  }
+
   func load(_ address: BitVec, bytes: Int) -> BitVec {
     let start = UInt64(truncatingIfNeeded: value(address))
+    noteLoad(start & xlenMask, bytes: bytes)
     var loaded: UInt128 = 0
     for index in 0..<bytes {
       let byte = memory.byte(at: (start &+ UInt64(index)) & xlenMask)
       loaded |= UInt128(byte) << UInt128(8 * index)
     }
+    note(StepMemo.Load(address: start & xlenMask, bytes: bytes, value: loaded))
     return BitVec(wide: loaded, width: 8 * bytes)
   }
 
@@ -107,7 +194,10 @@ final class ConcreteMachine {
   }
 
   /// Takes the next option of a choice point.
-  func choose(among options: Int) -> Int { cursor.next(among: options) }
+  func choose(among options: Int) -> Int {
+    stepChoices += 1
+    return cursor.next(among: options)
+  }
 
   func prune(_ rule: Rule) {
     if prunedBy == nil { prunedBy = rule }

@@ -48,6 +48,30 @@ public struct ConcreteMemory: Sendable {
     return outside[address] ?? 0
   }
 
+  /// The `count` bytes from `address`, little-endian, with the instruction that last wrote each
+  /// (-1: none did), when they lie in one region; nil otherwise.
+  func bytesAndWriters(at address: UInt64, count: Int) -> (UInt128, SIMD16<Int32>)? {
+    guard let (region, offset) = locate(address), offset + count <= regions[region].bytes.count, count <= 16
+    else { return nil }
+    var value: UInt128 = 0
+    var writers = SIMD16<Int32>(repeating: -1)
+    regions[region].bytes.withUnsafeBufferPointer { bytes in
+      for byte in 0..<count { value |= UInt128(bytes[offset + byte]) << UInt128(8 * byte) }
+    }
+    regions[region].writers.withUnsafeBufferPointer { all in
+      for byte in 0..<count { writers[byte] = all[offset + byte] }
+    }
+    return (value, writers)
+  }
+
+  /// The byte at `address` and the instruction that last wrote it (-1: none did).
+  func byteAndWriter(at address: UInt64) -> (UInt8, Int) {
+    if let (region, offset) = locate(address) {
+      return (regions[region].bytes[offset], Int(regions[region].writers[offset]))
+    }
+    return (outside[address] ?? 0, -1)
+  }
+
   /// The instruction that last wrote the byte at `address` (-1: none did).
   public func writer(at address: UInt64) -> Int {
     if let (region, offset) = locate(address) { return Int(regions[region].writers[offset]) }
@@ -74,6 +98,17 @@ public struct ConcreteMemory: Sendable {
     } else {
       outside[address] = byte
     }
+  }
+
+  /// Sets the eight bytes of the initial state at `address` to `word`, little-endian.
+  public mutating func set(_ address: UInt64, word: UInt64) {
+    if let (region, offset) = locate(address), offset + 8 <= regions[region].bytes.count {
+      regions[region].bytes.withUnsafeMutableBytes { buffer in
+        buffer.storeBytes(of: word.littleEndian, toByteOffset: offset, as: UInt64.self)
+      }
+      return
+    }
+    for byte in 0..<UInt64(8) { set(address &+ byte, UInt8(truncatingIfNeeded: word >> (8 * byte))) }
   }
 
   /// Every byte, by address.

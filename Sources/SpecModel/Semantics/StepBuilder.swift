@@ -46,7 +46,7 @@ public struct StepBuilder {
   public func x(_ number: Int) -> BitVec {
     switch backend {
     case .symbolic(let step): step.pre.values[number]
-    case .concrete(let machine): BitVec(machine.registers[number], width: xlen)
+    case .concrete(let machine): BitVec(machine.read(number), width: xlen)
     }
   }
 
@@ -201,9 +201,10 @@ public struct StepBuilder {
 
   public var reservation: Reservation {
     switch backend {
-    case .symbolic(let step): step.pre.reservation
+    case .symbolic(let step): return step.pre.reservation
     case .concrete(let machine):
-      Reservation(valid: Formula(machine.reservationValid), address: BitVec(machine.reservationAddress, width: xlen))
+      let (valid, address) = machine.readReservation()
+      return Reservation(valid: Formula(valid), address: BitVec(address, width: xlen))
     }
   }
 

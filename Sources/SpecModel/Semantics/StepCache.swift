@@ -1,0 +1,116 @@
+/// What each step of a program did in an earlier run, keyed by what it read.
+///
+/// A step's semantics is a function of the instruction, its address and the values it reads: the
+/// registers, the bytes it loads, the reservation. A test generator runs one program many times
+/// with a few initial values changed; most steps then read exactly what they read before, and
+/// doing again what they did then is the same as running their semantics. A step that met a choice
+/// point, broke a rule, or read or wrote more than the memo holds always runs its semantics.
+public final class StepCache {
+  var memos: [StepMemo?]
+
+  /// A cache for one program of `count` instructions (one memo per instruction).
+  public init(count: Int) {
+    memos = Array(repeating: nil, count: count)
+  }
+
+  /// How many steps were done again from a memo, and how many ran their semantics.
+  public internal(set) var replayed = 0
+  public internal(set) var executed = 0
+}
+
+/// One step's inputs and effects.
+struct StepMemo {
+  struct Load {
+    let address: UInt64
+    let bytes: Int
+    let value: UInt128
+
+    static let none = Load(address: 0, bytes: 0, value: 0)
+  }
+
+  // Inputs.
+  let registers: UInt32
+  /// The values of the registers read, lowest number first (at most eight).
+  let values: SIMD8<UInt64>
+  let loads: (Load, Load)
+  let loadCount: Int
+  let reservation: (valid: Bool, address: UInt64)?
+
+  // Effects.
+  let writes: (first: (register: Int, value: UInt64)?, second: (register: Int, value: UInt64)?)
+  let store: (address: UInt64, value: UInt128, bytes: Int)?
+  let trap: (cause: UInt64, tval: UInt64)?
+  let newReservation: (valid: Bool, address: UInt64)?
+  let branchOffset: Int64?
+  let success: Bool?
+}
+
+extension ConcreteMachine {
+  /// The step under way as a memo, or nil when it cannot be replayed from one. Called before
+  /// `finish` applies the step.
+  func memo() -> StepMemo? {
+    guard stepChoices == 0, loadCount <= 2, brokenRequirement == nil, prunedBy == nil, !unconstrained,
+      writeCount <= 2, stepRegisters.nonzeroBitCount <= 8
+    else { return nil }
+    var values = SIMD8<UInt64>(repeating: 0)
+    var slot = 0
+    var mask = stepRegisters
+    while mask != 0 {
+      values[slot] = registers[mask.trailingZeroBitCount]
+      slot += 1
+      mask &= mask - 1
+    }
+    return StepMemo(
+      registers: stepRegisters, values: values, loads: stepLoads, loadCount: loadCount,
+      reservation: stepReadsReservation ? (reservationValid, reservationAddress) : nil,
+      writes: (writeCount > 0 ? writes[0] : nil, writeCount > 1 ? writes[1] : nil),
+      store: pendingStore, trap: pendingTrap, newReservation: pendingReservation, branchOffset: branchOffset,
+      success: success)
+  }
+
+  /// Whether the step would read now exactly what it read when `memo` was made.
+  func matches(_ memo: StepMemo) -> Bool {
+    var slot = 0
+    var mask = memo.registers
+    while mask != 0 {
+      if registers[mask.trailingZeroBitCount] != memo.values[slot] { return false }
+      slot += 1
+      mask &= mask - 1
+    }
+    if let reservation = memo.reservation,
+      reservation.valid != reservationValid || reservation.address != reservationAddress
+    {
+      return false
+    }
+    if memo.loadCount > 0 && !holds(memo.loads.0) { return false }
+    if memo.loadCount > 1 && !holds(memo.loads.1) { return false }
+    return true
+  }
+
+  private func holds(_ load: StepMemo.Load) -> Bool {
+    var value: UInt128 = 0
+    for index in 0..<load.bytes {
+      value |= UInt128(memory.byte(at: (load.address &+ UInt64(index)) & xlenMask)) << UInt128(8 * index)
+    }
+    return value == load.value
+  }
+
+  /// Sets up the step under way as `memo` recorded it, reads included; `finish` applies it.
+  func replay(_ memo: StepMemo) {
+    var mask = memo.registers
+    while mask != 0 {
+      _ = read(mask.trailingZeroBitCount)
+      mask &= mask - 1
+    }
+    if memo.reservation != nil { _ = readReservation() }
+    if memo.loadCount > 0 { noteReplayedLoad(memo.loads.0) }
+    if memo.loadCount > 1 { noteReplayedLoad(memo.loads.1) }
+    if let write = memo.writes.first { record(write: write) }
+    if let write = memo.writes.second { record(write: write) }
+    pendingStore = memo.store
+    pendingTrap = memo.trap
+    pendingReservation = memo.newReservation
+    branchOffset = memo.branchOffset
+    success = memo.success
+  }
+}

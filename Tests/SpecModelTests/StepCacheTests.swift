@@ -1,0 +1,151 @@
+import Testing
+
+@testable import SpecModel
+
+/// A step done again from its memo must be what running its semantics would do: it is replayed
+/// only while it reads the same registers, bytes and reservation.
+@Suite struct StepCacheTests {
+  let configuration = MachineConfiguration(isa: try! ISAString(parsing: "rv64ima_zacas_zabha"), profile: .spike)
+  var data: UInt64 { configuration.memoryMap.regions[0].base }
+
+  func state(_ registers: [Int: UInt64], memory: [UInt8]) -> ConcreteState {
+    var values = [UInt64](repeating: 0, count: 32)
+    for (number, value) in registers { values[number] = value }
+    return ConcreteState(registers: values, memory: ByteMap(base: data, bytes: memory))
+  }
+
+  /// Equal runs; a run observed step by step also has an event for each step it observed.
+  func same(_ left: ConcreteExecutor.Run, _ right: ConcreteExecutor.Run) -> Bool {
+    func named(_ run: ConcreteExecutor.Run) -> [ConcreteExecutor.StepEvent] {
+      run.events.filter { $0.success != nil || $0.trapCause != nil }
+    }
+    return left.registers == right.registers && left.registerWriter == right.registerWriter
+      && left.trap == right.trap && named(left) == named(right) && left.memory.bytes == right.memory.bytes
+      && left.memory.regions.map(\.writers) == right.memory.regions.map(\.writers)
+  }
+
+  @Test func anUnchangedProgramIsReplayedStepForStep() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      ld a1, 0(a0)
+      add a2, a1, a1
+      amocas.d a3, a2, (a0)
+      lr.d a4, (a0)
+      sc.d a5, a2, (a0)
+      """)
+    let initial = state([10: data, 13: 7], memory: Array(repeating: 3, count: 16))
+    let cache = StepCache(count: program.count)
+    let first = executor.firstRun(program, initial: initial, cache: cache)
+    #expect(cache.executed == program.count && cache.replayed == 0)
+    let again = executor.firstRun(program, initial: initial, cache: cache)
+    #expect(cache.replayed == program.count)
+    #expect(same(first, again))
+  }
+
+  /// The failing input: a byte the load reads changes, so the load and everything that depends
+  /// on it run again and end as a fresh run does; a replay of the old memos would not.
+  @Test func aChangedLoadRunsAgain() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      ld a1, 0(a0)
+      addi a6, zero, 5
+      add a2, a1, a1
+      sd a2, 8(a0)
+      """)
+    let before = state([10: data], memory: Array(repeating: 1, count: 16))
+    var after = before
+    after.memory[data + 3] = 0x80
+    let cache = StepCache(count: program.count)
+    let stale = executor.firstRun(program, initial: before, cache: cache)
+    let cached = executor.firstRun(program, initial: after, cache: cache)
+    let fresh = executor.firstRun(program, initial: after)
+    #expect(same(cached, fresh))
+    #expect(!same(cached, stale))
+    // Only the step that reads nothing that changed was replayed.
+    #expect(cache.replayed == 1)
+  }
+
+  /// A changed register read as a compare value changes an amocas from success to failure.
+  @Test func aChangedRegisterRunsAgain() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble("amocas.w a1, a2, (a0)")
+    let success = state([10: data, 11: 0x0101_0101], memory: Array(repeating: 1, count: 8))
+    var failure = success
+    failure.registers[11] = 0x0101_0102
+    let cache = StepCache(count: program.count)
+    let first = executor.firstRun(program, initial: success, cache: cache)
+    let second = executor.firstRun(program, initial: failure, cache: cache)
+    #expect(first.events.first?.success == true)
+    #expect(second.events.first?.success == false)
+    #expect(same(second, executor.firstRun(program, initial: failure)))
+  }
+
+  /// A store-conditional reads the reservation: one made by a different load-reserved is not
+  /// the one the memo saw.
+  @Test func aChangedReservationRunsAgain() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      lr.d a4, (a1)
+      sc.d a5, a2, (a0)
+      """)
+    let matching = state([10: data, 11: data, 12: 9], memory: Array(repeating: 0, count: 16))
+    var elsewhere = matching
+    elsewhere.registers[11] = data + 8
+    let cache = StepCache(count: program.count)
+    _ = executor.firstRun(program, initial: matching, cache: cache)
+    let cached = executor.firstRun(program, initial: elsewhere, cache: cache)
+    #expect(same(cached, executor.firstRun(program, initial: elsewhere)))
+    #expect(cached.registers[15] != 0, "the SC without its reservation fails")
+  }
+
+  /// What the observer reads before a step still may change at that step, not after; what a
+  /// step's semantics read may not change later.
+  @Test func untouchedMeansNeitherReadNorWritten() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      add a2, a1, a1
+      ld a3, 0(a0)
+      amocas.d a4, a5, (a0)
+      """)
+    let initial = state([10: data, 14: 1], memory: Array(repeating: 0, count: 16))
+    var seen: [Int: (a1: Bool, a4: Bool, byte: Bool, byte8: Bool)] = [:]
+    _ = executor.firstRun(program, initial: initial) { index, step in
+      if index == 0 { _ = step.register(14) }
+      seen[index] = (
+        step.isUntouched(register: 11), step.isUntouched(register: 14), step.isUntouched(address: data),
+        step.isUntouched(address: data + 8)
+      )
+    }
+    #expect(seen[0]?.a1 == true && seen[1]?.a1 == false, "add reads a1")
+    #expect(seen[0]?.a4 == true && seen[1]?.a4 == false, "the observer read a4 at step 0")
+    #expect(seen[1]?.byte == true && seen[2]?.byte == false, "ld reads the first doubleword")
+    #expect(seen[2]?.byte8 == true)
+  }
+
+  /// A change to an untouched initial value during the run ends as a fresh run from the
+  /// changed state does.
+  @Test func aChangeDuringTheRunIsAChangeOfTheInitialState() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      addi a6, zero, 1
+      amocas.d a1, a2, (a0)
+      ld a3, 0(a0)
+      """)
+    var initial = state([10: data, 11: 5, 12: 9], memory: Array(repeating: 0, count: 16))
+    let patched = executor.firstRun(program, initial: initial) { index, step in
+      if index == 1 {
+        #expect(step.isUntouched(register: 11))
+        step.setInitial(register: 11, to: 0)
+      }
+    }
+    initial.registers[11] = 0
+    let fresh = executor.firstRun(program, initial: initial)
+    #expect(same(patched, fresh))
+    #expect(patched.events.first { $0.index == 1 }?.success == true)
+  }
+}
