@@ -646,10 +646,46 @@ public struct Campaign {
         case .notAllowed(_, let differences) = checker.executor.judge(
           Array(program.prefix(length)), initial: prepared.initial, observed: observed)
       else { continue }
-      let kinds = Self.departureKinds(differences)
+      if let writer = x0Writer(emulator, words, before: length, reader: program[length - 1], prepared, configuration) {
+        return ("after \(program[writer].form.mnemonic): x0 written", length, observed)
+      }
+      let kinds = Self.signatureKinds(differences)
       return (
         "after \(program[length - 1].form.mnemonic): \(kinds.sorted().joined(separator: ", "))", length, observed
       )
+    }
+    return nil
+  }
+
+  /// The kinds a culprit's signature names. A trap that differs is the departure: the registers
+  /// and memory that differ with it are what the trap did or did not let the instruction write,
+  /// and they vary with the data.
+  static func signatureKinds(_ differences: [String]) -> Set<String> {
+    let kinds = departureKinds(differences)
+    let traps = kinds.filter { $0.hasPrefix("trap") }
+    return traps.isEmpty ? kinds : traps
+  }
+
+  /// x0 is never reported, so an emulator that writes it shows nothing until a later instruction
+  /// reads it. When the culprit reads x0, each earlier prefix is run again followed by an
+  /// instruction that copies x0 where it shows: the first prefix after which it is not zero ends
+  /// at the instruction that wrote it (its index), which the signature names instead of the reader.
+  func x0Writer(
+    _ emulator: any Emulator, _ words: [UInt32], before length: Int, reader: Instruction, _ prepared: PreparedCase,
+    _ configuration: MachineConfiguration
+  ) -> Int? {
+    guard length > 1, reader.rs1 == 0 || reader.rs2 == 0 || (reader.form.isCompareAndSwap && reader.rd == 0),
+      let copy = try? Instruction(InstructionTable.named("or"), rd: 31, rs1: 0, rs2: 0).encoded()
+    else { return nil }
+    let probes = (1..<length).map { count in
+      EmulatorCase(
+        isa: options.isa, words: Array(words.prefix(count)) + [copy], initial: prepared.initial,
+        memoryMap: configuration.memoryMap)
+    }
+    for (count, outcome) in zip(1..., emulator.run(probes)) {
+      if case .finished(let observed) = outcome, observed.registers.count == 32, observed.registers[31] != 0 {
+        return count - 1
+      }
     }
     return nil
   }

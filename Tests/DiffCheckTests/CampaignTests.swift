@@ -325,6 +325,52 @@ import Testing
     #expect(campaign.culprit(BuiltinEmulator(), prepared, checker, configuration) == nil)
   }
 
+  func culpritSignature(
+    _ mutant: Mutant?, _ source: String, registers: [Int: UInt64] = [:], memory: [UInt64: UInt8] = [:]
+  ) throws -> String? {
+    let isa = try ISAString(parsing: "rv64ima_zacas_zabha")
+    let configuration = MachineConfiguration(isa: isa, profile: .spike)
+    var initial = ConcreteState.zeroed(configuration.memoryMap)
+    initial.registers[10] = 0x8001_0000
+    for (number, value) in registers { initial.registers[number] = value }
+    initial.memory[0x8001_0000] = 0x81
+    for (address, byte) in memory { initial.memory[address] = byte }
+    let program = try Assembler.assemble(source)
+    let prepared = PreparedCase(program: program, initial: initial, coverage: [], infeasibleTargets: 0, patches: 0)
+    let emulator = mutant.map { BuiltinEmulator(mutant: $0) } ?? BuiltinEmulator()
+    let campaign = Campaign(
+      options: CampaignOptions(seed: 1, count: 1, length: program.count, isa: isa, profile: .spike), emulator: emulator)
+    return campaign.culprit(emulator, prepared, SpecChecker(configuration: configuration), configuration)?.signature
+  }
+
+  /// x0 is never reported: damage to it shows at a later reader, whatever that reader is. The
+  /// signature names the instruction that left x0 non-zero, so readers of every form count as one.
+  @Test func x0DamageIsNamedByItsWriter() throws {
+    for reader in ["add a6, zero, a3", "sb zero, 8(a0)", "amoswap.d a5, zero, (a0)"] {
+      let source = "amocas.w zero, a2, (a0)\naddi a4, a4, 1\n" + reader
+      let signature = try culpritSignature(.casX0ClobbersZero, source, registers: [12: 7, 13: 3])
+      #expect(signature == "after amocas.w: x0 written", "\(reader)")
+      #expect(try culpritSignature(nil, source, registers: [12: 7, 13: 3]) == nil)
+    }
+    // The failing input for the probe: an instruction that reads x0 and is itself wrong keeps
+    // its own name, as no earlier instruction left x0 non-zero.
+    #expect(
+      try culpritSignature(
+        .wordNotSignExtended, "addi a4, a4, 1\namocas.w a1, zero, (a0)", registers: [11: 0xFFFF_FFFF_8000_0081],
+        memory: [0x8001_0003: 0x80]) == "after amocas.w: register")
+  }
+
+  /// A trap that differs names the departure alone: whether registers or memory differ with it
+  /// depends on the data (what the instruction would have written), not on the bug.
+  @Test func aDifferingTrapIsTheSignature() throws {
+    let signature = try culpritSignature(.aqrlIllegal, "amocas.w.aqrl a1, a2, (a0)", registers: [11: 0x81, 12: 5])
+    #expect(signature == "after amocas.w: trap none, observed cause 2 at amocas.w")
+    #expect(
+      Campaign.signatureKinds(["register from amocas.w", "trap none, observed cause 2 at amocas.w"])
+        == ["trap none, observed cause 2 at amocas.w"])
+    #expect(Campaign.signatureKinds(["register from amocas.w", "memory from sd"]) == ["register", "memory"])
+  }
+
   /// A finding is shrunk by the concrete interpretation before the relation explains it; what it
   /// reports must still be what the relation finds: every reproducer, replayed on the emulator,
   /// violates a rule it names, and is a few instructions long.
