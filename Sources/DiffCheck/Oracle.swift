@@ -272,7 +272,7 @@ public struct Oracle {
     for (index, _) in allMissed(program, targets, dropped, run, views) { dropped[index] = true }
     initial.memory = image.bytes
     return PreparedCase(
-      program: program, initial: initial, coverage: coverage(program, targets, run, views),
+      program: program, initial: initial, coverage: coverage(program, facts, run, views),
       infeasibleTargets: dropped.filter { $0 }.count, patches: patches, specRun: run.isOnlyOutcome ? run : nil)
   }
 
@@ -295,17 +295,15 @@ public struct Oracle {
   /// Byte and halfword AMOs (Zabha): an operand equal to memory for a quarter of them (half the
   /// amoswaps), and for min/max half the time a sign split; the rest as they come.
   private func drawAMOTarget(for instruction: Instruction, _ random: inout SeededRandom) -> CASTarget? {
-    let mnemonic = instruction.mnemonic
-    if mnemonic.hasPrefix("amomin") || mnemonic.hasPrefix("amomax") {
+    let traits = FormTraits.of(instruction.form)
+    if traits.isMinMax {
       return random.chance(0.5) ? .amoSignSplit : random.chance(0.3) ? .amoOperandEqual : nil
     }
-    return random.chance(mnemonic.hasPrefix("amoswap") ? 0.5 : 0.25) ? .amoOperandEqual : nil
+    return random.chance(traits.operation == .swap ? 0.5 : 0.25) ? .amoOperandEqual : nil
   }
 
   /// Whether `form` is one of Zabha's byte and halfword AMOs (not amocas).
-  static func isNarrowAMO(_ form: InstructionForm) -> Bool {
-    form.format == .atomic && (form.accessBytes ?? 8) <= 2 && !form.isCompareAndSwap
-  }
+  static func isNarrowAMO(_ form: InstructionForm) -> Bool { FormTraits.of(form).isNarrowAMO }
 
   /// Whether a byte or halfword AMO meets its aim, given what it saw (operand in `compare`).
   private func amoTargetHolds(_ target: CASTarget, _ view: CASView, bytes: Int) -> Bool {
@@ -455,6 +453,7 @@ public struct Oracle {
     let isAmocas: Bool
     /// A byte or halfword AMO: its operand and memory are seen as an amocas's compare value is.
     let isNarrowAMO: Bool
+    let traits: FormTraits
     let pairs: Bool
     /// How it copies registers to memory unchanged, if it does.
     let copy: CopyKind?
@@ -472,11 +471,12 @@ public struct Oracle {
       let form = instruction.form
       bytes = form.accessBytes
       isAmocas = form.isCompareAndSwap
-      isNarrowAMO = Oracle.isNarrowAMO(form)
+      traits = FormTraits.of(form)
+      isNarrowAMO = traits.isNarrowAMO
       pairs = form.usesRegisterPairs(xlen: xlen)
       switch form.format {
       case .store where bytes != nil: copy = .store
-      case .atomic where bytes != nil && (form.mnemonic.hasPrefix("amoswap.") || form.mnemonic.hasPrefix("sc.")):
+      case .atomic where bytes != nil && [.swap, .storeConditional].contains(traits.operation):
         copy = .atomic
       case .atomic where bytes != nil && isAmocas: copy = .swapValue
       default: copy = nil
@@ -513,8 +513,9 @@ public struct Oracle {
     let program = aim.program
     var seen = [CASView?](repeating: nil, count: program.count)
     var storeCopies = [StoreCopy?](repeating: nil, count: program.count)
-    // Only memory accesses are looked at, and the first step, where a rerun starts over.
-    var observing = facts.map { $0.bytes != nil }
+    // Only the steps a patch may aim at or route through are looked at, and the first step,
+    // where a rerun starts over.
+    var observing = facts.map { $0.copy != nil || $0.isAmocas || $0.isNarrowAMO }
     if !observing.isEmpty { observing[0] = true }
     var live = aim
     let bases = aim.bases
@@ -636,6 +637,13 @@ public struct Oracle {
     if instruction.rd != 0 && pairs { compareRegisters.append(instruction.rd + 1) }
     var registersFree =
       view.registersAreInitial && !compareRegisters.contains(where: { bases.contains($0) || $0 == instruction.rs1 })
+    // During a run, a patch must touch nothing read or written yet: most cannot, and say so
+    // before the routes are worked out.
+    if let live {
+      let registersLive = registersFree && compareRegisters.allSatisfy { live.isUntouched(register: $0) }
+      let memoryLive = (0..<bytes).allSatisfy { live.isUntouched(address: (view.address &+ UInt64($0)) & xlenMask) }
+      guard registersLive || memoryLive else { return nil }
+    }
     // Each compared byte is either initial, or was copied by an earlier instruction from registers
     // that still held their initial values: then it can be set through those registers.
     var routes: [(register: Int, bit: Int)?] = []
@@ -735,15 +743,17 @@ public struct Oracle {
 
   /// The outcome the spec gives each amocas the final run reaches.
   private func coverage(
-    _ program: [Instruction], _ targets: [CASTarget?], _ run: ConcreteExecutor.Run, _ views: [CASView?]
+    _ program: [Instruction], _ facts: [StepFacts], _ run: ConcreteExecutor.Run, _ views: [CASView?]
   ) -> [CoverageCell] {
     var cells: [CoverageCell] = []
     for event in run.events {
       let instruction = program[event.index]
-      if Self.isNarrowAMO(instruction.form) {
-        cells += amoCoverage(instruction, event, views[event.index])
+      let fact = facts[event.index]
+      if fact.isNarrowAMO {
+        cells += amoCoverage(instruction, fact.traits, event, views[event.index])
         continue
       }
+      guard fact.isAmocas else { continue }
       guard instruction.form.isCompareAndSwap, let bytes = instruction.form.accessBytes else { continue }
       var outcomes = Outcomes()
       let view = views[event.index]
@@ -767,8 +777,7 @@ public struct Oracle {
         outcomes.insert(success ? .success : .failure)
         let difference = view.compare ^ view.loaded
         if !success && differingBytes(difference) == 1 { outcomes.insert(.nearMissByte) }
-        let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
-        if !success && pairs && difference & lowMask == 0 { outcomes.insert(.nearMissHighHalf) }
+        if !success && fact.pairs && difference & lowMask == 0 { outcomes.insert(.nearMissHighHalf) }
         let width = 8 * bytes
         if success && width < xlen && instruction.rd != 0 {
           let lowMask: UInt64 = (1 << UInt64(width)) - 1
@@ -777,7 +786,7 @@ public struct Oracle {
           if view.compareRegister != extended { outcomes.insert(.upperBitsDiffer) }
         }
       }
-      let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
+      let pairs = fact.pairs
       if pairs && (instruction.rd == 0 || instruction.rs2 == 0) { outcomes.insert(.x0Pair) }
       if pairs && (instruction.rd % 2 == 1 || instruction.rs2 % 2 == 1) { outcomes.insert(.oddPair) }
       if instruction.rd != 0
@@ -794,7 +803,7 @@ public struct Oracle {
   /// The outcome the spec gives a byte or halfword AMO: executed or trapped, and the corners of
   /// its width (rs2's upper bits, a sign split for min/max, a result that equals memory).
   private func amoCoverage(
-    _ instruction: Instruction, _ event: ConcreteExecutor.StepEvent, _ view: CASView?
+    _ instruction: Instruction, _ traits: FormTraits, _ event: ConcreteExecutor.StepEvent, _ view: CASView?
   ) -> [CoverageCell] {
     guard let bytes = instruction.form.accessBytes else { return [] }
     var outcomes = Outcomes()
@@ -818,19 +827,19 @@ public struct Oracle {
       if instruction.rs2 != 0 && view.compareRegister != extended { outcomes.insert(.upperBitsDiffer) }
       let (a, b) = (UInt64(truncatingIfNeeded: view.loaded), UInt64(truncatingIfNeeded: view.compare))
       let sign: UInt64 = 1 << (width - 1)
-      let mnemonic = instruction.mnemonic
-      let minMax = mnemonic.hasPrefix("amomin") || mnemonic.hasPrefix("amomax")
-      if minMax && (a ^ b) & sign != 0 { outcomes.insert(.signSplit) }
+      let operation = traits.operation
+      if traits.isMinMax && (a ^ b) & sign != 0 { outcomes.insert(.signSplit) }
       // Only whether the store changes nothing: the value itself is the spec's business.
       let signedLess = (a ^ sign) < (b ^ sign)
       let unchanged: Bool
-      switch mnemonic.prefix(while: { $0 != "." }) {
-      case "amoswap": unchanged = a == b
-      case "amoadd", "amoxor", "amoor": unchanged = b == 0 || (mnemonic.hasPrefix("amoor") && a | b == a)
-      case "amoand": unchanged = a & b == a
-      case "amomin": unchanged = signedLess || a == b
-      case "amomax": unchanged = !signedLess
-      case "amominu": unchanged = a <= b
+      switch operation {
+      case .swap: unchanged = a == b
+      case .add, .xor: unchanged = b == 0
+      case .or: unchanged = b == 0 || a | b == a
+      case .and: unchanged = a & b == a
+      case .min: unchanged = signedLess || a == b
+      case .max: unchanged = !signedLess
+      case .minu: unchanged = a <= b
       default: unchanged = a >= b
       }
       if unchanged { outcomes.insert(.unchanged) }

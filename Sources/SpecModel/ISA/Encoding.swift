@@ -16,9 +16,10 @@ private func signExtend(_ value: UInt32, bits count: Int) -> Int64 {
 extension Instruction {
   /// The 32-bit encoding: the form's fixed fields plus the operands placed by its format.
   public func encoded() throws(EncodingError) -> UInt32 {
-    for (name, value) in [("rd", rd), ("rs1", rs1), ("rs2", rs2)] where !(0..<32).contains(value) {
-      throw EncodingError(message: "\(mnemonic): \(name) = \(value) is not a register number")
-    }
+    // Checked one by one: this runs for every instruction of every program.
+    if !(0..<32).contains(rd) { throw registerError("rd", rd) }
+    if !(0..<32).contains(rs1) { throw registerError("rs1", rs1) }
+    if !(0..<32).contains(rs2) { throw registerError("rs2", rs2) }
     func require(_ ok: Bool, _ what: String) throws(EncodingError) {
       if !ok { throw EncodingError(message: "\(mnemonic): \(what)") }
     }
@@ -73,6 +74,10 @@ extension Instruction {
       operands = rs1Bits | rs2Bits
     }
     return form.match | operands
+  }
+
+  private func registerError(_ name: String, _ value: Int) -> EncodingError {
+    EncodingError(message: "\(mnemonic): \(name) = \(value) is not a register number")
   }
 }
 

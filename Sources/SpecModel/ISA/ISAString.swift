@@ -29,7 +29,8 @@ public struct ISAString: Equatable, Hashable, Sendable, CustomStringConvertible 
 
   /// Whether `form` exists in this ISA.
   public func contains(_ form: InstructionForm) -> Bool {
-    form.xlens.contains(xlen) && form.requires.allSatisfy(has)
+    let inXLEN = xlen == 64 ? form.inRV64 : xlen == 32 ? form.inRV32 : form.xlens.contains(xlen)
+    return inXLEN && bits & form.requiredBits == form.requiredBits
   }
 
   public init(parsing text: String) throws(ISAStringError) {

@@ -36,11 +36,18 @@ public final class InstructionForm: Sendable, Hashable, CustomStringConvertible 
     self.mask = fixed.reduce(0) { $0 | $1.mask }
     self.isCompareAndSwap = mnemonic.hasPrefix("amocas.")
     self.mnemonicHash = mnemonic.hashValue
+    self.requiredBits = requires.reduce(0) { $0 | $1.bit }
+    self.inRV32 = xlens.contains(32)
+    self.inRV64 = xlens.contains(64)
     FormRegistry.keep(self)
   }
 
   /// The mnemonic's hash, worked out once: instructions are hashed by their form.
   private let mnemonicHash: Int
+  /// `requires` and `xlens` as bits, for the ISA's test of every instruction of every run.
+  let requiredBits: UInt32
+  let inRV32: Bool
+  let inRV64: Bool
 
   public var description: String { mnemonic }
 

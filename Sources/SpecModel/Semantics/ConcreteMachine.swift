@@ -139,6 +139,7 @@ final class ConcreteMachine {
   func commitObserved() {
     registersRead |= observedRegisters
     observedRegisters = 0
+    guard !observedMemory.isEmpty else { return }
     for span in observedMemory { noteLoad(span.start, bytes: span.bytes) }
     observedMemory.removeAll(keepingCapacity: true)
   }
@@ -213,7 +214,9 @@ final class ConcreteMachine {
     }
     if unconstrained { return false }
     if let brokenRequirement { prune(brokenRequirement) }
-    for (register, value) in writes.prefix(writeCount) where register != 0 {
+    for position in 0..<writeCount {
+      let (register, value) = writes[position]
+      guard register != 0 else { continue }
       registers[register] = value
       registerWriter[register] = index
     }

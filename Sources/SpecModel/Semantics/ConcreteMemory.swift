@@ -79,6 +79,16 @@ public struct ConcreteMemory: Sendable {
   }
 
   mutating func write(_ address: UInt64, value: UInt128, bytes: Int, by index: Int, mask: UInt64) {
+    // Within one region (every store that does not trap): one lookup for the whole access.
+    if let (region, offset) = locate(address), offset + bytes <= regions[region].bytes.count {
+      regions[region].bytes.withUnsafeMutableBufferPointer { stored in
+        for byte in 0..<bytes { stored[offset + byte] = UInt8(truncatingIfNeeded: value >> UInt128(8 * byte)) }
+      }
+      regions[region].writers.withUnsafeMutableBufferPointer { writers in
+        for byte in 0..<bytes { writers[offset + byte] = Int32(index) }
+      }
+      return
+    }
     for byte in 0..<bytes {
       let at = (address &+ UInt64(byte)) & mask
       let piece = UInt8(truncatingIfNeeded: value >> UInt128(8 * byte))

@@ -1,0 +1,39 @@
+import SpecModel
+
+/// What the generator and the oracle ask of an instruction form, worked out once per form rather
+/// than from its mnemonic at every step of every program.
+struct FormTraits {
+  /// The memory operation of an AMO or store-conditional (from the mnemonic, up to its dot).
+  enum Operation {
+    case swap, add, xor, and, or, min, max, minu, maxu, storeConditional, other
+  }
+
+  let operation: Operation
+  /// One of Zabha's byte and halfword AMOs (not amocas).
+  let isNarrowAMO: Bool
+
+  var isMinMax: Bool { [.min, .max, .minu, .maxu].contains(operation) }
+
+  init(_ form: InstructionForm) {
+    switch form.mnemonic.prefix(while: { $0 != "." }) {
+    case "amoswap": operation = .swap
+    case "amoadd": operation = .add
+    case "amoxor": operation = .xor
+    case "amoand": operation = .and
+    case "amoor": operation = .or
+    case "amomin": operation = .min
+    case "amomax": operation = .max
+    case "amominu": operation = .minu
+    case "amomaxu": operation = .maxu
+    case "sc": operation = .storeConditional
+    default: operation = .other
+    }
+    isNarrowAMO = form.format == .atomic && (form.accessBytes ?? 8) <= 2 && !form.isCompareAndSwap
+  }
+
+  /// The traits of every form in the instruction table, by identity.
+  private static let table: [ObjectIdentifier: FormTraits] = Dictionary(
+    uniqueKeysWithValues: InstructionTable.forms.map { (ObjectIdentifier($0), FormTraits($0)) })
+
+  static func of(_ form: InstructionForm) -> FormTraits { table[ObjectIdentifier(form)] ?? FormTraits(form) }
+}
