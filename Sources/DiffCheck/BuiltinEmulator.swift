@@ -34,10 +34,14 @@ public protocol Emulator {
   func run(_ cases: [EmulatorCase]) -> [EmulatorOutcome]
   /// The emulator's release for an ISA (its XLEN's binary), when it reports one.
   func version(for isa: ISAString) -> String?
+  /// Whether a small batch costs little more than its cases (no process to start for it), so a
+  /// search may run a few cases at a time and stop early.
+  var smallBatchesAreCheap: Bool { get }
 }
 
 extension Emulator {
   public func version(for isa: ISAString) -> String? { nil }
+  public var smallBatchesAreCheap: Bool { false }
 }
 
 /// An independent RV32/RV64 interpreter: its own decoder and arithmetic, none of SpecModel's
@@ -49,6 +53,9 @@ public struct BuiltinEmulator: Emulator {
   public init(mutant: Mutant? = nil) { self.mutant = mutant }
 
   public var name: String { mutant.map { "builtin+\($0.rawValue)" } ?? "builtin" }
+
+  /// It runs in this process.
+  public var smallBatchesAreCheap: Bool { true }
 
   /// Runs `cases` and returns how many instructions they executed in all.
   public func executedInstructions(_ cases: [EmulatorCase]) -> Int {

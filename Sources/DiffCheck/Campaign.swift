@@ -636,23 +636,44 @@ public struct Campaign {
   ) -> (signature: String, length: Int, observed: ConcreteState)? {
     let program = prepared.program
     guard let words = try? program.map({ try $0.encoded() }) else { return nil }
-    let cases = (1...program.count).map { length in
-      EmulatorCase(
-        isa: options.isa, words: Array(words.prefix(length)), initial: prepared.initial,
-        memoryMap: configuration.memoryMap)
-    }
-    for (length, outcome) in zip(1..., emulator.run(cases)) {
-      guard case .finished(let observed) = outcome,
-        case .notAllowed(_, let differences) = checker.executor.judge(
-          Array(program.prefix(length)), initial: prepared.initial, observed: observed)
-      else { continue }
-      if let writer = x0Writer(emulator, words, before: length, reader: program[length - 1], prepared, configuration) {
-        return ("after \(program[writer].form.mnemonic): x0 written", length, observed)
+    func cases(_ lengths: ClosedRange<Int>) -> [EmulatorCase] {
+      lengths.map { length in
+        EmulatorCase(
+          isa: options.isa, words: Array(words.prefix(length)), initial: prepared.initial,
+          memoryMap: configuration.memoryMap)
       }
-      let kinds = Self.signatureKinds(differences)
-      return (
-        "after \(program[length - 1].form.mnemonic): \(kinds.sorted().joined(separator: ", "))", length, observed
-      )
+    }
+    // The prefixes in order: all in one batch, or, where small batches are cheap, a few at first
+    // and twice as many each time, to stop soon after the culprit.
+    var outcomes: [(length: Int, outcome: EmulatorOutcome)] = []
+    var next = 1
+    var batch = emulator.smallBatchesAreCheap ? 4 : program.count
+    func more() -> Bool {
+      guard next <= program.count else { return false }
+      let lengths = next...min(next + batch - 1, program.count)
+      outcomes = Array(zip(lengths, emulator.run(cases(lengths))))
+      next = lengths.upperBound + 1
+      batch *= 2
+      return true
+    }
+    // The spec's outcome of every prefix, from one run where it can be.
+    let prefixRuns = checker.executor.prefixOutcomes(program, initial: prepared.initial)
+    while more() {
+      for (length, outcome) in outcomes {
+        guard case .finished(let observed) = outcome,
+          case .notAllowed(_, let differences) = checker.executor.judge(
+            Array(program.prefix(length)), initial: prepared.initial, observed: observed,
+            onlyOutcome: prefixRuns?[length])
+        else { continue }
+        if let writer = x0Writer(emulator, words, before: length, reader: program[length - 1], prepared, configuration)
+        {
+          return ("after \(program[writer].form.mnemonic): x0 written", length, observed)
+        }
+        let kinds = Self.signatureKinds(differences)
+        return (
+          "after \(program[length - 1].form.mnemonic): \(kinds.sorted().joined(separator: ", "))", length, observed
+        )
+      }
     }
     return nil
   }

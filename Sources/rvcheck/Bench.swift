@@ -530,6 +530,7 @@ final class CaseRecorder: @unchecked Sendable {
     }
     // Known deviations match by release: the wrapper must report the wrapped emulator's.
     func version(for isa: ISAString) -> String? { inner.version(for: isa) }
+    var smallBatchesAreCheap: Bool { inner.smallBatchesAreCheap }
   }
 }
 

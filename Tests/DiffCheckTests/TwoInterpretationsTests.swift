@@ -232,6 +232,35 @@ import Testing
     #expect(kept > 250 && patched > 1_000, "\(kept) runs kept, \(patched) patches")
   }
 
+  /// Triage judges every prefix of a violating program against one run's intermediate states:
+  /// each must be the run of that prefix made on its own, trap and writers included.
+  @Test func prefixOutcomesAreThePrefixesOwnRuns() throws {
+    let isa = try ISAString(parsing: "rv64ima_zacas_zabha")
+    let configuration = MachineConfiguration(isa: isa, profile: .spike)
+    let generator = ProgramGenerator(isa: isa, length: 16)
+    let oracle = Oracle(configuration: configuration)
+    let executor = ConcreteExecutor(configuration: configuration)
+    var (compared, trapped) = (0, 0)
+    for index in 0..<150 {
+      var random = SeededRandom(seed: CampaignOptions.programSeed(31, index))
+      let prepared = oracle.prepare(generator.generate(&random), &random)
+      guard let outcomes = executor.prefixOutcomes(prepared.program, initial: prepared.initial) else { continue }
+      #expect(outcomes.count == prepared.program.count + 1)
+      for length in 0...prepared.program.count {
+        let own = executor.firstRun(Array(prepared.program.prefix(length)), initial: prepared.initial)
+        let kept = outcomes[length]
+        let same =
+          own.registers == kept.registers && own.registerWriter == kept.registerWriter && own.trap == kept.trap
+          && own.memory.bytes == kept.memory.bytes
+          && own.memory.regions.map(\.writers) == kept.memory.regions.map(\.writers)
+        #expect(same, "program \(index), prefix \(length)")
+        compared += 1
+        if own.trap != nil { trapped += 1 }
+      }
+    }
+    #expect(compared > 1_500 && trapped > 50, "\(compared) prefixes, \(trapped) trapped")
+  }
+
   /// A run that met a choice point is one of several allowed outcomes: it is never taken as the
   /// only one, so an outcome along another path still conforms.
   @Test func runWithChoicesIsNotTheOnlyOutcome() throws {

@@ -207,6 +207,28 @@ public struct ConcreteExecutor {
     }
   }
 
+  /// The outcome of every prefix of `program` from `initial` (element `L`: the first `L`
+  /// instructions), all from one run: a triage that looks for the first instruction after which an
+  /// emulator departs judges each prefix against these rather than running each again. Nil when a
+  /// prefix's outcome is not simply a point of that run: the program branches, or the run is not
+  /// its only allowed outcome.
+  public func prefixOutcomes(_ program: [Instruction], initial: ConcreteState) -> [Run]? {
+    guard !program.contains(where: { $0.form.format == .branch || $0.form.format == .jump }) else { return nil }
+    var outcomes: [Run] = []
+    outcomes.reserveCapacity(program.count + 1)
+    let run = firstRun(program, initial: initial) { _, step in
+      let machine = step.machine
+      outcomes.append(
+        Run(
+          registers: machine.registers, trap: nil, events: [], registerWriter: machine.registerWriter,
+          memory: machine.memory, prunedBy: nil, undecided: nil, choicePoints: 0, openChoices: 0))
+    }
+    guard run.isOnlyOutcome, run.attempts == 1 else { return nil }
+    // Every prefix that reaches the end of the run (or its trap) ends as the run does.
+    while outcomes.count <= program.count { outcomes.append(run) }
+    return outcomes
+  }
+
   /// Whether the ISA has each instruction's form (an instruction outside it is illegal). A caller
   /// that runs one program many times works this out once.
   public func supported(_ program: [Instruction]) -> [Bool] {
