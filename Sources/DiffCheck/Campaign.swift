@@ -453,7 +453,7 @@ public struct Campaign {
                 signature = known
                 return false
               }
-              let found = self.culprit(lane.emulator, entry.prepared, checker, configuration)
+              let found = self.culprit(lane.emulator, entry.prepared, checker, configuration, observed: observed)
               signature = found?.signature ?? differences
               triage.culprits[wholeKey] = signature
               guard explains(column, signature ?? differences) else { return false }
@@ -632,7 +632,8 @@ public struct Campaign {
   /// emulator bug share it, wherever the difference spread afterwards. Also gives that prefix's
   /// length and outcome; nil when no prefix shows it.
   func culprit(
-    _ emulator: any Emulator, _ prepared: PreparedCase, _ checker: SpecChecker, _ configuration: MachineConfiguration
+    _ emulator: any Emulator, _ prepared: PreparedCase, _ checker: SpecChecker, _ configuration: MachineConfiguration,
+    observed whole: ConcreteState? = nil
   ) -> (signature: String, length: Int, observed: ConcreteState)? {
     let program = prepared.program
     guard let words = try? program.map({ try $0.encoded() }) else { return nil }
@@ -643,37 +644,46 @@ public struct Campaign {
           memoryMap: configuration.memoryMap)
       }
     }
-    // The prefixes in order: all in one batch, or, where small batches are cheap, a few at first
-    // and twice as many each time, to stop soon after the culprit.
-    var outcomes: [(length: Int, outcome: EmulatorOutcome)] = []
-    var next = 1
-    var batch = emulator.smallBatchesAreCheap ? 4 : program.count
-    func more() -> Bool {
-      guard next <= program.count else { return false }
-      let lengths = next...min(next + batch - 1, program.count)
-      outcomes = Array(zip(lengths, emulator.run(cases(lengths))))
-      next = lengths.upperBound + 1
-      batch *= 2
-      return true
-    }
     // The spec's outcome of every prefix, from one run where it can be.
     let prefixRuns = checker.executor.prefixOutcomes(program, initial: prepared.initial)
-    while more() {
-      for (length, outcome) in outcomes {
-        guard case .finished(let observed) = outcome,
-          case .notAllowed(_, let differences) = checker.executor.judge(
-            Array(program.prefix(length)), initial: prepared.initial, observed: observed,
-            onlyOutcome: prefixRuns?[length])
-        else { continue }
-        if let writer = x0Writer(emulator, words, before: length, reader: program[length - 1], prepared, configuration)
-        {
-          return ("after \(program[writer].form.mnemonic): x0 written", length, observed)
-        }
-        let kinds = Self.signatureKinds(differences)
-        return (
-          "after \(program[length - 1].form.mnemonic): \(kinds.sorted().joined(separator: ", "))", length, observed
-        )
+    func departure(_ length: Int, _ observed: ConcreteState) -> (
+      signature: String, length: Int, observed: ConcreteState
+    )? {
+      guard
+        case .notAllowed(_, let differences) = checker.executor.judge(
+          Array(program.prefix(length)), initial: prepared.initial, observed: observed,
+          onlyOutcome: prefixRuns?[length])
+      else { return nil }
+      if let writer = x0Writer(emulator, words, before: length, reader: program[length - 1], prepared, configuration) {
+        return ("after \(program[writer].form.mnemonic): x0 written", length, observed)
       }
+      let kinds = Self.signatureKinds(differences)
+      return ("after \(program[length - 1].form.mnemonic): \(kinds.sorted().joined(separator: ", "))", length, observed)
+    }
+    // An emulator that trapped at instruction t ended the whole program as it ends the prefix of
+    // t + 1 instructions: when the prefix before the trap conforms, the trapping instruction is
+    // the culprit, found with one more run.
+    if let whole, let trapped = whole.trap?.index, trapped < program.count {
+      let before = trapped == 0 ? [] : emulator.run(cases(trapped...trapped))
+      let conformsBefore: Bool
+      if case .finished(let state)? = before.first {
+        conformsBefore = departure(trapped, state) == nil
+      } else {
+        conformsBefore = trapped == 0
+      }
+      if conformsBefore, let found = departure(trapped + 1, whole) { return found }
+    }
+    // The prefixes in order: all in one batch, or, where small batches are cheap, a few at first
+    // and twice as many each time, to stop soon after the culprit.
+    var next = 1
+    var batch = emulator.smallBatchesAreCheap ? 4 : program.count
+    while next <= program.count {
+      let lengths = next...min(next + batch - 1, program.count)
+      for (length, outcome) in zip(lengths, emulator.run(cases(lengths))) {
+        if case .finished(let observed) = outcome, let found = departure(length, observed) { return found }
+      }
+      next = lengths.upperBound + 1
+      batch *= 2
     }
     return nil
   }

@@ -311,7 +311,7 @@ public struct ConcreteExecutor {
     for number in 1..<32 where run.registers[number] != observed.registers[number] & mask {
       differs("register", writtenBy: run.registerWriter[number])
     }
-    for (address, byte) in observed.memory where run.memory.byte(at: address) != byte {
+    for address in run.memory.differingAddresses(observed.memory) {
       differs("memory", writtenBy: run.memory.writer(at: address))
     }
     let observedTrap = observed.trap.map { ConcreteTrap(cause: $0.cause & mask, tval: $0.tval & mask, index: $0.index) }

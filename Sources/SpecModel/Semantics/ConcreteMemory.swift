@@ -129,6 +129,23 @@ public struct ConcreteMemory: Sendable {
     return all
   }
 
+  /// The addresses `observed` names whose byte differs from this memory's, in address order
+  /// within each of its windows. A window that is exactly an equal region is one comparison.
+  public func differingAddresses(_ observed: ByteMap) -> [UInt64] {
+    var addresses: [UInt64] = []
+    for window in observed.windows {
+      if let region = regions.first(where: { $0.base == window.base && $0.bytes.count == window.bytes.count }),
+        region.bytes == window.bytes
+      {
+        continue
+      }
+      for (offset, byte) in window.bytes.enumerated() where self.byte(at: window.base &+ UInt64(offset)) != byte {
+        addresses.append(window.base &+ UInt64(offset))
+      }
+    }
+    return addresses
+  }
+
   /// Whether `observed` holds, at every address it names, the byte this memory holds.
   public func agrees(with observed: ByteMap) -> Bool {
     for window in observed.windows {
