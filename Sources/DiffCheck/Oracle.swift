@@ -519,6 +519,7 @@ public struct Oracle {
     if !observing.isEmpty { observing[0] = true }
     var live = aim
     let bases = aim.bases
+    var observedAny = false
     var patchedLive = false
     let start = (initial: aim.initial, image: aim.image)
     let run = executor.firstRun(
@@ -526,12 +527,13 @@ public struct Oracle {
       cache: aim.cache
     ) { index, machine in
       // A run that a profile constraint pruned starts again from the top: keep the last run's views.
-      if index == 0 {
+      if index == 0 && observedAny {
         for position in seen.indices {
           seen[position] = nil
           storeCopies[position] = nil
         }
       }
+      observedAny = true
       let fact = facts[index]
       guard fact.bytes != nil else { return }
       let instruction = program[index]
@@ -609,13 +611,13 @@ public struct Oracle {
   ) -> StoreCopy? {
     guard let bytes = instruction.form.accessBytes else { return nil }
     let base = machine.register(instruction.rs1)
-    var address = base
-    var registers = InlineIndices([instruction.rs2])
-    switch kind {
-    case .store: address = (base &+ UInt64(bitPattern: instruction.immediate)) & xlenMask
-    case .atomic: break
-    case .swapValue:
-      if pairs { registers = InlineIndices(instruction.rs2 == 0 ? [] : [instruction.rs2, instruction.rs2 + 1]) }
+    let address = kind == .store ? (base &+ UInt64(bitPattern: instruction.immediate)) & xlenMask : base
+    // The registers copied, low half first; a pair starting at x0 reads as zero and has none.
+    let pair = pairs && kind == .swapValue
+    var registers = InlineIndices()
+    if !(pair && instruction.rs2 == 0) {
+      registers.append(instruction.rs2)
+      if pair { registers.append(instruction.rs2 + 1) }
     }
     for register in registers { _ = machine.register(register) }
     let initial = !registers.isEmpty && registers.allSatisfy { $0 != 0 && machine.registerWriter($0) == -1 }
