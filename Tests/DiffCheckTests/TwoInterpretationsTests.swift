@@ -200,34 +200,43 @@ import Testing
     #expect(rejected > 30 && rejected < 570, "\(rejected) rejected")
   }
 
+  /// Programs of `seed` prepared for `isa`, with the executor of their configuration.
+  static func preparedPrograms(isa: String, length: Int, seed: UInt64, count: Int) throws -> (
+    executor: ConcreteExecutor, programs: [PreparedCase]
+  ) {
+    let parsed = try ISAString(parsing: isa)
+    let configuration = MachineConfiguration(isa: parsed, profile: .spike)
+    let generator = ProgramGenerator(isa: parsed, length: length)
+    let oracle = Oracle(configuration: configuration)
+    let programs = (0..<count).map { index in
+      var random = SeededRandom(seed: CampaignOptions.programSeed(seed, index))
+      return oracle.prepare(generator.generate(&random), &random)
+    }
+    return (ConcreteExecutor(configuration: configuration), programs)
+  }
+
+  /// Whether two runs end in the same state: registers, memory, trap, and who wrote each.
+  static func sameState(_ left: ConcreteExecutor.Run, _ right: ConcreteExecutor.Run) -> Bool {
+    left.registers == right.registers && left.registerWriter == right.registerWriter && left.trap == right.trap
+      && left.memory.bytes == right.memory.bytes
+      && left.memory.regions.map(\.writers) == right.memory.regions.map(\.writers)
+  }
+
   /// Preparing patches targets during the run and does again, from memos, the steps that read
   /// what they read before: the run it keeps must be the run made afresh from the state it
   /// prepared, event for event and byte for byte, writers included.
   @Test(arguments: ["rv64ima_zacas_zabha", "rv32ima_zacas_zabha"])
   func preparedRunIsAFreshRun(isa: String) throws {
-    let parsed = try ISAString(parsing: isa)
-    let configuration = MachineConfiguration(isa: parsed, profile: .spike)
-    let generator = ProgramGenerator(isa: parsed)
-    let oracle = Oracle(configuration: configuration)
-    let executor = ConcreteExecutor(configuration: configuration)
+    let (executor, programs) = try Self.preparedPrograms(isa: isa, length: 32, seed: 29, count: 400)
     var (kept, patched) = (0, 0)
-    for index in 0..<400 {
-      var random = SeededRandom(seed: CampaignOptions.programSeed(29, index))
-      let prepared = oracle.prepare(generator.generate(&random), &random)
+    for (index, prepared) in programs.enumerated() {
       patched += prepared.patches
       guard let run = prepared.specRun else { continue }
       kept += 1
       let fresh = executor.firstRun(prepared.program, initial: prepared.initial)
-      #expect(run.registers == fresh.registers && run.registerWriter == fresh.registerWriter, "program \(index)")
+      #expect(Self.sameState(run, fresh), "program \(index)")
       // The prepared run also has an event for each step it observed.
-      let named = run.events.filter { $0.success != nil || $0.trapCause != nil }
-      #expect(named == fresh.events && run.trap == fresh.trap, "program \(index)")
-      #expect(run.memory.bytes == fresh.memory.bytes, "program \(index)")
-      let addresses = fresh.memory.bytes.windows.flatMap { window in
-        (0..<UInt64(window.bytes.count)).map { window.base + $0 }
-      }
-      let moved = addresses.filter { run.memory.writer(at: $0) != fresh.memory.writer(at: $0) }
-      #expect(moved.isEmpty, "program \(index): writers differ at \(moved)")
+      #expect(run.events.filter { $0.success != nil || $0.trapCause != nil } == fresh.events, "program \(index)")
     }
     #expect(kept > 250 && patched > 1_000, "\(kept) runs kept, \(patched) patches")
   }
@@ -235,25 +244,15 @@ import Testing
   /// Triage judges every prefix of a violating program against one run's intermediate states:
   /// each must be the run of that prefix made on its own, trap and writers included.
   @Test func prefixOutcomesAreThePrefixesOwnRuns() throws {
-    let isa = try ISAString(parsing: "rv64ima_zacas_zabha")
-    let configuration = MachineConfiguration(isa: isa, profile: .spike)
-    let generator = ProgramGenerator(isa: isa, length: 16)
-    let oracle = Oracle(configuration: configuration)
-    let executor = ConcreteExecutor(configuration: configuration)
+    let (executor, programs) = try Self.preparedPrograms(
+      isa: "rv64ima_zacas_zabha", length: 16, seed: 31, count: 150)
     var (compared, trapped) = (0, 0)
-    for index in 0..<150 {
-      var random = SeededRandom(seed: CampaignOptions.programSeed(31, index))
-      let prepared = oracle.prepare(generator.generate(&random), &random)
+    for (index, prepared) in programs.enumerated() {
       guard let outcomes = executor.prefixOutcomes(prepared.program, initial: prepared.initial) else { continue }
       #expect(outcomes.count == prepared.program.count + 1)
       for length in 0...prepared.program.count {
         let own = executor.firstRun(Array(prepared.program.prefix(length)), initial: prepared.initial)
-        let kept = outcomes[length]
-        let same =
-          own.registers == kept.registers && own.registerWriter == kept.registerWriter && own.trap == kept.trap
-          && own.memory.bytes == kept.memory.bytes
-          && own.memory.regions.map(\.writers) == kept.memory.regions.map(\.writers)
-        #expect(same, "program \(index), prefix \(length)")
+        #expect(Self.sameState(own, outcomes[length]), "program \(index), prefix \(length)")
         compared += 1
         if own.trap != nil { trapped += 1 }
       }
