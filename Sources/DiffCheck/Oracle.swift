@@ -639,45 +639,38 @@ public struct Oracle {
     if instruction.rd != 0 && pairs { compareRegisters.append(instruction.rd + 1) }
     var registersFree =
       view.registersAreInitial && !compareRegisters.contains(where: { bases.contains($0) || $0 == instruction.rs1 })
-    // During a run, a patch must touch nothing read or written yet: most cannot, and say so
-    // before the routes are worked out.
-    if let live {
-      let registersLive = registersFree && compareRegisters.allSatisfy { live.isUntouched(register: $0) }
-      let memoryLive = (0..<bytes).allSatisfy { live.isUntouched(address: (view.address &+ UInt64($0)) & xlenMask) }
-      guard registersLive || memoryLive else { return nil }
-    }
-    // Each compared byte is either initial, or was copied by an earlier instruction from registers
-    // that still held their initial values: then it can be set through those registers.
+    // The route of each compared byte through an earlier store, if any (none past the end).
     var routes: [(register: Int, bit: Int)?] = []
-    var memoryPatchable = configuration.memoryMap.allows(view.address, bytes: bytes, write: true)
-    for (byte, writer) in view.byteWriters.enumerated() where memoryPatchable {
-      guard writer >= 0 else {
-        routes.append(nil)
-        continue
+    var memoryPatchable: Bool
+    if let live {
+      // During a run only registers and bytes no step has read or written yet may change; an
+      // untouched byte is initial, so no route through an earlier store is needed (or possible).
+      registersFree = registersFree && compareRegisters.allSatisfy { live.isUntouched(register: $0) }
+      memoryPatchable =
+        (0..<bytes).allSatisfy { live.isUntouched(address: (view.address &+ UInt64($0)) & xlenMask) }
+        && configuration.memoryMap.allows(view.address, bytes: bytes, write: true)
+    } else {
+      memoryPatchable = configuration.memoryMap.allows(view.address, bytes: bytes, write: true)
+      // Each compared byte is either initial, or was copied by an earlier instruction from
+      // registers that still held their initial values: then it can be set through those registers.
+      for (byte, writer) in view.byteWriters.enumerated() where memoryPatchable {
+        guard writer >= 0 else {
+          routes.append(nil)
+          continue
+        }
+        let at = (view.address &+ UInt64(byte)) & xlenMask
+        guard let copy = copies[writer] ?? nil, copy.sourceIsInitial,
+          !copy.registers.contains(where: { bases.contains($0) }),
+          at >= copy.address, at - copy.address < UInt64(copy.bytes)
+        else {
+          memoryPatchable = false
+          break
+        }
+        let bit = 8 * Int(at - copy.address)
+        routes.append((copy.registers[bit / xlen], bit % xlen))
       }
-      let at = (view.address &+ UInt64(byte)) & xlenMask
-      guard let copy = copies[writer] ?? nil, copy.sourceIsInitial,
-        !copy.registers.contains(where: { bases.contains($0) }),
-        at >= copy.address, at - copy.address < UInt64(copy.bytes)
-      else {
-        memoryPatchable = false
-        break
-      }
-      let bit = 8 * Int(at - copy.address)
-      routes.append((copy.registers[bit / xlen], bit % xlen))
     }
     guard registersFree || memoryPatchable else { return nil }
-    // During a run, only registers and bytes no step has read or written yet may change.
-    if let live {
-      registersFree = registersFree && compareRegisters.allSatisfy { live.isUntouched(register: $0) }
-      if memoryPatchable {
-        for (byte, route) in routes.enumerated()
-        where route != nil || !live.isUntouched(address: (view.address &+ UInt64(byte)) & xlenMask) {
-          memoryPatchable = false
-        }
-      }
-      guard registersFree || memoryPatchable else { return nil }
-    }
     // The value the compare should meet: equal for success, then a near miss for failures.
     var wanted = view.loaded
     var alterMemory = memoryPatchable && (!registersFree || random.chance(0.5))
@@ -699,9 +692,9 @@ public struct Oracle {
     if alterMemory {
       // Memory takes the compare value, moved by the near miss: compare ^ (wanted ^ loaded).
       let stored = view.compare ^ (wanted ^ view.loaded)
-      for (byte, route) in routes.enumerated() {
+      for byte in 0..<bytes {
         let piece = UInt8(truncatingIfNeeded: stored >> UInt128(8 * byte))
-        if let route {
+        if byte < routes.count, let route = routes[byte] {
           patch.routed.append((route.register, route.bit, piece))
         } else {
           patch.bytes.append(((view.address &+ UInt64(byte)) & xlenMask, piece))

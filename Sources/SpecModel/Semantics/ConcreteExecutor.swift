@@ -71,15 +71,6 @@ public struct ConcreteExecutor {
     /// The instruction that last wrote register `number` (-1: initial).
     public func registerWriter(_ number: Int) -> Int { machine.registerWriter[number] }
 
-    /// The byte at `address` before the step.
-    public func byte(at address: UInt64) -> UInt8 {
-      machine.noteObserved(address: address)
-      return machine.memory.byte(at: address)
-    }
-
-    /// The instruction that last wrote the byte at `address` (-1: initial).
-    public func writer(at address: UInt64) -> Int { machine.memory.writer(at: address) }
-
     /// The `count` bytes from `address` (wrapping at XLEN), little-endian, with the instruction
     /// that last wrote each (-1: initial).
     public func bytes(at address: UInt64, count: Int) -> (value: UInt128, writers: SIMD16<Int32>) {

@@ -127,14 +127,6 @@ final class ConcreteMachine {
     observedMemory.append((address, bytes))
   }
 
-  func noteObserved(address: UInt64) {
-    if let last = observedMemory.last, last.start &+ UInt64(last.bytes) == address {
-      observedMemory[observedMemory.count - 1].bytes += 1
-    } else {
-      observedMemory.append((address, 1))
-    }
-  }
-
   /// What the caller observed before this step now counts as read.
   func commitObserved() {
     registersRead |= observedRegisters
