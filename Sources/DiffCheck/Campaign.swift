@@ -175,7 +175,7 @@ public struct EmulatorColumn: Sendable, Codable, Equatable {
   /// The column's coverage as a table-ready `Coverage`.
   public var coverageTable: Coverage {
     var table = Coverage()
-    for (cell, count) in coverage { table.add(Array(repeating: cell, count: count)) }
+    for (cell, count) in coverage { table.add(cell, count: count) }
     return table
   }
 

@@ -146,7 +146,7 @@ public struct CampaignState: Codable, Equatable {
     summary.solverFallbacks = totals.solverFallbacks
     summary.crossChecked = totals.crossChecked
     summary.disagreements = totals.disagreements
-    for (cell, count) in totals.coverage { summary.coverage.add(Array(repeating: cell, count: count)) }
+    for (cell, count) in totals.coverage { summary.coverage.add(cell, count: count) }
     summary.findings = try totals.findings.map { record in
       var finding = Finding(
         programIndex: record.program, rules: record.rules, observedParts: record.observed,

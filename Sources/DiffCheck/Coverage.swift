@@ -4,9 +4,65 @@ import SpecModel
 public struct CoverageCell: Hashable, Sendable, Codable {
   public let form: String
   public let outcome: CASOutcome
+  /// The form's hash, worked out once: cells are counted several times for every program, and
+  /// hashing the mnemonic each time cost more than the rest of the count.
+  private let formHash: Int
+
+  public init(form: String, outcome: CASOutcome) {
+    self.init(form: form, formHash: form.hashValue, outcome: outcome)
+  }
+
+  /// A cell of `form`, whose mnemonic's hash is already known.
+  public init(_ form: InstructionForm, _ outcome: CASOutcome) {
+    self.init(form: form.mnemonic, formHash: form.mnemonicHash, outcome: outcome)
+  }
+
+  private init(form: String, formHash: Int, outcome: CASOutcome) {
+    self.form = form
+    self.outcome = outcome
+    self.formHash = formHash
+  }
+
+  public static func == (l: CoverageCell, r: CoverageCell) -> Bool { l.outcome == r.outcome && l.form == r.form }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(formHash)
+    hasher.combine(outcome.ordinal)
+  }
+
+  // A dictionary asks this of a cell several times per program. The form's hash is already a
+  // SipHash of the mnemonic under the process's seed, so mixing in the outcome and the
+  // dictionary's seed is enough; another SipHash round per look-up was most of the count's cost.
+  public func _rawHashValue(seed: Int) -> Int {
+    (formHash ^ seed) &+ Int(outcome.ordinal) &* -0x61c8_8646_80b5_83eb
+  }
+
+  enum CodingKeys: String, CodingKey { case form, outcome }
+
+  public init(from decoder: any Decoder) throws {
+    let container = try decoder.container(keyedBy: CodingKeys.self)
+    self.init(
+      form: try container.decode(String.self, forKey: .form),
+      outcome: try container.decode(CASOutcome.self, forKey: .outcome))
+  }
+
+  public func encode(to encoder: any Encoder) throws {
+    var container = encoder.container(keyedBy: CodingKeys.self)
+    try container.encode(form, forKey: .form)
+    try container.encode(outcome, forKey: .outcome)
+  }
 }
 
-extension CASOutcome: Codable {}
+extension CASOutcome: Codable {
+  /// The case's place in the declaration: a no-payload enum is stored as its case number, one byte
+  /// for fewer than 256 cases. Hashed instead of the raw string.
+  var ordinal: UInt8 { unsafeBitCast(self, to: UInt8.self) }
+
+  /// Every case, by ordinal (`allCases` makes a new array at each use).
+  static let inOrder = allCases
+
+  public func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
+}
 
 /// How often each (form, outcome) cell was reached.
 public struct Coverage: Sendable, Equatable {
@@ -17,6 +73,9 @@ public struct Coverage: Sendable, Equatable {
   public mutating func add(_ cells: [CoverageCell]) {
     for cell in cells { counts[cell, default: 0] += 1 }
   }
+
+  /// Counts `cell` `count` more times.
+  public mutating func add(_ cell: CoverageCell, count: Int) { counts[cell, default: 0] += count }
 
   public mutating func merge(_ other: Coverage) {
     for (cell, count) in other.counts { counts[cell, default: 0] += count }
