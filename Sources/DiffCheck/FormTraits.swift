@@ -31,9 +31,14 @@ struct FormTraits {
     isNarrowAMO = form.format == .atomic && (form.accessBytes ?? 8) <= 2 && !form.isCompareAndSwap
   }
 
-  /// The traits of every form in the instruction table, by identity.
-  private static let table: [ObjectIdentifier: FormTraits] = Dictionary(
-    uniqueKeysWithValues: InstructionTable.forms.map { (ObjectIdentifier($0), FormTraits($0)) })
+  /// The traits of every form in the instruction table, by serial number.
+  private static let table: [FormTraits?] = {
+    var table = [FormTraits?](repeating: nil, count: (InstructionTable.forms.map(\.serial).max() ?? 0) + 1)
+    for form in InstructionTable.forms { table[form.serial] = FormTraits(form) }
+    return table
+  }()
 
-  static func of(_ form: InstructionForm) -> FormTraits { table[ObjectIdentifier(form)] ?? FormTraits(form) }
+  static func of(_ form: InstructionForm) -> FormTraits {
+    form.serial < table.count ? table[form.serial] ?? FormTraits(form) : FormTraits(form)
+  }
 }

@@ -39,11 +39,16 @@ public final class InstructionForm: Sendable, Hashable, CustomStringConvertible 
     self.requiredBits = requires.reduce(0) { $0 | $1.bit }
     self.inRV32 = xlens.contains(32)
     self.inRV64 = xlens.contains(64)
+    self.serial = FormRegistry.nextSerial()
     FormRegistry.keep(self)
   }
 
-  /// The mnemonic's hash, worked out once: instructions are hashed by their form.
-  private let mnemonicHash: Int
+  /// The form's place among all forms made so far (from 0): a dense key for tables per form.
+  public let serial: Int
+
+  /// The mnemonic's hash (`mnemonic.hashValue`), worked out once: instructions, and coverage
+  /// cells, are hashed by their form.
+  public let mnemonicHash: Int
   /// `requires` and `xlens` as bits, for the ISA's test of every instruction of every run.
   let requiredBits: UInt32
   let inRV32: Bool
@@ -89,9 +94,19 @@ enum FormRegistry {
   private static let lock = NSLock()
   nonisolated(unsafe) private static var forms: [InstructionForm] = []
 
+  nonisolated(unsafe) private static var serials = 0
+
   static func keep(_ form: InstructionForm) {
     lock.lock()
     forms.append(form)
     lock.unlock()
+  }
+
+  /// A serial number no form has had.
+  static func nextSerial() -> Int {
+    lock.lock()
+    defer { lock.unlock() }
+    serials += 1
+    return serials - 1
   }
 }

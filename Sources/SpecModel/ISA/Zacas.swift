@@ -51,7 +51,7 @@ extension InstructionTable {
         }
       } else if width < step.xlen {
         let extension_ = loaded.signExtend(to: step.xlen).extract(step.xlen - 1, width)
-        step.write(i.rd, pieces: [(extension_, .casNarrowSignExtends), (loaded, .casLoadsOldValue)])
+        step.write(i.rd, upper: extension_, .casNarrowSignExtends, lower: loaded, .casLoadsOldValue)
       } else {
         step.write(i.rd, loaded, .casLoadsOldValue)
       }

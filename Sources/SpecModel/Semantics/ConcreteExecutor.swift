@@ -120,6 +120,7 @@ public struct ConcreteExecutor {
     let supported = supported ?? program.map { configuration.isa.contains($0.form) }
     let machine = ConcreteMachine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
     var events: [StepEvent] = []
+    events.reserveCapacity(program.count)
     var index = 0
     var steps = 0
     var undecided: String?

@@ -52,6 +52,10 @@ final class ConcreteMachine {
     self.memory = memory
     self.registerWriter = Array(repeating: -1, count: 32)
     self.cursor = cursor
+    // Room for a whole run's spans and a step's writes: growing them a step at a time cost an
+    // allocation every few steps.
+    memoryRead.reserveCapacity(64)
+    writes.reserveCapacity(4)
   }
 
   @inline(__always) private func value(_ term: BitVec) -> UInt128 {

@@ -65,13 +65,13 @@ public struct StepBuilder {
     }
   }
 
-  /// Writes `rd` piece by piece, most significant first, each piece under its own rule (so a
-  /// wrong sign extension is named apart from a wrong loaded value). Writes to x0 are discarded.
-  public mutating func write(_ rd: Int, pieces: [(value: BitVec, rule: Rule)]) {
-    guard rd != 0, let first = pieces.first else { return }
-    let whole = pieces.dropFirst().reduce(first.value) { $0.concat($1.value) }
+  /// Writes `rd` in two pieces, each under its own rule (so a wrong sign extension is named apart
+  /// from a wrong loaded value). Writes to x0 are discarded.
+  public mutating func write(_ rd: Int, upper: BitVec, _ upperRule: Rule, lower: BitVec, _ lowerRule: Rule) {
+    guard rd != 0 else { return }
+    let whole = upper.concat(lower)
     switch backend {
-    case .symbolic(let step): step.write(rd, pieces: pieces, whole: whole)
+    case .symbolic(let step): step.write(rd, pieces: [(upper, upperRule), (lower, lowerRule)], whole: whole)
     case .concrete(let machine): machine.write(rd, whole)
     }
   }
@@ -169,10 +169,11 @@ public struct StepBuilder {
   }
 
   /// A profile constraint on a choice: holds whether or not the instruction executes.
-  public mutating func constrainChoice(_ formula: Formula, _ rule: Rule) {
+  /// (The rule is made only where it is needed: concretely, when the choice breaks it.)
+  public mutating func constrainChoice(_ formula: Formula, _ rule: @autoclosure () -> Rule) {
     switch backend {
-    case .symbolic(let step): step.choiceConstraints.append((formula, rule))
-    case .concrete(let machine): if formula.concrete == false { machine.prune(rule) }
+    case .symbolic(let step): step.choiceConstraints.append((formula, rule()))
+    case .concrete(let machine): if formula.concrete == false { machine.prune(rule()) }
     }
   }
 

@@ -29,14 +29,21 @@ extension StepBuilder {
     guard condition.mayHold else { return }
     let bitsInTval = choice("illegal-tval-bits")
     let allowed = profile.illegalTval
-    if !allowed.contains(.zero) { constrainChoice(bitsInTval, profileRule("illegal-tval-is-instruction")) }
-    if !allowed.contains(.instructionBits) { constrainChoice(!bitsInTval, profileRule("illegal-tval-is-zero")) }
+    let profile = self.profile
+    if !allowed.contains(.zero) {
+      constrainChoice(bitsInTval, Self.profileRule(profile, "illegal-tval-is-instruction"))
+    }
+    if !allowed.contains(.instructionBits) {
+      constrainChoice(!bitsInTval, Self.profileRule(profile, "illegal-tval-is-zero"))
+    }
     let tval = bitsInTval.ite(xlenConstant(UInt64(bits)), xlenConstant(0))
     trap(when: condition, cause: TrapCause.illegalInstruction.rawValue, tval: tval, rule)
   }
 
   /// The rule a profile constraint is tracked under.
-  func profileRule(_ choice: String) -> Rule {
+  func profileRule(_ choice: String) -> Rule { Self.profileRule(profile, choice) }
+
+  static func profileRule(_ profile: Profile, _ choice: String) -> Rule {
     Rule("profile.\(profile.name).\(choice)", "rvcheck profile '\(profile.name)'")
   }
 
