@@ -56,9 +56,7 @@ public enum CASOutcome: String, CaseIterable, Sendable, Comparable {
   /// A byte or halfword AMO whose result equals what memory held: a store that changes nothing.
   case unchanged
 
-  public static func < (l: CASOutcome, r: CASOutcome) -> Bool {
-    (allCases.firstIndex(of: l) ?? 0) < (allCases.firstIndex(of: r) ?? 0)
-  }
+  public static func < (l: CASOutcome, r: CASOutcome) -> Bool { l.ordinal < r.ordinal }
 }
 
 /// A program with the initial state chosen for it.
@@ -218,7 +216,7 @@ public struct Oracle {
     var aim = Aim(
       program: program, targets: targets, dropped: dropped, attempts: [Int](repeating: 0, count: program.count),
       bases: generated.baseRegisters, initial: initial, image: image, random: random,
-      cache: StepCache(count: program.count))
+      cache: StepCache(count: program.count), observing: Self.observedSteps(facts))
     var run = observe(facts, supported, &aim, &views, &copies)
     for _ in 0..<maxRounds {
       let missed = allMissed(program, targets, aim.dropped, run, views)
@@ -433,15 +431,21 @@ public struct Oracle {
     return count(UInt64(truncatingIfNeeded: difference)) + count(UInt64(truncatingIfNeeded: difference >> 64))
   }
 
-  /// The outcomes of one instruction, each once, in the order they were found (a handful).
+  /// The outcomes of one instruction, each once: a bit per outcome, in declaration order.
   struct Outcomes {
-    private(set) var list: [CASOutcome] = []
+    private var bits: UInt32 = 0
 
-    mutating func insert(_ outcome: CASOutcome) {
-      if !list.contains(outcome) { list.append(outcome) }
+    mutating func insert(_ outcome: CASOutcome) { bits |= 1 << UInt32(outcome.ordinal) }
+
+    /// Appends a cell of `form` per outcome to `cells`.
+    func add(_ form: InstructionForm, to cells: inout [CoverageCell]) {
+      var left = bits
+      while left != 0 {
+        let ordinal = left.trailingZeroBitCount
+        cells.append(CoverageCell(form, CASOutcome.inOrder[ordinal]))
+        left &= left - 1
+      }
     }
-
-    func map<T>(_ transform: (CASOutcome) -> T) -> [T] { list.map(transform) }
   }
 
   // MARK: Running and patching
@@ -498,8 +502,17 @@ public struct Oracle {
     var patches = 0
     /// Steps of earlier runs of the program, done again where they read the same values.
     let cache: StepCache
+    /// The steps a run shows the oracle: those a patch may aim at or route through, and the
+    /// first step, where a rerun starts over.
+    let observing: [Bool]
 
     mutating func apply(_ patch: Patch) { patch.apply(to: &initial, &image) }
+  }
+
+  private static func observedSteps(_ facts: [StepFacts]) -> [Bool] {
+    var observing = facts.map { $0.copy != nil || $0.isAmocas || $0.isNarrowAMO }
+    if !observing.isEmpty { observing[0] = true }
+    return observing
   }
 
   /// Runs the spec concretely, noting what each amocas sees before it runs. A target the amocas
@@ -511,12 +524,14 @@ public struct Oracle {
     _ copies: inout [StoreCopy?]
   ) -> ConcreteExecutor.Run {
     let program = aim.program
-    var seen = [CASView?](repeating: nil, count: program.count)
-    var storeCopies = [StoreCopy?](repeating: nil, count: program.count)
-    // Only the steps a patch may aim at or route through are looked at, and the first step,
-    // where a rerun starts over.
-    var observing = facts.map { $0.copy != nil || $0.isAmocas || $0.isNarrowAMO }
-    if !observing.isEmpty { observing[0] = true }
+    // The last run's arrays are taken over and cleared rather than allocated again.
+    var seen = views
+    var storeCopies = copies
+    views = []
+    copies = []
+    Self.clear(&seen, count: program.count)
+    Self.clear(&storeCopies, count: program.count)
+    let observing = aim.observing
     var live = aim
     let bases = aim.bases
     var observedAny = false
@@ -561,6 +576,15 @@ public struct Oracle {
     // stands: run the patched state again.
     if patchedLive && run.attempts > 1 { return observe(facts, supported, &aim, &views, &copies) }
     return run
+  }
+
+  /// `count` nils, in `array`'s storage when it has room.
+  private static func clear<T>(_ array: inout [T?], count: Int) {
+    if array.count == count {
+      for index in array.indices { array[index] = nil }
+    } else {
+      array = Array(repeating: nil, count: count)
+    }
   }
 
   /// What an amocas (or a byte or halfword AMO) sees just before it runs.
@@ -745,7 +769,7 @@ public struct Oracle {
       let instruction = program[event.index]
       let fact = facts[event.index]
       if fact.isNarrowAMO {
-        cells += amoCoverage(instruction, fact.traits, event, views[event.index])
+        amoCoverage(instruction, fact.traits, event, views[event.index], into: &cells)
         continue
       }
       guard fact.isAmocas else { continue }
@@ -790,7 +814,7 @@ public struct Oracle {
       {
         outcomes.insert(.overlap)
       }
-      cells += outcomes.map { CoverageCell(form: instruction.mnemonic, outcome: $0) }
+      outcomes.add(instruction.form, to: &cells)
     }
     return cells
   }
@@ -798,9 +822,10 @@ public struct Oracle {
   /// The outcome the spec gives a byte or halfword AMO: executed or trapped, and the corners of
   /// its width (rs2's upper bits, a sign split for min/max, a result that equals memory).
   private func amoCoverage(
-    _ instruction: Instruction, _ traits: FormTraits, _ event: ConcreteExecutor.StepEvent, _ view: CASView?
-  ) -> [CoverageCell] {
-    guard let bytes = instruction.form.accessBytes else { return [] }
+    _ instruction: Instruction, _ traits: FormTraits, _ event: ConcreteExecutor.StepEvent, _ view: CASView?,
+    into cells: inout [CoverageCell]
+  ) {
+    guard let bytes = instruction.form.accessBytes else { return }
     var outcomes = Outcomes()
     if let cause = event.trapCause {
       if cause == 6 { outcomes.insert(.misalignedTrap) }
@@ -842,6 +867,6 @@ public struct Oracle {
     if instruction.rd != 0 && (instruction.rd == instruction.rs1 || instruction.rd == instruction.rs2) {
       outcomes.insert(.overlap)
     }
-    return outcomes.map { CoverageCell(form: instruction.mnemonic, outcome: $0) }
+    outcomes.add(instruction.form, to: &cells)
   }
 }
