@@ -21,6 +21,25 @@ import Testing
     #expect(try spec.check("amocas.w t0, t1, (a0)", start, unchanged).names(.casStoresOnSuccess))
   }
 
+  /// The explaining checker asks only the tracked query: it must give the same verdicts, rules
+  /// included, and still say "conforms" of an allowed outcome (a disagreement to report).
+  @Test func theExplainingCheckerGivesTheSameVerdicts() throws {
+    let spec = SpecHarness()
+    var explaining = spec.checker
+    explaining.expectsViolation = true
+    let program = try spec.program("amocas.w t0, t1, (a0)")
+    let start = spec.initial([a0: base, t0: 1, t1: 2], words: [base: 0x8122_3344])
+    let outcome = try #require(try spec.outcome("amocas.w t0, t1, (a0)", start))
+    #expect(try explaining.check(program, initial: start, observed: outcome) == .conforms)
+    for wrong in [
+      outcome.with(register: t0, 0x8122_3344), outcome.with(word: 2, at: base), outcome.with(register: t1, 7),
+    ] {
+      let verdict = try explaining.check(program, initial: start, observed: wrong)
+      #expect(verdict == (try spec.checker.check(program, initial: start, observed: wrong)))
+      #expect(!verdict.rules.isEmpty, "\(verdict)")
+    }
+  }
+
   @Test func wordResultIsSignExtended() throws {
     let spec = SpecHarness()
     let start = spec.initial([a0: base, t0: 1, t1: 2], words: [base: 0x8122_3344])

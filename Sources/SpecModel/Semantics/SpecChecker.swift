@@ -104,7 +104,10 @@ public final class RelationPool {
   }
 
   /// A checker on a fresh context: its answers, unsat cores included, depend on the query alone.
+  /// It is asked only to explain outcomes already rejected.
   public func fresh() -> ConformanceChecker {
-    ConformanceChecker(z3: Z3Context(), configuration: configuration, logic: "QF_BV")
+    var checker = ConformanceChecker(z3: Z3Context(), configuration: configuration, logic: "QF_BV")
+    checker.expectsViolation = true
+    return checker
   }
 }
