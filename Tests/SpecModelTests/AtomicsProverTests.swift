@@ -267,6 +267,46 @@ import Testing
     #expect(!found.contains(.messagePassingWriter))
   }
 
+  @Test func byteAndHalfwordFormsAreHeldToTheShapes() throws {
+    // Proved on both paths of the Zacas/Zabha era: the masked LR/SC loop and amocas.b/h.
+    let era = Self.corpus.appendingPathComponent("era-zacas-zabha")
+    let proved = try prove(era, paths: ["lr-sc", "zabha-zacas"]) { $0.name == "cmpxchg" && $0.bytes < 4 && !$0.signed }
+    #expect(proved.rows.count == 4 && failures(proved).isEmpty)
+    for row in proved.rows {
+      #expect(row.verdicts?[.storeBuffering] == .proved && row.verdicts?[.messagePassingReader] == .proved)
+    }
+    // A fully ordered amocas.b/h that is only .rl, and a masked loop without its trailing fence.
+    let onlyRelease = try mutant("era-zacas-zabha") {
+      $0.replacingOccurrences(
+        of: "_arch_cmpxchg((ptr), (o), (n), \".rl\", \".aqrl\", \"\", RISCV_FULL_BARRIER, \"\", \"\")",
+        with: "_arch_cmpxchg((ptr), (o), (n), \".rl\", \".rl\", \"\", RISCV_FULL_BARRIER, \"\", \"\")")
+    }
+    defer { try? FileManager.default.removeItem(at: onlyRelease) }
+    for bytes in [1, 2] {
+      let report = try prove(onlyRelease, paths: ["zabha-zacas", "lr-sc"]) {
+        $0.name == "cmpxchg" && $0.bytes == bytes && !$0.signed
+      }
+      let zabha = report.rows.first { $0.path.name == "zabha-zacas" }
+      #expect(zabha?.verdicts?[.storeBuffering].map { if case .failed = $0 { true } else { false } } == true)
+      let text = failures(report).first { $0.0 == .storeBuffering }?.1 ?? ""
+      #expect(text.contains("amocas.\(bytes == 1 ? "b" : "h").rl"), "\(text)")
+      // The loop keeps its fence: the same mutant leaves that path proved.
+      #expect(report.rows.first { $0.path.name == "lr-sc" }?.verdicts?[.storeBuffering] == .proved)
+    }
+    let unfenced = try mutant("era-zacas-zabha") {
+      $0.replacingOccurrences(
+        of: "_arch_cmpxchg((ptr), (o), (n), \".rl\", \".aqrl\", \"\", RISCV_FULL_BARRIER, \"\", \"\")",
+        with: "_arch_cmpxchg((ptr), (o), (n), \".rl\", \".aqrl\", \"\", \"\", \"\", \"\")")
+    }
+    defer { try? FileManager.default.removeItem(at: unfenced) }
+    let report = try prove(unfenced, paths: ["lr-sc"]) { $0.name == "cmpxchg" && $0.bytes == 1 && !$0.signed }
+    let found = failures(report)
+    #expect(found.contains { $0.0 == .storeBuffering }, "\(found.map(\.0))")
+    // The counterexample is the masked loop, its result masked out of the word.
+    let text = found.first { $0.0 == .storeBuffering }?.1 ?? ""
+    #expect(text.contains("lr.w") && text.contains("sc.w.rl") && text.contains("andi"), "\(text)")
+  }
+
   @Test func theTreesOwnBarriersCompileTheOtherThreads() throws {
     // An smp_load_acquire() without its fence in the tree's barrier.h: the release primitive is
     // right, but message passing read by that acquire is not.

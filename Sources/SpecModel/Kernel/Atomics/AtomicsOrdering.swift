@@ -8,10 +8,11 @@ import Foundation
 /// `WRITE_ONCE` to a store, `smp_load_acquire` to a load and `fence r,rw`, `smp_store_release` to
 /// `fence rw,w` and a store. Objects are 4 or 8 bytes, the values small constants.
 extension AtomicsProver {
-  /// Whether `primitive` gets ordering obligations: the word and doubleword forms, unsigned (the
-  /// sign changes no ordering), where the XLEN holds them.
+  /// Whether `primitive` gets ordering obligations: every size the XLEN holds, unsigned (the sign
+  /// changes no ordering). A byte or halfword object sits at the start of its word, the rest of
+  /// the word zero, so the litmus tests' one value per location is the object's value.
   func checksOrdering(_ primitive: AtomicsPrimitive, xlen: Int) -> Bool {
-    primitive.ordering != .local && !primitive.signed && (primitive.bytes == 4 || (primitive.bytes == 8 && xlen == 64))
+    primitive.ordering != .local && !primitive.signed && (primitive.bytes < 8 || xlen == 64)
   }
 
   /// The LKMM's verdict on each shape's C test, by primitive name: the same on every path.
@@ -54,10 +55,10 @@ extension AtomicsProver {
       }
       let text = try shape.riscvTest(
         primitive,
-        compile: { address, expected, new, thread in
+        compile: { address, expected, new, thread, scratch in
           try compile(
             primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: expected, new: new,
-            thread: thread)
+            thread: thread, scratch: scratch)
         },
         barrier: { operation, address, value, scratch, thread in
           try compileBarrier(
@@ -92,7 +93,7 @@ extension AtomicsProver {
     _ operation: OrderingShape.Operation, primitive: AtomicsPrimitive, barriers: BarrierMapping,
     path: AtomicsBootPath, xlen: Int, file: String, object: Int, value: Int, scratch: [Int], thread: Int
   ) throws -> (lines: [String], result: String?, used: Int)? {
-    let size = primitive.bytes == 8 ? "u64" : "u32"
+    let size = "u\(8 * primitive.bytes)"
     let name: String
     switch operation {
     case .fullFence: name = "mb"
@@ -114,21 +115,22 @@ extension AtomicsProver {
   }
 
   /// The primitive's code for one litmus thread, its object's address in register `object`, with
-  /// the constants `expected` and `new`; and the register holding the value it returns.
+  /// the constants `expected` and `new`; the register holding the value it returns, and how many
+  /// of `scratch` the C after its asm took.
   func compile(
     _ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, xlen: Int, file: String, object: Int,
-    expected: Int, new: Int, thread: Int
-  ) throws -> (lines: [String], result: String) {
+    expected: Int, new: Int, thread: Int, scratch: [Int]
+  ) throws -> (lines: [String], result: String, used: Int) {
     let compiled = try compileBody(
       body, type: primitive.type,
       constants: primitive.operation == .cmpxchg ? ["o": expected, "n": new] : ["n": new], path: path, xlen: xlen,
-      file: file, object: object, scratch: [], prefix: "P\(thread)", what: "the primitive")
+      file: file, object: object, scratch: scratch, prefix: "P\(thread)", what: "the primitive")
     guard let result = compiled.result else {
       throw AtomicsUnknown(
         location: SourceLocation(file: file, line: 1, column: 1),
-        reason: "the value returned is not what an asm output holds")
+        reason: "the value returned is neither an asm output nor computed from one by bit operations")
     }
-    return (compiled.lines, result)
+    return (compiled.lines, result, compiled.used)
   }
 
   /// One wrapper's body compiled for a litmus thread (`PrimitiveEvaluator.compiling`): `p` points to
@@ -141,7 +143,9 @@ extension AtomicsProver {
   ) throws -> (lines: [String], result: String?, used: Int) {
     let z3 = Z3Context()
     let configuration = MachineConfiguration(isa: try ISAString(parsing: path.isa(xlen: xlen)), profile: .permissive)
-    let address = z3.bvVariable("object", width: xlen)
+    // Doubleword-aligned, so that the word of a byte or halfword at its start is its own address
+    // and its shift folds to zero.
+    let address = z3.bvVariable("object", width: xlen - 3).concat(BitVec(0, width: 3)).simplified
     var locals = ["p": CValue(type: .pointer(type), bits: address)]
     for (name, value) in constants {
       locals[name] = CValue(type: type, bits: BitVec(UInt64(truncatingIfNeeded: value), width: type.bits(xlen: xlen)))
@@ -156,12 +160,12 @@ extension AtomicsProver {
       reservation: Reservation(valid: z3.falseFormula, address: BitVec(0, width: xlen)), condition: z3.trueFormula,
       trapped: z3.falseFormula)
     let worlds = try evaluator.run(body, [start])
-    guard worlds.count == 1, let compiled = evaluator.compiling else {
+    guard worlds.count == 1, var compiled = evaluator.compiling else {
       throw AtomicsUnknown(
         location: SourceLocation(file: file, line: 1, column: 1),
         reason: "\(what) does not compile to one straight path")
     }
-    let result = worlds[0].returned.flatMap { compiled.outputs[$0.bits.description] }.map(RegisterNames.name)
+    let result = worlds[0].returned.flatMap { compiled.materialize($0.bits) }.map(RegisterNames.name)
     return (compiled.lines, result, scratch.count - compiled.scratch.count)
   }
 }

@@ -8,7 +8,8 @@ struct BarrierMapping: Sendable {
   /// Why a wrapper could not be read, by name (read as unknown where it is used).
   let unreadable: [String: String]
 
-  static let names = ["mb", "load_acquire_u32", "load_acquire_u64", "store_release_u32", "store_release_u64"]
+  static let names =
+    ["mb"] + ["u8", "u16", "u32", "u64"].flatMap { ["load_acquire_" + $0, "store_release_" + $0] }
 
   /// The wrapper functions the prover's unit defines after including `asm/barrier.h`.
   static let wrappers = """
@@ -16,10 +17,14 @@ struct BarrierMapping: Sendable {
     void rvcheck_barrier_mb(void) { __smp_mb(); }
     #endif
     #if defined(__smp_load_acquire)
+    u8 rvcheck_barrier_load_acquire_u8(u8 *p) { return __smp_load_acquire(p); }
+    u16 rvcheck_barrier_load_acquire_u16(u16 *p) { return __smp_load_acquire(p); }
     u32 rvcheck_barrier_load_acquire_u32(u32 *p) { return __smp_load_acquire(p); }
     u64 rvcheck_barrier_load_acquire_u64(u64 *p) { return __smp_load_acquire(p); }
     #endif
     #if defined(__smp_store_release)
+    void rvcheck_barrier_store_release_u8(u8 *p, u8 n) { __smp_store_release(p, n); }
+    void rvcheck_barrier_store_release_u16(u16 *p, u16 n) { __smp_store_release(p, n); }
     void rvcheck_barrier_store_release_u32(u32 *p, u32 n) { __smp_store_release(p, n); }
     void rvcheck_barrier_store_release_u64(u64 *p, u64 n) { __smp_store_release(p, n); }
     #endif

@@ -131,14 +131,21 @@ struct OrderingShape: Sendable {
   /// register it returns in), the rest as the kernel's mapping does.
   func riscvTest(
     _ primitive: AtomicsPrimitive,
-    compile: (_ address: Int, _ expected: Int, _ new: Int, _ thread: Int) throws -> (
-      lines: [String], result: String
+    compile: (_ address: Int, _ expected: Int, _ new: Int, _ thread: Int, _ scratch: [Int]) throws -> (
+      lines: [String], result: String, used: Int
     ),
     barrier: (_ operation: Operation, _ address: Int, _ value: Int, _ scratch: [Int], _ thread: Int) throws -> (
       lines: [String], result: String?, used: Int
     )? = { _, _, _, _, _ in nil }
   ) throws -> String {
-    let (load, store) = primitive.bytes == 8 ? ("ld", "sd") : ("lw", "sw")
+    // Plain accesses of the object's size; a byte or halfword is read zero-extended (unsigned).
+    let (load, store) =
+      switch primitive.bytes {
+      case 1: ("lbu", "sb")
+      case 2: ("lhu", "sh")
+      case 8: ("ld", "sd")
+      default: ("lw", "sw")
+      }
     func address(_ location: Location) -> Int {
       Self.addressRegisters[Location.allCases.firstIndex(of: location) ?? 0]
     }
@@ -175,9 +182,10 @@ struct OrderingShape: Sendable {
           registers[index] = register
         case .fullFence: lines.append("fence rw,rw")
         case .primitive(let location, let expected, let new):
-          let compiled = try compile(address(location), expected, new, number)
+          let compiled = try compile(address(location), expected, new, number, free)
           lines += compiled.lines
           registers[index] = compiled.result
+          free.removeFirst(min(compiled.used, free.count))
         }
       }
       columns.append(lines)

@@ -369,10 +369,10 @@ struct PrimitiveEvaluator {
           "li \(name),\(value.type.isSigned || value.bits.width >= xlen ? signed : Int64(number))")
         return
       }
-      let text = value.bits.description
-      guard let source = compilation.addresses[text] ?? compilation.outputs[text] else {
+      guard let source = compilation.register(holding: value.bits) else {
         throw AtomicsUnknown(
-          location: location, reason: "an asm input that is neither a constant nor an address: \(text)")
+          location: location,
+          reason: "an asm input that is neither a constant nor an address: \(value.bits.simplified.description)")
       }
       compilation.lines.append("mv \(name),\(RegisterNames.name(source))")
     }
@@ -410,17 +410,17 @@ struct PrimitiveEvaluator {
     var scratch = self
     let pointer = try scratch.evaluate(pointerExpression, world, at: location)
     guard pointer.count == 1, let target = pointer[0].value.type.pointee,
-      let base = compilation.addresses[pointer[0].value.bits.description]
+      let base = compilation.register(holding: pointer[0].value.bits)
     else {
       throw AtomicsUnknown(location: location, reason: "a plain access to an object that is not the test's")
     }
     let width = target.bits(xlen: xlen)
-    guard width == 32 || width == 64, !compilation.scratch.isEmpty else {
+    guard [8, 16, 32, 64].contains(width), !compilation.scratch.isEmpty else {
       throw AtomicsUnknown(location: location, reason: "a plain access of \(width) bits")
     }
     let register = compilation.scratch.removeFirst()
     let name = RegisterNames.name(register)
-    let suffix = width == 64 ? "d" : "w"
+    let suffix = ["b", "h", "w", "d"][width.trailingZeroBitCount - 3]
     if isWrite {
       guard arguments.count == 2 else { throw AtomicsUnknown(location: location, reason: "WRITE_ONCE without a value") }
       let values = try scratch.evaluate(arguments[1], world, at: location)
@@ -433,7 +433,8 @@ struct PrimitiveEvaluator {
       compiling = compilation
       return (world, values[0].value)
     }
-    compilation.lines.append("l\(suffix) \(name),0(\(RegisterNames.name(base)))")
+    // A byte or halfword is loaded zero-extended, as the unsigned objects of the shapes are.
+    compilation.lines.append("l\(suffix)\(width < 32 ? "u" : "") \(name),0(\(RegisterNames.name(base)))")
     let variable = z3.bvVariable("\(namePrefix)load.\(register).\(compilation.lines.count)", width: width)
     compilation.outputs[variable.description] = register
     compiling = compilation
