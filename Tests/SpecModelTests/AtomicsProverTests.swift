@@ -250,8 +250,12 @@ import Testing
     defer { try? FileManager.default.removeItem(at: root) }
     let report = try prove(root, paths: ["lr-sc"]) { $0.name == "cmpxchg" && $0.bytes == 4 && !$0.signed }
     let found = Set(failures(report).map(\.0))
-    let shapes = Set(OrderingShape.all.compactMap { AtomicsProver.Obligation(rawValue: $0.name) })
-    #expect(shapes.count == 9 && found == shapes, "\(found)")
+    let shapes = Set(
+      OrderingShape.all.filter { !$0.failing }.compactMap { AtomicsProver.Obligation(rawValue: $0.name) })
+    #expect(shapes.count == 9 && found.isSuperset(of: shapes), "\(found)")
+    // Of the failing shapes, the writer of ordered-2 is no longer a release; ordered-1 keeps its
+    // smp_mb__after_atomic() and stays proved.
+    #expect(found.subtracting(shapes) == [.failOrdered2], "\(found)")
   }
 
   @Test func fullyOrderedThatIsOnlyReleaseFailsStoreBuffering() throws {
@@ -305,6 +309,36 @@ import Testing
     // The counterexample is the masked loop, its result masked out of the word.
     let text = found.first { $0.0 == .storeBuffering }?.1 ?? ""
     #expect(text.contains("lr.w") && text.contains("sc.w.rl") && text.contains("andi"), "\(text)")
+  }
+
+  @Test func aFailingCmpxchgIsOrderedByTheTreesMbAfterAtomic() throws {
+    let era = Self.corpus.appendingPathComponent("era-fenced-lrsc")
+    let proved = try prove(era, paths: ["lr-sc"]) { $0.operation == .cmpxchg && $0.bytes == 4 && !$0.signed }
+    for row in proved.rows where row.primitive.ordering != .local {
+      // Followed by smp_mb__after_atomic(), a failing cmpxchg is a full barrier; alone it is not.
+      #expect(row.verdicts?[.failOrdered1] == .proved, "\(row.primitive.name)")
+      #expect(row.verdicts?[.failUnordered1] == .allowed && row.verdicts?[.failUnordered2] == .allowed)
+    }
+    #expect(proved.rows.first { $0.primitive.ordering == .full }?.verdicts?[.failOrdered2] == .proved)
+    // xchg cannot fail: the shapes are not asked of it.
+    let xchg = try prove(era, paths: ["lr-sc"]) { $0.name == "xchg" && $0.bytes == 4 && !$0.signed }
+    #expect(xchg.rows.first?.verdicts?[.failOrdered1] == nil)
+    // A tree whose smp_mb__after_atomic() is only a write fence lets store buffering through.
+    let root = try copy("era-fenced-lrsc")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let barrier = root.appendingPathComponent("arch/riscv/include/asm/barrier.h")
+    let text = try String(contentsOf: barrier, encoding: .utf8)
+    let weak = text.replacingOccurrences(
+      of: "#define __smp_mb()\tRISCV_FENCE(rw, rw)\n",
+      with: "#define __smp_mb()\tRISCV_FENCE(rw, rw)\n#define __smp_mb__after_atomic()\tRISCV_FENCE(w, w)\n")
+    #expect(weak != text)
+    try Data(weak.utf8).write(to: barrier)
+    let report = try prove(root, paths: ["lr-sc"]) { $0.name == "cmpxchg" && $0.bytes == 4 && !$0.signed }
+    let found = failures(report)
+    #expect(found.map(\.0).contains(.failOrdered1), "\(found.map(\.0))")
+    let counterexample = found.first { $0.0 == .failOrdered1 }?.1 ?? ""
+    #expect(
+      counterexample.contains("fence w,w") && counterexample.contains("cmpxchg-fail-ordered-1"), "\(counterexample)")
   }
 
   @Test func theTreesOwnBarriersCompileTheOtherThreads() throws {

@@ -42,6 +42,13 @@ public struct AtomicsProver: Sendable {
     case storeShape = "S"
     case writeToReadCausality = "WRC"
     case isa2 = "ISA2"
+    /// The kernel's `cmpxchg-fail-*` tests: a cmpxchg that fails orders nothing by itself
+    /// (`unordered`), but followed by `smp_mb__after_atomic()` it is a full barrier (`ordered-1`)
+    /// and gives acquire ordering (`ordered-2`).
+    case failOrdered1 = "cmpxchg-fail-ordered-1"
+    case failOrdered2 = "cmpxchg-fail-ordered-2"
+    case failUnordered1 = "cmpxchg-fail-unordered-1"
+    case failUnordered2 = "cmpxchg-fail-unordered-2"
 
     static let functional: [Obligation] = [.returnsOld, .memoryUpdate, .neighboursKept, .noTrap]
   }

@@ -9,12 +9,15 @@ struct BarrierMapping: Sendable {
   let unreadable: [String: String]
 
   static let names =
-    ["mb"] + ["u8", "u16", "u32", "u64"].flatMap { ["load_acquire_" + $0, "store_release_" + $0] }
+    ["mb", "mb_after_atomic"] + ["u8", "u16", "u32", "u64"].flatMap { ["load_acquire_" + $0, "store_release_" + $0] }
 
   /// The wrapper functions the prover's unit defines after including `asm/barrier.h`.
   static let wrappers = """
     #if defined(__smp_mb)
     void rvcheck_barrier_mb(void) { __smp_mb(); }
+    #endif
+    #if defined(__smp_mb__after_atomic)
+    void rvcheck_barrier_mb_after_atomic(void) { __smp_mb__after_atomic(); }
     #endif
     #if defined(__smp_load_acquire)
     u8 rvcheck_barrier_load_acquire_u8(u8 *p) { return __smp_load_acquire(p); }

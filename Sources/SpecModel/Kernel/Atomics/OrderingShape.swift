@@ -13,6 +13,8 @@ struct OrderingShape: Sendable {
     case releaseWrite(Location, Int)
     /// `smp_mb()`.
     case fullFence
+    /// `smp_mb__after_atomic()`.
+    case fenceAfterAtomic
     /// The primitive under proof on `location`: `cmpxchg` expects `expected`; both write `new`.
     case primitive(Location, expected: Int, new: Int)
   }
@@ -26,64 +28,93 @@ struct OrderingShape: Sendable {
   let name: String
   let threads: [[Operation]]
   let condition: [Term]
+  /// A shape where the primitive fails its compare: cmpxchg only (an xchg cannot fail).
+  var failing = false
 
   /// The shapes, each with the primitive where its ordering is the question.
-  static let all: [OrderingShape] = [
-    OrderingShape(
-      name: "MP-writer",
-      threads: [[.write(.x, 1), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .read(.x)]],
-      condition: [.result(thread: 1, operation: 0, 1), .result(thread: 1, operation: 1, 0)]),
-    OrderingShape(
-      name: "MP-reader",
-      threads: [[.write(.x, 1), .releaseWrite(.y, 1)], [.primitive(.y, expected: 1, new: 2), .read(.x)]],
-      condition: [.result(thread: 1, operation: 0, 1), .result(thread: 1, operation: 1, 0)]),
-    OrderingShape(
-      name: "SB",
+  static let all: [OrderingShape] =
+    [
+      OrderingShape(
+        name: "MP-writer",
+        threads: [[.write(.x, 1), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .read(.x)]],
+        condition: [.result(thread: 1, operation: 0, 1), .result(thread: 1, operation: 1, 0)]),
+      OrderingShape(
+        name: "MP-reader",
+        threads: [[.write(.x, 1), .releaseWrite(.y, 1)], [.primitive(.y, expected: 1, new: 2), .read(.x)]],
+        condition: [.result(thread: 1, operation: 0, 1), .result(thread: 1, operation: 1, 0)]),
+      OrderingShape(
+        name: "SB",
+        threads: [
+          [.primitive(.x, expected: 0, new: 1), .read(.y)], [.primitive(.y, expected: 0, new: 1), .read(.x)],
+        ],
+        condition: [.result(thread: 0, operation: 1, 0), .result(thread: 1, operation: 1, 0)]),
+      OrderingShape(
+        name: "LB",
+        threads: [
+          [.read(.x), .primitive(.y, expected: 0, new: 1)], [.read(.y), .primitive(.x, expected: 0, new: 1)],
+        ],
+        condition: [.result(thread: 0, operation: 0, 1), .result(thread: 1, operation: 0, 1)]),
+      OrderingShape(
+        name: "2+2W",
+        threads: [
+          [.write(.x, 2), .primitive(.y, expected: 0, new: 1)], [.write(.y, 2), .primitive(.x, expected: 0, new: 1)],
+        ],
+        // Both primitives succeed (read the initial 0), and each thread's plain write wins.
+        condition: [
+          .result(thread: 0, operation: 1, 0), .result(thread: 1, operation: 1, 0), .memory(.x, 2), .memory(.y, 2),
+        ]),
+      OrderingShape(
+        name: "R",
+        threads: [[.write(.x, 1), .primitive(.y, expected: 0, new: 1)], [.write(.y, 2), .fullFence, .read(.x)]],
+        condition: [.result(thread: 0, operation: 1, 0), .memory(.y, 2), .result(thread: 1, operation: 2, 0)]),
+      OrderingShape(
+        name: "S",
+        threads: [[.write(.x, 2), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .write(.x, 1)]],
+        condition: [.result(thread: 1, operation: 0, 1), .memory(.x, 2)]),
+      OrderingShape(
+        name: "WRC",
+        threads: [
+          [.write(.x, 1)], [.read(.x), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .read(.x)],
+        ],
+        condition: [
+          .result(thread: 1, operation: 0, 1), .result(thread: 2, operation: 0, 1), .result(thread: 2, operation: 1, 0),
+        ]),
+      OrderingShape(
+        name: "ISA2",
+        threads: [
+          [.write(.x, 1), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .releaseWrite(.z, 1)],
+          [.acquireRead(.z), .read(.x)],
+        ],
+        condition: [
+          .result(thread: 1, operation: 0, 1), .result(thread: 2, operation: 0, 1), .result(thread: 2, operation: 1, 0),
+        ]),
+    ] + failing
+
+  /// The kernel's `cmpxchg-fail-*` tests with the primitive in place of each `cmpxchg`: store
+  /// buffering through two cmpxchg that fail (z never holds 1), and message passing whose reader
+  /// fails (the writer's cmpxchg took y first).
+  static let failing: [OrderingShape] = [true, false].flatMap { fenced -> [OrderingShape] in
+    let after: [Operation] = fenced ? [.fenceAfterAtomic] : []
+    let read = fenced ? 3 : 2
+    let storeBuffering = OrderingShape(
+      name: fenced ? "cmpxchg-fail-ordered-1" : "cmpxchg-fail-unordered-1",
       threads: [
-        [.primitive(.x, expected: 0, new: 1), .read(.y)], [.primitive(.y, expected: 0, new: 1), .read(.x)],
+        [.write(.x, 1), .primitive(.z, expected: 1, new: 0)] + after + [.read(.y)],
+        [.write(.y, 1), .primitive(.z, expected: 1, new: 0)] + after + [.read(.x)],
       ],
-      condition: [.result(thread: 0, operation: 1, 0), .result(thread: 1, operation: 1, 0)]),
-    OrderingShape(
-      name: "LB",
+      condition: [.result(thread: 0, operation: read, 0), .result(thread: 1, operation: read, 0)], failing: true)
+    let messagePassing = OrderingShape(
+      name: fenced ? "cmpxchg-fail-ordered-2" : "cmpxchg-fail-unordered-2",
       threads: [
-        [.read(.x), .primitive(.y, expected: 0, new: 1)], [.read(.y), .primitive(.x, expected: 0, new: 1)],
+        [.write(.x, 1), .primitive(.y, expected: 0, new: 1)],
+        [.primitive(.y, expected: 0, new: 1)] + after + [.read(.x)],
       ],
-      condition: [.result(thread: 0, operation: 0, 1), .result(thread: 1, operation: 0, 1)]),
-    OrderingShape(
-      name: "2+2W",
-      threads: [
-        [.write(.x, 2), .primitive(.y, expected: 0, new: 1)], [.write(.y, 2), .primitive(.x, expected: 0, new: 1)],
-      ],
-      // Both primitives succeed (read the initial 0), and each thread's plain write wins.
       condition: [
-        .result(thread: 0, operation: 1, 0), .result(thread: 1, operation: 1, 0), .memory(.x, 2), .memory(.y, 2),
-      ]),
-    OrderingShape(
-      name: "R",
-      threads: [[.write(.x, 1), .primitive(.y, expected: 0, new: 1)], [.write(.y, 2), .fullFence, .read(.x)]],
-      condition: [.result(thread: 0, operation: 1, 0), .memory(.y, 2), .result(thread: 1, operation: 2, 0)]),
-    OrderingShape(
-      name: "S",
-      threads: [[.write(.x, 2), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .write(.x, 1)]],
-      condition: [.result(thread: 1, operation: 0, 1), .memory(.x, 2)]),
-    OrderingShape(
-      name: "WRC",
-      threads: [
-        [.write(.x, 1)], [.read(.x), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .read(.x)],
-      ],
-      condition: [
-        .result(thread: 1, operation: 0, 1), .result(thread: 2, operation: 0, 1), .result(thread: 2, operation: 1, 0),
-      ]),
-    OrderingShape(
-      name: "ISA2",
-      threads: [
-        [.write(.x, 1), .primitive(.y, expected: 0, new: 1)], [.acquireRead(.y), .releaseWrite(.z, 1)],
-        [.acquireRead(.z), .read(.x)],
-      ],
-      condition: [
-        .result(thread: 1, operation: 0, 1), .result(thread: 2, operation: 0, 1), .result(thread: 2, operation: 1, 0),
-      ]),
-  ]
+        .result(thread: 0, operation: 1, 0), .result(thread: 1, operation: 0, 1),
+        .result(thread: 1, operation: fenced ? 2 : 1, 0),
+      ], failing: true)
+    return [storeBuffering, messagePassing]
+  }
 
   /// The C variable holding what operation `operation` of `thread` returned.
   static func variable(_ thread: Int, _ operation: Int) -> String { "r\(thread)_\(operation)" }
@@ -104,6 +135,7 @@ struct OrderingShape: Sendable {
           lines += ["int \(result);", "\(result) = smp_load_acquire(\(location.rawValue));"]
         case .releaseWrite(let location, let value): lines.append("smp_store_release(\(location.rawValue), \(value));")
         case .fullFence: lines.append("smp_mb();")
+        case .fenceAfterAtomic: lines.append("smp_mb__after_atomic();")
         case .primitive(let location, let expected, let new):
           let arguments =
             primitive.operation == .cmpxchg
@@ -180,7 +212,7 @@ struct OrderingShape: Sendable {
           lines.append("\(load) \(register),0(\(RegisterNames.name(address(location))))")
           if case .acquireRead = operation { lines.append("fence r,rw") }
           registers[index] = register
-        case .fullFence: lines.append("fence rw,rw")
+        case .fullFence, .fenceAfterAtomic: lines.append("fence rw,rw")
         case .primitive(let location, let expected, let new):
           let compiled = try compile(address(location), expected, new, number, free)
           lines += compiled.lines
