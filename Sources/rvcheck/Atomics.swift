@@ -105,7 +105,7 @@ enum AtomicsText {
       text.padding(toLength: max(name.count, 7) + 2, withPad: " ", startingAt: 0)
     }
     lines.append(
-      ["primitive", "type", "path", "xlen"].map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined()
+      ["primitive", "type", "path", "xlen"].map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined()
         + obligations.map { column($0.rawValue, $0.rawValue) }.joined())
     lines.append(
       "(ordering shapes, MP-writer on: \"allowed\" where the LKMM itself allows the outcome; \"-\" not checked at this size)"
@@ -117,7 +117,7 @@ enum AtomicsText {
         row.verdicts.map { verdicts in obligations.map { verdicts[$0].map(verdictWord) ?? "-" } }
         ?? obligations.map { _ in "unknown" }
       lines.append(
-        cells.map { $0.padding(toLength: 16, withPad: " ", startingAt: 0) }.joined()
+        cells.map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined()
           + zip(verdicts, obligations).map { column($0, $1.rawValue) }.joined())
       let where_ = "\(row.primitive.description) on \(row.path.name), RV\(row.xlen)"
       if let unknown = row.unknown { details.append("unknown: \(where_): \(unknown)") }

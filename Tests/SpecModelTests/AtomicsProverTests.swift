@@ -49,7 +49,7 @@ import Testing
 
   // MARK: The eras prove
 
-  @Test(arguments: ["era-aqrl-lrsc", "era-fenced-lrsc", "era-zacas-zabha"])
+  @Test(arguments: ["era-aqrl-lrsc", "era-fenced-lrsc", "era-zacas-zabha", "era-mainline"])
   func eraProves(era: String) throws {
     let report = try prove(
       Self.corpus.appendingPathComponent(era), paths: ["lr-sc", "zabha-zacas"]
@@ -72,7 +72,7 @@ import Testing
 
   @Test func localFormsGetTheFunctionalObligationsOnly() throws {
     let report = try prove(Self.corpus.appendingPathComponent("era-zacas-zabha"), paths: ["lr-sc"]) {
-      $0.ordering == .local && $0.operation == .cmpxchg && !$0.signed
+      $0.ordering == .local && $0.operation == .cmpxchg && !$0.signed && $0.bytes <= 8
     }
     #expect(report.rows.count == 4 && report.rows.allSatisfy { $0.verdicts != nil })
     for row in report.rows {
@@ -83,6 +83,46 @@ import Testing
       $0.ordering == .local && $0.operation == .cmpxchg && $0.bytes == 4 && !$0.signed
     }
     #expect(fenced.rows.first?.absent?.contains("defines no cmpxchg_local") == true)
+  }
+
+  @Test func cmpxchg128ProvesWhereZacasIsAndIsNotProvidedElsewhere() throws {
+    let report = try prove(
+      Self.corpus.appendingPathComponent("era-mainline"), paths: ["lr-sc", "zacas", "zabha-zacas"]
+    ) { $0.bytes == 16 }
+    #expect(report.rows.count == 6)
+    for row in report.rows where row.path.name == "lr-sc" {
+      #expect(row.absent?.contains("system_has_cmpxchg128() is false") == true, "\(row.absent ?? "")")
+    }
+    let proved = report.rows.filter { $0.path.name != "lr-sc" }
+    #expect(proved.count == 4 && proved.allSatisfy { $0.verdicts?.values.allSatisfy { $0 == .proved } == true })
+    // The functional obligations only: no ordering model has a 128-bit access.
+    #expect(proved.allSatisfy { Set($0.verdicts?.keys.map { $0 } ?? []) == Set(AtomicsProver.Obligation.functional) })
+    // RV32 has none.
+    let rv32 = try prove(Self.corpus.appendingPathComponent("era-mainline"), paths: ["zacas"], xlen: 32) {
+      $0.bytes == 16
+    }
+    #expect(rv32.rows.allSatisfy { $0.verdicts == nil && $0.unknown == nil })
+  }
+
+  @Test func cmpxchg128WithItsHalvesCrossedFails() throws {
+    // The swap value's halves in each other's registers: memory takes the halves swapped.
+    let crossed = try mutant("era-mainline") {
+      $0.replacingOccurrences(of: "asm (\"t1\") = __swap.lo;", with: "asm (\"t1\") = __swap.hi;")
+        .replacingOccurrences(of: "asm (\"t2\") = __swap.hi;", with: "asm (\"t2\") = __swap.lo;")
+    }
+    defer { try? FileManager.default.removeItem(at: crossed) }
+    let report = try prove(crossed, paths: ["zacas"]) { $0.name == "cmpxchg128" }
+    let found = failures(report)
+    #expect(found.map(\.0) == [.memoryUpdate], "\(found.map(\.0))")
+    #expect(found.first?.1.contains("amocas.q.aqrl t3, t1, (a0)") == true, "\(found.first?.1 ?? "")")
+    // The old value put together high half low: what is returned is not what memory held.
+    let backwards = try mutant("era-mainline") {
+      $0.replacingOccurrences(
+        of: "((u128)__cmp_hi << 64) | __cmp_lo;", with: "((u128)__cmp_lo << 64) | __cmp_hi;")
+    }
+    defer { try? FileManager.default.removeItem(at: backwards) }
+    let returned = try prove(backwards, paths: ["zacas"]) { $0.name == "cmpxchg128" }
+    #expect(failures(returned).map(\.0) == [.returnsOld], "\(failures(returned).map(\.0))")
   }
 
   // MARK: Each mutant fails its obligation

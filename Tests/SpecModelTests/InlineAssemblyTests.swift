@@ -121,4 +121,71 @@ import Testing
     #expect(try refusal("asm (\"frob %0\" : \"=r\" (x));")?.contains("does not assemble") == true)
     #expect(try refusal("asm (\"add %0, %z1, %1\" : \"=r\" (x) : \"A\" (*p));")?.contains("'%z' applied") == true)
   }
+
+  /// `register … asm("t1")` operands stay in their registers, never x0 (even for a constant 0
+  /// under `J`), and no other operand is given those registers.
+  @Test func registerVariablesKeepTheirRegisters() throws {
+    let asm = try read(
+      """
+      __asm__ __volatile__ ("amocas.q %0, %z3, %2" : "+&r" (lo), "+&r" (hi), "+A" (*(p)) : "rJ" (slo), "rJ" (shi));
+      """)
+    let fixed = [0: 28, 1: 29, 3: 6, 4: 7]
+    let placements = try asm.placements(constantZero: [3, 4], fixed: fixed)
+    #expect(placements.count == 1)
+    let places = try #require(placements.first)
+    #expect(places[0] == .register(28) && places[1] == .register(29) && places[3] == .register(6))
+    guard case .memory(let base) = places[2] else {
+      Issue.record("the memory operand was not placed in memory")
+      return
+    }
+    #expect(!fixed.values.contains(base))
+    let bound = try asm.bind(places, xlen: 64)
+    #expect(bound.program.map(\.assembly) == ["amocas.q t3, t1, (\(RegisterNames.name(base)))"])
+    // Without the bindings, the zero constant takes x0, which would read the pair as zero.
+    let free = try asm.placements(constantZero: [3, 4])
+    #expect(free.first?[3] == .zero)
+  }
+
+  @Test func registerVariablesAndInitialiserListsAreRead() throws {
+    let text = """
+      { register unsigned long t1 asm ("t1") = h.lo; union halves h2 = { .whole = (n), 3 }; }
+      """
+    var parser = CParser(tokens: try CTokenizer.tokenize(text, file: "f.h"), file: "f.h", index: 0)
+    parser.gnuExtensions = true
+    let block = try parser.block()
+    guard case .extended(.registerVariable(let type, let name, let register, let initial), _) = block.first else {
+      Issue.record("no register variable: \(block)")
+      return
+    }
+    #expect(type == "unsigned long" && name == "t1" && register == "t1")
+    #expect(initial == .member(.name("h"), "lo", arrow: false))
+    guard case .declaration(let recordType, let names, _) = block.last else {
+      Issue.record("no declaration")
+      return
+    }
+    #expect(recordType == "union halves")
+    #expect(names.first?.initial?.text == "{.whole=n,3}")
+    // Two register variables in one declaration are refused where they stand.
+    var two = CParser(
+      tokens: try CTokenizer.tokenize("{ register long a asm(\"t1\") = 1, b = 2; }", file: "g.h"), file: "g.h", index: 0
+    )
+    two.gnuExtensions = true
+    #expect(throws: CSyntaxError.self) { try two.block() }
+  }
+
+  @Test func recordsAreLaidOutFromTheirDefinitions() throws {
+    let text = """
+      union halves { u128 whole; struct { u64 lo, hi; }; };
+      struct pair { u32 a; u64 b; };
+      struct odd { u32 bits[4]; };
+      """
+    let records = CRecord.definitions(in: try CTokenizer.tokenize(text, file: "r.h"), xlen: 64)
+    let halves = try #require(records["union halves"])
+    #expect(halves.bits == 128)
+    #expect(halves.field("whole")?.offset == 0 && halves.field("lo")?.offset == 0 && halves.field("hi")?.offset == 64)
+    // A struct's fields follow each other, each aligned to its size.
+    #expect(records["struct pair"]?.field("b")?.offset == 64 && records["struct pair"]?.bits == 128)
+    // An array field is not read: the record is left out, and its users are unknown.
+    #expect(records["struct odd"] == nil)
+  }
 }

@@ -83,7 +83,8 @@ import Testing
 
   /// Nested loops unrolled far enough would make a huge program: a located error instead.
   @Test func unrollingHasALimit() throws {
-    let nested = "RISCV Nest\n{}\n P0 ;\n A: ;\n B: ;\n C: ;\n nop ;\n bne x1,x0,C ;\n bne x1,x0,B ;\n bne x1,x0,A ;\nexists (0:x1=0)"
+    let nested =
+      "RISCV Nest\n{}\n P0 ;\n A: ;\n B: ;\n C: ;\n nop ;\n bne x1,x0,C ;\n bne x1,x0,B ;\n bne x1,x0,A ;\nexists (0:x1=0)"
     #expect(try verdict(nested).decided)
     do {
       _ = try verdict(nested, unroll: 64)

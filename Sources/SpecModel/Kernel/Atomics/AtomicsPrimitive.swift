@@ -14,7 +14,7 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
 
   public let operation: Operation
   public let ordering: Ordering
-  /// Bytes of the object: 1, 2, 4 or 8.
+  /// Bytes of the object: 1, 2, 4, 8, or 16 (`cmpxchg128`).
   public let bytes: Int
   public let signed: Bool
 
@@ -25,8 +25,10 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
     self.signed = signed
   }
 
-  /// The name without the `arch_` prefix: `cmpxchg_acquire`, `xchg`.
-  public var name: String { operation.rawValue + (ordering == .full ? "" : "_" + ordering.rawValue) }
+  /// The name without the `arch_` prefix: `cmpxchg_acquire`, `xchg`, `cmpxchg128_local`.
+  public var name: String {
+    operation.rawValue + (bytes == 16 ? "128" : "") + (ordering == .full ? "" : "_" + ordering.rawValue)
+  }
 
   /// The C type of the object and the values.
   public var typeName: String { (signed ? "s" : "u") + "\(8 * bytes)" }
@@ -40,14 +42,16 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
     "rvcheck_\(operation.rawValue)_\(ordering == .full ? "full" : ordering.rawValue)_\(typeName)"
   }
 
-  /// Every primitive the prover asks a tree for.
-  public static let all: [AtomicsPrimitive] = Operation.allCases.flatMap { operation in
-    Ordering.allCases.flatMap { ordering in
-      [1, 2, 4, 8].flatMap { bytes in
-        [false, true].map { AtomicsPrimitive(operation, ordering, bytes: bytes, signed: $0) }
+  /// Every primitive the prover asks a tree for: `xchg` and `cmpxchg` at 1 to 8 bytes in every
+  /// ordering, and `cmpxchg128`, which the kernel has fully ordered and `_local` only.
+  public static let all: [AtomicsPrimitive] =
+    Operation.allCases.flatMap { operation in
+      Ordering.allCases.flatMap { ordering in
+        [1, 2, 4, 8].flatMap { bytes in
+          [false, true].map { AtomicsPrimitive(operation, ordering, bytes: bytes, signed: $0) }
+        }
       }
-    }
-  }
+    } + [Ordering.full, .local].map { AtomicsPrimitive(.cmpxchg, $0, bytes: 16, signed: false) }
 
   /// The wrapper function, calling the tree's macro by its name of the era: `arch_cmpxchg_acquire`
   /// since the `arch_` prefix, `cmpxchg_acquire` before. A tree that defines neither gets a marker.
@@ -55,9 +59,14 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
     let parameters =
       operation == .cmpxchg ? "\(typeName) *p, \(typeName) o, \(typeName) n" : "\(typeName) *p, \(typeName) n"
     let arguments = operation == .cmpxchg ? "p, o, n" : "p, n"
+    // The kernel's contract for 128 bits: callers ask system_has_cmpxchg128() first.
+    let guardText =
+      bytes == 16
+      ? "\n#if defined(system_has_cmpxchg128)\nif (!system_has_cmpxchg128()) __rvcheck_not_on_this_path();\n#endif\n"
+      : ""
     return """
       #if defined(arch_\(name))
-      \(typeName) \(functionName)(\(parameters)) { return arch_\(name)(\(arguments)); }
+      \(typeName) \(functionName)(\(parameters)) {\(guardText) return arch_\(name)(\(arguments)); }
       #elif defined(\(name))
       \(typeName) \(functionName)(\(parameters)) { return \(name)(\(arguments)); }
       #else

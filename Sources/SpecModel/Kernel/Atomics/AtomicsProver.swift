@@ -178,7 +178,9 @@ public struct AtomicsProver: Sendable {
         Row(primitive: $0, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(error)")
       }
     }
-    let barriers = BarrierMapping(tokens: tokens, file: file)
+    var mapping = BarrierMapping(tokens: tokens, file: file)
+    mapping.records = CRecord.definitions(in: tokens, xlen: xlen)
+    let barriers = mapping
     standardMapping.formUnion(barriers.missing)
     // Each primitive has a Z3 context of its own: they are proved side by side.
     let rows = ConcurrentResults<Row>(count: primitives.count)
@@ -248,10 +250,10 @@ public struct AtomicsProver: Sendable {
     for obligation in Obligation.functional { verdicts[obligation] = .proved }
     let doubleword = region.base + 64
     let z3 = Z3Context()
-    for offset in stride(from: 0, to: 8, by: primitive.bytes) {
+    for offset in stride(from: 0, to: 8, by: min(primitive.bytes, 8)) where offset % primitive.bytes == 0 {
       try prove(
         primitive, body: body, path: path, configuration: configuration, doubleword: doubleword,
-        address: doubleword + UInt64(offset), file: file, z3: z3, into: &verdicts)
+        address: doubleword + UInt64(offset), file: file, z3: z3, records: barriers.records, into: &verdicts)
     }
     if checksOrdering(primitive, xlen: xlen) {
       for (shape, verdict) in try ordering(
@@ -265,7 +267,8 @@ public struct AtomicsProver: Sendable {
 
   private func prove(
     _ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, configuration: MachineConfiguration,
-    doubleword: UInt64, address: UInt64, file: String, z3: Z3Context, into verdicts: inout [Obligation: Verdict]
+    doubleword: UInt64, address: UInt64, file: String, z3: Z3Context, records: [String: CRecord],
+    into verdicts: inout [Obligation: Verdict]
   ) throws {
     let xlen = configuration.isa.xlen
     let type = primitive.type
@@ -276,7 +279,9 @@ public struct AtomicsProver: Sendable {
     let new = CValue(type: type, bits: z3.bvVariable(tag + "n", width: width))
     var initialMemory = ByteMemory.constant(0, addressWidth: xlen, in: z3)
     var initialBytes: [BitVec] = []
-    for index in 0..<UInt64(8) {
+    // The object's aligned doubleword, or the object itself when it is wider (16 bytes).
+    let span = UInt64(max(8, primitive.bytes))
+    for index in 0..<span {
       let byte = z3.bvVariable(tag + "mem\(index)", width: 8)
       initialBytes.append(byte)
       initialMemory.writeByte(BitVec(doubleword + index, width: xlen), byte)
@@ -290,11 +295,12 @@ public struct AtomicsProver: Sendable {
       condition: z3.trueFormula, trapped: z3.falseFormula)
     var evaluator = PrimitiveEvaluator(z3: z3, configuration: configuration, extensions: path.extensions, file: file)
     evaluator.namePrefix = tag
+    evaluator.records = records
     let worlds = try evaluator.run(body, [start])
 
     let at = BitVec(address, width: xlen)
     let before = initialMemory.load(at, bytes: primitive.bytes)
-    let inside = doubleword..<(doubleword + 8)
+    let inside = doubleword..<(doubleword + span)
     let object = address..<(address + UInt64(primitive.bytes))
     for world in worlds {
       guard let returned = world.returned else {
@@ -344,7 +350,7 @@ public struct AtomicsProver: Sendable {
             "\(primitive.name) on a \(primitive.typeName) at p = 0x\(String(address, radix: 16))"
               + (primitive.operation == .cmpxchg ? ", old = \(show(old.bits))" : "") + ", new = \(show(new.bits))",
             "memory before: \(show(before)); returned \(show(result)); memory after: \(show(after))",
-            "doubleword before: \(show(initialMemory.load(window, bytes: 8))), after: \(show(world.memory.load(window, bytes: 8)))",
+            "doubleword before: \(show(initialMemory.load(window, bytes: Int(span)))), after: \(show(world.memory.load(window, bytes: Int(span))))",
           ]
           if !outside.isEmpty {
             lines.append(

@@ -4,12 +4,15 @@ public indirect enum CType: Hashable, Sendable, CustomStringConvertible {
   case integer(bits: Int, signed: Bool)
   case pointer(CType)
   case void
+  /// A struct or union of integer fields (`union __u128_halves`).
+  case record(CRecord)
 
   public var description: String {
     switch self {
     case .integer(let bits, let signed): (signed ? "s" : "u") + "\(bits)"
     case .pointer(let target): "\(target) *"
     case .void: "void"
+    case .record(let record): record.name
     }
   }
 
@@ -19,6 +22,7 @@ public indirect enum CType: Hashable, Sendable, CustomStringConvertible {
     case .integer(let bits, _): bits
     case .pointer: xlen
     case .void: 0
+    case .record(let record): record.bits
     }
   }
 

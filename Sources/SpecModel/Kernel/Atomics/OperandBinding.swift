@@ -43,16 +43,20 @@ extension InlineAssembly {
   /// for each written-only output that is not early-clobber, also each input register it may share
   /// (the compiler may reuse an input's register for such an output).
   /// `constantZero` holds the operand numbers whose C value is the constant 0.
-  public func placements(constantZero: Set<Int> = []) throws(AsmBindingError) -> [[OperandPlace]] {
+  public func placements(constantZero: Set<Int> = [], fixed: [Int: Int] = [:]) throws(AsmBindingError)
+    -> [[OperandPlace]]
+  {
     let all = operands
     var base: [OperandPlace] = []
+    // The registers of register variables are theirs: the compiler places nothing else there.
+    let free = Self.allocatable.filter { !fixed.values.contains($0) }
     var next = 0
     func register() throws(AsmBindingError) -> Int {
-      guard next < Self.allocatable.count else {
+      guard next < free.count else {
         throw AsmBindingError(location: location, reason: "more operands than registers to place them in")
       }
       defer { next += 1 }
-      return Self.allocatable[next]
+      return free[next]
     }
     for (number, operand) in all.enumerated() {
       let letters = operand.letters
@@ -60,6 +64,17 @@ extension InlineAssembly {
         throw AsmBindingError(
           location: operand.location,
           reason: "constraint \"\(operand.constraint)\" is not one rvcheck places (r, J, A and their combinations)")
+      }
+      // A register variable's operand is its register, never x0: the operand is the register
+      // itself, whatever value it holds.
+      if let register = fixed[number] {
+        guard letters.contains("r") else {
+          throw AsmBindingError(
+            location: operand.location,
+            reason: "a register variable under constraint \"\(operand.constraint)\", which allows no register")
+        }
+        base.append(.register(register))
+        continue
       }
       if letters.contains("A") {
         guard letters == "A" else {
@@ -83,7 +98,7 @@ extension InlineAssembly {
       return nil
     }
     for (number, output) in outputs.enumerated()
-    where !output.isReadWrite && !output.isEarlyClobber && !output.letters.contains("A") {
+    where !output.isReadWrite && !output.isEarlyClobber && !output.letters.contains("A") && fixed[number] == nil {
       variants = variants.flatMap { variant in
         [variant]
           + inputRegisters.map { shared in

@@ -29,6 +29,8 @@ struct PrimitiveEvaluator {
     var outputs: [String: Int] = [:]
   }
   private var asmCount = 0
+  /// The structs and unions the expansion defines at file scope, by name (`union x`).
+  var records: [String: CRecord] = [:]
 
   var xlen: Int { configuration.isa.xlen }
 
@@ -55,6 +57,8 @@ struct PrimitiveEvaluator {
     var breaking = false
     /// Paths of an asm cut short at the step bound (an LR/SC loop that kept retrying).
     var cutPaths = 0
+    /// Register variables (`register … asm("t1")`): the register each is bound to.
+    var registerVariables: [String: Int] = [:]
   }
 
   // MARK: Statements
@@ -99,6 +103,14 @@ struct PrimitiveEvaluator {
             declared.locals[name] = CValue(
               type: type, bits: z3.bvVariable("\(namePrefix)\(name).\(asmCount)", width: max(type.bits(xlen: xlen), 1)))
             next.append(declared)
+            continue
+          }
+          if case .initializer(let items) = initial {
+            next += try initialized(type, items, current, at: location).map { evaluated, value in
+              var declared = evaluated
+              declared.locals[name] = value
+              return declared
+            }
             continue
           }
           for (evaluated, value) in try evaluate(initial, current, at: location) {
@@ -191,7 +203,58 @@ struct PrimitiveEvaluator {
       return after
     case .goto(let label):
       throw AtomicsUnknown(location: location, reason: "'goto \(label)'")
+    case .registerVariable(let type, let name, let register, let initial):
+      guard let number = RegisterNames.number(register), number != 0 else {
+        throw AtomicsUnknown(location: location, reason: "a register variable in '\(register)'")
+      }
+      let declaration = CStatement.declaration(type: type, [(name, initial)], location)
+      return try run(declaration, world).map { declared in
+        var bound = declared
+        bound.registerVariables[name] = number
+        return bound
+      }
     }
+  }
+
+  /// A record (or an integer) made from an initialiser list: each element to its field, the first
+  /// fields in order where none is named; bits no element sets are zero.
+  func initialized(_ type: CType, _ items: [CDesignator], _ world: World, at location: SourceLocation)
+    throws(AtomicsUnknown) -> Result
+  {
+    guard case .record(let record) = type else {
+      guard items.count == 1, items[0].field == nil else {
+        throw AtomicsUnknown(location: location, reason: "an initialiser list for a \(type)")
+      }
+      var scratch = self
+      return try scratch.evaluate(items[0].value, world, at: location).map { ($0, $1.converted(to: type, xlen: xlen)) }
+    }
+    var results: Result = [(world, CValue(type: type, bits: z3.bv(0, width: record.bits)))]
+    for (position, item) in items.enumerated() {
+      guard let field = item.field.map(record.field) ?? (position < record.fields.count ? record.fields[position] : nil)
+      else {
+        throw AtomicsUnknown(
+          location: location, reason: "\(record.name) has no field \(item.field ?? "at \(position)")")
+      }
+      var next: Result = []
+      for (current, whole) in results {
+        var scratch = self
+        for (evaluated, value) in try scratch.evaluate(item.value, current, at: location) {
+          let bits = value.converted(to: field.type, xlen: xlen).bits
+          next.append((evaluated, CValue(type: type, bits: Self.replacing(whole.bits, bits, at: field.offset))))
+        }
+      }
+      results = next
+    }
+    return results
+  }
+
+  /// `whole` with `part` in place of its bits from `offset` up.
+  static func replacing(_ whole: BitVec, _ part: BitVec, at offset: Int) -> BitVec {
+    var result = part
+    if offset > 0 { result = result.concat(whole.extract(offset - 1, 0)) }
+    let top = offset + part.width
+    if top < whole.width { result = whole.extract(whole.width - 1, top).concat(result) }
+    return result
   }
 
   // MARK: asm
@@ -242,7 +305,7 @@ struct PrimitiveEvaluator {
         inputs.enumerated().compactMap { $0.element.bits.simplified.numeral == 0 ? asm.outputs.count + $0.offset : nil }
       )
       let placements: [[OperandPlace]]
-      do { placements = try asm.placements(constantZero: zero) } catch {
+      do { placements = try asm.placements(constantZero: zero, fixed: fixedRegisters(asm, current)) } catch {
         throw AtomicsUnknown(location: location, reason: error.reason)
       }
       for places in placements {
@@ -325,6 +388,17 @@ struct PrimitiveEvaluator {
     return results
   }
 
+  /// The operands that are register variables, with their registers.
+  func fixedRegisters(_ asm: InlineAssembly, _ world: World) -> [Int: Int] {
+    var fixed: [Int: Int] = [:]
+    for (number, operand) in asm.operands.enumerated() {
+      if case .name(let name) = operand.expression, let register = world.registerVariables[name] {
+        fixed[number] = register
+      }
+    }
+    return fixed
+  }
+
   /// Lays an asm statement down as code (see `compiling`): the first placement its constraints
   /// allow, after an `li` or `mv` for each input.
   mutating func compile(_ asm: InlineAssembly, _ world: World) throws(AtomicsUnknown) -> World {
@@ -353,7 +427,7 @@ struct PrimitiveEvaluator {
     let places: [OperandPlace]
     let bound: BoundAssembly
     do {
-      places = try asm.placements(constantZero: zero)[0]
+      places = try asm.placements(constantZero: zero, fixed: fixedRegisters(asm, world))[0]
       bound = try asm.bind(places, xlen: xlen)
     } catch {
       throw AtomicsUnknown(location: location, reason: error.reason)
@@ -535,6 +609,17 @@ struct PrimitiveEvaluator {
       for word in words where word == "*" { type = .pointer(type) }
       return type
     }
+    let unqualified = words.filter { !Self.qualifiers.contains($0) }
+    if unqualified.count >= 2, let record = records[unqualified[0] + " " + unqualified[1]] {
+      var type = CType.record(record)
+      for word in unqualified.dropFirst(2) {
+        guard word.allSatisfy({ $0 == "*" }) else {
+          throw AtomicsUnknown(location: location, reason: "a type rvcheck does not know: '\(text)'")
+        }
+        for _ in word { type = .pointer(type) }
+      }
+      return type
+    }
     guard let type = CType.named(words, xlen: xlen) else {
       throw AtomicsUnknown(location: location, reason: "a type rvcheck does not know: '\(text)'")
     }
@@ -580,6 +665,11 @@ struct PrimitiveEvaluator {
     case .conditional(_, let then, let otherwise):
       return CType.common(try typeOf(then, world, at: location), try typeOf(otherwise, world, at: location))
     case .sizeof: return .integer(bits: xlen, signed: false)
+    case .member(let base, let name, arrow: false):
+      guard case .record(let record) = try typeOf(base, world, at: location), let field = record.field(name) else {
+        throw AtomicsUnknown(location: location, reason: "'\(expression.text)' is not a field rvcheck knows")
+      }
+      return field.type
     default:
       throw AtomicsUnknown(location: location, reason: "the type of '\(expression.text)'")
     }
@@ -722,6 +812,17 @@ struct PrimitiveEvaluator {
       return [(world, try call(function, arguments, world, at: location))]
     case .prefix("&", .prefix("*", let pointer)):
       return try evaluate(pointer, world, at: location)
+    case .member(let base, let name, arrow: false):
+      var results: Result = []
+      for (evaluated, value) in try evaluate(base, world, at: location) {
+        guard case .record(let record) = value.type, let field = record.field(name) else {
+          throw AtomicsUnknown(location: location, reason: "'\(expression.text)' is not a field rvcheck knows")
+        }
+        let width = field.type.bits(xlen: xlen)
+        results.append(
+          (evaluated, CValue(type: field.type, bits: value.bits.extract(field.offset + width - 1, field.offset))))
+      }
+      return results
     default:
       throw AtomicsUnknown(location: location, reason: "an expression rvcheck does not follow: \(expression.text)")
     }
@@ -782,6 +883,9 @@ struct PrimitiveEvaluator {
       return truth(Formula(false))
     case "__rvcheck_build_bug":
       throw AtomicsUnknown(location: location, reason: "BUILD_BUG", unavailable: true)
+    case "__rvcheck_not_on_this_path":
+      throw AtomicsUnknown(
+        location: location, reason: "system_has_cmpxchg128() is false on this boot path", unavailable: true)
     case "__rvcheck_build_bug_on":
       var scratch = self
       for (_, value) in try scratch.evaluate(arguments.first ?? .literal("1"), world, at: location)

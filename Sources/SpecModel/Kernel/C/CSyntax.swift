@@ -23,6 +23,8 @@ public indirect enum CExpression: Sendable, Equatable {
   case sizeof(String)
   /// GNU `({ … })`: the value of its last expression statement.
   case statementExpression(CBlock)
+  /// `{ .field = value, … }` or `{ value, … }`: an initialiser list (a declaration's only).
+  case initializer([CDesignator])
 
   /// The expression as source text without spaces, for messages.
   public var text: String {
@@ -41,8 +43,16 @@ public indirect enum CExpression: Sendable, Equatable {
     case .cast(let type, let operand): return "(\(type))\(operand.text)"
     case .sizeof(let operand): return "sizeof(\(operand))"
     case .statementExpression: return "({…})"
+    case .initializer(let items):
+      return "{" + items.map { ($0.field.map { ".\($0)=" } ?? "") + $0.value.text }.joined(separator: ",") + "}"
     }
   }
+}
+
+/// One element of an initialiser list: the field it names (`.low = …`), if any, and its value.
+public struct CDesignator: Sendable, Equatable {
+  public let field: String?
+  public let value: CExpression
 }
 
 /// The statements of a GNU statement expression. Two are equal when they are the same parse.
@@ -66,6 +76,9 @@ public indirect enum CExtendedStatement: Sendable {
   case localLabels([String])
   case label(String)
   case goto(String)
+  /// `register TYPE name asm("reg") = value;`: a local the compiler keeps in that register for
+  /// the asm statements that use it.
+  case registerVariable(type: String, name: String, register: String, initial: CExpression?)
 
   /// The keyword a reader that does not take this statement names.
   public var keyword: String {
@@ -78,6 +91,7 @@ public indirect enum CExtendedStatement: Sendable {
     case .localLabels: "__label__"
     case .label: "label"
     case .goto: "goto"
+    case .registerVariable: "register"
     }
   }
 }
@@ -286,7 +300,8 @@ public struct CParser {
   static let typeWords: Set<String> = [
     "unsigned", "signed", "long", "int", "short", "char", "bool", "_Bool", "void", "const", "volatile",
     "static", "struct", "union", "enum", "register", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64",
-    "size_t", "ssize_t", "uintptr_t", "__user", "auto", "__typeof__", "typeof", "ulong",
+    "size_t", "ssize_t", "uintptr_t", "__user", "auto", "__typeof__", "typeof", "ulong", "u128", "s128",
+    "__int128",
   ]
 
   /// `TYPE name …`: a type word, or two identifiers in a row (`foo_t x`).
@@ -304,7 +319,9 @@ public struct CParser {
     // The type: words up to the first declarator, which is an identifier followed by `=`, `,`, `;` or `[`.
     while let token = current {
       if token.kind == .identifier, !Self.typeWords.contains(token.text) || token.text == "__user",
-        let next = peek(1)?.text, ["=", ",", ";", "["].contains(next), !typeWords.isEmpty,
+        let next = peek(1)?.text,
+        ["=", ",", ";", "["].contains(next) || (gnuExtensions && ["asm", "__asm__", "__asm"].contains(next)),
+        !typeWords.isEmpty,
         typeWords.last != "struct" && typeWords.last != "enum" && typeWords.last != "union"
       {
         break
@@ -339,10 +356,30 @@ public struct CParser {
       while current?.text == "[" {
         _ = try bracketed(open: "[", close: "]")
       }
+      // GNU: `asm("t1")` binds a register variable to its register.
+      var register: String?
+      if gnuExtensions, let word = current?.text, ["asm", "__asm__", "__asm"].contains(word) {
+        index += 1
+        try expect("(")
+        guard let text = current, text.kind == .string else { throw error("expected a register name") }
+        index += 1
+        try expect(")")
+        register = String(text.text.dropFirst().dropLast())
+      }
       var initial: CExpression?
       if current?.text == "=" {
         index += 1
-        initial = try assignment()
+        initial = gnuExtensions && current?.text == "{" ? try initializerList() : try assignment()
+      }
+      if let register {
+        guard names.isEmpty, current?.text == ";" else {
+          throw error("a register variable declared beside others is not read")
+        }
+        index += 1
+        return .extended(
+          .registerVariable(
+            type: typeWords.filter { $0 != "register" }.joined(separator: " "), name: name.text, register: register,
+            initial: initial), here)
       }
       names.append((name.text, initial))
       if current?.text == "," {
@@ -352,6 +389,24 @@ public struct CParser {
       try expect(";")
       return .declaration(type: typeWords.joined(separator: " "), names, here)
     }
+  }
+
+  /// `{ .field = value, value, … }`.
+  mutating func initializerList() throws(CSyntaxError) -> CExpression {
+    try expect("{")
+    var items: [CDesignator] = []
+    while current?.text != "}" {
+      var field: String?
+      if current?.text == ".", let name = peek(1), name.kind == .identifier, peek(2)?.text == "=" {
+        field = name.text
+        index += 3
+      }
+      items.append(CDesignator(field: field, value: try assignment()))
+      guard current?.text == "," else { break }
+      index += 1
+    }
+    try expect("}")
+    return .initializer(items)
   }
 
   /// The tokens between a bracket and its match, both consumed, as text.

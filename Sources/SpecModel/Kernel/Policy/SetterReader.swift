@@ -210,7 +210,7 @@ struct SetterReader {
       return try evaluate(operand, &environment, at: location)
     case .sizeof(let text):
       return .unknown("sizeof(\(text))")
-    case .statementExpression:
+    case .statementExpression, .initializer:
       return .unknown(expression.text)
     case .member(let base, let field, _):
       switch try evaluate(base, &environment, at: location) {
