@@ -38,6 +38,13 @@ struct Atomics: ParsableCommand {
   @Option(name: .long, help: "Also write the rows as KTAP to this file.")
   var ktap: String?
 
+  @Option(
+    name: .long, parsing: .upToNextOption,
+    help:
+      "Kernel C litmus tests (files or folders of .litmus) to compile through the tree on each boot path and XLEN: the compiled test may reach no final state the LKMM forbids."
+  )
+  var litmus: [String] = []
+
   enum Format: String, ExpressibleByArgument, CaseIterable {
     case text, json, sarif, ktap
   }
@@ -60,6 +67,20 @@ struct Atomics: ParsableCommand {
       prover.paths = AtomicsBootPath.all.filter { names.contains($0.name) }
     }
     if let only { prover.primitives = prover.primitives.filter { $0.name.hasPrefix(only) } }
+    if !litmus.isEmpty {
+      for file in try inputFiles(litmus, suffix: ".litmus", kind: "tests", command: "atomics") {
+        do {
+          let text = try String(contentsOfFile: file, encoding: .utf8)
+          prover.litmusTests.append((file, try KernelLitmusParser.parse(text, file: file)))
+        } catch let error as LitmusError {
+          FileHandle.standardError.write(Data("rvcheck atomics: \(error)\n".utf8))
+          throw ExitCode(Status.inputError)
+        } catch {
+          FileHandle.standardError.write(Data("rvcheck atomics: \(file): \(error.localizedDescription)\n".utf8))
+          throw ExitCode(Status.inputError)
+        }
+      }
+    }
     let report: AtomicsProver.Report
     do { report = try prover.prove() } catch {
       FileHandle.standardError.write(Data("rvcheck atomics: \(error.message)\n".utf8))
@@ -137,6 +158,10 @@ enum AtomicsText {
     lines += details
     if !details.isEmpty { lines.append("") }
     lines.append("\(checked) primitive rows checked, \(absent) not provided by the tree (BUILD_BUG or undefined)")
+    if !report.suite.isEmpty { lines += [""] + suite(report.suite) }
+    for (name, location) in report.unread {
+      lines.append("unknown: \(location): the tree defines \(name), which rvcheck does not read yet")
+    }
     if !report.emptyStubs.isEmpty {
       lines.append("headers taken as empty: " + report.emptyStubs.joined(separator: ", "))
     }
@@ -147,6 +172,50 @@ enum AtomicsText {
     }
     lines.append(String(format: "%.1f s; exit %d", report.seconds, report.exitCode))
     return lines.joined(separator: "\n")
+  }
+
+  /// The C tests compiled through the tree: a line per test with its verdicts over the boot paths
+  /// and XLENs, then each failure's compiled test and the states it reaches.
+  static func suite(_ rows: [AtomicsProver.SuiteRow]) -> [String] {
+    var lines = ["kernel litmus tests compiled through the tree (every boot path and XLEN):"]
+    var details: [String] = []
+    var order: [String] = []
+    var byTest: [String: [AtomicsProver.SuiteRow]] = [:]
+    for row in rows {
+      if byTest[row.file] == nil { order.append(row.file) }
+      byTest[row.file, default: []].append(row)
+    }
+    var counts: [String: Int] = [:]
+    for file in order {
+      let entries = byTest[file] ?? []
+      let name = entries.first?.test ?? file
+      if let skipped = entries.first(where: { $0.skipped != nil })?.skipped, entries.allSatisfy({ $0.verdict == nil }) {
+        lines.append("  \(name.padding(toLength: 60, withPad: " ", startingAt: 0)) not compiled: \(skipped)")
+        counts["not compiled", default: 0] += 1
+        continue
+      }
+      var words: [String: Int] = [:]
+      for entry in entries {
+        let word = entry.verdict.map(verdictWord) ?? "not compiled"
+        words[word, default: 0] += 1
+        let place = "\(name) on \(entry.path.name), RV\(entry.xlen)"
+        switch entry.verdict {
+        case .failed(let text)?:
+          details.append("FAILS \(place)\n  " + text.replacingOccurrences(of: "\n", with: "\n  "))
+        case .unknown(let reason)?: details.append("unknown \(place): \(reason)")
+        default: break
+        }
+      }
+      let summary = words.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+      lines.append("  \(name.padding(toLength: 60, withPad: " ", startingAt: 0)) \(summary)")
+      let worst = words["FAILS"] != nil ? "FAILS" : words["unknown"] != nil ? "unknown" : "proved"
+      counts[worst, default: 0] += 1
+    }
+    lines += details
+    lines.append(
+      "\(order.count) tests: "
+        + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+    return lines
   }
 
   /// Where a row is: the primitive, its type, boot path and XLEN.
@@ -238,9 +307,27 @@ enum AtomicsText {
       }
       return object
     }
+    let suite: [[String: Any]] = report.suite.map { row in
+      var object: [String: Any] = ["test": row.test, "file": row.file, "path": row.path.name, "xlen": row.xlen]
+      switch row.verdict {
+      case .proved?: object["verdict"] = "proved"
+      case .allowed?: object["verdict"] = "allowed by the LKMM"
+      case .failed(let text)?:
+        object["verdict"] = "fails"
+        object["counterexample"] = text
+      case .unknown(let reason)?:
+        object["verdict"] = "unknown"
+        object["reason"] = reason
+      case nil:
+        object["verdict"] = "not compiled"
+        object["reason"] = row.skipped ?? ""
+      }
+      return object
+    }
     let object: [String: Any] = [
-      "schema": "rvcheck.atomics", "schemaVersion": 1, "tree": report.root, "rows": rows,
+      "schema": "rvcheck.atomics", "schemaVersion": 1, "tree": report.root, "rows": rows, "litmus": suite,
       "emptyStubs": report.emptyStubs, "standardMapping": report.standardMapping, "exitCode": report.exitCode,
+      "unread": report.unread.map { ["name": $0.name, "file": $0.location.file, "line": $0.location.line] },
       "seconds": report.seconds,
     ]
     guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .prettyPrinted]) else {

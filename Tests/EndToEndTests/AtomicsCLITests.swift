@@ -91,4 +91,20 @@ import Testing
     #expect(html.contains("<section id=\"atomics\">") && html.contains("data-status=\"fails\""))
     #expect(html.contains("cmpxchg_relaxed(u32)") && html.contains("memory-update"))
   }
+
+  @Test func compilesTheKernelsLitmusTestsThroughTheTree() throws {
+    let corpus = Self.era.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("lkmm")
+    let result = try BinaryRunner.run([
+      "atomics", Self.era.path, "--xlen", "64", "--path", "zacas", "--only", "xchg_relaxed", "--litmus", corpus.path,
+    ])
+    #expect(result.status == 0, "\(result.output)\(result.error)")
+    #expect(result.output.contains("kernel litmus tests compiled through the tree"))
+    #expect(result.output.contains("SB+xchgs") && result.output.contains("7 tests:"), "\(result.output)")
+    // A file that is not a C litmus test is an input error naming it.
+    let bad = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-bad-\(UUID().uuidString).litmus")
+    try Data("C broken\n{\nP0(int *x) {".utf8).write(to: bad)
+    defer { try? FileManager.default.removeItem(at: bad) }
+    let refused = try BinaryRunner.run(["atomics", Self.era.path, "--xlen", "64", "--litmus", bad.path])
+    #expect(refused.status == 2 && refused.error.contains(bad.lastPathComponent), "\(refused.error)")
+  }
 }

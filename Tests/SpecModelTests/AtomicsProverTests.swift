@@ -402,7 +402,116 @@ import Testing
     #expect(failures(standard).isEmpty && standard.emptyStubs.contains("asm/barrier.h"))
   }
 
+  // MARK: Kernel C litmus tests compiled through the tree
+
+  static let lkmmCorpus = corpus.deletingLastPathComponent().appendingPathComponent("lkmm")
+
+  static let storeBufferingWithMb = """
+    C SB+mbs
+
+    {}
+
+    P0(int *x, int *y)
+    {
+    \tint r0;
+
+    \tWRITE_ONCE(*x, 1);
+    \tsmp_mb();
+    \tr0 = READ_ONCE(*y);
+    }
+
+    P1(int *x, int *y)
+    {
+    \tint r0;
+
+    \tWRITE_ONCE(*y, 1);
+    \tsmp_mb();
+    \tr0 = READ_ONCE(*x);
+    }
+
+    exists (0:r0=0 /\\ 1:r0=0)
+    """
+
+  func suite(_ root: URL, _ tests: [(String, String)], paths: [String] = ["lr-sc"]) throws -> [AtomicsProver.SuiteRow] {
+    var prover = AtomicsProver(root: root.path)
+    prover.xlens = [64]
+    prover.paths = AtomicsBootPath.all.filter { paths.contains($0.name) }
+    prover.primitives = []
+    prover.litmusTests = try tests.map { ($0.0, try KernelLitmusParser.parse($0.1, file: $0.0)) }
+    return try prover.prove().suite
+  }
+
+  @Test func theSuiteCompilesThroughTheTreeAndProves() throws {
+    let files = ["SB+xchgs", "SB+xchg-relaxeds", "MP+wmb+failed-cmpxchg-acquire"]
+    let tests = try files.map { name in
+      (name, try String(contentsOf: Self.lkmmCorpus.appendingPathComponent(name + ".litmus"), encoding: .utf8))
+    }
+    let rows = try suite(
+      Self.corpus.appendingPathComponent("era-zacas-zabha"), tests + [("SB+mbs", Self.storeBufferingWithMb)],
+      paths: ["lr-sc", "zacas"])
+    #expect(rows.count == 8)
+    for row in rows {
+      #expect(
+        row.verdict == .proved, "\(row.test) on \(row.path.name): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
+    }
+    // What the compiler does not translate is named, not proved.
+    let locked = try suite(
+      Self.corpus.appendingPathComponent("era-zacas-zabha"),
+      [("L", "C L\n{}\nP0(spinlock_t *s, int *x)\n{\n\tspin_lock(s);\n\tWRITE_ONCE(*x, 1);\n}\nexists (x=1)\n")])
+    #expect(locked.first?.verdict == nil && locked.first?.skipped == "'spin_lock'", "\(locked)")
+  }
+
+  @Test func aWeakMappingFailsTheSuiteWithTheStatesItReaches() throws {
+    // smp_mb() that is only a write fence: store buffering gets through.
+    let root = try copy("era-fenced-lrsc")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let barrier = root.appendingPathComponent("arch/riscv/include/asm/barrier.h")
+    let text = try String(contentsOf: barrier, encoding: .utf8)
+    let weak = text.replacingOccurrences(
+      of: "#define __smp_mb()\tRISCV_FENCE(rw, rw)", with: "#define __smp_mb()\tRISCV_FENCE(w, w)")
+    #expect(weak != text)
+    try Data(weak.utf8).write(to: barrier)
+    let rows = try suite(root, [("SB+mbs", Self.storeBufferingWithMb)])
+    guard case .failed(let counterexample)? = rows.first?.verdict else {
+      Issue.record("not failed: \(rows)")
+      return
+    }
+    #expect(counterexample.contains("0:r0=0 1:r0=0") && counterexample.contains("fence w,w"), "\(counterexample)")
+    // A fully ordered xchg that is relaxed: store buffering through two xchg.
+    let relaxed = try mutant("era-fenced-lrsc") {
+      $0.replacingOccurrences(
+        of: "#define arch_xchg(ptr, x)\t\t_arch_xchg(ptr, x, \".aqrl\", \"\", \"\")",
+        with: "#define arch_xchg(ptr, x)\t\t_arch_xchg(ptr, x, \"\", \"\", \"\")")
+    }
+    defer { try? FileManager.default.removeItem(at: relaxed) }
+    let sb = try String(contentsOf: Self.lkmmCorpus.appendingPathComponent("SB+xchgs.litmus"), encoding: .utf8)
+    let xchg = try suite(relaxed, [("SB+xchgs", sb)])
+    guard case .failed(let text)? = xchg.first?.verdict else {
+      Issue.record("not failed: \(xchg)")
+      return
+    }
+    #expect(text.contains("amoswap.w ") && !text.contains("amoswap.w.aqrl"), "\(text)")
+  }
+
   // MARK: What the reader cannot follow
+
+  @Test func aTryCmpxchgTheTreeDefinesIsUnreadNotProved() throws {
+    let root = try mutant("era-zacas-zabha") {
+      $0.replacingOccurrences(
+        of: "#define arch_cmpxchg_local(ptr, o, n)",
+        with:
+          "#define arch_try_cmpxchg(ptr, po, n) arch_cmpxchg((ptr), *(po), (n))\n#define arch_cmpxchg_local(ptr, o, n)")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["zacas"]) { $0.name == "cmpxchg" && $0.bytes == 4 && !$0.signed }
+    #expect(failures(report).isEmpty)
+    #expect(report.unread.map(\.name) == ["try_cmpxchg"] && report.unread.first?.location.line ?? 0 > 1)
+    #expect(report.exitCode == 3)
+    let plain = try prove(Self.corpus.appendingPathComponent("era-zacas-zabha"), paths: ["zacas"]) {
+      $0.name == "cmpxchg" && $0.bytes == 4 && !$0.signed
+    }
+    #expect(plain.unread.isEmpty && plain.exitCode == 0)
+  }
 
   @Test func unknownCodeIsUnknownAtItsPlace() throws {
     let root = try mutant("era-fenced-lrsc") { text in

@@ -14,6 +14,10 @@ public struct AtomicsProver: Sendable {
   public var timeoutMilliseconds: UInt32 = 20_000
   /// The LKMM's verdicts on the shapes' C tests, decided once per prover.
   let lkmmVerdicts = LKMMVerdicts()
+  /// Kernel C litmus tests to compile through the tree (`--litmus`), each with its file.
+  public var litmusTests: [(file: String, test: KernelLitmusTest)] = []
+  /// The LKMM's final states of each of them, decided once per prover.
+  let suiteStates = SuiteStates()
 
   public init(root: String) { self.root = root }
 
@@ -75,6 +79,9 @@ public struct AtomicsProver: Sendable {
     public var definition: SourceLocation? = nil
   }
 
+  /// Primitives a tree may define in its header that the prover does not read yet.
+  static let unreadPrimitives = ["try_cmpxchg"]
+
   /// The header's path inside a tree, as reports name it.
   public static let header = "arch/riscv/include/asm/cmpxchg.h"
 
@@ -99,12 +106,17 @@ public struct AtomicsProver: Sendable {
     /// The tree's barrier macros it does not define (`__smp_mb`, …): the standard mapping stood in.
     public var standardMapping: [String] = []
     public let seconds: Double
+    /// The C litmus tests compiled through the tree, per boot path and XLEN.
+    public var suite: [SuiteRow] = []
+    /// Primitives the tree's header defines that the prover does not read (`try_cmpxchg`), with
+    /// where: the run cannot be called proved while they are unread.
+    public var unread: [(name: String, location: SourceLocation)] = []
 
     /// 0 every provided primitive proved, 1 some obligation fails, 3 some is unknown (none fails).
     public var exitCode: Int32 {
-      let verdicts = rows.flatMap { $0.verdicts.map { Array($0.values) } ?? [] }
+      let verdicts = rows.flatMap { $0.verdicts.map { Array($0.values) } ?? [] } + suite.compactMap(\.verdict)
       if verdicts.contains(where: { if case .failed = $0 { true } else { false } }) { return 1 }
-      if rows.contains(where: { $0.unknown != nil })
+      if rows.contains(where: { $0.unknown != nil }) || !unread.isEmpty
         || verdicts.contains(where: { if case .unknown = $0 { true } else { false } })
       {
         return 3
@@ -127,12 +139,13 @@ public struct AtomicsProver: Sendable {
     var rows: [Row] = []
     var emptyStubs: Set<String> = []
     var standardMapping: Set<String> = []
+    var suite: [SuiteRow] = []
     let definitions = Self.definitions((try? String(contentsOfFile: header, encoding: .utf8)) ?? "")
     for xlen in xlens {
       for path in paths {
         let (expansion, stubs) = try expand(path, xlen: xlen)
         emptyStubs.formUnion(stubs)
-        rows += prove(expansion, path: path, xlen: xlen, standardMapping: &standardMapping).map { row in
+        rows += prove(expansion, path: path, xlen: xlen, standardMapping: &standardMapping, suite: &suite).map { row in
           var located = row
           located.definition = definitions[row.primitive.name]
           return located
@@ -144,6 +157,9 @@ public struct AtomicsProver: Sendable {
       seconds: Double((ContinuousClock.now - started).components.attoseconds) / 1e18
         + Double((ContinuousClock.now - started).components.seconds))
     report.standardMapping = standardMapping.sorted()
+    report.suite = suite
+    report.unread = definitions.filter { name, _ in Self.unreadPrimitives.contains { name.hasPrefix($0) } }
+      .sorted { $0.value.line < $1.value.line }.map { ($0.key, $0.value) }
     return report
   }
 
@@ -152,7 +168,17 @@ public struct AtomicsProver: Sendable {
     var unit = AtomicsStubs.alternatives(path.extensions)
     unit += "#include <linux/kconfig.h>\n#include <linux/bits.h>\n#include <linux/compiler.h>\n"
     unit += "#include <asm/cmpxchg.h>\n#include <asm/barrier.h>\n\n"
-    for primitive in primitives { unit += primitive.wrapper }
+    // The suite's tests call xchg and cmpxchg on int in every ordering, whatever `primitives` asks.
+    var wrapped = primitives
+    if !litmusTests.isEmpty {
+      for operation in AtomicsPrimitive.Operation.allCases {
+        for ordering in AtomicsPrimitive.Ordering.allCases where ordering != .local {
+          let word = AtomicsPrimitive(operation, ordering, bytes: 4, signed: true)
+          if !wrapped.contains(word) { wrapped.append(word) }
+        }
+      }
+    }
+    for primitive in wrapped { unit += primitive.wrapper }
     unit += BarrierMapping.wrappers
     var defines = ["__riscv": "1", "__riscv_xlen": "\(xlen)", "__KERNEL__": "1", "CONFIG_SMP": "1"]
     defines[xlen == 64 ? "CONFIG_64BIT" : "CONFIG_32BIT"] = "1"
@@ -167,8 +193,23 @@ public struct AtomicsProver: Sendable {
     }
   }
 
+  /// The body of `primitive`'s wrapper in an expansion; nil where the tree does not define it or
+  /// the body cannot be read.
+  func body(of primitive: AtomicsPrimitive, in tokens: [CToken], file: String) -> [CStatement]? {
+    guard !tokens.contains(where: { $0.text == primitive.functionName + "_absent" }),
+      let start = tokens.firstIndex(where: { $0.text == primitive.functionName }),
+      let brace = tokens[start...].firstIndex(where: { $0.text == "{" })
+    else { return nil }
+    var parser = CParser(tokens: tokens, file: file, index: brace)
+    parser.gnuExtensions = true
+    return try? parser.block()
+  }
+
   /// Every primitive's function in an expansion, read and proved.
-  func prove(_ expansion: String, path: AtomicsBootPath, xlen: Int, standardMapping: inout Set<String>) -> [Row] {
+  func prove(
+    _ expansion: String, path: AtomicsBootPath, xlen: Int, standardMapping: inout Set<String>,
+    suite: inout [SuiteRow]
+  ) -> [Row] {
     let file = "cmpxchg.h (\(path.name), RV\(xlen))"
     let tokens: [CToken]
     do {
@@ -191,6 +232,9 @@ public struct AtomicsProver: Sendable {
         prove(
           primitives[index], tokens: tokens, absentMarkers: absentMarkers, barriers: barriers, path: path,
           xlen: xlen, file: file))
+    }
+    if !litmusTests.isEmpty {
+      suite += proveSuite(tokens: tokens, barriers: barriers, path: path, xlen: xlen, file: file)
     }
     return rows.values
   }

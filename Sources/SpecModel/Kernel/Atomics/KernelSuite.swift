@@ -1,0 +1,424 @@
+import Foundation
+
+/// The kernel's own C litmus tests compiled to RISC-V through a tree: each marked access, barrier
+/// and atomic as the tree's headers make it, the rest as the kernel's RISC-V mapping does (a plain
+/// `int` access is one load or store). The compiled test may reach no final state that the LKMM
+/// forbids for the C test.
+extension AtomicsProver {
+  /// One C test on one boot path and XLEN.
+  public struct SuiteRow: Sendable {
+    public let test: String
+    public let file: String
+    public let path: AtomicsBootPath
+    public let xlen: Int
+    /// Nil when the test uses what the compiler does not translate (`skipped` says what).
+    public let verdict: Verdict?
+    public let skipped: String?
+  }
+
+  /// Why a test is not compiled: a construct the kernel's mapping covers but this compiler does not.
+  struct NotCompiled: Error {
+    let reason: String
+  }
+
+  /// The LKMM's final states of each test, computed once.
+  final class SuiteStates: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [String: Result<LitmusResult, NotCompiled>] = [:]
+
+    func states(_ file: String, _ test: KernelLitmusTest) -> Result<LitmusResult, NotCompiled> {
+      lock.lock()
+      if let known = results[file] {
+        lock.unlock()
+        return known
+      }
+      lock.unlock()
+      let result: Result<LitmusResult, NotCompiled>
+      do {
+        result = .success(try LitmusChecker(model: .lkmm).check(test))
+      } catch {
+        result = .failure(NotCompiled(reason: "the LKMM does not decide it: \(error)"))
+      }
+      lock.lock()
+      results[file] = result
+      lock.unlock()
+      return result
+    }
+  }
+
+  /// Every test of the suite on one boot path and XLEN.
+  func proveSuite(tokens: [CToken], barriers: BarrierMapping, path: AtomicsBootPath, xlen: Int, file: String)
+    -> [SuiteRow]
+  {
+    // Each test on its own: the compiled tests have Z3 contexts of their own.
+    let rows = ConcurrentResults<SuiteRow>(count: litmusTests.count)
+    DispatchQueue.concurrentPerform(iterations: litmusTests.count) { index in
+      rows.set(
+        index, proveSuite(litmusTests[index], tokens: tokens, barriers: barriers, path: path, xlen: xlen, file: file))
+    }
+    return rows.values
+  }
+
+  private func proveSuite(
+    _ entry: (file: String, test: KernelLitmusTest), tokens: [CToken], barriers: BarrierMapping,
+    path: AtomicsBootPath, xlen: Int, file: String
+  ) -> SuiteRow {
+    func row(_ verdict: Verdict?, skipped: String? = nil) -> SuiteRow {
+      SuiteRow(test: entry.test.name, file: entry.file, path: path, xlen: xlen, verdict: verdict, skipped: skipped)
+    }
+    let lkmm: LitmusResult
+    switch suiteStates.states(entry.file, entry.test) {
+    case .failure(let reason): return row(nil, skipped: reason.reason)
+    case .success(let result): lkmm = result
+    }
+    guard lkmm.decided else { return row(.unknown("the LKMM did not decide \(entry.test.name)")) }
+    var compiler = SuiteCompiler(test: entry.test, prover: self, tokens: tokens, barriers: barriers, path: path)
+    compiler.xlen = xlen
+    compiler.file = file
+    let compiled: (text: String, names: [String: String])
+    do {
+      compiled = try compiler.compiled()
+    } catch let reason as NotCompiled {
+      return row(nil, skipped: reason.reason)
+    } catch let unknown as AtomicsUnknown {
+      return row(.unknown("\(unknown.location): \(unknown.reason)"))
+    } catch {
+      return row(.unknown("\(error)"))
+    }
+    do {
+      let test = try LitmusParser.parse(compiled.text, file: "\(entry.test.name) compiled")
+      let rvwmo = try LitmusChecker(model: .rvwmo).check(test)
+      guard rvwmo.incomplete == nil, rvwmo.positive + rvwmo.negative > 0 else {
+        return row(.unknown("RVWMO did not decide the compiled test: \(rvwmo.incomplete ?? "no execution")"))
+      }
+      // The compiled test's registers named as the C test names them.
+      let allowed = Set(lkmm.states.map { $0.sorted() })
+      let reached = rvwmo.states.map { state in
+        state.map { item -> String in
+          let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+          return (compiled.names[parts[0]] ?? parts[0]) + "=" + (parts.count > 1 ? parts[1] : "")
+        }.sorted()
+      }
+      let forbidden = reached.filter { !allowed.contains($0) }
+      guard forbidden.isEmpty else {
+        return row(
+          .failed(
+            "the compiled test reaches final states the LKMM forbids for \(entry.test.name):\n"
+              + forbidden.map { "  " + $0.joined(separator: " ") }.joined(separator: "\n") + "\n" + compiled.text))
+      }
+      return row(.proved)
+    } catch {
+      return row(.unknown("the compiled test: \(error)"))
+    }
+  }
+}
+
+/// Compiles one C litmus test, thread by thread, into a RISC-V litmus test's text. Locations get
+/// registers s2, s3, …; C variables the registers after them; the tree's primitives take theirs
+/// from the asm registers (a0–a7, t0–t6), so nothing they use is shared.
+struct SuiteCompiler {
+  let test: KernelLitmusTest
+  let prover: AtomicsProver
+  let tokens: [CToken]
+  let barriers: BarrierMapping
+  let path: AtomicsBootPath
+  var xlen = 64
+  var file = ""
+
+  /// Registers the compiled threads hold their locations and values in: s2–s11, s0, s1.
+  static let pool = Array(18...27) + [8, 9]
+
+  /// One thread's code and where its values live.
+  private struct Thread {
+    var lines: [String] = []
+    var variables: [String: Int] = [:]
+    var free: [Int]
+    var labels = 0
+  }
+
+  /// The test's text and, for each register of its final state (`0:x21`), the C name (`0:r0`).
+  func compiled() throws -> (text: String, names: [String: String]) {
+    if test.header.filter != nil { throw AtomicsProver.NotCompiled(reason: "a filter clause") }
+    var locations: [String] = []
+    for thread in test.threads {
+      for name in thread.parameters where !locations.contains(name) { locations.append(name) }
+    }
+    guard locations.count + 2 <= Self.pool.count else {
+      throw AtomicsProver.NotCompiled(reason: "more locations than registers to hold them")
+    }
+    let addressOf = Dictionary(uniqueKeysWithValues: locations.enumerated().map { ($1, Self.pool[$0]) })
+    var columns: [[String]] = []
+    var names: [String: String] = [:]
+    var variableRegisters: [[String: Int]] = []
+    for thread in test.threads {
+      var state = Thread(free: Array(Self.pool.dropFirst(locations.count)))
+      try compile(thread.body, thread: thread.number, addressOf, &state)
+      columns.append(state.lines)
+      variableRegisters.append(state.variables)
+      for (variable, register) in state.variables {
+        names["\(thread.number):x\(register)"] = "\(thread.number):\(variable)"
+      }
+    }
+    // The initial state: each thread's location registers, and the memory values the C test gives.
+    var initial: [String] = []
+    for thread in test.threads {
+      initial.append(
+        locations.map { "\(thread.number):\(RegisterNames.name(addressOf[$0] ?? 0))=\($0);" }.joined(separator: " "))
+    }
+    for item in test.header.initial {
+      guard case .memory(let name) = item.location else {
+        throw AtomicsProver.NotCompiled(reason: "an initial value of a register or variable")
+      }
+      if item.type?.contains("*") == true { throw AtomicsProver.NotCompiled(reason: "a pointer location (\(name))") }
+      switch item.value {
+      case .number(let value)?: initial.append("\(name)=\(value);")
+      case .address?: throw AtomicsProver.NotCompiled(reason: "a location holding an address (\(name))")
+      case nil: break
+      }
+    }
+    func register(_ location: LitmusTest.Location) -> LitmusTest.Location {
+      guard case .variable(let thread, let name) = location else { return location }
+      let number = thread < variableRegisters.count ? variableRegisters[thread][name] ?? 0 : 0
+      return .register(thread: thread, number: number)
+    }
+    func translated(_ expression: LitmusTest.Expression) -> LitmusTest.Expression {
+      switch expression {
+      case .constant: expression
+      case .equals(let location, let value): .equals(register(location), value)
+      case .not(let inner): .not(translated(inner))
+      case .and(let left, let right): .and(translated(left), translated(right))
+      case .or(let left, let right): .or(translated(left), translated(right))
+      }
+    }
+    let rows = columns.map(\.count).max() ?? 0
+    columns = columns.map { $0 + Array(repeating: "", count: rows - $0.count) }
+    var text = "RISCV \(test.name)\n{\n" + initial.joined(separator: "\n") + "\n}\n"
+    text += columns.indices.map { " P\($0) " }.joined(separator: "|") + ";\n"
+    for row in 0..<rows { text += columns.map { " \($0[row]) " }.joined(separator: "|") + ";\n" }
+    if !test.header.observed.isEmpty {
+      text += "locations [" + test.header.observed.map { "\(register($0));" }.joined(separator: " ") + "]\n"
+    }
+    text += "\(test.header.condition.quantifier.rawValue) (\(translated(test.header.condition.expression)))\n"
+    return (text, names)
+  }
+
+  private func compile(
+    _ statements: [CStatement], thread: Int, _ addressOf: [String: Int], _ state: inout Thread
+  ) throws {
+    for statement in statements { try compile(statement, thread: thread, addressOf, &state) }
+  }
+
+  private func compile(_ statement: CStatement, thread: Int, _ addressOf: [String: Int], _ state: inout Thread)
+    throws
+  {
+    switch statement {
+    case .block(let inner): try compile(inner, thread: thread, addressOf, &state)
+    case .declaration(let type, let names, _):
+      guard ["int", "unsigned int", "long", "unsigned long"].contains(type) else {
+        throw AtomicsProver.NotCompiled(reason: "a local of type '\(type)'")
+      }
+      for (name, initial) in names {
+        let register = try variable(name, &state)
+        if let initial { try assign(initial, to: register, thread: thread, addressOf, &state) }
+      }
+    case .expression(.assign("=", .prefix("*", let target), let value), _):
+      // A plain store: one store of the value, as the compiler emits for an int.
+      _ = try evaluate(.call(.name("WRITE_ONCE"), [.prefix("*", target), value]), thread: thread, addressOf, &state)
+    case .expression(.assign("=", .name(let name), let value), _):
+      let register = try variable(name, &state)
+      try assign(value, to: register, thread: thread, addressOf, &state)
+    case .expression(let call, _):
+      _ = try evaluate(call, thread: thread, addressOf, &state)
+    case .branch(let condition, let then, let otherwise, _):
+      // A control dependency: the branch reads the registers the condition names.
+      state.labels += 1
+      let skip = "P\(thread)L\(state.labels)"
+      try branch(around: condition, to: skip, &state)
+      try compile(then, thread: thread, addressOf, &state)
+      if let otherwise {
+        let end = skip + "e"
+        state.lines.append("j \(end)")
+        state.lines.append("\(skip):")
+        try compile(otherwise, thread: thread, addressOf, &state)
+        state.lines.append("\(end):")
+      } else {
+        state.lines.append("\(skip):")
+      }
+    case .returns: throw AtomicsProver.NotCompiled(reason: "'return'")
+    case .other(let keyword, _): throw AtomicsProver.NotCompiled(reason: "a '\(keyword)' statement")
+    case .extended(let extended, _): throw AtomicsProver.NotCompiled(reason: "a '\(extended.keyword)' statement")
+    }
+  }
+
+  /// The register of C variable `name`, given one at first use.
+  private func variable(_ name: String, _ state: inout Thread) throws -> Int {
+    if let register = state.variables[name] { return register }
+    guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
+    let register = state.free.removeFirst()
+    state.variables[name] = register
+    return register
+  }
+
+  /// Code that jumps to `label` when `condition` is false.
+  private func branch(around condition: CExpression, to label: String, _ state: inout Thread) throws {
+    func operand(_ expression: CExpression) throws -> String {
+      if case .name(let name) = expression, let register = state.variables[name] { return RegisterNames.name(register) }
+      if case .literal(let text) = expression, let value = Int64(text) {
+        guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
+        let register = state.free.removeFirst()
+        state.lines.append("li \(RegisterNames.name(register)),\(value)")
+        return RegisterNames.name(register)
+      }
+      throw AtomicsProver.NotCompiled(reason: "a condition on '\(expression.text)'")
+    }
+    switch condition {
+    case .binary("==", let left, let right):
+      let (a, b) = (try operand(left), try operand(right))
+      state.lines.append("bne \(a),\(b),\(label)")
+    case .binary("!=", let left, let right):
+      let (a, b) = (try operand(left), try operand(right))
+      state.lines.append("beq \(a),\(b),\(label)")
+    case .prefix("!", let inner): state.lines.append("bne \(try operand(inner)),x0,\(label)")
+    default: state.lines.append("beq \(try operand(condition)),x0,\(label)")
+    }
+  }
+
+  private func assign(
+    _ value: CExpression, to register: Int, thread: Int, _ addressOf: [String: Int], _ state: inout Thread
+  ) throws {
+    let name = RegisterNames.name(register)
+    if case .literal(let text) = value, let number = Int64(text) {
+      state.lines.append("li \(name),\(number)")
+      return
+    }
+    if case .name(let other) = value, let source = state.variables[other] {
+      state.lines.append("mv \(name),\(RegisterNames.name(source))")
+      return
+    }
+    // A plain load: one load, as the compiler emits for an int.
+    if case .prefix("*", let pointer) = value {
+      try assign(.call(.name("READ_ONCE"), [.prefix("*", pointer)]), to: register, thread: thread, addressOf, &state)
+      return
+    }
+    guard let result = try evaluate(value, thread: thread, addressOf, &state) else {
+      throw AtomicsProver.NotCompiled(reason: "'\(value.text)' has no value")
+    }
+    if result != name { state.lines.append("mv \(name),\(result)") }
+  }
+
+  /// A call's code; the register holding its value, if it has one.
+  private func evaluate(_ expression: CExpression, thread: Int, _ addressOf: [String: Int], _ state: inout Thread)
+    throws -> String?
+  {
+    guard case .call(.name(let function), let arguments) = expression else {
+      throw AtomicsProver.NotCompiled(reason: "'\(expression.text)'")
+    }
+    func location(_ argument: CExpression?, lvalue: Bool) throws -> Int {
+      var target = argument
+      if lvalue {
+        guard case .prefix("*", let inner)? = argument else {
+          throw AtomicsProver.NotCompiled(reason: "\(function) of '\(argument?.text ?? "")'")
+        }
+        target = inner
+      }
+      guard case .name(let name)? = target, let register = addressOf[name] else {
+        throw AtomicsProver.NotCompiled(reason: "\(function) through a pointer value ('\(argument?.text ?? "")')")
+      }
+      return register
+    }
+    func constant(_ argument: CExpression?) throws -> Int {
+      guard case .literal(let text)? = argument, let value = Int(text) else {
+        throw AtomicsProver.NotCompiled(reason: "\(function) of a value that is not a constant")
+      }
+      return value
+    }
+    // The smp_* barriers and accesses through the tree's barrier.h where it has them.
+    let word = AtomicsPrimitive(.cmpxchg, .full, bytes: 4, signed: true)
+    /// The tree's code for a barrier or acquire/release access: nil where the tree has none.
+    func barrier(_ operation: OrderingShape.Operation, object: Int = 0, value: Int = 0) throws -> String?? {
+      guard
+        let compiled = try prover.compileBarrier(
+          operation, primitive: word, barriers: barriers, path: path, xlen: xlen, file: file, object: object,
+          value: value, scratch: state.free, thread: thread)
+      else { return nil }
+      state.lines += compiled.lines
+      state.free.removeFirst(min(compiled.used, state.free.count))
+      return .some(compiled.result)
+    }
+    switch function {
+    case "READ_ONCE", "rcu_dereference":
+      let address = try location(arguments.first, lvalue: true)
+      guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
+      let register = RegisterNames.name(state.free.removeFirst())
+      state.lines.append("lw \(register),0(\(RegisterNames.name(address)))")
+      return register
+    case "WRITE_ONCE":
+      let address = try location(arguments.first, lvalue: true)
+      let source = try valueRegister(arguments.count > 1 ? arguments[1] : nil, function, &state)
+      state.lines.append("sw \(source),0(\(RegisterNames.name(address)))")
+      return nil
+    case "smp_load_acquire":
+      let address = try location(arguments.first, lvalue: false)
+      if let compiled = try barrier(.acquireRead(.x), object: address) { return compiled }
+      guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
+      let register = RegisterNames.name(state.free.removeFirst())
+      state.lines += ["lw \(register),0(\(RegisterNames.name(address)))", "fence r,rw"]
+      return register
+    case "smp_store_release", "rcu_assign_pointer":
+      let address = try location(arguments.first, lvalue: function == "rcu_assign_pointer")
+      let value = try constant(arguments.count > 1 ? arguments[1] : nil)
+      if try barrier(.releaseWrite(.x, value), object: address, value: value) != nil { return nil }
+      let source = try valueRegister(.literal("\(value)"), function, &state)
+      state.lines += ["fence rw,w", "sw \(source),0(\(RegisterNames.name(address)))"]
+      return nil
+    case "smp_mb":
+      if try barrier(.fullFence) == nil { state.lines.append("fence rw,rw") }
+      return nil
+    case "smp_mb__after_atomic", "smp_mb__before_atomic":
+      if try barrier(.fenceAfterAtomic) == nil { state.lines.append("fence rw,rw") }
+      return nil
+    case "smp_rmb":
+      state.lines.append("fence r,r")
+      return nil
+    case "smp_wmb":
+      state.lines.append("fence w,w")
+      return nil
+    default:
+      break
+    }
+    // xchg and cmpxchg in their orderings, through the tree's own code.
+    let orderings: [(String, AtomicsPrimitive.Ordering)] = [
+      ("_relaxed", .relaxed), ("_acquire", .acquire), ("_release", .release), ("", .full),
+    ]
+    for operation in [AtomicsPrimitive.Operation.cmpxchg, .xchg] {
+      for (suffix, ordering) in orderings where function == operation.rawValue + suffix {
+        let primitive = AtomicsPrimitive(operation, ordering, bytes: 4, signed: true)
+        let address = try location(arguments.first, lvalue: false)
+        let expected = operation == .cmpxchg ? try constant(arguments.count > 1 ? arguments[1] : nil) : 0
+        let new = try constant(arguments.count > (operation == .cmpxchg ? 2 : 1) ? arguments.last : nil)
+        guard let body = prover.body(of: primitive, in: tokens, file: file) else {
+          throw AtomicsProver.NotCompiled(reason: "the tree provides no \(function) for an int")
+        }
+        let compiled = try prover.compile(
+          primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: expected, new: new,
+          thread: thread, scratch: state.free)
+        state.lines += compiled.lines
+        state.free.removeFirst(min(compiled.used, state.free.count))
+        return compiled.result
+      }
+    }
+    throw AtomicsProver.NotCompiled(reason: "'\(function)'")
+  }
+
+  /// A register holding `argument`: a variable's, or a constant put in a free one.
+  private func valueRegister(_ argument: CExpression?, _ function: String, _ state: inout Thread) throws -> String {
+    if case .name(let name)? = argument, let register = state.variables[name] { return RegisterNames.name(register) }
+    guard case .literal(let text)? = argument, let value = Int64(text) else {
+      throw AtomicsProver.NotCompiled(reason: "\(function) of '\(argument?.text ?? "")'")
+    }
+    guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
+    let register = RegisterNames.name(state.free.removeFirst())
+    state.lines.append("li \(register),\(value)")
+    return register
+  }
+}
