@@ -121,12 +121,19 @@ enum AtomicsText {
   static func render(_ report: AtomicsProver.Report) -> String {
     var lines = ["rvcheck atomics \(report.root)", ""]
     let obligations = AtomicsProver.Obligation.allCases
+    // The first columns as wide as their widest entry.
+    let shown = report.rows.filter { $0.verdicts != nil || $0.unknown != nil }
+    let widths = [
+      (shown.map(\.primitive.name.count) + [9]).max()! + 2, (shown.map(\.primitive.typeName.count) + [4]).max()! + 2,
+      (shown.map(\.path.name.count) + [4]).max()! + 2, 6,
+    ]
     // Obligation columns as wide as their names or their widest word.
     func column(_ text: String, _ name: String) -> String {
       text.padding(toLength: max(name.count, 7) + 2, withPad: " ", startingAt: 0)
     }
     lines.append(
-      ["primitive", "type", "path", "xlen"].map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined()
+      zip(["primitive", "type", "path", "xlen"], widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }
+        .joined()
         + obligations.map { column($0.rawValue, $0.rawValue) }.joined())
     lines.append(
       "(ordering shapes, MP-writer on: \"allowed\" where the LKMM itself allows the outcome; \"-\" not checked at this size)"
@@ -138,7 +145,7 @@ enum AtomicsText {
         row.verdicts.map { verdicts in obligations.map { verdicts[$0].map(verdictWord) ?? "-" } }
         ?? obligations.map { _ in "unknown" }
       lines.append(
-        cells.map { $0.padding(toLength: 18, withPad: " ", startingAt: 0) }.joined()
+        zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined()
           + zip(verdicts, obligations).map { column($0, $1.rawValue) }.joined())
       let where_ = "\(row.primitive.description) on \(row.path.name), RV\(row.xlen)"
       if let unknown = row.unknown { details.append("unknown: \(where_): \(unknown)") }

@@ -125,6 +125,59 @@ import Testing
     #expect(failures(returned).map(\.0) == [.returnsOld], "\(failures(returned).map(\.0))")
   }
 
+  @Test func atomicOperationsProveOnTheirCounter() throws {
+    let report = try prove(Self.corpus.appendingPathComponent("era-mainline"), paths: ["lr-sc"]) {
+      $0.operation.isAtomicType
+    }
+    let checked = report.rows.filter { $0.verdicts != nil }
+    // The fixture gives atomic64_t no xchg, cmpxchg or fetch_add_unless: those are not provided.
+    let absent = report.rows.filter { $0.verdicts == nil }
+    #expect(checked.count + absent.count == AtomicsPrimitive.atomicTypeOperations.count && absent.count == 9)
+    #expect(absent.allSatisfy { $0.primitive.bytes == 8 && $0.unknown == nil && $0.absent != nil })
+    #expect(failures(report).isEmpty && report.exitCode == 0, "\(failures(report).map(\.1))")
+    // No result, nothing to check of it; and no ordering shapes for atomic_t operations yet.
+    let add = try #require(checked.first { $0.primitive.name == "atomic_add" })
+    #expect(add.verdicts?[.returnsOld] == nil && add.verdicts?[.memoryUpdate] == .proved)
+    #expect(checked.allSatisfy { $0.verdicts?[.storeBuffering] == nil })
+    // On RV32 there is no atomic64_t: not provided, not unknown.
+    let rv32 = try prove(Self.corpus.appendingPathComponent("era-mainline"), paths: ["lr-sc"], xlen: 32) {
+      $0.name.hasPrefix("atomic64")
+    }
+    #expect(rv32.rows.allSatisfy { $0.verdicts == nil && $0.absent?.contains("defines no arch_atomic64") == true })
+    // A tree without atomic.h provides none of them.
+    let older = try prove(Self.corpus.appendingPathComponent("era-fenced-lrsc"), paths: ["lr-sc"]) {
+      $0.name == "atomic_fetch_add"
+    }
+    #expect(older.rows.first?.absent != nil && older.rows.first?.unknown == nil)
+  }
+
+  @Test func atomicOperationMutantsFailTheirObligation() throws {
+    func mutatedAtomic(_ change: (String) -> String) throws -> URL {
+      let root = try copy("era-mainline")
+      let header = root.appendingPathComponent("arch/riscv/include/asm/atomic.h")
+      let text = try String(contentsOf: header, encoding: .utf8)
+      let changed = change(text)
+      #expect(changed != text, "the mutation changed nothing")
+      try Data(changed.utf8).write(to: header)
+      return root
+    }
+    // atomic_sub that adds its operand: memory-update fails, and what sub_return returns with it.
+    let adds = try mutatedAtomic {
+      $0.replacingOccurrences(of: "ATOMIC_OPS(sub, add, +, -i)", with: "ATOMIC_OPS(sub, add, +, i)")
+    }
+    defer { try? FileManager.default.removeItem(at: adds) }
+    let sub = try prove(adds, paths: ["zacas"]) { $0.name == "atomic_fetch_sub" || $0.name == "atomic_sub_return" }
+    #expect(Set(failures(sub).map(\.0)) == [.memoryUpdate, .returnsOld], "\(failures(sub).map(\.0))")
+    #expect(failures(sub).first { $0.0 == .memoryUpdate }?.1.contains("amoadd.w.aqrl") == true)
+    // fetch_add_unless comparing an int that went in unextended with what lr.w sign-extends.
+    let unextended = try mutatedAtomic {
+      $0.replacingOccurrences(of: "[u]\"r\" ((long)u)", with: "[u]\"r\" (u)")
+    }
+    defer { try? FileManager.default.removeItem(at: unextended) }
+    let unless = try prove(unextended, paths: ["zacas"]) { $0.name == "atomic_fetch_add_unless" }
+    #expect(failures(unless).map(\.0) == [.memoryUpdate], "\(failures(unless).map(\.0))")
+  }
+
   // MARK: Each mutant fails its obligation
 
   @Test func compareValueExtendedTheWrongWayFailsTheUpdate() throws {

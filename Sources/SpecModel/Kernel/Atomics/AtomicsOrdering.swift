@@ -14,7 +14,8 @@ extension AtomicsProver {
   /// `cmpxchg128` gets none: neither the LKMM nor the litmus tests' RISC-V model has a 128-bit
   /// access.
   func checksOrdering(_ primitive: AtomicsPrimitive, xlen: Int) -> Bool {
-    primitive.ordering != .local && !primitive.signed && (primitive.bytes < 8 || (primitive.bytes == 8 && xlen == 64))
+    !primitive.operation.isAtomicType && primitive.ordering != .local && !primitive.signed
+      && (primitive.bytes < 8 || (primitive.bytes == 8 && xlen == 64))
   }
 
   /// The LKMM's verdict on each shape's C test, by primitive name: the same on every path.

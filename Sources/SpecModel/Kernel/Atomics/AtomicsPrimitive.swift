@@ -2,6 +2,61 @@
 public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
   public enum Operation: String, CaseIterable, Sendable {
     case xchg, cmpxchg
+    // atomic.h, on the counter of an atomic_t (4 bytes) or atomic64_t (8 bytes).
+    case atomicRead = "atomic_read"
+    case atomicSet = "atomic_set"
+    case atomicAdd = "atomic_add"
+    case atomicSub = "atomic_sub"
+    case atomicAnd = "atomic_and"
+    case atomicOr = "atomic_or"
+    case atomicXor = "atomic_xor"
+    case atomicFetchAdd = "atomic_fetch_add"
+    case atomicFetchSub = "atomic_fetch_sub"
+    case atomicFetchAnd = "atomic_fetch_and"
+    case atomicFetchOr = "atomic_fetch_or"
+    case atomicFetchXor = "atomic_fetch_xor"
+    case atomicAddReturn = "atomic_add_return"
+    case atomicSubReturn = "atomic_sub_return"
+    case atomicXchg = "atomic_xchg"
+    case atomicCmpxchg = "atomic_cmpxchg"
+    case atomicFetchAddUnless = "atomic_fetch_add_unless"
+
+    /// The operations of cmpxchg.h.
+    public static let exchanges: [Operation] = [.xchg, .cmpxchg]
+
+    /// An operation of atomic.h (on an atomic_t), not of cmpxchg.h (on a plain object).
+    public var isAtomicType: Bool { !Self.exchanges.contains(self) }
+
+    /// Whether it comes in `_relaxed`, `_acquire` and `_release` forms besides the fully ordered one.
+    var hasOrderings: Bool {
+      switch self {
+      case .atomicRead, .atomicSet, .atomicAdd, .atomicSub, .atomicAnd, .atomicOr, .atomicXor, .atomicFetchAddUnless:
+        false
+      default: true
+      }
+    }
+
+    /// Its arguments after the object, as the wrapper takes them: `n` the operand or new value, `o`
+    /// the expected value (cmpxchg) or the value that stops the add (fetch_add_unless).
+    var takesOld: Bool { [.cmpxchg, .atomicCmpxchg, .atomicFetchAddUnless].contains(self) }
+    var takesNew: Bool { self != .atomicRead }
+
+    /// The call of the tree's function or macro with the wrapper's parameters.
+    func call(_ name: String) -> String {
+      switch self {
+      case .xchg, .atomicXchg, .atomicSet: "\(name)(p, n)"
+      case .cmpxchg, .atomicCmpxchg: "\(name)(p, o, n)"
+      case .atomicRead: "\(name)(p)"
+      case .atomicFetchAddUnless: "\(name)(p, n, o)"
+      // The arithmetic and logic take the operand first.
+      default: "\(name)(n, p)"
+      }
+    }
+
+    /// Whether it returns a value the obligations check.
+    var returnsValue: Bool {
+      ![.atomicSet, .atomicAdd, .atomicSub, .atomicAnd, .atomicOr, .atomicXor].contains(self)
+    }
   }
 
   /// The ordering suffix: `_relaxed`, `_acquire`, `_release`, none (fully ordered), or `_local`
@@ -25,15 +80,27 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
     self.signed = signed
   }
 
-  /// The name without the `arch_` prefix: `cmpxchg_acquire`, `xchg`, `cmpxchg128_local`.
+  /// The name without the `arch_` prefix: `cmpxchg_acquire`, `xchg`, `cmpxchg128_local`,
+  /// `atomic64_fetch_add_relaxed`.
   public var name: String {
-    operation.rawValue + (bytes == 16 ? "128" : "") + (ordering == .full ? "" : "_" + ordering.rawValue)
+    var base = operation.rawValue + (bytes == 16 ? "128" : "")
+    if operation.isAtomicType && bytes == 8 { base = "atomic64" + base.dropFirst("atomic".count) }
+    return base + (ordering == .full ? "" : "_" + ordering.rawValue)
   }
 
-  /// The C type of the object and the values.
-  public var typeName: String { (signed ? "s" : "u") + "\(8 * bytes)" }
+  /// The C type of the object: an integer type, or `atomic_t`/`atomic64_t`.
+  public var typeName: String {
+    if operation.isAtomicType { return bytes == 8 ? "atomic64_t" : "atomic_t" }
+    return (signed ? "s" : "u") + "\(8 * bytes)"
+  }
 
+  /// The C type of the values (an atomic_t's counter is an int, an atomic64_t's an s64).
   public var type: CType { .integer(bits: 8 * bytes, signed: signed) }
+
+  /// The C spelling of the values' type.
+  var valueTypeName: String {
+    operation.isAtomicType ? (bytes == 8 ? "s64" : "int") : typeName
+  }
 
   public var description: String { "\(name)(\(typeName))" }
 
@@ -45,17 +112,37 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
   /// Every primitive the prover asks a tree for: `xchg` and `cmpxchg` at 1 to 8 bytes in every
   /// ordering, and `cmpxchg128`, which the kernel has fully ordered and `_local` only.
   public static let all: [AtomicsPrimitive] =
-    Operation.allCases.flatMap { operation in
+    Operation.exchanges.flatMap { operation in
       Ordering.allCases.flatMap { ordering in
         [1, 2, 4, 8].flatMap { bytes in
           [false, true].map { AtomicsPrimitive(operation, ordering, bytes: bytes, signed: $0) }
         }
       }
     } + [Ordering.full, .local].map { AtomicsPrimitive(.cmpxchg, $0, bytes: 16, signed: false) }
+    + atomicTypeOperations
+
+  /// atomic.h's operations on atomic_t and atomic64_t, in each ordering they come in.
+  public static let atomicTypeOperations: [AtomicsPrimitive] = [4, 8].flatMap { bytes in
+    Operation.allCases.filter(\.isAtomicType).flatMap { operation in
+      (operation.hasOrderings ? [Ordering.relaxed, .acquire, .release, .full] : [.full]).map {
+        AtomicsPrimitive(operation, $0, bytes: bytes, signed: true)
+      }
+    }
+  }
 
   /// The wrapper function, calling the tree's macro by its name of the era: `arch_cmpxchg_acquire`
   /// since the `arch_` prefix, `cmpxchg_acquire` before. A tree that defines neither gets a marker.
   var wrapper: String {
+    if operation.isAtomicType {
+      // Functions, not macros, in the tree's atomic.h: called whether or not a macro names them; a
+      // tree that defines neither does not provide it.
+      let value = valueTypeName
+      let parameters =
+        "\(typeName) *p" + (operation.takesNew ? ", \(value) n" : "") + (operation.takesOld ? ", \(value) o" : "")
+      let call = operation.call("arch_" + name)
+      let body = operation.returnsValue ? "return \(call);" : "\(call); return 0;"
+      return "\(value) \(functionName)(\(parameters)) { \(body) }\n\n"
+    }
     let parameters =
       operation == .cmpxchg ? "\(typeName) *p, \(typeName) o, \(typeName) n" : "\(typeName) *p, \(typeName) n"
     let arguments = operation == .cmpxchg ? "p, o, n" : "p, n"

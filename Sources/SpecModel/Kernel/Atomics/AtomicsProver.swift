@@ -166,12 +166,13 @@ public struct AtomicsProver: Sendable {
   /// The translation unit of every primitive on one boot path, expanded by the preprocessor.
   func expand(_ path: AtomicsBootPath, xlen: Int) throws(Failure) -> (String, [String]) {
     var unit = AtomicsStubs.alternatives(path.extensions)
-    unit += "#include <linux/kconfig.h>\n#include <linux/bits.h>\n#include <linux/compiler.h>\n"
-    unit += "#include <asm/cmpxchg.h>\n#include <asm/barrier.h>\n\n"
+    unit +=
+      "#include <linux/kconfig.h>\n#include <linux/bits.h>\n#include <linux/compiler.h>\n#include <linux/types.h>\n"
+    unit += "#include <asm/cmpxchg.h>\n#include <asm/barrier.h>\n#include <asm/atomic.h>\n\n"
     // The suite's tests call xchg and cmpxchg on int in every ordering, whatever `primitives` asks.
     var wrapped = primitives
     if !litmusTests.isEmpty {
-      for operation in AtomicsPrimitive.Operation.allCases {
+      for operation in AtomicsPrimitive.Operation.exchanges {
         for ordering in AtomicsPrimitive.Ordering.allCases where ordering != .local {
           let word = AtomicsPrimitive(operation, ordering, bytes: 4, signed: true)
           if !wrapped.contains(word) { wrapped.append(word) }
@@ -221,6 +222,7 @@ public struct AtomicsProver: Sendable {
     }
     var mapping = BarrierMapping(tokens: tokens, file: file)
     mapping.records = CRecord.definitions(in: tokens, xlen: xlen)
+    mapping.functions = CFunction.definitions(in: tokens, file: file)
     let barriers = mapping
     standardMapping.formUnion(barriers.missing)
     // Each primitive has a Z3 context of its own: they are proved side by side.
@@ -297,8 +299,10 @@ public struct AtomicsProver: Sendable {
     for offset in stride(from: 0, to: 8, by: min(primitive.bytes, 8)) where offset % primitive.bytes == 0 {
       try prove(
         primitive, body: body, path: path, configuration: configuration, doubleword: doubleword,
-        address: doubleword + UInt64(offset), file: file, z3: z3, records: barriers.records, into: &verdicts)
+        address: doubleword + UInt64(offset), file: file, z3: z3, unit: barriers, into: &verdicts)
     }
+    // An operation without a result (atomic_add, atomic_set) has no value to check.
+    if !primitive.operation.returnsValue { verdicts[.returnsOld] = nil }
     if checksOrdering(primitive, xlen: xlen) {
       for (shape, verdict) in try ordering(
         primitive, body: body, barriers: barriers, path: path, xlen: xlen, file: file)
@@ -311,13 +315,22 @@ public struct AtomicsProver: Sendable {
 
   private func prove(
     _ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, configuration: MachineConfiguration,
-    doubleword: UInt64, address: UInt64, file: String, z3: Z3Context, records: [String: CRecord],
+    doubleword: UInt64, address: UInt64, file: String, z3: Z3Context, unit: BarrierMapping,
     into verdicts: inout [Obligation: Verdict]
   ) throws {
     let xlen = configuration.isa.xlen
     let type = primitive.type
     let width = 8 * primitive.bytes
-    let pointer = CValue(type: .pointer(type), bits: BitVec(address, width: xlen))
+    // An atomic.h operation takes a pointer to the atomic_t (or atomic64_t) holding the counter.
+    var objectType = type
+    if primitive.operation.isAtomicType {
+      guard let record = unit.records[primitive.typeName] else {
+        throw AtomicsUnknown(
+          location: SourceLocation(file: file, line: 1, column: 1), reason: "no definition of \(primitive.typeName)")
+      }
+      objectType = .record(record)
+    }
+    let pointer = CValue(type: .pointer(objectType), bits: BitVec(address, width: xlen))
     let tag = "at\(address & 7)."
     let old = CValue(type: type, bits: z3.bvVariable(tag + "o", width: width))
     let new = CValue(type: type, bits: z3.bvVariable(tag + "n", width: width))
@@ -330,8 +343,9 @@ public struct AtomicsProver: Sendable {
       initialBytes.append(byte)
       initialMemory.writeByte(BitVec(doubleword + index, width: xlen), byte)
     }
-    var locals = ["p": pointer, "n": new]
-    if primitive.operation == .cmpxchg { locals["o"] = old }
+    var locals = ["p": pointer]
+    if primitive.operation.takesNew { locals["n"] = new }
+    if primitive.operation.takesOld { locals["o"] = old }
     let start = PrimitiveEvaluator.World(
       locals: locals, memory: initialMemory,
       reservation: Reservation(
@@ -339,7 +353,9 @@ public struct AtomicsProver: Sendable {
       condition: z3.trueFormula, trapped: z3.falseFormula)
     var evaluator = PrimitiveEvaluator(z3: z3, configuration: configuration, extensions: path.extensions, file: file)
     evaluator.namePrefix = tag
-    evaluator.records = records
+    evaluator.records = unit.records
+    evaluator.functions = unit.functions
+    if primitive.operation.isAtomicType { evaluator.primitiveFunction = "arch_" + primitive.name }
     let worlds = try evaluator.run(body, [start])
 
     let at = BitVec(address, width: xlen)
@@ -352,7 +368,7 @@ public struct AtomicsProver: Sendable {
       }
       let result = returned.converted(to: type, xlen: xlen).bits
       let after = world.memory.load(at, bytes: primitive.bytes)
-      let expected = primitive.operation == .cmpxchg ? (before == old.bits).ite(new.bits, before) : new.bits
+      let (expected, promised) = Self.effect(of: primitive.operation, before: before, old: old.bits, new: new.bits)
       var kept: [Formula] = []
       for byte in inside where !object.contains(byte) {
         kept.append(world.memory.loadByte(BitVec(byte, width: xlen)) == initialBytes[Int(byte - doubleword)])
@@ -370,7 +386,7 @@ public struct AtomicsProver: Sendable {
         }
       }
       let claims: [Obligation: Formula] = [
-        .returnsOld: result == before,
+        .returnsOld: promised.map { result == $0 } ?? z3.trueFormula,
         .memoryUpdate: after == expected,
         .neighboursKept: z3.all(kept),
         .noTrap: !world.trapped,
@@ -392,7 +408,7 @@ public struct AtomicsProver: Sendable {
           let window = BitVec(doubleword, width: xlen)
           var lines = [
             "\(primitive.name) on a \(primitive.typeName) at p = 0x\(String(address, radix: 16))"
-              + (primitive.operation == .cmpxchg ? ", old = \(show(old.bits))" : "") + ", new = \(show(new.bits))",
+              + (primitive.operation.takesOld ? ", old = \(show(old.bits))" : "") + ", new = \(show(new.bits))",
             "memory before: \(show(before)); returned \(show(result)); memory after: \(show(after))",
             "doubleword before: \(show(initialMemory.load(window, bytes: Int(span)))), after: \(show(world.memory.load(window, bytes: Int(span))))",
           ]
@@ -406,6 +422,35 @@ public struct AtomicsProver: Sendable {
           verdicts[obligation] = .failed(lines.joined(separator: "\n"))
         }
       }
+    }
+  }
+}
+
+extension AtomicsProver {
+  /// What `operation` leaves in memory, and what it returns (nil: nothing to check), given what
+  /// memory held, the expected value `old` and the operand or new value `new`.
+  static func effect(of operation: AtomicsPrimitive.Operation, before: BitVec, old: BitVec, new: BitVec) -> (
+    memory: BitVec, returned: BitVec?
+  ) {
+    switch operation {
+    case .xchg, .atomicXchg: (new, before)
+    case .cmpxchg, .atomicCmpxchg: ((before == old).ite(new, before), before)
+    case .atomicRead: (before, before)
+    case .atomicSet: (new, nil)
+    case .atomicAdd: (before + new, nil)
+    case .atomicSub: (before - new, nil)
+    case .atomicAnd: (before & new, nil)
+    case .atomicOr: (before | new, nil)
+    case .atomicXor: (before ^ new, nil)
+    case .atomicFetchAdd: (before + new, before)
+    case .atomicFetchSub: (before - new, before)
+    case .atomicFetchAnd: (before & new, before)
+    case .atomicFetchOr: (before | new, before)
+    case .atomicFetchXor: (before ^ new, before)
+    case .atomicAddReturn: (before + new, before + new)
+    case .atomicSubReturn: (before - new, before - new)
+    // Adds `new` unless memory holds `old`; returns what it held.
+    case .atomicFetchAddUnless: ((before == old).ite(before, before + new), before)
     }
   }
 }

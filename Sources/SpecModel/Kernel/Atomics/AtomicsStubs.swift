@@ -22,6 +22,13 @@ enum AtomicsStubs {
       #define BUILD_BUG_ON_MSG(condition, message) __rvcheck_build_bug_on(condition)
       """),
     "linux/build_bug.h": "#include <linux/bug.h>\n",
+    // The kernel's atomic types: a counter in a struct, as include/linux/types.h has them.
+    "linux/types.h": guarded(
+      "TYPES",
+      """
+      typedef struct { int counter; } atomic_t;
+      typedef struct { s64 counter; } atomic64_t;
+      """),
     "linux/bits.h": guarded(
       "BITS",
       """

@@ -27,6 +27,18 @@ public struct CRecord: Hashable, Sendable {
       let token = tokens[index]
       if token.text == "{" { depth += 1 }
       if token.text == "}" { depth -= 1 }
+      // `typedef struct { … } name;`: the record is known by the typedef's name.
+      if depth == 0, token.text == "typedef", index + 2 < tokens.count,
+        tokens[index + 1].text == "struct" || tokens[index + 1].text == "union", tokens[index + 2].text == "{"
+      {
+        var cursor = index + 3
+        let members = members(tokens, &cursor, union: tokens[index + 1].text == "union", xlen: xlen, records: records)
+        if let (fields, bits) = members, cursor < tokens.count, tokens[cursor].kind == .identifier {
+          records[tokens[cursor].text] = CRecord(name: tokens[cursor].text, bits: bits, fields: fields)
+        }
+        index = cursor
+        continue
+      }
       if depth == 0, token.text == "struct" || token.text == "union", index + 2 < tokens.count,
         tokens[index + 1].kind == .identifier, tokens[index + 2].text == "{"
       {

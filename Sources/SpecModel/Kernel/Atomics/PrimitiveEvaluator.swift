@@ -29,8 +29,16 @@ struct PrimitiveEvaluator {
     var outputs: [String: Int] = [:]
   }
   private var asmCount = 0
-  /// The structs and unions the expansion defines at file scope, by name (`union x`).
+  /// The structs and unions the expansion defines at file scope, by name (`union x`, or a
+  /// typedef's name).
   var records: [String: CRecord] = [:]
+  /// The functions the expansion defines, by name: a call runs the body.
+  var functions: [String: CFunction] = [:]
+  /// A function the primitive's wrapper calls that the tree may not define: the primitive is then
+  /// not provided, rather than unknown.
+  var primitiveFunction: String?
+  /// Calls being followed, innermost last (a function that calls itself is not followed).
+  private var callStack: [String] = []
 
   var xlen: Int { configuration.isa.xlen }
 
@@ -478,8 +486,28 @@ struct PrimitiveEvaluator {
   mutating func plainAccess(_ isWrite: Bool, _ arguments: [CExpression], _ world: World, at location: SourceLocation)
     throws(AtomicsUnknown) -> (world: World, value: CValue)
   {
-    guard var compilation = compiling, let pointerExpression = arguments.first else {
-      throw AtomicsUnknown(location: location, reason: "a plain access outside a compiled litmus thread")
+    guard let pointerExpression = arguments.first else {
+      throw AtomicsUnknown(location: location, reason: "READ_ONCE or WRITE_ONCE without an object")
+    }
+    guard var compilation = compiling else {
+      // Run, not compiled: one load or store of the object's width.
+      var scratch = self
+      let pointers = try scratch.evaluate(pointerExpression, world, at: location)
+      guard pointers.count == 1, let target = pointers[0].value.type.pointee else {
+        throw AtomicsUnknown(location: location, reason: "a plain access through '\(pointerExpression.text)'")
+      }
+      let (current, pointer) = pointers[0]
+      let bytes = target.bits(xlen: xlen) / 8
+      guard isWrite else {
+        return (current, CValue(type: target, bits: current.memory.load(pointer.bits, bytes: bytes)))
+      }
+      guard arguments.count == 2 else { throw AtomicsUnknown(location: location, reason: "WRITE_ONCE without a value") }
+      let values = try scratch.evaluate(arguments[1], current, at: location)
+      guard values.count == 1 else { throw AtomicsUnknown(location: location, reason: "a WRITE_ONCE value that forks") }
+      var written = values[0].world
+      let value = values[0].value.converted(to: target, xlen: xlen)
+      written.memory = written.memory.store(pointer.bits, value.bits)
+      return (written, value)
     }
     var scratch = self
     let pointer = try scratch.evaluate(pointerExpression, world, at: location)
@@ -542,6 +570,14 @@ struct PrimitiveEvaluator {
   func addressOf(_ expression: CExpression, _ world: World, at location: SourceLocation) throws(AtomicsUnknown)
     -> CValue
   {
+    if case .member(let base, let name, arrow: true) = expression {
+      var scratch = self
+      let addresses = try scratch.fieldAddress(base, name, world, at: location)
+      guard addresses.count == 1 else {
+        throw AtomicsUnknown(location: location, reason: "a memory operand whose address forks: \(expression.text)")
+      }
+      return addresses[0].value
+    }
     guard case .prefix("*", let pointer) = expression else {
       throw AtomicsUnknown(location: location, reason: "a memory operand that is not '*pointer': \(expression.text)")
     }
@@ -553,9 +589,75 @@ struct PrimitiveEvaluator {
     return values[0].value
   }
 
+  /// The address of `base->name`: the pointer plus the field's offset, typed as a pointer to it.
+  mutating func fieldAddress(_ base: CExpression, _ name: String, _ world: World, at location: SourceLocation)
+    throws(AtomicsUnknown) -> Result
+  {
+    var results: Result = []
+    for (evaluated, pointer) in try evaluate(base, world, at: location) {
+      guard case .record(let record)? = pointer.type.pointee, let field = record.field(name) else {
+        throw AtomicsUnknown(location: location, reason: "'\(base.text)->\(name)' is not a field rvcheck knows")
+      }
+      let address = pointer.bits + pointer.bits.constant(UInt64(field.offset / 8))
+      results.append((evaluated, CValue(type: .pointer(field.type), bits: address)))
+    }
+    return results
+  }
+
+  /// A call of a function the expansion defines: its body run with the arguments bound to its
+  /// parameters (converted to their types), in a scope of its own; the value it returns.
+  mutating func inline(_ name: String, _ arguments: [CExpression], _ world: World, at location: SourceLocation)
+    throws(AtomicsUnknown) -> Result
+  {
+    guard let function = functions[name] else {
+      throw AtomicsUnknown(location: location, reason: "a call rvcheck does not follow: \(name)()")
+    }
+    guard let body = function.body else {
+      throw AtomicsUnknown(location: location, reason: "\(name)() cannot be read: \(function.unreadable ?? "")")
+    }
+    guard function.parameters.count == arguments.count, !callStack.contains(name), callStack.count < 16 else {
+      throw AtomicsUnknown(location: location, reason: "a call of \(name)() rvcheck does not follow")
+    }
+    var bound: [(World, [CValue])] = [(world, [])]
+    for argument in arguments {
+      var next: [(World, [CValue])] = []
+      for (current, values) in bound {
+        for (evaluated, value) in try evaluate(argument, current, at: location) {
+          next.append((evaluated, values + [value]))
+        }
+      }
+      bound = next
+    }
+    var results: Result = []
+    let returnType = try resolveType(function.returnType, world, at: location)
+    for (current, values) in bound {
+      var inner = current
+      inner.locals = [:]
+      inner.registerVariables = [:]
+      for (parameter, value) in zip(function.parameters, values) {
+        inner.locals[parameter.name] = value.converted(
+          to: try resolveType(parameter.type, current, at: location), xlen: xlen)
+      }
+      callStack.append(name)
+      let finished = try run(body, [inner])
+      callStack.removeLast()
+      for done in finished {
+        var back = done
+        back.locals = current.locals
+        back.registerVariables = current.registerVariables
+        back.returned = nil
+        back.breaking = false
+        let value = done.returned ?? CValue(type: .void, bits: BitVec(0, width: 1))
+        results.append((back, returnType == .void ? value : value.converted(to: returnType, xlen: xlen)))
+      }
+    }
+    return results
+  }
+
   func pointeeType(_ expression: CExpression, _ world: World, at location: SourceLocation) throws(AtomicsUnknown)
     -> CType
   {
+    if case .member = expression { return try typeOf(expression, world, at: location) }
     guard case .prefix("*", let pointer) = expression, let target = try typeOf(pointer, world, at: location).pointee
     else {
       throw AtomicsUnknown(location: location, reason: "a memory operand that is not '*pointer': \(expression.text)")
@@ -610,9 +712,11 @@ struct PrimitiveEvaluator {
       return type
     }
     let unqualified = words.filter { !Self.qualifiers.contains($0) }
-    if unqualified.count >= 2, let record = records[unqualified[0] + " " + unqualified[1]] {
+    // `union x` by its tag, or `atomic_t` by its typedef's name.
+    let tagged = unqualified.count >= 2 ? records[unqualified[0] + " " + unqualified[1]] : nil
+    if let record = tagged ?? unqualified.first.flatMap({ records[$0] }) {
       var type = CType.record(record)
-      for word in unqualified.dropFirst(2) {
+      for word in unqualified.dropFirst(tagged == nil ? 1 : 2) {
         guard word.allSatisfy({ $0 == "*" }) else {
           throw AtomicsUnknown(location: location, reason: "a type rvcheck does not know: '\(text)'")
         }
@@ -654,6 +758,7 @@ struct PrimitiveEvaluator {
       }
       return target
     case .prefix("!", _): return .integer(bits: 32, signed: true)
+    case .prefix("&", let inner): return .pointer(try typeOf(inner, world, at: location))
     case .prefix(_, let operand): return try typeOf(operand, world, at: location).promoted
     case .cast(let type, _): return try resolveType(type, world, at: location)
     case .binary(let op, let left, let right):
@@ -665,6 +770,14 @@ struct PrimitiveEvaluator {
     case .conditional(_, let then, let otherwise):
       return CType.common(try typeOf(then, world, at: location), try typeOf(otherwise, world, at: location))
     case .sizeof: return .integer(bits: xlen, signed: false)
+    case .member(let base, let name, arrow: true):
+      guard case .record(let record)? = try typeOf(base, world, at: location).pointee, let field = record.field(name)
+      else {
+        throw AtomicsUnknown(location: location, reason: "'\(expression.text)' is not a field rvcheck knows")
+      }
+      return field.type
+    case .call(.name(let function), _) where functions[function] != nil:
+      return try resolveType(functions[function]?.returnType ?? "void", world, at: location)
     case .member(let base, let name, arrow: false):
       guard case .record(let record) = try typeOf(base, world, at: location), let field = record.field(name) else {
         throw AtomicsUnknown(location: location, reason: "'\(expression.text)' is not a field rvcheck knows")
@@ -808,10 +921,26 @@ struct PrimitiveEvaluator {
     case .call(.name(let function), let arguments)
     where function == "__rvcheck_read_once" || function == "__rvcheck_write_once":
       return [try plainAccess(function == "__rvcheck_write_once", arguments, world, at: location)]
+    case .call(.name(let function), let arguments) where functions[function] != nil:
+      return try inline(function, arguments, world, at: location)
     case .call(.name(let function), let arguments):
       return [(world, try call(function, arguments, world, at: location))]
     case .prefix("&", .prefix("*", let pointer)):
       return try evaluate(pointer, world, at: location)
+    case .prefix("&", .member(let base, let name, arrow: true)):
+      return try fieldAddress(base, name, world, at: location)
+    case .member(let base, let name, arrow: true):
+      // A field read through a pointer: what memory holds there (never while compiling).
+      guard compiling == nil else {
+        throw AtomicsUnknown(location: location, reason: "a field read in a compiled litmus thread: \(expression.text)")
+      }
+      return try fieldAddress(base, name, world, at: location).map { evaluated, pointer in
+        let type = pointer.type.pointee ?? .void
+        return (
+          evaluated, CValue(type: type, bits: evaluated.memory.load(pointer.bits, bytes: type.bits(xlen: xlen) / 8))
+        )
+      }
+
     case .member(let base, let name, arrow: false):
       var results: Result = []
       for (evaluated, value) in try evaluate(base, world, at: location) {
@@ -893,6 +1022,8 @@ struct PrimitiveEvaluator {
         throw AtomicsUnknown(location: location, reason: "BUILD_BUG_ON", unavailable: true)
       }
       return truth(Formula(true))
+    case let name where name == primitiveFunction:
+      throw AtomicsUnknown(location: location, reason: "the tree defines no \(name)", unavailable: true)
     default:
       throw AtomicsUnknown(location: location, reason: "a call rvcheck does not follow: \(function)()")
     }
