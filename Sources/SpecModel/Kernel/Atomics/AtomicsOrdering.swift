@@ -40,6 +40,28 @@ extension AtomicsProver {
     }
   }
 
+  /// RVWMO's verdicts on compiled tests, by their text: boot paths and XLENs that compile a shape to
+  /// the same code (the LR/SC paths with and without the Kconfig options, say) share one.
+  final class CompiledVerdicts: @unchecked Sendable {
+    private let lock = NSLock()
+    private var verdicts: [String: LitmusResult] = [:]
+
+    func verdict(_ text: String, file: String) throws -> LitmusResult {
+      // The test's name line differs by nothing that matters; the code and condition decide.
+      lock.lock()
+      if let known = verdicts[text] {
+        lock.unlock()
+        return known
+      }
+      lock.unlock()
+      let result = try LitmusChecker(model: .rvwmo).check(try LitmusParser.parse(text, file: file))
+      lock.lock()
+      verdicts[text] = result
+      lock.unlock()
+      return result
+    }
+  }
+
   func ordering(
     _ primitive: AtomicsPrimitive, body: [CStatement], barriers: BarrierMapping, path: AtomicsBootPath, xlen: Int,
     file: String
@@ -65,8 +87,7 @@ extension AtomicsProver {
         verdicts.append((obligation, .unknown("\(unknown.location): \(unknown.reason)")))
         continue
       }
-      let test = try LitmusParser.parse(text, file: "\(shape.name) compiled")
-      let rvwmo = try LitmusChecker(model: .rvwmo).check(test)
+      let rvwmo = try compiledVerdicts.verdict(text, file: "\(shape.name) compiled")
       if rvwmo.positive > 0 {
         verdicts.append(
           (

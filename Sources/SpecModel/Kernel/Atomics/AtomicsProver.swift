@@ -18,6 +18,8 @@ public struct AtomicsProver: Sendable {
   public var litmusTests: [(file: String, test: KernelLitmusTest)] = []
   /// The LKMM's final states of each of them, decided once per prover.
   let suiteStates = SuiteStates()
+  /// RVWMO's verdicts on the compiled tests, by text, decided once per prover.
+  let compiledVerdicts = CompiledVerdicts()
 
   public init(root: String) { self.root = root }
 

@@ -86,8 +86,7 @@ extension AtomicsProver {
       return row(.unknown("\(error)"))
     }
     do {
-      let test = try LitmusParser.parse(compiled.text, file: "\(entry.test.name) compiled")
-      let rvwmo = try LitmusChecker(model: .rvwmo).check(test)
+      let rvwmo = try compiledVerdicts.verdict(compiled.text, file: "\(entry.test.name) compiled")
       guard rvwmo.incomplete == nil, rvwmo.positive + rvwmo.negative > 0 else {
         return row(.unknown("RVWMO did not decide the compiled test: \(rvwmo.incomplete ?? "no execution")"))
       }
