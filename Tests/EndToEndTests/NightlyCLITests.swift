@@ -37,6 +37,10 @@ import Testing
       .map { folder.appendingPathComponent($0) }
   }
 
+  /// Programs of the interrupted campaign: enough that it is still running when its first finding
+  /// is on disk, however fast the loop has become.
+  static let sigtermCount = 5000
+
   /// SIGTERM in the middle of a campaign on a buggy emulator: the run ends within seconds, every
   /// finding is on disk complete and replayable, the summary says where it stopped, and --resume
   /// finishes the range.
@@ -44,7 +48,7 @@ import Testing
     let folder = Self.scratch()
     defer { try? FileManager.default.removeItem(at: folder) }
     let arguments = [
-      "fuzz", "--seed", "1", "--count", "120", "--length", "12", "--mutant", "w-not-sign-extended",
+      "fuzz", "--seed", "1", "--count", "\(Self.sigtermCount)", "--length", "12", "--mutant", "w-not-sign-extended",
       "--findings", folder.path, "--quiet",
     ]
     let outputFile = folder.deletingLastPathComponent().appendingPathComponent(folder.lastPathComponent + ".out")
@@ -77,13 +81,13 @@ import Testing
       #expect(report.passed, "\(file.lastPathComponent): \(report.problems)")
     }
     let state = try CampaignState.load(folder.appendingPathComponent("campaign-state.json"))
-    #expect(state.done.count < 120)
+    #expect(state.done.count < Self.sigtermCount)
 
     let resumed = try BinaryRunner.run(arguments + ["--resume"])
     #expect(resumed.status == 1)
     let final = try CampaignState.load(folder.appendingPathComponent("campaign-state.json"))
-    #expect(final.done == IndexSet(integersIn: 0..<120))
-    #expect(final.totals.programs + final.totals.unprepared.count == 120)
+    #expect(final.done == IndexSet(integersIn: 0..<Self.sigtermCount))
+    #expect(final.totals.programs + final.totals.unprepared.count == Self.sigtermCount)
     #expect(!resumed.output.contains("stopped"))
   }
 
@@ -93,7 +97,7 @@ import Testing
     let folder = Self.scratch()
     defer { try? FileManager.default.removeItem(at: folder) }
     let arguments = [
-      "fuzz", "--seed", "1", "--count", "60", "--length", "16", "--mutant", "swap-stored-on-failure",
+      "fuzz", "--seed", "1", "--count", "\(Self.sigtermCount)", "--length", "16", "--mutant", "swap-stored-on-failure",
       "--findings", folder.path, "--quiet",
     ]
     let process = Process()
@@ -130,7 +134,7 @@ import Testing
     let resumed = try BinaryRunner.run(arguments + ["--resume"])
     #expect(resumed.status == 1)
     let final = try CampaignState.load(folder.appendingPathComponent("campaign-state.json"))
-    #expect(final.done == IndexSet(integersIn: 0..<60))
+    #expect(final.done == IndexSet(integersIn: 0..<Self.sigtermCount))
   }
 
   @Test func resumingADifferentCampaignIsRefused() throws {
