@@ -16,10 +16,11 @@ import Testing
     return copy
   }
 
-  /// A copy of era fixture `era` with `change` applied to its cmpxchg.h; removed by the caller.
-  func mutant(_ era: String, _ change: (String) -> String) throws -> URL {
+  /// A copy of era fixture `era` with `change` applied to one of its headers (cmpxchg.h unless
+  /// said); removed by the caller.
+  func mutant(_ era: String, header name: String = "cmpxchg.h", _ change: (String) -> String) throws -> URL {
     let copy = try copy(era)
-    let header = copy.appendingPathComponent("arch/riscv/include/asm/cmpxchg.h")
+    let header = copy.appendingPathComponent("arch/riscv/include/asm/" + name)
     let text = try String(contentsOf: header, encoding: .utf8)
     let changed = change(text)
     #expect(changed != text, "the mutation changed nothing")
@@ -152,17 +153,8 @@ import Testing
   }
 
   @Test func atomicOperationMutantsFailTheirObligation() throws {
-    func mutatedAtomic(_ change: (String) -> String) throws -> URL {
-      let root = try copy("era-mainline")
-      let header = root.appendingPathComponent("arch/riscv/include/asm/atomic.h")
-      let text = try String(contentsOf: header, encoding: .utf8)
-      let changed = change(text)
-      #expect(changed != text, "the mutation changed nothing")
-      try Data(changed.utf8).write(to: header)
-      return root
-    }
     // atomic_sub that adds its operand: memory-update fails, and what sub_return returns with it.
-    let adds = try mutatedAtomic {
+    let adds = try mutant("era-mainline", header: "atomic.h") {
       $0.replacingOccurrences(of: "ATOMIC_OPS(sub, add, +, -i)", with: "ATOMIC_OPS(sub, add, +, i)")
     }
     defer { try? FileManager.default.removeItem(at: adds) }
@@ -170,7 +162,7 @@ import Testing
     #expect(Set(failures(sub).map(\.0)) == [.memoryUpdate, .returnsOld], "\(failures(sub).map(\.0))")
     #expect(failures(sub).first { $0.0 == .memoryUpdate }?.1.contains("amoadd.w.aqrl") == true)
     // fetch_add_unless comparing an int that went in unextended with what lr.w sign-extends.
-    let unextended = try mutatedAtomic {
+    let unextended = try mutant("era-mainline", header: "atomic.h") {
       $0.replacingOccurrences(of: "[u]\"r\" ((long)u)", with: "[u]\"r\" (u)")
     }
     defer { try? FileManager.default.removeItem(at: unextended) }

@@ -225,14 +225,30 @@
 	(__typeof__(*(__ptr)))__ret;					\
 })
 
+/* Each ordering names its six pieces, so that a reader sees which barrier goes where. */
+#define SC_SUFFIX(x)	x
+#define CAS_SUFFIX(x)	x
+#define BEFORE_SC(x)	x
+#define AFTER_SC(x)	x
+#define BEFORE_CAS(x)	x
+#define AFTER_CAS(x)	x
+
 #define arch_cmpxchg_relaxed(ptr, o, n)					\
-	_arch_cmpxchg((ptr), (o), (n), "", "", "", "", "", "")
+	_arch_cmpxchg((ptr), (o), (n), SC_SUFFIX(""), CAS_SUFFIX(""),	\
+		      BEFORE_SC(""), AFTER_SC(""),			\
+		      BEFORE_CAS(""), AFTER_CAS(""))
 #define arch_cmpxchg_acquire(ptr, o, n)					\
-	_arch_cmpxchg((ptr), (o), (n), "", "", "", RISCV_ACQUIRE_BARRIER, "", RISCV_ACQUIRE_BARRIER)
+	_arch_cmpxchg((ptr), (o), (n), SC_SUFFIX(""), CAS_SUFFIX(""),	\
+		      BEFORE_SC(""), AFTER_SC(RISCV_ACQUIRE_BARRIER),	\
+		      BEFORE_CAS(""), AFTER_CAS(RISCV_ACQUIRE_BARRIER))
 #define arch_cmpxchg_release(ptr, o, n)					\
-	_arch_cmpxchg((ptr), (o), (n), "", "", RISCV_RELEASE_BARRIER, "", RISCV_RELEASE_BARRIER, "")
+	_arch_cmpxchg((ptr), (o), (n), SC_SUFFIX(""), CAS_SUFFIX(""),	\
+		      BEFORE_SC(RISCV_RELEASE_BARRIER), AFTER_SC(""),	\
+		      BEFORE_CAS(RISCV_RELEASE_BARRIER), AFTER_CAS(""))
 #define arch_cmpxchg(ptr, o, n)						\
-	_arch_cmpxchg((ptr), (o), (n), ".rl", ".aqrl", "", RISCV_FULL_BARRIER, "", "")
+	_arch_cmpxchg((ptr), (o), (n), SC_SUFFIX(".rl"), CAS_SUFFIX(".aqrl"),	\
+		      BEFORE_SC(""), AFTER_SC(RISCV_FULL_BARRIER),	\
+		      BEFORE_CAS(""), AFTER_CAS(""))
 
 #define arch_cmpxchg_local(ptr, o, n)	arch_cmpxchg_relaxed((ptr), (o), (n))
 
