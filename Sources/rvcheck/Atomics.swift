@@ -263,7 +263,22 @@ enum AtomicsText {
         results.append(result)
       }
     }
-    let rules = (["read"] + AtomicsProver.Obligation.allCases.map(\.rawValue)).map { name -> [String: Any] in
+    // A compiled C test that fails or is unknown, located at its litmus file.
+    for row in report.suite {
+      let text: String
+      let failed: Bool
+      switch row.verdict {
+      case .failed(let counterexample)?: (text, failed) = (counterexample, true)
+      case .unknown(let reason)?: (text, failed) = (reason, false)
+      default: continue
+      }
+      results.append([
+        "ruleId": "atomics.litmus", "level": failed ? "error" : "note",
+        "message": ["text": "\(row.test) on \(row.path.name), RV\(row.xlen): \(failed ? "fails" : "unknown")\n\(text)"],
+        "locations": [["physicalLocation": ["artifactLocation": ["uri": row.file], "region": ["startLine": 1]]]],
+      ])
+    }
+    let rules = (["read", "litmus"] + AtomicsProver.Obligation.allCases.map(\.rawValue)).map { name -> [String: Any] in
       ["id": "atomics.\(name)", "shortDescription": ["text": name]]
     }
     let object: [String: Any] = [
@@ -280,7 +295,8 @@ enum AtomicsText {
   /// KTAP version 1: a test per row the tree provides, not ok when an obligation fails or is unknown.
   static func ktap(_ report: AtomicsProver.Report) -> String {
     let rows = report.rows.filter { $0.verdicts != nil || $0.unknown != nil }
-    var lines = ["KTAP version 1", "1..\(rows.count)"]
+    let compiled = report.suite.filter { $0.verdict != nil }
+    var lines = ["KTAP version 1", "1..\(rows.count + compiled.count)"]
     for (number, row) in rows.enumerated() {
       let entries = open(row)
       for entry in entries {
@@ -288,6 +304,20 @@ enum AtomicsText {
         lines.append("# \(entry.obligation) \(entry.failed ? "fails" : "unknown"): \(first)")
       }
       lines.append("\(entries.isEmpty ? "ok" : "not ok") \(number + 1) \(place(row))")
+    }
+    // Each compiled C test on each boot path and XLEN: a test of its own.
+    for (number, row) in compiled.enumerated() {
+      var ok = true
+      if case .failed(let text)? = row.verdict {
+        ok = false
+        lines.append("# litmus fails: " + (text.split(separator: "\n").first.map(String.init) ?? ""))
+      }
+      if case .unknown(let reason)? = row.verdict {
+        ok = false
+        lines.append("# litmus unknown: \(reason)")
+      }
+      lines.append(
+        "\(ok ? "ok" : "not ok") \(rows.count + number + 1) litmus \(row.test) on \(row.path.name), RV\(row.xlen)")
     }
     return lines.joined(separator: "\n")
   }

@@ -107,4 +107,36 @@ import Testing
     let refused = try BinaryRunner.run(["atomics", Self.era.path, "--xlen", "64", "--litmus", bad.path])
     #expect(refused.status == 2 && refused.error.contains(bad.lastPathComponent), "\(refused.error)")
   }
+
+  @Test func aFailingCompiledTestReachesSarifKtapAndJson() throws {
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-cli-litmus-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: work) }
+    let tree = work.appendingPathComponent("tree")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: Self.era, to: tree)
+    // A fully ordered xchg that is relaxed: store buffering through two xchg gets through.
+    let header = tree.appendingPathComponent("arch/riscv/include/asm/cmpxchg.h")
+    let text = try String(contentsOf: header, encoding: .utf8)
+    let relaxed = text.replacingOccurrences(
+      of: "#define arch_xchg(ptr, x)\t\t_arch_xchg(ptr, x, \".rl\", \".aqrl\", \"\", RISCV_FULL_BARRIER, \"\")",
+      with: "#define arch_xchg(ptr, x)\t\t_arch_xchg(ptr, x, \"\", \"\", \"\", \"\", \"\")")
+    #expect(relaxed != text)
+    try Data(relaxed.utf8).write(to: header)
+    let test = Self.era.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
+      "lkmm/SB+xchgs.litmus")
+    let sarif = work.appendingPathComponent("out.sarif")
+    let ktap = work.appendingPathComponent("out.ktap")
+    let result = try BinaryRunner.run([
+      "atomics", tree.path, "--xlen", "64", "--path", "zacas", "--only", "cmpxchg128", "--litmus", test.path,
+      "--format", "json", "--sarif", sarif.path, "--ktap", ktap.path,
+    ])
+    #expect(result.status == 1, "\(result.output)\(result.error)")
+    let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+    let litmus = try #require(object["litmus"] as? [[String: Any]])
+    #expect(litmus.first?["verdict"] as? String == "fails" && litmus.first?["test"] as? String == "SB+xchgs")
+    let sarifText = try String(contentsOf: sarif, encoding: .utf8)
+    #expect(sarifText.contains("atomics.litmus") && sarifText.contains("SB+xchgs.litmus"))
+    let ktapText = try String(contentsOf: ktap, encoding: .utf8)
+    #expect(ktapText.contains("not ok") && ktapText.contains("litmus SB+xchgs on zacas, RV64"), "\(ktapText)")
+  }
 }
