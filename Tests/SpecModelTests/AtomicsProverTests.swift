@@ -136,10 +136,11 @@ import Testing
     #expect(checked.count + absent.count == AtomicsPrimitive.atomicTypeOperations.count && absent.count == 9)
     #expect(absent.allSatisfy { $0.primitive.bytes == 8 && $0.unknown == nil && $0.absent != nil })
     #expect(failures(report).isEmpty && report.exitCode == 0, "\(failures(report).map(\.1))")
-    // No result, nothing to check of it; and no ordering shapes for atomic_t operations yet.
+    // No result, nothing to check of it; and no ordering shapes for the operations without one.
     let add = try #require(checked.first { $0.primitive.name == "atomic_add" })
     #expect(add.verdicts?[.returnsOld] == nil && add.verdicts?[.memoryUpdate] == .proved)
-    #expect(checked.allSatisfy { $0.verdicts?[.storeBuffering] == nil })
+    #expect(
+      checked.filter { !$0.primitive.operation.orderingShapes }.allSatisfy { $0.verdicts?[.storeBuffering] == nil })
     // On RV32 there is no atomic64_t: not provided, not unknown.
     let rv32 = try prove(Self.corpus.appendingPathComponent("era-mainline"), paths: ["lr-sc"], xlen: 32) {
       $0.name.hasPrefix("atomic64")
@@ -150,6 +151,35 @@ import Testing
       $0.name == "atomic_fetch_add"
     }
     #expect(older.rows.first?.absent != nil && older.rows.first?.unknown == nil)
+  }
+
+  @Test func atomicOperationsTakeTheShapes() throws {
+    let proved = try prove(Self.corpus.appendingPathComponent("era-mainline"), paths: ["zacas"]) {
+      $0.operation.orderingShapes && $0.bytes == 4
+    }
+    let full = try #require(proved.rows.first { $0.primitive.name == "atomic_fetch_add" })
+    #expect(full.verdicts?[.storeBuffering] == .proved && full.verdicts?[.messagePassingReader] == .proved)
+    #expect(
+      proved.rows.first { $0.primitive.name == "atomic_fetch_add_relaxed" }?.verdicts?[.storeBuffering] == .allowed)
+    #expect(failures(proved).isEmpty, "\(failures(proved).map(\.0))")
+    // A fully ordered atomic_fetch_add whose AMO lost its .aqrl: store buffering gets through.
+    let relaxed = try mutant("era-mainline", header: "atomic.h") {
+      $0.replacingOccurrences(
+        of: "ATOMIC_FETCH_OP(op, asm_op, I, asm_type, c_type, prefix, , \".aqrl\")",
+        with: "ATOMIC_FETCH_OP(op, asm_op, I, asm_type, c_type, prefix, , \"\")")
+    }
+    defer { try? FileManager.default.removeItem(at: relaxed) }
+    let report = try prove(relaxed, paths: ["zacas"]) {
+      $0.name == "atomic_fetch_add" || $0.name == "atomic_add_return"
+    }
+    for row in report.rows {
+      let sb = row.verdicts?[.storeBuffering]
+      #expect(
+        sb.map { if case .failed = $0 { true } else { false } } == true,
+        "\(row.primitive.name): \(String(describing: sb))")
+    }
+    let text = failures(report).first { $0.0 == .storeBuffering }?.1 ?? ""
+    #expect(text.contains("amoadd.w ") && text.contains("atomic_fetch_add"), "\(text)")
   }
 
   @Test func atomicOperationMutantsFailTheirObligation() throws {

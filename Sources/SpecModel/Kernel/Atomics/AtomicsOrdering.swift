@@ -14,8 +14,12 @@ extension AtomicsProver {
   /// `cmpxchg128` gets none: neither the LKMM nor the litmus tests' RISC-V model has a 128-bit
   /// access.
   func checksOrdering(_ primitive: AtomicsPrimitive, xlen: Int) -> Bool {
-    !primitive.operation.isAtomicType && primitive.ordering != .local && !primitive.signed
-      && (primitive.bytes < 8 || (primitive.bytes == 8 && xlen == 64))
+    guard primitive.ordering != .local, primitive.bytes < 8 || (primitive.bytes == 8 && xlen == 64) else {
+      return false
+    }
+    // atomic_t's operations that read and write, on the counter: the sign is the type's.
+    if primitive.operation.isAtomicType { return primitive.operation.orderingShapes }
+    return !primitive.signed
   }
 
   /// The LKMM's verdict on each shape's C test, by primitive name: the same on every path.
@@ -67,7 +71,7 @@ extension AtomicsProver {
     file: String
   ) throws -> [(Obligation, Verdict)] {
     var verdicts: [(Obligation, Verdict)] = []
-    for shape in OrderingShape.all where !shape.failing || primitive.operation == .cmpxchg {
+    for shape in OrderingShape.all where !shape.failing || [.cmpxchg, .atomicCmpxchg].contains(primitive.operation) {
       guard let obligation = Obligation(rawValue: shape.name) else { continue }
       let lkmm = try lkmmVerdicts.verdict(shape, primitive)
       guard lkmm.decided else {
@@ -117,7 +121,7 @@ extension AtomicsProver {
       compile: { address, expected, new, thread, scratch in
         try compile(
           primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: expected, new: new,
-          thread: thread, scratch: scratch)
+          thread: thread, scratch: scratch, unit: barriers)
       },
       barrier: { operation, address, value, scratch, thread in
         try compileBarrier(
@@ -161,12 +165,24 @@ extension AtomicsProver {
   /// of `scratch` the C after its asm took.
   func compile(
     _ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, xlen: Int, file: String, object: Int,
-    expected: Int, new: Int, thread: Int, scratch: [Int]
+    expected: Int, new: Int, thread: Int, scratch: [Int], unit: BarrierMapping? = nil
   ) throws -> (lines: [String], result: String, used: Int) {
+    var constants = ["n": new]
+    if primitive.operation.takesOld { constants["o"] = expected }
+    // An add or sub takes the operand that turns the expected value into the new one.
+    if let operand = primitive.operation.operand(from: expected, to: new) { constants["n"] = operand }
+    var objectType = primitive.type
+    if primitive.operation.isAtomicType {
+      guard let record = unit?.records[primitive.typeName] else {
+        throw AtomicsUnknown(
+          location: SourceLocation(file: file, line: 1, column: 1), reason: "no definition of \(primitive.typeName)")
+      }
+      objectType = .record(record)
+    }
     let compiled = try compileBody(
-      body, type: primitive.type,
-      constants: primitive.operation == .cmpxchg ? ["o": expected, "n": new] : ["n": new], path: path, xlen: xlen,
-      file: file, object: object, scratch: scratch, prefix: "P\(thread)", what: "the primitive")
+      body, type: primitive.type, constants: constants, path: path, xlen: xlen, file: file, object: object,
+      scratch: scratch, prefix: "P\(thread)", what: "the primitive", objectType: objectType, unit: unit,
+      primitiveFunction: primitive.operation.isAtomicType ? "arch_" + primitive.name : nil)
     guard let result = compiled.result else {
       throw AtomicsUnknown(
         location: SourceLocation(file: file, line: 1, column: 1),
@@ -181,19 +197,23 @@ extension AtomicsProver {
   /// load holds it), and how many of `scratch` it took.
   func compileBody(
     _ body: [CStatement], type: CType, constants: [String: Int], path: AtomicsBootPath, xlen: Int, file: String,
-    object: Int, scratch: [Int], prefix: String, what: String
+    object: Int, scratch: [Int], prefix: String, what: String, objectType: CType? = nil, unit: BarrierMapping? = nil,
+    primitiveFunction: String? = nil
   ) throws -> (lines: [String], result: String?, used: Int) {
     let z3 = Z3Context()
     let configuration = MachineConfiguration(isa: try ISAString(parsing: path.isa(xlen: xlen)), profile: .permissive)
     // Doubleword-aligned, so that the word of a byte or halfword at its start is its own address
     // and its shift folds to zero.
     let address = z3.bvVariable("object", width: xlen - 3).concat(BitVec(0, width: 3)).simplified
-    var locals = ["p": CValue(type: .pointer(type), bits: address)]
+    var locals = ["p": CValue(type: .pointer(objectType ?? type), bits: address)]
     for (name, value) in constants {
       locals[name] = CValue(type: type, bits: BitVec(UInt64(truncatingIfNeeded: value), width: type.bits(xlen: xlen)))
     }
     var evaluator = PrimitiveEvaluator(z3: z3, configuration: configuration, extensions: path.extensions, file: file)
     evaluator.namePrefix = prefix
+    evaluator.records = unit?.records ?? [:]
+    evaluator.functions = unit?.functions ?? [:]
+    evaluator.primitiveFunction = primitiveFunction
     var compilation = PrimitiveEvaluator.Compilation(addresses: [address.description: object])
     compilation.scratch = scratch
     evaluator.compiling = compilation

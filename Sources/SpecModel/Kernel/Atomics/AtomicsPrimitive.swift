@@ -53,6 +53,28 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
       }
     }
 
+    /// Whether the ordering shapes take it: the atomic_t operations that read and write and
+    /// return what they read (or what they wrote).
+    var orderingShapes: Bool {
+      [.atomicFetchAdd, .atomicFetchSub, .atomicAddReturn, .atomicSubReturn, .atomicXchg, .atomicCmpxchg].contains(self)
+    }
+
+    /// The operand of an add or sub that takes memory from `expected` to `new` (nil: the others
+    /// take `new` itself).
+    func operand(from expected: Int, to new: Int) -> Int? {
+      switch self {
+      case .atomicFetchAdd, .atomicAddReturn: new - expected
+      case .atomicFetchSub, .atomicSubReturn: expected - new
+      default: nil
+      }
+    }
+
+    /// The call as a C litmus test writes it on location `location`.
+    func litmusCall(_ name: String, _ location: String, expected: Int, new: Int) -> String {
+      if let operand = operand(from: expected, to: new) { return "\(name)(\(operand), \(location))" }
+      return takesOld ? "\(name)(\(location), \(expected), \(new))" : "\(name)(\(location), \(new))"
+    }
+
     /// Whether it returns a value the obligations check.
     var returnsValue: Bool {
       ![.atomicSet, .atomicAdd, .atomicSub, .atomicAnd, .atomicOr, .atomicXor].contains(self)

@@ -137,10 +137,8 @@ struct OrderingShape: Sendable {
         case .fullFence: lines.append("smp_mb();")
         case .fenceAfterAtomic: lines.append("smp_mb__after_atomic();")
         case .primitive(let location, let expected, let new):
-          let arguments =
-            primitive.operation == .cmpxchg
-            ? "\(location.rawValue), \(expected), \(new)" : "\(location.rawValue), \(new)"
-          lines += ["int \(result);", "\(result) = \(primitive.name)(\(arguments));"]
+          let call = primitive.operation.litmusCall(primitive.name, location.rawValue, expected: expected, new: new)
+          lines += ["int \(result);", "\(result) = \(call);"]
         }
       }
       text += "P\(number)(\(parameters))\n{\n" + lines.map { "\t" + $0 }.joined(separator: "\n") + "\n}\n\n"
