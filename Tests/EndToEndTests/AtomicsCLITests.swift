@@ -6,6 +6,20 @@ import Testing
   static let era = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("corpus/atomics/era-zacas-zabha")
 
+  /// A scratch folder holding a copy of the era fixture as `tree`, its cmpxchg.h changed by `change`.
+  static func mutatedTree(_ change: (String) -> String) throws -> (work: URL, tree: URL) {
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-cli-atomics-\(UUID().uuidString)")
+    let tree = work.appendingPathComponent("tree")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: era, to: tree)
+    let header = tree.appendingPathComponent("arch/riscv/include/asm/cmpxchg.h")
+    let text = try String(contentsOf: header, encoding: .utf8)
+    let changed = change(text)
+    #expect(changed != text, "the mutation changed nothing")
+    try Data(changed.utf8).write(to: header)
+    return (work, tree)
+  }
+
   @Test func provesAFixtureAndPrintsTheTable() throws {
     let result = try BinaryRunner.run([
       "atomics", Self.era.path, "--xlen", "64", "--path", "lr-sc,zabha-zacas", "--only", "cmpxchg_acquire",
@@ -50,14 +64,10 @@ import Testing
   }
 
   @Test func sarifKtapAndTheReportPageShowAFailure() throws {
-    let work = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-cli-atomics-\(UUID().uuidString)")
+    let (work, tree) = try Self.mutatedTree {
+      $0.replacingOccurrences(of: "(long)(int)(long), __old", with: "(long), __old")
+    }
     defer { try? FileManager.default.removeItem(at: work) }
-    let tree = work.appendingPathComponent("tree")
-    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(at: Self.era, to: tree)
-    let header = tree.appendingPathComponent("arch/riscv/include/asm/cmpxchg.h")
-    let text = try String(contentsOf: header, encoding: .utf8)
-    try Data(text.replacingOccurrences(of: "(long)(int)(long), __old", with: "(long), __old").utf8).write(to: header)
     let (sarif, ktap, json) = (
       work.appendingPathComponent("atomics.sarif"), work.appendingPathComponent("atomics.ktap"),
       work.appendingPathComponent("atomics.json")
@@ -73,6 +83,8 @@ import Testing
       (results[0]["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
     #expect((location["artifactLocation"] as? [String: String])?["uri"] == "arch/riscv/include/asm/cmpxchg.h")
     let line = try #require((location["region"] as? [String: Int])?["startLine"])
+    let text = try String(
+      contentsOf: tree.appendingPathComponent("arch/riscv/include/asm/cmpxchg.h"), encoding: .utf8)
     #expect(
       text.split(separator: "\n", omittingEmptySubsequences: false)[line - 1].contains("#define arch_cmpxchg_relaxed"))
     // KTAP: a test per size and sign; the u32 one is not ok, with the obligation before it.
@@ -109,19 +121,13 @@ import Testing
   }
 
   @Test func aFailingCompiledTestReachesSarifKtapAndJson() throws {
-    let work = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-cli-litmus-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: work) }
-    let tree = work.appendingPathComponent("tree")
-    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-    try FileManager.default.copyItem(at: Self.era, to: tree)
     // A fully ordered xchg that is relaxed: store buffering through two xchg gets through.
-    let header = tree.appendingPathComponent("arch/riscv/include/asm/cmpxchg.h")
-    let text = try String(contentsOf: header, encoding: .utf8)
-    let relaxed = text.replacingOccurrences(
-      of: "#define arch_xchg(ptr, x)\t\t_arch_xchg(ptr, x, \".rl\", \".aqrl\", \"\", RISCV_FULL_BARRIER, \"\")",
-      with: "#define arch_xchg(ptr, x)\t\t_arch_xchg(ptr, x, \"\", \"\", \"\", \"\", \"\")")
-    #expect(relaxed != text)
-    try Data(relaxed.utf8).write(to: header)
+    let (work, tree) = try Self.mutatedTree {
+      $0.replacingOccurrences(
+        of: "#define arch_xchg(ptr, x)\t\t_arch_xchg(ptr, x, \".rl\", \".aqrl\", \"\", RISCV_FULL_BARRIER, \"\")",
+        with: "#define arch_xchg(ptr, x)\t\t_arch_xchg(ptr, x, \"\", \"\", \"\", \"\", \"\")")
+    }
+    defer { try? FileManager.default.removeItem(at: work) }
     let test = Self.era.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(
       "lkmm/SB+xchgs.litmus")
     let sarif = work.appendingPathComponent("out.sarif")
