@@ -67,8 +67,7 @@ extension AtomicsProver {
   }
 
   func ordering(
-    _ primitive: AtomicsPrimitive, body: [CStatement], barriers: BarrierMapping, path: AtomicsBootPath, xlen: Int,
-    file: String
+    _ primitive: AtomicsPrimitive, body: [CStatement], unit: ExpandedUnit, path: AtomicsBootPath, xlen: Int
   ) throws -> [(Obligation, Verdict)] {
     var verdicts: [(Obligation, Verdict)] = []
     for shape in OrderingShape.all where !shape.failing || [.cmpxchg, .atomicCmpxchg].contains(primitive.operation) {
@@ -86,7 +85,7 @@ extension AtomicsProver {
       // functional obligations stand on their own.
       let text: String
       do {
-        text = try compiledShape(shape, primitive, body: body, barriers: barriers, path: path, xlen: xlen, file: file)
+        text = try compiledShape(shape, primitive, body: body, unit: unit, path: path, xlen: xlen)
       } catch let unknown as AtomicsUnknown where !unknown.unavailable {
         verdicts.append((obligation, .unknown("\(unknown.location): \(unknown.reason)")))
         continue
@@ -113,19 +112,20 @@ extension AtomicsProver {
 
   /// `shape` with `primitive` compiled to a RISC-V litmus test through the tree's code.
   func compiledShape(
-    _ shape: OrderingShape, _ primitive: AtomicsPrimitive, body: [CStatement], barriers: BarrierMapping,
-    path: AtomicsBootPath, xlen: Int, file: String
+    _ shape: OrderingShape, _ primitive: AtomicsPrimitive, body: [CStatement], unit: ExpandedUnit,
+    path: AtomicsBootPath, xlen: Int
   ) throws -> String {
-    try shape.riscvTest(
+    let file = unit.file
+    return try shape.riscvTest(
       primitive,
       compile: { address, expected, new, thread, scratch in
         try compile(
           primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: expected, new: new,
-          thread: thread, scratch: scratch, unit: barriers)
+          thread: thread, scratch: scratch, unit: unit)
       },
       barrier: { operation, address, value, scratch, thread in
         try compileBarrier(
-          operation, primitive: primitive, barriers: barriers, path: path, xlen: xlen, file: file, object: address,
+          operation, primitive: primitive, barriers: unit.barriers, path: path, xlen: xlen, file: file, object: address,
           value: value, scratch: scratch, thread: thread)
       })
   }
@@ -165,7 +165,7 @@ extension AtomicsProver {
   /// of `scratch` the C after its asm took.
   func compile(
     _ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, xlen: Int, file: String, object: Int,
-    expected: Int, new: Int, thread: Int, scratch: [Int], unit: BarrierMapping? = nil
+    expected: Int, new: Int, thread: Int, scratch: [Int], unit: ExpandedUnit
   ) throws -> (lines: [String], result: String, used: Int) {
     var constants = ["n": new]
     if primitive.operation.takesOld { constants["o"] = expected }
@@ -173,7 +173,7 @@ extension AtomicsProver {
     if let operand = primitive.operation.operand(from: expected, to: new) { constants["n"] = operand }
     var objectType = primitive.type
     if primitive.operation.isAtomicType {
-      guard let record = unit?.records[primitive.typeName] else {
+      guard let record = unit.records[primitive.typeName] else {
         throw AtomicsUnknown(
           location: SourceLocation(file: file, line: 1, column: 1), reason: "no definition of \(primitive.typeName)")
       }
@@ -197,7 +197,7 @@ extension AtomicsProver {
   /// load holds it), and how many of `scratch` it took.
   func compileBody(
     _ body: [CStatement], type: CType, constants: [String: Int], path: AtomicsBootPath, xlen: Int, file: String,
-    object: Int, scratch: [Int], prefix: String, what: String, objectType: CType? = nil, unit: BarrierMapping? = nil,
+    object: Int, scratch: [Int], prefix: String, what: String, objectType: CType? = nil, unit: ExpandedUnit? = nil,
     primitiveFunction: String? = nil
   ) throws -> (lines: [String], result: String?, used: Int) {
     let z3 = Z3Context()

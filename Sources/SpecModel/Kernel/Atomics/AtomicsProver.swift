@@ -196,18 +196,6 @@ public struct AtomicsProver: Sendable {
     }
   }
 
-  /// The body of `primitive`'s wrapper in an expansion; nil where the tree does not define it or
-  /// the body cannot be read.
-  func body(of primitive: AtomicsPrimitive, in tokens: [CToken], file: String) -> [CStatement]? {
-    guard !tokens.contains(where: { $0.text == primitive.functionName + "_absent" }),
-      let start = tokens.firstIndex(where: { $0.text == primitive.functionName }),
-      let brace = tokens[start...].firstIndex(where: { $0.text == "{" })
-    else { return nil }
-    var parser = CParser(tokens: tokens, file: file, index: brace)
-    parser.gnuExtensions = true
-    return try? parser.block()
-  }
-
   /// Every primitive's function in an expansion, read and proved.
   func prove(
     _ expansion: String, path: AtomicsBootPath, xlen: Int, standardMapping: inout Set<String>,
@@ -222,48 +210,30 @@ public struct AtomicsProver: Sendable {
         Row(primitive: $0, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(error)")
       }
     }
-    var mapping = BarrierMapping(tokens: tokens, file: file)
-    mapping.records = CRecord.definitions(in: tokens, xlen: xlen)
-    mapping.functions = CFunction.definitions(in: tokens, file: file)
-    let barriers = mapping
-    standardMapping.formUnion(barriers.missing)
+    let unit = ExpandedUnit(tokens: tokens, file: file, xlen: xlen)
+    standardMapping.formUnion(unit.barriers.missing)
     // Each primitive has a Z3 context of its own: they are proved side by side.
     let rows = ConcurrentResults<Row>(count: primitives.count)
-    let absentMarkers = Set(tokens.lazy.filter { $0.text.hasSuffix("_absent") }.map(\.text))
     DispatchQueue.concurrentPerform(iterations: primitives.count) { index in
-      rows.set(
-        index,
-        prove(
-          primitives[index], tokens: tokens, absentMarkers: absentMarkers, barriers: barriers, path: path,
-          xlen: xlen, file: file))
+      rows.set(index, prove(primitives[index], unit: unit, path: path, xlen: xlen))
     }
-    if !litmusTests.isEmpty {
-      suite += proveSuite(tokens: tokens, barriers: barriers, path: path, xlen: xlen, file: file)
-    }
+    if !litmusTests.isEmpty { suite += proveSuite(unit: unit, path: path, xlen: xlen) }
     return rows.values
   }
 
-  private func prove(
-    _ primitive: AtomicsPrimitive, tokens: [CToken], absentMarkers: Set<String>, barriers: BarrierMapping,
-    path: AtomicsBootPath, xlen: Int, file: String
-  ) -> Row {
-    if absentMarkers.contains(primitive.functionName + "_absent") {
+  private func prove(_ primitive: AtomicsPrimitive, unit: ExpandedUnit, path: AtomicsBootPath, xlen: Int) -> Row {
+    if unit.isAbsent(primitive) {
       return Row(
         primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: "the tree defines no \(primitive.name)",
         unknown: nil)
     }
-    guard let start = tokens.firstIndex(where: { $0.text == primitive.functionName }),
-      let brace = tokens[start...].firstIndex(where: { $0.text == "{" })
-    else {
-      return Row(
-        primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil,
-        unknown: "\(file): the expansion has no \(primitive.functionName)")
-    }
     do {
-      var parser = CParser(tokens: tokens, file: file, index: brace)
-      parser.gnuExtensions = true
-      let body = try parser.block()
-      return try prove(primitive, body: body, barriers: barriers, path: path, xlen: xlen, file: file)
+      guard let body = try unit.body(of: primitive) else {
+        return Row(
+          primitive: primitive, path: path, xlen: xlen, verdicts: nil, absent: nil,
+          unknown: "\(unit.file): the expansion has no \(primitive.functionName)")
+      }
+      return try prove(primitive, body: body, unit: unit, path: path, xlen: xlen)
     } catch let unknown as AtomicsUnknown {
       if unknown.unavailable {
         return Row(
@@ -285,9 +255,9 @@ public struct AtomicsProver: Sendable {
   /// one doubleword of writable memory stands for all. Its eight bytes are free; memory elsewhere
   /// holds zeros, and any write there fails `neighbours-kept`.
   func prove(
-    _ primitive: AtomicsPrimitive, body: [CStatement], barriers: BarrierMapping, path: AtomicsBootPath, xlen: Int,
-    file: String
+    _ primitive: AtomicsPrimitive, body: [CStatement], unit: ExpandedUnit, path: AtomicsBootPath, xlen: Int
   ) throws -> Row {
+    let file = unit.file
     let isa = try ISAString(parsing: path.isa(xlen: xlen))
     let configuration = MachineConfiguration(isa: isa, profile: .permissive)
     guard let region = configuration.memoryMap.regions.first(where: { $0.access == .readWrite }), region.size >= 128
@@ -301,13 +271,13 @@ public struct AtomicsProver: Sendable {
     for offset in stride(from: 0, to: 8, by: min(primitive.bytes, 8)) where offset % primitive.bytes == 0 {
       try prove(
         primitive, body: body, path: path, configuration: configuration, doubleword: doubleword,
-        address: doubleword + UInt64(offset), file: file, z3: z3, unit: barriers, into: &verdicts)
+        address: doubleword + UInt64(offset), file: file, z3: z3, unit: unit, into: &verdicts)
     }
     // An operation without a result (atomic_add, atomic_set) has no value to check.
     if !primitive.operation.returnsValue { verdicts[.returnsOld] = nil }
     if checksOrdering(primitive, xlen: xlen) {
       for (shape, verdict) in try ordering(
-        primitive, body: body, barriers: barriers, path: path, xlen: xlen, file: file)
+        primitive, body: body, unit: unit, path: path, xlen: xlen)
       {
         verdicts[shape] = verdict
       }
@@ -317,7 +287,7 @@ public struct AtomicsProver: Sendable {
 
   private func prove(
     _ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, configuration: MachineConfiguration,
-    doubleword: UInt64, address: UInt64, file: String, z3: Z3Context, unit: BarrierMapping,
+    doubleword: UInt64, address: UInt64, file: String, z3: Z3Context, unit: ExpandedUnit,
     into verdicts: inout [Obligation: Verdict]
   ) throws {
     let xlen = configuration.isa.xlen

@@ -7,10 +7,6 @@ struct BarrierMapping: Sendable {
   let bodies: [String: [CStatement]]
   /// Why a wrapper could not be read, by name (read as unknown where it is used).
   let unreadable: [String: String]
-  /// The structs and unions the same expansion defines, which the primitives may use too.
-  var records: [String: CRecord] = [:]
-  /// And the functions it defines (atomic.h's operations are functions, not macros).
-  var functions: [String: CFunction] = [:]
 
   static let names =
     ["mb", "mb_after_atomic"] + ["u8", "u16", "u32", "u64"].flatMap { ["load_acquire_" + $0, "store_release_" + $0] }

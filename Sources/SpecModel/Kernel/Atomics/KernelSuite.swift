@@ -47,21 +47,27 @@ extension AtomicsProver {
   }
 
   /// Every test of the suite on one boot path and XLEN.
-  func proveSuite(tokens: [CToken], barriers: BarrierMapping, path: AtomicsBootPath, xlen: Int, file: String)
-    -> [SuiteRow]
-  {
+  func proveSuite(unit: ExpandedUnit, path: AtomicsBootPath, xlen: Int) -> [SuiteRow] {
+    // The tests call xchg and cmpxchg on int: their wrappers are read once for all of them.
+    var bodies: [AtomicsPrimitive: [CStatement]] = [:]
+    for operation in AtomicsPrimitive.Operation.exchanges {
+      for ordering in AtomicsPrimitive.Ordering.allCases where ordering != .local {
+        let primitive = AtomicsPrimitive(operation, ordering, bytes: 4, signed: true)
+        if !unit.isAbsent(primitive), let body = try? unit.body(of: primitive) { bodies[primitive] = body }
+      }
+    }
+    let wrappers = bodies
     // Each test on its own: the compiled tests have Z3 contexts of their own.
     let rows = ConcurrentResults<SuiteRow>(count: litmusTests.count)
     DispatchQueue.concurrentPerform(iterations: litmusTests.count) { index in
-      rows.set(
-        index, proveSuite(litmusTests[index], tokens: tokens, barriers: barriers, path: path, xlen: xlen, file: file))
+      rows.set(index, proveSuite(litmusTests[index], unit: unit, bodies: wrappers, path: path, xlen: xlen))
     }
     return rows.values
   }
 
   private func proveSuite(
-    _ entry: (file: String, test: KernelLitmusTest), tokens: [CToken], barriers: BarrierMapping,
-    path: AtomicsBootPath, xlen: Int, file: String
+    _ entry: (file: String, test: KernelLitmusTest), unit: ExpandedUnit, bodies: [AtomicsPrimitive: [CStatement]],
+    path: AtomicsBootPath, xlen: Int
   ) -> SuiteRow {
     func row(_ verdict: Verdict?, skipped: String? = nil) -> SuiteRow {
       SuiteRow(test: entry.test.name, file: entry.file, path: path, xlen: xlen, verdict: verdict, skipped: skipped)
@@ -72,9 +78,8 @@ extension AtomicsProver {
     case .success(let result): lkmm = result
     }
     guard lkmm.decided else { return row(.unknown("the LKMM did not decide \(entry.test.name)")) }
-    var compiler = SuiteCompiler(test: entry.test, prover: self, tokens: tokens, barriers: barriers, path: path)
+    var compiler = SuiteCompiler(test: entry.test, prover: self, unit: unit, bodies: bodies, path: path)
     compiler.xlen = xlen
-    compiler.file = file
     let compiled: (text: String, names: [String: String])
     do {
       compiled = try compiler.compiled()
@@ -118,11 +123,14 @@ extension AtomicsProver {
 struct SuiteCompiler {
   let test: KernelLitmusTest
   let prover: AtomicsProver
-  let tokens: [CToken]
-  let barriers: BarrierMapping
+  let unit: ExpandedUnit
+  /// The tree's xchg and cmpxchg on int, by primitive (absent where the tree has none).
+  let bodies: [AtomicsPrimitive: [CStatement]]
   let path: AtomicsBootPath
   var xlen = 64
-  var file = ""
+
+  var file: String { unit.file }
+  var barriers: BarrierMapping { unit.barriers }
 
   /// Registers the compiled threads hold their locations and values in: s2–s11, s0, s1.
   static let pool = Array(18...27) + [8, 9]
@@ -395,12 +403,12 @@ struct SuiteCompiler {
         let address = try location(arguments.first, lvalue: false)
         let expected = operation == .cmpxchg ? try constant(arguments.count > 1 ? arguments[1] : nil) : 0
         let new = try constant(arguments.count > (operation == .cmpxchg ? 2 : 1) ? arguments.last : nil)
-        guard let body = prover.body(of: primitive, in: tokens, file: file) else {
+        guard let body = bodies[primitive] else {
           throw AtomicsProver.NotCompiled(reason: "the tree provides no \(function) for an int")
         }
         let compiled = try prover.compile(
           primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: expected, new: new,
-          thread: thread, scratch: state.free)
+          thread: thread, scratch: state.free, unit: unit)
         state.lines += compiled.lines
         state.free.removeFirst(min(compiled.used, state.free.count))
         return compiled.result
