@@ -191,6 +191,24 @@ import Testing
     let sub = try prove(adds, paths: ["zacas"]) { $0.name == "atomic_fetch_sub" || $0.name == "atomic_sub_return" }
     #expect(Set(failures(sub).map(\.0)) == [.memoryUpdate, .returnsOld], "\(failures(sub).map(\.0))")
     #expect(failures(sub).first { $0.0 == .memoryUpdate }?.1.contains("amoadd.w.aqrl") == true)
+    // atomic_set that stores one more, and atomic_read that reads one more: each fails its own.
+    let offByOne = try mutant("era-mainline", header: "atomic.h") {
+      $0.replacingOccurrences(
+        of: "\tWRITE_ONCE(v->counter, i);\n}\n\n#ifdef CONFIG_64BIT",
+        with: "\tWRITE_ONCE(v->counter, i + 1);\n}\n\n#ifdef CONFIG_64BIT"
+      )
+      .replacingOccurrences(
+        of: "\treturn READ_ONCE(v->counter);\n}\n\nstatic __always_inline void arch_atomic_set(",
+        with: "\treturn READ_ONCE(v->counter) + 1;\n}\n\nstatic __always_inline void arch_atomic_set(")
+    }
+    defer { try? FileManager.default.removeItem(at: offByOne) }
+    let plain = try prove(offByOne, paths: ["zacas"]) { $0.name == "atomic_set" || $0.name == "atomic_read" }
+    #expect(plain.rows.count == 2 && failures(plain).count == 2, "\(failures(plain).map(\.0))")
+    for row in plain.rows {
+      let broken: AtomicsProver.Obligation = row.primitive.name == "atomic_set" ? .memoryUpdate : .returnsOld
+      #expect(
+        row.verdicts?[broken].map { if case .failed = $0 { true } else { false } } == true, "\(row.primitive.name)")
+    }
     // fetch_add_unless comparing an int that went in unextended with what lr.w sign-extends.
     let unextended = try mutant("era-mainline", header: "atomic.h") {
       $0.replacingOccurrences(of: "[u]\"r\" ((long)u)", with: "[u]\"r\" (u)")

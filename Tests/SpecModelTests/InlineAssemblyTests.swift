@@ -188,4 +188,22 @@ import Testing
     // An array field is not read: the record is left out, and its users are unknown.
     #expect(records["struct odd"] == nil)
   }
+
+  @Test func functionsAreReadWithTheirParameters() throws {
+    let text = """
+      static inline int twice(const atomic_t *v, int i) { return i + i; }
+      static inline void none(void) { }
+      static inline int broken(int i) { return i +; }
+      static inline int unnamed(int) { return 0; }
+      """
+    let functions = CFunction.definitions(in: try CTokenizer.tokenize(text, file: "f.h"), file: "f.h")
+    let twice = try #require(functions["twice"])
+    #expect(twice.returnType == "int" && twice.parameters.map(\.name) == ["v", "i"])
+    #expect(twice.parameters.first?.type == "const atomic_t *" && twice.body != nil)
+    #expect(functions["none"]?.parameters.isEmpty == true)
+    // A body that cannot be read is kept with the reason: a call of it is unknown, not skipped.
+    #expect(functions["broken"]?.body == nil && functions["broken"]?.unreadable?.contains("f.h") == true)
+    // An unnamed parameter is a list this reader does not take: no definition, so no call followed.
+    #expect(functions["unnamed"] == nil)
+  }
 }
