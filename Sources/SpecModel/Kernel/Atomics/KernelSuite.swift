@@ -197,11 +197,8 @@ struct SuiteCompiler {
       case .or(let left, let right): .or(translated(left), translated(right))
       }
     }
-    let rows = columns.map(\.count).max() ?? 0
-    columns = columns.map { $0 + Array(repeating: "", count: rows - $0.count) }
     var text = "RISCV \(test.name)\n{\n" + initial.joined(separator: "\n") + "\n}\n"
-    text += columns.indices.map { " P\($0) " }.joined(separator: "|") + ";\n"
-    for row in 0..<rows { text += columns.map { " \($0[row]) " }.joined(separator: "|") + ";\n" }
+    text += OrderingShape.threadTable(columns)
     if !test.header.observed.isEmpty {
       text += "locations [" + test.header.observed.map { "\(register($0));" }.joined(separator: " ") + "]\n"
     }

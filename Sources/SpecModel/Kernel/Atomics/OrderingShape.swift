@@ -152,6 +152,18 @@ struct OrderingShape: Sendable {
     return text + "exists (" + terms.joined(separator: " /\\ ") + ")\n"
   }
 
+  /// Thread columns as a RISC-V litmus test lays them out: a `P0 | P1 ;` header, then one row per
+  /// instruction, shorter columns padded, every cell as wide as the widest.
+  static func threadTable(_ columns: [[String]]) -> String {
+    let rows = columns.map(\.count).max() ?? 0
+    let padded = columns.map { $0 + Array(repeating: "", count: rows - $0.count) }
+    let width = max(padded.flatMap { $0 }.map(\.count).max() ?? 0, 4)
+    func cell(_ text: String) -> String { " " + text.padding(toLength: width, withPad: " ", startingAt: 0) + " " }
+    var text = padded.indices.map { cell("P\($0)") }.joined(separator: "|") + ";\n"
+    for row in 0..<rows { text += padded.map { cell($0[row]) }.joined(separator: "|") + ";\n" }
+    return text
+  }
+
   /// Registers of the compiled threads: the locations' addresses, then the values read and written.
   /// The primitive's code takes its registers from `InlineAssembly.allocatable`, which has none.
   static let addressRegisters = [18, 19, 20]  // s2, s3, s4
@@ -221,18 +233,13 @@ struct OrderingShape: Sendable {
       columns.append(lines)
       results.append(registers)
     }
-    let rows = columns.map(\.count).max() ?? 0
-    columns = columns.map { $0 + Array(repeating: "", count: rows - $0.count) }
-    let width = max(columns.flatMap { $0 }.map(\.count).max() ?? 0, 4)
-    func cell(_ text: String) -> String { " " + text.padding(toLength: width, withPad: " ", startingAt: 0) + " " }
     var text = "RISCV \(name)+\(primitive.name)\n{\n"
     for thread in columns.indices {
       text +=
         Location.allCases.map { "\(thread):\(RegisterNames.name(address($0)))=\($0.rawValue);" }.joined(separator: " ")
         + "\n"
     }
-    text += "}\n" + columns.indices.map { cell("P\($0)") }.joined(separator: "|") + ";\n"
-    for row in 0..<rows { text += columns.map { cell($0[row]) }.joined(separator: "|") + ";\n" }
+    text += "}\n" + Self.threadTable(columns)
     let terms = condition.map { term -> String in
       switch term {
       case .result(let thread, let operation, let value): "\(thread):\(results[thread][operation] ?? "x0")=\(value)"
