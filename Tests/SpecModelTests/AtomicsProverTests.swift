@@ -194,8 +194,8 @@ import Testing
     // atomic_set that stores one more, and atomic_read that reads one more: each fails its own.
     let offByOne = try mutant("era-mainline", header: "atomic.h") {
       $0.replacingOccurrences(
-        of: "\tWRITE_ONCE(v->counter, i);\n}\n\n#ifdef CONFIG_64BIT",
-        with: "\tWRITE_ONCE(v->counter, i + 1);\n}\n\n#ifdef CONFIG_64BIT"
+        of: "\tWRITE_ONCE(v->counter, i);\n}\n\n#ifndef CONFIG_GENERIC_ATOMIC64",
+        with: "\tWRITE_ONCE(v->counter, i + 1);\n}\n\n#ifndef CONFIG_GENERIC_ATOMIC64"
       )
       .replacingOccurrences(
         of: "\treturn READ_ONCE(v->counter);\n}\n\nstatic __always_inline void arch_atomic_set(",
@@ -618,6 +618,39 @@ import Testing
     #expect(unknown.count == 2 && unknown.allSatisfy { $0.contains("arch_helper()") }, "\(unknown)")
     #expect(unknown.first?.contains("cmpxchg.h (lr-sc, RV64):") == true)
     #expect(report.exitCode == 3)
+  }
+
+  @Test func aPathThePreprocessorRefusesIsUnknownThereAlone() throws {
+    let root = try mutant("era-mainline", header: "atomic.h") { text in
+      text.replacingOccurrences(
+        of: "#include <linux/types.h>\n",
+        with: "#include <linux/types.h>\n#ifdef CONFIG_RISCV_ISA_ZACAS\n#error \"refused here\"\n#endif\n")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["no-zacas-config", "lr-sc"]) { $0.name == "xchg_relaxed" && $0.bytes == 4 }
+    // The configured path is refused by cpp: unknown at the #error's line, not an input error.
+    let refused = report.rows.filter { $0.path.name == "lr-sc" }
+    #expect(!refused.isEmpty && refused.allSatisfy { $0.verdicts == nil && $0.absent == nil })
+    #expect(
+      refused.allSatisfy {
+        $0.unknown?.contains("atomic.h:21:") == true && $0.unknown?.contains("refused here") == true
+      },
+      "\(refused.map(\.unknown))")
+    // The path without the option is proved as before.
+    let other = report.rows.filter { $0.path.name == "no-zacas-config" }
+    #expect(!other.isEmpty && other.allSatisfy { $0.verdicts?[.memoryUpdate] == .proved })
+    #expect(report.exitCode == 3)
+  }
+
+  @Test func rv32TakesTheGenericAtomic64TheArchitectureSelects() throws {
+    // The fixture, like the kernel's header, stops with #error on RV32 unless the generic 64-bit
+    // atomics are configured; the prover configures them as the Kconfig does, and does not read them.
+    let rv32 = try prove(Self.corpus.appendingPathComponent("era-mainline"), paths: ["lr-sc"], xlen: 32) {
+      $0.name == "atomic64_fetch_add" || $0.name == "atomic_fetch_add"
+    }
+    #expect(rv32.rows.first { $0.primitive.name == "atomic64_fetch_add" }?.absent != nil)
+    #expect(rv32.rows.first { $0.primitive.name == "atomic_fetch_add" }?.verdicts?[.memoryUpdate] == .proved)
+    #expect(rv32.rows.allSatisfy { $0.unknown == nil } && rv32.exitCode == 0)
   }
 
   @Test func notATreeIsAnInputError() {

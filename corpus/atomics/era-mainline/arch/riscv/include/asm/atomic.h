@@ -8,6 +8,14 @@
 #ifndef _ASM_RISCV_ATOMIC_H
 #define _ASM_RISCV_ATOMIC_H
 
+#ifdef CONFIG_GENERIC_ATOMIC64
+# include <asm-generic/atomic64.h>
+#else
+# if (__riscv_xlen < 64)
+#  error "rvcheck fixture: 64-bit atomics need XLEN 64"
+# endif
+#endif
+
 #include <linux/types.h>
 #include <asm/cmpxchg.h>
 #include <asm/barrier.h>
@@ -22,7 +30,7 @@ static __always_inline void arch_atomic_set(atomic_t *v, int i)
 	WRITE_ONCE(v->counter, i);
 }
 
-#ifdef CONFIG_64BIT
+#ifndef CONFIG_GENERIC_ATOMIC64
 static __always_inline s64 arch_atomic64_read(const atomic64_t *v)
 {
 	return READ_ONCE(v->counter);
@@ -46,7 +54,7 @@ void arch_atomic##prefix##_##op(c_type i, atomic##prefix##_t *v)	\
 		: "memory");						\
 }
 
-#ifdef CONFIG_64BIT
+#ifndef CONFIG_GENERIC_ATOMIC64
 #define ATOMIC_OPS(op, asm_op, I)					\
 	ATOMIC_OP(op, asm_op, I, w, int,   )				\
 	ATOMIC_OP(op, asm_op, I, d, s64, 64)
@@ -98,7 +106,7 @@ c_type arch_atomic##prefix##_##op##_return##order(c_type i, atomic##prefix##_t *
 	ATOMIC_OP_RETURN(op, c_op, I, c_type, prefix, _release)		\
 	ATOMIC_OP_RETURN(op, c_op, I, c_type, prefix, )
 
-#ifdef CONFIG_64BIT
+#ifndef CONFIG_GENERIC_ATOMIC64
 #define ATOMIC_OPS(op, asm_op, c_op, I)					\
 	ATOMIC_FETCH_ORDERS(op, asm_op, I, w, int,   )			\
 	ATOMIC_RETURN_ORDERS(op, c_op, I, int,   )			\
