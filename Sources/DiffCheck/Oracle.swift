@@ -524,54 +524,44 @@ public struct Oracle {
     _ copies: inout [StoreCopy?]
   ) -> ConcreteExecutor.Run {
     let program = aim.program
-    // The last run's arrays are taken over and cleared rather than allocated again.
-    var seen = views
-    var storeCopies = copies
-    views = []
-    copies = []
-    Self.clear(&seen, count: program.count)
-    Self.clear(&storeCopies, count: program.count)
-    let observing = aim.observing
-    var live = aim
-    let bases = aim.bases
+    // The last run's arrays are cleared in place rather than allocated again.
+    Self.clear(&views, count: program.count)
+    Self.clear(&copies, count: program.count)
     var observedAny = false
     var patchedLive = false
-    let start = (initial: aim.initial, image: aim.image)
+    // The observer does not outlive the run: it changes the aim and the views in place.
     let run = executor.firstRun(
-      program, initial: start.initial, memory: start.image, supported: supported, observing: observing,
+      program, initial: aim.initial, memory: aim.image, supported: supported, observing: aim.observing,
       cache: aim.cache
     ) { index, machine in
       // A run that a profile constraint pruned starts again from the top: keep the last run's views.
       if index == 0 && observedAny {
-        for position in seen.indices {
-          seen[position] = nil
-          storeCopies[position] = nil
+        for position in views.indices {
+          views[position] = nil
+          copies[position] = nil
         }
       }
       observedAny = true
       let fact = facts[index]
       guard fact.bytes != nil else { return }
       let instruction = program[index]
-      if let kind = fact.copy { storeCopies[index] = storeCopy(instruction, kind, fact.pairs, machine) }
+      if let kind = fact.copy { copies[index] = storeCopy(instruction, kind, fact.pairs, machine) }
       guard fact.isAmocas || fact.isNarrowAMO, var view = casView(instruction, fact, machine) else { return }
-      if let target = live.targets[index], !live.dropped[index], live.attempts[index] < 2,
+      if let target = aim.targets[index], !aim.dropped[index], aim.attempts[index] < 2,
         misses(target, instruction, view),
         let patch = target.aimsAtAMO
           ? planAMO(instruction, target, view, live: machine)
-          : plan(instruction, target, view, storeCopies, bases, live: machine, &live.random)
+          : plan(instruction, target, view, copies, aim.bases, live: machine, &aim.random)
       {
-        live.apply(patch)
+        aim.apply(patch)
         patch.apply(to: machine)
         // Not counted as an attempt: a later round may still need two of its own.
-        live.patches += 1
+        aim.patches += 1
         patchedLive = true
         view = casView(instruction, fact, machine) ?? view
       }
-      seen[index] = view
+      views[index] = view
     }
-    aim = live
-    views = seen
-    copies = storeCopies
     // Patches made during a run that was pruned and started over are not all in the run that
     // stands: run the patched state again.
     if patchedLive && run.attempts > 1 { return observe(facts, supported, &aim, &views, &copies) }

@@ -20,8 +20,9 @@ extension Instruction {
     if !(0..<32).contains(rd) { throw registerError("rd", rd) }
     if !(0..<32).contains(rs1) { throw registerError("rs1", rs1) }
     if !(0..<32).contains(rs2) { throw registerError("rs2", rs2) }
-    func require(_ ok: Bool, _ what: String) throws(EncodingError) {
-      if !ok { throw EncodingError(message: "\(mnemonic): \(what)") }
+    // The message is only formatted when the check fails.
+    func require(_ ok: Bool, _ what: @autoclosure () -> String) throws(EncodingError) {
+      if !ok { throw EncodingError(message: "\(mnemonic): \(what())") }
     }
     let rdBits = UInt32(rd) << 7
     let rs1Bits = UInt32(rs1) << 15

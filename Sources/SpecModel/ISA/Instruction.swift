@@ -1,7 +1,9 @@
 /// One decoded instruction: a table row plus its operand values.
 public struct Instruction: Hashable, Sendable, CustomStringConvertible {
-  /// Unretained: every form lives as long as the process (`FormRegistry`).
-  public unowned(unsafe) let form: InstructionForm
+  /// Unretained: every form lives as long as the process (`FormRegistry`), so an instruction
+  /// copies as plain bytes, and the per-step paths below reach the form without a retain.
+  private let formReference: Unmanaged<InstructionForm>
+  public var form: InstructionForm { formReference.takeUnretainedValue() }
   public var rd: Int
   public var rs1: Int
   public var rs2: Int
@@ -17,7 +19,7 @@ public struct Instruction: Hashable, Sendable, CustomStringConvertible {
     _ form: InstructionForm, rd: Int = 0, rs1: Int = 0, rs2: Int = 0, immediate: Int64 = 0,
     aq: Bool = false, rl: Bool = false, pred: UInt8 = 0, succ: UInt8 = 0
   ) {
-    self.form = form
+    self.formReference = .passUnretained(form)
     self.rd = rd
     self.rs1 = rs1
     self.rs2 = rs2
@@ -42,4 +44,32 @@ public struct Instruction: Hashable, Sendable, CustomStringConvertible {
   }
 
   public var description: String { assembly }
+
+  public static func == (l: Instruction, r: Instruction) -> Bool {
+    l.rd == r.rd && l.rs1 == r.rs1 && l.rs2 == r.rs2 && l.immediate == r.immediate && l.aq == r.aq && l.rl == r.rl
+      && l.pred == r.pred && l.succ == r.succ && l.form == r.form
+  }
+
+  public func hash(into hasher: inout Hasher) {
+    hasher.combine(form)
+    hasher.combine(rd)
+    hasher.combine(rs1)
+    hasher.combine(rs2)
+    hasher.combine(immediate)
+    hasher.combine(aq)
+    hasher.combine(rl)
+    hasher.combine(pred)
+    hasher.combine(succ)
+  }
+
+  /// `body` applied to the form, which is not retained for it: for the paths that run at every
+  /// step of every run.
+  @inline(__always) public func withForm<Result>(_ body: (InstructionForm) -> Result) -> Result {
+    formReference._withUnsafeGuaranteedRef(body)
+  }
+
+  /// Runs the form's semantics on `step` for this instruction.
+  @inline(__always) func execute(on step: inout StepBuilder) {
+    formReference._withUnsafeGuaranteedRef { $0.execute(&step, self) }
+  }
 }

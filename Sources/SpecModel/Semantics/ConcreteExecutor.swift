@@ -116,6 +116,20 @@ public struct ConcreteExecutor {
     stopBefore: Int? = nil, beforeStep: ((Int, PreStep) -> Void)? = nil, supported: [Bool]? = nil,
     observing: [Bool]? = nil, cache: StepCache? = nil
   ) -> (run: Run, cursor: ChoiceCursor) {
+    run(
+      program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, supported: supported,
+      observes: beforeStep != nil, observing: observing, cache: cache
+    ) { index, step in beforeStep?(index, step) }
+  }
+
+  /// `run`, with an observer that does not outlive the call: what it changes of its caller's state
+  /// is changed in place rather than through boxes on the heap. It sees the steps `observing`
+  /// marks (every step when nil).
+  func run(
+    _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory, cursor: ChoiceCursor,
+    stopBefore: Int?, supported: [Bool]?, observes: Bool, observing: [Bool]?, cache: StepCache?,
+    beforeStep: (Int, PreStep) -> Void
+  ) -> (run: Run, cursor: ChoiceCursor) {
     let xlen = configuration.isa.xlen
     let supported = supported ?? program.map { configuration.isa.contains($0.form) }
     let machine = ConcreteMachine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
@@ -124,6 +138,12 @@ public struct ConcreteExecutor {
     var index = 0
     var steps = 0
     var undecided: String?
+    // One builder and one pre-step view serve every step of the run: each made anew held the
+    // machine and the context once more per step.
+    var builder = StepBuilder(
+      context: context, instruction: program.first ?? Self.placeholder, pc: configuration.codeBase,
+      backend: .concrete(machine))
+    let preStep = PreStep(machine: machine)
     while index >= 0 && index < program.count && machine.trap == nil {
       if index == stopBefore { break }
       if steps >= maxSteps {
@@ -131,9 +151,9 @@ public struct ConcreteExecutor {
         break
       }
       steps += 1
-      let observed = beforeStep != nil && observing?[index] ?? true
-      if let beforeStep, observed {
-        beforeStep(index, PreStep(machine: machine))
+      let observed = observes && observing?[index] ?? true
+      if observed {
+        beforeStep(index, preStep)
         machine.commitObserved()
       }
       let instruction = program[index]
@@ -143,9 +163,10 @@ public struct ConcreteExecutor {
         machine.replay(memo)
         cache.replayed += 1
       } else {
-        var builder = StepBuilder(context: context, instruction: instruction, pc: pc, backend: .concrete(machine))
+        builder.instruction = instruction
+        builder.pc = pc
         if supported[index] {
-          instruction.form.execute(&builder, instruction)
+          instruction.execute(on: &builder)
         } else {
           builder.illegalInstruction(when: Formula(true), .illegalInstruction)
         }
@@ -184,14 +205,35 @@ public struct ConcreteExecutor {
     supported: [Bool]? = nil, observing: [Bool]? = nil, cache: StepCache? = nil,
     beforeStep: ((Int, PreStep) -> Void)? = nil
   ) -> Run {
+    firstRun(
+      program, initial: initial, memory: memory, stopBefore: stopBefore, supported: supported,
+      observes: beforeStep != nil, observing: observing, cache: cache
+    ) { index, step in beforeStep?(index, step) }
+  }
+
+  /// `firstRun` with an observer that does not outlive the call (see `run`).
+  public func firstRun(
+    _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory? = nil, supported: [Bool]? = nil,
+    observing: [Bool]? = nil, cache: StepCache? = nil, watching beforeStep: (Int, PreStep) -> Void
+  ) -> Run {
+    firstRun(
+      program, initial: initial, memory: memory, stopBefore: nil, supported: supported, observes: true,
+      observing: observing, cache: cache, beforeStep)
+  }
+
+  private func firstRun(
+    _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory?, stopBefore: Int?,
+    supported: [Bool]?, observes: Bool, observing: [Bool]?, cache: StepCache?,
+    _ beforeStep: (Int, PreStep) -> Void
+  ) -> Run {
     let memory = memory ?? ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
     let supported = supported ?? self.supported(program)
     var cursor = ChoiceCursor()
     var runs = 0
     while true {
       var (run, after) = self.run(
-        program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, beforeStep: beforeStep,
-        supported: supported, observing: observing, cache: cache)
+        program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, supported: supported,
+        observes: observes, observing: observing, cache: cache, beforeStep: beforeStep)
       runs += 1
       run.attempts = runs
       cursor = after
@@ -224,8 +266,12 @@ public struct ConcreteExecutor {
   /// Whether the ISA has each instruction's form (an instruction outside it is illegal). A caller
   /// that runs one program many times works this out once.
   public func supported(_ program: [Instruction]) -> [Bool] {
-    program.map { configuration.isa.contains($0.form) }
+    let isa = configuration.isa
+    return program.map { instruction in instruction.withForm { isa.contains($0) } }
   }
+
+  /// Stands in for the instruction of a builder made before the first step of an empty program.
+  private static let placeholder = Instruction(InstructionTable.named("addi"))
 
   /// The concrete verdict on an observed final state.
   public enum Judgement: Equatable {

@@ -22,8 +22,8 @@ public struct StepBuilder {
   public var isa: ISAString { context.isa }
   public var profile: Profile { context.profile }
   public var memoryMap: MemoryMap { context.memoryMap }
-  public let instruction: Instruction
-  public let pc: UInt64
+  public internal(set) var instruction: Instruction
+  public internal(set) var pc: UInt64
   /// The encoded instruction, for mtval on illegal instruction.
   public var bits: UInt32 { (try? instruction.encoded()) ?? 0 }
   let backend: Backend
