@@ -297,6 +297,15 @@ public struct Campaign {
         outsideRange: options.known.filter { $0.outsideRange(of: emulator.name, version: version) })
     }
     let several = lanes.count > 1
+    // Coverage is counted by number while the programs run, and added to the summary as cells
+    // when this call returns.
+    var tally = CoverageTally()
+    var columnTallies = Array(repeating: CoverageTally(), count: lanes.count)
+    func counted() -> CampaignSummary {
+      tally.drain(into: &summary.coverage)
+      for column in columnTallies.indices { columnTallies[column].drain(into: &summary.columns[column].coverage) }
+      return summary
+    }
     let triage = self.triage
     // Keyed by the emulator's column: two lanes may run emulators of one name.
     func explains(_ column: Int, _ signature: String) -> Bool {
@@ -469,7 +478,7 @@ public struct Campaign {
           if let culprit {
             subject = PreparedCase(
               program: Array(entry.prepared.program.prefix(culprit.length)), initial: entry.prepared.initial,
-              coverage: entry.prepared.coverage, infeasibleTargets: 0, patches: 0)
+              marks: entry.prepared.marks, infeasibleTargets: 0, patches: 0)
             // Shrunk before it is explained: the relation costs far less on the few instructions
             // left. The explanation still decides: a reproducer it does not reject is not used.
             if options.shrink,
@@ -485,7 +494,7 @@ public struct Campaign {
               if case .violation = reducedResult.verdict { usable = true }
               if usable {
                 subject = PreparedCase(
-                  program: reduced.program, initial: reduced.initial, coverage: entry.prepared.coverage,
+                  program: reduced.program, initial: reduced.initial, marks: entry.prepared.marks,
                   infeasibleTargets: 0, patches: 0)
                 shrunk = true
                 result = reducedResult
@@ -583,10 +592,8 @@ public struct Campaign {
           }
         }
         before = nil
-        summary.coverage.add(entry.prepared.coverage)
-        for column in checkedColumns {
-          for cell in entry.prepared.coverage { summary.columns[column].coverage[cell, default: 0] += 1 }
-        }
+        tally.add(entry.prepared.marks)
+        for column in checkedColumns { columnTallies[column].add(entry.prepared.marks) }
         if unknown {
           summary.unknowns += 1
           summary.unknownIndices.append(entry.index)
@@ -609,7 +616,7 @@ public struct Campaign {
 
     for index in indices {
       if let limit = options.stopAfterViolations, summary.findings.count >= limit { break }
-      if shouldStop() { return (summary, done) }
+      if shouldStop() { return (counted(), done) }
       if wrapUp() { break }
       var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
       let generated = generator.generate(&random)
@@ -620,9 +627,9 @@ public struct Campaign {
       batch.append((index, prepared))
       if batch.count >= options.batchSize || options.stopAfterViolations != nil { try flush() }
     }
-    if shouldStop() { return (summary, done) }
+    if shouldStop() { return (counted(), done) }
     try flush()
-    return (summary, done)
+    return (counted(), done)
   }
 
   /// Runs a candidate on `emulator` and returns the spec's verdict (nil if the emulator failed).

@@ -53,6 +53,62 @@ public struct CoverageCell: Hashable, Sendable, Codable {
   }
 }
 
+/// A coverage cell as the loop counts it: the form's serial number and the outcome's case number.
+/// A program marks a dozen cells and every campaign counts them; a cell names its form by
+/// mnemonic, and strings cost a hash and a reference count at every count.
+public struct CoverageMark: Hashable, Sendable {
+  let serial: Int32
+  let outcome: UInt8
+
+  public init(_ form: InstructionForm, _ outcome: CASOutcome) {
+    serial = Int32(form.serial)
+    self.outcome = outcome.ordinal
+  }
+
+  /// The mark of a cell whose form is in the instruction table (nil for any other name).
+  public init?(_ cell: CoverageCell) {
+    guard let form = InstructionTable.byMnemonic[cell.form] else { return nil }
+    self.init(form, cell.outcome)
+  }
+
+  /// One number per mark, for a table of counts.
+  var key: Int { Int(serial) << 8 | Int(outcome) }
+
+  init(key: Int) {
+    serial = Int32(key >> 8)
+    outcome = UInt8(key & 0xFF)
+  }
+
+  public var cell: CoverageCell {
+    guard let form = InstructionForm.registered(serial: Int(serial)) else {
+      preconditionFailure("coverage mark of an unregistered form \(serial)")
+    }
+    return CoverageCell(form, CASOutcome.inOrder[Int(outcome)])
+  }
+}
+
+/// Counts of marks, kept as numbers while a campaign runs and turned into cells when it reports.
+struct CoverageTally {
+  private(set) var counts: [Int: Int] = [:]
+
+  mutating func add(_ marks: [CoverageMark]) {
+    for mark in marks { counts[mark.key, default: 0] += 1 }
+  }
+
+  var isEmpty: Bool { counts.isEmpty }
+
+  /// Every count as cells, added to `coverage`; the tally is left empty.
+  mutating func drain(into coverage: inout Coverage) {
+    for (key, count) in counts { coverage.add(CoverageMark(key: key).cell, count: count) }
+    counts = [:]
+  }
+
+  mutating func drain(into cells: inout [CoverageCell: Int]) {
+    for (key, count) in counts { cells[CoverageMark(key: key).cell, default: 0] += count }
+    counts = [:]
+  }
+}
+
 extension CASOutcome: Codable {
   /// The case's place in the declaration: a no-payload enum is stored as its case number, one byte
   /// for fewer than 256 cases. Hashed instead of the raw string.

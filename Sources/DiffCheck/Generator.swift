@@ -216,11 +216,11 @@ public struct ProgramGenerator {
 
   /// Registers an instruction may write.
   private func writtenRegisters(_ instruction: Instruction) -> Written {
-    switch instruction.form.format {
+    switch instruction.format {
     case .store, .branch, .fence: return Written()
     default:
       guard instruction.rd != 0 else { return Written() }
-      if instruction.form.usesRegisterPairs(xlen: isa.xlen) {
+      if instruction.usesRegisterPairs(xlen: isa.xlen) {
         return Written(first: instruction.rd, second: (instruction.rd + 1) % 32)
       }
       return Written(first: instruction.rd)

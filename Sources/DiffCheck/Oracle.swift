@@ -63,8 +63,10 @@ public enum CASOutcome: String, CaseIterable, Sendable, Comparable {
 public struct PreparedCase: Sendable {
   public let program: [Instruction]
   public let initial: ConcreteState
-  /// Coverage cells (form, outcome) the spec expects this program to reach, one entry per amocas.
-  public let coverage: [CoverageCell]
+  /// Coverage cells (form, outcome) the spec expects this program to reach, as the loop counts them.
+  public let marks: [CoverageMark]
+  /// The same cells by mnemonic.
+  public var coverage: [CoverageCell] { marks.map(\.cell) }
   /// Targets that could not be reached from this start and were dropped.
   public let infeasibleTargets: Int
   /// Patches applied to the initial state to reach the targets.
@@ -73,13 +75,25 @@ public struct PreparedCase: Sendable {
   /// allowed outcome, checking compares against it rather than running the spec again.
   public var specRun: ConcreteExecutor.Run? = nil
 
+  /// A case whose coverage is given as cells: those of forms outside the instruction table are
+  /// not kept.
   public init(
     program: [Instruction], initial: ConcreteState, coverage: [CoverageCell], infeasibleTargets: Int, patches: Int,
     specRun: ConcreteExecutor.Run? = nil
   ) {
+    self.init(
+      program: program, initial: initial, marks: coverage.compactMap(CoverageMark.init),
+      infeasibleTargets: infeasibleTargets,
+      patches: patches, specRun: specRun)
+  }
+
+  public init(
+    program: [Instruction], initial: ConcreteState, marks: [CoverageMark], infeasibleTargets: Int, patches: Int,
+    specRun: ConcreteExecutor.Run? = nil
+  ) {
     self.program = program
     self.initial = initial
-    self.coverage = coverage
+    self.marks = marks
     self.infeasibleTargets = infeasibleTargets
     self.patches = patches
     self.specRun = specRun
@@ -170,7 +184,7 @@ public struct Oracle {
     // By program index: arrays, as the rounds look them up per event.
     var targets = [CASTarget?](repeating: nil, count: program.count)
     for (index, instruction) in program.enumerated() {
-      if instruction.form.isCompareAndSwap {
+      if instruction.isCompareAndSwap {
         targets[index] = drawTarget(for: instruction, &random)
       } else if Self.isNarrowAMO(instruction.form) {
         targets[index] = drawAMOTarget(for: instruction, &random)
@@ -178,7 +192,7 @@ public struct Oracle {
     }
     if let candidate = generated.trapCandidate, random.chance(0.85) {
       let instruction = program[candidate]
-      let bytes = UInt64(instruction.form.accessBytes ?? 4)
+      let bytes = UInt64(instruction.accessBytes ?? 4)
       var kinds: [CASTarget] = [.readOnly, .unmapped]
       if bytes > 1 {
         kinds += [.readOnly, .unmapped, .misaligned, .misaligned, .misalignedReadOnly, .misalignedUnmapped]
@@ -202,7 +216,7 @@ public struct Oracle {
     {
       let instruction = program[candidate]
       let operand = registers[instruction.rs2]
-      for byte in 0..<UInt64(instruction.form.accessBytes ?? 1) {
+      for byte in 0..<UInt64(instruction.accessBytes ?? 1) {
         image.set((registers[instruction.rs1] &+ byte) & xlenMask, UInt8(truncatingIfNeeded: operand >> (8 * byte)))
       }
     }
@@ -270,15 +284,15 @@ public struct Oracle {
     for (index, _) in allMissed(program, targets, dropped, run, views) { dropped[index] = true }
     initial.memory = image.bytes
     return PreparedCase(
-      program: program, initial: initial, coverage: coverage(program, facts, run, views),
+      program: program, initial: initial, marks: coverage(program, facts, run, views),
       infeasibleTargets: dropped.filter { $0 }.count, patches: patches, specRun: run.isOnlyOutcome ? run : nil)
   }
 
   // MARK: Targets
 
   private func drawTarget(for instruction: Instruction, _ random: inout SeededRandom) -> CASTarget {
-    let width = 8 * (instruction.form.accessBytes ?? 4)
-    let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
+    let width = 8 * (instruction.accessBytes ?? 4)
+    let pairs = instruction.usesRegisterPairs(xlen: xlen)
     // Pairs miss more success targets (two registers or sixteen bytes to free): aim them more often.
     let roll = random.below(100) * (pairs ? 85 : 100) / 100
     switch roll {
@@ -320,7 +334,7 @@ public struct Oracle {
   private func planAMO(
     _ instruction: Instruction, _ target: CASTarget, _ view: CASView, live: ConcreteExecutor.PreStep?
   ) -> Patch? {
-    guard let bytes = instruction.form.accessBytes, view.memoryIsInitial,
+    guard let bytes = instruction.accessBytes, view.memoryIsInitial,
       configuration.memoryMap.allows(view.address, bytes: bytes, write: false)
     else { return nil }
     var wanted = view.compare
@@ -391,7 +405,7 @@ public struct Oracle {
     for event in run.events {
       guard let target = targets[event.index], !passed[event.index] else { continue }
       if target.aimsAtAMO {
-        let bytes = program[event.index].form.accessBytes ?? 1
+        let bytes = program[event.index].accessBytes ?? 1
         if event.trapCause != nil || views[event.index].map({ !amoTargetHolds(target, $0, bytes: bytes) }) != false {
           missed.append((event.index, target))
           passed[event.index] = true
@@ -437,12 +451,12 @@ public struct Oracle {
 
     mutating func insert(_ outcome: CASOutcome) { bits |= 1 << UInt32(outcome.ordinal) }
 
-    /// Appends a cell of `form` per outcome to `cells`.
-    func add(_ form: InstructionForm, to cells: inout [CoverageCell]) {
+    /// Appends a mark of `form` per outcome to `cells`.
+    func add(_ form: InstructionForm, to cells: inout [CoverageMark]) {
       var left = bits
       while left != 0 {
         let ordinal = left.trailingZeroBitCount
-        cells.append(CoverageCell(form, CASOutcome.inOrder[ordinal]))
+        cells.append(CoverageMark(form, CASOutcome.inOrder[ordinal]))
         left &= left - 1
       }
     }
@@ -472,13 +486,12 @@ public struct Oracle {
     }
 
     init(_ instruction: Instruction, xlen: Int) {
-      let form = instruction.form
-      bytes = form.accessBytes
-      isAmocas = form.isCompareAndSwap
-      traits = FormTraits.of(form)
+      bytes = instruction.accessBytes
+      isAmocas = instruction.isCompareAndSwap
+      traits = instruction.withForm { FormTraits.of($0) }
       isNarrowAMO = traits.isNarrowAMO
-      pairs = form.usesRegisterPairs(xlen: xlen)
-      switch form.format {
+      pairs = instruction.usesRegisterPairs(xlen: xlen)
+      switch instruction.format {
       case .store where bytes != nil: copy = .store
       case .atomic where bytes != nil && [.swap, .storeConditional].contains(traits.operation):
         copy = .atomic
@@ -613,7 +626,7 @@ public struct Oracle {
 
   /// Whether an amocas or AMO that sees `view` would miss `target` (a trap aside).
   private func misses(_ target: CASTarget, _ instruction: Instruction, _ view: CASView) -> Bool {
-    if target.aimsAtAMO { return !amoTargetHolds(target, view, bytes: instruction.form.accessBytes ?? 1) }
+    if target.aimsAtAMO { return !amoTargetHolds(target, view, bytes: instruction.accessBytes ?? 1) }
     let equal = view.compare == view.loaded
     if target.aimsAtSuccess { return !equal }
     if target.aimsAtFailure { return equal || !nearMissHolds(target, instruction, view) }
@@ -623,7 +636,7 @@ public struct Oracle {
   private func storeCopy(
     _ instruction: Instruction, _ kind: StepFacts.CopyKind, _ pairs: Bool, _ machine: ConcreteExecutor.PreStep
   ) -> StoreCopy? {
-    guard let bytes = instruction.form.accessBytes else { return nil }
+    guard let bytes = instruction.accessBytes else { return nil }
     let base = machine.register(instruction.rs1)
     let address = kind == .store ? (base &+ UInt64(bitPattern: instruction.immediate)) & xlenMask : base
     // The registers copied, low half first; a pair starting at x0 reads as zero and has none.
@@ -645,9 +658,9 @@ public struct Oracle {
     _ instruction: Instruction, _ target: CASTarget, _ view: CASView, _ copies: [StoreCopy?], _ bases: [Int],
     live: ConcreteExecutor.PreStep?, _ random: inout SeededRandom
   ) -> Patch? {
-    guard let bytes = instruction.form.accessBytes else { return nil }
+    guard let bytes = instruction.accessBytes else { return nil }
     let width = 8 * bytes
-    let pairs = instruction.form.usesRegisterPairs(xlen: xlen)
+    let pairs = instruction.usesRegisterPairs(xlen: xlen)
     var compareRegisters = InlineIndices()
     if instruction.rd != 0 { compareRegisters.append(instruction.rd) }
     if instruction.rd != 0 && pairs { compareRegisters.append(instruction.rd + 1) }
@@ -753,8 +766,8 @@ public struct Oracle {
   /// The outcome the spec gives each amocas the final run reaches.
   private func coverage(
     _ program: [Instruction], _ facts: [StepFacts], _ run: ConcreteExecutor.Run, _ views: [CASView?]
-  ) -> [CoverageCell] {
-    var cells: [CoverageCell] = []
+  ) -> [CoverageMark] {
+    var cells: [CoverageMark] = []
     for event in run.events {
       let instruction = program[event.index]
       let fact = facts[event.index]
@@ -763,7 +776,7 @@ public struct Oracle {
         continue
       }
       guard fact.isAmocas else { continue }
-      guard instruction.form.isCompareAndSwap, let bytes = instruction.form.accessBytes else { continue }
+      guard instruction.isCompareAndSwap, let bytes = instruction.accessBytes else { continue }
       var outcomes = Outcomes()
       let view = views[event.index]
       if let cause = event.trapCause {
@@ -804,7 +817,7 @@ public struct Oracle {
       {
         outcomes.insert(.overlap)
       }
-      outcomes.add(instruction.form, to: &cells)
+      instruction.withForm { outcomes.add($0, to: &cells) }
     }
     return cells
   }
@@ -813,9 +826,9 @@ public struct Oracle {
   /// its width (rs2's upper bits, a sign split for min/max, a result that equals memory).
   private func amoCoverage(
     _ instruction: Instruction, _ traits: FormTraits, _ event: ConcreteExecutor.StepEvent, _ view: CASView?,
-    into cells: inout [CoverageCell]
+    into cells: inout [CoverageMark]
   ) {
-    guard let bytes = instruction.form.accessBytes else { return }
+    guard let bytes = instruction.accessBytes else { return }
     var outcomes = Outcomes()
     if let cause = event.trapCause {
       if cause == 6 { outcomes.insert(.misalignedTrap) }
@@ -857,6 +870,6 @@ public struct Oracle {
     if instruction.rd != 0 && (instruction.rd == instruction.rs1 || instruction.rd == instruction.rs2) {
       outcomes.insert(.overlap)
     }
-    outcomes.add(instruction.form, to: &cells)
+    instruction.withForm { outcomes.add($0, to: &cells) }
   }
 }

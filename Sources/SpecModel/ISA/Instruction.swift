@@ -68,6 +68,12 @@ public struct Instruction: Hashable, Sendable, CustomStringConvertible {
     formReference._withUnsafeGuaranteedRef(body)
   }
 
+  /// The form's format, access width and kind, read without retaining the form.
+  public var format: Format { withForm { $0.format } }
+  public var accessBytes: Int? { withForm { $0.accessBytes } }
+  public var isCompareAndSwap: Bool { withForm { $0.isCompareAndSwap } }
+  public func usesRegisterPairs(xlen: Int) -> Bool { withForm { $0.usesRegisterPairs(xlen: xlen) } }
+
   /// Runs the form's semantics on `step` for this instruction.
   @inline(__always) func execute(on step: inout StepBuilder) {
     formReference._withUnsafeGuaranteedRef { $0.execute(&step, self) }

@@ -81,6 +81,9 @@ public final class InstructionForm: Sendable, Hashable, CustomStringConvertible 
     return problems
   }
 
+  /// The form whose `serial` is `serial`, if one was made.
+  public static func registered(serial: Int) -> InstructionForm? { FormRegistry.form(serial: serial) }
+
   /// Whether this is `.d` on RV32 or `.q` on RV64: operands are even-odd register pairs.
   public func usesRegisterPairs(xlen: Int) -> Bool {
     guard let bytes = accessBytes, isCompareAndSwap else { return false }
@@ -92,14 +95,22 @@ public final class InstructionForm: Sendable, Hashable, CustomStringConvertible 
 /// without retaining it.
 enum FormRegistry {
   private static let lock = NSLock()
-  nonisolated(unsafe) private static var forms: [InstructionForm] = []
+  /// By serial number.
+  nonisolated(unsafe) private static var forms: [InstructionForm?] = []
 
   nonisolated(unsafe) private static var serials = 0
 
   static func keep(_ form: InstructionForm) {
     lock.lock()
-    forms.append(form)
+    while forms.count <= form.serial { forms.append(nil) }
+    forms[form.serial] = form
     lock.unlock()
+  }
+
+  static func form(serial: Int) -> InstructionForm? {
+    lock.lock()
+    defer { lock.unlock() }
+    return forms.indices.contains(serial) ? forms[serial] : nil
   }
 
   /// A serial number no form has had.

@@ -144,6 +144,8 @@ public struct ConcreteExecutor {
       context: context, instruction: program.first ?? Self.placeholder, pc: configuration.codeBase,
       backend: .concrete(machine))
     let preStep = PreStep(machine: machine)
+    // The cache lives as long as the caller's call: looked at unretained at every step.
+    let memoCache = cache.map { Unmanaged.passUnretained($0) }
     while index >= 0 && index < program.count && machine.trap == nil {
       if index == stopBefore { break }
       if steps >= maxSteps {
@@ -159,9 +161,9 @@ public struct ConcreteExecutor {
       let instruction = program[index]
       let pc = configuration.codeBase &+ UInt64(index) &* 4
       machine.begin()
-      if let cache, let memo = cache.memos[index], machine.matches(memo) {
+      if let memoCache, let memo = memoCache._withUnsafeGuaranteedRef({ $0.memo(index) }), machine.matches(memo) {
         machine.replay(memo)
-        cache.replayed += 1
+        memoCache._withUnsafeGuaranteedRef { $0.replayed += 1 }
       } else {
         builder.instruction = instruction
         builder.pc = pc
@@ -170,9 +172,11 @@ public struct ConcreteExecutor {
         } else {
           builder.illegalInstruction(when: Formula(true), .illegalInstruction)
         }
-        if let cache {
-          cache.memos[index] = machine.memo()
-          cache.executed += 1
+        if let memoCache {
+          memoCache._withUnsafeGuaranteedRef { cache in
+            cache.remember(index, from: machine)
+            cache.executed += 1
+          }
         }
       }
       let executed = machine.finish(index: index, pc: pc)

@@ -123,21 +123,31 @@ final class ConcreteMachine {
   /// What a caller observing the step under way looked at; it counts as read once the step runs
   /// (so the caller may still change it for this step).
   private var observedRegisters: UInt32 = 0
+  /// The spans observed before the step under way: the first `observedCount` entries (the storage
+  /// is kept from step to step, like `writes`).
   private var observedMemory: [(start: UInt64, bytes: Int)] = []
+  private var observedCount = 0
 
   func noteObserved(register number: Int) { observedRegisters |= 1 << UInt32(number) }
 
   func noteObserved(address: UInt64, bytes: Int) {
-    observedMemory.append((address, bytes))
+    if observedCount < observedMemory.count {
+      observedMemory[observedCount] = (address, bytes)
+    } else {
+      observedMemory.append((address, bytes))
+    }
+    observedCount += 1
   }
 
   /// What the caller observed before this step now counts as read.
   func commitObserved() {
     registersRead |= observedRegisters
     observedRegisters = 0
-    guard !observedMemory.isEmpty else { return }
-    for span in observedMemory { noteLoad(span.start, bytes: span.bytes) }
-    observedMemory.removeAll(keepingCapacity: true)
+    for position in 0..<observedCount {
+      let span = observedMemory[position]
+      noteLoad(span.start, bytes: span.bytes)
+    }
+    observedCount = 0
   }
 
   private func noteLoad(_ start: UInt64, bytes: Int) {

@@ -43,14 +43,14 @@ public struct ConcreteMemory: Sendable {
     return nil
   }
 
-  public func byte(at address: UInt64) -> UInt8 {
+  @inline(__always) public func byte(at address: UInt64) -> UInt8 {
     if let (region, offset) = locate(address) { return regions[region].bytes[offset] }
     return outside[address] ?? 0
   }
 
   /// The `count` bytes from `address`, little-endian, with the instruction that last wrote each
   /// (-1: none did), when they lie in one region; nil otherwise.
-  func bytesAndWriters(at address: UInt64, count: Int) -> (UInt128, SIMD16<Int32>)? {
+  @inline(__always) func bytesAndWriters(at address: UInt64, count: Int) -> (UInt128, SIMD16<Int32>)? {
     guard let (region, offset) = locate(address), offset + count <= regions[region].bytes.count, count <= 16
     else { return nil }
     var value: UInt128 = 0
@@ -65,7 +65,7 @@ public struct ConcreteMemory: Sendable {
   }
 
   /// The byte at `address` and the instruction that last wrote it (-1: none did).
-  func byteAndWriter(at address: UInt64) -> (UInt8, Int) {
+  @inline(__always) func byteAndWriter(at address: UInt64) -> (UInt8, Int) {
     if let (region, offset) = locate(address) {
       return (regions[region].bytes[offset], Int(regions[region].writers[offset]))
     }
@@ -73,12 +73,12 @@ public struct ConcreteMemory: Sendable {
   }
 
   /// The instruction that last wrote the byte at `address` (-1: none did).
-  public func writer(at address: UInt64) -> Int {
+  @inline(__always) public func writer(at address: UInt64) -> Int {
     if let (region, offset) = locate(address) { return Int(regions[region].writers[offset]) }
     return -1
   }
 
-  mutating func write(_ address: UInt64, value: UInt128, bytes: Int, by index: Int, mask: UInt64) {
+  @inline(__always) mutating func write(_ address: UInt64, value: UInt128, bytes: Int, by index: Int, mask: UInt64) {
     // Within one region (every store that does not trap): one lookup for the whole access.
     if let (region, offset) = locate(address), offset + bytes <= regions[region].bytes.count {
       regions[region].bytes.withUnsafeMutableBufferPointer { stored in

@@ -6,11 +6,33 @@
 /// doing again what they did then is the same as running their semantics. A step that met a choice
 /// point, broke a rule, or read or wrote more than the memo holds always runs its semantics.
 public final class StepCache {
-  var memos: [StepMemo?]
+  /// One memo per instruction, valid where `present` says: read and written in place, since a
+  /// memo is a few hundred bytes and a step looks at one every time it runs.
+  private let memos: UnsafeMutablePointer<StepMemo>
+  private let present: UnsafeMutablePointer<Bool>
 
   /// A cache for one program of `count` instructions (one memo per instruction).
   public init(count: Int) {
-    memos = Array(repeating: nil, count: count)
+    memos = .allocate(capacity: max(count, 1))
+    present = .allocate(capacity: max(count, 1))
+    present.initialize(repeating: false, count: max(count, 1))
+  }
+
+  deinit {
+    // Memos and flags are plain values: there is nothing to deinitialise.
+    memos.deallocate()
+    present.deallocate()
+  }
+
+  /// The memo of instruction `index`, if it has one.
+  @inline(__always) func memo(_ index: Int) -> UnsafePointer<StepMemo>? {
+    present[index] ? UnsafePointer(memos + index) : nil
+  }
+
+  /// Keeps the step under way in `machine` as instruction `index`'s memo, or forgets the memo
+  /// when the step cannot be replayed from one.
+  @inline(__always) func remember(_ index: Int, from machine: ConcreteMachine) {
+    present[index] = machine.memo(into: memos + index)
   }
 
   /// How many steps were done again from a memo, and how many ran their semantics.
@@ -46,12 +68,12 @@ struct StepMemo {
 }
 
 extension ConcreteMachine {
-  /// The step under way as a memo, or nil when it cannot be replayed from one. Called before
-  /// `finish` applies the step.
-  func memo() -> StepMemo? {
+  /// Writes the step under way as a memo to `destination`; false (and nothing written) when it cannot be
+  /// replayed from one. Called before `finish` applies the step.
+  func memo(into destination: UnsafeMutablePointer<StepMemo>) -> Bool {
     guard stepChoices == 0, loadCount <= 2, brokenRequirement == nil, prunedBy == nil, !unconstrained,
       writeCount <= 2, stepRegisters.nonzeroBitCount <= 8
-    else { return nil }
+    else { return false }
     var values = SIMD8<UInt64>(repeating: 0)
     var slot = 0
     var mask = stepRegisters
@@ -60,30 +82,32 @@ extension ConcreteMachine {
       slot += 1
       mask &= mask - 1
     }
-    return StepMemo(
-      registers: stepRegisters, values: values, loads: stepLoads, loadCount: loadCount,
-      reservation: stepReadsReservation ? (reservationValid, reservationAddress) : nil,
-      writes: (writeCount > 0 ? writes[0] : nil, writeCount > 1 ? writes[1] : nil),
-      store: pendingStore, trap: pendingTrap, newReservation: pendingReservation, branchOffset: branchOffset,
-      success: success)
+    destination.initialize(
+      to: StepMemo(
+        registers: stepRegisters, values: values, loads: stepLoads, loadCount: loadCount,
+        reservation: stepReadsReservation ? (reservationValid, reservationAddress) : nil,
+        writes: (writeCount > 0 ? writes[0] : nil, writeCount > 1 ? writes[1] : nil),
+        store: pendingStore, trap: pendingTrap, newReservation: pendingReservation, branchOffset: branchOffset,
+        success: success))
+    return true
   }
 
   /// Whether the step would read now exactly what it read when `memo` was made.
-  func matches(_ memo: StepMemo) -> Bool {
+  func matches(_ memo: UnsafePointer<StepMemo>) -> Bool {
     var slot = 0
-    var mask = memo.registers
+    var mask = memo.pointee.registers
     while mask != 0 {
-      if registers[mask.trailingZeroBitCount] != memo.values[slot] { return false }
+      if registers[mask.trailingZeroBitCount] != memo.pointee.values[slot] { return false }
       slot += 1
       mask &= mask - 1
     }
-    if let reservation = memo.reservation,
+    if let reservation = memo.pointee.reservation,
       reservation.valid != reservationValid || reservation.address != reservationAddress
     {
       return false
     }
-    if memo.loadCount > 0 && !holds(memo.loads.0) { return false }
-    if memo.loadCount > 1 && !holds(memo.loads.1) { return false }
+    if memo.pointee.loadCount > 0 && !holds(memo.pointee.loads.0) { return false }
+    if memo.pointee.loadCount > 1 && !holds(memo.pointee.loads.1) { return false }
     return true
   }
 
@@ -96,7 +120,8 @@ extension ConcreteMachine {
   }
 
   /// Sets up the step under way as `memo` recorded it, reads included; `finish` applies it.
-  func replay(_ memo: StepMemo) {
+  func replay(_ memo: UnsafePointer<StepMemo>) {
+    let memo = memo.pointee
     var mask = memo.registers
     while mask != 0 {
       _ = read(mask.trailingZeroBitCount)
