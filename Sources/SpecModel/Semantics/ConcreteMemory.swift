@@ -55,12 +55,27 @@ public struct ConcreteMemory: Sendable {
     else { return nil }
     var value: UInt128 = 0
     var writers = SIMD16<Int32>(repeating: -1)
-    regions[region].bytes.withUnsafeBufferPointer { bytes in
-      for byte in 0..<count { value |= UInt128(bytes[offset + byte]) << UInt128(8 * byte) }
-    }
-    regions[region].writers.withUnsafeBufferPointer { all in
-      for byte in 0..<count { writers[byte] = all[offset + byte] }
-    }
+    #if _endian(little)
+      // Copied as blocks: a vector filled lane by lane is written to memory and read back whole
+      // at every lane.
+      regions[region].bytes.withUnsafeBytes { bytes in
+        withUnsafeMutableBytes(of: &value) {
+          $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+        }
+      }
+      regions[region].writers.withUnsafeBytes { all in
+        withUnsafeMutableBytes(of: &writers) {
+          $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[4 * offset..<4 * (offset + count)]))
+        }
+      }
+    #else
+      regions[region].bytes.withUnsafeBufferPointer { bytes in
+        for byte in 0..<count { value |= UInt128(bytes[offset + byte]) << UInt128(8 * byte) }
+      }
+      regions[region].writers.withUnsafeBufferPointer { all in
+        for byte in 0..<count { writers[byte] = all[offset + byte] }
+      }
+    #endif
     return (value, writers)
   }
 

@@ -19,9 +19,10 @@ public struct StepBuilder {
   }
 
   let context: Context
-  public var isa: ISAString { context.isa }
-  public var profile: Profile { context.profile }
-  public var memoryMap: MemoryMap { context.memoryMap }
+  // Lent, not copied: the semantics ask these at every step, and a copy holds their arrays.
+  public var isa: ISAString { _read { yield context.isa } }
+  public var profile: Profile { _read { yield context.profile } }
+  public var memoryMap: MemoryMap { _read { yield context.memoryMap } }
   public internal(set) var instruction: Instruction
   public internal(set) var pc: UInt64
   /// The encoded instruction, for mtval on illegal instruction.
@@ -30,7 +31,11 @@ public struct StepBuilder {
 
   enum Backend {
     case symbolic(SymbolicStep)
-    case concrete(ConcreteMachine)
+    /// Unretained: the run that makes the builder holds its machine for as long as the builder
+    /// lives, and a retained payload cost a reference count at every call of the semantics.
+    case concrete(Unmanaged<ConcreteMachine>)
+
+    static func concrete(_ machine: ConcreteMachine) -> Backend { .concrete(.passUnretained(machine)) }
   }
 
   init(context: Context, instruction: Instruction, pc: UInt64, backend: Backend) {
@@ -46,7 +51,8 @@ public struct StepBuilder {
   public func x(_ number: Int) -> BitVec {
     switch backend {
     case .symbolic(let step): step.pre.values[number]
-    case .concrete(let machine): BitVec(machine.read(number), width: xlen)
+    case .concrete(let machine):
+      machine._withUnsafeGuaranteedRef { machine in BitVec(machine.read(number), width: xlen) }
     }
   }
 
@@ -61,7 +67,7 @@ public struct StepBuilder {
     guard rd != 0 else { return }
     switch backend {
     case .symbolic(let step): step.write(rd, value, rule)
-    case .concrete(let machine): machine.write(rd, value)
+    case .concrete(let machine): machine._withUnsafeGuaranteedRef { machine in machine.write(rd, value) }
     }
   }
 
@@ -72,7 +78,7 @@ public struct StepBuilder {
     let whole = upper.concat(lower)
     switch backend {
     case .symbolic(let step): step.write(rd, pieces: [(upper, upperRule), (lower, lowerRule)], whole: whole)
-    case .concrete(let machine): machine.write(rd, whole)
+    case .concrete(let machine): machine._withUnsafeGuaranteedRef { machine in machine.write(rd, whole) }
     }
   }
 
@@ -102,7 +108,7 @@ public struct StepBuilder {
   public mutating func require(_ formula: Formula, _ rule: Rule) {
     switch backend {
     case .symbolic(let step): step.requirements.append((formula, rule))
-    case .concrete(let machine): machine.require(formula, rule)
+    case .concrete(let machine): machine._withUnsafeGuaranteedRef { machine in machine.require(formula, rule) }
     }
   }
 
@@ -110,7 +116,7 @@ public struct StepBuilder {
   public func load(_ address: BitVec, bytes: Int) -> BitVec {
     switch backend {
     case .symbolic(let step): step.pre.memory.load(address, bytes: bytes)
-    case .concrete(let machine): machine.load(address, bytes: bytes)
+    case .concrete(let machine): machine._withUnsafeGuaranteedRef { machine in machine.load(address, bytes: bytes) }
     }
   }
 
@@ -121,7 +127,8 @@ public struct StepBuilder {
   ) {
     switch backend {
     case .symbolic(let step): step.store(address, value, when: condition, rule, otherwise: otherwise)
-    case .concrete(let machine): machine.store(address, value, when: condition ?? Formula(true))
+    case .concrete(let machine):
+      machine._withUnsafeGuaranteedRef { machine in machine.store(address, value, when: condition ?? Formula(true)) }
     }
   }
 
@@ -130,7 +137,8 @@ public struct StepBuilder {
     let cause = cause.truncate(to: min(cause.width, xlen)).zeroExtend(to: xlen)
     switch backend {
     case .symbolic(let step): step.traps.append((condition, cause, tval, rule))
-    case .concrete(let machine): machine.trap(when: condition, cause: cause, tval: tval)
+    case .concrete(let machine):
+      machine._withUnsafeGuaranteedRef { machine in machine.trap(when: condition, cause: cause, tval: tval) }
     }
   }
 
@@ -142,7 +150,7 @@ public struct StepBuilder {
   public mutating func choice(_ label: String) -> Formula {
     switch backend {
     case .symbolic(let step): step.z3.boolVariable("\(step.name)choice.\(label)")
-    case .concrete(let machine): Formula(machine.choose(among: 2) == 0)
+    case .concrete(let machine): machine._withUnsafeGuaranteedRef { machine in Formula(machine.choose(among: 2) == 0) }
     }
   }
 
@@ -162,8 +170,9 @@ public struct StepBuilder {
       return cases
     case .concrete(let machine):
       let permitted = options.filter { allowed.contains($0) }
-      let chosen = permitted.isEmpty ? nil : permitted[machine.choose(among: permitted.count)]
-      if chosen == nil { machine.prune(profileRule(label)) }
+      let chosen =
+        permitted.isEmpty ? nil : permitted[machine._withUnsafeGuaranteedRef { $0.choose(among: permitted.count) }]
+      if chosen == nil { machine._withUnsafeGuaranteedRef { $0.prune(profileRule(label)) } }
       return options.map { ($0, Formula($0 == chosen)) }
     }
   }
@@ -173,7 +182,8 @@ public struct StepBuilder {
   public mutating func constrainChoice(_ formula: Formula, _ rule: @autoclosure () -> Rule) {
     switch backend {
     case .symbolic(let step): step.choiceConstraints.append((formula, rule()))
-    case .concrete(let machine): if formula.concrete == false { machine.prune(rule()) }
+    case .concrete(let machine):
+      machine._withUnsafeGuaranteedRef { machine in if formula.concrete == false { machine.prune(rule()) } }
     }
   }
 
@@ -181,7 +191,8 @@ public struct StepBuilder {
   public mutating func branch(when condition: Formula, offset: Int64) {
     switch backend {
     case .symbolic(let step): step.branch = (condition, offset)
-    case .concrete(let machine): machine.branch(when: condition, offset: offset)
+    case .concrete(let machine):
+      machine._withUnsafeGuaranteedRef { machine in machine.branch(when: condition, offset: offset) }
     }
   }
 
@@ -189,14 +200,15 @@ public struct StepBuilder {
   public mutating func note(_ label: String, _ formula: Formula) {
     switch backend {
     case .symbolic(let step): step.notes[label] = formula
-    case .concrete(let machine): machine.note(label, formula)
+    case .concrete(let machine): machine._withUnsafeGuaranteedRef { machine in machine.note(label, formula) }
     }
   }
 
   public mutating func setReservation(valid: Formula, address: BitVec) {
     switch backend {
     case .symbolic(let step): step.newReservation = Reservation(valid: valid, address: address)
-    case .concrete(let machine): machine.setReservation(valid: valid, address: address)
+    case .concrete(let machine):
+      machine._withUnsafeGuaranteedRef { machine in machine.setReservation(valid: valid, address: address) }
     }
   }
 
@@ -204,7 +216,7 @@ public struct StepBuilder {
     switch backend {
     case .symbolic(let step): return step.pre.reservation
     case .concrete(let machine):
-      let (valid, address) = machine.readReservation()
+      let (valid, address) = machine._withUnsafeGuaranteedRef { $0.readReservation() }
       return Reservation(valid: Formula(valid), address: BitVec(address, width: xlen))
     }
   }
@@ -214,7 +226,8 @@ public struct StepBuilder {
   public mutating func unconstrained(when condition: Formula, address: BitVec, bytes: Int) {
     switch backend {
     case .symbolic(let step): step.unconstrained(when: condition, address: address, bytes: bytes)
-    case .concrete(let machine): if condition.concrete != false { machine.unconstrained = true }
+    case .concrete(let machine):
+      machine._withUnsafeGuaranteedRef { machine in if condition.concrete != false { machine.unconstrained = true } }
     }
   }
 }
