@@ -71,12 +71,9 @@ public struct CoverageMark: Hashable, Sendable {
     self.init(form, cell.outcome)
   }
 
-  /// One number per mark, for a table of counts.
-  var key: Int { Int(serial) << 8 | Int(outcome) }
-
-  init(key: Int) {
-    serial = Int32(key >> 8)
-    outcome = UInt8(key & 0xFF)
+  init(serial: Int32, outcome: UInt8) {
+    self.serial = serial
+    self.outcome = outcome
   }
 
   public var cell: CoverageCell {
@@ -87,25 +84,33 @@ public struct CoverageMark: Hashable, Sendable {
   }
 }
 
-/// Counts of marks, kept as numbers while a campaign runs and turned into cells when it reports.
+/// Counts of marks, kept as numbers while a campaign runs and turned into cells when it reports:
+/// one slot per form serial and outcome, so a count is an index, not a hash.
 struct CoverageTally {
-  private(set) var counts: [Int: Int] = [:]
+  private var counts: [Int] = []
+  private static let outcomes = 32
 
   mutating func add(_ marks: [CoverageMark]) {
-    for mark in marks { counts[mark.key, default: 0] += 1 }
+    for mark in marks {
+      let slot = Int(mark.serial) * Self.outcomes + Int(mark.outcome)
+      if slot >= counts.count { counts += Array(repeating: 0, count: slot + Self.outcomes - counts.count) }
+      counts[slot] += 1
+    }
   }
-
-  var isEmpty: Bool { counts.isEmpty }
 
   /// Every count as cells, added to `coverage`; the tally is left empty.
   mutating func drain(into coverage: inout Coverage) {
-    for (key, count) in counts { coverage.add(CoverageMark(key: key).cell, count: count) }
-    counts = [:]
+    for (slot, count) in counts.enumerated() where count > 0 { coverage.add(Self.cell(slot), count: count) }
+    counts = []
   }
 
   mutating func drain(into cells: inout [CoverageCell: Int]) {
-    for (key, count) in counts { cells[CoverageMark(key: key).cell, default: 0] += count }
-    counts = [:]
+    for (slot, count) in counts.enumerated() where count > 0 { cells[Self.cell(slot), default: 0] += count }
+    counts = []
+  }
+
+  private static func cell(_ slot: Int) -> CoverageCell {
+    CoverageMark(serial: Int32(slot / outcomes), outcome: UInt8(slot % outcomes)).cell
   }
 }
 
