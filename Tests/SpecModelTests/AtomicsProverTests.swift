@@ -145,7 +145,14 @@ import Testing
     let rv32 = try prove(Self.corpus.appendingPathComponent("era-mainline"), paths: ["lr-sc"], xlen: 32) {
       $0.name.hasPrefix("atomic64")
     }
-    #expect(rv32.rows.allSatisfy { $0.verdicts == nil && $0.absent?.contains("defines no arch_atomic64") == true })
+    // Those the generic 64-bit atomics define are theirs (a spinlock, not read); the orderings they
+    // leave out are defined by no one.
+    #expect(rv32.rows.allSatisfy { $0.verdicts == nil && $0.unknown == nil && $0.absent != nil })
+    #expect(
+      rv32.rows.first { $0.primitive.name == "atomic64_fetch_add" }?.absent?.contains("generic 64-bit atomics") == true)
+    #expect(
+      rv32.rows.first { $0.primitive.name == "atomic64_fetch_add_relaxed" }?.absent?.contains(
+        "defines no arch_atomic64_fetch_add_relaxed") == true)
     // A tree without atomic.h provides none of them.
     let older = try prove(Self.corpus.appendingPathComponent("era-fenced-lrsc"), paths: ["lr-sc"]) {
       $0.name == "atomic_fetch_add"
@@ -640,6 +647,79 @@ import Testing
     let other = report.rows.filter { $0.path.name == "no-zacas-config" }
     #expect(!other.isEmpty && other.allSatisfy { $0.verdicts?[.memoryUpdate] == .proved })
     #expect(report.exitCode == 3)
+  }
+
+  /// era-mainline with an architecture that gives only the relaxed and fully ordered `fetch_add`,
+  /// and a generic layer (`include/linux/atomic.h` and its fallback header, in mainline's layout)
+  /// that builds the acquire and release forms from them with `acquire` as its acquire fence.
+  func genericLayer(acquire: String) throws -> URL {
+    let root = try mutant("era-mainline", header: "atomic.h") { text in
+      text.replacingOccurrences(
+        of: "\tATOMIC_FETCH_OP(op, asm_op, I, asm_type, c_type, prefix, _acquire, \".aq\")\t\\\n"
+          + "\tATOMIC_FETCH_OP(op, asm_op, I, asm_type, c_type, prefix, _release, \".rl\")\t\\\n",
+        with: ""
+      )
+      .replacingOccurrences(
+        of: "#include <linux/types.h>\n",
+        with:
+          "#include <linux/types.h>\n#define __atomic_acquire_fence() __asm__ __volatile__(\"\(acquire)\" ::: \"memory\")\n"
+          + "#define __atomic_release_fence() __asm__ __volatile__(\"fence rw, w\" ::: \"memory\")\n")
+    }
+    let include = root.appendingPathComponent("include/linux")
+    try FileManager.default.createDirectory(
+      at: include.appendingPathComponent("atomic"), withIntermediateDirectories: true)
+    try Data("#include <asm/atomic.h>\n#include <asm/barrier.h>\n#include <linux/atomic/atomic-arch-fallback.h>\n".utf8)
+      .write(to: include.appendingPathComponent("atomic.h"))
+    let fallback = """
+      static __always_inline int raw_atomic_fetch_add_relaxed(int i, atomic_t *v)
+      {
+      \treturn arch_atomic_fetch_add_relaxed(i, v);
+      }
+      static __always_inline int raw_atomic_fetch_add_acquire(int i, atomic_t *v)
+      {
+      \tint ret = arch_atomic_fetch_add_relaxed(i, v);
+      \t__atomic_acquire_fence();
+      \treturn ret;
+      }
+      static __always_inline int raw_atomic_fetch_add_release(int i, atomic_t *v)
+      {
+      \t__atomic_release_fence();
+      \treturn arch_atomic_fetch_add_relaxed(i, v);
+      }
+      static __always_inline int raw_atomic_fetch_add(int i, atomic_t *v)
+      {
+      \treturn arch_atomic_fetch_add(i, v);
+      }
+
+      """
+    try Data(fallback.utf8).write(to: include.appendingPathComponent("atomic/atomic-arch-fallback.h"))
+    return root
+  }
+
+  @Test func theGenericLayerBuildsTheOrderingsTheArchitectureLeavesOut() throws {
+    let root = try genericLayer(acquire: "fence r, rw")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["zacas"]) {
+      $0.name.hasPrefix("atomic_fetch_add") || $0.name == "atomic_fetch_sub_acquire"
+    }
+    #expect(failures(report).isEmpty, "\(failures(report).map(\.1))")
+    let rows = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.primitive.name, $0) })
+    // Built by the layer: functional obligations and the ordering its fences give.
+    #expect(rows["atomic_fetch_add_acquire"]?.verdicts?[.memoryUpdate] == .proved)
+    #expect(rows["atomic_fetch_add_acquire"]?.verdicts?[.messagePassingReader] == .proved)
+    #expect(rows["atomic_fetch_add_release"]?.verdicts?[.messagePassingWriter] == .proved)
+    #expect(rows["atomic_fetch_add"]?.verdicts?[.storeBuffering] == .proved)
+    // What neither the architecture nor the layer defines is not provided.
+    #expect(rows["atomic_fetch_sub_acquire"]?.absent?.contains("raw_atomic_fetch_sub_acquire") == true)
+  }
+
+  @Test func aGenericLayerWithoutItsAcquireFenceFailsMessagePassing() throws {
+    let root = try genericLayer(acquire: "")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let report = try prove(root, paths: ["zacas"]) { $0.name == "atomic_fetch_add_acquire" }
+    let failed = failures(report)
+    #expect(failed.map(\.0) == [.messagePassingReader], "\(failed.map(\.0))")
+    #expect(failed.first?.1.contains("amoadd.w") == true)
   }
 
   @Test func rv32TakesTheGenericAtomic64TheArchitectureSelects() throws {

@@ -182,7 +182,7 @@ extension AtomicsProver {
     let compiled = try compileBody(
       body, type: primitive.type, constants: constants, path: path, xlen: xlen, file: file, object: object,
       scratch: scratch, prefix: "P\(thread)", what: "the primitive", objectType: objectType, unit: unit,
-      primitiveFunction: primitive.operation.isAtomicType ? "arch_" + primitive.name : nil)
+      primitiveFunction: primitive.operation.isAtomicType ? unit.atomicPrefix + primitive.name : nil)
     guard let result = compiled.result else {
       throw AtomicsUnknown(
         location: SourceLocation(file: file, line: 1, column: 1),

@@ -154,14 +154,16 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
 
   /// The wrapper function, calling the tree's macro by its name of the era: `arch_cmpxchg_acquire`
   /// since the `arch_` prefix, `cmpxchg_acquire` before. A tree that defines neither gets a marker.
-  var wrapper: String {
+  /// The unit's function for this primitive; `atomic_t` operations are called as
+  /// `atomicPrefix` + their name (`GenericAtomics`).
+  func wrapper(atomicPrefix: String = "arch_") -> String {
     if operation.isAtomicType {
       // Functions, not macros, in the tree's atomic.h: called whether or not a macro names them; a
       // tree that defines neither does not provide it.
       let value = valueTypeName
       let parameters =
         "\(typeName) *p" + (operation.takesNew ? ", \(value) n" : "") + (operation.takesOld ? ", \(value) o" : "")
-      let call = operation.call("arch_" + name)
+      let call = operation.call(atomicPrefix + name)
       let body = operation.returnsValue ? "return \(call);" : "\(call); return 0;"
       return "\(value) \(functionName)(\(parameters)) { \(body) }\n\n"
     }

@@ -21,7 +21,13 @@ public struct AtomicsProver: Sendable {
   /// RVWMO's verdicts on the compiled tests, by text, decided once per prover.
   let compiledVerdicts = CompiledVerdicts()
 
-  public init(root: String) { self.root = root }
+  public init(root: String) {
+    self.root = root
+    generic = GenericAtomics(root: root)
+  }
+
+  /// The tree's generic atomic layer, if it has one.
+  let generic: GenericAtomics
 
   /// A functional obligation of one primitive.
   public enum Obligation: String, CaseIterable, Sendable {
@@ -187,7 +193,9 @@ public struct AtomicsProver: Sendable {
     var unit = AtomicsStubs.alternatives(path.extensions)
     unit +=
       "#include <linux/kconfig.h>\n#include <linux/bits.h>\n#include <linux/compiler.h>\n#include <linux/types.h>\n"
-    unit += "#include <asm/cmpxchg.h>\n#include <asm/barrier.h>\n#include <asm/atomic.h>\n\n"
+    unit += "#include <asm/cmpxchg.h>\n#include <asm/barrier.h>\n#include <asm/atomic.h>\n"
+    // The generic layer, where the tree has it, builds the orderings the architecture leaves out.
+    unit += generic.present ? "#include <linux/atomic.h>\n\n" : "\n"
     // The suite's tests call xchg and cmpxchg on int in every ordering, whatever `primitives` asks.
     var wrapped = primitives
     if !litmusTests.isEmpty {
@@ -198,7 +206,7 @@ public struct AtomicsProver: Sendable {
         }
       }
     }
-    for primitive in wrapped { unit += primitive.wrapper }
+    for primitive in wrapped { unit += primitive.wrapper(atomicPrefix: generic.prefix) }
     unit += BarrierMapping.wrappers
     var defines = ["__riscv": "1", "__riscv_xlen": "\(xlen)", "__KERNEL__": "1", "CONFIG_SMP": "1"]
     defines[xlen == 64 ? "CONFIG_64BIT" : "CONFIG_32BIT"] = "1"
@@ -208,7 +216,7 @@ public struct AtomicsProver: Sendable {
     do {
       let expansion = try preprocessor.expand(
         unit, unit: "rvcheck-atomics.c", includes: [(root as NSString).appendingPathComponent("arch/riscv/include")],
-        stubs: AtomicsStubs.headers, defines: defines)
+        stubs: AtomicsStubs.headers.merging(generic.stubs) { _, tree in tree }, defines: defines)
       return (expansion.text, expansion.emptyStubs)
     } catch {
       throw Failure(message: "\(root): \(error.message)")
@@ -229,7 +237,7 @@ public struct AtomicsProver: Sendable {
         Row(primitive: $0, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(error)")
       }
     }
-    let unit = ExpandedUnit(tokens: tokens, file: file, xlen: xlen)
+    let unit = ExpandedUnit(tokens: tokens, file: file, xlen: xlen, atomicPrefix: generic.prefix)
     standardMapping.formUnion(unit.barriers.missing)
     // Each primitive has a Z3 context of its own: they are proved side by side.
     let rows = ConcurrentResults<Row>(count: primitives.count)
@@ -346,7 +354,7 @@ public struct AtomicsProver: Sendable {
     evaluator.namePrefix = tag
     evaluator.records = unit.records
     evaluator.functions = unit.functions
-    if primitive.operation.isAtomicType { evaluator.primitiveFunction = "arch_" + primitive.name }
+    if primitive.operation.isAtomicType { evaluator.primitiveFunction = unit.atomicPrefix + primitive.name }
     let worlds = try evaluator.run(body, [start])
 
     let at = BitVec(address, width: xlen)

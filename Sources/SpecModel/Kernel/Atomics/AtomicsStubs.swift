@@ -38,9 +38,13 @@ enum AtomicsStubs {
       #define BIT(n) (1UL << (n))
       """),
     "asm/bitsperlong.h": "#include <linux/bits.h>\n",
-    // RV32's atomic64_t operations are the generic ones, a spinlock around C: not read, so the
-    // architecture does not provide them there.
-    "asm-generic/atomic64.h": "",
+    // RV32's atomic64_t operations are the generic ones, a spinlock around C: not read. Each is
+    // named as the generic header names it, so the generic layer finds them, and a call of one
+    // is not provided on this path.
+    "asm-generic/atomic64.h": guarded(
+      "GENERIC_ATOMIC64",
+      genericAtomic64.map { "#define arch_atomic64_\($0)(...) __rvcheck_generic_atomic64(__VA_ARGS__)" }
+        .joined(separator: "\n")),
     // Plain accesses become calls the prover compiles to one load or store (what `READ_ONCE` and
     // `WRITE_ONCE` are on RISC-V); the tree's barrier.h says what surrounds them.
     "linux/compiler.h": guarded(
@@ -102,6 +106,12 @@ enum AtomicsStubs {
       #define PREFETCHW_ASM(x) ""
       #define PREFETCH_ASM(x) ""
       """),
+  ]
+
+  /// The operations the kernel's generic 64-bit atomics define.
+  static let genericAtomic64 = [
+    "read", "set", "set_release", "add", "add_return", "fetch_add", "sub", "sub_return", "fetch_sub", "and",
+    "fetch_and", "or", "fetch_or", "xor", "fetch_xor", "dec_if_positive", "cmpxchg", "xchg", "fetch_add_unless",
   ]
 
   /// What `__rvcheck_alt_<ID>` picks on a boot path with `extensions`.

@@ -10,8 +10,12 @@ struct ExpandedUnit: Sendable {
   /// The wrappers the tree does not provide (`#if defined(…)` left only the marker).
   let absentMarkers: Set<String>
 
-  init(tokens: [CToken], file: String, xlen: Int) {
+  /// The prefix of the `atomic_t` functions callers reach (`GenericAtomics`).
+  let atomicPrefix: String
+
+  init(tokens: [CToken], file: String, xlen: Int, atomicPrefix: String = "arch_") {
     self.file = file
+    self.atomicPrefix = atomicPrefix
     self.tokens = tokens
     barriers = BarrierMapping(tokens: tokens, file: file)
     records = CRecord.definitions(in: tokens, xlen: xlen)

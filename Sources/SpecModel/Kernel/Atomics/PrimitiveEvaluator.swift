@@ -1012,6 +1012,10 @@ struct PrimitiveEvaluator {
       return truth(Formula(false))
     case "__rvcheck_build_bug":
       throw AtomicsUnknown(location: location, reason: "BUILD_BUG", unavailable: true)
+    case "__rvcheck_generic_atomic64":
+      throw AtomicsUnknown(
+        location: location, reason: "the generic 64-bit atomics (a spinlock around C) are not read",
+        unavailable: true)
     case "__rvcheck_not_on_this_path":
       throw AtomicsUnknown(
         location: location, reason: "system_has_cmpxchg128() is false on this boot path", unavailable: true)
