@@ -90,10 +90,10 @@ public struct CampaignState: Codable, Equatable {
   public mutating func add(_ indices: [Int], _ summary: CampaignSummary) {
     for index in indices { done.insert((index - start) / shardCount) }
     totals.programs += summary.programs
-    totals.unknowns = totals.unknowns.mergedInOrder(with: summary.unknownIndices, by: <)
-    totals.unprepared = totals.unprepared.mergedInOrder(with: summary.unpreparedIndices, by: <)
+    totals.unknowns.mergeInOrder(summary.unknownIndices, by: <)
+    totals.unprepared.mergeInOrder(summary.unpreparedIndices, by: <)
     totals.infeasibleTargets += summary.infeasibleTargets
-    totals.emulatorFailures = totals.emulatorFailures.mergedInOrder(with: summary.emulatorFailures, by: <)
+    totals.emulatorFailures.mergeInOrder(summary.emulatorFailures, by: <)
     totals.unsupportedForms.merge(summary.unsupportedForms, uniquingKeysWith: +)
     totals.coverage.merge(summary.coverage.counts, uniquingKeysWith: +)
     totals.patches += summary.patches
@@ -125,9 +125,11 @@ public struct CampaignState: Codable, Equatable {
     }
     totals.knownExamples = examples
     if !summary.repeats.isEmpty {
-      totals.repeats = (totals.repeats ?? []).mergedInOrder(with: summary.repeats) {
-        ($0.program, $0.emulator) < ($1.program, $1.emulator)
-      }
+      // Taken out of the totals while it grows, so that it is grown in place, not copied.
+      var repeats = totals.repeats ?? []
+      totals.repeats = nil
+      repeats.mergeInOrder(summary.repeats) { ($0.program, $0.emulator) < ($1.program, $1.emulator) }
+      totals.repeats = repeats
     }
   }
 

@@ -5,7 +5,7 @@ extension CampaignSummary {
   /// Adds another worker's summary; the result is the same whatever order workers finish in.
   public mutating func merge(_ other: CampaignSummary) {
     programs += other.programs
-    findings = findings.mergedInOrder(with: other.findings) { $0.programIndex < $1.programIndex }
+    findings.mergeInOrder(other.findings) { $0.programIndex < $1.programIndex }
     columns.merge(other.columns)
     knownCounts.merge(other.knownCounts, uniquingKeysWith: +)
     outsideRange.merge(other.outsideRange) { mine, theirs in mine + theirs.filter { !mine.contains($0) } }
@@ -16,18 +16,18 @@ extension CampaignSummary {
     }
     knownExamples = examples.sorted { $0.programIndex < $1.programIndex }
     unknowns += other.unknowns
-    unknownIndices = unknownIndices.mergedInOrder(with: other.unknownIndices, by: <)
+    unknownIndices.mergeInOrder(other.unknownIndices, by: <)
     unprepared += other.unprepared
-    unpreparedIndices = unpreparedIndices.mergedInOrder(with: other.unpreparedIndices, by: <)
+    unpreparedIndices.mergeInOrder(other.unpreparedIndices, by: <)
     infeasibleTargets += other.infeasibleTargets
-    emulatorFailures = emulatorFailures.mergedInOrder(with: other.emulatorFailures, by: <)
+    emulatorFailures.mergeInOrder(other.emulatorFailures, by: <)
     unsupportedForms.merge(other.unsupportedForms, uniquingKeysWith: +)
     coverage.merge(other.coverage)
     patches += other.patches
     solverFallbacks += other.solverFallbacks
     crossChecked += other.crossChecked
-    disagreements = disagreements.mergedInOrder(with: other.disagreements, by: <)
-    repeats = repeats.mergedInOrder(with: other.repeats) { ($0.program, $0.emulator) < ($1.program, $1.emulator) }
+    disagreements.mergeInOrder(other.disagreements, by: <)
+    repeats.mergeInOrder(other.repeats) { ($0.program, $0.emulator) < ($1.program, $1.emulator) }
     firstViolationAt = [firstViolationAt, other.firstViolationAt].compactMap { $0 }.min()
     timing.preparing += other.timing.preparing
     timing.emulating += other.timing.emulating

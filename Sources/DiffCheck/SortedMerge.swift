@@ -1,11 +1,13 @@
 extension Array {
-  /// `self`, already in `areInIncreasingOrder`, and `other`, as one list in that order: what
-  /// `(self + other).sorted(by:)` gives, with only `other` sorted. A campaign adds every batch's
-  /// lists to its totals: sorting the totals again each time made a long campaign quadratic.
-  func mergedInOrder(with other: [Element], by areInIncreasingOrder: (Element, Element) -> Bool) -> [Element] {
+  /// Adds `other` to `self`, which is already in `areInIncreasingOrder`, keeping that order: what
+  /// `self = (self + other).sorted(by:)` gives, with only `other` sorted and `self` grown in
+  /// place. A campaign adds every batch's lists to its totals: sorting or copying the totals each
+  /// time made a long campaign quadratic.
+  mutating func mergeInOrder(_ other: [Element], by areInIncreasingOrder: (Element, Element) -> Bool) {
     let other = other.sorted(by: areInIncreasingOrder)
     guard let first = other.first, let last = self.last, areInIncreasingOrder(first, last) else {
-      return self + other
+      append(contentsOf: other)
+      return
     }
     var merged: [Element] = []
     merged.reserveCapacity(count + other.count)
@@ -22,6 +24,6 @@ extension Array {
     }
     merged += self[mine...]
     merged += other[theirs...]
-    return merged
+    self = merged
   }
 }
