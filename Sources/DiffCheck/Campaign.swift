@@ -609,8 +609,10 @@ public struct Campaign {
       batch.removeAll()
       #if canImport(Glibc)
         // Z3 frees a program's contexts in many small blocks; hand the freed memory back so the
-        // resident size tracks what is live, not the largest program so far.
-        _ = mallocTrim(0)
+        // resident size tracks what is live, not the largest program so far. At most once a
+        // second: memory handed back is faulted in again by the next context, and trimming after
+        // every batch made explaining a violation a fifth dearer.
+        if MemoryTrim.due() { _ = mallocTrim(0) }
       #endif
     }
 
