@@ -187,6 +187,13 @@ import Testing
     }
     let text = failures(report).first { $0.0 == .storeBuffering }?.1 ?? ""
     #expect(text.contains("amoadd.w ") && text.contains("atomic_fetch_add"), "\(text)")
+    // fetch_xor takes any value to any other, so it plays every role: the shapes hold it too, and
+    // a relaxed AMO under the fully ordered name fails store buffering.
+    let xor = try #require(proved.rows.first { $0.primitive.name == "atomic_fetch_xor" })
+    #expect(xor.verdicts?[.storeBuffering] == .proved && xor.verdicts?[.messagePassingReader] == .proved)
+    let xorReport = try prove(relaxed, paths: ["zacas"]) { $0.name == "atomic_fetch_xor" }
+    let xorText = failures(xorReport).first { $0.0 == .storeBuffering }?.1 ?? ""
+    #expect(xorText.contains("amoxor.w ") && xorText.contains("atomic_fetch_xor"), "\(xorText)")
   }
 
   @Test func atomicOperationMutantsFailTheirObligation() throws {

@@ -55,16 +55,24 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
 
     /// Whether the ordering shapes take it: the atomic_t operations that read and write and
     /// return what they read (or what they wrote).
+    /// Whether the ordering shapes apply: the operation reads, writes and returns, and can take
+    /// memory from any value a shape expects to any it writes. (`fetch_or` only sets bits and
+    /// `fetch_and` only clears them: the shapes' 1 → 2 and 0 → 1 are out of their reach.)
     var orderingShapes: Bool {
-      [.atomicFetchAdd, .atomicFetchSub, .atomicAddReturn, .atomicSubReturn, .atomicXchg, .atomicCmpxchg].contains(self)
+      [
+        .atomicFetchAdd, .atomicFetchSub, .atomicFetchXor, .atomicAddReturn, .atomicSubReturn, .atomicXchg,
+        .atomicCmpxchg,
+      ]
+      .contains(self)
     }
 
-    /// The operand of an add or sub that takes memory from `expected` to `new` (nil: the others
-    /// take `new` itself).
+    /// The operand of an add, sub or xor that takes memory from `expected` to `new` (nil: the
+    /// others take `new` itself).
     func operand(from expected: Int, to new: Int) -> Int? {
       switch self {
       case .atomicFetchAdd, .atomicAddReturn: new - expected
       case .atomicFetchSub, .atomicSubReturn: expected - new
+      case .atomicFetchXor: expected ^ new
       default: nil
       }
     }
