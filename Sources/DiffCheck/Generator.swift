@@ -111,6 +111,7 @@ public struct ProgramGenerator {
       bases.append(chosen)
     }
     var program: [Instruction] = []
+    program.reserveCapacity(length + 2)
     // A base register that an instruction overwrote no longer holds an address: retire it. A new
     // base must be a register nothing has written yet, or it would not hold an address either.
     var clean = bases
