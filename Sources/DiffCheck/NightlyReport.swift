@@ -48,6 +48,18 @@ public struct NightlyReport {
   public struct AtomicsInput {
     public var name: String
     public var rows: [AtomicsRow]
+    /// The kernel's C litmus tests compiled through the tree, one entry per boot path and XLEN.
+    public var suite: [CompiledTest] = []
+  }
+
+  /// One C litmus test compiled through a tree on one boot path and XLEN.
+  public struct CompiledTest {
+    public var test: String
+    public var column: String
+    /// proved, fails, unknown or not compiled.
+    public var verdict: String
+    /// What kept it from proving: the first line of the counterexample or the reason.
+    public var detail: String
   }
 
   public struct AtomicsRow {
@@ -130,9 +142,20 @@ public struct NightlyReport {
       policies.append(PolicyInput(name: name, obligations: obligations))
     case "rvcheck.atomics":
       let name = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-      atomics.append(AtomicsInput(name: name, rows: (document["rows"] as? [[String: Any]] ?? []).map(Self.atomicsRow)))
+      atomics.append(
+        AtomicsInput(
+          name: name, rows: (document["rows"] as? [[String: Any]] ?? []).map(Self.atomicsRow),
+          suite: (document["litmus"] as? [[String: Any]] ?? []).map(Self.compiledTest)))
     default: throw InputError(description: "\(file): unknown schema '\(schema)'")
     }
+  }
+
+  static func compiledTest(_ entry: [String: Any]) -> CompiledTest {
+    let xlen = (entry["xlen"] as? NSNumber)?.intValue ?? 0
+    let detail = entry["counterexample"] as? String ?? entry["reason"] as? String ?? ""
+    return CompiledTest(
+      test: entry["test"] as? String ?? "?", column: "\(entry["path"] as? String ?? "?") RV\(xlen)",
+      verdict: entry["verdict"] as? String ?? "unknown", detail: String(detail.split(separator: "\n").first ?? ""))
   }
 
   static func atomicsRow(_ row: [String: Any]) -> AtomicsRow {
@@ -564,8 +587,48 @@ public struct NightlyReport {
         page.add("</tr>")
       }
       page.add("</tbody></table>")
+      suiteTable(input, &page)
     }
     page.add("</section>")
+  }
+
+  /// The C litmus tests compiled through one tree: a row per test, a column per boot path and
+  /// XLEN, what kept a cell from proving behind it.
+  private func suiteTable(_ input: AtomicsInput, _ page: inout HTMLPage) {
+    guard !input.suite.isEmpty else { return }
+    var columns: [String] = []
+    var tests: [String] = []
+    var cells: [String: CompiledTest] = [:]
+    for entry in input.suite {
+      if !columns.contains(entry.column) { columns.append(entry.column) }
+      if !tests.contains(entry.test) { tests.append(entry.test) }
+      cells[entry.test + "\u{0}" + entry.column] = entry
+    }
+    page.add(
+      "<h4>C litmus tests compiled through \(markupEscaped(input.name))</h4><table class=\"atomics-litmus\" data-tree=\"\(markupEscaped(input.name))\"><thead><tr><th>test</th>"
+    )
+    for column in columns { page.add("<th>\(markupEscaped(column))</th>") }
+    page.add("</tr></thead><tbody>")
+    for test in tests {
+      page.add("<tr><td>\(markupEscaped(test))</td>")
+      for column in columns {
+        guard let entry = cells[test + "\u{0}" + column] else {
+          page.add("<td class=\"status absent\">-</td>")
+          continue
+        }
+        let status = entry.verdict == "not compiled" ? "absent" : entry.verdict
+        var cell = "<td class=\"status \(markupEscaped(status))\" data-status=\"\(markupEscaped(entry.verdict))\">"
+        if entry.verdict == "proved" || entry.detail.isEmpty {
+          cell += markupEscaped(entry.verdict)
+        } else {
+          cell +=
+            "<details><summary>\(markupEscaped(entry.verdict))</summary><p>\(markupEscaped(entry.detail))</p></details>"
+        }
+        page.add(cell + "</td>")
+      }
+      page.add("</tr>")
+    }
+    page.add("</tbody></table>")
   }
 
   private func litmusSection(_ page: inout HTMLPage) {

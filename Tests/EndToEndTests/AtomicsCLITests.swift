@@ -144,5 +144,15 @@ import Testing
     #expect(sarifText.contains("atomics.litmus") && sarifText.contains("SB+xchgs.litmus"))
     let ktapText = try String(contentsOf: ktap, encoding: .utf8)
     #expect(ktapText.contains("not ok") && ktapText.contains("litmus SB+xchgs on zacas, RV64"), "\(ktapText)")
+    // The report page draws the compiled test under the tree's matrix, failing, with what it reached.
+    let json = work.appendingPathComponent("atomics.json")
+    try Data(result.output.utf8).write(to: json)
+    let page = work.appendingPathComponent("report.html")
+    let built = try BinaryRunner.run(["report", json.path, "--out", page.path])
+    #expect(built.status == 0, "\(built.error)")
+    let html = try String(contentsOf: page, encoding: .utf8)
+    let table = try #require(html.range(of: "<table class=\"atomics-litmus\"").map { html[$0.lowerBound...] })
+    #expect(table.contains("<td>SB+xchgs</td>") && table.contains("<th>zacas RV64</th>"))
+    #expect(table.contains("data-status=\"fails\"><details><summary>fails</summary><p>"))
   }
 }
