@@ -196,6 +196,26 @@ import Testing
     #expect(xorText.contains("amoxor.w ") && xorText.contains("atomic_fetch_xor"), "\(xorText)")
   }
 
+  @Test func fetchAddUnlessIsHeldToTheShapesWhenItAdds() throws {
+    let proved = try prove(Self.corpus.appendingPathComponent("era-mainline"), paths: ["lr-sc"]) {
+      $0.name == "atomic_fetch_add_unless"
+    }
+    let row = try #require(proved.rows.first)
+    #expect(row.verdicts?[.storeBuffering] == .proved && row.verdicts?[.messagePassingReader] == .proved)
+    #expect(failures(proved).isEmpty, "\(failures(proved).map(\.0))")
+    // Its store-conditional only .rl and no fence after: a later read passes the add.
+    let released = try mutant("era-mainline", header: "atomic.h") {
+      $0.replacingOccurrences(
+        of: "\"\tsc.w.aqrl  %[rc], %[rc], %[c]\\n\"", with: "\"\tsc.w.rl  %[rc], %[rc], %[c]\\n\"")
+    }
+    defer { try? FileManager.default.removeItem(at: released) }
+    let report = try prove(released, paths: ["lr-sc"]) { $0.name == "atomic_fetch_add_unless" }
+    let failed = failures(report)
+    #expect(failed.contains { $0.0 == .storeBuffering }, "\(failed.map(\.0))")
+    #expect(failed.first { $0.0 == .storeBuffering }?.1.contains("sc.w.rl") == true)
+    #expect(!failed.contains { AtomicsProver.Obligation.functional.contains($0.0) })
+  }
+
   @Test func atomicOperationMutantsFailTheirObligation() throws {
     // atomic_sub that adds its operand: memory-update fails, and what sub_return returns with it.
     let adds = try mutant("era-mainline", header: "atomic.h") {

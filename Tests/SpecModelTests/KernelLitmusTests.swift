@@ -130,6 +130,45 @@ import Testing
     #expect(result.verdict.rawValue == verdict, "\(primitive): \(result)")
   }
 
+  /// `atomic_fetch_add_unless` returns what it read and is fully ordered only when it adds.
+  @Test func fetchAddUnlessIsOrderedWhenItAdds() throws {
+    let text = """
+      C SB+fetch-add-unless
+      { atomic_t x = ATOMIC_INIT(0); atomic_t y = ATOMIC_INIT(0); }
+      P0(atomic_t *x, atomic_t *y)
+      {
+        int r0;
+        int r1;
+        r1 = atomic_fetch_add_unless(x, 1, U);
+        r0 = atomic_read(y);
+      }
+      P1(atomic_t *x, atomic_t *y)
+      {
+        int r0;
+        int r1;
+        r1 = atomic_fetch_add_unless(y, 1, U);
+        r0 = atomic_read(x);
+      }
+      exists (0:r0=0 /\\ 1:r0=0 /\\ 0:r1=0 /\\ 1:r1=0)
+      """
+    // It adds (the counters are not 5): an smp_mb() on each side keeps store buffering out.
+    #expect(try decide(text.replacingOccurrences(of: "U", with: "5")).verdict == .never)
+    // It does not add (the counters are 0): only reads, which order nothing.
+    #expect(try decide(text.replacingOccurrences(of: "U", with: "0")).verdict == .always)
+    // What it returns and leaves behind.
+    let values = """
+      C Values+fetch-add-unless
+      { atomic_t v = ATOMIC_INIT(5); }
+      P0(atomic_t *v)
+      {
+        int a = atomic_fetch_add_unless(v, 2, 6);
+        int b = atomic_fetch_add_unless(v, 2, 7);
+      }
+      exists (0:a=5 /\\ 0:b=7 /\\ v=7)
+      """
+    #expect(try decide(values).verdict == .always)
+  }
+
   /// One thread's values: what each primitive returns and leaves in memory.
   @Test func primitivesComputeTheirValues() throws {
     let text = """

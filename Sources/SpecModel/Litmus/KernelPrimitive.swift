@@ -93,6 +93,10 @@ enum KernelPrimitive {
         AtomicPrimitive(
           operation: .addUnless, ordering: .full, result: .succeeded, location: 0,
           operands: [.argument(1), .argument(2)]))
+      // Returns what it read; like add_unless, fully ordered only when it adds.
+      table["\(prefix)_fetch_add_unless"] = .atomic(
+        AtomicPrimitive(
+          operation: .addUnless, ordering: .full, result: .old, location: 0, operands: [.argument(1), .argument(2)]))
       table["\(prefix)_inc_not_zero"] = .atomic(
         AtomicPrimitive(
           operation: .addUnless, ordering: .full, result: .succeeded, location: 0,

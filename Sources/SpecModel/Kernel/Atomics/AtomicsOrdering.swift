@@ -168,7 +168,9 @@ extension AtomicsProver {
     expected: Int, new: Int, thread: Int, scratch: [Int], unit: ExpandedUnit
   ) throws -> (lines: [String], result: String, used: Int) {
     var constants = ["n": new]
-    if primitive.operation.takesOld { constants["o"] = expected }
+    if primitive.operation.takesOld {
+      constants["o"] = primitive.operation == .atomicFetchAddUnless ? AtomicsPrimitive.Operation.neverHeld : expected
+    }
     // An add or sub takes the operand that turns the expected value into the new one.
     if let operand = primitive.operation.operand(from: expected, to: new) { constants["n"] = operand }
     var objectType = primitive.type

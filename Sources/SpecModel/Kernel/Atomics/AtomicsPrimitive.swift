@@ -53,18 +53,20 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
       }
     }
 
-    /// Whether the ordering shapes take it: the atomic_t operations that read and write and
-    /// return what they read (or what they wrote).
     /// Whether the ordering shapes apply: the operation reads, writes and returns, and can take
     /// memory from any value a shape expects to any it writes. (`fetch_or` only sets bits and
     /// `fetch_and` only clears them: the shapes' 1 → 2 and 0 → 1 are out of their reach.)
     var orderingShapes: Bool {
       [
         .atomicFetchAdd, .atomicFetchSub, .atomicFetchXor, .atomicAddReturn, .atomicSubReturn, .atomicXchg,
-        .atomicCmpxchg,
+        .atomicCmpxchg, .atomicFetchAddUnless,
       ]
       .contains(self)
     }
+
+    /// A value no shape's location ever holds: `fetch_add_unless` is given it as the value that
+    /// stops the add, so in a shape it always adds (and is then fully ordered).
+    static let neverHeld = 100
 
     /// The operand of an add, sub or xor that takes memory from `expected` to `new` (nil: the
     /// others take `new` itself).
@@ -73,12 +75,14 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
       case .atomicFetchAdd, .atomicAddReturn: new - expected
       case .atomicFetchSub, .atomicSubReturn: expected - new
       case .atomicFetchXor: expected ^ new
+      case .atomicFetchAddUnless: new - expected
       default: nil
       }
     }
 
     /// The call as a C litmus test writes it on location `location`.
     func litmusCall(_ name: String, _ location: String, expected: Int, new: Int) -> String {
+      if self == .atomicFetchAddUnless { return "\(name)(\(location), \(new - expected), \(Self.neverHeld))" }
       if let operand = operand(from: expected, to: new) { return "\(name)(\(operand), \(location))" }
       return takesOld ? "\(name)(\(location), \(expected), \(new))" : "\(name)(\(location), \(new))"
     }
