@@ -65,11 +65,11 @@ public struct ConcreteExecutor {
     /// Register `number` before the step.
     public func register(_ number: Int) -> UInt64 {
       machine.noteObserved(register: number)
-      return machine.registers[number]
+      return machine.registerFile[number]
     }
 
     /// The instruction that last wrote register `number` (-1: initial).
-    public func registerWriter(_ number: Int) -> Int { machine.registerWriter[number] }
+    public func registerWriter(_ number: Int) -> Int { machine.writerFile[number] }
 
     /// The `count` bytes from `address` (wrapping at XLEN), little-endian, with the instruction
     /// that last wrote each (-1: initial).
@@ -99,7 +99,7 @@ public struct ConcreteExecutor {
     /// Changes the initial value of an untouched register.
     public func setInitial(register number: Int, to value: UInt64) {
       precondition(isUntouched(register: number), "x\(number) was read or written before this step")
-      machine.registers[number] = value & machine.xlenMask
+      machine.registerFile[number] = value & machine.xlenMask
     }
 
     /// Changes the initial value of an untouched byte.

@@ -7,13 +7,17 @@
 final class ConcreteMachine {
   let xlen: Int
   let xlenMask: UInt64
-  var registers: [UInt64]
+  /// The registers and the program index of the instruction that last wrote each (-1: the
+  /// initial state), 32 of each, held in place: they are read and written at every step, and an
+  /// array's uniqueness test at each write cost more than the write.
+  let registerFile: UnsafeMutablePointer<UInt64>
+  let writerFile: UnsafeMutablePointer<Int>
+  var registers: [UInt64] { Array(UnsafeBufferPointer(start: registerFile, count: 32)) }
+  var registerWriter: [Int] { Array(UnsafeBufferPointer(start: writerFile, count: 32)) }
   var memory: ConcreteMemory
   var reservationValid = false
   var reservationAddress: UInt64 = 0
   var trap: ConcreteTrap?
-  /// The program index of the instruction that last wrote each register (-1: the initial state).
-  var registerWriter: [Int]
   var cursor: ChoiceCursor
 
   // What the step under way does; reset by `begin`.
@@ -47,15 +51,23 @@ final class ConcreteMachine {
   init(xlen: Int, registers: [UInt64], memory: ConcreteMemory, cursor: ChoiceCursor) {
     self.xlen = xlen
     self.xlenMask = xlen == 64 ? .max : (1 << UInt64(xlen)) - 1
-    self.registers = registers.map { $0 & (xlen == 64 ? .max : (1 << UInt64(xlen)) - 1) }
-    self.registers[0] = 0
+    registerFile = .allocate(capacity: 32)
+    writerFile = .allocate(capacity: 32)
+    let mask: UInt64 = xlen == 64 ? .max : (1 << UInt64(xlen)) - 1
+    for number in 0..<32 { registerFile[number] = number < registers.count ? registers[number] & mask : 0 }
+    registerFile[0] = 0
+    writerFile.initialize(repeating: -1, count: 32)
     self.memory = memory
-    self.registerWriter = Array(repeating: -1, count: 32)
     self.cursor = cursor
     // Room for a whole run's spans and a step's writes: growing them a step at a time cost an
     // allocation every few steps.
     memoryRead.reserveCapacity(64)
     writes.reserveCapacity(4)
+  }
+
+  deinit {
+    registerFile.deallocate()
+    writerFile.deallocate()
   }
 
   @inline(__always) private func value(_ term: BitVec) -> UInt128 {
@@ -100,7 +112,7 @@ final class ConcreteMachine {
   @inline(__always) func read(_ number: Int) -> UInt64 {
     registersRead |= 1 << UInt32(number)
     stepRegisters |= 1 << UInt32(number)
-    return registers[number]
+    return registerFile[number]
   }
 
   private func note(_ load: StepMemo.Load) {
@@ -163,7 +175,7 @@ final class ConcreteMachine {
 
   /// Whether register `number` still holds its initial value and no step has read it.
   func isUntouched(register number: Int) -> Bool {
-    number != 0 && registerWriter[number] == -1 && registersRead & (1 << UInt32(number)) == 0
+    number != 0 && writerFile[number] == -1 && registersRead & (1 << UInt32(number)) == 0
   }
 
   func load(_ address: BitVec, bytes: Int) -> BitVec {
@@ -223,8 +235,8 @@ final class ConcreteMachine {
     for position in 0..<writeCount {
       let (register, value) = writes[position]
       guard register != 0 else { continue }
-      registers[register] = value
-      registerWriter[register] = index
+      registerFile[register] = value
+      writerFile[register] = index
     }
     if let pendingStore {
       memory.write(

@@ -78,7 +78,7 @@ extension ConcreteMachine {
     var slot = 0
     var mask = stepRegisters
     while mask != 0 {
-      values[slot] = registers[mask.trailingZeroBitCount]
+      values[slot] = registerFile[mask.trailingZeroBitCount]
       slot += 1
       mask &= mask - 1
     }
@@ -97,7 +97,7 @@ extension ConcreteMachine {
     var slot = 0
     var mask = memo.pointee.registers
     while mask != 0 {
-      if registers[mask.trailingZeroBitCount] != memo.pointee.values[slot] { return false }
+      if registerFile[mask.trailingZeroBitCount] != memo.pointee.values[slot] { return false }
       slot += 1
       mask &= mask - 1
     }
