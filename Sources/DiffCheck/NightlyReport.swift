@@ -551,80 +551,65 @@ public struct NightlyReport {
     guard !atomics.isEmpty else { return }
     page.add("<section id=\"atomics\"><h2>Kernel atomics</h2>")
     for input in atomics {
-      var columns: [String] = []
-      var primitives: [String] = []
-      var cells: [String: AtomicsRow] = [:]
-      for row in input.rows {
-        let key = "\(row.primitive)(\(row.type))"
-        if !columns.contains(row.column) { columns.append(row.column) }
-        if !primitives.contains(key) { primitives.append(key) }
-        cells[key + "\u{0}" + row.column] = row
-      }
-      page.add(
-        "<h3>\(markupEscaped(input.name))</h3><table class=\"atomics\" data-tree=\"\(markupEscaped(input.name))\"><thead><tr><th>primitive</th>"
-      )
-      for column in columns { page.add("<th>\(markupEscaped(column))</th>") }
-      page.add("</tr></thead><tbody>")
-      for primitive in primitives {
-        page.add("<tr><td>\(markupEscaped(primitive))</td>")
-        for column in columns {
-          guard let row = cells[primitive + "\u{0}" + column], let worst = row.worst else {
-            page.add("<td class=\"status absent\">-</td>")
-            continue
-          }
-          var cell = "<td class=\"status \(markupEscaped(worst))\" data-status=\"\(markupEscaped(worst))\">"
-          if row.open.isEmpty {
-            cell += markupEscaped(worst)
-          } else {
-            cell += "<details><summary>\(markupEscaped(worst))</summary>"
-            for entry in row.open {
-              cell += "<p><b>\(markupEscaped(entry.obligation))</b>: \(markupEscaped(entry.text))</p>"
-            }
-            cell += "</details>"
-          }
-          page.add(cell + "</td>")
-        }
-        page.add("</tr>")
-      }
-      page.add("</tbody></table>")
-      suiteTable(input, &page)
+      grid(
+        input.rows, heading: "<h3>\(markupEscaped(input.name))</h3>", tableClass: "atomics", tree: input.name,
+        corner: "primitive", row: { "\($0.primitive)(\($0.type))" }, column: \.column,
+        cell: { row in
+          guard let row, let worst = row.worst else { return nil }
+          return (worst, worst, row.open.map { "<b>\(markupEscaped($0.obligation))</b>: \(markupEscaped($0.text))" })
+        }, &page)
+      // The C litmus tests compiled through the tree: what kept a cell from proving behind it.
+      guard !input.suite.isEmpty else { continue }
+      grid(
+        input.suite, heading: "<h4>C litmus tests compiled through \(markupEscaped(input.name))</h4>",
+        tableClass: "atomics-litmus", tree: input.name, corner: "test", row: \.test, column: \.column,
+        cell: { entry in
+          guard let entry else { return nil }
+          let details = entry.verdict == "proved" || entry.detail.isEmpty ? [] : [markupEscaped(entry.detail)]
+          return (entry.verdict == "not compiled" ? "absent" : entry.verdict, entry.verdict, details)
+        }, &page)
     }
     page.add("</section>")
   }
 
-  /// The C litmus tests compiled through one tree: a row per test, a column per boot path and
-  /// XLEN, what kept a cell from proving behind it.
-  private func suiteTable(_ input: AtomicsInput, _ page: inout HTMLPage) {
-    guard !input.suite.isEmpty else { return }
+  /// A table with a row per `row(entry)` and a column per `column(entry)`, both in the order
+  /// first met. `cell` gives an entry's class, its status, and the lines shown behind it (markup);
+  /// a crossing with no entry, or one `cell` declines, is drawn as "-".
+  private func grid<Entry>(
+    _ entries: [Entry], heading: String, tableClass: String, tree: String, corner: String, row: (Entry) -> String,
+    column: (Entry) -> String, cell: (Entry?) -> (cssClass: String, status: String, details: [String])?,
+    _ page: inout HTMLPage
+  ) {
     var columns: [String] = []
-    var tests: [String] = []
-    var cells: [String: CompiledTest] = [:]
-    for entry in input.suite {
-      if !columns.contains(entry.column) { columns.append(entry.column) }
-      if !tests.contains(entry.test) { tests.append(entry.test) }
-      cells[entry.test + "\u{0}" + entry.column] = entry
+    var rows: [String] = []
+    var cells: [String: Entry] = [:]
+    for entry in entries {
+      let (name, place) = (row(entry), column(entry))
+      if !columns.contains(place) { columns.append(place) }
+      if !rows.contains(name) { rows.append(name) }
+      cells[name + "\u{0}" + place] = entry
     }
     page.add(
-      "<h4>C litmus tests compiled through \(markupEscaped(input.name))</h4><table class=\"atomics-litmus\" data-tree=\"\(markupEscaped(input.name))\"><thead><tr><th>test</th>"
-    )
-    for column in columns { page.add("<th>\(markupEscaped(column))</th>") }
+      "\(heading)<table class=\"\(tableClass)\" data-tree=\"\(markupEscaped(tree))\"><thead><tr><th>\(corner)</th>")
+    for place in columns { page.add("<th>\(markupEscaped(place))</th>") }
     page.add("</tr></thead><tbody>")
-    for test in tests {
-      page.add("<tr><td>\(markupEscaped(test))</td>")
-      for column in columns {
-        guard let entry = cells[test + "\u{0}" + column] else {
+    for name in rows {
+      page.add("<tr><td>\(markupEscaped(name))</td>")
+      for place in columns {
+        guard let drawn = cell(cells[name + "\u{0}" + place]) else {
           page.add("<td class=\"status absent\">-</td>")
           continue
         }
-        let status = entry.verdict == "not compiled" ? "absent" : entry.verdict
-        var cell = "<td class=\"status \(markupEscaped(status))\" data-status=\"\(markupEscaped(entry.verdict))\">"
-        if entry.verdict == "proved" || entry.detail.isEmpty {
-          cell += markupEscaped(entry.verdict)
+        var text =
+          "<td class=\"status \(markupEscaped(drawn.cssClass))\" data-status=\"\(markupEscaped(drawn.status))\">"
+        if drawn.details.isEmpty {
+          text += markupEscaped(drawn.status)
         } else {
-          cell +=
-            "<details><summary>\(markupEscaped(entry.verdict))</summary><p>\(markupEscaped(entry.detail))</p></details>"
+          text += "<details><summary>\(markupEscaped(drawn.status))</summary>"
+          for line in drawn.details { text += "<p>\(line)</p>" }
+          text += "</details>"
         }
-        page.add(cell + "</td>")
+        page.add(text + "</td>")
       }
       page.add("</tr>")
     }
