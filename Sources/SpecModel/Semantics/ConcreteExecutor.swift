@@ -131,7 +131,7 @@ public struct ConcreteExecutor {
     beforeStep: (Int, PreStep) -> Void
   ) -> (run: Run, cursor: ChoiceCursor) {
     let xlen = configuration.isa.xlen
-    let supported = supported ?? program.map { configuration.isa.contains($0.form) }
+    let supported = supported ?? self.supported(program)
     let machine = ConcreteMachine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
     var events: [StepEvent] = []
     events.reserveCapacity(program.count)
@@ -306,7 +306,7 @@ public struct ConcreteExecutor {
         expected: run.final, differences: Self.differences(run, observed, program: program, mask: mask))
     }
     let memory = ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
-    let supported = program.map { configuration.isa.contains($0.form) }
+    let supported = self.supported(program)
     var cursor = ChoiceCursor()
     var firstAllowed: Run?
     var undecided: String?
