@@ -211,6 +211,12 @@ public struct Campaign {
   /// What this worker's violations turned out to be, by emulator column and triage signature: it lasts
   /// across the batches the worker runs.
   let triage = Triage()
+  /// Made once per campaign, not per batch: the generator's tables and the executor's context
+  /// cost as much to build as a few programs do to check.
+  private let configuration: MachineConfiguration
+  private let generator: ProgramGenerator
+  private let oracle: Oracle
+  private let checker: SpecChecker
 
   final class Triage {
     struct Entry {
@@ -234,6 +240,11 @@ public struct Campaign {
     precondition(!emulators.isEmpty, "a campaign needs an emulator")
     self.options = options
     self.emulators = emulators
+    configuration = MachineConfiguration(
+      isa: options.isa, profile: options.profile, memoryMap: options.map.memoryMap(xlen: options.isa.xlen))
+    generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
+    oracle = Oracle(configuration: configuration)
+    checker = SpecChecker(configuration: configuration)
   }
 
   /// The campaign's emulators as one name: `spike,qemu,builtin`.
@@ -282,11 +293,7 @@ public struct Campaign {
     var done: [Int] = []
     var summary = CampaignSummary(options: options, emulator: emulatorName)
     summary.columns = emulators.map { EmulatorColumn(name: $0.name) }
-    let configuration = MachineConfiguration(
-      isa: options.isa, profile: options.profile, memoryMap: options.map.memoryMap(xlen: options.isa.xlen))
-    let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
-    let oracle = Oracle(configuration: configuration)
-    let checker = SpecChecker(configuration: configuration)
+    let (configuration, generator, oracle, checker) = (self.configuration, self.generator, self.oracle, self.checker)
     let relations = RelationPool(configuration: configuration)
     var batch: [(index: Int, prepared: PreparedCase)] = []
     let lanes = emulators.map { emulator in
