@@ -266,7 +266,10 @@ public struct Oracle {
           aim.dropped[index] = true
         }
       }
-      if !touched.isEmpty { run = observe(facts, supported, &aim, &views, &copies) }
+      // A round that patched nothing leaves the run, and so every view, as it was: the targets
+      // still missed would be dropped one per round, each failing the same plan again.
+      if touched.isEmpty { break }
+      run = observe(facts, supported, &aim, &views, &copies)
     }
     random = aim.random
     initial = aim.initial
