@@ -749,6 +749,110 @@ import Testing
     #expect(failed.first?.1.contains("amoadd.w") == true)
   }
 
+  /// The generic layer's atomic_t API as the C tests call it, with `raw_atomic_add_unless` as given.
+  func genericAPI(addUnless: String) throws -> URL {
+    let root = try genericLayer(acquire: "fence r, rw")
+    let fallback = root.appendingPathComponent("include/linux/atomic/atomic-arch-fallback.h")
+    let text = try String(contentsOf: fallback, encoding: .utf8)
+    let api = """
+      static __always_inline int raw_atomic_read(const atomic_t *v)
+      {
+      \treturn arch_atomic_read(v);
+      }
+      static __always_inline void raw_atomic_set(atomic_t *v, int i)
+      {
+      \tarch_atomic_set(v, i);
+      }
+      static __always_inline int raw_atomic_fetch_add_unless(atomic_t *v, int a, int u)
+      {
+      \treturn arch_atomic_fetch_add_unless(v, a, u);
+      }
+      static __always_inline void raw_atomic_inc(atomic_t *v)
+      {
+      \tarch_atomic_add(1, v);
+      }
+      static __always_inline bool raw_atomic_add_unless(atomic_t *v, int a, int u)
+      {
+      \t\(addUnless)
+      }
+
+      """
+    try Data((text + api).utf8).write(to: fallback)
+    return root
+  }
+
+  /// An increment ordered before a later write by smp_mb__after_atomic(), read in the other order.
+  static let incrementThenBarrier = """
+    C inc-mb-after-atomic
+    {
+    }
+    P0(int *flag, atomic_t *count)
+    {
+    \tint r0;
+    \tint r1;
+    \tr0 = READ_ONCE(*flag);
+    \tsmp_rmb();
+    \tr1 = atomic_read(count);
+    }
+    P1(int *flag, atomic_t *count)
+    {
+    \tatomic_inc(count);
+    \tsmp_mb__after_atomic();
+    \tWRITE_ONCE(*flag, 1);
+    }
+    exists (0:r0=1 /\\ 0:r1=0)
+    """
+
+  /// A conditional add racing a plain set: the add reads and writes as one.
+  static let addUnlessAgainstSet = """
+    C add-unless-vs-set
+    {
+    \tatomic_t c = ATOMIC_INIT(3);
+    }
+    P0(atomic_t *c)
+    {
+    \t(void)atomic_add_unless(c, 2, 0);
+    }
+    P1(atomic_t *c)
+    {
+    \tatomic_set(c, 0);
+    }
+    exists (c=5)
+    """
+
+  @Test func theSuiteCallsTheAtomicAPIThroughTheTree() throws {
+    let root = try genericAPI(addUnless: "return raw_atomic_fetch_add_unless(v, a, u) != u;")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let rows = try suite(
+      root, [("inc", Self.incrementThenBarrier), ("add-unless", Self.addUnlessAgainstSet)], paths: ["zacas"])
+    #expect(rows.count == 2)
+    for row in rows {
+      #expect(row.verdict == .proved, "\(row.test): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
+    }
+  }
+
+  @Test func anAddUnlessThatIsNotAtomicFailsTheSuite() throws {
+    // Read, then set: atomic_set() can land between the two, and c ends at 5.
+    let root = try genericAPI(
+      addUnless: """
+        int t;
+        \t__asm__ __volatile__ ("lw %0, 0(%1)\\n\\tadd %0, %0, %2\\n\\tsw %0, 0(%1)"
+        \t\t: "=&r" (t) : "r" (&v->counter), "r" (a) : "memory");
+        \treturn 1;
+        """)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let rows = try suite(root, [("add-unless", Self.addUnlessAgainstSet)], paths: ["zacas"])
+    guard case .failed(let counterexample)? = rows.first?.verdict else {
+      Issue.record("not failed: \(rows)")
+      return
+    }
+    #expect(counterexample.contains("c=5") && counterexample.contains("lw ") && !counterexample.contains("lr.w"))
+    // A call the tree does not define is named, not proved.
+    let missing = try suite(
+      root, [("I", "C I\n{}\nP0(atomic_t *v)\n{\n\tatomic_dec(v);\n}\nexists (v=1)\n")], paths: ["zacas"])
+    #expect(missing.first?.verdict == nil && missing.first?.skipped?.contains("raw_atomic_dec") == true, "\(missing)")
+  }
+
   @Test func rv32TakesTheGenericAtomic64TheArchitectureSelects() throws {
     // The fixture, like the kernel's header, stops with #error on RV32 unless the generic 64-bit
     // atomics are configured; the prover configures them as the Kconfig does, and does not read them.

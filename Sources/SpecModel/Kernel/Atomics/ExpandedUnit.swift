@@ -28,7 +28,12 @@ struct ExpandedUnit: Sendable {
   /// The body of `primitive`'s wrapper: nil where the expansion has none, a syntax error where it
   /// cannot be read.
   func body(of primitive: AtomicsPrimitive) throws(CSyntaxError) -> [CStatement]? {
-    guard let start = tokens.firstIndex(where: { $0.text == primitive.functionName }),
+    try body(ofFunction: primitive.functionName)
+  }
+
+  /// The body of the function `name` the prover wrapped a call in.
+  func body(ofFunction name: String) throws(CSyntaxError) -> [CStatement]? {
+    guard let start = tokens.firstIndex(where: { $0.text == name }),
       let brace = tokens[start...].firstIndex(where: { $0.text == "{" })
     else { return nil }
     var parser = CParser(tokens: tokens, file: file, index: brace)

@@ -231,7 +231,7 @@ struct SuiteCompiler {
     case .expression(.assign("=", .name(let name), let value), _):
       let register = try variable(name, &state)
       try assign(value, to: register, thread: thread, addressOf, &state)
-    case .expression(let call, _):
+    case .expression(.cast("void", let call), _), .expression(let call, _):
       _ = try evaluate(call, thread: thread, addressOf, &state)
     case .branch(let condition, let then, let otherwise, _):
       // A control dependency: the branch reads the registers the condition names.
@@ -411,7 +411,50 @@ struct SuiteCompiler {
         return compiled.result
       }
     }
+    if SuiteAtomicCall.isAtomicFunction(function) {
+      return try evaluateAtomic(expression, function, addressOf, thread: thread, &state)
+    }
     throw AtomicsProver.NotCompiled(reason: "'\(function)'")
+  }
+
+  /// A call of the atomic_t API, compiled from the tree's definition through the call's wrapper.
+  private func evaluateAtomic(
+    _ expression: CExpression, _ function: String, _ addressOf: [String: Int], thread: Int, _ state: inout Thread
+  ) throws -> String? {
+    guard let call = SuiteAtomicCall(expression, locations: Set(addressOf.keys)) else {
+      throw AtomicsProver.NotCompiled(reason: "\(function) of other than one location and constants")
+    }
+    guard let record = unit.records["atomic_t"] else {
+      throw AtomicsUnknown(
+        location: SourceLocation(file: file, line: 1, column: 1), reason: "no definition of atomic_t")
+    }
+    let body: [CStatement]?
+    do {
+      body = try unit.body(ofFunction: call.wrapperName)
+    } catch {
+      throw AtomicsUnknown(location: error.location, reason: error.reason)
+    }
+    guard let body else { throw AtomicsProver.NotCompiled(reason: "the expansion has no \(call.wrapperName)") }
+    guard case .call(_, let arguments) = expression,
+      case .name(let name)? = arguments.first(where: {
+        if case .name(let name) = $0 { return addressOf[name] != nil }
+        return false
+      }), let object = addressOf[name]
+    else {
+      throw AtomicsProver.NotCompiled(reason: "\(function) of other than one location and constants")
+    }
+    let compiled: (lines: [String], result: String?, used: Int)
+    do {
+      compiled = try prover.compileBody(
+        body, type: .integer(bits: 32, signed: true), constants: [:], path: path, xlen: xlen, file: file,
+        object: object, scratch: state.free, prefix: "P\(thread)", what: function, objectType: .record(record),
+        unit: unit, primitiveFunction: call.treeName(prefix: unit.atomicPrefix))
+    } catch let unknown as AtomicsUnknown where unknown.unavailable {
+      throw AtomicsProver.NotCompiled(reason: "\(function): \(unknown.reason)")
+    }
+    state.lines += compiled.lines
+    state.free.removeFirst(min(compiled.used, state.free.count))
+    return compiled.result
   }
 
   /// A register holding `argument`: a variable's, or a constant put in a free one.
