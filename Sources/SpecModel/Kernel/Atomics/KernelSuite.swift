@@ -421,7 +421,8 @@ struct SuiteCompiler {
   private func evaluateAtomic(
     _ expression: CExpression, _ function: String, _ addressOf: [String: Int], thread: Int, _ state: inout Thread
   ) throws -> String? {
-    guard let call = SuiteAtomicCall(expression, locations: Set(addressOf.keys)) else {
+    guard let call = SuiteAtomicCall(expression, locations: Set(addressOf.keys)), let object = addressOf[call.location]
+    else {
       throw AtomicsProver.NotCompiled(reason: "\(function) of other than one location and constants")
     }
     guard let record = unit.records["atomic_t"] else {
@@ -435,14 +436,6 @@ struct SuiteCompiler {
       throw AtomicsUnknown(location: error.location, reason: error.reason)
     }
     guard let body else { throw AtomicsProver.NotCompiled(reason: "the expansion has no \(call.wrapperName)") }
-    guard case .call(_, let arguments) = expression,
-      case .name(let name)? = arguments.first(where: {
-        if case .name(let name) = $0 { return addressOf[name] != nil }
-        return false
-      }), let object = addressOf[name]
-    else {
-      throw AtomicsProver.NotCompiled(reason: "\(function) of other than one location and constants")
-    }
     let compiled: (lines: [String], result: String?, used: Int)
     do {
       compiled = try prover.compileBody(

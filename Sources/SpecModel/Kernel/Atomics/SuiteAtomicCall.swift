@@ -5,11 +5,13 @@
 /// tree's generic layer (`raw_atomic_inc`, or `arch_atomic_inc` in 5.13–6.4 layouts) exactly as a
 /// kernel build would. The wrapper takes the location as `p` and has the test's constants written
 /// in: the call the test makes, nothing more general.
-struct SuiteAtomicCall: Hashable {
+struct SuiteAtomicCall {
   /// The function as the test calls it: `atomic_add_unless`.
   let function: String
   /// The arguments as written, the location's replaced by `p`.
   let arguments: [String]
+  /// The location the call is on (a thread parameter).
+  let location: String
 
   /// Functions of the `atomic_t` API: not `atomic64_` or `atomic_long_`, whose objects the
   /// compiled tests do not lay out.
@@ -24,23 +26,24 @@ struct SuiteAtomicCall: Hashable {
       return nil
     }
     var written: [String] = []
-    var sawLocation = false
+    var location: String?
     for argument in arguments {
       switch argument {
-      case .name(let name) where locations.contains(name) && !sawLocation:
+      case .name(let name) where locations.contains(name) && location == nil:
         written.append("p")
-        sawLocation = true
+        location = name
       case .literal(let text) where Int64(text) != nil: written.append(text)
       case .prefix("-", .literal(let text)) where Int64(text) != nil: written.append("-" + text)
       default: return nil
       }
     }
-    guard sawLocation else { return nil }
+    guard let location else { return nil }
     self.function = function
     self.arguments = written
+    self.location = location
   }
 
-  /// A C identifier for the wrapper, unique to the call.
+  /// A C identifier for the wrapper: calls that differ only in their location share one.
   var wrapperName: String {
     let encoded = arguments.map { $0 == "p" ? "p" : $0.replacingOccurrences(of: "-", with: "m") }
     return "rvcheck_suite_\(function)_" + encoded.joined(separator: "_")
@@ -55,14 +58,17 @@ struct SuiteAtomicCall: Hashable {
     "int \(wrapperName)(atomic_t *p) { return \(treeName(prefix: prefix))(\(arguments.joined(separator: ", "))); }\n\n"
   }
 
-  /// Every such call in `tests`, each once, in the order met.
+  /// Every such call in `tests`, one per wrapper, in the order met.
   static func calls(in tests: [KernelLitmusTest]) -> [SuiteAtomicCall] {
     var found: [SuiteAtomicCall] = []
+    var wrapped: Set<String> = []
     for test in tests {
       for thread in test.threads {
         let locations = Set(thread.parameters)
         func visit(_ expression: CExpression) {
-          if let call = SuiteAtomicCall(expression, locations: locations), !found.contains(call) { found.append(call) }
+          if let call = SuiteAtomicCall(expression, locations: locations), wrapped.insert(call.wrapperName).inserted {
+            found.append(call)
+          }
           switch expression {
           case .call(_, let arguments): arguments.forEach(visit)
           case .prefix(_, let inner), .postfix(_, let inner), .cast(_, let inner), .member(let inner, _, _):
