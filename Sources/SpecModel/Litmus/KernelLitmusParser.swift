@@ -327,20 +327,30 @@ public struct KernelLitmusParser {
     do throws(CSyntaxError) {
       try parser.expect("(")
       var parameters: [String] = []
+      var pointers: Set<String> = []
       var last: String?
+      var stars = 0
       while let token = parser.current, token.text != ")" {
         if token.kind == .identifier { last = token.text }
+        if token.text == "*" { stars += 1 }
         if token.text == "," {
           guard let name = last else { throw parser.error("expected a parameter name", at: token) }
           parameters.append(name)
+          if stars > 1 { pointers.insert(name) }
           last = nil
+          stars = 0
         }
         parser.index += 1
       }
-      if let last { parameters.append(last) }
+      if let last {
+        parameters.append(last)
+        if stars > 1 { pointers.insert(last) }
+      }
       try parser.expect(")")
       let body = try parser.block()
-      return KernelThread(number: number, parameters: parameters, body: body, location: location)
+      var thread = KernelThread(number: number, parameters: parameters, body: body, location: location)
+      thread.pointerParameters = pointers
+      return thread
     } catch {
       throw LitmusError(
         file: file, line: error.location.line, column: error.location.column, message: error.reason)

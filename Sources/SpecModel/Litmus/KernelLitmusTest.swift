@@ -15,6 +15,8 @@ public struct KernelLitmusTest: Sendable {
 public struct KernelThread: Sendable {
   public var number: Int
   public var parameters: [String]
+  /// The parameters that point to a pointer (`int **p`): the location they name holds an address.
+  public var pointerParameters: Set<String> = []
   public var body: [CStatement]
   public var location: SourceLocation
 }

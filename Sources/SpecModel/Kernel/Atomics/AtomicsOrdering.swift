@@ -135,7 +135,8 @@ extension AtomicsProver {
   /// standard mapping stands in).
   func compileBarrier(
     _ operation: OrderingShape.Operation, primitive: AtomicsPrimitive, barriers: BarrierMapping,
-    path: AtomicsBootPath, xlen: Int, file: String, object: Int, value: Int, scratch: [Int], thread: Int
+    path: AtomicsBootPath, xlen: Int, file: String, object: Int, value: Int, valueRegister: Int? = nil,
+    scratch: [Int], thread: Int
   ) throws -> (lines: [String], result: String?, used: Int)? {
     let size = "u\(8 * primitive.bytes)"
     let name: String
@@ -150,9 +151,12 @@ extension AtomicsProver {
     let location = SourceLocation(file: file, line: 1, column: 1)
     if let reason = barriers.unreadable[name] { throw AtomicsUnknown(location: location, reason: reason) }
     guard let body = barriers.bodies[name] else { return nil }
+    // A stored value the thread holds in a register (an address, a loaded value) is that register.
     let compiled = try compileBody(
-      body, type: .integer(bits: 8 * primitive.bytes, signed: false), constants: ["n": value], path: path, xlen: xlen,
-      file: file, object: object, scratch: scratch, prefix: "P\(thread)b", what: "the tree's \(name)")
+      body, type: .integer(bits: 8 * primitive.bytes, signed: false),
+      constants: valueRegister == nil ? ["n": value] : [:], registerValues: valueRegister.map { ["n": $0] } ?? [:],
+      path: path, xlen: xlen, file: file, object: object, scratch: scratch, prefix: "P\(thread)b",
+      what: "the tree's \(name)")
     guard case .acquireRead = operation else { return (compiled.lines, nil, compiled.used) }
     guard let result = compiled.result else {
       throw AtomicsUnknown(location: location, reason: "the tree's smp_load_acquire returns no loaded value")
@@ -198,9 +202,9 @@ extension AtomicsProver {
   /// `constants`. Gives the lines, the register of the value returned (when an asm output or a
   /// load holds it), and how many of `scratch` it took.
   func compileBody(
-    _ body: [CStatement], type: CType, constants: [String: Int], path: AtomicsBootPath, xlen: Int, file: String,
-    object: Int, scratch: [Int], prefix: String, what: String, objectType: CType? = nil, unit: ExpandedUnit? = nil,
-    primitiveFunction: String? = nil
+    _ body: [CStatement], type: CType, constants: [String: Int], registerValues: [String: Int] = [:],
+    path: AtomicsBootPath, xlen: Int, file: String, object: Int, scratch: [Int], prefix: String, what: String,
+    objectType: CType? = nil, unit: ExpandedUnit? = nil, primitiveFunction: String? = nil
   ) throws -> (lines: [String], result: String?, used: Int) {
     let z3 = Z3Context()
     let configuration = MachineConfiguration(isa: try ISAString(parsing: path.isa(xlen: xlen)), profile: .permissive)
@@ -216,7 +220,14 @@ extension AtomicsProver {
     evaluator.records = unit?.records ?? [:]
     evaluator.functions = unit?.functions ?? [:]
     evaluator.primitiveFunction = primitiveFunction
-    var compilation = PrimitiveEvaluator.Compilation(addresses: [address.description: object])
+    var registers = [address.description: object]
+    // A parameter whose value a register of the thread holds: a free value, compiled as that register.
+    for (name, register) in registerValues {
+      let bits = z3.bvVariable("\(prefix)value.\(name)", width: type.bits(xlen: xlen))
+      locals[name] = CValue(type: type, bits: bits)
+      registers[bits.description] = register
+    }
+    var compilation = PrimitiveEvaluator.Compilation(addresses: registers)
     compilation.scratch = scratch
     evaluator.compiling = compilation
     let start = PrimitiveEvaluator.World(

@@ -526,12 +526,23 @@ struct PrimitiveEvaluator {
     if isWrite {
       guard arguments.count == 2 else { throw AtomicsUnknown(location: location, reason: "WRITE_ONCE without a value") }
       let values = try scratch.evaluate(arguments[1], world, at: location)
-      guard values.count == 1, let number = values[0].value.bits.simplified.numeral else {
-        throw AtomicsUnknown(location: location, reason: "WRITE_ONCE of a value that is not a constant")
+      guard values.count == 1 else {
+        throw AtomicsUnknown(location: location, reason: "a WRITE_ONCE value that forks")
       }
-      compilation.lines += [
-        "li \(name),\(Int64(bitPattern: number))", "s\(suffix) \(name),0(\(RegisterNames.name(base)))",
-      ]
+      if let number = values[0].value.bits.simplified.numeral {
+        compilation.lines += [
+          "li \(name),\(Int64(bitPattern: number))", "s\(suffix) \(name),0(\(RegisterNames.name(base)))",
+        ]
+      } else {
+        // A value the litmus thread holds in a register (an address, a value it loaded) is stored
+        // from there; the store takes its low bits.
+        compilation.scratch.insert(register, at: 0)
+        guard let held = compilation.materialize(values[0].value.bits) else {
+          throw AtomicsUnknown(
+            location: location, reason: "WRITE_ONCE of a value that is neither a constant nor in a register")
+        }
+        compilation.lines.append("s\(suffix) \(RegisterNames.name(held)),0(\(RegisterNames.name(base)))")
+      }
       compiling = compilation
       return (world, values[0].value)
     }
