@@ -559,9 +559,11 @@ import Testing
     exists (0:r0=0 /\\ 1:r0=0)
     """
 
-  func suite(_ root: URL, _ tests: [(String, String)], paths: [String] = ["lr-sc"]) throws -> [AtomicsProver.SuiteRow] {
+  func suite(
+    _ root: URL, _ tests: [(String, String)], paths: [String] = ["lr-sc"], xlens: [Int] = [64]
+  ) throws -> [AtomicsProver.SuiteRow] {
     var prover = AtomicsProver(root: root.path)
-    prover.xlens = [64]
+    prover.xlens = xlens
     prover.paths = AtomicsBootPath.all.filter { paths.contains($0.name) }
     prover.primitives = []
     prover.litmusTests = try tests.map { ($0.0, try KernelLitmusParser.parse($0.1, file: $0.0)) }
@@ -586,6 +588,102 @@ import Testing
       Self.corpus.appendingPathComponent("era-zacas-zabha"),
       [("L", "C L\n{}\nP0(spinlock_t *s, int *x)\n{\n\tspin_lock(s);\n\tWRITE_ONCE(*x, 1);\n}\nexists (x=1)\n")])
     #expect(locked.first?.verdict == nil && locked.first?.skipped == "'spin_lock'", "\(locked)")
+  }
+
+  /// A pointer published by a release and read through by its reader, written for these tests in
+  /// the kernel's C-litmus syntax: the reader may not see the new pointer and the old data.
+  static let publishThroughPointer = """
+    C publish-through-pointer
+
+    {
+    \tint *head=guard;
+    \tint guard=0;
+    \tint data;
+    }
+
+    P0(int *data, int **head)
+    {
+    \tWRITE_ONCE(*data, 5);
+    \trcu_assign_pointer(*head, data);
+    }
+
+    P1(int *data, int **head)
+    {
+    \tint *seen;
+    \tint value;
+
+    \trcu_read_lock();
+    \tseen = rcu_dereference(*head);
+    \tvalue = READ_ONCE(*seen);
+    \trcu_read_unlock();
+    }
+
+    exists (1:seen=data /\\ 1:value=0)
+    """
+
+  /// A value carried through plain stores and loads into a branch, against a reader that passes
+  /// it back with acquire and release.
+  static let chainThroughPlainAccesses = """
+    C chain-through-plain
+
+    {}
+
+    P0(int *a, int *b, int *t1, int *t2)
+    {
+    \tint v = READ_ONCE(*a);
+
+    \t*t1 = v;
+    \t*t2 = *t1;
+    \tif (*t2 == 1)
+    \t\tWRITE_ONCE(*b, 1);
+    }
+
+    P1(int *a, int *b)
+    {
+    \tint w = smp_load_acquire(b);
+
+    \tsmp_store_release(a, w);
+    }
+
+    exists (a=1 /\\ b=1)
+    """
+
+  @Test func pointersAndPlainChainsCompileAndProve() throws {
+    let rows = try suite(
+      Self.corpus.appendingPathComponent("era-zacas-zabha"),
+      [("publish", Self.publishThroughPointer), ("chain", Self.chainThroughPlainAccesses)],
+      paths: ["lr-sc", "zacas"], xlens: [32, 64])
+    #expect(rows.count == 8)
+    for row in rows {
+      #expect(
+        row.verdict == .proved,
+        "\(row.test) on \(row.path.name) RV\(row.xlen): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
+    }
+    // A grace period is not instructions of these threads: named, not compiled.
+    let waits = try suite(
+      Self.corpus.appendingPathComponent("era-zacas-zabha"),
+      [("W", "C W\n{}\nP0(int *x)\n{\n\tWRITE_ONCE(*x, 1);\n\tsynchronize_rcu();\n}\nexists (x=1)\n")])
+    #expect(waits.first?.verdict == nil && waits.first?.skipped == "'synchronize_rcu'", "\(waits)")
+  }
+
+  @Test func aReleaseWithoutItsFenceLetsThePointerOutrunItsData() throws {
+    // The tree's smp_store_release() without its fence: rcu_assign_pointer() publishes the
+    // pointer before the data it points to, and the reader sees the pointer and the old data.
+    let root = try mutant("era-fenced-lrsc", header: "barrier.h") {
+      $0.replacingOccurrences(of: "\tRISCV_FENCE(rw, w);\t\t\t\t\t\t\\\n", with: "")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    for xlen in [32, 64] {
+      let rows = try suite(root, [("publish", Self.publishThroughPointer)], xlens: [xlen])
+      guard case .failed(let counterexample)? = rows.first?.verdict else {
+        Issue.record("not failed on RV\(xlen): \(rows)")
+        continue
+      }
+      let store = xlen == 64 ? "sd " : "sw "
+      #expect(
+        counterexample.contains("1:seen=data 1:value=0") && counterexample.contains(store)
+          && !counterexample.contains("fence rw,w"), "\(counterexample)")
+    }
   }
 
   @Test func aWeakMappingFailsTheSuiteWithTheStatesItReaches() throws {

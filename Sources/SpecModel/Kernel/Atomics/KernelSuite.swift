@@ -80,7 +80,7 @@ extension AtomicsProver {
     guard lkmm.decided else { return row(.unknown("the LKMM did not decide \(entry.test.name)")) }
     var compiler = SuiteCompiler(test: entry.test, prover: self, unit: unit, bodies: bodies, path: path)
     compiler.xlen = xlen
-    let compiled: (text: String, names: [String: String])
+    let compiled: (text: String, names: [String: String], pointers: Set<String>)
     do {
       compiled = try compiler.compiled()
     } catch let reason as NotCompiled {
@@ -105,10 +105,20 @@ extension AtomicsProver {
       }
       let forbidden = reached.filter { !allowed.contains($0) }
       guard forbidden.isEmpty else {
+        // An address is shown as the location it is the address of.
+        let locations = entry.test.header.memoryLocations
+        func shown(_ item: String) -> String {
+          let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+          guard parts.count == 2, compiled.pointers.contains(parts[0]), let value = UInt64(parts[1]),
+            let index = locations.indices.first(where: { LitmusTest.modelAddress(ofLocation: $0) == value })
+          else { return item }
+          return parts[0] + "=" + locations[index]
+        }
         return row(
           .failed(
             "the compiled test reaches final states the LKMM forbids for \(entry.test.name):\n"
-              + forbidden.map { "  " + $0.joined(separator: " ") }.joined(separator: "\n") + "\n" + compiled.text))
+              + forbidden.map { "  " + $0.map(shown).joined(separator: " ") }.joined(separator: "\n") + "\n"
+              + compiled.text))
       }
       return row(.proved)
     } catch {
@@ -139,12 +149,25 @@ struct SuiteCompiler {
   private struct Thread {
     var lines: [String] = []
     var variables: [String: Int] = [:]
+    /// The variables declared as pointers (`int *r0`): an access through one reads an int.
+    var pointers: Set<String> = []
     var free: [Int]
     var labels = 0
   }
 
-  /// The test's text and, for each register of its final state (`0:x21`), the C name (`0:r0`).
-  func compiled() throws -> (text: String, names: [String: String]) {
+  /// The locations that hold an address (`int *p=y;` in the initial state, or an `int **p`
+  /// parameter): read and written whole, at XLEN.
+  var pointerLocations: Set<String> {
+    var names = Set(test.threads.flatMap(\.pointerParameters))
+    for item in test.header.initial where item.type?.contains("*") == true {
+      if case .memory(let name) = item.location { names.insert(name) }
+    }
+    return names
+  }
+
+  /// The test's text; for each register of its final state (`0:x21`), the C name (`0:r0`); and
+  /// the C names whose values are addresses (pointer variables and locations).
+  func compiled() throws -> (text: String, names: [String: String], pointers: Set<String>) {
     if test.header.filter != nil { throw AtomicsProver.NotCompiled(reason: "a filter clause") }
     var locations: [String] = []
     for thread in test.threads {
@@ -157,6 +180,7 @@ struct SuiteCompiler {
     var columns: [[String]] = []
     var names: [String: String] = [:]
     var variableRegisters: [[String: Int]] = []
+    var pointers = pointerLocations
     for thread in test.threads {
       var state = Thread(free: Array(Self.pool.dropFirst(locations.count)))
       try compile(thread.body, thread: thread.number, addressOf, &state)
@@ -165,23 +189,21 @@ struct SuiteCompiler {
       for (variable, register) in state.variables {
         names["\(thread.number):x\(register)"] = "\(thread.number):\(variable)"
       }
+      pointers.formUnion(state.pointers.map { "\(thread.number):\($0)" })
     }
-    // The initial state: each thread's location registers, and the memory values the C test gives.
+    // The initial state: the memory values the C test gives, in its order (every location then
+    // has the model address it has in the C test, so that an address compares alike in both),
+    // then each thread's location registers.
     var initial: [String] = []
-    for thread in test.threads {
-      initial.append(
-        locations.map { "\(thread.number):\(RegisterNames.name(addressOf[$0] ?? 0))=\($0);" }.joined(separator: " "))
-    }
     for item in test.header.initial {
       guard case .memory(let name) = item.location else {
         throw AtomicsProver.NotCompiled(reason: "an initial value of a register or variable")
       }
-      if item.type?.contains("*") == true { throw AtomicsProver.NotCompiled(reason: "a pointer location (\(name))") }
-      switch item.value {
-      case .number(let value)?: initial.append("\(name)=\(value);")
-      case .address?: throw AtomicsProver.NotCompiled(reason: "a location holding an address (\(name))")
-      case nil: break
-      }
+      initial.append("\(name)=\(item.value?.description ?? "0");")
+    }
+    for thread in test.threads {
+      initial.append(
+        locations.map { "\(thread.number):\(RegisterNames.name(addressOf[$0] ?? 0))=\($0);" }.joined(separator: " "))
     }
     func register(_ location: LitmusTest.Location) -> LitmusTest.Location {
       guard case .variable(let thread, let name) = location else { return location }
@@ -203,7 +225,13 @@ struct SuiteCompiler {
       text += "locations [" + test.header.observed.map { "\(register($0));" }.joined(separator: " ") + "]\n"
     }
     text += "\(test.header.condition.quantifier.rawValue) (\(translated(test.header.condition.expression)))\n"
-    return (text, names)
+    let placed = try LitmusParser.parse(text, file: "\(test.name) compiled").memoryLocations
+    guard placed == test.header.memoryLocations else {
+      throw AtomicsUnknown(
+        location: test.threads.first?.location ?? SourceLocation(file: file, line: 1, column: 1),
+        reason: "the compiled test places its locations as \(placed), the C test as \(test.header.memoryLocations)")
+    }
+    return (text, names, pointers)
   }
 
   private func compile(
@@ -218,11 +246,13 @@ struct SuiteCompiler {
     switch statement {
     case .block(let inner): try compile(inner, thread: thread, addressOf, &state)
     case .declaration(let type, let names, _):
-      guard ["int", "unsigned int", "long", "unsigned long"].contains(type) else {
+      let pointer = type.hasSuffix("*") && !type.dropLast().contains("*")
+      guard ["int", "unsigned int", "long", "unsigned long"].contains(type) || pointer else {
         throw AtomicsProver.NotCompiled(reason: "a local of type '\(type)'")
       }
       for (name, initial) in names {
         let register = try variable(name, &state)
+        if pointer { state.pointers.insert(name) }
         if let initial { try assign(initial, to: register, thread: thread, addressOf, &state) }
       }
     case .expression(.assign("=", .prefix("*", let target), let value), _):
@@ -237,7 +267,7 @@ struct SuiteCompiler {
       // A control dependency: the branch reads the registers the condition names.
       state.labels += 1
       let skip = "P\(thread)L\(state.labels)"
-      try branch(around: condition, to: skip, &state)
+      try branch(around: condition, to: skip, thread: thread, addressOf, &state)
       try compile(then, thread: thread, addressOf, &state)
       if let otherwise {
         let end = skip + "e"
@@ -264,16 +294,15 @@ struct SuiteCompiler {
   }
 
   /// Code that jumps to `label` when `condition` is false.
-  private func branch(around condition: CExpression, to label: String, _ state: inout Thread) throws {
+  private func branch(
+    around condition: CExpression, to label: String, thread: Int, _ addressOf: [String: Int], _ state: inout Thread
+  ) throws {
     func operand(_ expression: CExpression) throws -> String {
-      if case .name(let name) = expression, let register = state.variables[name] { return RegisterNames.name(register) }
-      if case .literal(let text) = expression, let value = Int64(text) {
-        guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
-        let register = state.free.removeFirst()
-        state.lines.append("li \(RegisterNames.name(register)),\(value)")
-        return RegisterNames.name(register)
+      do {
+        return try valueRegister(expression, "a condition", thread: thread, addressOf, &state)
+      } catch is AtomicsProver.NotCompiled {
+        throw AtomicsProver.NotCompiled(reason: "a condition on '\(expression.text)'")
       }
-      throw AtomicsProver.NotCompiled(reason: "a condition on '\(expression.text)'")
     }
     switch condition {
     case .binary("==", let left, let right):
@@ -318,6 +347,11 @@ struct SuiteCompiler {
       throw AtomicsProver.NotCompiled(reason: "'\(expression.text)'")
     }
     func location(_ argument: CExpression?, lvalue: Bool) throws -> Int {
+      try access(argument, lvalue: lvalue).base
+    }
+    /// The register holding the address an access names, and how many bytes the access takes:
+    /// XLEN for a location that holds an address, a word otherwise.
+    func access(_ argument: CExpression?, lvalue: Bool) throws -> (base: Int, bytes: Int) {
       var target = argument
       if lvalue {
         guard case .prefix("*", let inner)? = argument else {
@@ -325,11 +359,18 @@ struct SuiteCompiler {
         }
         target = inner
       }
-      guard case .name(let name)? = target, let register = addressOf[name] else {
+      guard case .name(let name)? = target else {
         throw AtomicsProver.NotCompiled(reason: "\(function) through a pointer value ('\(argument?.text ?? "")')")
       }
-      return register
+      if let register = addressOf[name] { return (register, pointerLocations.contains(name) ? xlen / 8 : 4) }
+      // Through a pointer the thread loaded (`*r0` after `r0 = rcu_dereference(*p)`): an int.
+      guard state.pointers.contains(name), let register = state.variables[name] else {
+        throw AtomicsProver.NotCompiled(reason: "\(function) through a pointer value ('\(argument?.text ?? "")')")
+      }
+      return (register, 4)
     }
+    func load(_ bytes: Int) -> String { bytes == 8 ? "ld" : "lw" }
+    func store(_ bytes: Int) -> String { bytes == 8 ? "sd" : "sw" }
     func constant(_ argument: CExpression?) throws -> Int {
       guard case .literal(let text)? = argument, let value = Int(text) else {
         throw AtomicsProver.NotCompiled(reason: "\(function) of a value that is not a constant")
@@ -339,11 +380,14 @@ struct SuiteCompiler {
     // The smp_* barriers and accesses through the tree's barrier.h where it has them.
     let word = AtomicsPrimitive(.cmpxchg, .full, bytes: 4, signed: true)
     /// The tree's code for a barrier or acquire/release access: nil where the tree has none.
-    func barrier(_ operation: OrderingShape.Operation, object: Int = 0, value: Int = 0) throws -> String?? {
+    func barrier(
+      _ operation: OrderingShape.Operation, object: Int = 0, value: Int = 0, valueRegister: Int? = nil, bytes: Int = 4
+    ) throws -> String?? {
+      let primitive = bytes == 4 ? word : AtomicsPrimitive(.cmpxchg, .full, bytes: bytes, signed: false)
       guard
         let compiled = try prover.compileBarrier(
-          operation, primitive: word, barriers: barriers, path: path, xlen: xlen, file: file, object: object,
-          value: value, scratch: state.free, thread: thread)
+          operation, primitive: primitive, barriers: barriers, path: path, xlen: xlen, file: file, object: object,
+          value: value, valueRegister: valueRegister, scratch: state.free, thread: thread)
       else { return nil }
       state.lines += compiled.lines
       state.free.removeFirst(min(compiled.used, state.free.count))
@@ -351,29 +395,45 @@ struct SuiteCompiler {
     }
     switch function {
     case "READ_ONCE", "rcu_dereference":
-      let address = try location(arguments.first, lvalue: true)
+      let (address, bytes) = try access(arguments.first, lvalue: true)
       guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
       let register = RegisterNames.name(state.free.removeFirst())
-      state.lines.append("lw \(register),0(\(RegisterNames.name(address)))")
+      state.lines.append("\(load(bytes)) \(register),0(\(RegisterNames.name(address)))")
       return register
     case "WRITE_ONCE":
-      let address = try location(arguments.first, lvalue: true)
-      let source = try valueRegister(arguments.count > 1 ? arguments[1] : nil, function, &state)
-      state.lines.append("sw \(source),0(\(RegisterNames.name(address)))")
+      let (address, bytes) = try access(arguments.first, lvalue: true)
+      let source = try valueRegister(
+        arguments.count > 1 ? arguments[1] : nil, function, thread: thread, addressOf, &state)
+      state.lines.append("\(store(bytes)) \(source),0(\(RegisterNames.name(address)))")
+      return nil
+    case "rcu_read_lock", "rcu_read_unlock":
+      // A read-side critical section orders nothing by instructions: in a non-preemptible build
+      // it is a compiler barrier, and the grace periods it waits for are not in these threads.
       return nil
     case "smp_load_acquire":
-      let address = try location(arguments.first, lvalue: false)
-      if let compiled = try barrier(.acquireRead(.x), object: address) { return compiled }
+      let (address, bytes) = try access(arguments.first, lvalue: false)
+      if let compiled = try barrier(.acquireRead(.x), object: address, bytes: bytes) { return compiled }
       guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
       let register = RegisterNames.name(state.free.removeFirst())
-      state.lines += ["lw \(register),0(\(RegisterNames.name(address)))", "fence r,rw"]
+      state.lines += ["\(load(bytes)) \(register),0(\(RegisterNames.name(address)))", "fence r,rw"]
       return register
     case "smp_store_release", "rcu_assign_pointer":
-      let address = try location(arguments.first, lvalue: function == "rcu_assign_pointer")
-      let value = try constant(arguments.count > 1 ? arguments[1] : nil)
-      if try barrier(.releaseWrite(.x, value), object: address, value: value) != nil { return nil }
-      let source = try valueRegister(.literal("\(value)"), function, &state)
-      state.lines += ["fence rw,w", "sw \(source),0(\(RegisterNames.name(address)))"]
+      let lvalue = function == "rcu_assign_pointer"
+      let (address, bytes) = try access(arguments.first, lvalue: lvalue)
+      let argument = arguments.count > 1 ? arguments[1] : nil
+      if case .literal(let text)? = argument, let value = Int(text) {
+        if try barrier(.releaseWrite(.x, value), object: address, value: value, bytes: bytes) != nil { return nil }
+        let source = try valueRegister(.literal("\(value)"), function, thread: thread, addressOf, &state)
+        state.lines += ["fence rw,w", "\(store(bytes)) \(source),0(\(RegisterNames.name(address)))"]
+        return nil
+      }
+      // A value the thread holds in a register: a variable, or a location's address.
+      let source = try valueRegister(argument, function, thread: thread, addressOf, &state)
+      guard let held = RegisterNames.number(source) else {
+        throw AtomicsProver.NotCompiled(reason: "\(function) of '\(argument?.text ?? "")'")
+      }
+      if try barrier(.releaseWrite(.x, 0), object: address, valueRegister: held, bytes: bytes) != nil { return nil }
+      state.lines += ["fence rw,w", "\(store(bytes)) \(source),0(\(RegisterNames.name(address)))"]
       return nil
     case "smp_mb":
       if try barrier(.fullFence) == nil { state.lines.append("fence rw,rw") }
@@ -451,8 +511,24 @@ struct SuiteCompiler {
   }
 
   /// A register holding `argument`: a variable's, or a constant put in a free one.
-  private func valueRegister(_ argument: CExpression?, _ function: String, _ state: inout Thread) throws -> String {
-    if case .name(let name)? = argument, let register = state.variables[name] { return RegisterNames.name(register) }
+  /// The register holding a stored value: a variable's, a location's (its address, as in
+  /// `rcu_assign_pointer(*p, x)`), one loaded for `*x`, or a constant put in a free one.
+  private func valueRegister(
+    _ argument: CExpression?, _ function: String, thread: Int, _ addressOf: [String: Int], _ state: inout Thread
+  ) throws -> String {
+    if case .name(let name)? = argument, let register = state.variables[name] ?? addressOf[name] {
+      return RegisterNames.name(register)
+    }
+    if case .prefix("&", .name(let name))? = argument, let register = addressOf[name] {
+      return RegisterNames.name(register)
+    }
+    if case .prefix("*", _)? = argument, let argument {
+      // A plain load: one load, as the compiler emits for an int.
+      guard let loaded = try evaluate(.call(.name("READ_ONCE"), [argument]), thread: thread, addressOf, &state) else {
+        throw AtomicsProver.NotCompiled(reason: "\(function) of '\(argument.text)'")
+      }
+      return loaded
+    }
     guard case .literal(let text)? = argument, let value = Int64(text) else {
       throw AtomicsProver.NotCompiled(reason: "\(function) of '\(argument?.text ?? "")'")
     }
