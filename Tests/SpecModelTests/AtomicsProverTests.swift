@@ -194,6 +194,17 @@ import Testing
     let xorReport = try prove(relaxed, paths: ["zacas"]) { $0.name == "atomic_fetch_xor" }
     let xorText = failures(xorReport).first { $0.0 == .storeBuffering }?.1 ?? ""
     #expect(xorText.contains("amoxor.w ") && xorText.contains("atomic_fetch_xor"), "\(xorText)")
+    // fetch_or sets the shapes' flags; its relaxed form lets them through, so the shapes are not
+    // vacuous, and its fully ordered form without .aqrl fails.
+    let or = try #require(proved.rows.first { $0.primitive.name == "atomic_fetch_or" })
+    #expect(or.verdicts?[.storeBuffering] == .proved && or.verdicts?[.messagePassingReader] == .proved)
+    let orRelaxed = proved.rows.first { $0.primitive.name == "atomic_fetch_or_relaxed" }
+    #expect(
+      orRelaxed?.verdicts?[.storeBuffering] == .allowed && orRelaxed?.verdicts?[.messagePassingReader] == .allowed)
+    let orReport = try prove(relaxed, paths: ["zacas"]) { $0.name == "atomic_fetch_or" }
+    let orText = failures(orReport).first { $0.0 == .storeBuffering }?.1 ?? ""
+    #expect(orText.contains("amoor.w ") && orText.contains("SB+atomic_fetch_or"), "\(orText)")
+    #expect(proved.rows.first { $0.primitive.name == "atomic_fetch_and" } == nil)
   }
 
   @Test func fetchAddUnlessIsHeldToTheShapesWhenItAdds() throws {

@@ -53,13 +53,14 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
       }
     }
 
-    /// Whether the ordering shapes apply: the operation reads, writes and returns, and can take
-    /// memory from any value a shape expects to any it writes. (`fetch_or` only sets bits and
-    /// `fetch_and` only clears them: the shapes' 1 → 2 and 0 → 1 are out of their reach.)
+    /// Whether the ordering shapes apply: the operation reads, writes and returns, and writes what
+    /// the shapes' other threads look for. `fetch_or` takes the shapes' 0 to 1 as `new` is 1; its
+    /// 1 → 2 writes 3 instead, in the C test and in the compiled test alike, and no condition reads
+    /// that value. `fetch_and` only clears bits: from the shapes' initial 0 it writes nothing else.
     var orderingShapes: Bool {
       [
-        .atomicFetchAdd, .atomicFetchSub, .atomicFetchXor, .atomicAddReturn, .atomicSubReturn, .atomicXchg,
-        .atomicCmpxchg, .atomicFetchAddUnless,
+        .atomicFetchAdd, .atomicFetchSub, .atomicFetchOr, .atomicFetchXor, .atomicAddReturn, .atomicSubReturn,
+        .atomicXchg, .atomicCmpxchg, .atomicFetchAddUnless,
       ]
       .contains(self)
     }
@@ -81,10 +82,16 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The call as a C litmus test writes it on location `location`.
+    /// (The arguments in the order `call` gives the wrapper's.)
     func litmusCall(_ name: String, _ location: String, expected: Int, new: Int) -> String {
-      if self == .atomicFetchAddUnless { return "\(name)(\(location), \(new - expected), \(Self.neverHeld))" }
-      if let operand = operand(from: expected, to: new) { return "\(name)(\(operand), \(location))" }
-      return takesOld ? "\(name)(\(location), \(expected), \(new))" : "\(name)(\(location), \(new))"
+      switch self {
+      case .xchg, .atomicXchg, .atomicSet: "\(name)(\(location), \(new))"
+      case .cmpxchg, .atomicCmpxchg: "\(name)(\(location), \(expected), \(new))"
+      case .atomicRead: "\(name)(\(location))"
+      case .atomicFetchAddUnless: "\(name)(\(location), \(new - expected), \(Self.neverHeld))"
+      // The arithmetic and logic take the operand first: for or and and, `new` itself.
+      default: "\(name)(\(operand(from: expected, to: new) ?? new), \(location))"
+      }
     }
 
     /// Whether it returns a value the obligations check.
