@@ -25,6 +25,9 @@ public struct MemoryMap: Sendable, Hashable {
 
   /// Whether all of `[address, address + bytes)` lies in one region that allows the access.
   public func allows(_ address: BitVec, bytes: Int, write: Bool) -> Formula {
+    if address.width <= 64, let value = address.concrete {
+      return Formula(allows(UInt64(truncatingIfNeeded: value), bytes: bytes, write: write))
+    }
     if let numeral = address.simplified.numeral { return Formula(allows(numeral, bytes: bytes, write: write)) }
     let parts = regions.filter { !write || $0.access == .readWrite }.map { region -> Formula in
       let offset = address - address.constant(region.base)

@@ -112,6 +112,8 @@ extension ConcreteMachine {
   }
 
   private func holds(_ load: StepMemo.Load) -> Bool {
+    // Within one region (every load that does not trap): one block read.
+    if let (value, _) = memory.bytesAndWriters(at: load.address, count: load.bytes) { return value == load.value }
     var value: UInt128 = 0
     for index in 0..<load.bytes {
       value |= UInt128(memory.byte(at: (load.address &+ UInt64(index)) & xlenMask)) << UInt128(8 * index)
@@ -121,21 +123,21 @@ extension ConcreteMachine {
 
   /// Sets up the step under way as `memo` recorded it, reads included; `finish` applies it.
   func replay(_ memo: UnsafePointer<StepMemo>) {
-    let memo = memo.pointee
-    var mask = memo.registers
+    // Read in place: a memo is a few hundred bytes.
+    var mask = memo.pointee.registers
     while mask != 0 {
       _ = read(mask.trailingZeroBitCount)
       mask &= mask - 1
     }
-    if memo.reservation != nil { _ = readReservation() }
-    if memo.loadCount > 0 { noteReplayedLoad(memo.loads.0) }
-    if memo.loadCount > 1 { noteReplayedLoad(memo.loads.1) }
-    if let write = memo.writes.first { record(write: write) }
-    if let write = memo.writes.second { record(write: write) }
-    pendingStore = memo.store
-    pendingTrap = memo.trap
-    pendingReservation = memo.newReservation
-    branchOffset = memo.branchOffset
-    success = memo.success
+    if memo.pointee.reservation != nil { _ = readReservation() }
+    if memo.pointee.loadCount > 0 { noteReplayedLoad(memo.pointee.loads.0) }
+    if memo.pointee.loadCount > 1 { noteReplayedLoad(memo.pointee.loads.1) }
+    if let write = memo.pointee.writes.first { record(write: write) }
+    if let write = memo.pointee.writes.second { record(write: write) }
+    pendingStore = memo.pointee.store
+    pendingTrap = memo.pointee.trap
+    pendingReservation = memo.pointee.newReservation
+    branchOffset = memo.pointee.branchOffset
+    success = memo.pointee.success
   }
 }

@@ -20,6 +20,7 @@ public enum TrapCause: UInt64, Sendable, CaseIterable {
 /// Profile-constrained trap helpers shared by every instruction.
 extension StepBuilder {
   public func isAligned(_ address: BitVec, bytes: Int) -> Formula {
+    if let value = address.concrete { return Formula(UInt64(truncatingIfNeeded: value) % UInt64(bytes) == 0) }
     if let numeral = address.simplified.numeral { return Formula(numeral % UInt64(bytes) == 0) }
     return (address & address.constant(UInt64(bytes - 1))) == address.constant(0)
   }

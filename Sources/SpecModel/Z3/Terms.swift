@@ -31,7 +31,10 @@ public struct BitVec: CustomStringConvertible {
 
   /// All ones in the low `width` bits.
   @inline(__always) public static func mask(_ width: Int) -> UInt128 {
-    width >= 128 ? .max : (UInt128(1) << UInt128(width)) &- 1
+    // Built from 64-bit halves: a 128-bit shift by a variable amount is a branchy sequence.
+    if width >= 128 { return .max }
+    if width >= 64 { return UInt128(_low: .max, _high: width == 64 ? 0 : .max >> UInt64(128 - width)) }
+    return UInt128(_low: width <= 0 ? 0 : .max >> UInt64(64 - width), _high: 0)
   }
 
   /// The value, when this is a concrete bit-vector.
