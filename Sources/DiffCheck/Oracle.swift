@@ -587,7 +587,10 @@ public struct Oracle {
   /// `count` nils, in `array`'s storage when it has room.
   private static func clear<T>(_ array: inout [T?], count: Int) {
     if array.count == count {
-      for index in array.indices { array[index] = nil }
+      // Most entries are nil already: only the others are written (an entry is a large value).
+      array.withUnsafeMutableBufferPointer { entries in
+        for index in entries.indices where entries[index] != nil { entries[index] = nil }
+      }
     } else {
       array = Array(repeating: nil, count: count)
     }

@@ -182,9 +182,14 @@ final class ConcreteMachine {
     let start = UInt64(truncatingIfNeeded: value(address))
     noteLoad(start & xlenMask, bytes: bytes)
     var loaded: UInt128 = 0
-    for index in 0..<bytes {
-      let byte = memory.byte(at: (start &+ UInt64(index)) & xlenMask)
-      loaded |= UInt128(byte) << UInt128(8 * index)
+    if let value = memory.value(at: start & xlenMask, count: bytes) {
+      // Within one region (every load that does not trap): one block read.
+      loaded = value
+    } else {
+      for index in 0..<bytes {
+        let byte = memory.byte(at: (start &+ UInt64(index)) & xlenMask)
+        loaded |= UInt128(byte) << UInt128(8 * index)
+      }
     }
     note(StepMemo.Load(address: start & xlenMask, bytes: bytes, value: loaded))
     return BitVec(wide: loaded, width: 8 * bytes)

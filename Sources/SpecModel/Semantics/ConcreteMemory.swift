@@ -79,6 +79,25 @@ public struct ConcreteMemory: Sendable {
     return (value, writers)
   }
 
+  /// The `count` bytes from `address`, little-endian, when they lie in one region; nil otherwise.
+  @inline(__always) func value(at address: UInt64, count: Int) -> UInt128? {
+    guard let (region, offset) = locate(address), offset + count <= regions[region].bytes.count, count <= 16
+    else { return nil }
+    var value: UInt128 = 0
+    #if _endian(little)
+      regions[region].bytes.withUnsafeBytes { bytes in
+        withUnsafeMutableBytes(of: &value) {
+          $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
+        }
+      }
+    #else
+      regions[region].bytes.withUnsafeBufferPointer { bytes in
+        for byte in 0..<count { value |= UInt128(bytes[offset + byte]) << UInt128(8 * byte) }
+      }
+    #endif
+    return value
+  }
+
   /// The byte at `address` and the instruction that last wrote it (-1: none did).
   @inline(__always) func byteAndWriter(at address: UInt64) -> (UInt8, Int) {
     if let (region, offset) = locate(address) {

@@ -113,7 +113,7 @@ extension ConcreteMachine {
 
   private func holds(_ load: StepMemo.Load) -> Bool {
     // Within one region (every load that does not trap): one block read.
-    if let (value, _) = memory.bytesAndWriters(at: load.address, count: load.bytes) { return value == load.value }
+    if let value = memory.value(at: load.address, count: load.bytes) { return value == load.value }
     var value: UInt128 = 0
     for index in 0..<load.bytes {
       value |= UInt128(memory.byte(at: (load.address &+ UInt64(index)) & xlenMask)) << UInt128(8 * index)
