@@ -624,10 +624,19 @@ public struct Oracle {
     return CASView(
       address: address, compare: compare, loaded: loaded,
       compareRegister: machine.register(fact.isNarrowAMO ? instruction.rs2 : instruction.rd),
-      memoryIsInitial: writers.allSatisfy { $0 == -1 },
+      memoryIsInitial: Self.noneWritten(byteWriters),
       registersAreInitial: !compareRegisters.isEmpty
         && compareRegisters.allSatisfy { machine.registerWriter($0) == -1 },
       byteWriters: writers)
+  }
+
+  /// Whether every lane holds -1 (no instruction wrote the byte; the lanes past an access's bytes
+  /// hold -1 too). Read as eight words: the generic vector comparison costs hundreds of
+  /// instructions.
+  private static func noneWritten(_ writers: SIMD16<Int32>) -> Bool {
+    withUnsafeBytes(of: writers) { raw in
+      (0..<8).allSatisfy { raw.load(fromByteOffset: 8 * $0, as: UInt64.self) == .max }
+    }
   }
 
   /// Whether an amocas or AMO that sees `view` would miss `target` (a trap aside).
