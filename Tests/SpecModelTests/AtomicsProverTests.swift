@@ -204,7 +204,25 @@ import Testing
     let orReport = try prove(relaxed, paths: ["zacas"]) { $0.name == "atomic_fetch_or" }
     let orText = failures(orReport).first { $0.0 == .storeBuffering }?.1 ?? ""
     #expect(orText.contains("amoor.w ") && orText.contains("SB+atomic_fetch_or"), "\(orText)")
-    #expect(proved.rows.first { $0.primitive.name == "atomic_fetch_and" } == nil)
+    // fetch_and takes the shapes with their values relabelled (7 → 3 → 1): held to them, relaxed
+    // it lets them through, and without .aqrl it fails store buffering.
+    let and = try #require(proved.rows.first { $0.primitive.name == "atomic_fetch_and" })
+    #expect(and.verdicts?[.storeBuffering] == .proved && and.verdicts?[.messagePassingReader] == .proved)
+    #expect(and.verdicts?[.messagePassingWriter] == .proved && and.verdicts?[.isa2] == .proved)
+    let andRelaxed = proved.rows.first { $0.primitive.name == "atomic_fetch_and_relaxed" }
+    #expect(
+      andRelaxed?.verdicts?[.storeBuffering] == .allowed && andRelaxed?.verdicts?[.messagePassingWriter] == .allowed)
+    let andReport = try prove(relaxed, paths: ["zacas"]) { $0.name == "atomic_fetch_and" }
+    let andText = failures(andReport).first { $0.0 == .storeBuffering }?.1 ?? ""
+    #expect(andText.contains("amoand.w ") && andText.contains("x=7; y=7; z=7;"), "\(andText)")
+  }
+
+  @Test func clearingBitsRelabelsEveryValueOfAShape() {
+    // 0 → 7, 1 → 3, 2 → 1: each step a shape's primitive takes is an and, and the values stay apart.
+    let shape = OrderingShape.all.first { $0.name == "MP-reader" }!.clearingBits
+    let text = shape.cTest(AtomicsPrimitive(.atomicFetchAnd, .full, bytes: 4, signed: true))
+    #expect(text.contains("int y = 7;") && text.contains("atomic_fetch_and(1, y)"), "\(text)")
+    #expect(text.contains("WRITE_ONCE(*x, 3);") && text.contains("exists (1:r1_0=3 /\\ 1:r1_1=7)"), "\(text)")
   }
 
   @Test func fetchAddUnlessIsHeldToTheShapesWhenItAdds() throws {

@@ -70,7 +70,8 @@ extension AtomicsProver {
     _ primitive: AtomicsPrimitive, body: [CStatement], unit: ExpandedUnit, path: AtomicsBootPath, xlen: Int
   ) throws -> [(Obligation, Verdict)] {
     var verdicts: [(Obligation, Verdict)] = []
-    for shape in OrderingShape.all where !shape.failing || [.cmpxchg, .atomicCmpxchg].contains(primitive.operation) {
+    for base in OrderingShape.all where !base.failing || [.cmpxchg, .atomicCmpxchg].contains(primitive.operation) {
+      let shape = primitive.operation == .atomicFetchAnd ? base.clearingBits : base
       guard let obligation = Obligation(rawValue: shape.name) else { continue }
       let lkmm = try lkmmVerdicts.verdict(shape, primitive)
       guard lkmm.decided else {

@@ -56,11 +56,12 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
     /// Whether the ordering shapes apply: the operation reads, writes and returns, and writes what
     /// the shapes' other threads look for. `fetch_or` takes the shapes' 0 to 1 as `new` is 1; its
     /// 1 → 2 writes 3 instead, in the C test and in the compiled test alike, and no condition reads
-    /// that value. `fetch_and` only clears bits: from the shapes' initial 0 it writes nothing else.
+    /// that value. `fetch_and` only clears bits: it takes the shapes with their values relabelled
+    /// (`OrderingShape.clearingBits`).
     var orderingShapes: Bool {
       [
-        .atomicFetchAdd, .atomicFetchSub, .atomicFetchOr, .atomicFetchXor, .atomicAddReturn, .atomicSubReturn,
-        .atomicXchg, .atomicCmpxchg, .atomicFetchAddUnless,
+        .atomicFetchAdd, .atomicFetchSub, .atomicFetchAnd, .atomicFetchOr, .atomicFetchXor, .atomicAddReturn,
+        .atomicSubReturn, .atomicXchg, .atomicCmpxchg, .atomicFetchAddUnless,
       ]
       .contains(self)
     }

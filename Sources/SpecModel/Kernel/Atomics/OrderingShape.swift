@@ -26,10 +26,41 @@ struct OrderingShape: Sendable {
   }
 
   let name: String
-  let threads: [[Operation]]
-  let condition: [Term]
+  var threads: [[Operation]]
+  var condition: [Term]
   /// A shape where the primitive fails its compare: cmpxchg only (an xchg cannot fail).
   var failing = false
+  /// The value every location starts at.
+  var initial = 0
+
+  /// The same shape for an operation that only clears bits (`fetch_and`): every value `v` it
+  /// names becomes `7 >> v`, starting from 7, so that each step the primitive takes (0 → 1, 1 → 2)
+  /// is an `and` (7 → 3, 3 → 1). The values stay distinct, and the conditions only compare them.
+  var clearingBits: OrderingShape {
+    func value(_ v: Int) -> Int {
+      precondition((0...2).contains(v), "a shape value outside 0...2")
+      return 7 >> v
+    }
+    func operation(_ operation: Operation) -> Operation {
+      switch operation {
+      case .write(let location, let v): .write(location, value(v))
+      case .releaseWrite(let location, let v): .releaseWrite(location, value(v))
+      case .primitive(let location, let expected, let new):
+        .primitive(location, expected: value(expected), new: value(new))
+      case .read, .acquireRead, .fullFence, .fenceAfterAtomic: operation
+      }
+    }
+    var shape = self
+    shape.threads = threads.map { $0.map(operation) }
+    shape.condition = condition.map { term in
+      switch term {
+      case .result(let thread, let operation, let v): .result(thread: thread, operation: operation, value(v))
+      case .memory(let location, let v): .memory(location, value(v))
+      }
+    }
+    shape.initial = value(0)
+    return shape
+  }
 
   /// The shapes, each with the primitive where its ordering is the question.
   static let all: [OrderingShape] =
@@ -121,7 +152,8 @@ struct OrderingShape: Sendable {
 
   /// The shape as a C litmus test in the kernel's dialect, with `primitive` in its places.
   func cTest(_ primitive: AtomicsPrimitive) -> String {
-    var text = "C \(name)+\(primitive.name)\n\n{}\n\n"
+    let start = Location.allCases.map { "\tint \($0.rawValue) = \(initial);\n" }.joined()
+    var text = "C \(name)+\(primitive.name)\n\n" + (initial == 0 ? "{}" : "{\n" + start + "}") + "\n\n"
     let parameters = Location.allCases.map { "int *\($0.rawValue)" }.joined(separator: ", ")
     for (number, operations) in threads.enumerated() {
       var lines: [String] = []
@@ -234,6 +266,7 @@ struct OrderingShape: Sendable {
       results.append(registers)
     }
     var text = "RISCV \(name)+\(primitive.name)\n{\n"
+    if initial != 0 { text += Location.allCases.map { "\($0.rawValue)=\(initial);" }.joined(separator: " ") + "\n" }
     for thread in columns.indices {
       text +=
         Location.allCases.map { "\(thread):\(RegisterNames.name(address($0)))=\($0.rawValue);" }.joined(separator: " ")
