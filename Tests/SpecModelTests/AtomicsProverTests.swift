@@ -187,34 +187,24 @@ import Testing
     }
     let text = failures(report).first { $0.0 == .storeBuffering }?.1 ?? ""
     #expect(text.contains("amoadd.w ") && text.contains("atomic_fetch_add"), "\(text)")
-    // fetch_xor takes any value to any other, so it plays every role: the shapes hold it too, and
-    // a relaxed AMO under the fully ordered name fails store buffering.
-    let xor = try #require(proved.rows.first { $0.primitive.name == "atomic_fetch_xor" })
-    #expect(xor.verdicts?[.storeBuffering] == .proved && xor.verdicts?[.messagePassingReader] == .proved)
-    let xorReport = try prove(relaxed, paths: ["zacas"]) { $0.name == "atomic_fetch_xor" }
-    let xorText = failures(xorReport).first { $0.0 == .storeBuffering }?.1 ?? ""
-    #expect(xorText.contains("amoxor.w ") && xorText.contains("atomic_fetch_xor"), "\(xorText)")
-    // fetch_or sets the shapes' flags; its relaxed form lets them through, so the shapes are not
-    // vacuous, and its fully ordered form without .aqrl fails.
-    let or = try #require(proved.rows.first { $0.primitive.name == "atomic_fetch_or" })
-    #expect(or.verdicts?[.storeBuffering] == .proved && or.verdicts?[.messagePassingReader] == .proved)
-    let orRelaxed = proved.rows.first { $0.primitive.name == "atomic_fetch_or_relaxed" }
-    #expect(
-      orRelaxed?.verdicts?[.storeBuffering] == .allowed && orRelaxed?.verdicts?[.messagePassingReader] == .allowed)
-    let orReport = try prove(relaxed, paths: ["zacas"]) { $0.name == "atomic_fetch_or" }
-    let orText = failures(orReport).first { $0.0 == .storeBuffering }?.1 ?? ""
-    #expect(orText.contains("amoor.w ") && orText.contains("SB+atomic_fetch_or"), "\(orText)")
-    // fetch_and takes the shapes with their values relabelled (7 → 3 → 1): held to them, relaxed
-    // it lets them through, and without .aqrl it fails store buffering.
-    let and = try #require(proved.rows.first { $0.primitive.name == "atomic_fetch_and" })
-    #expect(and.verdicts?[.storeBuffering] == .proved && and.verdicts?[.messagePassingReader] == .proved)
-    #expect(and.verdicts?[.messagePassingWriter] == .proved && and.verdicts?[.isa2] == .proved)
-    let andRelaxed = proved.rows.first { $0.primitive.name == "atomic_fetch_and_relaxed" }
-    #expect(
-      andRelaxed?.verdicts?[.storeBuffering] == .allowed && andRelaxed?.verdicts?[.messagePassingWriter] == .allowed)
-    let andReport = try prove(relaxed, paths: ["zacas"]) { $0.name == "atomic_fetch_and" }
-    let andText = failures(andReport).first { $0.0 == .storeBuffering }?.1 ?? ""
-    #expect(andText.contains("amoand.w ") && andText.contains("x=7; y=7; z=7;"), "\(andText)")
+    // fetch_xor takes any value to any other; fetch_or sets the shapes' flags; fetch_and takes the
+    // shapes with their values relabelled (7 → 3 → 1). Each is held to the shapes; relaxed it lets
+    // them through, so they are not vacuous; and a relaxed AMO under the fully ordered name fails
+    // store buffering.
+    for (name, amo, seen) in [
+      ("atomic_fetch_xor", "amoxor.w ", "SB+atomic_fetch_xor"), ("atomic_fetch_or", "amoor.w ", "SB+atomic_fetch_or"),
+      ("atomic_fetch_and", "amoand.w ", "x=7; y=7; z=7;"),
+    ] {
+      let full = try #require(proved.rows.first { $0.primitive.name == name })
+      for obligation in [AtomicsProver.Obligation.storeBuffering, .messagePassingReader, .messagePassingWriter, .isa2] {
+        #expect(full.verdicts?[obligation] == .proved, "\(name) \(obligation)")
+      }
+      let loose = proved.rows.first { $0.primitive.name == name + "_relaxed" }
+      #expect(loose?.verdicts?[.storeBuffering] == .allowed && loose?.verdicts?[.messagePassingWriter] == .allowed)
+      let broken = try prove(relaxed, paths: ["zacas"]) { $0.name == name }
+      let text = failures(broken).first { $0.0 == .storeBuffering }?.1 ?? ""
+      #expect(text.contains(amo) && text.contains(seen), "\(name): \(text)")
+    }
   }
 
   @Test func clearingBitsRelabelsEveryValueOfAShape() {

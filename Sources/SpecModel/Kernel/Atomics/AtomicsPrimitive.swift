@@ -41,17 +41,21 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
     var takesOld: Bool { [.cmpxchg, .atomicCmpxchg, .atomicFetchAddUnless].contains(self) }
     var takesNew: Bool { self != .atomicRead }
 
-    /// The call of the tree's function or macro with the wrapper's parameters.
-    func call(_ name: String) -> String {
+    /// A call's arguments in the kernel's order: the object, `old` (the expected value, or the
+    /// value that stops the add) and `new` (the new value or the operand).
+    func arguments(object: String, old: String, new: String) -> String {
       switch self {
-      case .xchg, .atomicXchg, .atomicSet: "\(name)(p, n)"
-      case .cmpxchg, .atomicCmpxchg: "\(name)(p, o, n)"
-      case .atomicRead: "\(name)(p)"
-      case .atomicFetchAddUnless: "\(name)(p, n, o)"
+      case .xchg, .atomicXchg, .atomicSet: "\(object), \(new)"
+      case .cmpxchg, .atomicCmpxchg: "\(object), \(old), \(new)"
+      case .atomicRead: object
+      case .atomicFetchAddUnless: "\(object), \(new), \(old)"
       // The arithmetic and logic take the operand first.
-      default: "\(name)(n, p)"
+      default: "\(new), \(object)"
       }
     }
+
+    /// The call of the tree's function or macro with the wrapper's parameters.
+    func call(_ name: String) -> String { "\(name)(\(arguments(object: "p", old: "o", new: "n")))" }
 
     /// Whether the ordering shapes apply: the operation reads, writes and returns, and writes what
     /// the shapes' other threads look for. `fetch_or` takes the shapes' 0 to 1 as `new` is 1; its
@@ -82,17 +86,14 @@ public struct AtomicsPrimitive: Hashable, Sendable, CustomStringConvertible {
       }
     }
 
-    /// The call as a C litmus test writes it on location `location`.
-    /// (The arguments in the order `call` gives the wrapper's.)
+    /// The call as a C litmus test writes it on location `location`: an add, sub or xor takes the
+    /// operand that turns `expected` into `new`, an and or or `new` itself.
     func litmusCall(_ name: String, _ location: String, expected: Int, new: Int) -> String {
-      switch self {
-      case .xchg, .atomicXchg, .atomicSet: "\(name)(\(location), \(new))"
-      case .cmpxchg, .atomicCmpxchg: "\(name)(\(location), \(expected), \(new))"
-      case .atomicRead: "\(name)(\(location))"
-      case .atomicFetchAddUnless: "\(name)(\(location), \(new - expected), \(Self.neverHeld))"
-      // The arithmetic and logic take the operand first: for or and and, `new` itself.
-      default: "\(name)(\(operand(from: expected, to: new) ?? new), \(location))"
-      }
+      let arguments =
+        self == .atomicFetchAddUnless
+        ? arguments(object: location, old: "\(Self.neverHeld)", new: "\(new - expected)")
+        : arguments(object: location, old: "\(expected)", new: "\(operand(from: expected, to: new) ?? new)")
+      return "\(name)(\(arguments))"
     }
 
     /// Whether it returns a value the obligations check.
