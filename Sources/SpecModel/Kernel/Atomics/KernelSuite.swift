@@ -346,9 +346,6 @@ struct SuiteCompiler {
     guard case .call(.name(let function), let arguments) = expression else {
       throw AtomicsProver.NotCompiled(reason: "'\(expression.text)'")
     }
-    func location(_ argument: CExpression?, lvalue: Bool) throws -> Int {
-      try access(argument, lvalue: lvalue).base
-    }
     /// The register holding the address an access names, and how many bytes the access takes:
     /// XLEN for a location that holds an address, a word otherwise.
     func access(_ argument: CExpression?, lvalue: Bool) throws -> (base: Int, bytes: Int) {
@@ -457,7 +454,7 @@ struct SuiteCompiler {
     for operation in [AtomicsPrimitive.Operation.cmpxchg, .xchg] {
       for (suffix, ordering) in orderings where function == operation.rawValue + suffix {
         let primitive = AtomicsPrimitive(operation, ordering, bytes: 4, signed: true)
-        let address = try location(arguments.first, lvalue: false)
+        let address = try access(arguments.first, lvalue: false).base
         let expected = operation == .cmpxchg ? try constant(arguments.count > 1 ? arguments[1] : nil) : 0
         let new = try constant(arguments.count > (operation == .cmpxchg ? 2 : 1) ? arguments.last : nil)
         guard let body = bodies[primitive] else {
@@ -510,7 +507,6 @@ struct SuiteCompiler {
     return compiled.result
   }
 
-  /// A register holding `argument`: a variable's, or a constant put in a free one.
   /// The register holding a stored value: a variable's, a location's (its address, as in
   /// `rcu_assign_pointer(*p, x)`), one loaded for `*x`, or a constant put in a free one.
   private func valueRegister(
