@@ -685,6 +685,50 @@ import Testing
     #expect(waits.first?.verdict == nil && waits.first?.skipped == "'synchronize_rcu'", "\(waits)")
   }
 
+  /// Message passing counted only where the reader saw the flag, written for these tests in the
+  /// kernel's C-litmus syntax.
+  static let filteredMessagePassing = """
+    C MP-filtered
+
+    {}
+
+    P0(int *x, int *y)
+    {
+    \tWRITE_ONCE(*x, 1);
+    \tsmp_store_release(y, 1);
+    }
+
+    P1(int *x, int *y)
+    {
+    \tint r0;
+    \tint r1;
+
+    \tr0 = smp_load_acquire(y);
+    \tr1 = READ_ONCE(*x);
+    }
+
+    filter (1:r0=1)
+    exists (1:r1=0)
+    """
+
+  @Test func aFilterLeavesOutTheSameExecutionsOfTheCompiledTest() throws {
+    let rows = try suite(
+      Self.corpus.appendingPathComponent("era-fenced-lrsc"), [("filtered", Self.filteredMessagePassing)])
+    #expect(rows.first?.verdict == .proved, "\(rows)")
+    // Without the release's fence the reader sees the flag and not the data; the filter keeps
+    // that execution, on the register that holds r0.
+    let root = try mutant("era-fenced-lrsc", header: "barrier.h") {
+      $0.replacingOccurrences(of: "\tRISCV_FENCE(rw, w);\t\t\t\t\t\t\\\n", with: "")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let broken = try suite(root, [("filtered", Self.filteredMessagePassing)])
+    guard case .failed(let counterexample)? = broken.first?.verdict else {
+      Issue.record("not failed: \(broken)")
+      return
+    }
+    #expect(counterexample.contains("  1:r1=0\n") && counterexample.contains("filter (1:x20=1)"), "\(counterexample)")
+  }
+
   @Test func aReleaseWithoutItsFenceLetsThePointerOutrunItsData() throws {
     // The tree's smp_store_release() without its fence: rcu_assign_pointer() publishes the
     // pointer before the data it points to, and the reader sees the pointer and the old data.

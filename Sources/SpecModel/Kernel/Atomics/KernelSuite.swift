@@ -168,7 +168,6 @@ struct SuiteCompiler {
   /// The test's text; for each register of its final state (`0:x21`), the C name (`0:r0`); and
   /// the C names whose values are addresses (pointer variables and locations).
   func compiled() throws -> (text: String, names: [String: String], pointers: Set<String>) {
-    if test.header.filter != nil { throw AtomicsProver.NotCompiled(reason: "a filter clause") }
     var locations: [String] = []
     for thread in test.threads {
       for name in thread.parameters where !locations.contains(name) { locations.append(name) }
@@ -224,6 +223,8 @@ struct SuiteCompiler {
     if !test.header.observed.isEmpty {
       text += "locations [" + test.header.observed.map { "\(register($0));" }.joined(separator: " ") + "]\n"
     }
+    // The same executions are left out of both: the filter names the C test's variables.
+    if let filter = test.header.filter { text += "filter (\(translated(filter)))\n" }
     text += "\(test.header.condition.quantifier.rawValue) (\(translated(test.header.condition.expression)))\n"
     let placed = try LitmusParser.parse(text, file: "\(test.name) compiled").memoryLocations
     guard placed == test.header.memoryLocations else {
