@@ -936,6 +936,14 @@ import Testing
       {
       \t\(addUnless)
       }
+      static __always_inline s64 raw_atomic64_read(const atomic64_t *v)
+      {
+      \treturn arch_atomic64_read(v);
+      }
+      static __always_inline void raw_atomic64_inc(atomic64_t *v)
+      {
+      \tarch_atomic64_add(1, v);
+      }
 
       """
     try Data((text + api).utf8).write(to: fallback)
@@ -990,6 +998,31 @@ import Testing
     for row in rows {
       #expect(row.verdict == .proved, "\(row.test): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
     }
+  }
+
+  @Test func atomic64CallsCompileOnRV64AndAreNamedOnRV32() throws {
+    let root = try genericAPI(addUnless: "return raw_atomic_fetch_add_unless(v, a, u) != u;")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let test = Self.incrementThenBarrier.replacingOccurrences(of: "atomic_", with: "atomic64_")
+    #expect(test.contains("atomic64_inc(count)") && test.contains("atomic64_t *count"))
+    let rows = try suite(root, [("inc64", test)], paths: ["zacas"], xlens: [32, 64])
+    let rv64 = rows.first { $0.xlen == 64 }
+    #expect(rv64?.verdict == .proved, "\(rows)")
+    // RV32's atomic64_t is the generic spinlock one, which the prover does not read: named.
+    let rv32 = rows.first { $0.xlen == 32 }
+    #expect(rv32?.verdict == nil && rv32?.skipped?.contains("atomic64_") == true, "\(rows)")
+    // An atomic64_inc that does nothing: the reader sees the flag and a counter still 0.
+    let fallback = root.appendingPathComponent("include/linux/atomic/atomic-arch-fallback.h")
+    let text = try String(contentsOf: fallback, encoding: .utf8)
+    let lost = text.replacingOccurrences(of: "\tarch_atomic64_add(1, v);\n", with: "\t(void)v;\n")
+    #expect(lost != text)
+    try Data(lost.utf8).write(to: fallback)
+    let broken = try suite(root, [("inc64", test)], paths: ["zacas"])
+    guard case .failed(let counterexample)? = broken.first?.verdict else {
+      Issue.record("not failed: \(broken)")
+      return
+    }
+    #expect(counterexample.contains("0:r0=1 0:r1=0") && !counterexample.contains("amoadd.d"), "\(counterexample)")
   }
 
   @Test func anAddUnlessThatIsNotAtomicFailsTheSuite() throws {

@@ -483,9 +483,9 @@ struct SuiteCompiler {
     else {
       throw AtomicsProver.NotCompiled(reason: "\(function) of other than one location and constants")
     }
-    guard let record = unit.records["atomic_t"] else {
+    guard let record = unit.records[call.objectType] else {
       throw AtomicsUnknown(
-        location: SourceLocation(file: file, line: 1, column: 1), reason: "no definition of atomic_t")
+        location: SourceLocation(file: file, line: 1, column: 1), reason: "no definition of \(call.objectType)")
     }
     let body: [CStatement]?
     do {
@@ -497,7 +497,8 @@ struct SuiteCompiler {
     let compiled: (lines: [String], result: String?, used: Int)
     do {
       compiled = try prover.compileBody(
-        body, type: .integer(bits: 32, signed: true), constants: [:], path: path, xlen: xlen, file: file,
+        body, type: .integer(bits: call.is64 ? 64 : 32, signed: true), constants: [:], path: path, xlen: xlen,
+        file: file,
         object: object, scratch: state.free, prefix: "P\(thread)", what: function, objectType: .record(record),
         unit: unit, primitiveFunction: call.treeName(prefix: unit.atomicPrefix))
     } catch let unknown as AtomicsUnknown where unknown.unavailable {

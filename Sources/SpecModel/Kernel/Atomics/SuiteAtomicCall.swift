@@ -1,5 +1,5 @@
-/// A call of the kernel's `atomic_t` API in a C litmus test (`atomic_inc(y)`,
-/// `atomic_add_unless(v, 1, 0)`), compiled through the tree's own definition.
+/// A call of the kernel's `atomic_t` or `atomic64_t` API in a C litmus test (`atomic_inc(y)`,
+/// `atomic_add_unless(v, 1, 0)`, `atomic64_read(z)`), compiled through the tree's own definition.
 ///
 /// Each distinct call gets a wrapper in the translation unit, so the preprocessor expands the
 /// tree's generic layer (`raw_atomic_inc`, or `arch_atomic_inc` in 5.13–6.4 layouts) exactly as a
@@ -13,11 +13,18 @@ struct SuiteAtomicCall {
   /// The location the call is on (a thread parameter).
   let location: String
 
-  /// Functions of the `atomic_t` API: not `atomic64_` or `atomic_long_`, whose objects the
-  /// compiled tests do not lay out.
+  /// Functions of the `atomic_t` and `atomic64_t` APIs. Not `atomic_long_`: its layer sits above
+  /// the generic one, which the prover does not read.
   static func isAtomicFunction(_ name: String) -> Bool {
-    name.hasPrefix("atomic_") && !name.hasPrefix("atomic_long_")
+    (name.hasPrefix("atomic_") && !name.hasPrefix("atomic_long_")) || name.hasPrefix("atomic64_")
   }
+
+  /// An `atomic64_t` call: a 64-bit counter.
+  var is64: Bool { function.hasPrefix("atomic64_") }
+
+  /// The object's type and the counter's, as the kernel declares them.
+  var objectType: String { is64 ? "atomic64_t" : "atomic_t" }
+  var valueType: String { is64 ? "s64" : "int" }
 
   /// The call `expression` makes, when it is an `atomic_t` function of one location (a thread
   /// parameter in `locations`) and integer constants; nil otherwise.
@@ -52,10 +59,11 @@ struct SuiteAtomicCall {
   /// The name the tree gives the function in its generic layer.
   func treeName(prefix: String) -> String { prefix + function }
 
-  /// The wrapper: an `int` function of the location that returns the call's value (a call without
-  /// one leaves the wrapper without a value, which the compiler reports if the test uses it).
+  /// The wrapper: a function of the location that returns the call's value as the counter's type
+  /// (a call without one leaves the wrapper without a value, which the compiler reports if the
+  /// test uses it).
   func wrapper(prefix: String) -> String {
-    "int \(wrapperName)(atomic_t *p) { return \(treeName(prefix: prefix))(\(arguments.joined(separator: ", "))); }\n\n"
+    "\(valueType) \(wrapperName)(\(objectType) *p) { return \(treeName(prefix: prefix))(\(arguments.joined(separator: ", "))); }\n\n"
   }
 
   /// Every such call in `tests`, one per wrapper, in the order met.
