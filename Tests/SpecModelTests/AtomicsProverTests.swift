@@ -683,6 +683,15 @@ import Testing
       Self.corpus.appendingPathComponent("era-zacas-zabha"),
       [("W", "C W\n{}\nP0(int *x)\n{\n\tWRITE_ONCE(*x, 1);\n\tsynchronize_rcu();\n}\nexists (x=1)\n")])
     #expect(waits.first?.verdict == nil && waits.first?.skipped == "'synchronize_rcu'", "\(waits)")
+    // A pointer to a pointer held in a local, and a read through an int: named, not compiled.
+    let deeper = try suite(
+      Self.corpus.appendingPathComponent("era-zacas-zabha"),
+      [
+        ("D", "C D\n{}\nP0(int *x)\n{\n\tint **q;\n\tWRITE_ONCE(*x, 1);\n}\nexists (x=1)\n"),
+        ("I", "C I\n{}\nP0(int *x)\n{\n\tint r0;\n\tint r1;\n\tr0 = 1;\n\tr1 = READ_ONCE(*r0);\n}\nexists (0:r1=0)\n"),
+      ])
+    #expect(
+      deeper.map(\.skipped) == ["a local of type 'int * *'", "READ_ONCE through a pointer value ('*r0')"], "\(deeper)")
   }
 
   /// Message passing counted only where the reader saw the flag, written for these tests in the
