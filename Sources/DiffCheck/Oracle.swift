@@ -404,24 +404,24 @@ public struct Oracle {
     _ views: [CASView?]
   ) -> [(Int, CASTarget)] {
     var missed: [(Int, CASTarget)] = []
-    var passed = dropped
+    // Room for the usual few: growing the array one target at a time cost an allocation each.
+    missed.reserveCapacity(8)
     for event in run.events {
-      guard let target = targets[event.index], !passed[event.index] else { continue }
+      // A target met again (a loop) is listed once; `missed` stays short, so no copy of `dropped`
+      // marks them.
+      guard let target = targets[event.index], !dropped[event.index], !missed.contains(where: { $0.0 == event.index })
+      else { continue }
       if target.aimsAtAMO {
         let bytes = program[event.index].accessBytes ?? 1
         if event.trapCause != nil || views[event.index].map({ !amoTargetHolds(target, $0, bytes: bytes) }) != false {
           missed.append((event.index, target))
-          passed[event.index] = true
         }
         continue
       }
       let misses =
         (target.aimsAtSuccess && event.success != true) || (target.aimsAtFailure && event.success != false)
         || (target.aimsAtFailure && views[event.index].map { !nearMissHolds(target, program[event.index], $0) } == true)
-      if misses {
-        missed.append((event.index, target))
-        passed[event.index] = true
-      }
+      if misses { missed.append((event.index, target)) }
     }
     return missed
   }
