@@ -956,6 +956,35 @@ import Testing
 
       """
     try Data((text + api).utf8).write(to: fallback)
+    // atomic_long_t over the counter of the XLEN, as the layer's atomic-long.h builds it.
+    let long = """
+      #ifdef CONFIG_64BIT
+      typedef atomic64_t atomic_long_t;
+      #else
+      typedef atomic_t atomic_long_t;
+      #endif
+      static __always_inline long raw_atomic_long_read(const atomic_long_t *v)
+      {
+      #ifdef CONFIG_64BIT
+      \treturn raw_atomic64_read(v);
+      #else
+      \treturn raw_atomic_read(v);
+      #endif
+      }
+      static __always_inline void raw_atomic_long_inc(atomic_long_t *v)
+      {
+      #ifdef CONFIG_64BIT
+      \traw_atomic64_inc(v);
+      #else
+      \traw_atomic_inc(v);
+      #endif
+      }
+
+      """
+    try Data(long.utf8).write(to: root.appendingPathComponent("include/linux/atomic/atomic-long.h"))
+    let atomic = root.appendingPathComponent("include/linux/atomic.h")
+    let including = try String(contentsOf: atomic, encoding: .utf8) + "#include <linux/atomic/atomic-long.h>\n"
+    try Data(including.utf8).write(to: atomic)
     return root
   }
 
@@ -1032,6 +1061,29 @@ import Testing
       return
     }
     #expect(counterexample.contains("0:r0=1 0:r1=0") && !counterexample.contains("amoadd.d"), "\(counterexample)")
+  }
+
+  @Test func atomicLongCallsTakeTheCounterOfTheXLEN() throws {
+    let root = try genericAPI(addUnless: "return raw_atomic_fetch_add_unless(v, a, u) != u;")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let test = Self.incrementThenBarrier.replacingOccurrences(of: "atomic_", with: "atomic_long_")
+    #expect(test.contains("atomic_long_inc(count)") && test.contains("atomic_long_t *count"))
+    // RV64 through raw_atomic64_inc, RV32 through raw_atomic_inc.
+    let rows = try suite(root, [("inclong", test)], paths: ["zacas"], xlens: [32, 64])
+    #expect(rows.count == 2 && rows.allSatisfy { $0.verdict == .proved }, "\(rows)")
+    // An atomic_long_inc that reaches nothing on RV32: the reader sees the flag and a counter of 0.
+    let long = root.appendingPathComponent("include/linux/atomic/atomic-long.h")
+    let text = try String(contentsOf: long, encoding: .utf8)
+    let lost = text.replacingOccurrences(of: "\traw_atomic_inc(v);\n", with: "\t(void)v;\n")
+    #expect(lost != text)
+    try Data(lost.utf8).write(to: long)
+    let broken = try suite(root, [("inclong", test)], paths: ["zacas"], xlens: [32, 64])
+    #expect(broken.first { $0.xlen == 64 }?.verdict == .proved, "\(broken)")
+    guard case .failed(let counterexample)? = broken.first(where: { $0.xlen == 32 })?.verdict else {
+      Issue.record("not failed on RV32: \(broken)")
+      return
+    }
+    #expect(counterexample.contains("0:r0=1 0:r1=0") && !counterexample.contains("amoadd.w"), "\(counterexample)")
   }
 
   @Test func anAddUnlessThatIsNotAtomicFailsTheSuite() throws {

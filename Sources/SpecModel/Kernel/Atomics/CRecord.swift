@@ -39,6 +39,15 @@ public struct CRecord: Hashable, Sendable {
         index = cursor
         continue
       }
+      // `typedef atomic64_t atomic_long_t;`: another name for a record already known.
+      if depth == 0, token.text == "typedef", index + 3 < tokens.count, let record = records[tokens[index + 1].text],
+        tokens[index + 2].kind == .identifier, tokens[index + 3].text == ";"
+      {
+        records[tokens[index + 2].text] = CRecord(
+          name: tokens[index + 2].text, bits: record.bits, fields: record.fields)
+        index += 4
+        continue
+      }
       if depth == 0, token.text == "struct" || token.text == "union", index + 2 < tokens.count,
         tokens[index + 1].kind == .identifier, tokens[index + 2].text == "{"
       {

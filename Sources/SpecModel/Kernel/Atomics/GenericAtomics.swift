@@ -15,14 +15,17 @@ struct GenericAtomics: Sendable {
   /// Whether the tree has the layer (`include/linux/atomic.h`).
   let present: Bool
 
-  /// The layer's files, by the name the kernel includes them by, oldest layout last.
+  /// The layer's files, by the name the kernel includes them by, oldest layout last. Since the
+  /// layer names its functions `raw_`, `atomic_long_t`'s are part of it too (`raw_atomic_long_inc`
+  /// calls `raw_atomic64_inc` or `raw_atomic_inc`, by XLEN).
   static let layerFiles = [
     "linux/atomic/atomic-arch-fallback.h", "linux/atomic-arch-fallback.h", "linux/atomic-fallback.h",
+    "linux/atomic/atomic-long.h",
   ]
-  /// What sits on top of the layer: sanitizer hooks and `atomic_long_t`.
+  /// What sits on top of the layer: sanitizer hooks, and the older layouts' `atomic_long_t`.
   static let notRead = [
-    "linux/atomic/atomic-instrumented.h", "linux/atomic/atomic-long.h", "asm-generic/atomic-instrumented.h",
-    "asm-generic/atomic-long.h", "linux/atomic-long.h",
+    "linux/atomic/atomic-instrumented.h", "asm-generic/atomic-instrumented.h", "asm-generic/atomic-long.h",
+    "linux/atomic-long.h",
   ]
 
   init(root: String) {
@@ -43,9 +46,15 @@ struct GenericAtomics: Sendable {
       let path = (include as NSString).appendingPathComponent(name)
       guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { continue }
       stubs[name] = "#include \"\(path)\"\n"
-      fallbackText += text
+      if !name.hasSuffix("atomic-long.h") { fallbackText += text }
     }
-    for name in Self.notRead { stubs[name] = "/* rvcheck: the layer above the generic atomics is not read. */\n" }
+    for name in Self.notRead where stubs[name] == nil {
+      stubs[name] = "/* rvcheck: the layer above the generic atomics is not read. */\n"
+    }
+    // A tree without the `raw_` layout's atomic-long.h reads none.
+    if stubs["linux/atomic/atomic-long.h"] == nil {
+      stubs["linux/atomic/atomic-long.h"] = "/* rvcheck: the layer above the generic atomics is not read. */\n"
+    }
     self.stubs = stubs
     prefix = fallbackText.contains("raw_atomic_") ? "raw_" : "arch_"
   }

@@ -497,7 +497,7 @@ struct SuiteCompiler {
     let compiled: (lines: [String], result: String?, used: Int)
     do {
       compiled = try prover.compileBody(
-        body, type: .integer(bits: call.is64 ? 64 : 32, signed: true), constants: [:], path: path, xlen: xlen,
+        body, type: .integer(bits: call.counterBits(xlen: xlen), signed: true), constants: [:], path: path, xlen: xlen,
         file: file,
         object: object, scratch: state.free, prefix: "P\(thread)", what: function, objectType: .record(record),
         unit: unit, primitiveFunction: call.treeName(prefix: unit.atomicPrefix))

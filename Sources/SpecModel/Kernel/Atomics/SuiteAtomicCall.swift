@@ -1,5 +1,6 @@
-/// A call of the kernel's `atomic_t` or `atomic64_t` API in a C litmus test (`atomic_inc(y)`,
-/// `atomic_add_unless(v, 1, 0)`, `atomic64_read(z)`), compiled through the tree's own definition.
+/// A call of the kernel's `atomic_t`, `atomic64_t` or `atomic_long_t` API in a C litmus test
+/// (`atomic_inc(y)`, `atomic_add_unless(v, 1, 0)`, `atomic64_read(z)`), compiled through the tree's
+/// own definition.
 ///
 /// Each distinct call gets a wrapper in the translation unit, so the preprocessor expands the
 /// tree's generic layer (`raw_atomic_inc`, or `arch_atomic_inc` in 5.13–6.4 layouts) exactly as a
@@ -13,18 +14,23 @@ struct SuiteAtomicCall {
   /// The location the call is on (a thread parameter).
   let location: String
 
-  /// Functions of the `atomic_t` and `atomic64_t` APIs. Not `atomic_long_`: its layer sits above
-  /// the generic one, which the prover does not read.
+  /// Functions of the `atomic_t`, `atomic64_t` and `atomic_long_t` APIs.
   static func isAtomicFunction(_ name: String) -> Bool {
-    (name.hasPrefix("atomic_") && !name.hasPrefix("atomic_long_")) || name.hasPrefix("atomic64_")
+    name.hasPrefix("atomic_") || name.hasPrefix("atomic64_")
   }
 
-  /// An `atomic64_t` call: a 64-bit counter.
-  var is64: Bool { function.hasPrefix("atomic64_") }
-
   /// The object's type and the counter's, as the kernel declares them.
-  var objectType: String { is64 ? "atomic64_t" : "atomic_t" }
-  var valueType: String { is64 ? "s64" : "int" }
+  var objectType: String {
+    function.hasPrefix("atomic64_") ? "atomic64_t" : function.hasPrefix("atomic_long_") ? "atomic_long_t" : "atomic_t"
+  }
+  var valueType: String {
+    function.hasPrefix("atomic64_") ? "s64" : function.hasPrefix("atomic_long_") ? "long" : "int"
+  }
+
+  /// The counter's width: an `atomic_long_t` holds a `long`, XLEN bits.
+  func counterBits(xlen: Int) -> Int {
+    function.hasPrefix("atomic64_") ? 64 : function.hasPrefix("atomic_long_") ? xlen : 32
+  }
 
   /// The call `expression` makes, when it is an `atomic_t` function of one location (a thread
   /// parameter in `locations`) and integer constants; nil otherwise.
