@@ -51,27 +51,17 @@ public struct ConcreteMemory: Sendable {
   /// The `count` bytes from `address`, little-endian, with the instruction that last wrote each
   /// (-1: none did), when they lie in one region; nil otherwise.
   @inline(__always) func bytesAndWriters(at address: UInt64, count: Int) -> (UInt128, SIMD16<Int32>)? {
-    guard let (region, offset) = locate(address), offset + count <= regions[region].bytes.count, count <= 16
-    else { return nil }
-    var value: UInt128 = 0
+    guard let value = value(at: address, count: count), let (region, offset) = locate(address) else { return nil }
     var writers = SIMD16<Int32>(repeating: -1)
     #if _endian(little)
-      // Copied as blocks: a vector filled lane by lane is written to memory and read back whole
+      // Copied as a block: a vector filled lane by lane is written to memory and read back whole
       // at every lane.
-      regions[region].bytes.withUnsafeBytes { bytes in
-        withUnsafeMutableBytes(of: &value) {
-          $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
-        }
-      }
       regions[region].writers.withUnsafeBytes { all in
         withUnsafeMutableBytes(of: &writers) {
           $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[4 * offset..<4 * (offset + count)]))
         }
       }
     #else
-      regions[region].bytes.withUnsafeBufferPointer { bytes in
-        for byte in 0..<count { value |= UInt128(bytes[offset + byte]) << UInt128(8 * byte) }
-      }
       regions[region].writers.withUnsafeBufferPointer { all in
         for byte in 0..<count { writers[byte] = all[offset + byte] }
       }

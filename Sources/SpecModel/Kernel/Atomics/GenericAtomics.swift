@@ -22,10 +22,11 @@ struct GenericAtomics: Sendable {
     "linux/atomic/atomic-arch-fallback.h", "linux/atomic-arch-fallback.h", "linux/atomic-fallback.h",
     "linux/atomic/atomic-long.h",
   ]
-  /// What sits on top of the layer: sanitizer hooks, and the older layouts' `atomic_long_t`.
+  /// What is laid over as empty where the tree has none of it to read: sanitizer hooks, the older
+  /// layouts' `atomic_long_t`, and the layer's `atomic-long.h` in a tree without one.
   static let notRead = [
     "linux/atomic/atomic-instrumented.h", "asm-generic/atomic-instrumented.h", "asm-generic/atomic-long.h",
-    "linux/atomic-long.h",
+    "linux/atomic-long.h", "linux/atomic/atomic-long.h",
   ]
 
   init(root: String) {
@@ -50,10 +51,6 @@ struct GenericAtomics: Sendable {
     }
     for name in Self.notRead where stubs[name] == nil {
       stubs[name] = "/* rvcheck: the layer above the generic atomics is not read. */\n"
-    }
-    // A tree without the `raw_` layout's atomic-long.h reads none.
-    if stubs["linux/atomic/atomic-long.h"] == nil {
-      stubs["linux/atomic/atomic-long.h"] = "/* rvcheck: the layer above the generic atomics is not read. */\n"
     }
     self.stubs = stubs
     prefix = fallbackText.contains("raw_atomic_") ? "raw_" : "arch_"

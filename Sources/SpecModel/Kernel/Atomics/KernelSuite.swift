@@ -226,13 +226,19 @@ struct SuiteCompiler {
     // The same executions are left out of both: the filter names the C test's variables.
     if let filter = test.header.filter { text += "filter (\(translated(filter)))\n" }
     text += "\(test.header.condition.quantifier.rawValue) (\(translated(test.header.condition.expression)))\n"
+    try Self.checkPlacement(text, of: test, file: file)
+    return (text, names, pointers)
+  }
+
+  /// Whether the compiled test `text` gives every location the model address the C test gives it
+  /// (so that an address a register or location holds compares alike in both); unknown otherwise.
+  static func checkPlacement(_ text: String, of test: KernelLitmusTest, file: String) throws {
     let placed = try LitmusParser.parse(text, file: "\(test.name) compiled").memoryLocations
     guard placed == test.header.memoryLocations else {
       throw AtomicsUnknown(
         location: test.threads.first?.location ?? SourceLocation(file: file, line: 1, column: 1),
         reason: "the compiled test places its locations as \(placed), the C test as \(test.header.memoryLocations)")
     }
-    return (text, names, pointers)
   }
 
   private func compile(

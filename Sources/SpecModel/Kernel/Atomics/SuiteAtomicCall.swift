@@ -19,18 +19,15 @@ struct SuiteAtomicCall {
     name.hasPrefix("atomic_") || name.hasPrefix("atomic64_")
   }
 
-  /// The object's type and the counter's, as the kernel declares them.
-  var objectType: String {
-    function.hasPrefix("atomic64_") ? "atomic64_t" : function.hasPrefix("atomic_long_") ? "atomic_long_t" : "atomic_t"
+  /// The object's type, the counter's, and the counter's width (nil: a `long`, XLEN bits), as the
+  /// kernel declares them.
+  private var counter: (object: String, value: String, bits: Int?) {
+    if function.hasPrefix("atomic64_") { return ("atomic64_t", "s64", 64) }
+    if function.hasPrefix("atomic_long_") { return ("atomic_long_t", "long", nil) }
+    return ("atomic_t", "int", 32)
   }
-  var valueType: String {
-    function.hasPrefix("atomic64_") ? "s64" : function.hasPrefix("atomic_long_") ? "long" : "int"
-  }
-
-  /// The counter's width: an `atomic_long_t` holds a `long`, XLEN bits.
-  func counterBits(xlen: Int) -> Int {
-    function.hasPrefix("atomic64_") ? 64 : function.hasPrefix("atomic_long_") ? xlen : 32
-  }
+  var objectType: String { counter.object }
+  func counterBits(xlen: Int) -> Int { counter.bits ?? xlen }
 
   /// The call `expression` makes, when it is an `atomic_t` function of one location (a thread
   /// parameter in `locations`) and integer constants; nil otherwise.
@@ -69,7 +66,7 @@ struct SuiteAtomicCall {
   /// (a call without one leaves the wrapper without a value, which the compiler reports if the
   /// test uses it).
   func wrapper(prefix: String) -> String {
-    "\(valueType) \(wrapperName)(\(objectType) *p) { return \(treeName(prefix: prefix))(\(arguments.joined(separator: ", "))); }\n\n"
+    "\(counter.value) \(wrapperName)(\(objectType) *p) { return \(treeName(prefix: prefix))(\(arguments.joined(separator: ", "))); }\n\n"
   }
 
   /// Every such call in `tests`, one per wrapper, in the order met.
