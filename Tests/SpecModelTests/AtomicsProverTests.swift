@@ -738,6 +738,22 @@ import Testing
     #expect(counterexample.contains("  1:r1=0\n") && counterexample.contains("filter (1:x20=1)"), "\(counterexample)")
   }
 
+  @Test func aCompiledTestMustPlaceItsLocationsAsTheCTestDoes() throws {
+    let test = try KernelLitmusParser.parse(Self.publishThroughPointer, file: "publish.litmus")
+    #expect(test.header.memoryLocations == ["head", "guard", "data"])
+    func text(_ initial: String) -> String {
+      "RISCV P\n{\n\(initial)\n0:s2=data; 0:s3=head;\n}\n P0 ;\n lw s4,0(s2) ;\nexists (0:x20=0)\n"
+    }
+    try SuiteCompiler.checkPlacement(text("head=guard; guard=0; data=0;"), of: test, file: "publish.litmus")
+    // data first: every address would differ from the C test's, and `1:seen=data` mean another thing.
+    do {
+      try SuiteCompiler.checkPlacement(text("data=0; head=guard; guard=0;"), of: test, file: "publish.litmus")
+      Issue.record("a compiled test that places its locations otherwise passed")
+    } catch let unknown as AtomicsUnknown {
+      #expect(unknown.reason.contains("places its locations as [\"data\", \"head\", \"guard\"]"), "\(unknown.reason)")
+    }
+  }
+
   @Test func aReleaseWithoutItsFenceLetsThePointerOutrunItsData() throws {
     // The tree's smp_store_release() without its fence: rcu_assign_pointer() publishes the
     // pointer before the data it points to, and the reader sees the pointer and the old data.
