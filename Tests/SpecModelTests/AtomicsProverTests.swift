@@ -1087,6 +1087,9 @@ import Testing
     #expect(row("inclong", 64, in: lost)?.verdict == .proved, "\(lost)")
     // And on RV64, through the 64-bit add both calls reach.
     let lost64 = try without("arch_atomic64_add(1, v);", in: "atomic-arch-fallback.h", root, ("inc64", wide))
+    // A tree whose layout has no atomic-long.h does not provide the type: named, not compiled.
+    let older = try suite(Self.corpus.appendingPathComponent("era-mainline"), [("inclong", long)], paths: ["zacas"])
+    #expect(older.first?.skipped == "atomic_long_read: the tree defines no atomic_long_t", "\(older)")
     for (name, broken, xlen) in [("inclong", lost, 32), ("inc64", lost64, 64)] {
       guard case .failed(let counterexample)? = row(name, xlen, in: broken)?.verdict else {
         Issue.record("\(name) not failed on RV\(xlen): \(broken)")
