@@ -250,6 +250,64 @@ import Testing
     #expect(result.decided && result.verdict == .never && result.positive + result.negative == 0)
   }
 
+  /// herd's C takes a name a thread uses without declaring it as a register of that thread,
+  /// starting at 0 (or at its value in the initial state), as older tests are written.
+  @Test func undeclaredRegistersAreThreadRegisters() throws {
+    let messagePassing = """
+      C MP
+      {}
+      P0(int *x, int *y)
+      {
+        WRITE_ONCE(*x, 1);
+        smp_store_release(y, 1);
+      }
+      P1(int *x, int *y)
+      {
+        r0 = smp_load_acquire(y);
+        if (r0 == 1) {
+          r1 = READ_ONCE(*x);
+        }
+      }
+      exists (1:r0=1 /\\ 1:r1=0)
+      """
+    #expect(try decide(messagePassing).verdict == .never)
+    // Assigned in a branch, the register is still the thread's after it: without the release
+    // the stale read is allowed.
+    let relaxed = messagePassing.replacingOccurrences(of: "smp_store_release(y, 1)", with: "WRITE_ONCE(*y, 1)")
+      .replacingOccurrences(of: "smp_load_acquire(y)", with: "READ_ONCE(*y)")
+    #expect(try decide(relaxed).verdict == .sometimes)
+    // A register only read is 0, or what the initial state gives it.
+    let unread = "C R\n{}\nP0(int *x)\n{\n  WRITE_ONCE(*x, r4 + 1);\n}\nexists (x=1)"
+    #expect(try decide(unread).positive > 0)
+    #expect(try decide(unread.replacingOccurrences(of: "(x=1)", with: "(x=0)")).verdict == .never)
+    let given = unread.replacingOccurrences(of: "{}", with: "{ 0:r4=2; }")
+    #expect(try decide(given).verdict == .never)
+    #expect(try decide(given.replacingOccurrences(of: "(x=1)", with: "(x=3)")).positive > 0)
+  }
+
+  /// `0:r1=1:r1` compares two threads' registers, as herd's conditions may.
+  @Test func conditionsCompareRegisters() throws {
+    let reads = """
+      C Same
+      {}
+      P0(int *x)
+      {
+        int r1 = READ_ONCE(*x);
+      }
+      P1(int *x)
+      {
+        int r1 = 5;
+        WRITE_ONCE(*x, 5);
+      }
+      exists (0:r1=1:r1)
+      """
+    #expect(try decide(reads).verdict == .sometimes)
+    let differ = reads.replacingOccurrences(of: "int r1 = 5;", with: "int r1 = 7;")
+    #expect(try decide(differ).verdict == .never)
+    // A register on the right is read like one on the left: a typo there is located too.
+    #expect(throws: LitmusError.self) { try decide(reads.replacingOccurrences(of: "1:r1)", with: "1:r9)")) }
+  }
+
   /// Located errors for what the reader does not take.
   @Test(arguments: [
     ("C T\n{}\nP0(int *x)\n{\n  while (1) WRITE_ONCE(*x, 1);\n}\nexists (x=1)", 5, 3, "'while' is not supported"),

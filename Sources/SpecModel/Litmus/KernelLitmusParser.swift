@@ -143,23 +143,16 @@ public struct KernelLitmusParser {
     return KernelLitmusTest(header: header, threads: threads)
   }
 
-  /// Every `N:name` of the clauses is a variable thread N declares: a typo would read as 0 and
-  /// quietly change the verdict.
+  /// Every `N:name` of the clauses is a variable thread N declares, assigns or is given in the
+  /// initial state: a typo would read as 0 and quietly change the verdict.
   private func checkVariables(_ header: LitmusTest, _ threads: [KernelThread], _ lines: [String]) throws(LitmusError) {
     var locations = Array(header.condition.expression.locations) + header.observed
     if let filter = header.filter { locations += filter.locations }
     for case .variable(let thread, let name) in locations {
-      var declared = Set(threads[thread].parameters)
-      var pending = threads[thread].body
-      while let statement = pending.popLast() {
-        switch statement {
-        case .declaration(_, let names, _): declared.formUnion(names.map(\.name))
-        case .block(let inner): pending += inner
-        case .branch(_, let then, let otherwise, _): pending += [then] + (otherwise.map { [$0] } ?? [])
-        case .expression, .returns, .other, .extended: break
-        }
-      }
-      guard !declared.contains(name) else { continue }
+      let variables = threads[thread].declaredNames.union(threads[thread].implicitRegisters)
+        .union(threads[thread].parameters)
+      let initialised = header.initial.contains { $0.location == .variable(thread: thread, name: name) }
+      guard !variables.contains(name) && !initialised else { continue }
       let text = "\(thread):\(name)"
       let row = lines.lastIndex { $0.contains(text) } ?? 0
       let column =

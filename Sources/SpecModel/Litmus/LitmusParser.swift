@@ -177,6 +177,7 @@ public struct LitmusParser {
       switch expression {
       case .constant: break
       case .equals(let location, _): locations.append(location)
+      case .same(let left, let right): locations += [left, right]
       case .not(let inner): pending.append(inner)
       case .and(let left, let right), .or(let left, let right): pending += [left, right]
       }
@@ -529,6 +530,12 @@ public struct LitmusParser {
       }
       let valueToken = tokens[position + 1]
       position += 2
+      // `0:r1=1:r1` compares two threads' variables; a bare name on the right is an address.
+      if let colon = valueToken.text.firstIndex(of: ":"), Int(valueToken.text[..<colon]) != nil {
+        return .same(
+          try location(token.text, token.line, token.column),
+          try location(valueToken.text, valueToken.line, valueToken.column))
+      }
       return .equals(
         try location(token.text, token.line, token.column),
         try value(valueToken.text, valueToken.line, valueToken.column))

@@ -95,6 +95,8 @@ public struct LitmusTest: Sendable, Equatable {
   public indirect enum Expression: Sendable, Equatable, CustomStringConvertible {
     case constant(Bool)
     case equals(Location, Value)
+    /// `0:r1=1:r1`: two locations hold the same value.
+    case same(Location, Location)
     case not(Expression)
     case and(Expression, Expression)
     case or(Expression, Expression)
@@ -103,6 +105,7 @@ public struct LitmusTest: Sendable, Equatable {
       switch self {
       case .constant(let value): value ? "true" : "false"
       case .equals(let location, let value): "\(location)=\(value)"
+      case .same(let left, let right): "\(left)=\(right)"
       case .not(let inner): "~(\(inner))"
       case .and(let left, let right): "(\(left) /\\ \(right))"
       case .or(let left, let right): "(\(left) \\/ \(right))"
@@ -114,6 +117,7 @@ public struct LitmusTest: Sendable, Equatable {
       switch self {
       case .constant(let constant): constant
       case .equals(let location, let expected): value(location) == expected
+      case .same(let left, let right): value(left).map { $0 == value(right) } ?? false
       case .not(let inner): !inner.holds(value)
       case .and(let left, let right): left.holds(value) && right.holds(value)
       case .or(let left, let right): left.holds(value) || right.holds(value)
@@ -125,6 +129,7 @@ public struct LitmusTest: Sendable, Equatable {
       switch self {
       case .constant: []
       case .equals(let location, _): [location]
+      case .same(let left, let right): [left, right]
       case .not(let inner): inner.locations
       case .and(let left, let right), .or(let left, let right): left.locations.union(right.locations)
       }

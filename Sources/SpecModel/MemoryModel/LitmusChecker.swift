@@ -240,6 +240,7 @@ public struct LitmusChecker {
       switch expression {
       case .constant(let value): z3.formula(value)
       case .equals(let location, let value): term(location) == execution.constant(value)
+      case .same(let left, let right): term(left) == term(right)
       case .not(let inner): !formula(inner)
       case .and(let left, let right): formula(left) && formula(right)
       case .or(let left, let right): formula(left) || formula(right)

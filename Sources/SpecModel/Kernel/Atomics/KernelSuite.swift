@@ -213,6 +213,7 @@ struct SuiteCompiler {
       switch expression {
       case .constant: expression
       case .equals(let location, let value): .equals(register(location), value)
+      case .same(let left, let right): .same(register(left), register(right))
       case .not(let inner): .not(translated(inner))
       case .and(let left, let right): .and(translated(left), translated(right))
       case .or(let left, let right): .or(translated(left), translated(right))
