@@ -27,6 +27,8 @@ struct KernelExecution: CandidateExecutions {
   private var locals: [String: Value] = [:]
   /// The thread's `rcu_read_lock()`s not yet closed, innermost last.
   private var openSections: [Int] = []
+  /// The thread's `srcu_read_lock()`s not yet closed, innermost last, with their `srcu_struct`.
+  private var openSRCUSections: [(structure: UInt64, lock: Int)] = []
   private var location = SourceLocation(file: "", line: 1, column: 1)
 
   private static let width = LitmusExecution.width
@@ -65,6 +67,7 @@ struct KernelExecution: CandidateExecutions {
     location = kernelThread.location
     locals = [:]
     openSections = []
+    openSRCUSections = []
     for parameter in kernelThread.parameters {
       locals[parameter] = Value(bits: z3.bv(addresses[parameter] ?? 0, width: Self.width))
     }
@@ -332,10 +335,42 @@ struct KernelExecution: CandidateExecutions {
     case .lock, .unlock, .tryLock, .isLocked:
       try count(1)
       return try lock(primitive, at: try evaluate(arguments[0]))
+    case .srcu(let kind):
+      try count(kind == .unlock ? 2 : 1)
+      return try srcu(kind, name, arguments)
     case .atomic(let atomic):
       try count(atomic.operands.filter { if case .argument = $0 { true } else { false } }.count + 1)
       return try perform(atomic, arguments)
     }
+  }
+
+  /// An SRCU event on the `srcu_struct` the first argument points to. A section is closed by the
+  /// innermost open `srcu_read_lock()` of the same structure, as the bell nests them per location;
+  /// the value a lock returns only goes back to its unlock, so it is 0.
+  private mutating func srcu(_ kind: KernelEventTag.SRCU, _ name: String, _ arguments: [CExpression])
+    throws(LitmusModelError) -> Value
+  {
+    let structure = try evaluate(arguments[0])
+    if kind == .unlock { _ = try evaluate(arguments[1]) }
+    guard let address = structure.bits.numeral else {
+      throw error("'\(name)': the srcu_struct must be a location the test names, not a computed pointer")
+    }
+    if kind != .synchronize && pathCondition.concrete != true {
+      throw error("'\(name)' under a condition is not modelled yet: SRCU read-side sections must be unconditional")
+    }
+    var tag = KernelEventTag()
+    tag.srcu = kind
+    let id = event(.fence, address: Value(bits: structure.bits), value: zero, executed: pathCondition, tag: tag)
+    switch kind {
+    case .lock: openSRCUSections.append((address, id))
+    case .unlock:
+      // An unlock that closes nothing belongs to no section, as in the bell (which flags it).
+      if let open = openSRCUSections.lastIndex(where: { $0.structure == address }) {
+        events[id].kernel?.openingLock = openSRCUSections.remove(at: open).lock
+      }
+    case .synchronize: break
+    }
+    return Value(bits: zero)
   }
 
   /// `lock.cat`'s events: a lock is an RMW whose read finds the lock free (0) and whose write takes

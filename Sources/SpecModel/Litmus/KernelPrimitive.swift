@@ -9,6 +9,7 @@ enum KernelPrimitive {
   case fence(KernelEventTag.Fence)
   case atomic(AtomicPrimitive)
   case lock, unlock, tryLock, isLocked
+  case srcu(KernelEventTag.SRCU)
   /// A construct the model does not decide yet: the test is refused, naming it.
   case unsupported(String)
 
@@ -39,11 +40,13 @@ enum KernelPrimitive {
       "spin_is_locked": .isLocked,
     ]
     for name in ["synchronize_rcu", "synchronize_rcu_expedited"] { table[name] = .fence(.syncRCU) }
-    for name in [
-      "srcu_read_lock", "srcu_read_unlock", "synchronize_srcu", "synchronize_srcu_expedited",
-      "smp_mb__after_srcu_read_unlock",
-    ] {
-      table[name] = .unsupported("'\(name)' (SRCU) is not modelled yet")
+    table["srcu_read_lock"] = .srcu(.lock)
+    table["srcu_read_unlock"] = .srcu(.unlock)
+    for name in ["synchronize_srcu", "synchronize_srcu_expedited"] { table[name] = .srcu(.synchronize) }
+    table["smp_mb__after_srcu_read_unlock"] = .fence(.afterSRCUUnlock)
+    // Sections passed between threads came to the model after the version this project follows.
+    for name in ["srcu_down_read", "srcu_up_read"] {
+      table[name] = .unsupported("'\(name)' (an SRCU section across threads) is not modelled yet")
     }
     for name in ["call_rcu", "rcu_barrier", "kfree_rcu"] {
       table[name] = .unsupported("'\(name)' (RCU callbacks) is not modelled yet")

@@ -2,7 +2,7 @@
 /// same candidate executions (events, rf, co, fr) that RVWMO is judged on: the `coherence`,
 /// `happens-before`, `propagation` and `rcu` axioms. `atomic` is the engine's atomicity
 /// constraint, which is the same for both models. Locks are the RMWs of `lock.cat` (an LKR that
-/// reads the lock free and its LKW). SRCU is refused before this point.
+/// reads the lock free and its LKW). SRCU sections pair per `srcu_struct` as the bell nests them.
 struct LinuxKernelModel {
   let events: [MemoryEvent]
   let z3: Z3Context
@@ -48,6 +48,7 @@ struct LinuxKernelModel {
   /// Reads for which `smp_rmb()` works: every read but that of a non-returning RMW.
   var readsForRmb: [Formula] { members { Formula($0.reads && $0.kernel?.access != .noreturn) } }
   func fences(_ kind: KernelEventTag.Fence) -> [Formula] { members { Formula($0.kernel?.fence == kind) } }
+  func srcuEvents(_ kind: KernelEventTag.SRCU) -> [Formula] { members { Formula($0.kernel?.srcu == kind) } }
 
   // MARK: The axioms
 
@@ -96,8 +97,10 @@ struct LinuxKernelModel {
       | (M ⨾ po.optional(executed) ⨾ RMW ⨾ fenceRelation(.afterAtomic) ⨾ M)
       | (M ⨾ po.optional(executed) ⨾ .identity(lockWrites) ⨾ fenceRelation(.afterSpinlock) ⨾ M)
       | (M ⨾ unlockLock ⨾ .identity(fences(.afterUnlockLock)) ⨾ po ⨾ M)
+      | (M ⨾ po.optional(executed) ⨾ .identity(srcuEvents(.unlock)) ⨾ fenceRelation(.afterSRCUUnlock) ⨾ M)
     let synchronize = fences(.syncRCU)
-    let gracePeriod = po ⨾ .identity(synchronize) ⨾ po.optional(executed)
+    let synchronizeSRCU = srcuEvents(.synchronize)
+    let gracePeriod = po ⨾ .identity(zip(synchronize, synchronizeSRCU).map { $0 || $1 }) ⨾ po.optional(executed)
     let strongFence = mb | gracePeriod
     let fence = strongFence | poRelease | acquirePo | wmb | rmb
 
@@ -129,9 +132,10 @@ struct LinuxKernelModel {
       acyclic(firstStep | hb, "propagation", solver)
     }
     var rcu: (fence: Relation, rb: Relation)?
-    if events.contains(where: { $0.kernel?.fence == .syncRCU }) {
+    if events.contains(where: { $0.kernel?.fence == .syncRCU || $0.kernel?.srcu == .synchronize }) {
       rcu = assertRCU(
-        po: po, hb: hb, firstStep: firstStep, prop: prop, marked: Marked, synchronize: synchronize, solver)
+        po: po, hb: hb, firstStep: firstStep, prop: prop, marked: Marked, synchronize: synchronize,
+        synchronizeSRCU: synchronizeSRCU, solver)
     }
     // Plain accesses that race with another thread's accesses must still be coherent.
     if events.contains(where: { $0.kernel?.access == .plain }) && !dropped.contains("plain-coherence") {
@@ -179,10 +183,11 @@ struct LinuxKernelModel {
 
   /// The `rcu` axiom: `rb = prop ; rcu-fence ; hb* ; pb* ; [Marked]` is irreflexive, where
   /// `rcu-fence` joins grace periods and read-side critical sections by `rcu-link`, with at least
-  /// as many grace periods as sections (the recursive `rcu-order`).
+  /// as many grace periods as sections (the recursive `rcu-order`). An SRCU grace period and an
+  /// SRCU section join only when they name the same `srcu_struct` (`& loc`).
   private func assertRCU(
     po: Relation, hb: Relation, firstStep: Relation, prop: Relation, marked: Relation, synchronize: [Formula],
-    _ solver: Solver
+    synchronizeSRCU: [Formula], _ solver: Solver
   ) -> (fence: Relation, rb: Relation)? {
     guard !dropped.contains("rcu") else { return nil }
     func named(_ relation: Relation, _ name: String) -> Relation { relation.named("lkmm.\(name)", solver, z3) }
@@ -194,25 +199,45 @@ struct LinuxKernelModel {
     let pbStar = pb.plus(named: "lkmm.pb+", solver, z3).optional(executed)
     let link = named(
       named(named(po.optional(executed) ⨾ hbStar, "po?;hb*") ⨾ pbStar, "po?;hb*;pb*") ⨾ prop ⨾ po, "rcu-link")
-    // rcu-rscs^-1: from each rcu_read_unlock() back to the rcu_read_lock() it closes.
+    // rcu-rscs^-1 and srcu-rscs^-1: from each unlock back to the lock it closes.
     var sectionsInverse = Relation(count: count)
+    var srcuSectionsInverse = Relation(count: count)
     for (unlock, event) in events.enumerated() {
       if let lock = event.kernel?.openingLock {
-        sectionsInverse[unlock, lock] = event.executed && events[lock].executed
+        let closes = event.executed && events[lock].executed
+        if event.kernel?.srcu == .unlock {
+          srcuSectionsInverse[unlock, lock] = closes
+        } else {
+          sectionsInverse[unlock, lock] = closes
+        }
       }
     }
+    // loc, between the SRCU events: the only events here whose location matters.
+    let srcu = events.map { $0.kernel?.srcu != nil }
+    let sameStructure = Relation.pairs(count: count) { i, j in
+      srcu[i] && srcu[j] ? events[i].address == events[j].address : Formula(false)
+    }
     let gp = Relation.identity(synchronize)
+    let srcuGP = Relation.identity(synchronizeSRCU)
     let gpLink = named(gp ⨾ link, "gp-link")
     let sectionLink = named(sectionsInverse ⨾ link, "rscs-link")
+    let srcuGPLink = named(srcuGP ⨾ link, "srcu-gp-link")
+    let srcuSectionLink = named(srcuSectionsInverse ⨾ link, "srcu-rscs-link")
     // The least fixed point: each round nests one more level or joins two sequences, so as many
     // rounds as there are grace periods and sections reach every sequence of distinct ones.
-    let units = events.filter { $0.kernel?.fence == .syncRCU || $0.kernel?.openingLock != nil }.count
-    var order = named(gp | (gpLink ⨾ sectionsInverse) | (sectionLink ⨾ gp), "rcu-order.0")
+    let units = events.filter {
+      $0.kernel?.fence == .syncRCU || $0.kernel?.srcu == .synchronize || $0.kernel?.openingLock != nil
+    }.count
+    var order = named(
+      gp | srcuGP | (gpLink ⨾ sectionsInverse) | (sectionLink ⨾ gp)
+        | ((srcuGPLink ⨾ srcuSectionsInverse) | (srcuSectionLink ⨾ srcuGP)) & sameStructure,
+      "rcu-order.0")
     for round in 0..<units {
       let orderLink = named(order ⨾ link, "rcu-order-link.\(round)")
+      let nestedRCU = (gpLink ⨾ orderLink ⨾ sectionsInverse) | (sectionLink ⨾ orderLink ⨾ gp)
+      let nestedSRCU = ((srcuGPLink ⨾ orderLink ⨾ srcuSectionsInverse) | (srcuSectionLink ⨾ orderLink ⨾ srcuGP))
       order = named(
-        order | (gpLink ⨾ orderLink ⨾ sectionsInverse) | (sectionLink ⨾ orderLink ⨾ gp) | (orderLink ⨾ order),
-        "rcu-order.\(round + 1)")
+        order | nestedRCU | nestedSRCU & sameStructure | (orderLink ⨾ order), "rcu-order.\(round + 1)")
     }
     let rcuFence = named(po ⨾ order ⨾ po.optional(executed), "rcu-fence")
     let after = named(named(hbStar ⨾ pbStar, "hb*;pb*") ⨾ marked, "hb*;pb*;[Marked]")
