@@ -330,7 +330,11 @@ import Testing
       }
       exists (0:r1=1 /\\ 0:r2=0)
       """
-    #expect(try decide(section).verdict == .never)
+    let decided = try decide(section)
+    #expect(decided.verdict == .never)
+    // The graph shows each SRCU event with its structure.
+    let dot = try #require(decided.graph?.dot(name: "SRCU"))
+    #expect(dot.contains("srcu-lock s") && dot.contains("srcu-synchronize s"), "\(dot)")
     // Without the SRCU axiom, or with the grace period on another structure, it is allowed.
     #expect(try decide(section, dropping: ["rcu"]).verdict == .sometimes)
     #expect(

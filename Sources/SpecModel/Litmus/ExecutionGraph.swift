@@ -53,6 +53,8 @@ extension MemoryEvent {
     switch kind {
     case .fence:
       if let fence = kernel?.fence { return "F \(fence)" }
+      // An SRCU event names its srcu_struct.
+      if let srcu = kernel?.srcu { return "srcu-\(srcu) \(location)" }
       guard let fence else { return "F" }
       return fence.tso ? "fence.tso" : "fence \(String(fence.predecessor.sorted())),\(String(fence.successor.sorted()))"
     case .read: words.append("R")
