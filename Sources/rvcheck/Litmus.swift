@@ -230,13 +230,15 @@ struct Litmus: ParsableCommand {
   }
 
   /// herd's verdict as a kernel litmus file records it (`Result: Never`); DEADLOCK is herd's
-  /// "Never 0 0".
+  /// "Never 0 0". Other words there (`Result: Maybe`, `Result: Flag …`) are an author's note, not
+  /// a verdict to hold the test to.
   static func herdResult(_ text: String) -> String? {
     for line in text.split(separator: "\n") {
       let words = line.split(whereSeparator: \.isWhitespace)
       guard let index = words.firstIndex(of: "Result:"), index + 1 < words.count else { continue }
       let verdict = String(words[index + 1])
-      return verdict == "DEADLOCK" ? "Never" : verdict
+      if verdict == "DEADLOCK" { return "Never" }
+      return ["Never", "Sometimes", "Always"].contains(verdict) ? verdict : nil
     }
     return nil
   }
