@@ -271,6 +271,10 @@ import Testing
       exists (1:r0=1 /\\ 1:r1=0)
       """
     #expect(try decide(messagePassing).verdict == .never)
+    // Declared inside the branch, it is still the thread's register after it, as herd has it:
+    // the read it took is what the condition sees, not 0.
+    let declaredInBranch = messagePassing.replacingOccurrences(of: "r1 = READ_ONCE", with: "int r1 = READ_ONCE")
+    #expect(try decide(declaredInBranch).verdict == .never)
     // Assigned in a branch, the register is still the thread's after it: without the release
     // the stale read is allowed.
     let relaxed = messagePassing.replacingOccurrences(of: "smp_store_release(y, 1)", with: "WRITE_ONCE(*y, 1)")

@@ -71,11 +71,11 @@ struct KernelExecution: CandidateExecutions {
     for parameter in kernelThread.parameters {
       locals[parameter] = Value(bits: z3.bv(addresses[parameter] ?? 0, width: Self.width))
     }
-    // Names the thread uses without declaring them, other than shared locations, are registers
-    // that live for the whole thread, from 0, as herd has them.
-    let undeclared = kernelThread.usedNames.subtracting(kernelThread.declaredNames)
-      .subtracting(kernelThread.parameters)
-    for name in undeclared where addresses[name] == nil { locals[name] = Value(bits: zero) }
+    // A thread's variables are herd's registers: they live for the whole thread, from 0, wherever
+    // they are declared (`int r2 = READ_ONCE(*y);` inside an `if` is still 2:r2 after it), and
+    // so do the names it uses without declaring them, other than shared locations.
+    let variables = kernelThread.usedNames.union(kernelThread.declaredNames).subtracting(kernelThread.parameters)
+    for name in variables where addresses[name] == nil { locals[name] = Value(bits: zero) }
     for initialiser in test.header.initial {
       if case .variable(thread, let name) = initialiser.location, let value = initialiser.value {
         locals[name] = Value(bits: constant(value))
