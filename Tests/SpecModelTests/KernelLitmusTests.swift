@@ -112,7 +112,8 @@ import Testing
     ("xchg", "Never"), ("xchg_relaxed", "Sometimes"), ("xchg_acquire", "Sometimes"),
     ("xchg_release", "Sometimes"), ("atomic_xchg", "Never"), ("atomic_fetch_add", "Never"),
     ("atomic_fetch_add_relaxed", "Sometimes"), ("atomic_add_return", "Never"),
-    ("atomic_add_return_acquire", "Sometimes"),
+    ("atomic_add_return_acquire", "Sometimes"), ("atomic_add_negative", "Never"),
+    ("atomic_add_negative_relaxed", "Sometimes"), ("atomic_add_negative_release", "Sometimes"),
   ])
   func fullyOrderedRMWsOrderStoreBuffering(primitive: String, verdict: String) throws {
     var text = Self.storeBuffering.replacingOccurrences(of: "%@", with: primitive)
@@ -125,6 +126,10 @@ import Testing
         .replacingOccurrences(of: "\(primitive)(x, 1)", with: "\(primitive)(1, x)")
       if primitive.contains("_return") { text = text.replacingOccurrences(of: "1:r0=0", with: "1:r0=1") }
       if primitive.contains("_return") { text = text.replacingOccurrences(of: "0:r0=0", with: "0:r0=1") }
+      // add_negative(-1, v) answers whether the sum is negative: it read the initial 0.
+      if primitive.contains("add_negative") {
+        text = text.replacingOccurrences(of: "(1, ", with: "(-1, ").replacingOccurrences(of: "r0=0", with: "r0=1")
+      }
     }
     let result = try decide(text)
     #expect(result.verdict.rawValue == verdict, "\(primitive): \(result)")

@@ -89,9 +89,11 @@ enum KernelPrimitive {
         AtomicPrimitive(operation: .sub, ordering: .full, result: .newIsZero, location: 0, operands: [.constant(1)]))
       table["\(prefix)_inc_and_test"] = .atomic(
         AtomicPrimitive(operation: .add, ordering: .full, result: .newIsZero, location: 0, operands: [.constant(1)]))
-      table["\(prefix)_add_negative"] = .atomic(
-        AtomicPrimitive(operation: .add, ordering: .full, result: .newIsNegative, location: 1, operands: [.argument(0)])
-      )
+      for (suffix, ordering) in orderings {
+        table["\(prefix)_add_negative\(suffix)"] = .atomic(
+          AtomicPrimitive(
+            operation: .add, ordering: ordering, result: .newIsNegative, location: 1, operands: [.argument(0)]))
+      }
       table["\(prefix)_add_unless"] = .atomic(
         AtomicPrimitive(
           operation: .addUnless, ordering: .full, result: .succeeded, location: 0,
