@@ -5,20 +5,14 @@ extension KernelThread {
   /// Names declared anywhere in the body (`int r1;`, `int r2 = 0;`).
   public var declaredNames: Set<String> {
     var names: Set<String> = []
-    visit { statement in
-      if case .declaration(_, let declared, _) = statement { names.formUnion(declared.map(\.name)) }
-    } expressions: { _ in
-    }
+    for case .declaration(_, let declared, _) in statements { names.formUnion(declared.map(\.name)) }
     return names
   }
 
   /// Names assigned in the body but neither declared nor parameters.
   public var implicitRegisters: Set<String> {
     var assigned: Set<String> = []
-    visit { _ in
-    } expressions: { expression in
-      if case .assign(_, .name(let name), _) = expression { assigned.insert(name) }
-    }
+    for case .assign(_, .name(let name), _) in expressions { assigned.insert(name) }
     return assigned.subtracting(declaredNames).subtracting(parameters)
   }
 
@@ -26,54 +20,64 @@ extension KernelThread {
   /// shared locations, the thread's variables, and herd's undeclared registers among them.
   public var usedNames: Set<String> {
     var names: Set<String> = []
-    visit { _ in
-    } expressions: { expression in
-      if case .name(let name) = expression { names.insert(name) }
-    }
+    for case .name(let name) in expressions { names.insert(name) }
     return names
   }
 
-  /// Every statement of the body, nested ones included, and every expression in them.
-  private func visit(_ statementVisitor: (CStatement) -> Void, expressions: (CExpression) -> Void) {
+  /// Every statement of the body, nested ones included.
+  private var statements: [CStatement] {
+    var found: [CStatement] = []
     var pending = body
     while let statement = pending.popLast() {
-      statementVisitor(statement)
+      found.append(statement)
       switch statement {
       case .block(let inner): pending += inner
-      case .expression(let expression, _): expression.visit(expressions)
-      case .declaration(_, let names, _): for case let initial? in names.map(\.initial) { initial.visit(expressions) }
-      case .branch(let condition, let then, let otherwise, _):
-        condition.visit(expressions)
-        pending.append(then)
-        if let otherwise { pending.append(otherwise) }
-      case .returns(let value, _): value?.visit(expressions)
-      case .other, .extended: break
+      case .branch(_, let then, let otherwise, _): pending += [then] + (otherwise.map { [$0] } ?? [])
+      case .expression, .declaration, .returns, .other, .extended: break
       }
     }
+    return found
+  }
+
+  /// Every expression in the body's statements, nested ones included.
+  private var expressions: [CExpression] {
+    var found: [CExpression] = []
+    for statement in statements {
+      switch statement {
+      case .expression(let expression, _): expression.collect(into: &found)
+      case .declaration(_, let names, _):
+        for case let initial? in names.map(\.initial) { initial.collect(into: &found) }
+      case .branch(let condition, _, _, _): condition.collect(into: &found)
+      case .returns(let value, _): value?.collect(into: &found)
+      case .block, .other, .extended: break
+      }
+    }
+    return found
   }
 }
 
 extension CExpression {
-  /// This expression and every expression inside it.
-  func visit(_ visitor: (CExpression) -> Void) {
-    visitor(self)
+  /// Appends this expression and every expression inside it; a called name is a function, not a
+  /// value, and is left out.
+  func collect(into found: inout [CExpression]) {
+    found.append(self)
     switch self {
     case .name, .literal, .sizeof, .statementExpression, .initializer: break
     case .call(let function, let arguments):
-      // A called name is a function, not a value.
-      if case .name = function {} else { function.visit(visitor) }
-      for argument in arguments { argument.visit(visitor) }
+      if case .name = function {} else { function.collect(into: &found) }
+      for argument in arguments { argument.collect(into: &found) }
     case .index(let base, let offset):
-      base.visit(visitor)
-      offset.visit(visitor)
-    case .member(let base, _, _), .prefix(_, let base), .postfix(_, let base), .cast(_, let base): base.visit(visitor)
+      base.collect(into: &found)
+      offset.collect(into: &found)
+    case .member(let base, _, _), .prefix(_, let base), .postfix(_, let base), .cast(_, let base):
+      base.collect(into: &found)
     case .binary(_, let left, let right), .assign(_, let left, let right):
-      left.visit(visitor)
-      right.visit(visitor)
+      left.collect(into: &found)
+      right.collect(into: &found)
     case .conditional(let test, let then, let otherwise):
-      test.visit(visitor)
-      then.visit(visitor)
-      otherwise.visit(visitor)
+      test.collect(into: &found)
+      then.collect(into: &found)
+      otherwise.collect(into: &found)
     }
   }
 }
