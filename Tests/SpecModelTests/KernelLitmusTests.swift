@@ -315,6 +315,17 @@ import Testing
     #expect(try decide(differ).verdict == .never)
     // A register on the right is read like one on the left: a typo there is located too.
     #expect(throws: LitmusError.self) { try decide(reads.replacingOccurrences(of: "1:r1)", with: "1:r9)")) }
+    // RISC-V tests compare registers the same way.
+    let riscv = """
+      RISCV Same
+      { 0:x6=x; 1:x6=x; 1:x5=5; }
+       P0          | P1          ;
+       lw x5,0(x6) | sw x5,0(x6) ;
+      exists (0:x5=1:x5)
+      """
+    #expect(try LitmusChecker(model: .rvwmo).check(try LitmusParser.parse(riscv, file: "t")).verdict == .sometimes)
+    let never = riscv.replacingOccurrences(of: "exists (0:x5=1:x5)", with: "exists (0:x5=1:x6)")
+    #expect(try LitmusChecker(model: .rvwmo).check(try LitmusParser.parse(never, file: "t")).verdict == .never)
   }
 
   /// SRCU sections and grace periods order as RCU's do, but only on the same `srcu_struct`; two
@@ -413,6 +424,10 @@ import Testing
     (
       "C T\n{}\nP0(int *x)\n{\n  if (READ_ONCE(*x)) srcu_read_lock(x);\n}\nexists (x=1)", 5, 22,
       "SRCU read-side sections must be unconditional"
+    ),
+    (
+      "C T\n{}\nP0(int *x)\n{\n  int r0 = READ_ONCE(*x);\n  srcu_read_lock(r0);\n}\nexists (x=1)", 6, 3,
+      "the srcu_struct must be a location the test names"
     ),
     ("C T\n{}\nP0(int *x)\n{\n  int r0 = READ_ONCE(x);\n}\nexists (0:r0=1)", 5, 3, "takes '*pointer'"),
     ("C T\n{}\nP0(int *x)\n{\n  WRITE_ONCE(*x, 1);\n}\nexists (0:r9=1)", 7, 9, "declares no variable 'r9'"),
