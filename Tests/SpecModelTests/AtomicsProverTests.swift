@@ -774,6 +774,90 @@ import Testing
     }
   }
 
+  /// Publication in the style of generated tests, written for these tests: pointer-sized
+  /// integers, an address given to a register in the initial state, a register never declared.
+  static let wordPublication = """
+    C word-publication
+
+    {
+    \t0:r3=data; flag=spare;
+    }
+
+    P0(intptr_t *data, intptr_t *flag)
+    {
+    \tWRITE_ONCE(*data, 5);
+    \tsmp_store_release(flag, r3);
+    }
+
+    P1(intptr_t *flag, intptr_t *spare)
+    {
+    \tintptr_t r1 = rcu_dereference(*flag);
+    \tr2 = READ_ONCE(*r1);
+    }
+
+    exists (1:r1=data /\\ 1:r2=0)
+    """
+
+  /// Load buffering where each store waits on a comparison's value, in the same style.
+  static let comparisonControl = """
+    C comparison-control
+
+    {
+    \t0:r4=1; 1:r4=1;
+    }
+
+    P0(intptr_t *x, intptr_t *y)
+    {
+    \tintptr_t r1 = READ_ONCE(*x);
+    \tintptr_t r4 = (r1 == r4);
+    \tif (r4) {
+    \t\tWRITE_ONCE(*y, 1);
+    \t}
+    }
+
+    P1(intptr_t *x, intptr_t *y)
+    {
+    \tintptr_t r1 = READ_ONCE(*y);
+    \tintptr_t r4 = (r1 != 0);
+    \tif (r4) {
+    \t\tWRITE_ONCE(*x, 1);
+    \t}
+    }
+
+    locations [0:r4; 1:r4]
+    exists (0:r1=1 /\\ 1:r1=1)
+    """
+
+  /// Pointer-sized locations are accessed whole (`ld`/`sd` on RV64), a register given an address
+  /// in the initial state holds it from the start, and a comparison's value is computed without a
+  /// branch; both tests prove, and a release that lost its fence fails the publication.
+  @Test func generatedStyleTestsCompileAtTheirWidth() throws {
+    let tests = [("word-publication", Self.wordPublication), ("comparison-control", Self.comparisonControl)]
+    let rows = try suite(
+      Self.corpus.appendingPathComponent("era-zacas-zabha"), tests, paths: ["lr-sc", "zacas"], xlens: [32, 64])
+    #expect(rows.count == 8)
+    for row in rows {
+      #expect(
+        row.verdict == .proved,
+        "\(row.test) on \(row.path.name) RV\(row.xlen): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
+    }
+    let root = try mutant("era-fenced-lrsc", header: "barrier.h") {
+      $0.replacingOccurrences(of: "\tRISCV_FENCE(rw, w);\t\t\t\t\t\t\\\n", with: "")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    for xlen in [32, 64] {
+      let rows = try suite(root, [tests[0]], xlens: [xlen])
+      guard case .failed(let counterexample)? = rows.first?.verdict else {
+        Issue.record("not failed on RV\(xlen): \(rows)")
+        continue
+      }
+      let (load, store) = xlen == 64 ? ("ld ", "sd ") : ("lw ", "sw ")
+      #expect(
+        counterexample.contains("1:r1=data 1:r2=0") && counterexample.contains(store) && counterexample.contains(load)
+          && !counterexample.contains("fence rw,w"), "\(counterexample)")
+    }
+  }
+
   @Test func aWeakMappingFailsTheSuiteWithTheStatesItReaches() throws {
     // smp_mb() that is only a write fence: store buffering gets through.
     let root = try copy("era-fenced-lrsc")

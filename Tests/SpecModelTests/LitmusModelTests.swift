@@ -55,6 +55,33 @@ import Testing
 
   /// A counting loop is unrolled to the bound: past it nothing is decided, within it the answer
   /// is exact; a retry loop reports that longer executions were left out.
+  /// `slt`, `sltu`, `slti` and `sltiu` give 1 when the first operand is below the second, signed
+  /// or unsigned, else 0; `seqz` and `snez` are two of them.
+  @Test func setLessThanComparesSignedAndUnsigned() throws {
+    let test = """
+      RISCV SLT
+      { 0:x5=-1; 0:x6=3; 0:x7=3; }
+       P0                ;
+       slt x10,x5,x6     ;
+       sltu x11,x5,x6    ;
+       slti x12,x6,4     ;
+       sltiu x13,x5,1    ;
+       xor x14,x6,x7     ;
+       sltiu x15,x14,1   ;
+       sltu x16,x0,x14   ;
+      exists (0:x10=1 /\\ 0:x11=0 /\\ 0:x12=1 /\\ 0:x13=0 /\\ 0:x15=1 /\\ 0:x16=0)
+      """
+    let checker = LitmusChecker(model: .rvwmo)
+    #expect(try checker.check(try LitmusParser.parse(test, file: "t")).verdict == .always)
+    // Each value alone is checked: any other one is never reached.
+    for (register, wrong) in [("x10", 0), ("x11", 1), ("x12", 0), ("x13", 1), ("x15", 0), ("x16", 1)] {
+      let other = test.replacingOccurrences(
+        of: "exists (0:x10=1 /\\ 0:x11=0 /\\ 0:x12=1 /\\ 0:x13=0 /\\ 0:x15=1 /\\ 0:x16=0)",
+        with: "exists (0:\(register)=\(wrong))")
+      #expect(try checker.check(try LitmusParser.parse(other, file: "t")).verdict == .never, "\(register)")
+    }
+  }
+
   @Test func loopsAreUnrolledToTheBound() throws {
     let counting = """
       RISCV Count

@@ -289,6 +289,9 @@ public struct KernelLitmusParser {
 
   // MARK: Threads
 
+  /// Integer types as wide as a pointer.
+  static let wordTypes: Set<String> = ["long", "intptr_t", "uintptr_t", "size_t", "ssize_t"]
+
   /// `Pn(params) { body }` from its `(`: the extent is found here, the C is read by the kernel
   /// readers' tokenizer and parser, at the same lines and columns.
   private mutating func thread(_ number: Int) throws(LitmusError) -> KernelThread {
@@ -320,29 +323,36 @@ public struct KernelLitmusParser {
     do throws(CSyntaxError) {
       try parser.expect("(")
       var parameters: [String] = []
-      var pointers: Set<String> = []
+      var words: Set<String> = []
       var last: String?
       var stars = 0
+      var wordType = false
+      // A location of a pointer (`int **p`) or of a pointer-sized integer (`intptr_t *p`,
+      // `long *p`) holds a machine word.
+      func close(_ name: String) {
+        parameters.append(name)
+        if stars > 1 || (stars == 1 && wordType) { words.insert(name) }
+      }
       while let token = parser.current, token.text != ")" {
-        if token.kind == .identifier { last = token.text }
+        if token.kind == .identifier {
+          if let previous = last { wordType = wordType || Self.wordTypes.contains(previous) }
+          last = token.text
+        }
         if token.text == "*" { stars += 1 }
         if token.text == "," {
           guard let name = last else { throw parser.error("expected a parameter name", at: token) }
-          parameters.append(name)
-          if stars > 1 { pointers.insert(name) }
+          close(name)
           last = nil
           stars = 0
+          wordType = false
         }
         parser.index += 1
       }
-      if let last {
-        parameters.append(last)
-        if stars > 1 { pointers.insert(last) }
-      }
+      if let last { close(last) }
       try parser.expect(")")
       let body = try parser.block()
       var thread = KernelThread(number: number, parameters: parameters, body: body, location: location)
-      thread.pointerParameters = pointers
+      thread.wordParameters = words
       return thread
     } catch {
       throw LitmusError(

@@ -15,8 +15,9 @@ public struct KernelLitmusTest: Sendable {
 public struct KernelThread: Sendable {
   public var number: Int
   public var parameters: [String]
-  /// The parameters that point to a pointer (`int **p`): the location they name holds an address.
-  public var pointerParameters: Set<String> = []
+  /// The parameters whose location holds a machine word: a pointer (`int **p`) or a pointer-sized
+  /// integer (`intptr_t *p`, `long *p`).
+  public var wordParameters: Set<String> = []
   public var body: [CStatement]
   public var location: SourceLocation
 }

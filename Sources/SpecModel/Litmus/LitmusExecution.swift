@@ -247,6 +247,19 @@ struct LitmusExecution: CandidateExecutions {
         default: value = left.value ^ right.value
         }
         write(try register(instruction, 0), value, left.dependencies.union(right.dependencies))
+      case "slt", "sltu", "slti", "sltiu":
+        // 1 when the first operand is below the second (signed or not), else 0: `seqz` is
+        // `sltiu rd,rs,1`, `snez` is `sltu rd,x0,rs`.
+        let left = registers[try register(instruction, 1)]
+        let takesImmediate = base == "slti" || base == "sltiu"
+        let right =
+          takesImmediate
+          ? Register(value: z3.bv(signed: try immediate(instruction, 2), width: Self.width), dependencies: [])
+          : registers[try register(instruction, 2)]
+        let below = base.hasSuffix("u") ? left.value.ult(right.value) : left.value.slt(right.value)
+        write(
+          try register(instruction, 0), below.ite(z3.bv(1, width: Self.width), z3.bv(0, width: Self.width)),
+          left.dependencies.union(right.dependencies))
       case "lb", "lh", "lw", "ld", "lbu", "lhu", "lwu":
         let bits = ["lb": 8, "lh": 16, "lw": 32, "ld": 64, "lbu": 8, "lhu": 16, "lwu": 32][base]!
         let (offset, baseRegister) = try memoryOperand(instruction, 1)

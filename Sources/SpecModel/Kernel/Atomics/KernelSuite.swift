@@ -149,20 +149,28 @@ struct SuiteCompiler {
   private struct Thread {
     var lines: [String] = []
     var variables: [String: Int] = [:]
-    /// The variables declared as pointers (`int *r0`): an access through one reads an int.
-    var pointers: Set<String> = []
+    /// The variables that may hold an address, with the bytes an access through one reads: an
+    /// int for `int *r0`, a machine word for a pointer-sized integer (`intptr_t r1`), whose
+    /// tests point it at locations of their own type.
+    var pointers: [String: Int] = [:]
     var free: [Int]
     var labels = 0
   }
 
-  /// The locations that hold an address (`int *p=y;` in the initial state, or an `int **p`
-  /// parameter): read and written whole, at XLEN.
+  /// The locations that hold a machine word (`int *p=y;` or `intptr_t x;` in the initial state,
+  /// or an `int **p` or `intptr_t *p` parameter): read and written whole, at XLEN.
   var pointerLocations: Set<String> {
-    var names = Set(test.threads.flatMap(\.pointerParameters))
-    for item in test.header.initial where item.type?.contains("*") == true {
-      if case .memory(let name) = item.location { names.insert(name) }
+    var names = Set(test.threads.flatMap(\.wordParameters))
+    for item in test.header.initial {
+      guard case .memory(let name) = item.location, let type = item.type else { continue }
+      if type.contains("*") || Self.isWordType(type) { names.insert(name) }
     }
     return names
+  }
+
+  /// A pointer-sized integer type (`intptr_t`, `unsigned long`).
+  static func isWordType(_ type: String) -> Bool {
+    type.split(separator: " ").contains { KernelLitmusParser.wordTypes.contains(String($0)) }
   }
 
   /// The test's text; for each register of its final state (`0:x21`), the C name (`0:r0`); and
@@ -182,23 +190,36 @@ struct SuiteCompiler {
     var pointers = pointerLocations
     for thread in test.threads {
       var state = Thread(free: Array(Self.pool.dropFirst(locations.count)))
+      // A variable the initial state gives a value (`0:r3=x2;`) holds it from the start; given an
+      // address, it may be read through, at the width of the location it points to.
+      for item in test.header.initial {
+        guard case .variable(thread.number, let name) = item.location else { continue }
+        _ = try variable(name, &state)
+        if case .address(let target)? = item.value {
+          state.pointers[name] = pointerLocations.contains(target) ? xlen / 8 : 4
+        }
+      }
       try compile(thread.body, thread: thread.number, addressOf, &state)
       columns.append(state.lines)
       variableRegisters.append(state.variables)
       for (variable, register) in state.variables {
         names["\(thread.number):x\(register)"] = "\(thread.number):\(variable)"
       }
-      pointers.formUnion(state.pointers.map { "\(thread.number):\($0)" })
+      pointers.formUnion(state.pointers.keys.map { "\(thread.number):\($0)" })
     }
     // The initial state: the memory values the C test gives, in its order (every location then
     // has the model address it has in the C test, so that an address compares alike in both),
     // then each thread's location registers.
     var initial: [String] = []
     for item in test.header.initial {
-      guard case .memory(let name) = item.location else {
-        throw AtomicsProver.NotCompiled(reason: "an initial value of a register or variable")
+      let value = item.value?.description ?? "0"
+      switch item.location {
+      case .memory(let name): initial.append("\(name)=\(value);")
+      case .variable(let thread, let name):
+        guard let register = variableRegisters[thread][name] else { continue }
+        initial.append("\(thread):\(RegisterNames.name(register))=\(value);")
+      case .register: throw AtomicsProver.NotCompiled(reason: "an initial value of a register")
       }
-      initial.append("\(name)=\(item.value?.description ?? "0");")
     }
     for thread in test.threads {
       initial.append(
@@ -255,12 +276,14 @@ struct SuiteCompiler {
     case .block(let inner): try compile(inner, thread: thread, addressOf, &state)
     case .declaration(let type, let names, _):
       let pointer = type.hasSuffix("*") && !type.dropLast().contains("*")
-      guard ["int", "unsigned int", "long", "unsigned long"].contains(type) || pointer else {
+      let word = Self.isWordType(type) && !type.contains("*")
+      guard ["int", "unsigned int"].contains(type) || word || pointer else {
         throw AtomicsProver.NotCompiled(reason: "a local of type '\(type)'")
       }
       for (name, initial) in names {
         let register = try variable(name, &state)
-        if pointer { state.pointers.insert(name) }
+        if pointer { state.pointers[name] = 4 }
+        if word { state.pointers[name] = xlen / 8 }
         if let initial { try assign(initial, to: register, thread: thread, addressOf, &state) }
       }
     case .expression(.assign("=", .prefix("*", let target), let value), _):
@@ -341,6 +364,15 @@ struct SuiteCompiler {
       try assign(.call(.name("READ_ONCE"), [.prefix("*", pointer)]), to: register, thread: thread, addressOf, &state)
       return
     }
+    // A comparison's value, without a branch (a branch would order later stores, and a compiler
+    // emits none): the difference, then whether it is zero.
+    if case .binary(let op, let left, let right) = value, op == "==" || op == "!=" {
+      let a = try valueRegister(left, "a comparison", thread: thread, addressOf, &state)
+      let b = try valueRegister(right, "a comparison", thread: thread, addressOf, &state)
+      state.lines.append("xor \(name),\(a),\(b)")
+      state.lines.append(op == "==" ? "sltiu \(name),\(name),1" : "sltu \(name),x0,\(name)")
+      return
+    }
     guard let result = try evaluate(value, thread: thread, addressOf, &state) else {
       throw AtomicsProver.NotCompiled(reason: "'\(value.text)' has no value")
     }
@@ -368,11 +400,11 @@ struct SuiteCompiler {
         throw AtomicsProver.NotCompiled(reason: "\(function) through a pointer value ('\(argument?.text ?? "")')")
       }
       if let register = addressOf[name] { return (register, pointerLocations.contains(name) ? xlen / 8 : 4) }
-      // Through a pointer the thread loaded (`*r0` after `r0 = rcu_dereference(*p)`): an int.
-      guard state.pointers.contains(name), let register = state.variables[name] else {
+      // Through a pointer the thread loaded (`*r0` after `r0 = rcu_dereference(*p)`).
+      guard let bytes = state.pointers[name], let register = state.variables[name] else {
         throw AtomicsProver.NotCompiled(reason: "\(function) through a pointer value ('\(argument?.text ?? "")')")
       }
-      return (register, 4)
+      return (register, bytes)
     }
     func load(_ bytes: Int) -> String { bytes == 8 ? "ld" : "lw" }
     func store(_ bytes: Int) -> String { bytes == 8 ? "sd" : "sw" }
