@@ -59,6 +59,24 @@ import Testing
     #expect(policy.setter.model != nil)
   }
 
+  /// A RISC-V tree from before KVM is told apart from a folder that is no kernel tree.
+  @Test func aTreeWithoutKVMSaysWhy() throws {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-nokvm-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: root) }
+    try FileManager.default.createDirectory(
+      at: root.appendingPathComponent("arch/riscv/include/asm"), withIntermediateDirectories: true)
+    for (tree, message) in [
+      (root, "predates KVM (v5.16)"), (root.appendingPathComponent("arch/riscv/include"), "a Linux tree?"),
+    ] {
+      do {
+        _ = try KernelReader.locate(tree: tree.path)
+        Issue.record("located a policy in \(tree.path)")
+      } catch {
+        #expect(error.message.contains(message) && error.file.hasSuffix("uapi/asm/kvm.h"), "\(error)")
+      }
+    }
+  }
+
   @Test func theErasUseTheirOwnFiles() throws {
     #expect(
       try KernelReader.locate(tree: Self.kernel.appendingPathComponent("era-6.4-vcpu").path).policy.hasSuffix("vcpu.c"))

@@ -12,7 +12,13 @@ public enum KernelReader {
   public static func locate(tree: String) throws(SourceError) -> (header: String, policy: String) {
     let header = (tree as NSString).appendingPathComponent("arch/riscv/include/uapi/asm/kvm.h")
     guard FileManager.default.fileExists(atPath: header) else {
-      throw SourceError(file: header, line: 1, column: 1, message: "no uapi kvm.h here: is \(tree) a Linux tree?")
+      // A RISC-V tree from before KVM (v5.16) has no policy to prove; anything else is no tree.
+      let riscv = (tree as NSString).appendingPathComponent("arch/riscv")
+      let message =
+        FileManager.default.fileExists(atPath: riscv)
+        ? "no uapi kvm.h here: this tree's RISC-V port predates KVM (v5.16), so it has no ISA-extension policy"
+        : "no uapi kvm.h here: is \(tree) a Linux tree?"
+      throw SourceError(file: header, line: 1, column: 1, message: message)
     }
     var candidates: [String] = []
     for name in ["isa.c", "vcpu_onereg.c", "vcpu.c"] {
