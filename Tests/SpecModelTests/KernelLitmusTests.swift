@@ -391,6 +391,17 @@ import Testing
           .replacingOccurrences(of: "srcu_read_unlock(t, r0)", with: "srcu_read_unlock(s, r0)")
       ).verdict == .never)
 
+    // A section needs both ends on one structure: an unlock that closes no lock of its structure,
+    // or a lock never closed, makes no section, and the grace period orders nothing (the bell
+    // only flags them).
+    let unclosed = section.replacingOccurrences(of: "srcu_read_unlock(s, r0);", with: "")
+    #expect(try decide(unclosed).verdict == .sometimes)
+    let otherUnlock = section.replacingOccurrences(
+      of: "P0(int *x, int *y, struct srcu_struct *s)",
+      with: "P0(int *x, int *y, struct srcu_struct *s, struct srcu_struct *t)"
+    ).replacingOccurrences(of: "srcu_read_unlock(s, r0);", with: "srcu_read_unlock(t, r0);")
+    #expect(try decide(otherUnlock).verdict == .sometimes)
+
     let storeBuffering = """
       C SB+srcu
       {}
