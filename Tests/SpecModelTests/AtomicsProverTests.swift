@@ -1183,6 +1183,42 @@ import Testing
     }
   }
 
+  /// `atomic_add_unless`'s value: false where the counter holds the stopping value, true where it
+  /// adds, written for these tests.
+  static let addUnlessValue = """
+    C add-unless-value
+    {
+    \tatomic_t c = ATOMIC_INIT(5);
+    \tatomic_t d = ATOMIC_INIT(3);
+    }
+    P0(atomic_t *c, atomic_t *d)
+    {
+    \tint r0 = atomic_add_unless(c, 1, 5);
+    \tint r1 = atomic_add_unless(d, 1, 5);
+    }
+    locations [0:r0; 0:r1; c; d]
+    exists (0:r0=1)
+    """
+
+  /// The tree's `!= u` becomes `xor` and `sltu` without a branch, and the value is what the LKMM
+  /// says; a tree whose `atomic_add_unless` answers `== u` fails with the values swapped.
+  @Test func addUnlessGivesItsValue() throws {
+    let root = try genericAPI(addUnless: "return raw_atomic_fetch_add_unless(v, a, u) != u;")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let rows = try suite(root, [("value", Self.addUnlessValue)], paths: ["lr-sc", "zacas"], xlens: [32, 64])
+    #expect(rows.count == 4 && rows.allSatisfy { $0.verdict == .proved }, "\(rows)")
+    let inverted = try genericAPI(addUnless: "return raw_atomic_fetch_add_unless(v, a, u) == u;")
+    defer { try? FileManager.default.removeItem(at: inverted) }
+    let wrong = try suite(inverted, [("value", Self.addUnlessValue)], paths: ["zacas"])
+    guard case .failed(let counterexample)? = wrong.first?.verdict else {
+      Issue.record("not failed: \(wrong)")
+      return
+    }
+    #expect(
+      counterexample.contains("0:r0=1 0:r1=0") && counterexample.contains("sltiu "),
+      "\(counterexample)")
+  }
+
   @Test func anAddUnlessThatIsNotAtomicFailsTheSuite() throws {
     // Read, then set: atomic_set() can land between the two, and c ends at 5.
     let root = try genericAPI(

@@ -101,6 +101,25 @@ func evaluate(_ formula: Formula) throws -> Bool {
     #expect(try evaluate(z3.bv(signed: -1, width: 128)) == UInt128.max)
   }
 
+  /// A comparison used as a value shows as a choice between two bit-vectors; any other
+  /// if-then-else does not.
+  @Test func aComparisonValueShowsAsAChoice() throws {
+    let z3 = Z3Context()
+    let (a, b) = (z3.bvVariable("a", width: 32), z3.bvVariable("b", width: 32))
+    let one = z3.bv(1, width: 8)
+    let zero = z3.bv(0, width: 8)
+    guard case .choice(let left, let right, let ifEqual, let otherwise) = (a == b).ite(zero, one).shape else {
+      Issue.record("no choice: \((a == b).ite(zero, one).shape)")
+      return
+    }
+    #expect(Set([left.description, right.description]) == ["a", "b"])
+    #expect(ifEqual.simplified.numeral == 0 && otherwise.simplified.numeral == 1)
+    guard case .other = a.ult(b).ite(zero, one).shape else {
+      Issue.record("a choice on an ordering: \(a.ult(b).ite(zero, one).shape)")
+      return
+    }
+  }
+
   @Test func memoryIsLittleEndian() throws {
     let z3 = Z3Context()
     let memory = ByteMemory.constant(0, addressWidth: 64, in: z3)

@@ -16,6 +16,9 @@ public enum TermShape {
   case zeroExtend(bits: Int, BitVec)
   /// The operands side by side, the first the most significant.
   case concat([BitVec])
+  /// `ifEqual` when the two bit-vectors are equal, else `otherwise` (C's `a == b` or `a != b`
+  /// as a value).
+  case choice(left: BitVec, right: BitVec, ifEqual: BitVec, otherwise: BitVec)
   /// Anything else, by its SMT text.
   case other(String)
 }
@@ -30,6 +33,8 @@ extension BitVec {
       let declaration = Z3_get_app_decl(raw, application)
     else { return .other(description) }
     let count = Int(Z3_get_app_num_args(raw, application))
+    // An if-then-else's first operand is a condition, not a bit-vector: taken apart on its own.
+    if Z3_get_decl_kind(raw, declaration) == Z3_OP_ITE { return choiceShape(raw, application) ?? .other(description) }
     let operands = (0..<count).map { index -> BitVec in
       let argument = Z3_get_app_arg(raw, application, UInt32(index))
       let width = Int(Z3_get_bv_sort_size(raw, Z3_get_sort(raw, argument)))
@@ -51,5 +56,25 @@ extension BitVec {
       return .zeroExtend(bits: Int(Z3_get_decl_int_parameter(raw, declaration, 0)), operands[0])
     default: return .other(description)
     }
+  }
+
+  /// `ite (= a b) t e` over bit-vectors; nil for any other condition.
+  private func choiceShape(_ raw: Z3_context, _ application: Z3_app) -> TermShape? {
+    guard case .term(let ast) = storage, Z3_get_app_num_args(raw, application) == 3 else { return nil }
+    func bitVector(_ argument: Z3_ast?) -> BitVec? {
+      guard let argument, let sort = Z3_get_sort(raw, argument), Z3_get_sort_kind(raw, sort) == Z3_BV_SORT else {
+        return nil
+      }
+      return BitVec(ast.context.wrap(argument), width: Int(Z3_get_bv_sort_size(raw, sort)))
+    }
+    let condition = Z3_get_app_arg(raw, application, 0)
+    guard Z3_get_ast_kind(raw, condition) == Z3_APP_AST, let test = Z3_to_app(raw, condition),
+      let equality = Z3_get_app_decl(raw, test), Z3_get_decl_kind(raw, equality) == Z3_OP_EQ,
+      Z3_get_app_num_args(raw, test) == 2,
+      let left = bitVector(Z3_get_app_arg(raw, test, 0)), let right = bitVector(Z3_get_app_arg(raw, test, 1)),
+      let ifEqual = bitVector(Z3_get_app_arg(raw, application, 1)),
+      let otherwise = bitVector(Z3_get_app_arg(raw, application, 2))
+    else { return nil }
+    return .choice(left: left, right: right, ifEqual: ifEqual, otherwise: otherwise)
   }
 }

@@ -40,6 +40,16 @@ extension PrimitiveEvaluator.Compilation {
     case .concat(let parts) where parts.count == 2 && parts[0].simplified.numeral == 0:
       guard let source = materialize(parts[1]) else { return nil }
       return masked(source, bits: parts[1].width)
+    case .choice(let left, let right, let ifEqual, let otherwise):
+      // 1 or 0 by whether the operands' bits agree: their difference at their width, then
+      // `sltiu` (is zero) or `sltu` from x0 (is not), with no branch.
+      let outcome = (ifEqual.simplified.numeral, otherwise.simplified.numeral)
+      guard outcome == (1, 0) || outcome == (0, 1), let difference = fold([left, right], "xor"),
+        let low = masked(difference, bits: left.width), let result = take()
+      else { return nil }
+      let (name, source) = (RegisterNames.name(result), RegisterNames.name(low))
+      lines.append(outcome == (1, 0) ? "sltiu \(name),\(source),1" : "sltu \(name),x0,\(source)")
+      return result
     default: return nil
     }
   }
