@@ -197,8 +197,21 @@ struct LinuxKernelModel {
     let hbStar = named(hb, "hb").plus(named: "lkmm.hb+", solver, z3).optional(executed)
     let pb = named(named(firstStep, "prop;strong-fence;[Marked]") ⨾ hbStar, "pb")
     let pbStar = pb.plus(named: "lkmm.pb+", solver, z3).optional(executed)
+    // rcu-order only reads rcu-link from a grace period or a lock (what order, gp and rscsi end
+    // on) to a grace period or an unlock (where they start): its other entries are never used,
+    // so they are left out before anything is named.
+    let tags = events.map(\.kernel)
+    let endsOrder = tags.map { tag in
+      tag?.fence == .syncRCU || tag?.fence == .rcuLock || tag?.srcu == .synchronize || tag?.srcu == .lock
+    }
+    let startsOrder = tags.map { tag in
+      tag?.fence == .syncRCU || tag?.fence == .rcuUnlock || tag?.srcu == .synchronize || tag?.srcu == .unlock
+    }
+    let fromEnds = po.optional(executed).filtered { i, _ in endsOrder[i] }
     let link = named(
-      named(named(po.optional(executed) ⨾ hbStar, "po?;hb*") ⨾ pbStar, "po?;hb*;pb*") ⨾ prop ⨾ po, "rcu-link")
+      (named(named(fromEnds ⨾ hbStar, "po?;hb*") ⨾ pbStar, "po?;hb*;pb*") ⨾ prop ⨾ po).filtered { _, j in
+        startsOrder[j]
+      }, "rcu-link")
     // rcu-rscs^-1 and srcu-rscs^-1: from each unlock back to the lock it closes.
     var sectionsInverse = Relation(count: count)
     var srcuSectionsInverse = Relation(count: count)
