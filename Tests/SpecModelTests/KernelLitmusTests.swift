@@ -28,18 +28,26 @@ import Testing
     return try String(contentsOf: Self.folder.appendingPathComponent(row.path), encoding: .utf8)
   }
 
+  /// The shared tests with herd's verdicts; none, with a note, where the folder is absent.
+  static func sharedRows() -> [(path: String, result: String)] {
+    let rows = expected
+    if rows.isEmpty { print("note: \(folder.path) not found; the LKMM sample was not checked") }
+    return rows
+  }
+
+  static func text(of row: (path: String, result: String)) throws -> String {
+    try String(contentsOf: folder.appendingPathComponent(row.path), encoding: .utf8)
+  }
+
   /// Every kernel test gets herd's verdict (DEADLOCK is herd's "Never 0 0"), or is refused with a
   /// message that names the construct.
   @Test func everySharedKernelTestGetsHerdsVerdict() throws {
-    let rows = Self.expected
-    guard !rows.isEmpty else {
-      print("note: \(Self.folder.path) not found; the LKMM sample was not checked")
-      return
-    }
+    let rows = Self.sharedRows()
+    guard !rows.isEmpty else { return }
     var problems: [String] = []
     var decided = 0
     for row in rows {
-      let text = try String(contentsOf: Self.folder.appendingPathComponent(row.path), encoding: .utf8)
+      let text = try Self.text(of: row)
       do {
         let result = try LitmusChecker(model: .lkmm).check(try KernelLitmusParser.parse(text, file: row.path))
         let deadlock = row.result == "DEADLOCK"
@@ -260,15 +268,12 @@ import Testing
   /// the LKMM may forbid what plain SC (which knows no grace periods) allows, so the same check
   /// finds states there.
   @Test func sequentialStatesAreKernelStatesWithoutGracePeriods() throws {
-    let rows = Self.expected
-    guard !rows.isEmpty else {
-      print("note: \(Self.folder.path) not found; the LKMM sample was not checked")
-      return
-    }
+    let rows = Self.sharedRows()
+    guard !rows.isEmpty else { return }
     var problems: [String] = []
     var stronger: [String] = []
     for row in rows {
-      let text = try String(contentsOf: Self.folder.appendingPathComponent(row.path), encoding: .utf8)
+      let text = try Self.text(of: row)
       let kernel = Set(try decide(text).states.map { $0.sorted() })
       let sequential = Set(try decide(text, model: .sc).states.map { $0.sorted() })
       guard !sequential.isSubset(of: kernel) else { continue }
