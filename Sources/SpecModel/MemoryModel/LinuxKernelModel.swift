@@ -132,7 +132,7 @@ struct LinuxKernelModel {
       acyclic(firstStep | hb, "propagation", solver)
     }
     var rcu: (fence: Relation, rb: Relation)?
-    if events.contains(where: { $0.kernel?.fence == .syncRCU || $0.kernel?.srcu == .synchronize }) {
+    if events.contains(where: \.isGracePeriod) {
       rcu = assertRCU(
         po: po, hb: hb, firstStep: firstStep, prop: prop, marked: Marked, synchronize: synchronize,
         synchronizeSRCU: synchronizeSRCU, solver)
@@ -200,13 +200,10 @@ struct LinuxKernelModel {
     // rcu-order only reads rcu-link from a grace period or a lock (what order, gp and rscsi end
     // on) to a grace period or an unlock (where they start): its other entries are never used,
     // so they are left out before anything is named.
-    let tags = events.map(\.kernel)
-    let endsOrder = tags.map { tag in
-      tag?.fence == .syncRCU || tag?.fence == .rcuLock || tag?.srcu == .synchronize || tag?.srcu == .lock
-    }
-    let startsOrder = tags.map { tag in
-      tag?.fence == .syncRCU || tag?.fence == .rcuUnlock || tag?.srcu == .synchronize || tag?.srcu == .unlock
-    }
+    let closing = events.map { $0.kernel?.openingLock != nil }
+    let startsOrder = zip(events, closing).map { $0.isGracePeriod || $1 }
+    var endsOrder = events.map(\.isGracePeriod)
+    for case let lock? in events.map({ $0.kernel?.openingLock }) { endsOrder[lock] = true }
     let fromEnds = po.optional(executed).filtered { i, _ in endsOrder[i] }
     let link = named(
       (named(named(fromEnds ⨾ hbStar, "po?;hb*") ⨾ pbStar, "po?;hb*;pb*") ⨾ prop ⨾ po).filtered { _, j in
@@ -238,9 +235,7 @@ struct LinuxKernelModel {
     let srcuSectionLink = named(srcuSectionsInverse ⨾ link, "srcu-rscs-link")
     // The least fixed point: each round nests one more level or joins two sequences, so as many
     // rounds as there are grace periods and sections reach every sequence of distinct ones.
-    let units = events.filter {
-      $0.kernel?.fence == .syncRCU || $0.kernel?.srcu == .synchronize || $0.kernel?.openingLock != nil
-    }.count
+    let units = events.filter(\.isGracePeriod).count + closing.filter { $0 }.count
     var order = named(
       gp | srcuGP | (gpLink ⨾ sectionsInverse) | (sectionLink ⨾ gp)
         | ((srcuGPLink ⨾ srcuSectionsInverse) | (srcuSectionLink ⨾ srcuGP)) & sameStructure,
@@ -274,4 +269,9 @@ struct LinuxKernelModel {
     }
     if let all = Formula.fold(parts, and: true) { solver.assert(all) }
   }
+}
+
+extension MemoryEvent {
+  /// `synchronize_rcu()` or `synchronize_srcu()`: the bell's `Sync-rcu | Sync-srcu`.
+  var isGracePeriod: Bool { kernel?.fence == .syncRCU || kernel?.srcu == .synchronize }
 }

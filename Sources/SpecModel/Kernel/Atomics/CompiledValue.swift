@@ -47,8 +47,8 @@ extension PrimitiveEvaluator.Compilation {
       guard outcome == (1, 0) || outcome == (0, 1), let difference = fold([left, right], "xor"),
         let low = masked(difference, bits: left.width), let result = take()
       else { return nil }
-      let (name, source) = (RegisterNames.name(result), RegisterNames.name(low))
-      lines.append(outcome == (1, 0) ? "sltiu \(name),\(source),1" : "sltu \(name),x0,\(source)")
+      lines.append(
+        Self.zeroTest(RegisterNames.name(result), of: RegisterNames.name(low), isZero: outcome == (1, 0)))
       return result
     default: return nil
     }
@@ -95,5 +95,11 @@ extension PrimitiveEvaluator.Compilation {
   private static func immediate(_ value: UInt64, width: Int) -> Int64? {
     let signed = width < 64 ? Int64(value) : Int64(bitPattern: value)
     return (-2048...2047).contains(signed) ? signed : nil
+  }
+
+  /// `rd` = whether `source` is zero (`seqz`), or whether it is not (`snez`), with no branch: a
+  /// comparison's value after the difference of its operands.
+  static func zeroTest(_ rd: String, of source: String, isZero: Bool) -> String {
+    isZero ? "sltiu \(rd),\(source),1" : "sltu \(rd),x0,\(source)"
   }
 }

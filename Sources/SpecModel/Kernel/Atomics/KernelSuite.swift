@@ -370,7 +370,7 @@ struct SuiteCompiler {
       let a = try valueRegister(left, "a comparison", thread: thread, addressOf, &state)
       let b = try valueRegister(right, "a comparison", thread: thread, addressOf, &state)
       state.lines.append("xor \(name),\(a),\(b)")
-      state.lines.append(op == "==" ? "sltiu \(name),\(name),1" : "sltu \(name),x0,\(name)")
+      state.lines.append(PrimitiveEvaluator.Compilation.zeroTest(name, of: name, isZero: op == "=="))
       return
     }
     guard let result = try evaluate(value, thread: thread, addressOf, &state) else {
