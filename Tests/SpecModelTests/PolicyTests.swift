@@ -59,18 +59,18 @@ import Testing
     #expect(policy.setter.model != nil)
   }
 
-  /// A RISC-V tree from before KVM is told apart from a folder that is no kernel tree.
+  /// A whole RISC-V port from before KVM is told apart from a partial copy or a folder that is
+  /// no kernel tree.
   @Test func aTreeWithoutKVMSaysWhy() throws {
-    let root = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-nokvm-\(UUID().uuidString)")
-    defer { try? FileManager.default.removeItem(at: root) }
-    try FileManager.default.createDirectory(
-      at: root.appendingPathComponent("arch/riscv/include/asm"), withIntermediateDirectories: true)
-    for (tree, message) in [
-      (root, "predates KVM (v5.16)"), (root.appendingPathComponent("arch/riscv/include"), "a Linux tree?"),
-    ] {
+    for (port, message) in [(true, "predates KVM (v5.16)"), (false, "a Linux tree?")] {
+      let root = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-nokvm-\(UUID().uuidString)")
+      defer { try? FileManager.default.removeItem(at: root) }
+      try FileManager.default.createDirectory(
+        at: root.appendingPathComponent("arch/riscv/include/asm"), withIntermediateDirectories: true)
+      if port { try Data("config RISCV\n".utf8).write(to: root.appendingPathComponent("arch/riscv/Kconfig")) }
       do {
-        _ = try KernelReader.locate(tree: tree.path)
-        Issue.record("located a policy in \(tree.path)")
+        _ = try KernelReader.locate(tree: root.path)
+        Issue.record("located a policy in \(root.path)")
       } catch {
         #expect(error.message.contains(message) && error.file.hasSuffix("uapi/asm/kvm.h"), "\(error)")
       }

@@ -12,10 +12,11 @@ public enum KernelReader {
   public static func locate(tree: String) throws(SourceError) -> (header: String, policy: String) {
     let header = (tree as NSString).appendingPathComponent("arch/riscv/include/uapi/asm/kvm.h")
     guard FileManager.default.fileExists(atPath: header) else {
-      // A RISC-V tree from before KVM (v5.16) has no policy to prove; anything else is no tree.
-      let riscv = (tree as NSString).appendingPathComponent("arch/riscv")
+      // A whole RISC-V port (its Kconfig) from before KVM (v5.16) has no policy to prove; a folder
+      // without one is no tree, or a partial copy.
+      let port = (tree as NSString).appendingPathComponent("arch/riscv/Kconfig")
       let message =
-        FileManager.default.fileExists(atPath: riscv)
+        FileManager.default.fileExists(atPath: port)
         ? "no uapi kvm.h here: this tree's RISC-V port predates KVM (v5.16), so it has no ISA-extension policy"
         : "no uapi kvm.h here: is \(tree) a Linux tree?"
       throw SourceError(file: header, line: 1, column: 1, message: message)
