@@ -115,10 +115,25 @@ struct Litmus: ParsableCommand {
             $0.split(separator: " ").map(String.init)
           }.first { $0.first == model }?.dropFirst().first
         }
-        if stated == nil && kernelTest && model == "lkmm" {
-          stated = Self.herdResult(text)
+        // The kernel's judgelitmus.sh: a `DATARACE` in the Result line and herd's
+        // `Flag data-race` go together, and a verdict that differs where a race is flagged is
+        // forgiven (a racy test's outcomes are undefined).
+        var raceStated: Bool?
+        if stated == nil && kernelTest && model == "lkmm", let herd = Self.herdResult(text) {
+          stated = herd.verdict
+          raceStated = herd.dataRace
         }
-        let agrees = result.decided ? stated.map { $0 == result.verdict.rawValue } : nil
+        let raceFlagged = result.flags.contains("data-race")
+        var raceProblem: String?
+        if let raceStated, result.flagsUndecided == nil, raceStated != raceFlagged {
+          raceProblem =
+            raceStated
+            ? "the file predicts a data race (DATARACE), and no allowed execution has one"
+            : "an allowed execution has a data race that the file does not predict (no DATARACE)"
+        }
+        let verdictAgrees = result.decided ? stated.map { $0 == result.verdict.rawValue } : nil
+        let forgiven = verdictAgrees == false && raceStated != nil && raceFlagged
+        let agrees = raceProblem != nil ? false : forgiven ? true : verdictAgrees
         if !result.decided { undecided += 1 }
         // On Spike: every observed final state must be one the model allows.
         var observedLine: String?
@@ -176,8 +191,17 @@ struct Litmus: ParsableCommand {
               "; loops unrolled: backward branches taken at most \(bound) times"
               + (result.beyondBound ? " (executions needing more are left out, as herd does)" : "")
           }
-          if let stated, let agrees { line += agrees ? "; as stated" : "; MISMATCH: the file states \(stated)" }
+          if let stated, let verdictAgrees {
+            if forgiven {
+              line += "; the file states \(stated), forgiven: the test has a data race"
+            } else {
+              line += verdictAgrees ? "; as stated" : "; MISMATCH: the file states \(stated)"
+            }
+          }
           print(line)
+          for flag in result.flags { print("  Flag \(flag)") }
+          if let undecided = result.flagsUndecided { print("  flags unknown: \(undecided)") }
+          if let raceProblem { print("  MISMATCH: \(raceProblem)") }
           if !result.witness.isEmpty && result.verdict != .always {
             print("  witness: " + result.witness.joined(separator: ", "))
           }
@@ -195,6 +219,10 @@ struct Litmus: ParsableCommand {
             "witness": result.witness,
           ]
           if let stated { entry["stated"] = stated }
+          entry["flags"] = result.flags
+          if let raceStated { entry["statedDataRace"] = raceStated }
+          if let undecided = result.flagsUndecided { entry["flagsUnknown"] = undecided }
+          if let agrees { entry["agrees"] = agrees }
           entry["seconds"] = (ContinuousClock.now - testStarted).inSeconds
           if let graphFile { entry["graph"] = graphFile }
           if let incomplete = result.incomplete { entry["incomplete"] = incomplete }
@@ -229,16 +257,18 @@ struct Litmus: ParsableCommand {
     if inputErrors > 0 { throw ExitCode(Status.inputError) }
   }
 
-  /// herd's verdict as a kernel litmus file records it (`Result: Never`); DEADLOCK is herd's
-  /// "Never 0 0". Other words there (`Result: Maybe`, `Result: Flag …`) are an author's note, not
-  /// a verdict to hold the test to.
-  static func herdResult(_ text: String) -> String? {
+  /// herd's verdict as a kernel litmus file records it (`Result: Never`), and whether it predicts
+  /// a data race (`Result: Sometimes DATARACE`); DEADLOCK is herd's "Never 0 0". Other words
+  /// there (`Result: Maybe`, `Result: Flag …`) are an author's note, not a verdict to hold the
+  /// test to.
+  static func herdResult(_ text: String) -> (verdict: String, dataRace: Bool)? {
     for line in text.split(separator: "\n") {
       let words = line.split(whereSeparator: \.isWhitespace)
       guard let index = words.firstIndex(of: "Result:"), index + 1 < words.count else { continue }
       let verdict = String(words[index + 1])
-      if verdict == "DEADLOCK" { return "Never" }
-      return ["Never", "Sometimes", "Always"].contains(verdict) ? verdict : nil
+      let dataRace = words[(index + 2)...].contains("DATARACE")
+      if verdict == "DEADLOCK" { return ("Never", dataRace) }
+      return ["Never", "Sometimes", "Always"].contains(verdict) ? (verdict, dataRace) : nil
     }
     return nil
   }

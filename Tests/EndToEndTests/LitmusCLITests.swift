@@ -133,6 +133,52 @@ import Testing
     #expect(maybe.status == 0 && !maybe.output.contains("MISMATCH") && !maybe.output.contains("as stated"))
   }
 
+  /// As the kernel's judgelitmus.sh judges: `DATARACE` in the Result line and the model's
+  /// `Flag data-race` go together, either without the other is a mismatch, and a verdict that
+  /// differs where a race is flagged is forgiven.
+  @Test func dataRaceMarkersAreChecked() throws {
+    let folder = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    func run(_ name: String, result: String, release: Bool) throws -> (status: Int32, output: String) {
+      let text = """
+        C \(name)
+        (* Result: \(result) *)
+        {}
+        P0(int *x, int *y)
+        {
+          *x = 1;
+          \(release ? "smp_store_release(y, 1);" : "WRITE_ONCE(*y, 1);")
+        }
+        P1(int *x, int *y)
+        {
+          int r0;
+          int r1 = 0;
+          r0 = smp_load_acquire(y);
+          if (r0)
+            r1 = *x;
+        }
+        exists (1:r0=1 /\\ 1:r1=0)
+        """
+      let file = folder.appendingPathComponent("\(name).litmus")
+      try text.write(to: file, atomically: true, encoding: .utf8)
+      let run = try BinaryRunner.run(["litmus", file.path])
+      return (run.status, run.output)
+    }
+    let predicted = try run("predicted", result: "Sometimes DATARACE", release: false)
+    #expect(predicted.status == 0 && predicted.output.contains("Flag data-race"), "\(predicted.output)")
+    #expect(predicted.output.contains("as stated"))
+    let forgiven = try run("forgiven", result: "Never DATARACE", release: false)
+    #expect(
+      forgiven.status == 0 && forgiven.output.contains("forgiven: the test has a data race"), "\(forgiven.output)")
+    let unpredicted = try run("unpredicted", result: "Sometimes", release: false)
+    #expect(unpredicted.status == 1 && unpredicted.output.contains("that the file does not predict"))
+    let unmodelled = try run("unmodelled", result: "Never DATARACE", release: true)
+    #expect(unmodelled.status == 1 && unmodelled.output.contains("the file predicts a data race (DATARACE)"))
+    #expect(!unmodelled.output.contains("Flag data-race"))
+    let clean = try run("clean", result: "Never", release: true)
+    #expect(clean.status == 0 && clean.output.contains("as stated") && !clean.output.contains("Flag"))
+  }
+
   /// The corpus's C tests, JSON and graphs; RVWMO is refused for a C test with a clear error.
   @Test func corpusJSONAndGraphs() throws {
     let folder = try Self.scratch()
@@ -143,6 +189,7 @@ import Testing
     #expect(result.status == 0, "\(result.error)")
     let tests = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [[String: Any]])
     #expect(!tests.isEmpty && tests.allSatisfy { $0["model"] as? String == "lkmm" && $0["stated"] != nil })
+    #expect(tests.allSatisfy { ($0["flags"] as? [String]) == [] })
     for test in tests {
       let path = try #require(test["graph"] as? String)
       let dot = try String(contentsOfFile: path, encoding: .utf8)

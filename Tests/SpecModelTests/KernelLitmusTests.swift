@@ -57,6 +57,11 @@ import Testing
         {
           problems.append("\(row.path): \(verdict) \(result.positive)/\(result.negative), herd says \(row.result)")
         }
+        // The kernel's judgelitmus.sh fails a test whose Result line has no DATARACE when herd
+        // flags a data race: none of these may raise it.
+        if !result.flags.isEmpty || result.flagsUndecided != nil {
+          problems.append("\(row.path): flags \(result.flags) \(result.flagsUndecided ?? "")")
+        }
         decided += 1
       } catch let error as LitmusModelError where error.message.contains("not modelled yet") {
         print("refused: \(row.path): \(error.message)")
@@ -94,6 +99,48 @@ import Testing
     #expect(try decide(text, dropping: ["plain-coherence"]).verdict == .sometimes)
     let racy = text.replacingOccurrences(of: "smp_store_release(y, 1)", with: "WRITE_ONCE(*y, 1)")
     #expect(try decide(racy).verdict == .sometimes)
+  }
+
+  /// The cat's `data-race` flag: some allowed execution has a plain access that visibility does
+  /// not bound against another thread's access to its location (`ww-race`, `wr-race`,
+  /// `rw-race`). Each kind is flagged; a release and an acquire that bound it, or a test with no
+  /// plain access, raise nothing.
+  @Test(arguments: [
+    ("wr-race", "*x = 1;", "r0 = READ_ONCE(*x);", true),
+    ("rw-race", "r0 = *x;", "WRITE_ONCE(*x, 1);", true),
+    ("ww-race", "*x = 1;", "*x = 2;", true),
+    ("marked", "WRITE_ONCE(*x, 1);", "r0 = READ_ONCE(*x);", false),
+    ("wr-bounded", "*x = 1; smp_store_release(y, 1);", "r0 = smp_load_acquire(y); if (r0) r1 = *x;", false),
+    ("wr-unbounded-read", "*x = 1; smp_store_release(y, 1);", "r0 = smp_load_acquire(y); r1 = *x;", true),
+    ("wr-no-release", "*x = 1; WRITE_ONCE(*y, 1);", "r0 = smp_load_acquire(y); if (r0) r1 = *x;", true),
+    ("ww-bounded", "*x = 1; smp_store_release(y, 1);", "r0 = smp_load_acquire(y); if (r0) *x = 2;", false),
+    ("rw-bounded", "r0 = *x; smp_store_release(y, 1);", "r0 = smp_load_acquire(y); if (r0) WRITE_ONCE(*x, 1);", false),
+    // A control dependency orders a marked write as an acquire would; without it, a race.
+    ("rw-control", "r0 = *x; smp_store_release(y, 1);", "r0 = READ_ONCE(*y); if (r0) WRITE_ONCE(*x, 1);", false),
+    ("rw-unordered", "r0 = *x; smp_store_release(y, 1);", "r0 = READ_ONCE(*y); WRITE_ONCE(*x, 1);", true),
+  ])
+  func dataRacesAreFlagged(name: String, writer: String, reader: String, races: Bool) throws {
+    let text = """
+      C \(name)
+      {}
+      P0(int *x, int *y)
+      {
+        int r0;
+        \(writer)
+      }
+      P1(int *x, int *y)
+      {
+        int r0;
+        int r1 = 0;
+        \(reader)
+      }
+      exists (1:r0=1)
+      """
+    let result = try decide(text)
+    #expect(result.flags == (races ? ["data-race"] : []), "\(name)")
+    #expect(result.flagsUndecided == nil)
+    // The flag is the model's, not sequential consistency's.
+    #expect(try decide(text, model: .sc).flags.isEmpty)
   }
 
   static let storeBuffering = """

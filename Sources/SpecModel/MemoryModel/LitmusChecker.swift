@@ -26,6 +26,12 @@ public struct LitmusResult: Sendable {
   /// solver giving up); nil when every execution was seen.
   public var incomplete: String? = nil
 
+  /// herd's flags that some allowed execution raises (the LKMM's `data-race`), whatever the
+  /// condition says.
+  public var flags: [String] = []
+  /// Why the flags could not be decided, when they could not.
+  public var flagsUndecided: String? = nil
+
   /// For C tests, as herd does: no allowed execution at all (every one filtered out, or every lock
   /// deadlocked) is the verdict Never with no witnesses.
   public var noExecutionIsNever = false
@@ -187,6 +193,7 @@ public struct LitmusChecker {
     }
 
     // Allowed executions.
+    var dataRace: Formula?
     switch model {
     case .sc:
       var order = po
@@ -196,7 +203,7 @@ public struct LitmusChecker {
       }
       acyclic(order, "sc", solver, z3)
     case .lkmm:
-      LinuxKernelModel(events: events, z3: z3, dropped: droppedKernelAxioms).assertAxioms(
+      dataRace = LinuxKernelModel(events: events, z3: z3, dropped: droppedKernelAxioms).assertAxioms(
         po: po, poLocation: poLocation, rf: rf, co: co, fr: fr, rmw: rmw, solver: solver)
     case .rvwmo:
       var coherence = poLocation
@@ -258,6 +265,21 @@ public struct LitmusChecker {
       solver.assert(!z3.any(execution.beyondBound))
     }
 
+    // herd's flags are raised by any allowed execution, whatever the condition says.
+    var flags: [String] = []
+    var flagsUndecided: String?
+    if let dataRace {
+      limitTime(solver, started)
+      solver.push()
+      solver.assert(dataRace)
+      switch try solver.check() {
+      case .sat: flags.append("data-race")
+      case .unknown(let reason): flagsUndecided = "whether a data race is allowed: the solver gave up (\(reason))"
+      case .unsat: break
+      }
+      solver.pop()
+    }
+
     // An execution is its events (which SCs succeed, which paths run), rf and co.
     var projection: [Formula] = events.map(\.executed) + events.compactMap(\.writes)
     for a in 0..<count {
@@ -281,11 +303,7 @@ public struct LitmusChecker {
         incomplete = "the budget of \(budget) ran out after \(positive + negative) executions"
         break
       }
-      if let budget {
-        let left = budget - (ContinuousClock.now - started)
-        let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000
-        solver.setTimeout(milliseconds: UInt32(clamping: max(1, milliseconds)))
-      }
+      limitTime(solver, started)
       let answer = try solver.check()
       if case .unknown(let reason) = answer {
         incomplete = "the solver gave up after \(positive + negative) executions (\(reason))"
@@ -308,7 +326,17 @@ public struct LitmusChecker {
       verdict: verdict, positive: positive, negative: negative, states: states, witness: witness,
       loopBound: execution.hasLoops ? loopBound : nil, beyondBound: beyondBound, incomplete: incomplete)
     result.graph = graph
+    result.flags = flags
+    result.flagsUndecided = flagsUndecided
     return result
+  }
+
+  /// Gives the solver's next call what is left of the budget.
+  private func limitTime(_ solver: Solver, _ started: ContinuousClock.Instant) {
+    guard let budget else { return }
+    let left = budget - (ContinuousClock.now - started)
+    let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000
+    solver.setTimeout(milliseconds: UInt32(clamping: max(1, milliseconds)))
   }
 
   /// The chosen execution's executed events and its po (immediate), rf, co (immediate) and fr
