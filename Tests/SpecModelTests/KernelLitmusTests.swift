@@ -143,6 +143,39 @@ import Testing
     #expect(try decide(text, model: .sc).flags.isEmpty)
   }
 
+  /// The bell's flags on read-side sections, each raised by the test that breaks its rule and by
+  /// no test that keeps it.
+  @Test(arguments: [
+    ("matched", "rcu_read_lock(); r0 = READ_ONCE(*x); rcu_read_unlock();", [String]()),
+    ("rcu-lock-open", "rcu_read_lock(); r0 = READ_ONCE(*x);", ["unmatched-rcu-lock"]),
+    ("rcu-unlock-alone", "r0 = READ_ONCE(*x); rcu_read_unlock();", ["unmatched-rcu-unlock"]),
+    ("srcu-matched", "r1 = srcu_read_lock(s); r0 = READ_ONCE(*x); srcu_read_unlock(s, r1);", []),
+    ("srcu-lock-open", "r1 = srcu_read_lock(s); r0 = READ_ONCE(*x);", ["unmatched-srcu-lock"]),
+    ("srcu-unlock-alone", "r0 = READ_ONCE(*x); srcu_read_unlock(s, r1);", ["unmatched-srcu-unlock"]),
+    (
+      "invalid-sleep", "rcu_read_lock(); synchronize_srcu(s); rcu_read_unlock(); r0 = READ_ONCE(*x);", ["invalid-sleep"]
+    ),
+    ("sleep-outside", "rcu_read_lock(); rcu_read_unlock(); synchronize_srcu(s); r0 = READ_ONCE(*x);", []),
+  ])
+  func sectionFlagsFollowTheBell(name: String, reader: String, flags: [String]) throws {
+    let text = """
+      C \(name)
+      {}
+      P0(int *x)
+      {
+        WRITE_ONCE(*x, 1);
+      }
+      P1(int *x, struct srcu_struct *s)
+      {
+        int r0;
+        int r1 = 0;
+        \(reader)
+      }
+      exists (1:r0=1)
+      """
+    #expect(try decide(text).flags == flags, "\(name)")
+  }
+
   static let storeBuffering = """
     C SB+%@
     {}

@@ -52,10 +52,56 @@ struct LinuxKernelModel {
 
   // MARK: The axioms
 
-  /// Asserts the axioms. Returns, for a test with plain accesses, the cat's `data-race` flag: a
-  /// formula that holds in an execution with a race (`ww-race | wr-race | rw-race` not empty).
+  /// Asserts the axioms. Returns the model's flags, each with a formula that holds in an
+  /// execution that raises it: the cat's `data-race`, and the bell's flags on read-side sections.
   @discardableResult
   func assertAxioms(
+    po poMatrix: [[Formula]], poLocation: [[Formula]], rf rfMatrix: [[Formula]], co coMatrix: [[Formula]],
+    fr frMatrix: [[Formula]], rmw rmwMatrix: [[Formula]], solver: Solver
+  ) -> [(name: String, raised: Formula)] {
+    var flags = sectionFlags(po: Relation(poMatrix))
+    if let race = assertCoreAxioms(
+      po: poMatrix, poLocation: poLocation, rf: rfMatrix, co: coMatrix, fr: frMatrix, rmw: rmwMatrix, solver: solver)
+    {
+      flags.append(("data-race", race))
+    }
+    return flags
+  }
+
+  /// The bell's flags on read-side sections: an RCU or SRCU lock that no unlock closes
+  /// (`unmatched-rcu-lock`, `unmatched-srcu-lock`), an unlock that closes none
+  /// (`unmatched-rcu-unlock`, `unmatched-srcu-unlock`), and `synchronize_srcu()` inside an RCU
+  /// read-side section (`invalid-sleep`).
+  private func sectionFlags(po: Relation) -> [(name: String, raised: Formula)] {
+    let closed = Set(events.compactMap { $0.kernel?.openingLock })
+    func any(_ events: [Formula]) -> Formula? { Formula.fold(events, and: false) }
+    func unmatched(_ isOpening: (KernelEventTag) -> Bool, _ isClosing: (KernelEventTag) -> Bool)
+      -> (locks: Formula?, unlocks: Formula?)
+    {
+      let locks = events.indices.filter { index in
+        events[index].kernel.map(isOpening) == true && !closed.contains(index)
+      }
+      let unlocks = events.filter { $0.kernel.map(isClosing) == true && $0.kernel?.openingLock == nil }
+      return (any(locks.map { events[$0].executed }), any(unlocks.map(\.executed)))
+    }
+    let rcu = unmatched({ $0.fence == .rcuLock }, { $0.fence == .rcuUnlock })
+    let srcu = unmatched({ $0.srcu == .lock }, { $0.srcu == .unlock })
+    var sleeps: [Formula] = []
+    for (unlock, event) in events.enumerated() where event.kernel?.fence == .rcuUnlock {
+      guard let lock = event.kernel?.openingLock else { continue }
+      for sync in events.indices where events[sync].kernel?.srcu == .synchronize {
+        sleeps.append(po[lock, sync] && po[sync, unlock])
+      }
+    }
+    let named: [(String, Formula?)] = [
+      ("unmatched-rcu-lock", rcu.locks), ("unmatched-rcu-unlock", rcu.unlocks),
+      ("unmatched-srcu-lock", srcu.locks), ("unmatched-srcu-unlock", srcu.unlocks), ("invalid-sleep", any(sleeps)),
+    ]
+    return named.compactMap { name, raised in raised.map { (name, $0) } }
+  }
+
+  /// The axioms; for a test with plain accesses, also the `data-race` flag's formula.
+  private func assertCoreAxioms(
     po poMatrix: [[Formula]], poLocation: [[Formula]], rf rfMatrix: [[Formula]], co coMatrix: [[Formula]],
     fr frMatrix: [[Formula]], rmw rmwMatrix: [[Formula]], solver: Solver
   ) -> Formula? {

@@ -26,8 +26,8 @@ public struct LitmusResult: Sendable {
   /// solver giving up); nil when every execution was seen.
   public var incomplete: String? = nil
 
-  /// herd's flags that some allowed execution raises (the LKMM's `data-race`), whatever the
-  /// condition says.
+  /// herd's flags that some allowed execution raises (the LKMM's `data-race`, and its flags on
+  /// read-side sections), whatever the condition says.
   public var flags: [String] = []
   /// Why the flags could not be decided, when they could not.
   public var flagsUndecided: String? = nil
@@ -193,7 +193,7 @@ public struct LitmusChecker {
     }
 
     // Allowed executions.
-    var dataRace: Formula?
+    var modelFlags: [(name: String, raised: Formula)] = []
     switch model {
     case .sc:
       var order = po
@@ -203,7 +203,7 @@ public struct LitmusChecker {
       }
       acyclic(order, "sc", solver, z3)
     case .lkmm:
-      dataRace = LinuxKernelModel(events: events, z3: z3, dropped: droppedKernelAxioms).assertAxioms(
+      modelFlags = LinuxKernelModel(events: events, z3: z3, dropped: droppedKernelAxioms).assertAxioms(
         po: po, poLocation: poLocation, rf: rf, co: co, fr: fr, rmw: rmw, solver: solver)
     case .rvwmo:
       var coherence = poLocation
@@ -268,13 +268,13 @@ public struct LitmusChecker {
     // herd's flags are raised by any allowed execution, whatever the condition says.
     var flags: [String] = []
     var flagsUndecided: String?
-    if let dataRace {
+    for flag in modelFlags where flag.raised.concrete != false {
       limitTime(solver, started)
       solver.push()
-      solver.assert(dataRace)
+      solver.assert(flag.raised)
       switch try solver.check() {
-      case .sat: flags.append("data-race")
-      case .unknown(let reason): flagsUndecided = "whether a data race is allowed: the solver gave up (\(reason))"
+      case .sat: flags.append(flag.name)
+      case .unknown(let reason): flagsUndecided = "whether \(flag.name) is raised: the solver gave up (\(reason))"
       case .unsat: break
       }
       solver.pop()
