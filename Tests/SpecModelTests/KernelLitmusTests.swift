@@ -158,6 +158,25 @@ import Testing
     ("sleep-outside", "rcu_read_lock(); rcu_read_unlock(); synchronize_srcu(s); r0 = READ_ONCE(*x);", []),
   ])
   func sectionFlagsFollowTheBell(name: String, reader: String, flags: [String]) throws {
+    try expectFlags(name: name, reader: reader, flags: flags)
+  }
+
+  /// The cat's `mixed-accesses`: a plain write and a marked access to one location in one thread
+  /// with no `barrier` between them.
+  @Test(arguments: [
+    ("write-then-once", "*y = 1; r0 = READ_ONCE(*y);", ["mixed-accesses"]),
+    ("once-then-write", "WRITE_ONCE(*y, 1); *y = 2; r0 = READ_ONCE(*x);", ["mixed-accesses"]),
+    ("fenced", "*y = 1; smp_mb(); r0 = READ_ONCE(*y);", [String]()),
+    ("compiler-barrier", "*y = 1; barrier(); r0 = READ_ONCE(*y);", []),
+    ("release-after", "*y = 1; smp_store_release(y, 2); r0 = READ_ONCE(*x);", []),
+    ("plain-read", "r1 = *y; WRITE_ONCE(*y, 1); r0 = READ_ONCE(*x);", []),
+    ("other-location", "*y = 1; r0 = READ_ONCE(*x);", []),
+  ])
+  func mixedAccessesFollowTheCat(name: String, reader: String, flags: [String]) throws {
+    try expectFlags(name: name, reader: reader, flags: flags)
+  }
+
+  func expectFlags(name: String, reader: String, flags: [String]) throws {
     let text = """
       C \(name)
       {}
@@ -165,7 +184,7 @@ import Testing
       {
         WRITE_ONCE(*x, 1);
       }
-      P1(int *x, struct srcu_struct *s)
+      P1(int *x, int *y, struct srcu_struct *s)
       {
         int r0;
         int r1 = 0;

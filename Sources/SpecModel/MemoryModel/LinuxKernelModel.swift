@@ -60,6 +60,9 @@ struct LinuxKernelModel {
     fr frMatrix: [[Formula]], rmw rmwMatrix: [[Formula]], solver: Solver
   ) -> [(name: String, raised: Formula)] {
     var flags = sectionFlags(po: Relation(poMatrix))
+    if let mixed = mixedAccesses(po: Relation(poMatrix), poLocation: Relation(poLocation)) {
+      flags.append(("mixed-accesses", mixed))
+    }
     if let race = assertCoreAxioms(
       po: poMatrix, poLocation: poLocation, rf: rfMatrix, co: coMatrix, fr: frMatrix, rmw: rmwMatrix, solver: solver)
     {
@@ -98,6 +101,36 @@ struct LinuxKernelModel {
       ("unmatched-srcu-lock", srcu.locks), ("unmatched-srcu-unlock", srcu.unlocks), ("invalid-sleep", any(sleeps)),
     ]
     return named.compactMap { name, raised in raised.map { (name, $0) } }
+  }
+
+  /// The cat's `mixed-accesses`: a plain write and a marked access to one location in one thread,
+  /// with nothing of the cat's `barrier` between them (a fence of the listed kinds, an RCU or
+  /// SRCU event, an acquire or a release in between, a release after or an acquire before).
+  private func mixedAccesses(po: Relation, poLocation: Relation) -> Formula? {
+    let separating = events.indices.filter { index in
+      let tag = events[index].kernel
+      switch tag?.fence {
+      case .barrier?, .rmb?, .wmb?, .mb?, .syncRCU?, .beforeAtomic?, .afterAtomic?, .rcuLock?, .rcuUnlock?: return true
+      default: return tag?.srcu != nil
+      }
+    }
+    let acquires = acquire
+    let releases = release
+    func plainWrite(_ index: Int) -> Bool { events[index].isWrite && events[index].kernel?.access == .plain }
+    func isMarked(_ index: Int) -> Bool { events[index].kernel.map { $0.access != .plain } ?? true }
+    var mixed: [Formula] = []
+    for i in 0..<count where events[i].isMemory {
+      for j in 0..<count where events[j].isMemory && !Relation.isFalse(poLocation[i, j]) {
+        guard (plainWrite(i) && isMarked(j)) || (isMarked(i) && plainWrite(j)) else { continue }
+        // barrier = fencerel(...) | (po ; [Release]) | ([Acquire] ; po).
+        var between = separating.map { po[i, $0] && po[$0, j] }
+        between += (0..<count).map { po[i, $0] && po[$0, j] && (acquires[$0] || releases[$0]) }
+        between += [releases[j], acquires[i]]
+        let barrier = Formula.fold(between, and: false) ?? Formula(false)
+        mixed.append(poLocation[i, j] && !barrier)
+      }
+    }
+    return Formula.fold(mixed, and: false)
   }
 
   /// The axioms; for a test with plain accesses, also the `data-race` flag's formula.
