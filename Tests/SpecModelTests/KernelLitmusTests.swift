@@ -176,6 +176,20 @@ import Testing
     try expectFlags(name: name, reader: reader, flags: flags)
   }
 
+  /// `lock.cat`'s `unmatched-unlock` and `mixed-lock-accesses`.
+  @Test(arguments: [
+    ("locked", "spin_lock(l); r0 = READ_ONCE(*x); spin_unlock(l);", [String]()),
+    ("unlock-alone", "r0 = READ_ONCE(*x); spin_unlock(l);", ["unmatched-unlock"]),
+    ("unlocked-twice", "spin_lock(l); r0 = READ_ONCE(*x); spin_unlock(l); spin_unlock(l);", ["unmatched-unlock"]),
+    ("trylock", "r1 = spin_trylock(l); if (r1) { r0 = READ_ONCE(*x); spin_unlock(l); }", []),
+    (
+      "lock-read-once", "spin_lock(l); spin_unlock(l); r0 = READ_ONCE(*x); r1 = READ_ONCE(*l);", ["mixed-lock-accesses"]
+    ),
+  ])
+  func lockFlagsFollowLockCat(name: String, reader: String, flags: [String]) throws {
+    try expectFlags(name: name, reader: reader, flags: flags)
+  }
+
   func expectFlags(name: String, reader: String, flags: [String]) throws {
     let text = """
       C \(name)
@@ -184,7 +198,7 @@ import Testing
       {
         WRITE_ONCE(*x, 1);
       }
-      P1(int *x, int *y, struct srcu_struct *s)
+      P1(int *x, int *y, struct srcu_struct *s, spinlock_t *l)
       {
         int r0;
         int r1 = 0;
@@ -508,7 +522,7 @@ import Testing
         int r1 = READ_ONCE(*x);
         srcu_read_unlock(s, r3);
       }
-      P1(int *x, int *y, struct srcu_struct *s)
+      P1(int *x, int *y, struct srcu_struct *s, spinlock_t *l)
       {
         WRITE_ONCE(*y, 1);
         synchronize_srcu(s);

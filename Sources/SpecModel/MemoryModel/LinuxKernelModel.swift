@@ -63,6 +63,7 @@ struct LinuxKernelModel {
     if let mixed = mixedAccesses(po: Relation(poMatrix), poLocation: Relation(poLocation)) {
       flags.append(("mixed-accesses", mixed))
     }
+    flags += lockFlags(poLocation: Relation(poLocation))
     if let race = assertCoreAxioms(
       po: poMatrix, poLocation: poLocation, rf: rfMatrix, co: coMatrix, fr: frMatrix, rmw: rmwMatrix, solver: solver)
     {
@@ -99,6 +100,39 @@ struct LinuxKernelModel {
     let named: [(String, Formula?)] = [
       ("unmatched-rcu-lock", rcu.locks), ("unmatched-rcu-unlock", rcu.unlocks),
       ("unmatched-srcu-lock", srcu.locks), ("unmatched-srcu-unlock", srcu.unlocks), ("invalid-sleep", any(sleeps)),
+    ]
+    return named.compactMap { name, raised in raised.map { (name, $0) } }
+  }
+
+  /// `lock.cat`'s flags on locks: an ordinary access to a lock's location
+  /// (`mixed-lock-accesses`), and a `spin_unlock()` that no earlier lock of its location in the
+  /// thread opens (`unmatched-unlock`: not in the range of `critical`).
+  private func lockFlags(poLocation: Relation) -> [(name: String, raised: Formula)] {
+    let lockEvents = events.indices.filter { events[$0].kernel?.lock != nil }
+    var mixed: [Formula] = []
+    for access in events.indices where events[access].isMemory && events[access].thread >= 0 {
+      guard events[access].kernel?.lock == nil else { continue }
+      for lock in lockEvents {
+        mixed.append(events[access].executed && events[lock].executed && events[access].address == events[lock].address)
+      }
+    }
+    // critical = ([LKW] ; po-loc ; [UL]) \ (po-loc ; [LKW | UL] ; po-loc).
+    let writes = lockEvents.filter { events[$0].kernel?.lock == .lockWrite }
+    let unlocks = lockEvents.filter { events[$0].kernel?.lock == .unlock }
+    var unmatched: [Formula] = []
+    for unlock in unlocks {
+      let opened = writes.map { write -> Formula in
+        let between = (writes + unlocks).filter { $0 != write && $0 != unlock }.map {
+          poLocation[write, $0] && events[$0].writeExecuted && poLocation[$0, unlock]
+        }
+        return poLocation[write, unlock] && events[write].writeExecuted
+          && !(Formula.fold(between, and: false) ?? Formula(false))
+      }
+      unmatched.append(events[unlock].executed && !(Formula.fold(opened, and: false) ?? Formula(false)))
+    }
+    let named: [(String, Formula?)] = [
+      ("mixed-lock-accesses", Formula.fold(mixed, and: false)),
+      ("unmatched-unlock", Formula.fold(unmatched, and: false)),
     ]
     return named.compactMap { name, raised in raised.map { (name, $0) } }
   }
