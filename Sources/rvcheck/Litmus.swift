@@ -115,24 +115,15 @@ struct Litmus: ParsableCommand {
             $0.split(separator: " ").map(String.init)
           }.first { $0.first == model }?.dropFirst().first
         }
-        // The kernel's judgelitmus.sh: a `DATARACE` in the Result line and herd's
-        // `Flag data-race` go together, and a verdict that differs where a race is flagged is
-        // forgiven (a racy test's outcomes are undefined).
-        var raceStated: Bool?
-        if stated == nil && kernelTest && model == "lkmm", let herd = Self.herdResult(text) {
-          stated = herd.verdict
-          raceStated = herd.dataRace
-        }
-        let raceFlagged = result.flags.contains("data-race")
+        var herd: HerdResult?
+        if stated == nil && kernelTest && model == "lkmm" { herd = HerdResult(text) }
+        var verdictAgrees = result.decided ? stated.map { $0 == result.verdict.rawValue } : nil
+        var forgiven = false
         var raceProblem: String?
-        if let raceStated, result.flagsUndecided == nil, raceStated != raceFlagged {
-          raceProblem =
-            raceStated
-            ? "the file predicts a data race (DATARACE), and no allowed execution has one"
-            : "an allowed execution has a data race that the file does not predict (no DATARACE)"
+        if let herd {
+          stated = herd.verdict
+          (verdictAgrees, forgiven, raceProblem) = herd.judge(result)
         }
-        let verdictAgrees = result.decided ? stated.map { $0 == result.verdict.rawValue } : nil
-        let forgiven = verdictAgrees == false && raceStated != nil && raceFlagged
         let agrees = raceProblem != nil ? false : forgiven ? true : verdictAgrees
         if !result.decided { undecided += 1 }
         // On Spike: every observed final state must be one the model allows.
@@ -220,7 +211,7 @@ struct Litmus: ParsableCommand {
           ]
           if let stated { entry["stated"] = stated }
           entry["flags"] = result.flags
-          if let raceStated { entry["statedDataRace"] = raceStated }
+          if let herd { entry["statedDataRace"] = herd.dataRace }
           if let undecided = result.flagsUndecided { entry["flagsUnknown"] = undecided }
           if let agrees { entry["agrees"] = agrees }
           entry["seconds"] = (ContinuousClock.now - testStarted).inSeconds
@@ -255,21 +246,5 @@ struct Litmus: ParsableCommand {
     if mismatches > 0 || forbiddenSeen > 0 { throw ExitCode(Status.violation) }
     if emulatorFailures > 0 || undecided > 0 { throw ExitCode(Status.unknown) }
     if inputErrors > 0 { throw ExitCode(Status.inputError) }
-  }
-
-  /// herd's verdict as a kernel litmus file records it (`Result: Never`), and whether it predicts
-  /// a data race (`Result: Sometimes DATARACE`); DEADLOCK is herd's "Never 0 0". Other words
-  /// there (`Result: Maybe`, `Result: Flag …`) are an author's note, not a verdict to hold the
-  /// test to.
-  static func herdResult(_ text: String) -> (verdict: String, dataRace: Bool)? {
-    for line in text.split(separator: "\n") {
-      let words = line.split(whereSeparator: \.isWhitespace)
-      guard let index = words.firstIndex(of: "Result:"), index + 1 < words.count else { continue }
-      let verdict = String(words[index + 1])
-      let dataRace = words[(index + 2)...].contains("DATARACE")
-      if verdict == "DEADLOCK" { return ("Never", dataRace) }
-      return ["Never", "Sometimes", "Always"].contains(verdict) ? (verdict, dataRace) : nil
-    }
-    return nil
   }
 }

@@ -53,7 +53,8 @@ struct LinuxKernelModel {
   // MARK: The axioms
 
   /// Asserts the axioms. Returns the model's flags, each with a formula that holds in an
-  /// execution that raises it: the cat's `data-race`, and the bell's flags on read-side sections.
+  /// execution that raises it: the cat's `data-race` and `mixed-accesses`, the bell's flags on
+  /// read-side sections, and `lock.cat`'s `unmatched-unlock` and `mixed-lock-accesses`.
   @discardableResult
   func assertAxioms(
     po poMatrix: [[Formula]], poLocation: [[Formula]], rf rfMatrix: [[Formula]], co coMatrix: [[Formula]],

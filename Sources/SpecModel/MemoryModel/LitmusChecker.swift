@@ -26,8 +26,8 @@ public struct LitmusResult: Sendable {
   /// solver giving up); nil when every execution was seen.
   public var incomplete: String? = nil
 
-  /// herd's flags that some allowed execution raises (the LKMM's `data-race`, and its flags on
-  /// read-side sections), whatever the condition says.
+  /// herd's flags that some allowed execution raises (the LKMM's `data-race`, `mixed-accesses`,
+  /// and its flags on read-side sections and locks), whatever the condition says.
   public var flags: [String] = []
   /// Why the flags could not be decided, when they could not.
   public var flagsUndecided: String? = nil
