@@ -73,6 +73,24 @@ import Testing
     #expect(decided == rows.count, "\(rows.count - decided) refused")
   }
 
+  /// Beyond the verdict, herd's counts: positive and negative executions and distinct final
+  /// states, as herd's own regression outputs for these shared tests record them.
+  @Test(arguments: [
+    ("CoWW+poonceonce", 0, 1, 1), ("IRIW+poonceonces+OnceOnce", 1, 15, 16), ("ISA2+poonceonces", 1, 7, 8),
+    ("LB+poacquireonce+pooncerelease", 0, 3, 3), ("MP+polockmbonce+poacquiresilsil", 0, 9, 7),
+    ("MP+polockonce+poacquiresilsil", 1, 11, 8), ("MP+polocks", 0, 3, 3), ("MP+pooncerelease+poacquireonce", 0, 3, 3),
+    ("MP+porevlocks", 0, 3, 3), ("MP+unlocklockonceonce+fencermbonceonce", 0, 3, 3), ("R+poonceonces", 1, 3, 4),
+    ("S+poonceonces", 1, 3, 4), ("SB+rfionceonce-poonceonces", 1, 3, 4),
+    ("WRC+pooncerelease+fencermbonceonce+Once", 0, 7, 7), ("Z6.0+pooncelock+poonceLock+pombonce", 0, 7, 7),
+    ("Z6.0+pooncelock+pooncelock+pombonce", 1, 7, 8), ("Z6.0+pooncerelease+poacquirerelease+fencembonceonce", 1, 7, 8),
+  ])
+  func herdsCountsAgree(test: String, positive: Int, negative: Int, states: Int) throws {
+    guard !Self.expected.isEmpty else { return }
+    let result = try decide(try shared(test))
+    #expect(result.positive == positive && result.negative == negative, "\(test)")
+    #expect(result.states.count == states, "\(test)")
+  }
+
   /// Each axiom carries weight: without it, a test herd forbids becomes allowed.
   @Test(arguments: [
     ("coherence", "CoRR+poonceonce+Once"),
