@@ -77,6 +77,13 @@ public struct NightlyReport {
     public var model: String
     public var verdict: String
     public var stated: String
+    /// herd's flags the model raised (`data-race`, …).
+    public var flags: [String] = []
+    /// Whether the file's Result line predicts a data race (`DATARACE`).
+    public var statedDataRace = false
+    /// The judgement of the file's stated result, where the report gives one (it counts a
+    /// `DATARACE` marker, and forgives a verdict where a race is flagged); else the verdicts alone.
+    public var agrees: Bool?
   }
 
   public var runs: [Run] = []
@@ -122,7 +129,9 @@ public struct NightlyReport {
       litmus += entries.map {
         LitmusEntry(
           name: $0["name"] as? String ?? "?", model: $0["model"] as? String ?? "?",
-          verdict: $0["verdict"] as? String ?? "?", stated: $0["stated"] as? String ?? "")
+          verdict: $0["verdict"] as? String ?? "?", stated: $0["stated"] as? String ?? "",
+          flags: $0["flags"] as? [String] ?? [], statedDataRace: $0["statedDataRace"] as? Bool ?? false,
+          agrees: $0["agrees"] as? Bool)
       }
       return
     }
@@ -619,12 +628,17 @@ public struct NightlyReport {
   private func litmusSection(_ page: inout HTMLPage) {
     guard !litmus.isEmpty else { return }
     page.add(
-      "<section id=\"litmus\"><h2>Litmus tests</h2><table class=\"litmus\"><thead><tr><th>test</th><th>model</th><th>verdict</th><th>stated</th></tr></thead><tbody>"
+      "<section id=\"litmus\"><h2>Litmus tests</h2><table class=\"litmus\"><thead><tr><th>test</th><th>model</th><th>verdict</th><th>stated</th><th>flags</th></tr></thead><tbody>"
     )
     for entry in litmus {
-      let agrees = entry.stated.isEmpty || entry.stated == entry.verdict
+      let agrees = entry.agrees ?? (entry.stated.isEmpty || entry.stated == entry.verdict)
+      let flags = entry.flags.isEmpty ? "-" : entry.flags.joined(separator: ", ")
+      var stated = entry.stated.isEmpty ? "-" : entry.stated
+      if entry.statedDataRace { stated += " DATARACE" }
+      // A verdict that differs yet agrees was forgiven: the test has a data race.
+      if agrees && !entry.stated.isEmpty && entry.stated != entry.verdict { stated += " (forgiven)" }
       page.add(
-        "<tr class=\"\(agrees ? "agrees" : "disagrees")\"><td>\(markupEscaped(entry.name))</td><td>\(markupEscaped(entry.model))</td><td>\(markupEscaped(entry.verdict))</td><td>\(markupEscaped(entry.stated.isEmpty ? "-" : entry.stated))</td></tr>"
+        "<tr class=\"\(agrees ? "agrees" : "disagrees")\"><td>\(markupEscaped(entry.name))</td><td>\(markupEscaped(entry.model))</td><td>\(markupEscaped(entry.verdict))</td><td>\(markupEscaped(stated))</td><td class=\"flags\">\(markupEscaped(flags))</td></tr>"
       )
     }
     page.add("</tbody></table></section>")
@@ -683,6 +697,6 @@ struct HTMLPage {
     pre{background:#f8f8f8;padding:6px;overflow-x:auto}.command span{display:inline-block;width:90px;color:#555}
     .status{text-align:center}.status.proved{background:#dcfce7}.status.violated{background:#fecaca}
     .status.unknown{background:#fef9c3}.status.warning{background:#ffedd5}.status.absent{color:#999}
-    .status details{text-align:left}.warning{color:#9a3412}tr.disagrees td{background:#fecaca}
+    .status details{text-align:left}.warning{color:#9a3412}tr.disagrees td{background:#fecaca}.litmus td{text-align:left}
     """
 }

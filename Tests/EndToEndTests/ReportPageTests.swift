@@ -69,6 +69,20 @@ struct ReportPageTests {
     let litmusFile = folder.appendingPathComponent("litmus.json")
     try litmus.output.write(to: litmusFile, atomically: true, encoding: .utf8)
     inputs.append(litmusFile.path)
+    // A C test whose Result line predicts no race, where the model flags one: it disagrees.
+    let racy = folder.appendingPathComponent("racy.litmus")
+    try """
+    C racy-read
+    (* Result: Sometimes *)
+    {}
+    P0(int *x) { *x = 1; }
+    P1(int *x) { int r0 = READ_ONCE(*x); }
+    exists (1:r0=1)
+    """.write(to: racy, atomically: true, encoding: .utf8)
+    let racyReport = try BinaryRunner.run(["litmus", racy.path, "--format", "json"])
+    let racyFile = folder.appendingPathComponent("litmus-racy.json")
+    try racyReport.output.write(to: racyFile, atomically: true, encoding: .utf8)
+    inputs.append(racyFile.path)
     let policyObject = try #require(try JSONSerialization.jsonObject(with: Data(policy.output.utf8)) as? [String: Any])
     return (inputs, summaries, policyObject)
   }
@@ -131,6 +145,14 @@ struct ReportPageTests {
     #expect(!extensions.isEmpty)
     for name in extensions { #expect(dom.contains("data-extension=\"\(name)\""), "\(name)") }
     #expect(dom.contains("KVM_SET_ONE_REG"))
+
+    // The litmus table: the flags the model raised, and the racy test's row marked as disagreeing
+    // though its verdict is the one stated.
+    let racyRow = try #require(dom.components(separatedBy: "<tr ").first { $0.contains(">racy-read<") })
+    #expect(racyRow.contains("class=\"disagrees\"") && racyRow.contains(">data-race<"), "\(racyRow)")
+    #expect(racyRow.contains(">Sometimes<"), "\(racyRow)")
+    let corrRow = try #require(dom.components(separatedBy: "<tr ").first { $0.contains(">CoRR+amocas<") })
+    #expect(corrRow.contains("class=\"agrees\""), "\(corrRow)")
 
     // Trends: five charts, one point per night.
     #expect(dom.components(separatedBy: "<figure class=\"chart\"").count - 1 == 5)
