@@ -606,7 +606,136 @@ import Testing
     let locked = try suite(
       Self.corpus.appendingPathComponent("era-zacas-zabha"),
       [("L", "C L\n{}\nP0(spinlock_t *s, int *x)\n{\n\tspin_lock(s);\n\tWRITE_ONCE(*x, 1);\n}\nexists (x=1)\n")])
-    #expect(locked.first?.verdict == nil && locked.first?.skipped == "'spin_lock'", "\(locked)")
+    #expect(
+      locked.first?.verdict == nil && locked.first?.skipped == "spin_lock: the tree has no RISC-V spinlock.h",
+      "\(locked)")
+  }
+
+  /// Message passing through a lock, written for these tests in the kernel's C-litmus syntax: the
+  /// writer's two stores, one inside its critical section, are seen in order by a reader whose
+  /// section comes after; `spin_is_locked()` inside a section sees the lock held.
+  static let lockedMessagePassing = """
+    C MP+locks
+
+    {}
+
+    P0(int *data, int *flag, spinlock_t *l)
+    {
+    \tWRITE_ONCE(*data, 1);
+    \tspin_lock(l);
+    \tWRITE_ONCE(*flag, 1);
+    \tspin_unlock(l);
+    }
+
+    P1(int *data, int *flag, spinlock_t *l)
+    {
+    \tint r0;
+    \tint r1;
+    \tint r2;
+
+    \tspin_lock(l);
+    \tr0 = READ_ONCE(*flag);
+    \tr2 = spin_is_locked(l);
+    \tspin_unlock(l);
+    \tr1 = READ_ONCE(*data);
+    }
+
+    exists (1:r0=1 /\\ 1:r1=0 \\/ 1:r2=0)
+    """
+
+  /// Two critical sections of two locks in each thread: an unlock and the next lock order the
+  /// sections' accesses as the LKMM's `po-unlock-lock-po` says.
+  static let twoLocks = """
+    C two-locks
+
+    {}
+
+    P0(int *x, int *y, spinlock_t *a, spinlock_t *b)
+    {
+    \tint r0;
+
+    \tspin_lock(a);
+    \tWRITE_ONCE(*x, 1);
+    \tspin_unlock(a);
+    \tspin_lock(b);
+    \tr0 = READ_ONCE(*y);
+    \tspin_unlock(b);
+    }
+
+    P1(int *x, int *y, spinlock_t *a, spinlock_t *b)
+    {
+    \tint r0;
+
+    \tspin_lock(b);
+    \tWRITE_ONCE(*y, 1);
+    \tspin_unlock(b);
+    \tspin_lock(a);
+    \tr0 = READ_ONCE(*x);
+    \tspin_unlock(a);
+    }
+
+    exists (0:r0=0 /\\ 1:r0=0)
+    """
+
+  /// The test-and-set spinlock of the fenced LR/SC era compiles (its `while (1)` loop laid down as a
+  /// loop the litmus test unrolls) and proves on both XLENs; without its acquire barrier, or with
+  /// an unlock that is a plain store, the compiled reader sees the flag and not the data.
+  @Test func testAndSetLocksCompileAndProve() throws {
+    let era = Self.corpus.appendingPathComponent("era-fenced-lrsc")
+    let tests = [("MP+locks", Self.lockedMessagePassing), ("two-locks", Self.twoLocks)]
+    let rows = try suite(era, tests, xlens: [64, 32])
+    #expect(rows.count == 4)
+    for row in rows {
+      #expect(row.verdict == .proved, "\(row.test) RV\(row.xlen): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
+    }
+    for (name, change) in [
+      ("no acquire", { (text: String) in text.replacingOccurrences(of: "\t\tRISCV_ACQUIRE_BARRIER\n", with: "") }),
+      (
+        "plain unlock",
+        { (text: String) in
+          text.replacingOccurrences(of: "smp_store_release(&lock->lock, 0);", with: "WRITE_ONCE(lock->lock, 0);")
+        }
+      ),
+    ] {
+      let root = try mutant("era-fenced-lrsc", header: "spinlock.h", change)
+      defer { try? FileManager.default.removeItem(at: root) }
+      let broken = try suite(root, [tests[0]])
+      guard case .failed(let text)? = broken.first?.verdict else {
+        Issue.record("\(name): \(broken)")
+        continue
+      }
+      #expect(text.contains("1:r0=1 1:r1=0"), "\(name): \(text)")
+      // Each call's labels are its own: the two sections' loops do not share one.
+      let labels = text.split(separator: "|").flatMap { $0.split(separator: "\n") }.map {
+        $0.trimmingCharacters(in: .whitespaces)
+      }.filter { $0.hasSuffix(":") && !$0.contains(" ") }
+      #expect(!labels.isEmpty && Set(labels).count == labels.count, "\(name): \(labels)")
+    }
+  }
+
+  /// Locks the compiler does not lay down are named: the generic ticket lock (a 16-bit unlock of a
+  /// 32-bit word), and a loop whose condition is a run-time value, located in the tree.
+  @Test func locksTheCompilerCannotLayDownAreNamed() throws {
+    let ticket = try copy("era-fenced-lrsc")
+    defer { try? FileManager.default.removeItem(at: ticket) }
+    let asm = ticket.appendingPathComponent("arch/riscv/include/asm")
+    try FileManager.default.removeItem(at: asm.appendingPathComponent("spinlock.h"))
+    try FileManager.default.removeItem(at: asm.appendingPathComponent("spinlock_types.h"))
+    try "generic-y += spinlock.h\ngeneric-y += spinlock_types.h\n".write(
+      to: asm.appendingPathComponent("Kbuild"), atomically: true, encoding: .utf8)
+    let generic = try suite(ticket, [("MP+locks", Self.lockedMessagePassing)])
+    #expect(generic.first?.verdict == nil && generic.first?.skipped?.contains("generic ticket lock") == true)
+
+    let waiting = try mutant("era-fenced-lrsc", header: "spinlock.h") {
+      $0.replacingOccurrences(of: "\twhile (1) {", with: "\twhile (arch_spin_is_locked(lock)) {")
+    }
+    defer { try? FileManager.default.removeItem(at: waiting) }
+    let rows = try suite(waiting, [("MP+locks", Self.lockedMessagePassing)])
+    guard case .unknown(let text)? = rows.first?.verdict else {
+      Issue.record("\(rows)")
+      return
+    }
+    #expect(text.contains("a 'while' loop with a start, a step or a run-time condition"), "\(text)")
   }
 
   /// A pointer published by a release and read through by its reader, written for these tests in

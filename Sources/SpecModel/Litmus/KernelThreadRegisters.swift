@@ -24,6 +24,13 @@ extension KernelThread {
     return names
   }
 
+  /// The functions the body calls by name.
+  public var calledFunctions: Set<String> {
+    var names: Set<String> = []
+    for case .call(.name(let name), _) in expressions { names.insert(name) }
+    return names
+  }
+
   /// Every statement of the body, nested ones included.
   private var statements: [CStatement] {
     var found: [CStatement] = []

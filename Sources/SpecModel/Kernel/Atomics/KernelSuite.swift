@@ -272,9 +272,14 @@ struct SuiteCompiler {
   private func compile(_ statement: CStatement, thread: Int, _ addressOf: [String: Int], _ state: inout Thread)
     throws
   {
+    // A call's scratch registers are dead once its statement has used its value (moved it to a
+    // variable, or branched on it): later statements take them again.
+    let scratch = state.free
+    func releaseScratch() { state.free = scratch.filter { !state.variables.values.contains($0) } }
     switch statement {
     case .block(let inner): try compile(inner, thread: thread, addressOf, &state)
     case .declaration(let type, let names, _):
+      defer { releaseScratch() }
       let pointer = type.hasSuffix("*") && !type.dropLast().contains("*")
       let word = Self.isWordType(type) && !type.contains("*")
       guard ["int", "unsigned int"].contains(type) || word || pointer else {
@@ -288,17 +293,21 @@ struct SuiteCompiler {
       }
     case .expression(.assign("=", .prefix("*", let target), let value), _):
       // A plain store: one store of the value, as the compiler emits for an int.
+      defer { releaseScratch() }
       _ = try evaluate(.call(.name("WRITE_ONCE"), [.prefix("*", target), value]), thread: thread, addressOf, &state)
     case .expression(.assign("=", .name(let name), let value), _):
+      defer { releaseScratch() }
       let register = try variable(name, &state)
       try assign(value, to: register, thread: thread, addressOf, &state)
     case .expression(.cast("void", let call), _), .expression(let call, _):
+      defer { releaseScratch() }
       _ = try evaluate(call, thread: thread, addressOf, &state)
     case .branch(let condition, let then, let otherwise, _):
       // A control dependency: the branch reads the registers the condition names.
       state.labels += 1
       let skip = "P\(thread)L\(state.labels)"
       try branch(around: condition, to: skip, thread: thread, addressOf, &state)
+      releaseScratch()
       try compile(then, thread: thread, addressOf, &state)
       if let otherwise {
         let end = skip + "e"
@@ -312,6 +321,22 @@ struct SuiteCompiler {
     case .returns: throw AtomicsProver.NotCompiled(reason: "'return'")
     case .other(let keyword, _): throw AtomicsProver.NotCompiled(reason: "a '\(keyword)' statement")
     case .extended(let extended, _): throw AtomicsProver.NotCompiled(reason: "a '\(extended.keyword)' statement")
+    }
+  }
+
+  /// Appends one call's code to the thread, its labels renamed apart: each call is laid down by an
+  /// evaluator of its own, whose labels would repeat a second call's.
+  private func append(_ lines: [String], to state: inout Thread) {
+    state.labels += 1
+    let suffix = "_c\(state.labels)"
+    let defined = Set(lines.filter { $0.hasSuffix(":") }.map { String($0.dropLast()) })
+    state.lines += lines.map { line in
+      if line.hasSuffix(":") { return line.dropLast() + suffix + ":" }
+      // A branch or `j` names its target last.
+      guard let comma = line.lastIndex(where: { $0 == "," || $0 == " " }),
+        defined.contains(String(line[line.index(after: comma)...]))
+      else { return line }
+      return line + suffix
     }
   }
 
@@ -426,7 +451,7 @@ struct SuiteCompiler {
           operation, primitive: primitive, barriers: barriers, path: path, xlen: xlen, file: file, object: object,
           value: value, valueRegister: valueRegister, scratch: state.free, thread: thread)
       else { return nil }
-      state.lines += compiled.lines
+      append(compiled.lines, to: &state)
       state.free.removeFirst(min(compiled.used, state.free.count))
       return .some(compiled.result)
     }
@@ -503,7 +528,7 @@ struct SuiteCompiler {
         let compiled = try prover.compile(
           primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: expected, new: new,
           thread: thread, scratch: state.free, unit: unit)
-        state.lines += compiled.lines
+        append(compiled.lines, to: &state)
         state.free.removeFirst(min(compiled.used, state.free.count))
         return compiled.result
       }
@@ -511,7 +536,49 @@ struct SuiteCompiler {
     if SuiteAtomicCall.isAtomicFunction(function) {
       return try evaluateAtomic(expression, function, addressOf, thread: thread, &state)
     }
+    if function == "smp_mb__after_spinlock" {
+      return try evaluateLock(function, wrapper: TreeSpinlocks.afterSpinlock, object: 0, thread: thread, &state)
+    }
+    if let wrapper = TreeSpinlocks.wrappers[function] {
+      return try evaluateLock(
+        function, wrapper: wrapper, object: try access(arguments.first, lvalue: false).base, thread: thread, &state)
+    }
     throw AtomicsProver.NotCompiled(reason: "'\(function)'")
+  }
+
+  /// `spin_lock()` or `spin_unlock()`, compiled from the tree's `arch_spin_lock()` or
+  /// `arch_spin_unlock()`: the generic layers around them add only compiler barriers
+  /// (`preempt_disable()`) in a build without lock debugging.
+  private func evaluateLock(
+    _ function: String, wrapper: String, object: Int, thread: Int, _ state: inout Thread
+  ) throws -> String? {
+    if case .notCompiled(let reason) = prover.spinlocks {
+      throw AtomicsProver.NotCompiled(reason: "\(function): \(reason)")
+    }
+    guard let record = unit.records["arch_spinlock_t"] else {
+      throw AtomicsProver.NotCompiled(reason: "\(function): the tree defines no arch_spinlock_t")
+    }
+    let body: [CStatement]?
+    do {
+      body = try unit.body(ofFunction: wrapper)
+    } catch {
+      throw AtomicsUnknown(location: error.location, reason: error.reason)
+    }
+    guard let body else {
+      // The wrapper is there only where the port defines the barrier.
+      throw AtomicsProver.NotCompiled(
+        reason: wrapper == TreeSpinlocks.afterSpinlock
+          ? "the tree's asm/barrier.h defines no \(function)()" : "the expansion has no \(wrapper)")
+    }
+    let compiled = try prover.compileBody(
+      body, type: .integer(bits: 32, signed: false), constants: [:], path: path, xlen: xlen, file: file, object: object,
+      scratch: state.free, prefix: "P\(thread)", what: function, objectType: .record(record), unit: unit)
+    append(compiled.lines, to: &state)
+    // A lock or unlock leaves nothing in its scratch registers; `spin_is_locked()` leaves its value.
+    if let result = compiled.result, let register = RegisterNames.number(result) {
+      state.free.removeAll { $0 == register }
+    }
+    return compiled.result
   }
 
   /// A call of the atomic_t API, compiled from the tree's definition through the call's wrapper.
@@ -543,7 +610,7 @@ struct SuiteCompiler {
     } catch let unknown as AtomicsUnknown where unknown.unavailable {
       throw AtomicsProver.NotCompiled(reason: "\(function): \(unknown.reason)")
     }
-    state.lines += compiled.lines
+    append(compiled.lines, to: &state)
     state.free.removeFirst(min(compiled.used, state.free.count))
     return compiled.result
   }

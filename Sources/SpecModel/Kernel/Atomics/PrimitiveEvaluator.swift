@@ -39,6 +39,27 @@ struct PrimitiveEvaluator {
   var primitiveFunction: String?
   /// Calls being followed, innermost last (a function that calls itself is not followed).
   private var callStack: [String] = []
+  /// What a `break` leaves, innermost last, while compiling: a loop being laid down (its labels,
+  /// and the worlds that leave it by a conditional `break`), or a `switch` or `do … while (0)`,
+  /// which a conditional `break` may not leave.
+  private var breakTargets: [LoopLabels?] = []
+  /// The label a conditional `return;` of each function being laid down jumps to, innermost last,
+  /// and whether one did.
+  private var returnLabels: [(label: String, used: Bool)] = []
+  private var labelCount = 0
+
+  struct LoopLabels {
+    let head: String
+    /// Where `continue` goes: the loop's one jump back, so that the litmus test's unrolling
+    /// copies each loop once per pass rather than once per way back.
+    let latch: String
+    let end: String
+    var exits: [World] = []
+  }
+
+  /// A statement that only jumps: what `if (condition) …` may hold for the compiler to lay it down
+  /// as one conditional branch.
+  enum Jump { case breakOut, continueLoop, returnVoid }
 
   var xlen: Int { configuration.isa.xlen }
 
@@ -134,6 +155,11 @@ struct PrimitiveEvaluator {
       var worlds: [World] = []
       for (evaluated, value) in try evaluate(test, world, at: location) {
         guard let truth = (value.bits != value.bits.constant(0)).simplified.concrete else {
+          // Compiled, `if (condition) break;` (or `continue;`, or `return;`) is one branch.
+          if compiling != nil, otherwise == nil, let jump = Self.jump(then) {
+            worlds.append(try layDown(jump, when: value, evaluated, at: location))
+            continue
+          }
           throw AtomicsUnknown(location: location, reason: "a condition on a run-time value: \(test.text)")
         }
         if truth {
@@ -188,6 +214,8 @@ struct PrimitiveEvaluator {
           worlds.append(evaluated)
           continue
         }
+        breakTargets.append(nil)
+        defer { breakTargets.removeLast() }
         worlds += try run(Array(body[from...]), [evaluated]).map {
           var after = $0
           after.breaking = false
@@ -200,8 +228,14 @@ struct PrimitiveEvaluator {
       var broken = world
       broken.breaking = true
       return [broken]
+    case .continueStatement:
+      throw AtomicsUnknown(location: location, reason: "a 'continue' that is not the branch of an 'if'")
+    case .loop(let initial, let condition, _, let body):
+      return try layDownLoop(statement.keyword, initial, condition, body, world, at: location)
     case .doWhile(let body, let condition):
       // `do { … } while (0)`: once.
+      breakTargets.append(nil)
+      defer { breakTargets.removeLast() }
       let after = try run(body, world)
       for world in after {
         for (_, value) in try evaluate(condition, world, at: location) where value.bits.simplified.numeral != 0 {
@@ -222,6 +256,106 @@ struct PrimitiveEvaluator {
         return bound
       }
     }
+  }
+
+  // MARK: Control flow, compiled
+
+  /// The jump `statement` is, alone or as the one statement of a block.
+  static func jump(_ statement: CStatement) -> Jump? {
+    switch statement {
+    case .extended(.breakStatement, _): .breakOut
+    case .extended(.continueStatement, _): .continueLoop
+    case .returns(nil, _): .returnVoid
+    case .block(let inner) where inner.count == 1: jump(inner[0])
+    default: nil
+    }
+  }
+
+  /// Lays down `if (value) jump` as a branch on the register that holds `value`; the world goes on
+  /// as the condition's false side. A `break` leaves its world as the loop's exit.
+  mutating func layDown(_ jump: Jump, when value: CValue, _ world: World, at location: SourceLocation)
+    throws(AtomicsUnknown) -> World
+  {
+    guard var compilation = compiling, let test = Self.branchTest(value.bits, &compilation) else {
+      throw AtomicsUnknown(
+        location: location, reason: "a condition rvcheck cannot lay down as code: \(value.bits.simplified.description)")
+    }
+    let target: String
+    switch jump {
+    case .breakOut, .continueLoop:
+      guard let innermost = breakTargets.last, var loop = innermost else {
+        throw AtomicsUnknown(location: location, reason: "a conditional jump out of a 'switch' or 'do … while'")
+      }
+      target = jump == .breakOut ? loop.end : loop.latch
+      if jump == .breakOut {
+        loop.exits.append(world)
+        breakTargets[breakTargets.count - 1] = loop
+      }
+    case .returnVoid:
+      guard !returnLabels.isEmpty else {
+        throw AtomicsUnknown(location: location, reason: "a conditional 'return' outside a function")
+      }
+      target = returnLabels[returnLabels.count - 1].label
+      returnLabels[returnLabels.count - 1].used = true
+    }
+    compilation.lines.append("\(test.branch) \(RegisterNames.name(test.register)),x0,\(target)")
+    compiling = compilation
+    return world
+  }
+
+  /// How to branch when `condition` is not zero: a comparison with zero (`x != 0`, `!x`) branches on
+  /// `x` itself (`bne`, `beq`), equal to zero at any width whatever the register's upper bits; any
+  /// other value is computed, then tested (`bne`).
+  static func branchTest(_ condition: BitVec, _ compilation: inout Compilation) -> (branch: String, register: Int)? {
+    if case .choice(let left, let right, let ifEqual, let otherwise) = condition.simplified.shape,
+      let equal = ifEqual.simplified.numeral, let other = otherwise.simplified.numeral, (equal == 0) != (other == 0)
+    {
+      let operand = right.simplified.numeral == 0 ? left : left.simplified.numeral == 0 ? right : nil
+      if let operand, let register = compilation.materialize(operand) {
+        return (equal != 0 ? "beq" : "bne", register)
+      }
+    }
+    return compilation.materialize(condition).map { ("bne", $0) }
+  }
+
+  /// Lays down a loop that runs until a conditional `break` (`while (1)`, `for (;;)`): its body
+  /// once, then a jump back. The litmus test unrolls it as herd does. A loop with a start, a step or
+  /// a run-time condition, or one whose body changes a variable from outside it (a value one pass
+  /// hands the next, which one laying-down cannot follow), is unknown; so is any loop when running
+  /// rather than compiling.
+  mutating func layDownLoop(
+    _ keyword: String, _ initial: CStatement?, _ condition: CExpression?, _ body: CStatement, _ world: World,
+    at location: SourceLocation
+  ) throws(AtomicsUnknown) -> [World] {
+    guard compiling != nil else { throw AtomicsUnknown(location: location, reason: "a '\(keyword)' loop") }
+    var plain = true
+    if case .block(let start)? = initial { plain = start.isEmpty } else if initial != nil { plain = false }
+    if let condition {
+      let values = try evaluate(condition, world, at: location)
+      plain = plain && values.count == 1 && values[0].value.bits.simplified.numeral.map { $0 != 0 } == true
+    }
+    guard plain else {
+      throw AtomicsUnknown(
+        location: location, reason: "a '\(keyword)' loop with a start, a step or a run-time condition")
+    }
+    labelCount += 1
+    let loop = LoopLabels(
+      head: "\(namePrefix)l\(labelCount)", latch: "\(namePrefix)l\(labelCount)c", end: "\(namePrefix)l\(labelCount)x")
+    compiling?.lines.append(loop.head + ":")
+    breakTargets.append(loop)
+    let after = try run(body, world)
+    let exits = breakTargets.removeLast()?.exits ?? []
+    guard after.count == 1, after[0].returned == nil, !after[0].breaking, exits.count == 1 else {
+      throw AtomicsUnknown(
+        location: location, reason: "a '\(keyword)' loop that does not leave by one conditional break")
+    }
+    for (name, before) in world.locals
+    where [after[0], exits[0]].contains(where: { $0.locals[name]?.bits.description != before.bits.description }) {
+      throw AtomicsUnknown(
+        location: location, reason: "a '\(keyword)' loop that changes '\(name)' from one pass to the next")
+    }
+    compiling?.lines += [loop.latch + ":", "j \(loop.head)", loop.end + ":"]
+    return exits
   }
 
   /// A record (or an integer) made from an initialiser list: each element to its field, the first
@@ -650,7 +784,11 @@ struct PrimitiveEvaluator {
           to: try resolveType(parameter.type, current, at: location), xlen: xlen)
       }
       callStack.append(name)
+      labelCount += 1
+      returnLabels.append(("\(namePrefix)r\(labelCount)", false))
       let finished = try run(body, [inner])
+      let returning = returnLabels.removeLast()
+      if returning.used { compiling?.lines.append(returning.label + ":") }
       callStack.removeLast()
       for done in finished {
         var back = done

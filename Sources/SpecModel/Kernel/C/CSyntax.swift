@@ -70,8 +70,11 @@ public indirect enum CExtendedStatement: Sendable {
   /// `case value:`, or `default:` when nil.
   case caseLabel(CExpression?)
   case breakStatement
+  case continueStatement
   /// `do body while (condition);`
   case doWhile(CStatement, CExpression)
+  /// `while (condition) body`, or `for (initial; condition; step) body` (no condition: forever).
+  case loop(initial: CStatement?, condition: CExpression?, step: CExpression?, body: CStatement)
   /// `__label__ a, b;`
   case localLabels([String])
   case label(String)
@@ -87,7 +90,9 @@ public indirect enum CExtendedStatement: Sendable {
     case .switchOn: "switch"
     case .caseLabel(let value): value == nil ? "default" : "case"
     case .breakStatement: "break"
+    case .continueStatement: "continue"
     case .doWhile: "do"
+    case .loop(let initial, _, _, _): initial == nil ? "while" : "for"
     case .localLabels: "__label__"
     case .label: "label"
     case .goto: "goto"
@@ -225,7 +230,8 @@ public struct CParser {
   }
 
   static let extendedKeywords: Set<String> = [
-    "asm", "__asm__", "__asm", "switch", "case", "default", "break", "do", "__label__", "goto",
+    "asm", "__asm__", "__asm", "switch", "case", "default", "break", "continue", "do", "while", "for", "__label__",
+    "goto",
   ]
 
   mutating func extendedStatement() throws(CSyntaxError) -> CExtendedStatement {
@@ -249,6 +255,29 @@ public struct CParser {
     case "break":
       try expect(";")
       return .breakStatement
+    case "continue":
+      try expect(";")
+      return .continueStatement
+    case "while":
+      try expect("(")
+      let condition = try expression()
+      try expect(")")
+      return .loop(initial: nil, condition: condition, step: nil, body: try statement())
+    case "for":
+      try expect("(")
+      // An empty initial statement is kept as an empty block, so that a `for` is told from a `while`.
+      let initial: CStatement
+      if current?.text == ";" {
+        index += 1
+        initial = .block([])
+      } else {
+        initial = try statement()
+      }
+      let condition = current?.text == ";" ? nil : try expression()
+      try expect(";")
+      let step = current?.text == ")" ? nil : try expression()
+      try expect(")")
+      return .loop(initial: initial, condition: condition, step: step, body: try statement())
     case "do":
       let body = try statement()
       try expect("while")
