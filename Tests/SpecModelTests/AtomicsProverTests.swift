@@ -713,6 +713,51 @@ import Testing
     }
   }
 
+  /// A critical section that sees a location change, kept by a filter: mutual exclusion leaves no
+  /// execution on either side, which proves (the compiled test does run without its filter). A
+  /// lock whose trylock always says taken lets both threads in, and the state the LKMM has not is
+  /// reached.
+  @Test func sectionsThatCannotOverlapLeaveNoExecution() throws {
+    let test = """
+      C overlapping-sections
+
+      {}
+
+      P0(int *x, spinlock_t *l)
+      {
+      \tspin_lock(l);
+      \tWRITE_ONCE(*x, 1);
+      \tspin_unlock(l);
+      }
+
+      P1(int *x, spinlock_t *l)
+      {
+      \tint r0;
+      \tint r1;
+
+      \tspin_lock(l);
+      \tr0 = READ_ONCE(*x);
+      \tr1 = READ_ONCE(*x);
+      \tspin_unlock(l);
+      }
+
+      filter (1:r0=0 /\\ 1:r1=1)
+      exists (1:r0=0)
+      """
+    let rows = try suite(Self.corpus.appendingPathComponent("era-fenced-lrsc"), [("overlap", test)])
+    #expect(rows.first?.verdict == .proved, "\(rows)")
+    let root = try mutant("era-fenced-lrsc", header: "spinlock.h") {
+      $0.replacingOccurrences(of: "return !held;", with: "return 1;")
+    }
+    defer { try? FileManager.default.removeItem(at: root) }
+    let broken = try suite(root, [("overlap", test)])
+    guard case .failed(let text)? = broken.first?.verdict else {
+      Issue.record("\(broken)")
+      return
+    }
+    #expect(text.contains("forbids for overlapping-sections:\n  1:r0=0\n"), "\(text)")
+  }
+
   /// Locks the compiler does not lay down are named: the generic ticket lock (a 16-bit unlock of a
   /// 32-bit word), and a loop whose condition is a run-time value, located in the tree.
   @Test func locksTheCompilerCannotLayDownAreNamed() throws {

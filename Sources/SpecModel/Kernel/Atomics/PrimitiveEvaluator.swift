@@ -225,6 +225,12 @@ struct PrimitiveEvaluator {
       return worlds
     case .caseLabel, .localLabels, .label: return [world]
     case .breakStatement:
+      // Compiled, a `break` out of a loop being laid down jumps to its end.
+      if compiling != nil, let innermost = breakTargets.last, var loop = innermost {
+        compiling?.lines.append("j \(loop.end)")
+        loop.exits.append(world)
+        breakTargets[breakTargets.count - 1] = loop
+      }
       var broken = world
       broken.breaking = true
       return [broken]
@@ -318,8 +324,8 @@ struct PrimitiveEvaluator {
     return compilation.materialize(condition).map { ("bne", $0) }
   }
 
-  /// Lays down a loop that runs until a conditional `break` (`while (1)`, `for (;;)`): its body
-  /// once, then a jump back. The litmus test unrolls it as herd does. A loop with a start, a step or
+  /// Lays down a loop that runs until a `break` (`while (1)`, `for (;;)`): its body once, then a
+  /// jump back. The litmus test unrolls it as herd does. A loop with a start, a step or
   /// a run-time condition, or one whose body changes a variable from outside it (a value one pass
   /// hands the next, which one laying-down cannot follow), is unknown; so is any loop when running
   /// rather than compiling.
@@ -345,12 +351,14 @@ struct PrimitiveEvaluator {
     breakTargets.append(loop)
     let after = try run(body, world)
     let exits = breakTargets.removeLast()?.exits ?? []
-    guard after.count == 1, after[0].returned == nil, !after[0].breaking, exits.count == 1 else {
+    guard after.count == 1, after[0].returned == nil, exits.count == 1 else {
       throw AtomicsUnknown(
-        location: location, reason: "a '\(keyword)' loop that does not leave by one conditional break")
+        location: location, reason: "a '\(keyword)' loop that does not leave by one break")
     }
+    // The world at the body's end goes round again, unless the body left by a `break` there.
+    let passes = after[0].breaking ? [exits[0]] : [after[0], exits[0]]
     for (name, before) in world.locals
-    where [after[0], exits[0]].contains(where: { $0.locals[name]?.bits.description != before.bits.description }) {
+    where passes.contains(where: { $0.locals[name]?.bits.description != before.bits.description }) {
       throw AtomicsUnknown(
         location: location, reason: "a '\(keyword)' loop that changes '\(name)' from one pass to the next")
     }
