@@ -100,13 +100,17 @@ struct Litmus: ParsableCommand {
         let model = self.model ?? (kernelTest ? "lkmm" : "rvwmo")
         checker.model = MemoryModelKind(rawValue: model)!
         let result: LitmusResult
+        // A C test's states name a pointer's value by the location it points to, as herd does.
+        var shownStates: [[String]] = []
         if kernelTest {
           let parsed = try KernelLitmusParser.parse(text, file: file)
           test = parsed.header
           result = try checker.check(parsed)
+          shownStates = result.states.map(parsed.named)
         } else {
           test = try LitmusParser.parse(text, file: file)
           result = try checker.check(test)
+          shownStates = result.states
         }
         // A file may state what it expects: `rvcheck: expect rvwmo Never; sc Never`, or for the
         // LKMM herd's own `Result:` line (where DEADLOCK means no execution at all: Never).
@@ -196,7 +200,7 @@ struct Litmus: ParsableCommand {
           if !result.witness.isEmpty && result.verdict != .always {
             print("  witness: " + result.witness.joined(separator: ", "))
           }
-          if states { for state in result.states { print("  " + state.joined(separator: " ")) } }
+          if states { for state in shownStates { print("  " + state.joined(separator: " ")) } }
           if let graphFile { print("  graph: \(graphFile)") }
           if let observedLine { print("  " + observedLine) }
           for state in forbidden {
@@ -206,7 +210,7 @@ struct Litmus: ParsableCommand {
           var entry: [String: Any] = [
             "file": file, "name": test.name, "model": model,
             "verdict": result.decided ? result.verdict.rawValue : "unknown",
-            "positive": result.positive, "negative": result.negative, "states": result.states,
+            "positive": result.positive, "negative": result.negative, "states": shownStates,
             "witness": result.witness,
           ]
           if let stated { entry["stated"] = stated }

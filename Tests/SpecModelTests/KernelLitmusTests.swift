@@ -91,6 +91,38 @@ import Testing
     #expect(result.states.count == states, "\(test)")
   }
 
+  /// States print an address as its location's name, as herd does (`1:r0=x`); other values stay
+  /// numbers.
+  @Test func statesNameAddresses() throws {
+    let text = """
+      C named
+      {
+      int *p = x;
+      }
+      P0(int **p, int *x, int *y)
+      {
+        rcu_assign_pointer(*p, y);
+      }
+      P1(int **p)
+      {
+        int *r0;
+        int r1;
+        r0 = rcu_dereference(*p);
+        r1 = 7;
+      }
+      locations [1:r1; p]
+      exists (1:r0=y)
+      """
+    let parsed = try KernelLitmusParser.parse(text, file: "named.litmus")
+    let result = try LitmusChecker(model: .lkmm).check(parsed)
+    let shown = Set(result.states.map { parsed.named($0).sorted() })
+    #expect(shown == [["1:r0=x", "1:r1=7", "p=y"], ["1:r0=y", "1:r1=7", "p=y"]], "\(shown)")
+    #expect(
+      result.states.allSatisfy {
+        $0.contains { $0.hasSuffix("=4096") || $0.hasSuffix("=8192") || $0.hasSuffix("=12288") }
+      })
+  }
+
   /// Each axiom carries weight: without it, a test herd forbids becomes allowed.
   @Test(arguments: [
     ("coherence", "CoRR+poonceonce+Once"),
