@@ -53,6 +53,7 @@ enum TreeSpinlocks: Equatable, Sendable {
     static inline void __rvcheck_spin_lock(arch_spinlock_t *p) { arch_spin_lock(p); }
     static inline void __rvcheck_spin_unlock(arch_spinlock_t *p) { arch_spin_unlock(p); }
     static inline int __rvcheck_spin_is_locked(arch_spinlock_t *p) { return arch_spin_is_locked(p); }
+    static inline int __rvcheck_spin_trylock(arch_spinlock_t *p) { return arch_spin_trylock(p); }
     #if defined(smp_mb__after_spinlock)
     static inline void __rvcheck_mb_after_spinlock(arch_spinlock_t *p) { smp_mb__after_spinlock(); }
     #endif
@@ -62,7 +63,7 @@ enum TreeSpinlocks: Equatable, Sendable {
   /// The wrapper of a C test's lock call, by the call's name.
   static let wrappers = [
     "spin_lock": "__rvcheck_spin_lock", "spin_unlock": "__rvcheck_spin_unlock",
-    "spin_is_locked": "__rvcheck_spin_is_locked",
+    "spin_is_locked": "__rvcheck_spin_is_locked", "spin_trylock": "__rvcheck_spin_trylock",
   ]
   /// `smp_mb__after_spinlock()`'s wrapper: the port's own definition (its `asm/barrier.h`).
   static let afterSpinlock = "__rvcheck_mb_after_spinlock"
