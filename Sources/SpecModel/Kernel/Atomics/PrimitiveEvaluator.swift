@@ -40,8 +40,8 @@ struct PrimitiveEvaluator {
   /// Calls being followed, innermost last (a function that calls itself is not followed).
   private var callStack: [String] = []
   /// What a `break` leaves, innermost last, while compiling: a loop being laid down (its labels,
-  /// and the worlds that leave it by a conditional `break`), or a `switch` or `do … while (0)`,
-  /// which a conditional `break` may not leave.
+  /// and the worlds that leave it by a `break`), or a `switch` or `do … while (0)`, which a
+  /// conditional `break` may not leave.
   private var breakTargets: [LoopLabels?] = []
   /// The label a conditional `return;` of each function being laid down jumps to, innermost last,
   /// and whether one did.
@@ -363,7 +363,12 @@ struct PrimitiveEvaluator {
         location: location, reason: "a '\(keyword)' loop that changes '\(name)' from one pass to the next")
     }
     compiling?.lines += [loop.latch + ":", "j \(loop.head)", loop.end + ":"]
-    return exits
+    // The loop leaves its outer variables as they were (checked above); what its body declared
+    // ends with it.
+    var exit = exits[0]
+    exit.locals = world.locals
+    exit.registerVariables = world.registerVariables
+    return [exit]
   }
 
   /// A record (or an integer) made from an initialiser list: each element to its field, the first
