@@ -589,6 +589,16 @@ import Testing
     return try prover.prove().suite
   }
 
+  /// The first row's verdict for `test` on a mutant of `era` whose `header` took `change`
+  /// (lr-sc, RV64); the mutant is removed.
+  func verdict(
+    of test: (String, String), onMutantOf era: String, header: String, _ change: (String) -> String
+  ) throws -> AtomicsProver.Verdict? {
+    let root = try mutant(era, header: header, change)
+    defer { try? FileManager.default.removeItem(at: root) }
+    return try suite(root, [test]).first?.verdict
+  }
+
   @Test func theSuiteCompilesThroughTheTreeAndProves() throws {
     let files = ["SB+xchgs", "SB+xchg-relaxeds", "MP+wmb+failed-cmpxchg-acquire"]
     let tests = try files.map { name in
@@ -643,39 +653,27 @@ import Testing
     exists (1:r0=1 /\\ 1:r1=0 \\/ 1:r2=0)
     """
 
-  /// Two critical sections of two locks in each thread: an unlock and the next lock order the
-  /// sections' accesses as the LKMM's `po-unlock-lock-po` says.
-  static let twoLocks = """
-    C two-locks
+  /// Two critical sections of two locks in each thread, the second thread the first's mirror: an
+  /// unlock and the next lock order the sections' accesses as the LKMM's `po-unlock-lock-po` says.
+  static let twoLocks: String = {
+    func thread(_ number: Int, locks: (String, String), writes: String, reads: String) -> String {
+      """
+      P\(number)(int *x, int *y, spinlock_t *a, spinlock_t *b)
+      {
+      \tint r0;
 
-    {}
-
-    P0(int *x, int *y, spinlock_t *a, spinlock_t *b)
-    {
-    \tint r0;
-
-    \tspin_lock(a);
-    \tWRITE_ONCE(*x, 1);
-    \tspin_unlock(a);
-    \tspin_lock(b);
-    \tr0 = READ_ONCE(*y);
-    \tspin_unlock(b);
+      \tspin_lock(\(locks.0));
+      \tWRITE_ONCE(*\(writes), 1);
+      \tspin_unlock(\(locks.0));
+      \tspin_lock(\(locks.1));
+      \tr0 = READ_ONCE(*\(reads));
+      \tspin_unlock(\(locks.1));
+      }
+      """
     }
-
-    P1(int *x, int *y, spinlock_t *a, spinlock_t *b)
-    {
-    \tint r0;
-
-    \tspin_lock(b);
-    \tWRITE_ONCE(*y, 1);
-    \tspin_unlock(b);
-    \tspin_lock(a);
-    \tr0 = READ_ONCE(*x);
-    \tspin_unlock(a);
-    }
-
-    exists (0:r0=0 /\\ 1:r0=0)
-    """
+    return "C two-locks\n\n{}\n\n" + thread(0, locks: ("a", "b"), writes: "x", reads: "y") + "\n\n"
+      + thread(1, locks: ("b", "a"), writes: "y", reads: "x") + "\n\nexists (0:r0=0 /\\ 1:r0=0)\n"
+  }()
 
   /// The test-and-set spinlock of the fenced LR/SC era compiles (its `while (1)` loop laid down as a
   /// loop the litmus test unrolls) and proves on both XLENs; without its acquire barrier, or with
@@ -705,11 +703,9 @@ import Testing
         }
       ),
     ] {
-      let root = try mutant("era-fenced-lrsc", header: "spinlock.h", change)
-      defer { try? FileManager.default.removeItem(at: root) }
-      let broken = try suite(root, [tests[0]])
-      guard case .failed(let text)? = broken.first?.verdict else {
-        Issue.record("\(name): \(broken)")
+      let broken = try verdict(of: tests[0], onMutantOf: "era-fenced-lrsc", header: "spinlock.h", change)
+      guard case .failed(let text)? = broken else {
+        Issue.record("\(name): \(String(describing: broken))")
         continue
       }
       #expect(text.contains("1:r0=1 1:r1=0"), "\(name): \(text)")
@@ -754,13 +750,11 @@ import Testing
       """
     let rows = try suite(Self.corpus.appendingPathComponent("era-fenced-lrsc"), [("overlap", test)])
     #expect(rows.first?.verdict == .proved, "\(rows)")
-    let root = try mutant("era-fenced-lrsc", header: "spinlock.h") {
+    let broken = try verdict(of: ("overlap", test), onMutantOf: "era-fenced-lrsc", header: "spinlock.h") {
       $0.replacingOccurrences(of: "return !held;", with: "return 1;")
     }
-    defer { try? FileManager.default.removeItem(at: root) }
-    let broken = try suite(root, [("overlap", test)])
-    guard case .failed(let text)? = broken.first?.verdict else {
-      Issue.record("\(broken)")
+    guard case .failed(let text)? = broken else {
+      Issue.record("\(String(describing: broken))")
       return
     }
     #expect(text.contains("forbids for overlapping-sections:\n  1:r0=0\n"), "\(text)")
@@ -779,13 +773,13 @@ import Testing
     let generic = try suite(ticket, [("MP+locks", Self.lockedMessagePassing)])
     #expect(generic.first?.verdict == nil && generic.first?.skipped?.contains("generic ticket lock") == true)
 
-    let waiting = try mutant("era-fenced-lrsc", header: "spinlock.h") {
+    let waiting = try verdict(
+      of: ("MP+locks", Self.lockedMessagePassing), onMutantOf: "era-fenced-lrsc", header: "spinlock.h"
+    ) {
       $0.replacingOccurrences(of: "\twhile (1) {", with: "\twhile (arch_spin_is_locked(lock)) {")
     }
-    defer { try? FileManager.default.removeItem(at: waiting) }
-    let rows = try suite(waiting, [("MP+locks", Self.lockedMessagePassing)])
-    guard case .unknown(let text)? = rows.first?.verdict else {
-      Issue.record("\(rows)")
+    guard case .unknown(let text)? = waiting else {
+      Issue.record("\(String(describing: waiting))")
       return
     }
     #expect(text.contains("a 'while' loop with a start, a step or a run-time condition"), "\(text)")
@@ -908,13 +902,13 @@ import Testing
     #expect(rows.first?.verdict == .proved, "\(rows)")
     // Without the release's fence the reader sees the flag and not the data; the filter keeps
     // that execution, on the register that holds r0.
-    let root = try mutant("era-fenced-lrsc", header: "barrier.h") {
+    let broken = try verdict(
+      of: ("filtered", Self.filteredMessagePassing), onMutantOf: "era-fenced-lrsc", header: "barrier.h"
+    ) {
       $0.replacingOccurrences(of: "\tRISCV_FENCE(rw, w);\t\t\t\t\t\t\\\n", with: "")
     }
-    defer { try? FileManager.default.removeItem(at: root) }
-    let broken = try suite(root, [("filtered", Self.filteredMessagePassing)])
-    guard case .failed(let counterexample)? = broken.first?.verdict else {
-      Issue.record("not failed: \(broken)")
+    guard case .failed(let counterexample)? = broken else {
+      Issue.record("not failed: \(String(describing: broken))")
       return
     }
     #expect(counterexample.contains("  1:r1=0\n") && counterexample.contains("filter (1:x20=1)"), "\(counterexample)")

@@ -337,9 +337,12 @@ struct SuiteCompiler {
     }
   }
 
-  /// Appends one call's code to the thread, its labels renamed apart: each call is laid down by an
-  /// evaluator of its own, whose labels would repeat a second call's.
-  private func append(_ lines: [String], to state: inout Thread) {
+  /// Appends one call's code to the thread, its labels renamed apart (each call is laid down by an
+  /// evaluator of its own, whose labels would repeat a second call's), and takes the scratch
+  /// registers it used until its statement ends.
+  private func append(_ compiled: (lines: [String], result: String?, used: Int), to state: inout Thread) {
+    let lines = compiled.lines
+    state.free.removeFirst(min(compiled.used, state.free.count))
     state.labels += 1
     let suffix = "_c\(state.labels)"
     let defined = Set(lines.filter { $0.hasSuffix(":") }.map { String($0.dropLast()) })
@@ -464,8 +467,7 @@ struct SuiteCompiler {
           operation, primitive: primitive, barriers: barriers, path: path, xlen: xlen, file: file, object: object,
           value: value, valueRegister: valueRegister, scratch: state.free, thread: thread)
       else { return nil }
-      append(compiled.lines, to: &state)
-      state.free.removeFirst(min(compiled.used, state.free.count))
+      append(compiled, to: &state)
       return .some(compiled.result)
     }
     switch function {
@@ -541,8 +543,7 @@ struct SuiteCompiler {
         let compiled = try prover.compile(
           primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: expected, new: new,
           thread: thread, scratch: state.free, unit: unit)
-        append(compiled.lines, to: &state)
-        state.free.removeFirst(min(compiled.used, state.free.count))
+        append(compiled, to: &state)
         return compiled.result
       }
     }
@@ -571,13 +572,7 @@ struct SuiteCompiler {
     guard let record = unit.records["arch_spinlock_t"] else {
       throw AtomicsProver.NotCompiled(reason: "\(function): the tree defines no arch_spinlock_t")
     }
-    let body: [CStatement]?
-    do {
-      body = try unit.body(ofFunction: wrapper)
-    } catch {
-      throw AtomicsUnknown(location: error.location, reason: error.reason)
-    }
-    guard let body else {
+    guard let body = try wrapperBody(wrapper) else {
       // The wrapper is there only where the port defines the barrier.
       throw AtomicsProver.NotCompiled(
         reason: wrapper == TreeSpinlocks.afterSpinlock
@@ -586,12 +581,17 @@ struct SuiteCompiler {
     let compiled = try prover.compileBody(
       body, type: .integer(bits: 32, signed: false), constants: [:], path: path, xlen: xlen, file: file, object: object,
       scratch: state.free, prefix: "P\(thread)", what: function, objectType: .record(record), unit: unit)
-    append(compiled.lines, to: &state)
-    // A lock or unlock leaves nothing in its scratch registers; `spin_is_locked()` leaves its value.
-    if let result = compiled.result, let register = RegisterNames.number(result) {
-      state.free.removeAll { $0 == register }
-    }
+    append(compiled, to: &state)
     return compiled.result
+  }
+
+  /// The body of a wrapper the unit defines (nil: none); one it cannot read is unknown.
+  private func wrapperBody(_ name: String) throws -> [CStatement]? {
+    do {
+      return try unit.body(ofFunction: name)
+    } catch {
+      throw AtomicsUnknown(location: error.location, reason: error.reason)
+    }
   }
 
   /// A call of the atomic_t API, compiled from the tree's definition through the call's wrapper.
@@ -606,13 +606,9 @@ struct SuiteCompiler {
     guard let record = unit.records[call.objectType] else {
       throw AtomicsProver.NotCompiled(reason: "\(function): the tree defines no \(call.objectType)")
     }
-    let body: [CStatement]?
-    do {
-      body = try unit.body(ofFunction: call.wrapperName)
-    } catch {
-      throw AtomicsUnknown(location: error.location, reason: error.reason)
+    guard let body = try wrapperBody(call.wrapperName) else {
+      throw AtomicsProver.NotCompiled(reason: "the expansion has no \(call.wrapperName)")
     }
-    guard let body else { throw AtomicsProver.NotCompiled(reason: "the expansion has no \(call.wrapperName)") }
     let compiled: (lines: [String], result: String?, used: Int)
     do {
       compiled = try prover.compileBody(
@@ -623,8 +619,7 @@ struct SuiteCompiler {
     } catch let unknown as AtomicsUnknown where unknown.unavailable {
       throw AtomicsProver.NotCompiled(reason: "\(function): \(unknown.reason)")
     }
-    append(compiled.lines, to: &state)
-    state.free.removeFirst(min(compiled.used, state.free.count))
+    append(compiled, to: &state)
     return compiled.result
   }
 
