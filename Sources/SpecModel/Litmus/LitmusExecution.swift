@@ -16,6 +16,12 @@ protocol CandidateExecutions {
   /// A register's or local variable's value at the end of its thread.
   func finalValue(_ location: LitmusTest.Location) -> BitVec?
   func constant(_ value: LitmusTest.Value) -> BitVec
+  /// The size and signedness of each location a test declares a type for, by address.
+  var declaredLocations: [UInt64: (bytes: Int, signed: Bool)] { get }
+}
+
+extension CandidateExecutions {
+  var declaredLocations: [UInt64: (bytes: Int, signed: Bool)] { [:] }
 }
 
 /// A test's memory locations at their model addresses and their initial writes (thread -1): the
@@ -38,6 +44,27 @@ struct LitmusLocations {
   }
 
   /// One write per location, in address order, of its initial value (0 unless the test gives one).
+  /// The locations `initial` declares a type for (`uint16_t y;`), with that type's size and
+  /// signedness: a pointer or `long` is a machine word.
+  func declared(_ initial: [LitmusTest.Initialiser]) -> [UInt64: (bytes: Int, signed: Bool)] {
+    let sizes = [
+      "int": 4, "uint8_t": 1, "uint16_t": 2, "uint32_t": 4, "uint64_t": 8, "int8_t": 1, "int16_t": 2, "int32_t": 4,
+      "int64_t": 8, "long": LitmusExecution.width / 8,
+    ]
+    var result: [UInt64: (bytes: Int, signed: Bool)] = [:]
+    for item in initial {
+      guard case .memory(let name) = item.location, let type = item.type, let address = addresses[name] else {
+        continue
+      }
+      if type.hasSuffix("*") {
+        result[address] = (LitmusExecution.width / 8, false)
+      } else if let bytes = sizes[type] {
+        result[address] = (bytes, !type.hasPrefix("u"))
+      }
+    }
+    return result
+  }
+
   func initialWrites(_ initial: [LitmusTest.Initialiser]) -> [MemoryEvent] {
     addresses.sorted { $0.value < $1.value }.enumerated().map { id, location in
       let value =
@@ -61,6 +88,7 @@ struct LitmusExecution: CandidateExecutions {
   private(set) var finalRegisters: [Int: [BitVec]] = [:]
   /// Every memory location by name, with its address.
   private(set) var addresses: [String: UInt64] = [:]
+  let declaredLocations: [UInt64: (bytes: Int, signed: Bool)]
   private let locations: LitmusLocations
   private(set) var constraints: [Formula] = []
   /// How many times backward branches are unrolled.
@@ -81,6 +109,7 @@ struct LitmusExecution: CandidateExecutions {
     self.loopBound = loopBound
     locations = LitmusLocations(z3: z3, test: test)
     addresses = locations.addresses
+    declaredLocations = locations.declared(test.initial)
     events = locations.initialWrites(test.initial)
     for (thread, instructions) in test.threads.enumerated() { try run(thread, instructions) }
   }
@@ -266,6 +295,7 @@ struct LitmusExecution: CandidateExecutions {
         let address = registers[baseRegister].value + z3.bv(signed: offset, width: Self.width)
         let id = event(.read, address: address, value: fresh("load"), executed: guardFormula)
         events[id].addressDependencies = registers[baseRegister].dependencies
+        events[id].bytes = bits / 8
         // Zalasr: `lw.aq` and `lw.aqrl` (RCsc, like every annotated atomic).
         if suffixes.contains("aq") || suffixes.contains("aqrl") {
           events[id].acquire = true
@@ -285,6 +315,7 @@ struct LitmusExecution: CandidateExecutions {
         let id = event(.write, address: address, value: value, executed: guardFormula)
         events[id].addressDependencies = registers[baseRegister].dependencies
         events[id].dataDependencies = source.dependencies
+        events[id].bytes = bits / 8
         if suffixes.contains("rl") || suffixes.contains("aqrl") {
           events[id].release = true
           events[id].acquire = suffixes.contains("aqrl")
@@ -310,6 +341,7 @@ struct LitmusExecution: CandidateExecutions {
         let (_, baseRegister) = try memoryOperand(instruction, 1)
         let address = registers[baseRegister].value
         let id = event(.read, address: address, value: fresh("lr"), executed: guardFormula)
+        events[id].bytes = width / 8
         events[id].addressDependencies = registers[baseRegister].dependencies
         events[id].exclusive = true
         events[id].atomic = true
@@ -327,6 +359,7 @@ struct LitmusExecution: CandidateExecutions {
         constraints.append(succeeds.implies(possible && guardFormula))
         let value = width == 64 ? source.value : source.value.extract(31, 0).signExtend(to: Self.width)
         let id = event(.write, address: address, value: value, executed: guardFormula && succeeds)
+        events[id].bytes = width / 8
         events[id].addressDependencies = registers[baseRegister].dependencies
         events[id].dataDependencies = source.dependencies
         events[id].exclusive = true
@@ -350,6 +383,7 @@ struct LitmusExecution: CandidateExecutions {
         let acquire = suffixes.contains("aq") || suffixes.contains("aqrl")
         let release = suffixes.contains("rl") || suffixes.contains("aqrl")
         let update = event(.update, address: address, value: fresh("amo"), executed: guardFormula)
+        events[update].bytes = width / 8
         events[update].addressDependencies = registers[baseRegister].dependencies
         let old = loaded(update, bits: width)
         var writes = guardFormula

@@ -311,7 +311,7 @@ public struct LitmusParser {
     }
     var threads = Array(repeating: [LitmusInstruction](), count: names.count)
     while index < lines.count {
-      let text = lines[index]
+      var text = lines[index]
       let trimmed = text.trimmingCharacters(in: .whitespaces)
       if trimmed.isEmpty {
         index += 1
@@ -319,6 +319,11 @@ public struct LitmusParser {
       }
       if ["exists", "~exists", "forall", "locations", "filter"].contains(where: { trimmed.hasPrefix($0) }) { break }
       index += 1
+      // A row ends at its ';': one whose comment runs onto the next lines goes on there.
+      while !text.contains(";") && index < lines.count && !lines[index].trimmingCharacters(in: .whitespaces).isEmpty {
+        text += " " + lines[index]
+        index += 1
+      }
       let row = cells(text)
       guard row.count == names.count else {
         throw error(index, 1, "a row has \(row.count) columns, the table \(names.count)")

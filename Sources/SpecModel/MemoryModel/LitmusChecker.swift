@@ -57,6 +57,9 @@ public struct LitmusChecker {
   /// LKMM axioms left out (`coherence`, `happens-before`, `propagation`, `rcu`,
   /// `plain-coherence`), likewise.
   public var droppedKernelAxioms: Set<String> = []
+  /// Whether the granules of one mixed-size access share its place in the global order; false
+  /// lets an access tear, to weaken the model deliberately.
+  var granulesTogether = true
   /// Stop enumerating after this many executions: the verdict is then undecided unless it is
   /// already Sometimes.
   public var executionLimit = 4096
@@ -102,7 +105,9 @@ public struct LitmusChecker {
   private func decide(
     _ execution: some CandidateExecutions, _ test: LitmusTest, _ z3: Z3Context, started: ContinuousClock.Instant
   ) throws -> LitmusResult {
-    let events = execution.events
+    // Accesses of different sizes to one location are decided over their granules.
+    let sized = MixedSizeAccesses(execution, z3: z3)
+    let events = sized.events
     let count = events.count
     // The relations are built over every pair (and some triples) of events: a test far larger than
     // any of the suite's is not decided rather than left to run for hours.
@@ -154,14 +159,19 @@ public struct LitmusChecker {
       }
     }
     // co: a timestamp per write; initial writes come first.
+    // The granules of one write share its stamp: it is one memory operation.
     var stamp: [Int: BitVec] = [:]
+    var instructionStamp: [Int: BitVec] = [:]
     for w in 0..<count where isWrite(w) {
       if events[w].thread < 0 {
         stamp[w] = z3.bv(0, width: 8)
+      } else if let whole = events[w].instruction, let shared = instructionStamp[whole] {
+        stamp[w] = shared
       } else {
         let variable = z3.bvVariable("co.\(w)", width: 8)
         solver.assert(z3.bv(0, width: 8).ult(variable))
         stamp[w] = variable
+        if let whole = events[w].instruction { instructionStamp[whole] = variable }
       }
     }
     var co = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
@@ -181,7 +191,7 @@ public struct LitmusChecker {
     }
     var rmw = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
     // An AMO's update event pairs with itself: it takes part in atomicity, not as an edge.
-    for pair in execution.rmw where pair.read != pair.write { rmw[pair.read][pair.write] = pair.when }
+    for pair in sized.rmw where pair.read != pair.write { rmw[pair.read][pair.write] = pair.when }
 
     var po = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
     var poLocation = po
@@ -201,7 +211,7 @@ public struct LitmusChecker {
         // An atomic instruction's read comes right before its write.
         for j in 0..<count { order[i][j] = order[i][j] || rmw[i][j] || rf[i][j] || co[i][j] || fr[i][j] }
       }
-      acyclic(order, "sc", solver, z3)
+      acyclic(order, "sc", solver, z3, together: granulesTogether ? events.map(\.instruction) : [])
     case .lkmm:
       modelFlags = LinuxKernelModel(events: events, z3: z3, dropped: droppedKernelAxioms).assertAxioms(
         po: po, poLocation: poLocation, rf: rf, co: co, fr: fr, rmw: rmw, solver: solver)
@@ -216,10 +226,10 @@ public struct LitmusChecker {
         }
       }
       acyclic(coherence, "coherence", solver, z3)
-      acyclic(main, "model", solver, z3)
+      acyclic(main, "model", solver, z3, together: granulesTogether ? events.map(\.instruction) : [])
     }
     // Atomicity: nothing from another hart comes between an atomic read and its write in co.
-    for pair in execution.rmw {
+    for pair in sized.rmw {
       for other in 0..<count where isWrite(other) && external(pair.read, other) && external(other, pair.write) {
         solver.assert(pair.when.implies(!(fr[pair.read][other] && co[other][pair.write])))
       }
@@ -228,14 +238,9 @@ public struct LitmusChecker {
     // Final values: registers at the end of each hart, memory from the co-last write.
     var finalMemory: [String: BitVec] = [:]
     for (name, address) in execution.addresses {
-      let value = z3.bvVariable("final.\(name)", width: LitmusExecution.width)
-      for w in 0..<count where isWrite(w) {
-        let last = z3.all((0..<count).filter { isWrite($0) && $0 != w }.map { !co[w][$0] })
-        solver.assert(
-          (events[w].writeExecuted && events[w].address == z3.bv(address, width: LitmusExecution.width) && last)
-            .implies(value == events[w].written))
+      finalMemory[name] = sized.finalValue(at: address, z3: z3, solver: solver, name: name) { w in
+        z3.all((0..<count).filter { isWrite($0) && $0 != w }.map { !co[w][$0] })
       }
-      finalMemory[name] = value
     }
     func term(_ location: LitmusTest.Location) -> BitVec {
       switch location {
@@ -347,6 +352,14 @@ public struct LitmusChecker {
   ) -> ExecutionGraph {
     let names = Dictionary(addresses.map { ($0.value, $0.key) }, uniquingKeysWith: { first, _ in first })
     let present = events.indices.filter { model.value(events[$0].executed) == true }
+    // A granule past a location's first byte is named from the location (`x+2`).
+    func located(_ address: UInt64) -> String {
+      if let name = names[address] { return name }
+      guard let base = names.keys.filter({ $0 < address && address - $0 < 8 }).max(), let name = names[base] else {
+        return "\(address)"
+      }
+      return "\(name)+\(address - base)"
+    }
     func holds(_ relation: [[Formula]], _ i: Int, _ j: Int) -> Bool { model.value(relation[i][j]) == true }
     let nodes = present.map { i -> ExecutionGraph.Node in
       let event = events[i]
@@ -354,7 +367,7 @@ public struct LitmusChecker {
       let value = Int64(
         bitPattern: model.value64(event.isWrite && event.kind != .update ? event.written : event.value) ?? 0)
       return .init(
-        id: i, thread: event.thread, label: event.graphLabel(location: names[address] ?? "\(address)", value: value))
+        id: i, thread: event.thread, label: event.graphLabel(location: located(address), value: value))
     }
     var edges: [ExecutionGraph.Edge] = []
     for i in present {
@@ -372,9 +385,14 @@ public struct LitmusChecker {
     return ExecutionGraph(nodes: nodes, edges: edges, satisfiesCondition: satisfies)
   }
 
-  /// A rank per event that every present edge increases: the relation has no cycle.
-  private func acyclic(_ relation: [[Formula]], _ name: String, _ solver: Solver, _ z3: Z3Context) {
-    let ranks = (0..<relation.count).map { z3.bvVariable("rank.\(name).\($0)", width: 8) }
+  /// A rank per event that every present edge increases: the relation has no cycle. Events that
+  /// `together` gives one instruction (granules of one access) share a rank: one place in the order.
+  private func acyclic(
+    _ relation: [[Formula]], _ name: String, _ solver: Solver, _ z3: Z3Context, together: [Int?] = []
+  ) {
+    let ranks = (0..<relation.count).map { i in
+      z3.bvVariable("rank.\(name).\(i < together.count ? together[i] ?? i : i)", width: 8)
+    }
     for i in 0..<relation.count {
       for j in 0..<relation.count where i != j {
         solver.assert(relation[i][j].implies(ranks[i].ult(ranks[j])))
@@ -384,9 +402,10 @@ public struct LitmusChecker {
   }
 
   private func edges(_ model: Model, _ events: [MemoryEvent], _ rf: [[Formula]], _ co: [[Formula]]) -> [String] {
+    // An access split into granules is named once, as the instruction it is.
     func name(_ i: Int) -> String {
       events[i].thread < 0
-        ? "init\(i)"
+        ? "init\(events[i].instruction ?? i)"
         : "P\(events[i].thread).\(events[i].order)\(events[i].kind == .read ? "R" : events[i].kind == .update ? "RW" : "W")"
     }
     var lines: [String] = []
@@ -398,6 +417,7 @@ public struct LitmusChecker {
         lines.append("co \(name(a)) -> \(name(b))")
       }
     }
-    return lines
+    var seen: Set<String> = []
+    return lines.filter { seen.insert($0).inserted }
   }
 }

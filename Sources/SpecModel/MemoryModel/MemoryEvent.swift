@@ -21,14 +21,18 @@ struct MemoryEvent {
   /// An AMO is one `update` event, both a read and a write, as in the manual's model: what orders
   /// either half orders the whole instruction.
   enum Kind { case read, write, update, fence }
-  let id: Int
+  var id: Int
   /// -1 for the initial writes.
   let thread: Int
   let order: Int
   let kind: Kind
-  let address: BitVec
+  var address: BitVec
+  /// The bytes the access takes (a fence takes none that matter).
+  var bytes = LitmusExecution.width / 8
+  /// The event this one is a granule of (`MixedSizeAccesses`), nil for an event that is whole.
+  var instruction: Int?
   /// The value read (a read or an update) or written (a write).
-  let value: BitVec
+  var value: BitVec
   let executed: Formula
   /// An update's written value, and when it writes (a failed amocas may not).
   var stored: BitVec?
