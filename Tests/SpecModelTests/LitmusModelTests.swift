@@ -140,6 +140,53 @@ import Testing
   }
 
   /// A filter drops executions from the counts altogether.
+  /// A register written again depends on its new reads only, and one written on one side of a
+  /// branch depends on that side's reads only where that side ran: load buffering whose store
+  /// takes its value from the register is allowed when the value no longer comes from the first
+  /// load, and forbidden where it still does.
+  @Test func dependenciesFollowTheRegisterOnItsPath() throws {
+    let reused = """
+      RISCV LB+reused
+      {
+      z=1;
+      0:x6=x; 0:x7=y; 0:x9=z;
+      1:x7=y; 1:x8=x;
+      }
+       P0          | P1          ;
+       lw x5,0(x6) | lw x5,0(x7) ;
+       mv x10,x5   | fence rw,rw ;
+       lw x5,0(x9) | li x6,1     ;
+       sw x5,0(x7) | sw x6,0(x8) ;
+      exists (0:x10=1 /\\ 1:x5=1)
+      """
+    #expect(try verdict(reused).verdict == .sometimes)
+    // Stored from the first load's register itself: a data dependency, so never.
+    #expect(try verdict(reused.replacingOccurrences(of: "lw x5,0(x9)", with: "lw x11,0(x9)")).verdict == .never)
+
+    func onAPath(z: Int) -> String {
+      """
+      RISCV LB+overwritten-on-a-path
+      {
+      z=\(z);
+      0:x6=x; 0:x7=y; 0:x9=z;
+      1:x7=y; 1:x8=x;
+      }
+       P0           | P1          ;
+       lw x5,0(x6)  | lw x5,0(x7) ;
+       mv x10,x5    | fence rw,rw ;
+       lw x8,0(x9)  | li x6,1     ;
+       beq x8,x0,L1 | sw x6,0(x8) ;
+       li x5,1      |             ;
+       L1:          |             ;
+       sw x5,0(x7)  |             ;
+      exists (0:x10=1 /\\ 1:x5=1)
+      """
+    }
+    // z=1 overwrites the register before the store; z=0 keeps the first load's value.
+    #expect(try verdict(onAPath(z: 1)).verdict == .sometimes)
+    #expect(try verdict(onAPath(z: 0)).verdict == .never)
+  }
+
   @Test func aFilterNarrowsTheExecutions() throws {
     let text = """
       RISCV MP-filtered

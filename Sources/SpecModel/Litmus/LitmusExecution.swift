@@ -134,13 +134,13 @@ struct LitmusExecution: CandidateExecutions {
   /// A register's value and the reads it depends on.
   private struct Register {
     var value: BitVec
-    var dependencies: Set<Int>
+    var dependencies: RegisterDependencies
   }
 
   private mutating func run(_ thread: Int, _ written: [LitmusInstruction]) throws(LitmusModelError) {
     if LoopUnroller.hasLoop(written) { hasLoops = true }
     let instructions = try LoopUnroller.unrolled(written, bound: loopBound)
-    var registers = (0..<32).map { _ in Register(value: z3.bv(0, width: Self.width), dependencies: []) }
+    var registers = (0..<32).map { _ in Register(value: z3.bv(0, width: Self.width), dependencies: .none) }
     for initialiser in test.initial {
       if case .register(thread, let number) = initialiser.location, let value = initialiser.value {
         registers[number].value = constant(value)
@@ -192,7 +192,7 @@ struct LitmusExecution: CandidateExecutions {
     /// A conditional branch's condition on registers `first` and `first + 1` of its operands, and
     /// the reads it depends on.
     func branch(_ kind: String, _ instruction: LitmusInstruction, _ first: Int) throws(LitmusModelError) -> (
-      Formula, Set<Int>
+      Formula, RegisterDependencies
     ) {
       let left = registers[try register(instruction, first)]
       let right = registers[try register(instruction, first + 1)]
@@ -208,11 +208,18 @@ struct LitmusExecution: CandidateExecutions {
       return (condition, left.dependencies.union(right.dependencies))
     }
 
-    func write(_ destination: Int, _ value: BitVec, _ dependencies: Set<Int>) {
+    func write(_ destination: Int, _ value: BitVec, _ dependencies: RegisterDependencies) {
       guard destination != 0 else { return }
+      // Written on this path only: elsewhere the register keeps its value and what that depends on.
       registers[destination] = Register(
         value: guardFormula.ite(value, registers[destination].value),
-        dependencies: dependencies.union(registers[destination].dependencies))
+        dependencies: dependencies.when(guardFormula, otherwise: registers[destination].dependencies))
+    }
+    func dependingOn(_ id: Int) -> RegisterDependencies { RegisterDependencies(id, z3: z3) }
+    /// An access's dependencies through the registers it reads: the reads, and the condition on
+    /// each that is not always true.
+    func dependents(_ dependencies: RegisterDependencies) -> (Set<Int>, [Int: Formula]) {
+      (dependencies.reads, dependencies.partial)
     }
 
     for instruction in instructions {
@@ -221,7 +228,8 @@ struct LitmusExecution: CandidateExecutions {
           // Merge the path that jumped here.
           for number in 1..<32 {
             registers[number].value = branch.taken.ite(branch.registers[number].value, registers[number].value)
-            registers[number].dependencies.formUnion(branch.registers[number].dependencies)
+            registers[number].dependencies = branch.registers[number].dependencies.when(
+              branch.taken, otherwise: registers[number].dependencies)
           }
           guardFormula = guardFormula || branch.taken
         }
@@ -249,7 +257,7 @@ struct LitmusExecution: CandidateExecutions {
 
       switch base {
       case "li":
-        write(try register(instruction, 0), z3.bv(signed: try immediate(instruction, 1), width: Self.width), [])
+        write(try register(instruction, 0), z3.bv(signed: try immediate(instruction, 1), width: Self.width), .none)
       case "mv":
         let source = registers[try register(instruction, 1)]
         write(try register(instruction, 0), source.value, source.dependencies)
@@ -263,6 +271,14 @@ struct LitmusExecution: CandidateExecutions {
         case "andi": value = source.value & operand
         default: value = source.value ^ operand
         }
+        write(try register(instruction, 0), value, source.dependencies)
+      case "slli", "srli", "srai":
+        // The shift amount is the immediate's low six bits (the model's registers are 64 bits).
+        let source = registers[try register(instruction, 1)]
+        let amount = z3.bv(UInt64(try immediate(instruction, 2) & 63), width: Self.width)
+        let value =
+          base == "slli"
+          ? source.value.shl(amount) : base == "srli" ? source.value.lshr(amount) : source.value.ashr(amount)
         write(try register(instruction, 0), value, source.dependencies)
       case "add", "sub", "or", "and", "xor":
         let left = registers[try register(instruction, 1)]
@@ -283,7 +299,7 @@ struct LitmusExecution: CandidateExecutions {
         let takesImmediate = base == "slti" || base == "sltiu"
         let right =
           takesImmediate
-          ? Register(value: z3.bv(signed: try immediate(instruction, 2), width: Self.width), dependencies: [])
+          ? Register(value: z3.bv(signed: try immediate(instruction, 2), width: Self.width), dependencies: .none)
           : registers[try register(instruction, 2)]
         let below = base.hasSuffix("u") ? left.value.ult(right.value) : left.value.slt(right.value)
         write(
@@ -294,7 +310,7 @@ struct LitmusExecution: CandidateExecutions {
         let (offset, baseRegister) = try memoryOperand(instruction, 1)
         let address = registers[baseRegister].value + z3.bv(signed: offset, width: Self.width)
         let id = event(.read, address: address, value: fresh("load"), executed: guardFormula)
-        events[id].addressDependencies = registers[baseRegister].dependencies
+        (events[id].addressDependencies, events[id].addressWhen) = dependents(registers[baseRegister].dependencies)
         events[id].bytes = bits / 8
         // Zalasr: `lw.aq` and `lw.aqrl` (RCsc, like every annotated atomic).
         if suffixes.contains("aq") || suffixes.contains("aqrl") {
@@ -305,7 +321,7 @@ struct LitmusExecution: CandidateExecutions {
         let value =
           base.hasSuffix("u")
           ? events[id].value.extract(bits - 1, 0).zeroExtend(to: Self.width) : loaded(id, bits: bits)
-        write(try register(instruction, 0), value, [id])
+        write(try register(instruction, 0), value, dependingOn(id))
       case "sb", "sh", "sw", "sd":
         let bits = ["sb": 8, "sh": 16, "sw": 32, "sd": 64][base]!
         let source = registers[try register(instruction, 0)]
@@ -313,8 +329,8 @@ struct LitmusExecution: CandidateExecutions {
         let address = registers[baseRegister].value + z3.bv(signed: offset, width: Self.width)
         let value = bits == 64 ? source.value : source.value.extract(bits - 1, 0).signExtend(to: Self.width)
         let id = event(.write, address: address, value: value, executed: guardFormula)
-        events[id].addressDependencies = registers[baseRegister].dependencies
-        events[id].dataDependencies = source.dependencies
+        (events[id].addressDependencies, events[id].addressWhen) = dependents(registers[baseRegister].dependencies)
+        (events[id].dataDependencies, events[id].dataWhen) = dependents(source.dependencies)
         events[id].bytes = bits / 8
         if suffixes.contains("rl") || suffixes.contains("aqrl") {
           events[id].release = true
@@ -342,13 +358,13 @@ struct LitmusExecution: CandidateExecutions {
         let address = registers[baseRegister].value
         let id = event(.read, address: address, value: fresh("lr"), executed: guardFormula)
         events[id].bytes = width / 8
-        events[id].addressDependencies = registers[baseRegister].dependencies
+        (events[id].addressDependencies, events[id].addressWhen) = dependents(registers[baseRegister].dependencies)
         events[id].exclusive = true
         events[id].atomic = true
         events[id].acquire = suffixes.contains("aq") || suffixes.contains("aqrl")
         events[id].release = suffixes.contains("rl") || suffixes.contains("aqrl")
         reservation = (address, id)
-        write(try register(instruction, 0), loaded(id, bits: width), [id])
+        write(try register(instruction, 0), loaded(id, bits: width), dependingOn(id))
       case "sc":
         let source = registers[try register(instruction, 1)]
         let (_, baseRegister) = try memoryOperand(instruction, 2)
@@ -360,8 +376,8 @@ struct LitmusExecution: CandidateExecutions {
         let value = width == 64 ? source.value : source.value.extract(31, 0).signExtend(to: Self.width)
         let id = event(.write, address: address, value: value, executed: guardFormula && succeeds)
         events[id].bytes = width / 8
-        events[id].addressDependencies = registers[baseRegister].dependencies
-        events[id].dataDependencies = source.dependencies
+        (events[id].addressDependencies, events[id].addressWhen) = dependents(registers[baseRegister].dependencies)
+        (events[id].dataDependencies, events[id].dataWhen) = dependents(source.dependencies)
         events[id].exclusive = true
         events[id].atomic = true
         events[id].acquire = suffixes.contains("aq") || suffixes.contains("aqrl")
@@ -371,7 +387,8 @@ struct LitmusExecution: CandidateExecutions {
         // has no write, so nothing depends on it.
         reservation = nil
         write(
-          try register(instruction, 0), succeeds.ite(z3.bv(0, width: Self.width), z3.bv(1, width: Self.width)), [id])
+          try register(instruction, 0), succeeds.ite(z3.bv(0, width: Self.width), z3.bv(1, width: Self.width)),
+          dependingOn(id))
       case let amo where amo.hasPrefix("amo"):
         guard !suffixes.contains("q") else {
           throw operandError(instruction, "\(mnemonic): 128-bit register pairs are not modelled in litmus tests")
@@ -384,7 +401,8 @@ struct LitmusExecution: CandidateExecutions {
         let release = suffixes.contains("rl") || suffixes.contains("aqrl")
         let update = event(.update, address: address, value: fresh("amo"), executed: guardFormula)
         events[update].bytes = width / 8
-        events[update].addressDependencies = registers[baseRegister].dependencies
+        (events[update].addressDependencies, events[update].addressWhen) = dependents(
+          registers[baseRegister].dependencies)
         let old = loaded(update, bits: width)
         var writes = guardFormula
         var succeeds = guardFormula
@@ -411,7 +429,7 @@ struct LitmusExecution: CandidateExecutions {
           let compare = registers[destination]
           let equal =
             width == 64 ? old == compare.value : old.extract(width - 1, 0) == compare.value.extract(width - 1, 0)
-          storedDependencies.formUnion(compare.dependencies)
+          storedDependencies = storedDependencies.union(compare.dependencies)
           succeeds = guardFormula && equal
           switch failedCAS {
           case .noWrite:
@@ -429,7 +447,7 @@ struct LitmusExecution: CandidateExecutions {
         events[update].stored = width == 64 ? stored : stored.extract(width - 1, 0).signExtend(to: Self.width)
         events[update].writes = writes
         // What the write takes from registers; what it takes from its own read is inside the event.
-        events[update].dataDependencies = storedDependencies
+        (events[update].dataDependencies, events[update].dataWhen) = dependents(storedDependencies)
         events[update].atomic = true
         events[update].amo = true
         events[update].acquire = acquire
@@ -440,11 +458,11 @@ struct LitmusExecution: CandidateExecutions {
           events[update].release = release
         }
         rmw.append((update, update, writes))
-        write(destination, old, [update])
+        write(destination, old, dependingOn(update))
       case "beq", "bne", "blt", "bge", "bltu", "bgeu":
         guard instruction.operands.count == 3 else { throw operandError(instruction, "a branch needs a label") }
         let (condition, dependencies) = try branch(base, instruction, 0)
-        control.formUnion(dependencies)
+        control.formUnion(dependencies.reads)
         pending.append((instruction.operands[2], guardFormula && condition, registers))
         guardFormula = guardFormula && !condition
       case "j":
@@ -456,7 +474,7 @@ struct LitmusExecution: CandidateExecutions {
         var taken = guardFormula
         if let kind = instruction.operands.first {
           let (condition, dependencies) = try branch(kind, instruction, 1)
-          control.formUnion(dependencies)
+          control.formUnion(dependencies.reads)
           taken = guardFormula && condition
         }
         beyondBound.append(taken)

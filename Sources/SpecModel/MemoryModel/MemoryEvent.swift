@@ -50,6 +50,10 @@ struct MemoryEvent {
   var addressDependencies: Set<Int> = []
   var dataDependencies: Set<Int> = []
   var controlDependencies: Set<Int> = []
+  /// When an address or data dependency holds only on some paths (a register written on one side
+  /// of a branch), the condition, by read; a dependency not here always holds.
+  var addressWhen: [Int: Formula] = [:]
+  var dataWhen: [Int: Formula] = [:]
   /// The LKMM's classes, for the events of a C test.
   var kernel: KernelEventTag?
 

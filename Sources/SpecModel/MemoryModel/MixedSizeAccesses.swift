@@ -47,6 +47,11 @@ struct MixedSizeAccesses {
       next += max(count, 1)
     }
     func remapped(_ ids: Set<Int>) -> Set<Int> { Set(ids.flatMap { parts[$0] }) }
+    func remapped(_ conditions: [Int: Formula]) -> [Int: Formula] {
+      var result: [Int: Formula] = [:]
+      for (read, condition) in conditions { for part in parts[read] { result[part] = condition } }
+      return result
+    }
     let bits = 8 * smallest
     func slice(_ value: BitVec, _ index: Int) -> BitVec {
       value.extract(bits * (index + 1) - 1, bits * index).zeroExtend(to: LitmusExecution.width)
@@ -61,6 +66,8 @@ struct MixedSizeAccesses {
         part.addressDependencies = remapped(event.addressDependencies)
         part.dataDependencies = remapped(event.dataDependencies)
         part.controlDependencies = remapped(event.controlDependencies)
+        part.addressWhen = remapped(event.addressWhen)
+        part.dataWhen = remapped(event.dataWhen)
         if event.isMemory {
           part.bytes = smallest
           part.address = event.address + z3.bv(UInt64(index * smallest), width: LitmusExecution.width)

@@ -30,10 +30,12 @@ struct RVWMOModel {
     func executed(_ i: Int, _ j: Int) -> Formula { events[i].executed && events[j].executed }
     // Dependencies start at reads, or at a successful SC's write (through its result register).
     func address(_ i: Int, _ j: Int) -> Formula {
-      memory(i) && memory(j) && events[j].addressDependencies.contains(i) ? executed(i, j) : falseFormula
+      guard memory(i) && memory(j) && events[j].addressDependencies.contains(i) else { return falseFormula }
+      return executed(i, j) && (events[j].addressWhen[i] ?? z3.trueFormula)
     }
     func data(_ i: Int, _ j: Int) -> Formula {
-      memory(i) && write(j) && events[j].dataDependencies.contains(i) ? executed(i, j) && writing(j) : falseFormula
+      guard memory(i) && write(j) && events[j].dataDependencies.contains(i) else { return falseFormula }
+      return executed(i, j) && writing(j) && (events[j].dataWhen[i] ?? z3.trueFormula)
     }
     for i in 0..<count {
       for j in 0..<count where i != j {
