@@ -212,7 +212,7 @@ public struct AtomicsProver: Sendable {
     for primitive in wrapped { unit += primitive.wrapper(atomicPrefix: generic.prefix) }
     // And whatever they call of the atomic_t API, through the tree's definitions.
     for call in SuiteAtomicCall.calls(in: litmusTests.map(\.test)) { unit += call.wrapper(prefix: generic.prefix) }
-    if spinlocks == .testAndSet && TreeSpinlocks.used(in: litmusTests.map(\.test)) { unit += TreeSpinlocks.unitLines }
+    if TreeSpinlocks.used(in: litmusTests.map(\.test)) { unit += spinlocks.unitLines }
     unit += BarrierMapping.wrappers
     var defines = ["__riscv": "1", "__riscv_xlen": "\(xlen)", "__KERNEL__": "1", "CONFIG_SMP": "1"]
     defines[xlen == 64 ? "CONFIG_64BIT" : "CONFIG_32BIT"] = "1"

@@ -34,6 +34,11 @@ extension PrimitiveEvaluator.Compilation {
     case .extract(let high, 0, let operand):
       guard let source = materialize(operand) else { return nil }
       return masked(source, bits: high + 1)
+    case .extract(let high, let low, let operand):
+      // A field above bit 0: shifted down, then the bits above it cleared.
+      guard let source = materialize(operand), let shifted = take() else { return nil }
+      lines.append("srli \(RegisterNames.name(shifted)),\(RegisterNames.name(source)),\(low)")
+      return masked(shifted, bits: high - low + 1)
     case .zeroExtend(_, let operand):
       guard let source = materialize(operand) else { return nil }
       return masked(source, bits: operand.width)
@@ -45,11 +50,11 @@ extension PrimitiveEvaluator.Compilation {
       // `sltiu` (is zero) or `sltu` from x0 (is not), with no branch.
       let outcome = (ifEqual.simplified.numeral, otherwise.simplified.numeral)
       guard outcome == (1, 0) || outcome == (0, 1), let difference = fold([left, right], "xor"),
-        let low = masked(difference, bits: left.width), let result = take()
+        let low = masked(difference, bits: left.width)
       else { return nil }
-      lines.append(
-        Self.zeroTest(RegisterNames.name(result), of: RegisterNames.name(low), isZero: outcome == (1, 0)))
-      return result
+      // The masked difference is this value's own register: tested in place.
+      lines.append(Self.zeroTest(RegisterNames.name(low), of: RegisterNames.name(low), isZero: outcome == (1, 0)))
+      return low
     default: return nil
     }
   }
@@ -83,9 +88,9 @@ extension PrimitiveEvaluator.Compilation {
     if mask <= 2047 {
       lines.append("andi \(RegisterNames.name(result)),\(RegisterNames.name(source)),\(mask)")
     } else {
-      guard let constant = take() else { return nil }
-      lines.append("li \(RegisterNames.name(constant)),\(mask)")
-      lines.append("and \(RegisterNames.name(result)),\(RegisterNames.name(source)),\(RegisterNames.name(constant))")
+      // The mask goes in the result's register first: one register, not two.
+      lines.append("li \(RegisterNames.name(result)),\(mask)")
+      lines.append("and \(RegisterNames.name(result)),\(RegisterNames.name(source)),\(RegisterNames.name(result))")
     }
     return result
   }

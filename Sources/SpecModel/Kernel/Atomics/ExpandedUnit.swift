@@ -19,7 +19,14 @@ struct ExpandedUnit: Sendable {
     self.tokens = tokens
     barriers = BarrierMapping(tokens: tokens, file: file)
     records = CRecord.definitions(in: tokens, xlen: xlen)
-    functions = CFunction.definitions(in: tokens, file: file)
+    var functions = CFunction.definitions(in: tokens, file: file)
+    // The instrumented layer (not read) defines each `atomic_*()` callers use as its sanitizer
+    // hooks and a call of the generic layer's function: code that calls it reaches that one.
+    for (name, function) in functions where name.hasPrefix(atomicPrefix + "atomic") {
+      let called = String(name.dropFirst(atomicPrefix.count))
+      if functions[called] == nil { functions[called] = function }
+    }
+    self.functions = functions
     absentMarkers = Set(tokens.lazy.filter { $0.text.hasSuffix("_absent") }.map(\.text))
   }
 

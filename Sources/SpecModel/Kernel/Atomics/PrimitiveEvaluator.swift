@@ -282,6 +282,7 @@ struct PrimitiveEvaluator {
   mutating func layDown(_ jump: Jump, when value: CValue, _ world: World, at location: SourceLocation)
     throws(AtomicsUnknown) -> World
   {
+    let free = compiling?.scratch ?? []
     guard var compilation = compiling, let test = Self.branchTest(value.bits, &compilation) else {
       throw AtomicsUnknown(
         location: location, reason: "a condition rvcheck cannot lay down as code: \(value.bits.simplified.description)")
@@ -305,6 +306,9 @@ struct PrimitiveEvaluator {
       returnLabels[returnLabels.count - 1].used = true
     }
     compilation.lines.append("\(test.branch) \(RegisterNames.name(test.register)),x0,\(target)")
+    // What the condition computed is dead once branched on (a value is computed again where it is
+    // needed again): its registers are free for what follows.
+    compilation.scratch = free
     compiling = compilation
     return world
   }
@@ -355,20 +359,48 @@ struct PrimitiveEvaluator {
       throw AtomicsUnknown(
         location: location, reason: "a '\(keyword)' loop that does not leave by one break")
     }
-    // The world at the body's end goes round again, unless the body left by a `break` there.
+    // The world at the body's end goes round again, unless the body left by a `break` there. A
+    // variable each pass sets before it reads it hands nothing on: it leaves with the value of
+    // the pass that breaks (the register the one laying-down keeps it in).
     let passes = after[0].breaking ? [exits[0]] : [after[0], exits[0]]
+    let setFirst = Self.setBeforeRead(in: body)
     for (name, before) in world.locals
-    where passes.contains(where: { $0.locals[name]?.bits.description != before.bits.description }) {
+    where !setFirst.contains(name)
+      && passes.contains(where: { $0.locals[name]?.bits.description != before.bits.description })
+    {
       throw AtomicsUnknown(
         location: location, reason: "a '\(keyword)' loop that changes '\(name)' from one pass to the next")
     }
     compiling?.lines += [loop.latch + ":", "j \(loop.head)", loop.end + ":"]
-    // The loop leaves its outer variables as they were (checked above); what its body declared
-    // ends with it.
+    // The loop leaves its other outer variables as they were (checked above); what its body
+    // declared ends with it.
     var exit = exits[0]
+    let leaving = exit.locals
     exit.locals = world.locals
+    for name in setFirst where world.locals[name] != nil { exit.locals[name] = leaving[name] }
     exit.registerVariables = world.registerVariables
     return [exit]
+  }
+
+  /// The variables a loop body sets before anything reads them: its leading assignments
+  /// `name = value`, each of a name no earlier one of them mentioned and its value does not.
+  static func setBeforeRead(in body: CStatement) -> Set<String> {
+    let statements: [CStatement]
+    if case .block(let inner) = body { statements = inner } else { statements = [body] }
+    var set: Set<String> = []
+    var mentioned: Set<String> = []
+    for statement in statements {
+      guard case .expression(.assign("=", .name(let name), let value), _) = statement else { break }
+      var parts: [CExpression] = []
+      value.collect(into: &parts)
+      // What the walk does not look inside (a statement expression) may read anything.
+      guard !parts.contains(where: { if case .statementExpression = $0 { true } else { false } }) else { break }
+      let read = Set(parts.compactMap { if case .name(let used) = $0 { used } else { nil } })
+      if !mentioned.contains(name) && !read.contains(name) { set.insert(name) }
+      mentioned.formUnion(read)
+      mentioned.insert(name)
+    }
+    return set
   }
 
   /// A record (or an integer) made from an initialiser list: each element to its field, the first
