@@ -747,8 +747,8 @@ import Testing
     let root = try ticketLockTree()
     defer { try? FileManager.default.removeItem(at: root) }
     let tests = [("MP+locks", Self.lockedMessagePassing), ("two-locks", Self.twoLocks)]
-    let rows = try suite(root, tests, xlens: [64, 32])
-    #expect(rows.count == 4)
+    let rows = try suite(root, tests) + suite(root, [tests[0]], xlens: [32])
+    #expect(rows.count == 3)
     for row in rows {
       #expect(row.verdict == .proved, "\(row.test) RV\(row.xlen): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
     }
@@ -778,6 +778,36 @@ import Testing
       // The unlock is a halfword store into the lock word the draw adds to.
       #expect(text.contains("sh ") && text.contains("amoadd.w"), "\(name): \(text)")
     }
+  }
+
+  /// A loop's variable that each pass sets before anything reads it hands nothing on (the wait's
+  /// `VAL`); one a pass reads first, or sets from itself, is carried and stays unknown.
+  @Test func aLoopVariableSetFirstHandsNothingOn() throws {
+    func setFirst(_ text: String) throws -> Set<String> {
+      var parser = CParser(tokens: try CTokenizer.tokenize(text, file: "loop.c"), file: "loop.c", index: 0)
+      parser.gnuExtensions = true
+      return PrimitiveEvaluator.setBeforeRead(in: .block(try parser.block()))
+    }
+    #expect(try setFirst("{ v = READ_ONCE(*p); if (v == t) break; }") == ["v"])
+    #expect(try setFirst("{ v = v + 1; if (v == t) break; }") == [])
+    #expect(try setFirst("{ if (v == t) break; v = READ_ONCE(*p); }") == [])
+    #expect(try setFirst("{ w = v; v = READ_ONCE(*p); }") == ["w"])
+
+    // A hand-written wait that counts its passes: the count is handed on, so the lock is unknown.
+    let counting = try ticketLockTree {
+      $0.replacingOccurrences(
+        of: "atomic_cond_read_acquire(lock, mine == (u16)VAL);",
+        with:
+          "u32 spins = 0;\n\tfor (;;) {\n\t\tspins = spins + 1;\n\t\tif (mine == (u16)atomic_read(lock))\n\t\t\tbreak;\n\t}"
+      )
+    }
+    defer { try? FileManager.default.removeItem(at: counting) }
+    let verdict = try suite(counting, [("MP+locks", Self.lockedMessagePassing)]).first?.verdict
+    guard case .unknown(let text)? = verdict else {
+      Issue.record("\(String(describing: verdict))")
+      return
+    }
+    #expect(text.contains("changes 'spins' from one pass to the next"), "\(text)")
   }
 
   /// A critical section that sees a location change, kept by a filter: mutual exclusion leaves no
