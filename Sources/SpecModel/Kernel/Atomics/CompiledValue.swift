@@ -49,7 +49,17 @@ extension PrimitiveEvaluator.Compilation {
       // 1 or 0 by whether the operands' bits agree: their difference at their width, then
       // `sltiu` (is zero) or `sltu` from x0 (is not), with no branch.
       let outcome = (ifEqual.simplified.numeral, otherwise.simplified.numeral)
-      guard outcome == (1, 0) || outcome == (0, 1), let difference = fold([left, right], "xor"),
+      guard outcome == (1, 0) || outcome == (0, 1) else { return nil }
+      // A 0-or-1 value compared with zero (C's `!` of a comparison): that value's own register,
+      // tested in place.
+      let zero = right.simplified.numeral == 0 ? left : left.simplified.numeral == 0 ? right : nil
+      if let zero, case .choice = zero.simplified.shape, register(holding: zero) == nil {
+        guard let value = materialize(zero) else { return nil }
+        let name = RegisterNames.name(value)
+        lines.append(Self.zeroTest(name, of: name, isZero: outcome == (1, 0)))
+        return value
+      }
+      guard let difference = fold([left, right], "xor"),
         let low = masked(difference, bits: left.width)
       else { return nil }
       // The masked difference is this value's own register: tested in place.

@@ -42,11 +42,18 @@ static __always_inline void arch_spin_unlock(arch_spinlock_t *lock)
 	smp_store_release(owner, (u16)seen + 1);
 }
 
+static __always_inline int arch_spin_value_unlocked(arch_spinlock_t lock)
+{
+	u32 word = lock.counter;
+
+	return ((word >> 16) == (word & 0xffff));
+}
+
 static __always_inline int arch_spin_is_locked(arch_spinlock_t *lock)
 {
-	u32 seen = atomic_read(lock);
+	arch_spinlock_t seen = READ_ONCE(*lock);
 
-	return ((seen >> 16) != (seen & 0xffff));
+	return !arch_spin_value_unlocked(seen);
 }
 
 #endif /* __ASM_GENERIC_SPINLOCK_H */
