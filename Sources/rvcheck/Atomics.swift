@@ -193,6 +193,7 @@ enum AtomicsText {
       byTest[row.file, default: []].append(row)
     }
     var counts: [String: Int] = [:]
+    var partly = 0
     for file in order {
       let entries = byTest[file] ?? []
       let name = entries.first?.test ?? file
@@ -213,6 +214,15 @@ enum AtomicsText {
         default: break
         }
       }
+      // The paths a test is not compiled on, by reason (the queued lock of the Zabha paths).
+      var reasons: [String: [String]] = [:]
+      for entry in entries where entry.verdict == nil {
+        reasons[entry.skipped ?? "", default: []].append("\(entry.path.name) RV\(entry.xlen)")
+      }
+      if !reasons.isEmpty { partly += 1 }
+      for (reason, places) in reasons.sorted(by: { $0.key < $1.key }) {
+        details.append("not compiled \(name) on \(places.joined(separator: ", ")): \(reason)")
+      }
       let summary = words.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
       lines.append("  \(name.padding(toLength: 60, withPad: " ", startingAt: 0)) \(summary)")
       let worst = words["FAILS"] != nil ? "FAILS" : words["unknown"] != nil ? "unknown" : "proved"
@@ -221,7 +231,8 @@ enum AtomicsText {
     lines += details
     lines.append(
       "\(order.count) tests: "
-        + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", "))
+        + counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        + (partly > 0 ? " (\(partly) of them not compiled on some boot paths or XLENs)" : ""))
     return lines
   }
 

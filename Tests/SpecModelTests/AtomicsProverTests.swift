@@ -719,24 +719,60 @@ import Testing
 
   /// era-mainline with the generic ticket lock of `corpus/atomics/generic-ticket-lock` (its Kbuild
   /// takes the generic spinlock, whose headers and atomic layer the fixture gives), with `change`
-  /// applied to the lock's header; removed by the caller.
-  func ticketLockTree(_ change: (String) -> String = { $0 }) throws -> URL {
+  /// applied to the lock's header; removed by the caller. `combined` lays v6.13's shape over it
+  /// instead (`corpus/atomics/combined-lock`: the port's spinlock.h and the generic ticket lock
+  /// over the queued lock's word), with the same atomic layer.
+  func ticketLockTree(combined: Bool = false, _ change: (String) -> String = { $0 }) throws -> URL {
     let root = try copy("era-mainline")
-    let overlay = Self.corpus.appendingPathComponent("generic-ticket-lock")
-    let files = FileManager.default.enumerator(at: overlay, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? []
-    for file in files where !file.hasDirectoryPath {
-      let relative = String(file.path.dropFirst(overlay.path.count + 1))
-      let target = root.appendingPathComponent(relative)
-      try FileManager.default.createDirectory(
-        at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-      var text = try String(contentsOf: file, encoding: .utf8)
-      if relative == "include/asm-generic/spinlock.h" {
-        let changed = change(text)
-        text = changed
+    let layer = Self.corpus.appendingPathComponent("generic-ticket-lock")
+    let overlays =
+      combined ? [(layer, "include/linux"), (Self.corpus.appendingPathComponent("combined-lock"), "")] : [(layer, "")]
+    let lockHeader = combined ? "include/asm-generic/ticket_spinlock.h" : "include/asm-generic/spinlock.h"
+    for (overlay, under) in overlays {
+      let files =
+        FileManager.default.enumerator(at: overlay, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? []
+      for file in files where !file.hasDirectoryPath {
+        let relative = String(file.path.dropFirst(overlay.path.count + 1))
+        guard relative.hasPrefix(under) else { continue }
+        let target = root.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(
+          at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var text = try String(contentsOf: file, encoding: .utf8)
+        if relative == lockHeader {
+          let changed = change(text)
+          text = changed
+        }
+        try Data(text.utf8).write(to: target)
       }
-      try Data(text.utf8).write(to: target)
     }
     return root
+  }
+
+  /// v6.13's lock: the port's spinlock.h configured for the ticket lock, over the queued lock's
+  /// word (an `atomic_t` in a union with its bytes and halves). The paths without Zabha prove;
+  /// with Zabha and Zacas the boot takes the queued lock, which is named as not compiled. An
+  /// unlock without its release fails.
+  @Test func theCombinedLocksTicketPathCompiles() throws {
+    let root = try ticketLockTree(combined: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let rows = try suite(root, [("MP+locks", Self.lockedMessagePassing)], paths: ["lr-sc", "zabha-zacas"])
+    #expect(rows.count == 2)
+    let ticket = rows.first { $0.path.name == "lr-sc" }
+    #expect(ticket?.verdict == .proved, "\(String(describing: ticket))")
+    let queued = rows.first { $0.path.name == "zabha-zacas" }
+    #expect(queued?.verdict == nil && queued?.skipped?.contains("queued lock") == true, "\(String(describing: queued))")
+
+    let broken = try ticketLockTree(combined: true) {
+      $0.replacingOccurrences(
+        of: "smp_store_release(owner, (u16)seen + 1);", with: "WRITE_ONCE(*owner, (u16)seen + 1);")
+    }
+    defer { try? FileManager.default.removeItem(at: broken) }
+    let verdict = try suite(broken, [("MP+locks", Self.lockedMessagePassing)]).first?.verdict
+    guard case .failed(let text)? = verdict else {
+      Issue.record("\(String(describing: verdict))")
+      return
+    }
+    #expect(text.contains("1:r0=1 1:r1=0") && text.contains("sh "), "\(text)")
   }
 
   /// The generic ticket lock (v6.0 to v6.12): the next ticket drawn by a fully ordered

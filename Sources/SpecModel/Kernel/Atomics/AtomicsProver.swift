@@ -214,7 +214,10 @@ public struct AtomicsProver: Sendable {
     for call in SuiteAtomicCall.calls(in: litmusTests.map(\.test)) { unit += call.wrapper(prefix: generic.prefix) }
     if TreeSpinlocks.used(in: litmusTests.map(\.test)) { unit += spinlocks.unitLines }
     unit += BarrierMapping.wrappers
-    var defines = ["__riscv": "1", "__riscv_xlen": "\(xlen)", "__KERNEL__": "1", "CONFIG_SMP": "1"]
+    // RISC-V is little-endian: a kernel build has `__LITTLE_ENDIAN` from `asm/byteorder.h`.
+    var defines = [
+      "__riscv": "1", "__riscv_xlen": "\(xlen)", "__KERNEL__": "1", "CONFIG_SMP": "1", "__LITTLE_ENDIAN": "1234",
+    ]
     defines[xlen == 64 ? "CONFIG_64BIT" : "CONFIG_32BIT"] = "1"
     // The architecture's Kconfig selects the generic (spinlock) 64-bit atomics on RV32.
     if xlen == 32 { defines["CONFIG_GENERIC_ATOMIC64"] = "1" }
@@ -222,7 +225,10 @@ public struct AtomicsProver: Sendable {
     do {
       let expansion = try preprocessor.expand(
         unit, unit: "rvcheck-atomics.c", includes: [(root as NSString).appendingPathComponent("arch/riscv/include")],
-        stubs: AtomicsStubs.headers.merging(generic.stubs) { _, tree in tree }, defines: defines)
+        stubs: AtomicsStubs.headers.merging(generic.stubs) { _, tree in tree }.merging(spinlocks.stubs) { _, lock in
+          lock
+        },
+        defines: defines)
       return (expansion.text, expansion.emptyStubs)
     } catch {
       throw Failure(message: "\(root): \(error.message)")

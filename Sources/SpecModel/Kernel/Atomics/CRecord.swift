@@ -27,11 +27,13 @@ public struct CRecord: Hashable, Sendable {
       let token = tokens[index]
       if token.text == "{" { depth += 1 }
       if token.text == "}" { depth -= 1 }
-      // `typedef struct { … } name;`: the record is known by the typedef's name.
+      // `typedef struct { … } name;` (or `typedef struct tag { … } name;`): the record is known by
+      // the typedef's name.
+      let tagged = index + 3 < tokens.count && tokens[index + 2].kind == .identifier && tokens[index + 3].text == "{"
       if depth == 0, token.text == "typedef", index + 2 < tokens.count,
-        tokens[index + 1].text == "struct" || tokens[index + 1].text == "union", tokens[index + 2].text == "{"
+        tokens[index + 1].text == "struct" || tokens[index + 1].text == "union", tokens[index + 2].text == "{" || tagged
       {
-        var cursor = index + 3
+        var cursor = index + (tagged ? 4 : 3)
         let members = members(tokens, &cursor, union: tokens[index + 1].text == "union", xlen: xlen, records: records)
         if let (fields, bits) = members, cursor < tokens.count, tokens[cursor].kind == .identifier {
           records[tokens[cursor].text] = CRecord(name: tokens[cursor].text, bits: bits, fields: fields)
@@ -100,6 +102,12 @@ public struct CRecord: Hashable, Sendable {
       }
       if index < tokens.count, tokens[index].text == ";" { index += 1 }
       let declaration = words.split(separator: ",").map(Array.init)
+      // A field of a record already known (`atomic_t val;`) takes its bits.
+      if let first = declaration.first, first.count == 2, let record = records[first[0]] {
+        place([Field(name: first[1], type: .record(record), offset: 0)], bits: record.bits)
+        known = known && declaration.count == 1
+        continue
+      }
       guard let first = declaration.first, first.count >= 2,
         let type = CType.named(Array(first.dropLast()), xlen: xlen), case .integer(let bits, _) = type
       else {

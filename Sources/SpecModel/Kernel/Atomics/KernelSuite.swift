@@ -566,7 +566,7 @@ struct SuiteCompiler {
   private func evaluateLock(
     _ function: String, wrapper: String, object: Int, thread: Int, _ state: inout Thread
   ) throws -> String? {
-    if case .notCompiled(let reason) = prover.spinlocks {
+    if let reason = prover.spinlocks.notCompiled(on: path.extensions) {
       throw AtomicsProver.NotCompiled(reason: "\(function): \(reason)")
     }
     guard let record = unit.records["arch_spinlock_t"] else {

@@ -4,14 +4,17 @@ import Foundation
 /// `spin_unlock()` of a compiled C test become.
 ///
 /// Two locks compile: the port's own test-and-set lock (an `amoswap.w` loop, its own `spinlock.h`
-/// and `spinlock_types.h`, as before v6.0), and the generic ticket lock the port takes from
-/// `include/asm-generic` (v6.0 on: `atomic_fetch_add()` of the next ticket, a 16-bit store of the
-/// owner to unlock, which RVWMO decides as a mixed-size access). The later combined queued and
-/// ticket locks choose at boot through a static key, and are not compiled.
+/// and `spinlock_types.h`, as before v6.0), and the generic ticket lock (v6.0 on: `atomic_fetch_add()`
+/// of the next ticket, a 16-bit store of the owner to unlock, which RVWMO decides as a mixed-size
+/// access). Up to v6.12 the port takes the generic `spinlock.h` whole. From v6.13 the port's own
+/// `spinlock.h` builds the ticket lock, the queued lock, or both with a boot-time choice: its
+/// ticket configuration is compiled, which is also what the combined lock runs where the boot
+/// finds no Zabha (with Zacas) and no Ziccrse. The queued lock the Zabha paths take is not.
 enum TreeSpinlocks: Equatable, Sendable {
   case testAndSet
-  /// The generic ticket lock: the tree's `asm-generic/spinlock_types.h` and `asm-generic/spinlock.h`.
-  case ticket(types: String, lock: String)
+  /// The generic ticket lock: the files the unit includes for it (by path, or a header name the
+  /// stubs resolve), the stubs, and whether the boot paths with Zabha take the queued lock.
+  case ticket(includes: [String], stubs: [String: String], queuedWithZabha: Bool)
   /// Not compiled, and why.
   case notCompiled(String)
 
@@ -25,15 +28,35 @@ enum TreeSpinlocks: Equatable, Sendable {
     let generic = kbuild.split(separator: "\n").contains {
       $0.split(whereSeparator: \.isWhitespace).starts(with: ["generic-y", "+=", "spinlock.h"])
     }
-    let generics = (root as NSString).appendingPathComponent("include/asm-generic")
-    let types = (generics as NSString).appendingPathComponent("spinlock_types.h")
-    let lock = (generics as NSString).appendingPathComponent("spinlock.h")
+    func generics(_ name: String) -> String? {
+      let path = (root as NSString).appendingPathComponent("include/asm-generic/" + name)
+      return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+    func takesGeneric(_ name: String) -> Bool {
+      kbuild.split(separator: "\n").contains {
+        $0.split(whereSeparator: \.isWhitespace).starts(with: ["generic-y", "+=", Substring(name)])
+      }
+    }
     if exists("spinlock.h") && exists("spinlock_types.h") {
       self = .testAndSet
     } else if generic {
-      let present = [types, lock].allSatisfy { FileManager.default.fileExists(atPath: $0) }
-      self =
-        present ? .ticket(types: types, lock: lock) : .notCompiled("the tree has no include/asm-generic/spinlock.h")
+      if let types = generics("spinlock_types.h"), let lock = generics("spinlock.h") {
+        self = .ticket(includes: ["\"\(types)\"", "\"\(lock)\""], stubs: [:], queuedWithZabha: false)
+      } else {
+        self = .notCompiled("the tree has no include/asm-generic/spinlock.h")
+      }
+    } else if exists("spinlock.h"), takesGeneric("ticket_spinlock.h"), let ticket = generics("ticket_spinlock.h"),
+      let types = generics("spinlock_types.h"), let queued = generics("qspinlock_types.h")
+    {
+      // The port's spinlock.h, configured for neither the combined nor the queued lock, includes
+      // the generic ticket lock, whose types are the queued lock's word.
+      self = .ticket(
+        includes: ["<asm/spinlock.h>"],
+        stubs: [
+          "asm/ticket_spinlock.h": "#include \"\(ticket)\"\n",
+          "asm-generic/spinlock_types.h": "#include \"\(types)\"\n",
+          "asm-generic/qspinlock_types.h": "#include \"\(queued)\"\n",
+        ], queuedWithZabha: true)
     } else if exists("spinlock.h") {
       self = .notCompiled(
         "the tree's spinlock.h builds a queued or a ticket lock (by configuration, or at boot through a static key), which rvcheck does not compile"
@@ -49,9 +72,25 @@ enum TreeSpinlocks: Equatable, Sendable {
     case .notCompiled: return ""
     case .testAndSet:
       return Self.barrierLines + "#include <asm/spinlock_types.h>\n#include <asm/spinlock.h>\n" + Self.wrapperLines
-    case .ticket(let types, let lock):
-      return Self.barrierLines + Self.conditionalLoads + "#include \"\(types)\"\n#include \"\(lock)\"\n"
+    case .ticket(let includes, _, _):
+      return Self.barrierLines + Self.conditionalLoads + includes.map { "#include \($0)\n" }.joined()
         + Self.wrapperLines
+    }
+  }
+
+  /// The headers the lock's files are reached through.
+  var stubs: [String: String] {
+    if case .ticket(_, let stubs, _) = self { return stubs }
+    return [:]
+  }
+
+  /// Why the lock is not compiled on a boot path with `extensions`, if it is not.
+  func notCompiled(on extensions: Set<String>) -> String? {
+    switch self {
+    case .notCompiled(let reason): return reason
+    case .ticket(_, _, true) where extensions.contains("ZABHA") && extensions.contains("ZACAS"):
+      return "with Zabha and Zacas the boot takes the tree's queued lock, which rvcheck does not compile"
+    default: return nil
     }
   }
 
