@@ -187,6 +187,31 @@ import Testing
     #expect(try verdict(onAPath(z: 0)).verdict == .never)
   }
 
+  /// Enumerating final states rather than executions finds the same states and verdict, each
+  /// state once: on every corpus test and shared sample at hand.
+  @Test func finalStatesAreThoseOfTheExecutions() throws {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let folders = [root.appendingPathComponent("corpus/litmus"), Self.folder("litmus")]
+    var compared = 0
+    for folder in folders {
+      let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+      for file in files.sorted() where file.hasSuffix(".litmus") {
+        let test = try LitmusParser.parse(
+          try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8), file: file)
+        let executions = try LitmusChecker().check(test)
+        var checker = LitmusChecker()
+        checker.enumeration = .finalStates
+        let states = try checker.check(test)
+        #expect(Set(states.states) == Set(executions.states), "\(file)")
+        #expect(states.verdict == executions.verdict, "\(file)")
+        #expect(states.positive + states.negative == executions.states.count, "\(file)")
+        compared += 1
+      }
+    }
+    #expect(compared >= 10)
+  }
+
   @Test func aFilterNarrowsTheExecutions() throws {
     let text = """
       RISCV MP-filtered

@@ -65,6 +65,11 @@ public struct LitmusChecker {
   public var executionLimit = 4096
   /// Wall-clock time for one test; past it the enumeration stops the same way.
   public var budget: Duration? = nil
+  /// What the enumeration counts: every allowed execution (herd's counts), or each distinct final
+  /// state once. The states are all a comparison of two models' outcomes needs, and far fewer
+  /// solver calls where many executions reach one state (a spin loop unrolled).
+  public enum Enumeration: Sendable { case executions, finalStates }
+  public var enumeration = Enumeration.executions
   /// How many times backward branches are unrolled (herd's `-unroll`).
   public var loopBound = LoopUnroller.defaultBound
 
@@ -323,8 +328,16 @@ public struct LitmusChecker {
       }
       let state = test.finalState { Int64(bitPattern: found.value64(term($0)) ?? 0) }
       if !states.contains(state) { states.append(state) }
-      let chosen = projection.map { found.value($0) ?? false }
-      solver.assert(z3.any(zip(projection, chosen).map { $0.1 ? !$0.0 : $0.0 }))
+      switch enumeration {
+      case .executions:
+        let chosen = projection.map { found.value($0) ?? false }
+        solver.assert(z3.any(zip(projection, chosen).map { $0.1 ? !$0.0 : $0.0 }))
+      case .finalStates:
+        let reached = test.finalStateLocations.map { location in
+          term(location) == z3.bv(found.value64(term(location)) ?? 0, width: LitmusExecution.width)
+        }
+        solver.assert(!z3.all(reached))
+      }
     }
     let verdict: LitmusResult.Verdict = positive == 0 ? .never : negative == 0 ? .always : .sometimes
     var result = LitmusResult(
