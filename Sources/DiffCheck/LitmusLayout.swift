@@ -44,12 +44,19 @@ struct LitmusLayout {
       let index = locations.indices.first { address($0) == raw }
       return Int64(bitPattern: index.map { LitmusTest.modelAddress(ofLocation: $0) } ?? raw)
     }
+    /// A location of a declared type reads as that type: its bytes, extended by its sign.
+    func typed(_ name: String) -> Int64 {
+      let raw = location(locations.firstIndex(of: name) ?? 0)
+      guard let type = test.declaredType(ofLocation: name), type.bytes < 8 else { return translated(raw) }
+      let shift = UInt64(64 - 8 * type.bytes)
+      return type.signed ? Int64(bitPattern: raw << shift) >> Int64(shift) : Int64(bitPattern: (raw << shift) >> shift)
+    }
     return test.finalState { item in
       switch item {
       case .register(let thread, let number): number == 0 ? 0 : translated(register(thread, number))
       // C tests are decided by the model only; the CLI never lays them out for an emulator.
       case .variable: 0
-      case .memory(let name): translated(location(locations.firstIndex(of: name) ?? 0))
+      case .memory(let name): typed(name)
       }
     }
   }

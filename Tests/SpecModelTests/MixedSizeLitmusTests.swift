@@ -124,6 +124,23 @@ import Testing
     #expect(try result(halves("int", expecting: "0xffffffff")).verdict == .never)
   }
 
+  /// An access at an offset into a location is into that location, whatever the sizes: two
+  /// halfword stores to the halves of an untyped location make one word.
+  @Test func anOffsetReachesIntoItsLocation() throws {
+    let halves = try result(
+      """
+      RISCV Halves
+      {
+      0:x5=x; 1:x5=x;
+      0:x6=1; 1:x6=1;
+      }
+       P0          | P1          ;
+       sh x6,0(x5) | sh x6,2(x5) ;
+      exists (x=0x10001)
+      """)
+    #expect(halves.verdict == .always)
+  }
+
   /// Tests whose accesses all have one size are decided over their own events.
   @Test func oneSizeKeepsTheEvents() throws {
     let z3 = Z3Context()

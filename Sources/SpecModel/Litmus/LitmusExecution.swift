@@ -44,24 +44,10 @@ struct LitmusLocations {
   }
 
   /// One write per location, in address order, of its initial value (0 unless the test gives one).
-  /// The locations `initial` declares a type for (`uint16_t y;`), with that type's size and
-  /// signedness: a pointer or `long` is a machine word.
-  func declared(_ initial: [LitmusTest.Initialiser]) -> [UInt64: (bytes: Int, signed: Bool)] {
-    let sizes = [
-      "int": 4, "uint8_t": 1, "uint16_t": 2, "uint32_t": 4, "uint64_t": 8, "int8_t": 1, "int16_t": 2, "int32_t": 4,
-      "int64_t": 8, "long": LitmusExecution.width / 8,
-    ]
+  /// The locations the test declares a type for, by address.
+  func declared(_ test: LitmusTest) -> [UInt64: (bytes: Int, signed: Bool)] {
     var result: [UInt64: (bytes: Int, signed: Bool)] = [:]
-    for item in initial {
-      guard case .memory(let name) = item.location, let type = item.type, let address = addresses[name] else {
-        continue
-      }
-      if type.hasSuffix("*") {
-        result[address] = (LitmusExecution.width / 8, false)
-      } else if let bytes = sizes[type] {
-        result[address] = (bytes, !type.hasPrefix("u"))
-      }
-    }
+    for (name, address) in addresses { result[address] = test.declaredType(ofLocation: name) }
     return result
   }
 
@@ -109,7 +95,7 @@ struct LitmusExecution: CandidateExecutions {
     self.loopBound = loopBound
     locations = LitmusLocations(z3: z3, test: test)
     addresses = locations.addresses
-    declaredLocations = locations.declared(test.initial)
+    declaredLocations = locations.declared(test)
     events = locations.initialWrites(test.initial)
     for (thread, instructions) in test.threads.enumerated() { try run(thread, instructions) }
   }

@@ -36,7 +36,22 @@ public struct LitmusTest: Sendable, Equatable {
     return names
   }
 
-  public static func modelAddress(ofLocation index: Int) -> UInt64 { 0x1000 * UInt64(index + 1) }
+  public static func modelAddress(ofLocation index: Int) -> UInt64 { locationSpacing * UInt64(index + 1) }
+  /// The size and signedness of location `name` when the initial state declares its type
+  /// (`uint16_t y;`): a pointer or `long` is a machine word (the model's 64 bits).
+  public func declaredType(ofLocation name: String) -> (bytes: Int, signed: Bool)? {
+    let sizes = [
+      "int": 4, "uint8_t": 1, "uint16_t": 2, "uint32_t": 4, "uint64_t": 8, "int8_t": 1, "int16_t": 2, "int32_t": 4,
+      "int64_t": 8, "long": 8,
+    ]
+    guard let type = initial.first(where: { $0.location == .memory(name) && $0.type != nil })?.type else { return nil }
+    if type.hasSuffix("*") { return (8, false) }
+    return sizes[type].map { ($0, !type.hasPrefix("u")) }
+  }
+
+  /// The distance between two locations' model addresses: an access within it of a location's
+  /// address is into that location.
+  public static let locationSpacing: UInt64 = 0x1000
 
   /// What a final state consists of: the condition's locations and `locations`, in name order.
   public var finalStateLocations: [Location] {

@@ -22,9 +22,23 @@ struct MixedSizeAccesses {
   init(_ execution: some CandidateExecutions, z3: Z3Context) {
     let original = execution.events
     let declared = execution.declaredLocations
-    let accessed = Set(original.filter { $0.thread >= 0 && $0.isMemory }.map(\.bytes))
-    let sizes = accessed.union(declared.values.map(\.bytes))
-    guard sizes.count > 1, let smallest = sizes.min(), let largest = accessed.max() else {
+    let accesses = original.filter { $0.thread >= 0 && $0.isMemory }
+    let accessed = Set(accesses.map(\.bytes))
+    // An access at a known offset into a location (`sh x6,2(x5)`) reaches bytes past its start:
+    // the location spans them, and the offset's alignment bounds the granule.
+    let bases = execution.addresses.values.sorted()
+    var extent: [UInt64: Int] = [:]
+    var offsets: Set<Int> = []
+    for access in accesses {
+      guard let address = access.address.simplified.numeral.map({ UInt64(truncatingIfNeeded: $0) }),
+        let base = bases.last(where: { $0 <= address }), address - base < LitmusTest.locationSpacing
+      else { continue }
+      let offset = Int(address - base)
+      extent[base] = max(extent[base] ?? 0, offset + access.bytes)
+      if offset != 0 { offsets.insert(offset & -offset) }
+    }
+    let sizes = accessed.union(declared.values.map(\.bytes)).union(offsets)
+    guard sizes.count > 1 || !offsets.isEmpty, let smallest = sizes.min(), let largest = accessed.max() else {
       events = original
       rmw = execution.rmw
       granule = nil
@@ -33,7 +47,9 @@ struct MixedSizeAccesses {
     }
     granule = smallest
     var locations: [UInt64: (bytes: Int, signed: Bool)] = [:]
-    for (_, address) in execution.addresses { locations[address] = declared[address] ?? (largest, true) }
+    for (_, address) in execution.addresses {
+      locations[address] = declared[address] ?? (max(largest, extent[address] ?? 0), true)
+    }
     self.locations = locations
     // Which granules each event becomes (a fence stays one event); an initial write covers its
     // location.
