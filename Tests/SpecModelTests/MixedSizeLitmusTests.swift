@@ -141,6 +141,24 @@ import Testing
     #expect(halves.verdict == .always)
   }
 
+  /// Each untyped location is as wide as its accesses reach: a word store of -1 reads as -1 beside
+  /// a doubleword elsewhere, not as a doubleword with a zero upper half.
+  @Test func eachLocationHasItsOwnWidth() throws {
+    let words = try result(
+      """
+      RISCV Widths
+      {
+      0:x5=x; 0:x4=y;
+      0:x6=-1;
+      }
+       P0          ;
+       sw x6,0(x5) ;
+       sd x6,0(x4) ;
+      exists (x=-1 /\\ y=-1)
+      """)
+    #expect(words.verdict == .always, "\(words.states)")
+  }
+
   /// Tests whose accesses all have one size are decided over their own events.
   @Test func oneSizeKeepsTheEvents() throws {
     let z3 = Z3Context()

@@ -15,8 +15,8 @@ struct MixedSizeAccesses {
   let rmw: [(read: Int, write: Int, when: Formula)]
   /// The bytes of a granule, nil when the events are the test's own.
   let granule: Int?
-  /// The bytes and signedness of each location: its declared type's, or its largest access's
-  /// (signed, as a load extends it), by address.
+  /// The bytes and signedness of each location, by address: its declared type's, or as far as
+  /// the accesses at known addresses reach (signed, as a load extends it), or the largest access's.
   let locations: [UInt64: (bytes: Int, signed: Bool)]
 
   init(_ execution: some CandidateExecutions, z3: Z3Context) {
@@ -48,7 +48,7 @@ struct MixedSizeAccesses {
     granule = smallest
     var locations: [UInt64: (bytes: Int, signed: Bool)] = [:]
     for (_, address) in execution.addresses {
-      locations[address] = declared[address] ?? (max(largest, extent[address] ?? 0), true)
+      locations[address] = declared[address] ?? (extent[address] ?? largest, true)
     }
     self.locations = locations
     // Which granules each event becomes (a fence stays one event); an initial write covers its
@@ -56,8 +56,11 @@ struct MixedSizeAccesses {
     var parts: [[Int]] = []
     var next = 0
     for event in original {
+      // An initial write covers its location and any access's reach past it (an access through a
+      // computed address is not in the extent), so that every granule read has a write to read.
       let bytes =
-        event.thread < 0 ? (event.address.numeral.flatMap { locations[UInt64($0)]?.bytes } ?? largest) : event.bytes
+        event.thread < 0
+        ? max(event.address.numeral.flatMap { locations[UInt64($0)]?.bytes } ?? largest, largest) : event.bytes
       let count = event.isMemory ? bytes / smallest : 1
       parts.append(Array(next..<(next + max(count, 1))))
       next += max(count, 1)
