@@ -25,21 +25,19 @@ enum TreeSpinlocks: Equatable, Sendable {
     }
     let kbuild =
       (try? String(contentsOfFile: (asm as NSString).appendingPathComponent("Kbuild"), encoding: .utf8)) ?? ""
-    let generic = kbuild.split(separator: "\n").contains {
-      $0.split(whereSeparator: \.isWhitespace).starts(with: ["generic-y", "+=", "spinlock.h"])
-    }
-    func generics(_ name: String) -> String? {
-      let path = (root as NSString).appendingPathComponent("include/asm-generic/" + name)
-      return FileManager.default.fileExists(atPath: path) ? path : nil
-    }
+    /// Whether the port's Kbuild takes `name` from `include/asm-generic` (`generic-y += name`).
     func takesGeneric(_ name: String) -> Bool {
       kbuild.split(separator: "\n").contains {
         $0.split(whereSeparator: \.isWhitespace).starts(with: ["generic-y", "+=", Substring(name)])
       }
     }
+    func generics(_ name: String) -> String? {
+      let path = (root as NSString).appendingPathComponent("include/asm-generic/" + name)
+      return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
     if exists("spinlock.h") && exists("spinlock_types.h") {
       self = .testAndSet
-    } else if generic {
+    } else if takesGeneric("spinlock.h") {
       if let types = generics("spinlock_types.h"), let lock = generics("spinlock.h") {
         self = .ticket(includes: ["\"\(types)\"", "\"\(lock)\""], stubs: [:], queuedWithZabha: false)
       } else {
