@@ -900,8 +900,9 @@ import Testing
     #expect(reason.contains("RVWMO did not decide the compiled test: no execution"), "\(reason)")
   }
 
-  /// Locks the compiler does not lay down are named: the generic ticket lock (a 16-bit unlock of a
-  /// 32-bit word), and a loop whose condition is a run-time value, located in the tree.
+  /// Locks the compiler does not lay down are named: a port's own spinlock.h that builds neither
+  /// lock it knows, a generic lock whose headers the tree lacks, and a loop whose condition is a
+  /// run-time value, located in the tree.
   @Test func locksTheCompilerCannotLayDownAreNamed() throws {
     let ticket = try copy("era-fenced-lrsc")
     defer { try? FileManager.default.removeItem(at: ticket) }

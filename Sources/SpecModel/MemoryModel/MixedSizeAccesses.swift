@@ -30,9 +30,12 @@ struct MixedSizeAccesses {
     var extent: [UInt64: Int] = [:]
     var offsets: Set<Int> = []
     for access in accesses {
-      guard let address = access.address.simplified.numeral.map({ UInt64(truncatingIfNeeded: $0) }),
-        let base = bases.last(where: { $0 <= address }), address - base < LitmusTest.locationSpacing
-      else { continue }
+      // A register given the address holds it as a constant; only a computed one asks the solver.
+      guard let value = access.address.numeral ?? access.address.simplified.numeral else { continue }
+      let address = UInt64(truncatingIfNeeded: value)
+      guard let base = bases.last(where: { $0 <= address }), address - base < LitmusTest.locationSpacing else {
+        continue
+      }
       let offset = Int(address - base)
       extent[base] = max(extent[base] ?? 0, offset + access.bytes)
       if offset != 0 { offsets.insert(offset & -offset) }
