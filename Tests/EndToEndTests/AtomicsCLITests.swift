@@ -54,6 +54,65 @@ import Testing
     #expect(obligations["memory-update"]?["counterexample"]?.contains("lr.w") == true)
   }
 
+  /// A C test compiled on some boot paths only: the report names the others and why, and the
+  /// count line says the test is partly compiled; on the paths that compile it, no such line.
+  @Test func aTestNotCompiledOnSomePathsSaysWhere() throws {
+    let corpus = Self.era.deletingLastPathComponent()
+    let work = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-cli-lock-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: work) }
+    let tree = work.appendingPathComponent("tree")
+    try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: corpus.appendingPathComponent("era-mainline"), to: tree)
+    // v6.13's lock over the generic atomic layer, as the prover's tests lay them.
+    for (overlay, under) in [("generic-ticket-lock", "include/linux"), ("combined-lock", "")] {
+      let root = corpus.appendingPathComponent(overlay)
+      let files = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? []
+      for file in files where !file.hasDirectoryPath {
+        let relative = String(file.path.dropFirst(root.path.count + 1))
+        guard relative.hasPrefix(under) else { continue }
+        let target = tree.appendingPathComponent(relative)
+        try FileManager.default.createDirectory(
+          at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try? FileManager.default.removeItem(at: target)
+        try FileManager.default.copyItem(at: file, to: target)
+      }
+    }
+    let tests = work.appendingPathComponent("tests")
+    try FileManager.default.createDirectory(at: tests, withIntermediateDirectories: true)
+    try """
+    C MP+lock
+    {}
+    P0(int *x, int *y, spinlock_t *l)
+    {
+    \tWRITE_ONCE(*x, 1);
+    \tspin_lock(l);
+    \tWRITE_ONCE(*y, 1);
+    \tspin_unlock(l);
+    }
+    P1(int *x, int *y, spinlock_t *l)
+    {
+    \tint r0;
+    \tint r1;
+    \tspin_lock(l);
+    \tr0 = READ_ONCE(*y);
+    \tspin_unlock(l);
+    \tr1 = READ_ONCE(*x);
+    }
+    exists (1:r0=1 /\\ 1:r1=0)
+    """.write(to: tests.appendingPathComponent("MP+lock.litmus"), atomically: true, encoding: .utf8)
+    func run(_ paths: String) throws -> String {
+      let result = try BinaryRunner.run([
+        "atomics", tree.path, "--xlen", "64", "--path", paths, "--only", "xchg_relaxed", "--litmus", tests.path,
+      ])
+      return result.output
+    }
+    let both = try run("lr-sc,zabha-zacas")
+    #expect(both.contains("not compiled MP+lock on zabha-zacas RV64: spin_lock: with Zabha and Zacas"), "\(both)")
+    #expect(both.contains("1 tests: 1 proved (1 of them not compiled on some boot paths or XLENs)"), "\(both)")
+    let one = try run("lr-sc")
+    #expect(one.contains("1 tests: 1 proved\n") && !one.contains("not compiled MP+lock"), "\(one)")
+  }
+
   @Test func badInputIsAnInputError() throws {
     let missing = try BinaryRunner.run(["atomics", "/nonexistent-tree"])
     #expect(missing.status == 2 && missing.error.contains("no arch/riscv/include/asm/cmpxchg.h"))
