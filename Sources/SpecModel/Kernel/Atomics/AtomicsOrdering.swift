@@ -22,23 +22,25 @@ extension AtomicsProver {
     return !primitive.signed
   }
 
-  /// The LKMM's verdict on each shape's C test, by primitive name: the same on every path.
+  /// The LKMM's verdict on each shape's C test: the same on every path and tree.
   final class LKMMVerdicts: @unchecked Sendable {
+    static let shared = LKMMVerdicts()
     private let lock = NSLock()
     private var verdicts: [String: LitmusResult] = [:]
 
     func verdict(_ shape: OrderingShape, _ primitive: AtomicsPrimitive) throws -> LitmusResult {
-      let key = "\(shape.name)+\(primitive.name)"
+      // Keyed by the test itself: a shape's variants (clearing bits) share its name.
+      let text = shape.cTest(primitive)
       lock.lock()
-      if let known = verdicts[key] {
+      if let known = verdicts[text] {
         lock.unlock()
         return known
       }
       lock.unlock()
-      let test = try KernelLitmusParser.parse(shape.cTest(primitive), file: "\(key).litmus")
+      let test = try KernelLitmusParser.parse(text, file: "\(shape.name)+\(primitive.name).litmus")
       let result = try LitmusChecker(model: .lkmm).check(test)
       lock.lock()
-      verdicts[key] = result
+      verdicts[text] = result
       lock.unlock()
       return result
     }
@@ -47,6 +49,7 @@ extension AtomicsProver {
   /// RVWMO's verdicts on compiled tests, by their text: boot paths and XLENs that compile a shape to
   /// the same code (the LR/SC paths with and without the Kconfig options, say) share one.
   final class CompiledVerdicts: @unchecked Sendable {
+    static let shared = CompiledVerdicts()
     private let lock = NSLock()
     private var verdicts: [String: LitmusResult] = [:]
 

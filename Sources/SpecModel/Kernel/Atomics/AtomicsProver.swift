@@ -12,14 +12,16 @@ public struct AtomicsProver: Sendable {
   public var preprocessor = KernelPreprocessor()
   /// Solver time per obligation before it is unknown.
   public var timeoutMilliseconds: UInt32 = 20_000
-  /// The LKMM's verdicts on the shapes' C tests, decided once per prover.
-  let lkmmVerdicts = LKMMVerdicts()
+  /// The LKMM's verdicts on the shapes' C tests, decided once per process: they depend on the
+  /// shape and the primitive only, not on the tree.
+  let lkmmVerdicts = LKMMVerdicts.shared
   /// Kernel C litmus tests to compile through the tree (`--litmus`), each with its file.
   public var litmusTests: [(file: String, test: KernelLitmusTest)] = []
   /// The LKMM's final states of each of them, decided once per prover.
   let suiteStates = SuiteStates()
-  /// RVWMO's verdicts on the compiled tests, by text, decided once per prover.
-  let compiledVerdicts = CompiledVerdicts()
+  /// RVWMO's verdicts on the compiled tests, by text, decided once per process: trees and eras
+  /// that compile a shape to the same code share one.
+  let compiledVerdicts = CompiledVerdicts.shared
 
   public init(root: String) {
     self.root = root
