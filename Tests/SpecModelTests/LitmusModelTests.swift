@@ -206,6 +206,17 @@ import Testing
         #expect(Set(states.states) == Set(executions.states), "\(file)")
         #expect(states.verdict == executions.verdict, "\(file)")
         #expect(states.positive + states.negative == executions.states.count, "\(file)")
+        // Asking whether the condition can hold finds the same states that satisfy it, and one
+        // execution that does not where there is one.
+        checker.enumeration = .conditionFirst
+        let condition = try checker.check(test)
+        #expect(condition.verdict == executions.verdict, "\(file)")
+        #expect(condition.positive == states.positive, "\(file)")
+        #expect(condition.negative == min(states.negative, 1), "\(file)")
+        #expect(Set(condition.states).isSubset(of: Set(states.states)), "\(file)")
+        // One call per satisfying state, one that finds none, one for an execution that misses.
+        #expect(condition.enumerationCalls == states.positive + 2, "\(file)")
+        #expect(states.enumerationCalls == states.positive + states.negative + 1, "\(file)")
         compared += 1
       }
     }

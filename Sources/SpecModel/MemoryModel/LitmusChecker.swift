@@ -32,6 +32,10 @@ public struct LitmusResult: Sendable {
   /// Why the flags could not be decided, when they could not.
   public var flagsUndecided: String? = nil
 
+  /// Solver calls the enumeration made (flags and the loop bound aside): what
+  /// `Enumeration.conditionFirst` saves.
+  public var enumerationCalls = 0
+
   /// For C tests, as herd does: no allowed execution at all (every one filtered out, or every lock
   /// deadlocked) is the verdict Never with no witnesses.
   public var noExecutionIsNever = false
@@ -68,7 +72,12 @@ public struct LitmusChecker {
   /// What the enumeration counts: every allowed execution (herd's counts), or each distinct final
   /// state once. The states are all a comparison of two models' outcomes needs, and far fewer
   /// solver calls where many executions reach one state (a spin loop unrolled).
-  public enum Enumeration: Sendable { case executions, finalStates }
+  ///
+  /// `conditionFirst` asks only whether the condition can hold: the final states that satisfy
+  /// it, each once, and then one execution that does not, if there is one (`positive` counts
+  /// states, `negative` is 0 or 1). A condition nothing satisfies costs one query and one more
+  /// to see that the test runs at all, rather than one per final state. The verdict is the same.
+  public enum Enumeration: Sendable { case executions, finalStates, conditionFirst }
   public var enumeration = Enumeration.executions
   /// How many times backward branches are unrolled (herd's `-unroll`).
   public var loopBound = LoopUnroller.defaultBound
@@ -304,6 +313,11 @@ public struct LitmusChecker {
     var witness: [String] = []
     var graph: ExecutionGraph?
     var incomplete: String?
+    var calls = 0
+    if enumeration == .conditionFirst {
+      solver.push()
+      solver.assert(condition)
+    }
     while true {
       if positive + negative >= executionLimit {
         incomplete = "stopped after \(executionLimit) executions"
@@ -315,6 +329,7 @@ public struct LitmusChecker {
       }
       limitTime(solver, started)
       let answer = try solver.check()
+      calls += 1
       if case .unknown(let reason) = answer {
         incomplete = "the solver gave up after \(positive + negative) executions (\(reason))"
         break
@@ -332,11 +347,30 @@ public struct LitmusChecker {
       case .executions:
         let chosen = projection.map { found.value($0) ?? false }
         solver.assert(z3.any(zip(projection, chosen).map { $0.1 ? !$0.0 : $0.0 }))
-      case .finalStates:
+      case .finalStates, .conditionFirst:
         let reached = test.finalStateLocations.map { location in
           term(location) == z3.bv(found.value64(term(location)) ?? 0, width: LitmusExecution.width)
         }
         solver.assert(!z3.all(reached))
+      }
+    }
+    if enumeration == .conditionFirst {
+      // The condition and the states found are set aside: one execution that misses the
+      // condition, if any, tells Sometimes from Always (and that the test runs at all).
+      solver.pop()
+      if incomplete == nil {
+        solver.assert(!condition)
+        limitTime(solver, started)
+        calls += 1
+        switch try solver.check() {
+        case .sat(let found):
+          negative = 1
+          if graph == nil { graph = self.graph(found, events, execution.addresses, po, rf, co, fr, satisfies: false) }
+          states.append(test.finalState { Int64(bitPattern: found.value64(term($0)) ?? 0) })
+        case .unknown(let reason):
+          incomplete = "the solver gave up on an execution that misses the condition (\(reason))"
+        case .unsat: break
+        }
       }
     }
     let verdict: LitmusResult.Verdict = positive == 0 ? .never : negative == 0 ? .always : .sometimes
@@ -344,6 +378,7 @@ public struct LitmusChecker {
       verdict: verdict, positive: positive, negative: negative, states: states, witness: witness,
       loopBound: execution.hasLoops ? loopBound : nil, beyondBound: beyondBound, incomplete: incomplete)
     result.graph = graph
+    result.enumerationCalls = calls
     result.flags = flags
     result.flagsUndecided = flagsUndecided
     return result

@@ -53,20 +53,23 @@ extension AtomicsProver {
     private let lock = NSLock()
     private var verdicts: [String: LitmusResult] = [:]
 
-    func verdict(_ text: String, file: String) throws -> LitmusResult {
+    /// `conditionOnly`: whether the condition can hold is all the caller asks (a shape's
+    /// forbidden outcome), not the whole set of final states (a C test's comparison).
+    func verdict(_ text: String, file: String, conditionOnly: Bool = false) throws -> LitmusResult {
       // The test's name line differs by nothing that matters; the code and condition decide.
+      let key = (conditionOnly ? "condition\u{0}" : "states\u{0}") + text
       lock.lock()
-      if let known = verdicts[text] {
+      if let known = verdicts[key] {
         lock.unlock()
         return known
       }
       lock.unlock()
       // The outcomes are compared, not counted: each final state is found once.
       var checker = LitmusChecker(model: .rvwmo)
-      checker.enumeration = .finalStates
+      checker.enumeration = conditionOnly ? .conditionFirst : .finalStates
       let result = try checker.check(try LitmusParser.parse(text, file: file))
       lock.lock()
-      verdicts[text] = result
+      verdicts[key] = result
       lock.unlock()
       return result
     }
@@ -97,7 +100,7 @@ extension AtomicsProver {
         verdicts.append((obligation, .unknown("\(unknown.location): \(unknown.reason)")))
         continue
       }
-      let rvwmo = try compiledVerdicts.verdict(text, file: "\(shape.name) compiled")
+      let rvwmo = try compiledVerdicts.verdict(text, file: "\(shape.name) compiled", conditionOnly: true)
       if rvwmo.positive > 0 {
         verdicts.append(
           (
