@@ -37,14 +37,28 @@ struct RVWMOModel {
       guard memory(i) && write(j) && events[j].dataDependencies.contains(i) else { return falseFormula }
       return executed(i, j) && writing(j) && (events[j].dataWhen[i] ?? z3.trueFormula)
     }
+    // The events an inner rule ranges over, by thread: every rule that looks between two events
+    // (a write, a fence, a dependency's middle) stays within their hart.
+    var threadWrites: [Int: [Int]] = [:]
+    var threadFences: [Int: [Int]] = [:]
+    var threadMemory: [Int: [Int]] = [:]
+    for k in 0..<count {
+      if write(k) { threadWrites[events[k].thread, default: []].append(k) }
+      if events[k].fence != nil { threadFences[events[k].thread, default: []].append(k) }
+      if memory(k) { threadMemory[events[k].thread, default: []].append(k) }
+    }
+    let writes = (0..<count).filter(write)
     for i in 0..<count {
       for j in 0..<count where i != j {
+        // "a precedes b in program order": no rule orders events that po does not.
+        if po[i][j].concrete == false { continue }
+        let thread = events[i].thread
         var rules: [(Int, Formula)] = []
         if memory(i) && write(j) { rules.append((1, poLocation[i][j] && writing(j))) }
         if read(i) && read(j) {
           let writeBetween = z3.any(
-            (0..<count).filter(write).map { poLocation[i][$0] && writing($0) && poLocation[$0][j] })
-          let sameSource = z3.any((0..<count).filter(write).map { rf[$0][i] && rf[$0][j] })
+            (threadWrites[thread] ?? []).map { poLocation[i][$0] && writing($0) && poLocation[$0][j] })
+          let sameSource = z3.any(writes.map { rf[$0][i] && rf[$0][j] })
           rules.append((2, poLocation[i][j] && !writeBetween && !sameSource))
         }
         if (events[i].amo || events[i].exclusive) && write(i) && read(j) { rules.append((3, internalRF(i, j))) }
@@ -52,7 +66,7 @@ struct RVWMOModel {
           // An update takes part as a read always and as a write when it writes.
           func asRead(_ k: Int) -> Formula { z3.formula(read(k)) }
           func asWrite(_ k: Int) -> Formula { write(k) ? writing(k) : falseFormula }
-          let fences = (0..<count).filter { events[$0].fence != nil }.map { f -> Formula in
+          let fences = (threadFences[thread] ?? []).map { f -> Formula in
             guard let fence = events[f].fence else { return falseFormula }
             let orders: Formula
             if fence.tso {
@@ -82,11 +96,11 @@ struct RVWMOModel {
         }
         // Rules 12 and 13 start at any memory operation (a successful SC's write has dependents).
         if memory(i) && read(j) {
-          let forwarded = (0..<count).filter(write).map { w in (address(i, w) || data(i, w)) && internalRF(w, j) }
+          let forwarded = (threadWrites[thread] ?? []).map { w in (address(i, w) || data(i, w)) && internalRF(w, j) }
           rules.append((12, z3.any(forwarded)))
         }
         if memory(i) && write(j) {
-          let through = (0..<count).filter(memory).map { m in address(i, m) && po[m][j] && writing(j) }
+          let through = (threadMemory[thread] ?? []).map { m in address(i, m) && po[m][j] && writing(j) }
           rules.append((13, z3.any(through)))
         }
         result[i][j] = z3.any(rules.filter { !droppedRules.contains($0.0) }.map(\.1))
