@@ -180,7 +180,7 @@ struct Litmus: ParsableCommand {
             : "no execution satisfies the test's constraints"
           let verdict = result.decided ? result.verdict.rawValue : "unknown (\(result.incomplete ?? none))"
           var line =
-            "\(test.name): \(verdict) (\(test.condition.quantifier.rawValue) \(test.condition.expression)); executions \(result.positive) positive, \(result.negative) negative; \(result.states.count) final states"
+            "\(test.name): \(verdict) (\(test.condition.quantifier.rawValue) \(test.condition.expression)); \(Self.counts(result))"
           if let bound = result.loopBound {
             line +=
               "; loops unrolled: backward branches taken at most \(bound) times"
@@ -220,7 +220,10 @@ struct Litmus: ParsableCommand {
           if let agrees { entry["agrees"] = agrees }
           entry["seconds"] = (ContinuousClock.now - testStarted).inSeconds
           if let graphFile { entry["graph"] = graphFile }
-          if let incomplete = result.incomplete { entry["incomplete"] = incomplete }
+          if let incomplete = result.incomplete {
+            entry["incomplete"] = incomplete
+            entry["countsAreLowerBounds"] = true
+          }
           if let bound = result.loopBound {
             entry["unroll"] = bound
             entry["beyondBound"] = result.beyondBound
@@ -250,5 +253,19 @@ struct Litmus: ParsableCommand {
     if mismatches > 0 || forbiddenSeen > 0 { throw ExitCode(Status.violation) }
     if emulatorFailures > 0 || undecided > 0 { throw ExitCode(Status.unknown) }
     if inputErrors > 0 { throw ExitCode(Status.inputError) }
+  }
+
+  /// The execution counts and final states, as herd counts them; when counting stopped short of
+  /// the last execution, a count that may be higher says "at least", and why it stopped.
+  static func counts(_ result: LitmusResult) -> String {
+    guard let incomplete = result.incomplete else {
+      return "executions \(result.positive) positive, \(result.negative) negative; \(result.states.count) final states"
+    }
+    // A side the solver showed empty is exact even then.
+    let positiveExact = result.verdictSettled && result.positive == 0
+    let negativeExact = result.verdictSettled && result.negative == 0
+    return "executions \(positiveExact ? "" : "at least ")\(result.positive) positive, "
+      + "\(negativeExact ? "" : "at least ")\(result.negative) negative; at least \(result.states.count) final states "
+      + "(counting stopped: \(incomplete))"
   }
 }

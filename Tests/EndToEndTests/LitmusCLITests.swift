@@ -133,6 +133,30 @@ import Testing
     #expect(maybe.status == 0 && !maybe.output.contains("MISMATCH") && !maybe.output.contains("as stated"))
   }
 
+  /// A test with far more executions than the budget can count still gets its verdict, with the
+  /// counts shown as lower bounds (Never's positive count is exact) and why counting stopped.
+  @Test func aVerdictOutlastsItsCount() throws {
+    let folder = try Self.scratch()
+    defer { try? FileManager.default.removeItem(at: folder) }
+    // Nine writes to one location: 9! coherence orders, each an execution.
+    let thread = { (n: Int) in
+      "P\(n)(int *x)\n{\n" + (1...3).map { "\tWRITE_ONCE(*x, \(3 * n + $0));\n" }.joined() + "}\n"
+    }
+    let text = "C many\n(* Result: Never *)\n{}\n" + (0..<3).map(thread).joined() + "exists (x=42)\n"
+    let file = folder.appendingPathComponent("many.litmus")
+    try text.write(to: file, atomically: true, encoding: .utf8)
+    let run = try BinaryRunner.run(["litmus", file.path, "--budget", "4s", "--format", "json"])
+    #expect(run.status == 0, "\(run.output) \(run.error)")
+    let report = try #require(
+      (try JSONSerialization.jsonObject(with: Data(run.output.utf8)) as? [[String: Any]])?.first)
+    #expect(report["verdict"] as? String == "Never" && report["agrees"] as? Bool == true, "\(report)")
+    #expect(report["countsAreLowerBounds"] as? Bool == true && report["positive"] as? Int == 0)
+    #expect((report["incomplete"] as? String)?.hasPrefix("the budget of") == true, "\(report)")
+    let text2 = try BinaryRunner.run(["litmus", file.path, "--budget", "4s"])
+    #expect(text2.output.contains("executions 0 positive, at least "), "\(text2.output)")
+    #expect(text2.output.contains("(counting stopped: the budget of"), "\(text2.output)")
+  }
+
   /// As the kernel's judgelitmus.sh judges: `DATARACE` in the Result line and the model's
   /// `Flag data-race` go together, either without the other is a mismatch, and a verdict that
   /// differs where a race is flagged is forgiven.

@@ -73,6 +73,25 @@ import Testing
     #expect(decided == rows.count, "\(rows.count - decided) refused")
   }
 
+  /// The same verdicts with the count stopped after one execution: the solver settles each one,
+  /// and the counts are at most herd's.
+  @Test func sharedKernelVerdictsSettleWithoutTheWholeCount() throws {
+    let rows = Self.sharedRows()
+    guard !rows.isEmpty else { return }
+    var checker = LitmusChecker(model: .lkmm)
+    checker.executionLimit = 1
+    var problems: [String] = []
+    for row in rows {
+      let result = try checker.check(try KernelLitmusParser.parse(try Self.text(of: row), file: row.path))
+      let herd = row.result == "DEADLOCK" ? "Never" : row.result
+      if !result.decided || result.verdict.rawValue != herd {
+        problems.append(
+          "\(row.path): \(result.verdict.rawValue) \(result.positive)/\(result.negative), herd says \(row.result)")
+      }
+    }
+    #expect(problems.isEmpty, "\(problems.count) of \(rows.count):\n\(problems.joined(separator: "\n"))")
+  }
+
   /// Beyond the verdict, herd's counts: positive and negative executions and distinct final
   /// states, as herd's own regression outputs for these shared tests record them.
   @Test(arguments: [

@@ -45,8 +45,14 @@ public struct LitmusResult: Sendable {
   /// RISC-V test.
   public var decided: Bool {
     (positive + negative > 0 || (noExecutionIsNever && !beyondBound))
-      && (incomplete == nil || verdict == .sometimes)
+      && (incomplete == nil || verdict == .sometimes || verdictSettled)
   }
+
+  /// Whether the verdict was settled by asking the solver directly, after counting stopped short:
+  /// the counts are then lower bounds, except a side shown empty (Never's positive, Always's
+  /// negative), and `states` holds only the final states seen.
+  public var verdictSettled = false
+
 }
 
 /// Decides which final states of a litmus test a memory model allows: RVWMO's axioms (coherence,
@@ -314,6 +320,9 @@ public struct LitmusChecker {
     var graph: ExecutionGraph?
     var incomplete: String?
     var calls = 0
+    // Counting every execution can take far longer than the verdict: a quarter of the budget is
+    // kept back so that the verdict can still be settled when the count stops short.
+    let countingDeadline = budget.map { started + $0 * 3 / 4 }
     if enumeration == .conditionFirst {
       solver.push()
       solver.assert(condition)
@@ -323,15 +332,20 @@ public struct LitmusChecker {
         incomplete = "stopped after \(executionLimit) executions"
         break
       }
-      if let budget, ContinuousClock.now - started >= budget {
+      if let budget, let countingDeadline, ContinuousClock.now >= countingDeadline {
         incomplete = "the budget of \(budget) ran out after \(positive + negative) executions"
         break
       }
-      limitTime(solver, started)
+      limitTime(solver, until: countingDeadline)
       let answer = try solver.check()
       calls += 1
       if case .unknown(let reason) = answer {
-        incomplete = "the solver gave up after \(positive + negative) executions (\(reason))"
+        // A call cut off by the deadline is the budget running out, not the solver failing.
+        if let budget, let countingDeadline, ContinuousClock.now >= countingDeadline {
+          incomplete = "the budget of \(budget) ran out after \(positive + negative) executions"
+        } else {
+          incomplete = "the solver gave up after \(positive + negative) executions (\(reason))"
+        }
         break
       }
       guard case .sat(let found) = answer else { break }
@@ -373,11 +387,34 @@ public struct LitmusChecker {
         }
       }
     }
+    // Counting stopped short: ask for the sides not seen yet. The executions counted are blocked,
+    // so each question is about the others, and one that is found is counted too.
+    var verdictSettled = false
+    let budgetLeft = budget.map { ContinuousClock.now - started < $0 } ?? true
+    if incomplete != nil, budgetLeft, enumeration != .conditionFirst, positive == 0 || negative == 0 {
+      verdictSettled = true
+      for (side, seen) in [(condition, positive > 0), (!condition, negative > 0)] where !seen {
+        solver.push()
+        solver.assert(side)
+        limitTime(solver, started)
+        calls += 1
+        switch try solver.check() {
+        case .sat(let found):
+          if found.value(condition) ?? false { positive += 1 } else { negative += 1 }
+          let state = test.finalState { Int64(bitPattern: found.value64(term($0)) ?? 0) }
+          if !states.contains(state) { states.append(state) }
+        case .unknown: verdictSettled = false
+        case .unsat: break
+        }
+        solver.pop()
+      }
+    }
     let verdict: LitmusResult.Verdict = positive == 0 ? .never : negative == 0 ? .always : .sometimes
     var result = LitmusResult(
       verdict: verdict, positive: positive, negative: negative, states: states, witness: witness,
       loopBound: execution.hasLoops ? loopBound : nil, beyondBound: beyondBound, incomplete: incomplete)
     result.graph = graph
+    result.verdictSettled = verdictSettled
     result.enumerationCalls = calls
     result.flags = flags
     result.flagsUndecided = flagsUndecided
@@ -386,8 +423,13 @@ public struct LitmusChecker {
 
   /// Gives the solver's next call what is left of the budget.
   private func limitTime(_ solver: Solver, _ started: ContinuousClock.Instant) {
-    guard let budget else { return }
-    let left = budget - (ContinuousClock.now - started)
+    limitTime(solver, until: budget.map { started + $0 })
+  }
+
+  /// Gives the solver's next call the time left until `deadline`, if there is one.
+  private func limitTime(_ solver: Solver, until deadline: ContinuousClock.Instant?) {
+    guard let deadline else { return }
+    let left = deadline - ContinuousClock.now
     let milliseconds = left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000
     solver.setTimeout(milliseconds: UInt32(clamping: max(1, milliseconds)))
   }
