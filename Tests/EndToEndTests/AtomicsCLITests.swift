@@ -33,6 +33,28 @@ import Testing
     #expect(result.output.contains("16 primitive rows checked"))
   }
 
+  /// `--shapes` narrows the ordering obligations (none: only the functional ones); a name that
+  /// is no shape is an input error that lists them.
+  @Test func shapesChooseTheOrderingObligations() throws {
+    func obligations(_ shapes: String) throws -> [Set<String>] {
+      let result = try BinaryRunner.run([
+        "atomics", Self.era.path, "--xlen", "64", "--path", "zacas", "--only", "cmpxchg_acquire", "--shapes", shapes,
+        "--format", "json",
+      ])
+      #expect(result.status == 0, "\(result.error)")
+      let object = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+      let rows = try #require(object["rows"] as? [[String: Any]])
+      return rows.compactMap { ($0["obligations"] as? [String: Any]).map { Set($0.keys) } }
+    }
+    let functional: Set<String> = ["returns-old", "memory-update", "neighbours-kept", "no-trap"]
+    let chosen = try obligations("SB,MP-reader")
+    #expect(!chosen.isEmpty && chosen.allSatisfy { $0.isSubset(of: functional.union(["SB", "MP-reader"])) })
+    #expect(chosen.contains { $0.contains("SB") && $0.contains("MP-reader") })
+    #expect(try obligations("none").allSatisfy { $0 == functional })
+    let wrong = try BinaryRunner.run(["atomics", Self.era.path, "--shapes", "SB,SBX"])
+    #expect(wrong.status == 2 && wrong.error.contains("no ordering shape 'SBX' (shapes: MP-writer, MP-reader, SB"))
+  }
+
   @Test func jsonNamesEachObligationAndAMutantExitsOne() throws {
     let copy = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-cli-atomics-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: copy) }

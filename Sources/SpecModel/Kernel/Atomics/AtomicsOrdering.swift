@@ -81,7 +81,7 @@ extension AtomicsProver {
     var verdicts: [(Obligation, Verdict)] = []
     for base in OrderingShape.all where !base.failing || [.cmpxchg, .atomicCmpxchg].contains(primitive.operation) {
       let shape = primitive.operation == .atomicFetchAnd ? base.clearingBits : base
-      guard let obligation = Obligation(rawValue: shape.name) else { continue }
+      guard let obligation = Obligation(rawValue: shape.name), shapes?.contains(obligation) ?? true else { continue }
       let lkmm = try lkmmVerdicts.verdict(shape, primitive)
       guard lkmm.decided else {
         verdicts.append((obligation, .unknown("the LKMM did not decide \(shape.name) for \(primitive.name)")))

@@ -17,6 +17,8 @@ public struct AtomicsProver: Sendable {
   let lkmmVerdicts = LKMMVerdicts.shared
   /// Kernel C litmus tests to compile through the tree (`--litmus`), each with its file.
   public var litmusTests: [(file: String, test: KernelLitmusTest)] = []
+  /// The ordering shapes to check (nil: every one; empty: the functional obligations only).
+  public var shapes: Set<Obligation>? = nil
   /// The LKMM's final states of each of them, decided once per prover.
   let suiteStates = SuiteStates()
   /// RVWMO's verdicts on the compiled tests, by text, decided once per process: trees and eras
@@ -68,6 +70,8 @@ public struct AtomicsProver: Sendable {
     case failUnordered2 = "cmpxchg-fail-unordered-2"
 
     static let functional: [Obligation] = [.returnsOld, .memoryUpdate, .neighboursKept, .noTrap]
+    /// The ordering shapes, in the report's order.
+    public static var shapes: [Obligation] { allCases.filter { !functional.contains($0) } }
   }
 
   public enum Verdict: Sendable, Equatable {
