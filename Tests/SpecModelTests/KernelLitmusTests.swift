@@ -73,6 +73,45 @@ import Testing
     #expect(decided == rows.count, "\(rows.count - decided) refused")
   }
 
+  /// An unlock that closes no critical section of its thread is in no co or rf edge, as
+  /// lock.cat orders unlocks only through `critical`: it adds no executions of its own. herd
+  /// gives this shape (an unmatched unlock beside a store; a lock never released beside a
+  /// barrier; a store-buffering partner) 7 positive and 1 negative executions, 8 states, and
+  /// flags the unlock.
+  @Test func anUnmatchedUnlockIsInNoCoherenceOrder() throws {
+    let text = """
+      C unmatched-unlock
+      {}
+      P0(int *u, spinlock_t *m)
+      {
+        WRITE_ONCE(*u, 1);
+        spin_unlock(m);
+      }
+      P1(int *u, int *v, spinlock_t *m)
+      {
+        int r1;
+        int r2;
+        spin_lock(m);
+        smp_mb__after_unlock_lock();
+        r1 = READ_ONCE(*u);
+        r2 = READ_ONCE(*v);
+      }
+      P2(int *u, int *v)
+      {
+        int r3;
+        WRITE_ONCE(*v, 1);
+        smp_mb();
+        r3 = READ_ONCE(*u);
+      }
+      forall (1:r1=0 \\/ ~1:r2=0 \\/ ~2:r3=0)
+      """
+    let result = try decide(text)
+    #expect(
+      result.verdict == .sometimes && result.positive == 7 && result.negative == 1,
+      "\(result.positive)/\(result.negative)")
+    #expect(result.states.count == 8 && result.flags == ["unmatched-unlock"], "\(result.flags)")
+  }
+
   /// The same verdicts with the count stopped after one execution: the solver settles each one,
   /// and the counts are at most herd's.
   @Test func sharedKernelVerdictsSettleWithoutTheWholeCount() throws {

@@ -373,6 +373,22 @@ struct KernelExecution: CandidateExecutions {
     return Value(bits: zero)
   }
 
+  /// Whether the unlock `unlock` closes a critical section of its thread: `critical` =
+  /// `([LKW] ; po-loc ; [UL]) \ (po-loc ; [LKW | UL] ; po-loc)`.
+  private func closesSection(_ unlock: Int) -> Formula {
+    let earlier = events[..<unlock].filter { $0.thread == thread && $0.kernel?.lock != nil }
+    let takes = earlier.filter { $0.kernel?.lock == .lockWrite }
+    let between = earlier.filter { $0.kernel?.lock == .lockWrite || $0.kernel?.lock == .unlock }
+    func sameLock(_ event: MemoryEvent) -> Formula { event.address == events[unlock].address }
+    let opened = takes.map { take -> Formula in
+      let closedBefore = between.filter { $0.order > take.order }.map { other in
+        (other.kernel?.lock == .lockWrite ? other.writeExecuted : other.executed) && sameLock(other)
+      }
+      return take.writeExecuted && sameLock(take) && !(Formula.fold(closedBefore, and: false) ?? Formula(false))
+    }
+    return Formula.fold(opened, and: false) ?? Formula(false)
+  }
+
   /// `lock.cat`'s events: a lock is an RMW whose read finds the lock free (0) and whose write takes
   /// it (1); an unlock is a release write of 0.
   private mutating func lock(_ primitive: KernelPrimitive, at address: Value) throws(LitmusModelError) -> Value {
@@ -380,7 +396,10 @@ struct KernelExecution: CandidateExecutions {
     switch primitive {
     case .unlock:
       tag.lock = .unlock
-      _ = event(.write, address: address, value: zero, executed: pathCondition, tag: tag)
+      let id = event(.write, address: address, value: zero, executed: pathCondition, tag: tag)
+      // lock.cat orders an unlock in co only through the critical section it closes (`critical`):
+      // one that closes none is in no co or rf edge, so it writes nothing another access sees.
+      events[id].writes = closesSection(id)
       return Value(bits: zero)
     case .isLocked:
       tag.lock = .isLocked
