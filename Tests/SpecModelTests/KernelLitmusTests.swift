@@ -73,6 +73,42 @@ import Testing
     #expect(decided == rows.count, "\(rows.count - decided) refused")
   }
 
+  /// Load buffering where one side's store takes a value chosen by a branch on its load: the
+  /// branch carries no dependency to the store after it, so nothing orders the cycle, and with
+  /// both reads reading the other side's store the value can be 0 or 1. herd counts each
+  /// consistent choice of values as an execution (its published run of this shape: Sometimes,
+  /// 1 positive, 4 negative, 2 states); counting rf and co alone would keep only the first
+  /// value the solver finds, and could answer Never.
+  @Test func valuesThatJustifyThemselvesAreExecutionsOfTheirOwn() throws {
+    let text = """
+      C self-justified
+      {}
+      P0(int *a, int *b)
+      {
+        int r1;
+        r1 = 1;
+        if (READ_ONCE(*a) == 0)
+          r1 = 0;
+        WRITE_ONCE(*b, r1);
+      }
+      P1(int *a, int *b)
+      {
+        int r2;
+        r2 = READ_ONCE(*b);
+        WRITE_ONCE(*a, r2);
+      }
+      exists (0:r1=1)
+      """
+    let result = try decide(text)
+    #expect(
+      result.verdict == .sometimes && result.positive == 1 && result.negative == 4,
+      "\(result.positive)/\(result.negative)")
+    #expect(result.states.count == 2)
+    // With the store a release, the load is ordered before it and the cycle is forbidden.
+    let ordered = try decide(text.replacingOccurrences(of: "WRITE_ONCE(*b, r1);", with: "smp_store_release(b, r1);"))
+    #expect(ordered.verdict == .never && ordered.negative == 3 && ordered.states.count == 1)
+  }
+
   /// An unlock that closes no critical section of its thread is in no co or rf edge, as
   /// lock.cat orders unlocks only through `critical`: it adds no executions of its own. herd
   /// gives this shape (an unmatched unlock beside a store; a lock never released beside a

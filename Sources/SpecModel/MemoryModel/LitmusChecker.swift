@@ -313,6 +313,8 @@ public struct LitmusChecker {
         projection.append(co[a][b])
       }
     }
+    // The reads whose values are not constants.
+    let values = (0..<count).filter { isRead($0) && events[$0].value.concrete == nil }
     var positive = 0
     var negative = 0
     var states: [[String]] = []
@@ -361,7 +363,16 @@ public struct LitmusChecker {
       switch enumeration {
       case .executions:
         let chosen = projection.map { found.value($0) ?? false }
-        solver.assert(z3.any(zip(projection, chosen).map { $0.1 ? !$0.0 : $0.0 }))
+        var differs = zip(projection, chosen).map { $0.1 ? !$0.0 : $0.0 }
+        // rf fixes what each read sees, except where values justify themselves through a cycle
+        // that carries no dependency: herd counts each consistent choice of values as an
+        // execution of its own, so a read's value is part of what makes an execution.
+        for read in values where found.value(events[read].executed) == true {
+          if let seen = found.value(events[read].value) {
+            differs.append(!(events[read].value == z3.bv(wide: seen, width: events[read].value.width)))
+          }
+        }
+        solver.assert(z3.any(differs))
       case .finalStates, .conditionFirst:
         let reached = test.finalStateLocations.map { location in
           term(location) == z3.bv(found.value64(term(location)) ?? 0, width: LitmusExecution.width)
