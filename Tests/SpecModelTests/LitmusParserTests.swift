@@ -103,6 +103,7 @@ import Testing
     ("RISCV T\n{}\n P0 | P1 ;\n nop ;\nexists (x=1)", 4, 1, "a row has 1 columns, the table 2"),
     ("RISCV T\n{}\n P0 ;\n nop ;\nexists (x=1 /\\ (y=2)", 5, 8, "'(' without its ')'"),
     ("RISCV T\n{}\n P0 ;\n nop ;\nexists (x=1 # y=2)", 5, 13, "unexpected character '#' in the condition"),
+    ("RISCV T\n{}\n P0 ;\n nop ;\nexists (x=1) ; ;", 5, 14, "unexpected ';'"),
     ("RISCV T\n{}\n P0 ;\n nop ;\nmaybe (x=1)", 5, 1, "expected an instruction, found 'maybe (x=1)'"),
     ("RISCV T\n{}\n P0 ;\n nop ;\nlocations [x;]\nforall", 6, 7, "the condition ends too early"),
     ("RISCV T\n{}\n P1 ;\n nop ;\nexists (x=1)", 3, 1, "thread 0 is named 'P1', expected P0"),
@@ -116,6 +117,16 @@ import Testing
       #expect(error.message == message, "\(error)")
       #expect(error.description.hasPrefix("bad.litmus:\(line):\(column): error: "))
     }
+  }
+
+  /// herd takes a condition ended by one semicolon, as tests posted with its output write them.
+  @Test func aConditionMayEndWithASemicolon() throws {
+    let plain = try LitmusParser.parse("RISCV T\n{}\n P0 ;\n nop ;\nexists (x=1 /\\ y=0)", file: "t.litmus")
+    let ended = try LitmusParser.parse("RISCV T\n{}\n P0 ;\n nop ;\nexists (x=1 /\\ y=0);", file: "t.litmus")
+    #expect("\(ended.condition.expression)" == "\(plain.condition.expression)")
+    let kernel = try KernelLitmusParser.parse(
+      "C T\n{}\nP0(int *x)\n{\n\tWRITE_ONCE(*x, 1);\n}\nexists( x=1 );\n", file: "t.litmus")
+    #expect(kernel.header.condition.quantifier == .exists)
   }
 
   /// Conditions and filters past 2,000 terms are refused where their keyword is; a filter is read

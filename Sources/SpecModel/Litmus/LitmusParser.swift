@@ -443,6 +443,8 @@ public struct LitmusParser {
     }
     var position = 1
     let expression = try disjunction(tokens, &position, depth: 0)
+    // herd takes a condition ended by a semicolon (`exists (x=1);`).
+    if position == tokens.count - 1 && tokens[position].text == ";" { position += 1 }
     if position < tokens.count {
       throw error(tokens[position].line, tokens[position].column, "unexpected '\(tokens[position].text)'")
     }
@@ -461,7 +463,7 @@ public struct LitmusParser {
       } else if character == "/" && next == "\\" || character == "\\" && next == "/" {
         tokens.append(Token(text: String([character, next!]), line: line, column: position + 1))
         position += 2
-      } else if "()~=".contains(character) {
+      } else if "()~=;".contains(character) {
         tokens.append(Token(text: String(character), line: line, column: position + 1))
         position += 1
       } else if character.isLetter || character.isNumber || "_:[]&-".contains(character) {
