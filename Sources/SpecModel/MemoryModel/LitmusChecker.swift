@@ -52,7 +52,6 @@ public struct LitmusResult: Sendable {
   /// the counts are then lower bounds, except a side shown empty (Never's positive, Always's
   /// negative), and `states` holds only the final states seen.
   public var verdictSettled = false
-
 }
 
 /// Decides which final states of a litmus test a memory model allows: RVWMO's axioms (coherence,
