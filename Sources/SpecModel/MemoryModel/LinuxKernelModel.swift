@@ -242,7 +242,10 @@ struct LinuxKernelModel {
     // union of its first step and hb is: a cycle there has a first step and splits into pb edges.
     // That keeps hb* (dense, and hard for the solver) out of the main axioms; a model with the
     // happens-before axiom dropped states pb itself.
-    let firstStep = prop ⨾ strongFence ⨾ Marked
+    // prop is named edge by edge first: composed with a strong fence that has many sources (an
+    // smp_mb() before a critical section), its formulas would be repeated once per fence, and
+    // taking in that one assertion cost the solver tens of seconds.
+    let firstStep = prop.named("lkmm.prop", solver, z3) ⨾ strongFence ⨾ Marked
     if dropped.contains("happens-before") {
       acyclic(firstStep ⨾ hb.star(executed), "propagation", solver)
     } else {
