@@ -32,7 +32,7 @@ struct Atomics: ParsableCommand {
   @Option(
     name: .long,
     help:
-      "Ordering shapes to check, comma-separated (default: all of \(AtomicsProver.Obligation.shapes.map(\.rawValue).joined(separator: ", "))); none: the functional obligations only."
+      "Ordering shapes to check, comma-separated (default: all of \(AtomicsProver.Obligation.shapeNames)); none: the functional obligations only."
   )
   var shapes: String?
 
@@ -81,7 +81,7 @@ struct Atomics: ParsableCommand {
         if let unknown = zip(names, chosen).first(where: { $0.1 == nil })?.0 {
           FileHandle.standardError.write(
             Data(
-              "rvcheck atomics: no ordering shape '\(unknown)' (shapes: \(AtomicsProver.Obligation.shapes.map(\.rawValue).joined(separator: ", ")), or none)\n"
+              "rvcheck atomics: no ordering shape '\(unknown)' (shapes: \(AtomicsProver.Obligation.shapeNames), or none)\n"
                 .utf8))
           throw ExitCode(Status.inputError)
         }

@@ -312,6 +312,8 @@ public struct LitmusChecker {
         projection.append(co[a][b])
       }
     }
+    /// The final state an execution the solver found ends in.
+    func finalState(_ found: Model) -> [String] { test.finalState { Int64(bitPattern: found.value64(term($0)) ?? 0) } }
     // The reads whose values are not constants.
     let values = (0..<count).filter { isRead($0) && events[$0].value.concrete == nil }
     var positive = 0
@@ -357,7 +359,7 @@ public struct LitmusChecker {
       if graph == nil || (holds && graph?.satisfiesCondition == false) {
         graph = self.graph(found, events, execution.addresses, po, rf, co, fr, satisfies: holds)
       }
-      let state = test.finalState { Int64(bitPattern: found.value64(term($0)) ?? 0) }
+      let state = finalState(found)
       if !states.contains(state) { states.append(state) }
       switch enumeration {
       case .executions:
@@ -391,7 +393,7 @@ public struct LitmusChecker {
         case .sat(let found):
           negative = 1
           if graph == nil { graph = self.graph(found, events, execution.addresses, po, rf, co, fr, satisfies: false) }
-          states.append(test.finalState { Int64(bitPattern: found.value64(term($0)) ?? 0) })
+          states.append(finalState(found))
         case .unknown(let reason):
           incomplete = "the solver gave up on an execution that misses the condition (\(reason))"
         case .unsat: break
@@ -412,7 +414,7 @@ public struct LitmusChecker {
         switch try solver.check() {
         case .sat(let found):
           if found.value(condition) ?? false { positive += 1 } else { negative += 1 }
-          let state = test.finalState { Int64(bitPattern: found.value64(term($0)) ?? 0) }
+          let state = finalState(found)
           if !states.contains(state) { states.append(state) }
         case .unknown: verdictSettled = false
         case .unsat: break

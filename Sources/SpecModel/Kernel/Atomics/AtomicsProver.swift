@@ -72,6 +72,8 @@ public struct AtomicsProver: Sendable {
     static let functional: [Obligation] = [.returnsOld, .memoryUpdate, .neighboursKept, .noTrap]
     /// The ordering shapes, in the report's order.
     public static var shapes: [Obligation] { allCases.filter { !functional.contains($0) } }
+    /// Their names, as `--shapes` takes them.
+    public static var shapeNames: String { shapes.map(\.rawValue).joined(separator: ", ") }
   }
 
   public enum Verdict: Sendable, Equatable {
