@@ -232,7 +232,9 @@ struct LinuxKernelModel {
     let rmwSequence = (rf ⨾ rmw).star(executed)
     let cumulFence =
       Marked ⨾ (aCumulative(strongFence | poRelease) | wmb | unlockLock) ⨾ Marked ⨾ rmwSequence
-    let cumulFenceStar = cumulFence.star(executed)
+    // Named once: every edge of prop composes a row and a column of this closure, and the solver
+    // took in those copies one prop edge at a time (seconds on a test with many fences).
+    let cumulFenceStar = cumulFence.star(executed).named("lkmm.cumul-fence*", solver, z3)
     let prop =
       Marked ⨾ overwrite.filtered(external).optional(executed) ⨾ cumulFenceStar ⨾ Marked
       ⨾ rfe.optional(executed) ⨾ Marked
@@ -274,7 +276,7 @@ struct LinuxKernelModel {
       let returning = Relation.identity(members { Formula($0.kernel?.access != .noreturn) })
       let R4rmb = Relation.identity(readsForRmb)
       let vis = named(
-        named(cumulFenceStar, "cumul-fence*") ⨾ rfe.optional(executed) ⨾ Marked
+        cumulFenceStar ⨾ rfe.optional(executed) ⨾ Marked
           ⨾ ((strong ⨾ Marked ⨾ xbstar) | xbstar.filtered(sameThread)), "vis")
       let wPreBounded = named(Marked ⨾ (addr | allFences).optional(executed), "w-pre-bounded")
       let rPreBounded = named(
