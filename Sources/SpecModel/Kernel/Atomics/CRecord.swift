@@ -37,6 +37,11 @@ public struct CRecord: Hashable, Sendable {
         let members = members(tokens, &cursor, union: tokens[index + 1].text == "union", xlen: xlen, records: records)
         if let (fields, bits) = members, cursor < tokens.count, tokens[cursor].kind == .identifier {
           records[tokens[cursor].text] = CRecord(name: tokens[cursor].text, bits: bits, fields: fields)
+          // And by its tag (`struct qspinlock`), as code that takes a pointer to it names it.
+          if tagged {
+            let tag = "\(tokens[index + 1].text) \(tokens[index + 2].text)"
+            records[tag] = CRecord(name: tag, bits: bits, fields: fields)
+          }
         }
         index = cursor
         continue

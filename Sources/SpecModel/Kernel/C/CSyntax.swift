@@ -368,8 +368,14 @@ public struct CParser {
     }
     var names: [(name: String, initial: CExpression?)] = []
     var stars: Int?
+    // The first declarator's stars, read with the type above (`struct s *a, *b;`).
+    var leading = 0
+    while gnuExtensions && typeWords.last == "*" {
+      typeWords.removeLast()
+      leading += 1
+    }
     while true {
-      var count = 0
+      var count = stars == nil ? leading : 0
       while current?.text == "*" {
         index += 1
         count += 1
