@@ -214,7 +214,7 @@ extension AtomicsProver {
   func compileBody(
     _ body: [CStatement], type: CType, constants: [String: Int], registerValues: [String: Int] = [:],
     path: AtomicsBootPath, xlen: Int, file: String, object: Int, scratch: [Int], prefix: String, what: String,
-    objectType: CType? = nil, unit: ExpandedUnit? = nil, primitiveFunction: String? = nil
+    objectType: CType? = nil, unit: ExpandedUnit? = nil, primitiveFunction: String? = nil, marks: ThreadMarks? = nil
   ) throws -> (lines: [String], result: String?, used: Int) {
     let z3 = Z3Context()
     let configuration = MachineConfiguration(isa: try ISAString(parsing: path.isa(xlen: xlen)), profile: .permissive)
@@ -239,6 +239,8 @@ extension AtomicsProver {
     }
     var compilation = PrimitiveEvaluator.Compilation(addresses: registers)
     compilation.scratch = scratch
+    compilation.unreached = marks?.reasons
+    compilation.exitLabel = marks?.exitLabel ?? ""
     evaluator.compiling = compilation
     let start = PrimitiveEvaluator.World(
       locals: locals, memory: .constant(0, addressWidth: xlen, in: z3),
@@ -250,7 +252,9 @@ extension AtomicsProver {
         location: SourceLocation(file: file, line: 1, column: 1),
         reason: "\(what) does not compile to one straight path")
     }
-    let result = worlds[0].returned.flatMap { compiled.materialize($0.bits) }.map(RegisterNames.name)
+    let result = worlds[0].returned.flatMap { $0.type == .void ? nil : compiled.materialize($0.bits) }.map(
+      RegisterNames.name)
+    if let marks, let reasons = compiled.unreached { marks.reasons = reasons }
     return (compiled.lines, result, scratch.count - compiled.scratch.count)
   }
 }

@@ -45,6 +45,11 @@ extension PrimitiveEvaluator.Compilation {
     case .concat(let parts) where parts.count == 2 && parts[0].simplified.numeral == 0:
       guard let source = materialize(parts[1]) else { return nil }
       return masked(source, bits: parts[1].width)
+    case .concat(let parts) where parts.count == 2 && parts[1].simplified.numeral == 0 && term.width <= 64:
+      // Bits above zeros (`val & ~0xff` as the simplifier writes it): the high part shifted up.
+      guard let source = materialize(parts[0]), let shifted = take() else { return nil }
+      lines.append("slli \(RegisterNames.name(shifted)),\(RegisterNames.name(source)),\(parts[1].width)")
+      return shifted
     case .choice(let left, let right, let ifEqual, let otherwise):
       // 1 or 0 by whether the operands' bits agree: their difference at their width, then
       // `sltiu` (is zero) or `sltu` from x0 (is not), with no branch.

@@ -27,8 +27,17 @@ struct PrimitiveEvaluator {
     var lines: [String] = []
     /// The output variables' registers, by the variable's SMT text.
     var outputs: [String: Int] = [:]
+    /// Why each branch arm laid down as a mark was not compiled, by the mark's number less one;
+    /// nil where arms may not be marked (see `UnreachedArms`).
+    var unreached: [String]?
+    /// Where a marked arm jumps once it has set the flag: the end of the litmus thread.
+    var exitLabel = ""
   }
   private var asmCount = 0
+  /// Locals whose address was taken, numbered so that their cells' names differ.
+  var cellCount = 0
+  /// Locals declared with a type this reader does not know, and why: used, they are unknown.
+  var untyped: [String: String] = [:]
   /// The structs and unions the expansion defines at file scope, by name (`union x`, or a
   /// typedef's name).
   var records: [String: CRecord] = [:]
@@ -42,11 +51,11 @@ struct PrimitiveEvaluator {
   /// What a `break` leaves, innermost last, while compiling: a loop being laid down (its labels,
   /// and the worlds that leave it by a `break`), or a `switch` or `do … while (0)`, which a
   /// conditional `break` may not leave.
-  private var breakTargets: [LoopLabels?] = []
+  var breakTargets: [LoopLabels?] = []
   /// The label a conditional `return;` of each function being laid down jumps to, innermost last,
   /// and whether one did.
-  private var returnLabels: [(label: String, used: Bool)] = []
-  private var labelCount = 0
+  var returnLabels: [(label: String, used: Bool)] = []
+  var labelCount = 0
 
   struct LoopLabels {
     let head: String
@@ -88,6 +97,20 @@ struct PrimitiveEvaluator {
     var cutPaths = 0
     /// Register variables (`register … asm("t1")`): the register each is bound to.
     var registerVariables: [String: Int] = [:]
+    /// Locals whose address was taken (`&old`), by their cell's name: what a pointer to one reads
+    /// and writes, whichever function it was passed to.
+    var cells: [String: CValue] = [:]
+    /// The cell each local of the function being run lives in, once its address is taken.
+    var cellOf: [String: String] = [:]
+
+    /// The value of local `name`, from its cell once its address was taken.
+    func local(_ name: String) -> CValue? { cellOf[name].flatMap { cells[$0] } ?? locals[name] }
+
+    /// Sets local `name`, in its cell once its address was taken.
+    mutating func setLocal(_ name: String, _ value: CValue) {
+      locals[name] = value
+      if let cell = cellOf[name] { cells[cell] = value }
+    }
   }
 
   // MARK: Statements
@@ -116,18 +139,27 @@ struct PrimitiveEvaluator {
         var restored = inner
         restored.locals = restored.locals.filter { outer[$0.key] != nil }.merging(
           outer.filter { restored.locals[$0.key] == nil }, uniquingKeysWith: { a, _ in a })
+        restored.cellOf = restored.cellOf.filter { outer[$0.key] != nil }
         return restored
       }
     case .expression(let expression, let location):
       return try evaluate(expression, world, at: location).map(\.world)
     case .declaration(let typeText, let names, let location):
-      let type = try resolveType(typeText, world, at: location)
+      let type: CType
+      do { type = try resolveType(typeText, world, at: location) } catch {
+        // Declared but never used on the code followed (a queue node on a path not taken): it is
+        // unknown only where it is used.
+        guard names.allSatisfy({ $0.initial == nil }) else { throw error }
+        for (name, _) in names { untyped[name] = "\(error.location): \(error.reason)" }
+        return [world]
+      }
       var worlds = [world]
       for (name, initial) in names {
         var next: [World] = []
         for current in worlds {
           guard let initial else {
             var declared = current
+            declared.cellOf[name] = nil
             // An uninitialised local: any value (the asm writes it before it is read).
             declared.locals[name] = CValue(
               type: type, bits: z3.bvVariable("\(namePrefix)\(name).\(asmCount)", width: max(type.bits(xlen: xlen), 1)))
@@ -137,6 +169,7 @@ struct PrimitiveEvaluator {
           if case .initializer(let items) = initial {
             next += try initialized(type, items, current, at: location).map { evaluated, value in
               var declared = evaluated
+              declared.cellOf[name] = nil
               declared.locals[name] = value
               return declared
             }
@@ -144,6 +177,7 @@ struct PrimitiveEvaluator {
           }
           for (evaluated, value) in try evaluate(initial, current, at: location) {
             var declared = evaluated
+            declared.cellOf[name] = nil
             declared.locals[name] = value.converted(to: type, xlen: xlen)
             next.append(declared)
           }
@@ -160,6 +194,10 @@ struct PrimitiveEvaluator {
             worlds.append(try layDown(jump, when: value, evaluated, at: location))
             continue
           }
+          if compiling != nil {
+            worlds += try layDownBranch(value, then, otherwise, evaluated, at: location)
+            continue
+          }
           throw AtomicsUnknown(location: location, reason: "a condition on a run-time value: \(test.text)")
         }
         if truth {
@@ -172,7 +210,12 @@ struct PrimitiveEvaluator {
       }
       return worlds
     case .returns(let value, let location):
-      guard let value else { return [world] }
+      guard let value else {
+        // What follows `return;` does not run.
+        var returned = world
+        returned.returned = CValue(type: .void, bits: BitVec(0, width: 1))
+        return [returned]
+      }
       return try evaluate(value, world, at: location).map { evaluated, result in
         var returned = evaluated
         returned.returned = result
@@ -364,12 +407,19 @@ struct PrimitiveEvaluator {
     // the pass that breaks (the register the one laying-down keeps it in).
     let passes = after[0].breaking ? [exits[0]] : [after[0], exits[0]]
     let setFirst = Self.setBeforeRead(in: body)
-    for (name, before) in world.locals
+    for name in world.locals.keys
     where !setFirst.contains(name)
-      && passes.contains(where: { $0.locals[name]?.bits.description != before.bits.description })
+      && passes.contains(where: { $0.local(name)?.bits.description != world.local(name)?.bits.description })
     {
       throw AtomicsUnknown(
         location: location, reason: "a '\(keyword)' loop that changes '\(name)' from one pass to the next")
+    }
+    // So may no local of a caller, through a pointer to it.
+    for (cell, before) in world.cells
+    where passes.contains(where: { $0.cells[cell]?.bits.description != before.bits.description }) {
+      throw AtomicsUnknown(
+        location: location,
+        reason: "a '\(keyword)' loop that changes a caller's local (\(cell)) from one pass to the next")
     }
     compiling?.lines += [loop.latch + ":", "j \(loop.head)", loop.end + ":"]
     // The loop leaves its other outer variables as they were (checked above); what its body
@@ -470,7 +520,7 @@ struct PrimitiveEvaluator {
           outputTypes.append(try pointeeType(operand.expression, current, at: location))
           outputValues.append(nil)
         } else {
-          guard case .name(let name) = operand.expression, let value = current.locals[name] else {
+          guard case .name(let name) = operand.expression, let value = current.local(name) else {
             throw AtomicsUnknown(
               location: location, reason: "an asm output that is not a local: \(operand.expression.text)")
           }
@@ -561,7 +611,7 @@ struct PrimitiveEvaluator {
             let type = outputTypes[number]
             let bits = path.final.registers[register]
             let width = type.bits(xlen: xlen)
-            after.locals[name] = CValue(type: type, bits: width <= xlen ? bits.truncate(to: width) : bits)
+            after.setLocal(name, CValue(type: type, bits: width <= xlen ? bits.truncate(to: width) : bits))
           }
           results.append(after)
         }
@@ -597,7 +647,7 @@ struct PrimitiveEvaluator {
         values.append(nil)
         continue
       }
-      values.append(world.locals[name])
+      values.append(world.local(name))
     }
     for operand in asm.inputs {
       var scratch = self
@@ -649,12 +699,12 @@ struct PrimitiveEvaluator {
     var after = world
     for (number, place) in places.enumerated() where number < asm.outputs.count {
       guard case .register(let register) = place, case .name(let name) = asm.outputs[number].expression,
-        let type = world.locals[name]?.type
+        let type = world.local(name)?.type
       else { continue }
       let variable = z3.bvVariable(
         "\(namePrefix)out.\(register).\(compilation.lines.count)", width: max(type.bits(xlen: xlen), 1))
       compilation.outputs[variable.description] = register
-      after.locals[name] = CValue(type: type, bits: variable)
+      after.setLocal(name, CValue(type: type, bits: variable))
     }
     compiling = compilation
     return after
@@ -823,6 +873,7 @@ struct PrimitiveEvaluator {
     for (current, values) in bound {
       var inner = current
       inner.locals = [:]
+      inner.cellOf = [:]
       inner.registerVariables = [:]
       for (parameter, value) in zip(function.parameters, values) {
         inner.locals[parameter.name] = value.converted(
@@ -838,6 +889,7 @@ struct PrimitiveEvaluator {
       for done in finished {
         var back = done
         back.locals = current.locals
+        back.cellOf = current.cellOf
         back.registerVariables = current.registerVariables
         back.returned = nil
         back.breaking = false
@@ -941,9 +993,7 @@ struct PrimitiveEvaluator {
   func typeOf(_ expression: CExpression, _ world: World, at location: SourceLocation) throws(AtomicsUnknown) -> CType {
     switch expression {
     case .name(let name):
-      guard let value = world.locals[name] else {
-        throw AtomicsUnknown(location: location, reason: "'\(name)' is not a local this reader knows")
-      }
+      guard let value = world.local(name) else { throw unknownLocal(name, at: location) }
       return value.type
     case .literal(let text): return try literal(text, at: location).type
     case .prefix("*", let pointer):
@@ -1033,12 +1083,38 @@ struct PrimitiveEvaluator {
   {
     switch expression {
     case .name(let name):
-      guard let value = world.locals[name] else {
-        throw AtomicsUnknown(location: location, reason: "'\(name)' is not a local this reader knows")
-      }
+      guard let value = world.local(name) else { throw unknownLocal(name, at: location) }
       return [(world, value)]
     case .literal(let text):
       return [(world, try literal(text, at: location))]
+    case .prefix("&", .name(let name)):
+      return [try addressOfLocal(name, world, at: location)]
+    case .prefix("*", let pointer):
+      // Only a local's cell is read this way; memory is read by READ_ONCE and asm.
+      var results: Result = []
+      for (evaluated, address) in try evaluate(pointer, world, at: location) {
+        guard let value = evaluated.cells[address.bits.description] else {
+          throw AtomicsUnknown(location: location, reason: "an expression rvcheck does not follow: \(expression.text)")
+        }
+        results.append((evaluated, value))
+      }
+      return results
+    case .assign(let op, .prefix("*", let pointer), let right):
+      var results: Result = []
+      for (evaluated, address) in try evaluate(pointer, world, at: location) {
+        let cell = address.bits.description
+        guard let target = evaluated.cells[cell] else {
+          throw AtomicsUnknown(location: location, reason: "a store rvcheck does not follow: \(expression.text)")
+        }
+        let source: CExpression = op == "=" ? right : .binary(String(op.dropLast()), .prefix("*", pointer), right)
+        for (assigned, value) in try evaluate(source, evaluated, at: location) {
+          var stored = assigned
+          let converted = value.converted(to: target.type, xlen: xlen)
+          stored.cells[cell] = converted
+          results.append((stored, converted))
+        }
+      }
+      return results
     case .sizeof(let text):
       let words = text.split(separator: " ").map(String.init)
       let type: CType
@@ -1071,17 +1147,16 @@ struct PrimitiveEvaluator {
       return results.map { inner, value in
         var outer = inner
         outer.locals = outer.locals.filter { world.locals[$0.key] != nil }
+        outer.cellOf = outer.cellOf.filter { world.locals[$0.key] != nil }
         return (outer, value)
       }
     case .assign(let op, .name(let name), let right):
-      guard let target = world.locals[name] else {
-        throw AtomicsUnknown(location: location, reason: "'\(name)' is not a local this reader knows")
-      }
+      guard let target = world.local(name) else { throw unknownLocal(name, at: location) }
       let source: CExpression = op == "=" ? right : .binary(String(op.dropLast()), .name(name), right)
       return try evaluate(source, world, at: location).map { evaluated, value in
         var assigned = evaluated
         let converted = value.converted(to: target.type, xlen: xlen)
-        assigned.locals[name] = converted
+        assigned.setLocal(name, converted)
         return (assigned, converted)
       }
     case .prefix(let op, let operand) where ["~", "-", "!", "+"].contains(op):
@@ -1149,6 +1224,35 @@ struct PrimitiveEvaluator {
     default:
       throw AtomicsUnknown(location: location, reason: "an expression rvcheck does not follow: \(expression.text)")
     }
+  }
+
+  /// Why `name` cannot be read: it is not a local, or its type was not known where it was declared.
+  func unknownLocal(_ name: String, at location: SourceLocation) -> AtomicsUnknown {
+    if let reason = untyped[name] {
+      return AtomicsUnknown(
+        location: location, reason: "'\(name)' is declared with a type rvcheck does not know (\(reason))")
+    }
+    return AtomicsUnknown(location: location, reason: "'\(name)' is not a local this reader knows")
+  }
+
+  /// `&name` of a local: a pointer to the cell it lives in from now on, which the callee it is
+  /// passed to reads and writes (`try_cmpxchg(v, &old, new)` updates `old` on failure).
+  mutating func addressOfLocal(_ name: String, _ world: World, at location: SourceLocation) throws(AtomicsUnknown)
+    -> (world: World, value: CValue)
+  {
+    guard let value = world.local(name) else { throw unknownLocal(name, at: location) }
+    var taken = world
+    let cell: String
+    if let existing = world.cellOf[name] {
+      cell = existing
+    } else {
+      cellCount += 1
+      // The cell is named by its pointer's text, which is how a dereference finds it.
+      cell = z3.bvVariable("\(namePrefix)cell\(cellCount).\(name)", width: xlen).description
+      taken.cellOf[name] = cell
+      taken.cells[cell] = value
+    }
+    return (taken, CValue(type: .pointer(value.type), bits: z3.bvVariable(cell, width: xlen)))
   }
 
   func truth(_ formula: Formula) -> CValue {

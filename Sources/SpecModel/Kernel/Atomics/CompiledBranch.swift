@@ -1,0 +1,136 @@
+/// `if (condition) … else …` on a run-time value, laid down as code while compiling: a branch
+/// around each arm, and a register for each local the arms leave different (a phi, set at the end
+/// of each arm).
+///
+/// An arm the compiler cannot lay down (a `goto` to the queued lock's queue, a construct it does
+/// not read) may become a mark, where the caller allows it: the arm sets the thread's flag
+/// register to the mark's number and jumps to the thread's end. The compiled test then proves
+/// only if no execution sets a flag; one that does shows the arm is reached, and the test is not
+/// compiled. Code before the mark is the code the C runs there, so an execution that reaches
+/// the arm in the real code reaches the mark in the compiled test.
+extension PrimitiveEvaluator {
+  /// The register a marked arm sets: `gp`, which nothing compiled uses.
+  static let flagRegister = 3
+
+  mutating func layDownBranch(
+    _ value: CValue, _ then: CStatement, _ otherwise: CStatement?, _ world: World, at location: SourceLocation
+  ) throws(AtomicsUnknown) -> [World] {
+    let free = compiling?.scratch ?? []
+    guard var compilation = compiling, let test = Self.branchTest(value.bits, &compilation) else {
+      throw AtomicsUnknown(
+        location: location, reason: "a condition rvcheck cannot lay down as code: \(value.bits.simplified.description)")
+    }
+    labelCount += 1
+    let elseLabel = "\(namePrefix)l\(labelCount)e"
+    let joinLabel = "\(namePrefix)l\(labelCount)j"
+    // To the else arm when the condition is false.
+    let skip = test.branch == "bne" ? "beq" : "bne"
+    compilation.lines.append("\(skip) \(RegisterNames.name(test.register)),x0,\(elseLabel)")
+    // What the condition computed is dead once branched on.
+    compilation.scratch = free
+    compiling = compilation
+
+    let thenWorld = try arm(then, world, at: location)
+    let thenEnd = compiling?.lines.count ?? 0
+    let freeAfterThen = compiling?.scratch ?? []
+    compiling?.scratch = free
+    compiling?.lines.append(elseLabel + ":")
+    let elseWorld =
+      try otherwise.map { statement throws(AtomicsUnknown) in try arm(statement, world, at: location) } ?? world
+    let freeAfterElse = compiling?.scratch ?? []
+    // A register either arm took may still hold a value the other side's locals name.
+    compiling?.scratch = free.filter { freeAfterThen.contains($0) && freeAfterElse.contains($0) }
+
+    guard let thenWorld, let elseWorld else {
+      compiling?.lines.append(joinLabel + ":")
+      if let thenWorld {
+        compiling?.lines.insert("j \(joinLabel)", at: thenEnd)
+        return [thenWorld]
+      }
+      return elseWorld.map { [$0] } ?? []
+    }
+    // Each local (and each caller's local behind a pointer) the arms leave different is moved to
+    // one register at the end of each.
+    var joined = thenWorld
+    var thenMoves: [String] = []
+    var elseMoves: [String] = []
+    func phi(_ a: CValue, _ b: CValue) throws(AtomicsUnknown) -> CValue {
+      guard var compilation = compiling, !compilation.scratch.isEmpty else {
+        throw AtomicsUnknown(location: location, reason: "more values after a branch than registers to hold them")
+      }
+      let register = compilation.scratch.removeFirst()
+      let name = RegisterNames.name(register)
+      for (value, scratch, moves) in [(a, freeAfterThen, 0), (b, freeAfterElse, 1)] {
+        var side = compilation
+        side.lines = []
+        side.scratch = scratch.filter { $0 != register && compilation.scratch.contains($0) }
+        if let number = value.bits.simplified.numeral, number <= UInt128(Int64.max) {
+          side.lines.append("li \(name),\(number)")
+        } else if let source = side.materialize(value.bits) {
+          side.lines.append("mv \(name),\(RegisterNames.name(source))")
+        } else {
+          throw AtomicsUnknown(
+            location: location,
+            reason: "a value after a branch rvcheck cannot lay down: \(value.bits.simplified.description)")
+        }
+        if moves == 0 { thenMoves += side.lines } else { elseMoves += side.lines }
+      }
+      let width = max(a.bits.width, 1)
+      let variable = z3.bvVariable("\(namePrefix)phi.\(register).\(compilation.lines.count)", width: width)
+      compilation.outputs[variable.description] = register
+      compiling = compilation
+      return CValue(type: a.type, bits: variable)
+    }
+    for (name, value) in thenWorld.locals where thenWorld.cellOf[name] == nil {
+      guard let other = elseWorld.locals[name], other.bits.description != value.bits.description else { continue }
+      joined.locals[name] = try phi(value, other)
+    }
+    for (cell, value) in thenWorld.cells {
+      guard let other = elseWorld.cells[cell], other.bits.description != value.bits.description else { continue }
+      joined.cells[cell] = try phi(value, other)
+    }
+    // A local one arm declared ends with it; a cell one arm made is the other's too.
+    joined.locals = joined.locals.filter { elseWorld.locals[$0.key] != nil }
+    for (cell, value) in elseWorld.cells where joined.cells[cell] == nil { joined.cells[cell] = value }
+    compiling?.lines.insert(contentsOf: thenMoves + ["j \(joinLabel)"], at: thenEnd)
+    compiling?.lines += elseMoves + [joinLabel + ":"]
+    return [joined]
+  }
+
+  /// One arm, laid down: the world that reaches its end (nil: it leaves by a `break`, or it is a
+  /// mark). An arm that cannot be laid down is a mark where the caller allows marks.
+  private mutating func arm(_ statement: CStatement, _ world: World, at location: SourceLocation)
+    throws(AtomicsUnknown) -> World?
+  {
+    let before = self
+    do throws(AtomicsUnknown) {
+      let worlds = try run(statement, world)
+      let going = worlds.filter { !$0.breaking }
+      if going.contains(where: { $0.returned != nil }) {
+        throw AtomicsUnknown(location: location, reason: "a 'return' inside a branch on a run-time value")
+      }
+      guard going.count <= 1 else {
+        throw AtomicsUnknown(location: location, reason: "a branch whose arm forks")
+      }
+      return going.first
+    } catch {
+      guard !error.unavailable, var marks = before.compiling?.unreached else { throw error }
+      self = before
+      marks.append("\(error.location): \(error.reason)")
+      let exit = compiling?.exitLabel ?? ""
+      compiling?.unreached = marks
+      compiling?.lines += ["li \(RegisterNames.name(Self.flagRegister)),\(marks.count)", "j \(exit)"]
+      return nil
+    }
+  }
+}
+
+/// The marks of one litmus thread, numbered across every call compiled into it, and the label
+/// its marked arms jump to.
+final class ThreadMarks {
+  let exitLabel: String
+  /// Why each mark's arm was not compiled, by the mark's number less one.
+  var reasons: [String] = []
+
+  init(exitLabel: String) { self.exitLabel = exitLabel }
+}
