@@ -762,12 +762,21 @@ import Testing
   /// applied to the lock's header; removed by the caller. `combined` lays v6.13's shape over it
   /// instead (`corpus/atomics/combined-lock`: the port's spinlock.h and the generic ticket lock
   /// over the queued lock's word), with the same atomic layer.
-  func ticketLockTree(combined: Bool = false, _ change: (String) -> String = { $0 }) throws -> URL {
+  /// era-mainline with a lock laid over it: the generic ticket lock, or v6.13's combined lock,
+  /// with (`queued`) or without the queued lock's own files. `change` edits the lock's header
+  /// (the slow path's file too, for the queued lock).
+  func ticketLockTree(combined: Bool = false, queued: Bool = false, _ change: (String) -> String = { $0 }) throws
+    -> URL
+  {
     let root = try copy("era-mainline")
     let layer = Self.corpus.appendingPathComponent("generic-ticket-lock")
-    let overlays =
+    var overlays =
       combined ? [(layer, "include/linux"), (Self.corpus.appendingPathComponent("combined-lock"), "")] : [(layer, "")]
-    let lockHeader = combined ? "include/asm-generic/ticket_spinlock.h" : "include/asm-generic/spinlock.h"
+    if queued { overlays.append((Self.corpus.appendingPathComponent("queued-lock"), "")) }
+    let lockHeaders =
+      queued
+      ? ["include/asm-generic/qspinlock.h", "kernel/locking/qspinlock.c"]
+      : [combined ? "include/asm-generic/ticket_spinlock.h" : "include/asm-generic/spinlock.h"]
     for (overlay, under) in overlays {
       let files =
         FileManager.default.enumerator(at: overlay, includingPropertiesForKeys: nil)?.allObjects as? [URL] ?? []
@@ -778,7 +787,7 @@ import Testing
         try FileManager.default.createDirectory(
           at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
         var text = try String(contentsOf: file, encoding: .utf8)
-        if relative == lockHeader {
+        if lockHeaders.contains(relative) {
           let changed = change(text)
           text = changed
         }
@@ -790,8 +799,8 @@ import Testing
 
   /// v6.13's lock: the port's spinlock.h configured for the ticket lock, over the queued lock's
   /// word (an `atomic_t` in a union with its bytes and halves). The paths without Zabha prove;
-  /// with Zabha and Zacas the boot takes the queued lock, which is named as not compiled. An
-  /// unlock without its release fails.
+  /// with Zabha and Zacas the boot takes the queued lock, whose slow path this tree does not
+  /// have: named as not compiled. An unlock without its release fails.
   @Test func theCombinedLocksTicketPathCompiles() throws {
     let root = try ticketLockTree(combined: true)
     defer { try? FileManager.default.removeItem(at: root) }
@@ -814,6 +823,93 @@ import Testing
     }
     #expect(text.contains("1:r0=1 1:r1=0") && text.contains("sh "), "\(text)")
   }
+
+  /// v6.13's lock with the queued lock's files: on the paths with Zabha and Zacas the boot takes
+  /// the queued lock, whose fast path is one `amocas.w` and whose slow path's pending byte is laid
+  /// down as code; the queue, which two lockers never reach, is a mark. Each mutant fails with
+  /// the forbidden state: an unlock without its release, a relaxed fast path, and a pending wait
+  /// without its acquire (which only the slow path's code shows). A third locker reaches the
+  /// queue, and the test is not compiled, naming the jump there.
+  @Test func theQueuedLockCompilesWhereTwoLockersNeverQueue() throws {
+    let root = try ticketLockTree(combined: true, queued: true)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let rows = try suite(root, [("MP+locks", Self.lockedMessagePassing)], paths: ["lr-sc", "zabha-zacas"])
+    #expect(rows.count == 2)
+    for row in rows {
+      #expect(row.verdict == .proved, "\(row.path.name): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
+    }
+
+    for (name, change, shows) in [
+      (
+        "plain unlock",
+        { (text: String) in
+          text.replacingOccurrences(of: "smp_store_release(&lock->locked, 0);", with: "WRITE_ONCE(lock->locked, 0);")
+        }, "sb "
+      ),
+      (
+        "relaxed fast path",
+        { (text: String) in
+          text.replacingOccurrences(
+            of: "if (likely(atomic_try_cmpxchg_acquire(&lock->val, &seen, _Q_LOCKED_VAL)))\n\t\treturn;",
+            with: "if (likely(atomic_try_cmpxchg_relaxed(&lock->val, &seen, _Q_LOCKED_VAL)))\n\t\treturn;")
+        }, "amocas.w "
+      ),
+      (
+        "relaxed pending wait",
+        { (text: String) in
+          text.replacingOccurrences(
+            of: "smp_cond_load_acquire(&lock->locked, !VAL);", with: "smp_cond_load_relaxed(&lock->locked, !VAL);")
+        }, "amoor.w.aq"
+      ),
+    ] {
+      let broken = try ticketLockTree(combined: true, queued: true, change)
+      defer { try? FileManager.default.removeItem(at: broken) }
+      let verdict = try suite(broken, [("MP+locks", Self.lockedMessagePassing)], paths: ["zabha-zacas"]).first?.verdict
+      guard case .failed(let text)? = verdict else {
+        Issue.record("\(name): \(String(describing: verdict))")
+        continue
+      }
+      #expect(text.contains("1:r0=1 1:r1=0") && text.contains(shows), "\(name): \(text)")
+    }
+
+    let three = try suite(root, [("three lockers", Self.threeLockers)], paths: ["zabha-zacas"]).first
+    #expect(three?.verdict == nil, "\(String(describing: three))")
+    #expect(three?.skipped?.contains("'goto queue'") == true, "\(String(describing: three))")
+    #expect(three?.skipped?.contains("1:r0=") == true, "\(String(describing: three))")
+  }
+
+  static let threeLockers = """
+    C three-lockers
+
+    {}
+
+    P0(int *x, spinlock_t *l)
+    {
+    \tspin_lock(l);
+    \tWRITE_ONCE(*x, 1);
+    \tspin_unlock(l);
+    }
+
+    P1(int *x, spinlock_t *l)
+    {
+    \tint r0;
+
+    \tspin_lock(l);
+    \tr0 = READ_ONCE(*x);
+    \tspin_unlock(l);
+    }
+
+    P2(int *x, spinlock_t *l)
+    {
+    \tint r1;
+
+    \tspin_lock(l);
+    \tr1 = READ_ONCE(*x);
+    \tspin_unlock(l);
+    }
+
+    exists (1:r0=1 /\\ 2:r1=2)
+    """
 
   /// The generic ticket lock (v6.0 to v6.12): the next ticket drawn by a fully ordered
   /// `atomic_fetch_add()`, a wait on the owner half, and an unlock that stores 16 bits into the
@@ -884,6 +980,78 @@ import Testing
       return
     }
     #expect(text.contains("changes 'spins' from one pass to the next"), "\(text)")
+  }
+
+  /// A branch on a run-time value laid down as code: each arm's code, and a register for each local
+  /// (or caller's local behind a pointer, as `try_cmpxchg()` updates `old`) the arms leave
+  /// different. The compiled code runs on RVWMO from each value of the object: the result is
+  /// the C's, and only the C's. An arm that cannot be laid down is a mark where marks are
+  /// allowed, and unknown where not.
+  @Test func branchesOnRunTimeValuesJoinInRegisters() throws {
+    let source = """
+      static inline void bump(int *c, int v) { if (v != 0) *c = v + 1; }
+      static inline int pick(int *p)
+      {
+      \tint seen = __rvcheck_read_once(p);
+      \tint copy = 7;
+      \tint other;
+
+      \tbump(&copy, seen);
+      \tif (seen == 2)
+      \t\tother = 40;
+      \telse
+      \t\tother = copy + 1;
+      \treturn copy + other;
+      }
+      static inline int marked(int *p)
+      {
+      \tint seen = __rvcheck_read_once(p);
+
+      \tif (seen == 5)
+      \t\tgoto elsewhere;
+      \treturn seen;
+      elsewhere:
+      \treturn 0;
+      }
+      """
+    let unit = ExpandedUnit(tokens: try CTokenizer.tokenize(source, file: "branch.c"), file: "branch.c", xlen: 64)
+    let prover = AtomicsProver(root: "/nonexistent")
+    let path = AtomicsBootPath.all.first { $0.name == "lr-sc" }!
+    func compiled(_ function: String, marks: ThreadMarks? = nil) throws -> (lines: [String], result: String?) {
+      let body = try #require(unit.functions[function]?.body)
+      let compiled = try prover.compileBody(
+        body, type: .integer(bits: 32, signed: true), constants: [:], path: path, xlen: 64, file: "branch.c",
+        object: 18, scratch: Array(19...27), prefix: "P0", what: function, unit: unit, marks: marks)
+      return (compiled.lines, compiled.result)
+    }
+    /// The result's final values over RVWMO with the object holding `value`.
+    func results(_ lines: [String], _ result: String, from value: Int, extra: String = "") throws -> [[String]] {
+      let text =
+        "RISCV branch\n{\nx=\(value);\n0:s2=x;\n\(extra)}\n" + OrderingShape.threadTable([lines])
+        + "exists (0:\(result)=0)\n"
+      return try LitmusChecker().check(try LitmusParser.parse(text, file: "branch")).states
+    }
+    let pick = try compiled("pick")
+    let result = try #require(pick.result)
+    #expect(pick.lines.contains { $0.hasPrefix("beq ") || $0.hasPrefix("bne ") }, "\(pick.lines)")
+    // seen 0: copy stays 7, other 8; seen 2: copy 3, other 40; seen 9: copy 10, other 11.
+    for (value, expected) in [(0, 15), (2, 43), (9, 21)] {
+      let states = try results(pick.lines, result, from: value)
+      let register = RegisterNames.number(result).map { "0:x\($0)" } ?? result
+      #expect(states == [["\(register)=\(expected)"]], "x=\(value): \(states)\n\(pick.lines.joined(separator: "\n"))")
+    }
+
+    // Marks allowed: the arm that jumps away sets the flag and leaves for the thread's end.
+    let marks = ThreadMarks(exitLabel: "P0end")
+    let marked = try compiled("marked", marks: marks)
+    #expect(marks.reasons.count == 1 && marks.reasons[0].contains("'goto elsewhere'"), "\(marks.reasons)")
+    for (value, flag) in [(4, 0), (5, 1)] {
+      let lines = marked.lines + ["P0end:"]
+      let states = try results(lines, "x3", from: value, extra: "0:x3=0;\n")
+      #expect(states.contains { $0.contains("0:x3=\(flag)") } && states.count == 1, "x=\(value): \(states)")
+    }
+    // Not allowed: unknown where it stands.
+    #expect(throws: AtomicsUnknown.self) { try compiled("marked") }
   }
 
   /// A critical section that sees a location change, kept by a filter: mutual exclusion leaves no

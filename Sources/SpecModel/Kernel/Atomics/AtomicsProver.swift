@@ -220,7 +220,7 @@ public struct AtomicsProver: Sendable {
     for primitive in wrapped { unit += primitive.wrapper(atomicPrefix: generic.prefix) }
     // And whatever they call of the atomic_t API, through the tree's definitions.
     for call in SuiteAtomicCall.calls(in: litmusTests.map(\.test)) { unit += call.wrapper(prefix: generic.prefix) }
-    if TreeSpinlocks.used(in: litmusTests.map(\.test)) { unit += spinlocks.unitLines }
+    if TreeSpinlocks.used(in: litmusTests.map(\.test)) { unit += spinlocks.unitLines(on: path.extensions) }
     unit += BarrierMapping.wrappers
     // RISC-V is little-endian: a kernel build has `__LITTLE_ENDIAN` from `asm/byteorder.h`.
     var defines = [
@@ -233,7 +233,9 @@ public struct AtomicsProver: Sendable {
     do {
       let expansion = try preprocessor.expand(
         unit, unit: "rvcheck-atomics.c", includes: [(root as NSString).appendingPathComponent("arch/riscv/include")],
-        stubs: AtomicsStubs.headers.merging(generic.stubs) { _, tree in tree }.merging(spinlocks.stubs) { _, lock in
+        stubs: AtomicsStubs.headers.merging(generic.stubs) { _, tree in tree }.merging(
+          spinlocks.stubs(on: path.extensions)
+        ) { _, lock in
           lock
         },
         defines: defines)

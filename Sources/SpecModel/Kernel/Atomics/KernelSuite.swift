@@ -52,7 +52,9 @@ extension AtomicsProver {
 
   /// `compiled` with its condition made "the final state is none of `allowed`" (states of the C
   /// test, as `location=value` texts), in the compiled test's names (`names` maps them back).
-  static func outsideStates(_ compiled: String, allowed: [[String]], _ names: [String: String]) -> String {
+  static func outsideStates(
+    _ compiled: String, allowed: [[String]], _ names: [String: String], flags: [String] = []
+  ) -> String {
     var compiledName: [String: String] = [:]
     for (compiledLocation, cLocation) in names { compiledName[cLocation] = compiledLocation }
     let states = allowed.map { state in
@@ -67,7 +69,10 @@ extension AtomicsProver {
     while lines.last == "" { lines.removeLast() }
     // The condition is the last line (`exists (...)`, `forall (...)` or `~exists (...)`).
     if !lines.isEmpty { lines.removeLast() }
-    return (lines + ["exists (~(" + states.joined(separator: " \\/ ") + "))"]).joined(separator: "\n") + "\n"
+    // Or a thread that reached a mark.
+    let marked = flags.map { " \\/ ~(\($0)=0)" }.joined()
+    return (lines + ["exists (~(" + states.joined(separator: " \\/ ") + ")" + marked + ")"]).joined(separator: "\n")
+      + "\n"
   }
 
   /// Every test of the suite on one boot path and XLEN.
@@ -108,7 +113,7 @@ extension AtomicsProver {
     }
     var compiler = SuiteCompiler(test: entry.test, prover: self, unit: unit, bodies: bodies, path: path)
     compiler.xlen = xlen
-    let compiled: (text: String, names: [String: String], pointers: Set<String>)
+    let compiled: (text: String, names: [String: String], pointers: Set<String>, marks: [Int: [String]])
     do {
       compiled = try compiler.compiled()
     } catch let reason as NotCompiled {
@@ -122,7 +127,10 @@ extension AtomicsProver {
       // Whether the compiled test reaches a state outside the LKMM's is one question: its
       // condition made "none of the allowed states" (the C test's own condition decides nothing
       // here). With no allowed state every state is outside, and the test is enumerated whole.
-      let outside = lkmm.states.isEmpty ? nil : Self.outsideStates(compiled.text, allowed: lkmm.states, compiled.names)
+      let flags = compiled.marks.keys.sorted().map(SuiteCompiler.flag)
+      let outside =
+        lkmm.states.isEmpty
+        ? nil : Self.outsideStates(compiled.text, allowed: lkmm.states, compiled.names, flags: flags)
       let rvwmo = try compiledVerdicts.verdict(
         outside ?? compiled.text, file: "\(entry.test.name) compiled", conditionOnly: outside != nil)
       guard rvwmo.incomplete == nil, rvwmo.positive + rvwmo.negative > 0 else {
@@ -141,10 +149,28 @@ extension AtomicsProver {
           : "no execution"
         return row(.unknown("RVWMO did not decide the compiled test: \(rvwmo.incomplete ?? none)"))
       }
+      // A mark reached: the test runs code the compiler did not lay down.
+      for state in rvwmo.states {
+        for (thread, reasons) in compiled.marks {
+          let flag = SuiteCompiler.flag(thread) + "="
+          guard let item = state.first(where: { $0.hasPrefix(flag) }), let mark = Int(item.dropFirst(flag.count)),
+            mark > 0, mark <= reasons.count
+          else { continue }
+          let shown = state.filter { item in !flags.contains { item.hasPrefix($0 + "=") } }.map { item -> String in
+            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+            return (compiled.names[parts[0]] ?? parts[0]) + "=" + (parts.count > 1 ? parts[1] : "")
+          }
+          return row(
+            nil,
+            skipped:
+              "P\(thread) reaches code rvcheck does not compile (\(reasons[mark - 1])), in an execution that ends with "
+              + shown.sorted().joined(separator: " "))
+        }
+      }
       // The compiled test's registers named as the C test names them.
       let allowed = Set(lkmm.states.map { $0.sorted() })
       let reached = rvwmo.states.map { state in
-        state.map { item -> String in
+        state.filter { item in !flags.contains { item.hasPrefix($0 + "=") } }.map { item -> String in
           let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
           return (compiled.names[parts[0]] ?? parts[0]) + "=" + (parts.count > 1 ? parts[1] : "")
         }.sorted()
@@ -201,7 +227,12 @@ struct SuiteCompiler {
     var pointers: [String: Int] = [:]
     var free: [Int]
     var labels = 0
+    /// The arms of its calls laid down as marks (see `CompiledBranch`).
+    var marks: ThreadMarks
   }
+
+  /// The flag register of `thread` as the compiled test's final state names it.
+  static func flag(_ thread: Int) -> String { "\(thread):x\(PrimitiveEvaluator.flagRegister)" }
 
   /// The locations that hold a machine word (`int *p=y;` or `intptr_t x;` in the initial state,
   /// or an `int **p` or `intptr_t *p` parameter): read and written whole, at XLEN.
@@ -221,7 +252,9 @@ struct SuiteCompiler {
 
   /// The test's text; for each register of its final state (`0:x21`), the C name (`0:r0`); and
   /// the C names whose values are addresses (pointer variables and locations).
-  func compiled() throws -> (text: String, names: [String: String], pointers: Set<String>) {
+  func compiled() throws -> (
+    text: String, names: [String: String], pointers: Set<String>, marks: [Int: [String]]
+  ) {
     var locations: [String] = []
     for thread in test.threads {
       for name in thread.parameters where !locations.contains(name) { locations.append(name) }
@@ -234,8 +267,10 @@ struct SuiteCompiler {
     var names: [String: String] = [:]
     var variableRegisters: [[String: Int]] = []
     var pointers = pointerLocations
+    var marks: [Int: [String]] = [:]
     for thread in test.threads {
-      var state = Thread(free: Array(Self.pool.dropFirst(locations.count)))
+      var state = Thread(
+        free: Array(Self.pool.dropFirst(locations.count)), marks: ThreadMarks(exitLabel: "P\(thread.number)end"))
       // A variable the initial state gives a value (`0:r3=x2;`) holds it from the start; given an
       // address, it may be read through, at the width of the location it points to.
       for item in test.header.initial {
@@ -246,6 +281,10 @@ struct SuiteCompiler {
         }
       }
       try compile(thread.body, thread: thread.number, addressOf, &state)
+      if !state.marks.reasons.isEmpty {
+        state.lines.append(state.marks.exitLabel + ":")
+        marks[thread.number] = state.marks.reasons
+      }
       columns.append(state.lines)
       variableRegisters.append(state.variables)
       for (variable, register) in state.variables {
@@ -271,6 +310,9 @@ struct SuiteCompiler {
       initial.append(
         locations.map { "\(thread.number):\(RegisterNames.name(addressOf[$0] ?? 0))=\($0);" }.joined(separator: " "))
     }
+    // A thread with marks starts with its flag clear; the final state shows it.
+    for thread in marks.keys.sorted() { initial.append("\(Self.flag(thread))=0;") }
+    let flags = marks.keys.sorted().map { Self.flag($0) + ";" }
     func register(_ location: LitmusTest.Location) -> LitmusTest.Location {
       guard case .variable(let thread, let name) = location else { return location }
       let number = thread < variableRegisters.count ? variableRegisters[thread][name] ?? 0 : 0
@@ -288,14 +330,14 @@ struct SuiteCompiler {
     }
     var text = "RISCV \(test.name)\n{\n" + initial.joined(separator: "\n") + "\n}\n"
     text += OrderingShape.threadTable(columns)
-    if !test.header.observed.isEmpty {
-      text += "locations [" + test.header.observed.map { "\(register($0));" }.joined(separator: " ") + "]\n"
+    if !test.header.observed.isEmpty || !flags.isEmpty {
+      text += "locations [" + (test.header.observed.map { "\(register($0));" } + flags).joined(separator: " ") + "]\n"
     }
     // The same executions are left out of both: the filter names the C test's variables.
     if let filter = test.header.filter { text += "filter (\(translated(filter)))\n" }
     text += "\(test.header.condition.quantifier.rawValue) (\(translated(test.header.condition.expression)))\n"
     try Self.checkPlacement(text, of: test, file: file)
-    return (text, names, pointers)
+    return (text, names, pointers, marks)
   }
 
   /// Whether the compiled test `text` gives every location the model address the C test gives it
@@ -613,7 +655,8 @@ struct SuiteCompiler {
     }
     let compiled = try prover.compileBody(
       body, type: .integer(bits: 32, signed: false), constants: [:], path: path, xlen: xlen, file: file, object: object,
-      scratch: state.free, prefix: "P\(thread)", what: function, objectType: .record(record), unit: unit)
+      scratch: state.free, prefix: "P\(thread)", what: function, objectType: .record(record), unit: unit,
+      marks: state.marks)
     append(compiled, to: &state)
     return compiled.result
   }
@@ -648,7 +691,7 @@ struct SuiteCompiler {
         body, type: .integer(bits: call.counterBits(xlen: xlen), signed: true), constants: [:], path: path, xlen: xlen,
         file: file,
         object: object, scratch: state.free, prefix: "P\(thread)", what: function, objectType: .record(record),
-        unit: unit, primitiveFunction: call.treeName(prefix: unit.atomicPrefix))
+        unit: unit, primitiveFunction: call.treeName(prefix: unit.atomicPrefix), marks: state.marks)
     } catch let unknown as AtomicsUnknown where unknown.unavailable {
       throw AtomicsProver.NotCompiled(reason: "\(function): \(unknown.reason)")
     }

@@ -9,12 +9,21 @@ import Foundation
 /// access). Up to v6.12 the port takes the generic `spinlock.h` whole. From v6.13 the port's own
 /// `spinlock.h` builds the ticket lock, the queued lock, or both with a boot-time choice: its
 /// ticket configuration is compiled, which is also what the combined lock runs where the boot
-/// finds no Zabha (with Zacas) and no Ziccrse. The queued lock the Zabha paths take is not.
+/// finds no Zabha (with Zacas) and no Ziccrse. On the paths with Zabha and Zacas, the boot's key
+/// selects the queued lock: the port's `spinlock.h` is compiled in its queued configuration, with
+/// the slow path from the tree's `kernel/locking/qspinlock.c`.
 enum TreeSpinlocks: Equatable, Sendable {
   case testAndSet
   /// The generic ticket lock: the files the unit includes for it (by path, or a header name the
-  /// stubs resolve), the stubs, and whether the boot paths with Zabha take the queued lock.
-  case ticket(includes: [String], stubs: [String: String], queuedWithZabha: Bool)
+  /// stubs resolve), the stubs, and the queued lock the boot paths with Zabha and Zacas take.
+  case ticket(includes: [String], stubs: [String: String], queued: QueuedLock?)
+
+  /// The queued lock of a port that builds both: its slow path's file (nil: the tree has none)
+  /// and the headers it is reached through.
+  struct QueuedLock: Equatable, Sendable {
+    let slowPath: String?
+    let stubs: [String: String]
+  }
   /// Not compiled, and why.
   case notCompiled(String)
 
@@ -39,7 +48,7 @@ enum TreeSpinlocks: Equatable, Sendable {
       self = .testAndSet
     } else if takesGeneric("spinlock.h") {
       if let types = generics("spinlock_types.h"), let lock = generics("spinlock.h") {
-        self = .ticket(includes: ["\"\(types)\"", "\"\(lock)\""], stubs: [:], queuedWithZabha: false)
+        self = .ticket(includes: ["\"\(types)\"", "\"\(lock)\""], stubs: [:], queued: nil)
       } else {
         self = .notCompiled("the tree has no include/asm-generic/spinlock.h")
       }
@@ -48,13 +57,26 @@ enum TreeSpinlocks: Equatable, Sendable {
     {
       // The port's spinlock.h, configured for neither the combined nor the queued lock, includes
       // the generic ticket lock, whose types are the queued lock's word.
+      let slowPath = (root as NSString).appendingPathComponent("kernel/locking/qspinlock.c")
+      // The generic headers the port takes (`generic-y`) are reached through stubs; one the port
+      // has of its own is its own.
+      var queuedStubs = ["asm-generic/qspinlock_types.h": "#include \"\(queued)\"\n"]
+      for name in ["qspinlock.h", "mcs_spinlock.h"] {
+        guard let generic = generics(name) else { continue }
+        queuedStubs["asm-generic/" + name] = "#include \"\(generic)\"\n"
+        if !exists(name) { queuedStubs["asm/" + name] = "#include \"\(generic)\"\n" }
+      }
       self = .ticket(
         includes: ["<asm/spinlock.h>"],
         stubs: [
           "asm/ticket_spinlock.h": "#include \"\(ticket)\"\n",
           "asm-generic/spinlock_types.h": "#include \"\(types)\"\n",
           "asm-generic/qspinlock_types.h": "#include \"\(queued)\"\n",
-        ], queuedWithZabha: true)
+        ],
+        queued: QueuedLock(
+          slowPath: FileManager.default.fileExists(atPath: slowPath) && generics("qspinlock.h") != nil
+            ? slowPath : nil,
+          stubs: queuedStubs))
     } else if exists("spinlock.h") {
       self = .notCompiled(
         "the tree's spinlock.h builds a queued or a ticket lock (by configuration, or at boot through a static key), which rvcheck does not compile"
@@ -64,33 +86,68 @@ enum TreeSpinlocks: Equatable, Sendable {
     }
   }
 
-  /// The unit's lines that define the lock's wrappers (empty where no lock compiles).
-  var unitLines: String {
+  /// The queued lock a boot path with `extensions` takes, if it takes one.
+  func queuedLock(on extensions: Set<String>) -> QueuedLock? {
+    guard case .ticket(_, _, let queued?) = self, extensions.contains("ZABHA") && extensions.contains("ZACAS") else {
+      return nil
+    }
+    return queued
+  }
+
+  /// The unit's lines that define the lock's wrappers on a boot path with `extensions` (empty
+  /// where no lock compiles).
+  func unitLines(on extensions: Set<String>) -> String {
     switch self {
     case .notCompiled: return ""
     case .testAndSet:
       return Self.barrierLines + "#include <asm/spinlock_types.h>\n#include <asm/spinlock.h>\n" + Self.wrapperLines
     case .ticket(let includes, _, _):
+      if let queued = queuedLock(on: extensions) {
+        guard let slowPath = queued.slowPath else { return "" }
+        return Self.barrierLines + Self.conditionalLoads + Self.queuedConfiguration
+          + "#include <asm/spinlock.h>\n#include \"\(slowPath)\"\n" + Self.wrapperLines
+      }
       return Self.barrierLines + Self.conditionalLoads + includes.map { "#include \($0)\n" }.joined()
         + Self.wrapperLines
     }
   }
 
-  /// The headers the lock's files are reached through.
-  var stubs: [String: String] {
+  /// The headers the lock's files are reached through on a boot path with `extensions`.
+  func stubs(on extensions: Set<String>) -> [String: String] {
+    if let queued = queuedLock(on: extensions) { return queued.stubs }
     if case .ticket(_, let stubs, _) = self { return stubs }
     return [:]
   }
 
   /// Why the lock is not compiled on a boot path with `extensions`, if it is not.
   func notCompiled(on extensions: Set<String>) -> String? {
-    switch self {
-    case .notCompiled(let reason): return reason
-    case .ticket(_, _, true) where extensions.contains("ZABHA") && extensions.contains("ZACAS"):
-      return "with Zabha and Zacas the boot takes the tree's queued lock, which rvcheck does not compile"
-    default: return nil
+    if case .notCompiled(let reason) = self { return reason }
+    if let queued = queuedLock(on: extensions), queued.slowPath == nil {
+      return
+        "with Zabha and Zacas the boot takes the tree's queued lock, whose slow path (kernel/locking/qspinlock.c) the tree does not have"
     }
+    return nil
   }
+
+  /// The port's queued configuration, and what the kernel's own headers (not read) define for
+  /// the slow path in a build without lock debugging or paravirtual locks: section and sparse
+  /// annotations are nothing, `false` and `true` are 0 and 1. Every RISC-V configuration has at
+  /// most 512 CPUs (its Kconfig's range), which gives the lock word its 8-bit pending byte.
+  static let queuedConfiguration = """
+    #define CONFIG_QUEUED_SPINLOCKS 1
+    #define CONFIG_RISCV_QUEUED_SPINLOCKS 1
+    #ifndef CONFIG_NR_CPUS
+    #define CONFIG_NR_CPUS 512
+    #endif
+    #define __lockfunc
+    #define __pure
+    #define __percpu
+    #define EXPORT_SYMBOL(symbol)
+    #define false 0
+    #define true 1
+    #define NULL ((void *)0)
+
+    """
 
   /// `smp_store_release`, `smp_load_acquire`, `smp_mb` and `smp_rmb` are the tree's `__smp_*`
   /// forms, as `asm-generic/barrier.h` (not read) defines them on SMP.
@@ -133,12 +190,14 @@ enum TreeSpinlocks: Equatable, Sendable {
 
     """
 
-  /// The wrappers a compiled test's lock calls go through.
+  /// The wrappers a compiled test's lock calls go through. `spin_is_locked()` and
+  /// `spin_trylock()` promise only a value that is not zero (the queued lock's is the whole lock
+  /// word), and the LKMM gives 1: the compiled test compares whether the value is zero.
   static let wrapperLines = """
     static inline void __rvcheck_spin_lock(arch_spinlock_t *p) { arch_spin_lock(p); }
     static inline void __rvcheck_spin_unlock(arch_spinlock_t *p) { arch_spin_unlock(p); }
-    static inline int __rvcheck_spin_is_locked(arch_spinlock_t *p) { return arch_spin_is_locked(p); }
-    static inline int __rvcheck_spin_trylock(arch_spinlock_t *p) { return arch_spin_trylock(p); }
+    static inline int __rvcheck_spin_is_locked(arch_spinlock_t *p) { return arch_spin_is_locked(p) != 0; }
+    static inline int __rvcheck_spin_trylock(arch_spinlock_t *p) { return arch_spin_trylock(p) != 0; }
     #if defined(smp_mb__after_spinlock)
     static inline void __rvcheck_mb_after_spinlock(arch_spinlock_t *p) { smp_mb__after_spinlock(); }
     #endif
