@@ -253,7 +253,15 @@ public struct AtomicsProver: Sendable {
     let file = "cmpxchg.h (\(path.name), RV\(xlen))"
     let tokens: [CToken]
     do {
-      tokens = try CTokenizer.tokenize(expansion, file: file).filter { $0.kind != .preprocessor }
+      // Each token at the tree's file and line it came from. The unit's own lines keep the
+      // unit's name, which says the path and XLEN; a stub's are named as rvcheck's.
+      tokens = CToken.placed(byLineMarkers: try CTokenizer.tokenize(expansion, file: file)) { path in
+        guard !path.hasPrefix("<"), let folder = path.range(of: "/rvcheck-cpp-") else {
+          return path.hasPrefix("<") ? file : path
+        }
+        let inside = path[folder.upperBound...].split(separator: "/", maxSplits: 2)
+        return inside.count == 3 ? "rvcheck's stub \(inside[2])" : file
+      }.filter { $0.kind != .preprocessor }
     } catch {
       return primitives.map {
         Row(primitive: $0, path: path, xlen: xlen, verdicts: nil, absent: nil, unknown: "\(error)")

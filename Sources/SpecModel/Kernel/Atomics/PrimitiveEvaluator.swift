@@ -499,7 +499,7 @@ struct PrimitiveEvaluator {
   /// Runs an asm statement under every placement its constraints allow, and every path the spec
   /// takes through it; each complete path continues as a world of its own.
   mutating func execute(_ asm: InlineAssembly, _ world: World) throws(AtomicsUnknown) -> [World] {
-    let location = SourceLocation(file: file, line: asm.location.line, column: asm.location.column)
+    let location = asm.location
     var inputWorlds: [(World, [CValue])] = [(world, [])]
     for operand in asm.inputs {
       var next: [(World, [CValue])] = []
@@ -640,7 +640,7 @@ struct PrimitiveEvaluator {
   /// allow, after an `li` or `mv` for each input.
   mutating func compile(_ asm: InlineAssembly, _ world: World) throws(AtomicsUnknown) -> World {
     guard var compilation = compiling else { return world }
-    let location = SourceLocation(file: file, line: asm.location.line, column: asm.location.column)
+    let location = asm.location
     var values: [CValue?] = []
     for operand in asm.outputs {
       guard operand.isReadWrite, case .name(let name) = operand.expression else {

@@ -145,7 +145,7 @@ public struct CParser {
 
   public func location(_ token: CToken? = nil) -> SourceLocation {
     let token = token ?? current ?? tokens.last
-    return SourceLocation(file: file, line: token?.line ?? 1, column: token?.column ?? 1)
+    return SourceLocation(file: token?.file ?? file, line: token?.line ?? 1, column: token?.column ?? 1)
   }
 
   func error(_ reason: String, at token: CToken? = nil) -> CSyntaxError {

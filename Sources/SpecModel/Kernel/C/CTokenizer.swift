@@ -8,10 +8,39 @@ public struct CToken: Equatable, Sendable, CustomStringConvertible {
 
   public let kind: Kind
   public let text: String
-  public let line: Int
+  public var line: Int
   public let column: Int
+  /// The file the token was written in, where it differs from the text tokenized (the
+  /// preprocessor's output names each line's file; see `placed(byLineMarkers:)`).
+  public var file: String? = nil
 
   public var description: String { text }
+
+  /// `tokens` of a preprocessor's output, each placed at the file and line the output's line
+  /// markers (`# 12 "path" 1`) give it; `name` says how to show a file's path.
+  public static func placed(byLineMarkers tokens: [CToken], name: (String) -> String) -> [CToken] {
+    var placed: [CToken] = []
+    placed.reserveCapacity(tokens.count)
+    var marker: (outputLine: Int, line: Int, file: String)?
+    for token in tokens {
+      if token.kind == .preprocessor {
+        let parts = token.text.split(separator: " ", maxSplits: 3)
+        if parts.count >= 3, parts[0] == "#", let line = Int(parts[1]), parts[2].hasPrefix("\"") {
+          let path = parts[2].dropFirst().prefix { $0 != "\"" }
+          marker = (token.line, line, name(String(path)))
+        }
+        placed.append(token)
+        continue
+      }
+      var moved = token
+      if let marker {
+        moved.line = marker.line + token.line - marker.outputLine - 1
+        moved.file = marker.file
+      }
+      placed.append(moved)
+    }
+    return placed
+  }
 }
 
 /// Source text that cannot be tokenized or parsed, located like a compiler error.
