@@ -876,6 +876,15 @@ import Testing
     #expect(three?.verdict == nil, "\(String(describing: three))")
     #expect(three?.skipped?.contains("'goto queue'") == true, "\(String(describing: three))")
     #expect(three?.skipped?.contains("1:r0=") == true, "\(String(describing: three))")
+    // Named where the tree has it, as a compiler names it: the slow path's file and line.
+    let slowPath = try String(
+      contentsOf: Self.corpus.appendingPathComponent("queued-lock/kernel/locking/qspinlock.c"), encoding: .utf8)
+    let line =
+      try #require(
+        slowPath.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("goto queue;") }) + 1
+    #expect(
+      three?.skipped?.contains("kernel/locking/qspinlock.c:\(line):") == true,
+      "line \(line): \(String(describing: three))")
   }
 
   static let threeLockers = """
@@ -985,8 +994,8 @@ import Testing
   /// A branch on a run-time value laid down as code: each arm's code, and a register for each local
   /// (or caller's local behind a pointer, as `try_cmpxchg()` updates `old`) the arms leave
   /// different. The compiled code runs on RVWMO from each value of the object: the result is
-  /// the C's, and only the C's. An arm that cannot be laid down is a mark where marks are
-  /// allowed, and unknown where not.
+  /// the C's, and only the C's. Arms that leave a local equal either way need no branch. An arm
+  /// that cannot be laid down is a mark where marks are allowed, and unknown where not.
   @Test func branchesOnRunTimeValuesJoinInRegisters() throws {
     let source = """
       static inline void bump(int *c, int v) { if (v != 0) *c = v + 1; }
@@ -1002,6 +1011,15 @@ import Testing
       \telse
       \t\tother = copy + 1;
       \treturn copy + other;
+      }
+      static inline int same(int *p)
+      {
+      \tint seen = __rvcheck_read_once(p);
+      \tint last = 0;
+
+      \tif (seen != 0)
+      \t\tlast = seen;
+      \treturn last;
       }
       static inline int marked(int *p)
       {
@@ -1039,6 +1057,14 @@ import Testing
       let states = try results(pick.lines, result, from: value)
       let register = RegisterNames.number(result).map { "0:x\($0)" } ?? result
       #expect(states == [["\(register)=\(expected)"]], "x=\(value): \(states)\n\(pick.lines.joined(separator: "\n"))")
+    }
+
+    // Arms that agree wherever it matters (`last` is `seen` either way) need no branch.
+    let same = try compiled("same")
+    #expect(!same.lines.contains { $0.hasPrefix("beq ") || $0.hasPrefix("bne ") }, "\(same.lines)")
+    for value in [0, 6] {
+      let register = try #require(same.result.flatMap(RegisterNames.number))
+      #expect(try results(same.lines, "x\(register)", from: value) == [["0:x\(register)=\(value)"]])
     }
 
     // Marks allowed: the arm that jumps away sets the flag and leaves for the thread's end.

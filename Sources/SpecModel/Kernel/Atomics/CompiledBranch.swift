@@ -16,6 +16,7 @@ extension PrimitiveEvaluator {
     _ value: CValue, _ then: CStatement, _ otherwise: CStatement?, _ world: World, at location: SourceLocation
   ) throws(AtomicsUnknown) -> [World] {
     let free = compiling?.scratch ?? []
+    let start = compiling?.lines.count ?? 0
     guard var compilation = compiling, let test = Self.branchTest(value.bits, &compilation) else {
       throw AtomicsUnknown(
         location: location, reason: "a condition rvcheck cannot lay down as code: \(value.bits.simplified.description)")
@@ -30,11 +31,13 @@ extension PrimitiveEvaluator {
     compilation.scratch = free
     compiling = compilation
 
+    let branchEnd = compiling?.lines.count ?? 0
     let thenWorld = try arm(then, world, at: location)
     let thenEnd = compiling?.lines.count ?? 0
     let freeAfterThen = compiling?.scratch ?? []
     compiling?.scratch = free
     compiling?.lines.append(elseLabel + ":")
+    let elseStart = compiling?.lines.count ?? 0
     let elseWorld =
       try otherwise.map { statement throws(AtomicsUnknown) in try arm(statement, world, at: location) } ?? world
     let freeAfterElse = compiling?.scratch ?? []
@@ -54,7 +57,16 @@ extension PrimitiveEvaluator {
     var joined = thenWorld
     var thenMoves: [String] = []
     var elseMoves: [String] = []
+    let taken = value.bits != value.bits.constant(0)
+    // Values the code before the branch holds, which both paths still hold after it.
+    let held = Set(world.locals.values.map(\.bits.description) + world.cells.values.map(\.bits.description))
     func phi(_ a: CValue, _ b: CValue) throws(AtomicsUnknown) -> CValue {
+      // The arms agree wherever it matters (`if (r != o) old = r;` leaves `old` equal to `r`):
+      // the value the code before the branch holds is the joined one, and needs no register.
+      for (candidate, otherSide) in [(a, !taken), (b, taken)] where held.contains(candidate.bits.description) {
+        let other = candidate.bits.description == a.bits.description ? b : a
+        if Self.alwaysEqual(candidate.bits, other.bits, when: otherSide, z3) { return candidate }
+      }
       guard var compilation = compiling, !compilation.scratch.isEmpty else {
         throw AtomicsUnknown(location: location, reason: "more values after a branch than registers to hold them")
       }
@@ -92,9 +104,25 @@ extension PrimitiveEvaluator {
     // A local one arm declared ends with it; a cell one arm made is the other's too.
     joined.locals = joined.locals.filter { elseWorld.locals[$0.key] != nil }
     for (cell, value) in elseWorld.cells where joined.cells[cell] == nil { joined.cells[cell] = value }
+    // Arms that lay down nothing and leave nothing to move: no branch at all.
+    if thenEnd == branchEnd, compiling?.lines.count == elseStart, thenMoves.isEmpty, elseMoves.isEmpty {
+      compiling?.lines.removeSubrange(start...)
+      compiling?.scratch = free
+      return [joined]
+    }
     compiling?.lines.insert(contentsOf: thenMoves + ["j \(joinLabel)"], at: thenEnd)
     compiling?.lines += elseMoves + [joinLabel + ":"]
     return [joined]
+  }
+
+  /// Whether `a` and `b` are equal for every value of their variables where `condition` holds.
+  static func alwaysEqual(_ a: BitVec, _ b: BitVec, when condition: Formula, _ z3: Z3Context) -> Bool {
+    guard a.width == b.width else { return false }
+    let solver = Solver(context: z3, logic: "QF_BV", timeoutMilliseconds: 2_000)
+    solver.assert(condition)
+    solver.assert(a != b)
+    if case .unsat = try? solver.check() { return true }
+    return false
   }
 
   /// One arm, laid down: the world that reaches its end (nil: it leaves by a `break`, or it is a

@@ -149,32 +149,38 @@ extension AtomicsProver {
           : "no execution"
         return row(.unknown("RVWMO did not decide the compiled test: \(rvwmo.incomplete ?? none)"))
       }
-      // A mark reached: the test runs code the compiler did not lay down.
+      // Marks reached: the test runs code the compiler did not lay down. Each is named, in the
+      // threads' order and the code's, with a final state of an execution that reaches it.
+      func named(_ state: [String]) -> [String] {
+        state.filter { item in !flags.contains { item.hasPrefix($0 + "=") } }.map { item -> String in
+          let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+          return (compiled.names[parts[0]] ?? parts[0]) + "=" + (parts.count > 1 ? parts[1] : "")
+        }.sorted()
+      }
+      var reachedMarks: [[Int]: [String]] = [:]
       for state in rvwmo.states {
         for (thread, reasons) in compiled.marks {
           let flag = SuiteCompiler.flag(thread) + "="
           guard let item = state.first(where: { $0.hasPrefix(flag) }), let mark = Int(item.dropFirst(flag.count)),
             mark > 0, mark <= reasons.count
           else { continue }
-          let shown = state.filter { item in !flags.contains { item.hasPrefix($0 + "=") } }.map { item -> String in
-            let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-            return (compiled.names[parts[0]] ?? parts[0]) + "=" + (parts.count > 1 ? parts[1] : "")
+          let shown = named(state)
+          if let known = reachedMarks[[thread, mark]], known.joined(separator: " ") <= shown.joined(separator: " ") {
+            continue
           }
-          return row(
-            nil,
-            skipped:
-              "P\(thread) reaches code rvcheck does not compile (\(reasons[mark - 1])), in an execution that ends with "
-              + shown.sorted().joined(separator: " "))
+          reachedMarks[[thread, mark]] = shown
         }
+      }
+      if !reachedMarks.isEmpty {
+        let lines = reachedMarks.keys.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.map { key in
+          "P\(key[0]) reaches code rvcheck does not compile (\(compiled.marks[key[0]]?[key[1] - 1] ?? "")), in an execution that ends with "
+            + (reachedMarks[key] ?? []).joined(separator: " ")
+        }
+        return row(nil, skipped: lines.joined(separator: "; "))
       }
       // The compiled test's registers named as the C test names them.
       let allowed = Set(lkmm.states.map { $0.sorted() })
-      let reached = rvwmo.states.map { state in
-        state.filter { item in !flags.contains { item.hasPrefix($0 + "=") } }.map { item -> String in
-          let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-          return (compiled.names[parts[0]] ?? parts[0]) + "=" + (parts.count > 1 ? parts[1] : "")
-        }.sorted()
-      }
+      let reached = rvwmo.states.map(named)
       let forbidden = reached.filter { !allowed.contains($0) }
       guard forbidden.isEmpty else {
         // An address is shown as the location it is the address of.
