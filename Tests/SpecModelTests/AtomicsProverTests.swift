@@ -887,6 +887,56 @@ import Testing
       "line \(line): \(String(describing: three))")
   }
 
+  /// `spin_trylock()` returns early when it sees the lock held (`if (…) return false;`): the
+  /// value goes to the function's return register, and the jump to its end. Two trylocks never
+  /// both succeed, on the ticket lock and on the queued lock; a trylock that says "taken" when it
+  /// sees the lock held lets both in, and fails with that state.
+  @Test func trylocksReturnEarly() throws {
+    let test = """
+      C trylocks
+
+      {}
+
+      P0(spinlock_t *l)
+      {
+      \tint r0;
+
+      \tr0 = spin_trylock(l);
+      }
+
+      P1(spinlock_t *l)
+      {
+      \tint r1;
+
+      \tr1 = spin_trylock(l);
+      }
+
+      exists (0:r0=1 /\\ 1:r1=1)
+      """
+    let ticket = try ticketLockTree()
+    defer { try? FileManager.default.removeItem(at: ticket) }
+    let queued = try ticketLockTree(combined: true, queued: true)
+    defer { try? FileManager.default.removeItem(at: queued) }
+    for (root, path) in [(ticket, "lr-sc"), (queued, "zabha-zacas")] {
+      let row = try suite(root, [("trylocks", test)], paths: [path]).first
+      #expect(row?.verdict == .proved, "\(path): \(String(describing: row))")
+    }
+    let brokenTicket = try ticketLockTree { $0.replacingOccurrences(of: "return false;", with: "return true;") }
+    defer { try? FileManager.default.removeItem(at: brokenTicket) }
+    let brokenQueued = try ticketLockTree(combined: true, queued: true) {
+      $0.replacingOccurrences(of: "if (unlikely(seen))\n\t\treturn 0;", with: "if (unlikely(seen))\n\t\treturn 1;")
+    }
+    defer { try? FileManager.default.removeItem(at: brokenQueued) }
+    for (root, path) in [(brokenTicket, "lr-sc"), (brokenQueued, "zabha-zacas")] {
+      let verdict = try suite(root, [("trylocks", test)], paths: [path]).first?.verdict
+      guard case .failed(let text)? = verdict else {
+        Issue.record("\(path): \(String(describing: verdict))")
+        continue
+      }
+      #expect(text.contains("0:r0=1 1:r1=1"), "\(path): \(text)")
+    }
+  }
+
   static let threeLockers = """
     C three-lockers
 

@@ -239,6 +239,7 @@ extension AtomicsProver {
     }
     var compilation = PrimitiveEvaluator.Compilation(addresses: registers)
     compilation.scratch = scratch
+    compilation.xlen = xlen
     compilation.unreached = marks?.reasons
     compilation.exitLabel = marks?.exitLabel ?? ""
     evaluator.compiling = compilation

@@ -22,12 +22,16 @@ enum AtomicsStubs {
       #define BUILD_BUG_ON_MSG(condition, message) __rvcheck_build_bug_on(condition)
       """),
     "linux/build_bug.h": "#include <linux/bug.h>\n",
-    // The kernel's atomic types: a counter in a struct, as include/linux/types.h has them.
+    // The kernel's atomic types: a counter in a struct, as include/linux/types.h has them; and
+    // `false`, `true` and `NULL`, as the linux/stddef.h it includes defines them.
     "linux/types.h": guarded(
       "TYPES",
       """
       typedef struct { int counter; } atomic_t;
       typedef struct { s64 counter; } atomic64_t;
+      #define false 0
+      #define true 1
+      #define NULL ((void *)0)
       """),
     "linux/bits.h": guarded(
       "BITS",

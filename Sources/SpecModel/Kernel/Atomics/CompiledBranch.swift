@@ -115,6 +115,78 @@ extension PrimitiveEvaluator {
     return [joined]
   }
 
+  /// A `return` inside an arm: its value (if any) moved to the function's return register, and a
+  /// jump to the function's end.
+  mutating func layDownReturn(_ world: World, at location: SourceLocation) throws(AtomicsUnknown) {
+    guard var target = returnLabels.last, var compilation = compiling else {
+      throw AtomicsUnknown(location: location, reason: "a 'return' inside a branch outside a function")
+    }
+    if let value = world.returned, value.type != .void {
+      if target.register == nil {
+        guard !compilation.scratch.isEmpty else {
+          throw AtomicsUnknown(location: location, reason: "no register left for a value returned early")
+        }
+        target.register = compilation.scratch.removeFirst()
+      }
+      guard let register = target.register, Self.move(value.bits, into: register, &compilation) else {
+        throw AtomicsUnknown(
+          location: location,
+          reason: "a value returned early rvcheck cannot lay down: \(value.bits.simplified.description)")
+      }
+    }
+    compilation.lines.append("j \(target.label)")
+    target.used = true
+    target.earlyCells.append(world.cells)
+    returnLabels[returnLabels.count - 1] = target
+    compiling = compilation
+  }
+
+  /// The function's fall-through returns, joined with the early ones in `register`: each moves
+  /// its value there before the function's end, and the value returned is that register.
+  mutating func joinReturns(
+    _ finished: [World], in register: Int, _ target: ReturnTarget, at location: SourceLocation
+  ) throws(AtomicsUnknown) -> [World] {
+    guard var compilation = compiling else { return finished }
+    var joined: [World] = []
+    for world in finished {
+      guard let value = world.returned, value.type != .void else {
+        throw AtomicsUnknown(location: location, reason: "a function that returns a value on some paths only")
+      }
+      // A caller's local behind a pointer must be as every early return left it.
+      for cells in target.earlyCells
+      where cells.contains(where: { world.cells[$0.key]?.bits.description != $0.value.bits.description }) {
+        throw AtomicsUnknown(location: location, reason: "an early return that leaves a caller's local different")
+      }
+      guard Self.move(value.bits, into: register, &compilation) else {
+        throw AtomicsUnknown(
+          location: location, reason: "a returned value rvcheck cannot lay down: \(value.bits.simplified.description)")
+      }
+      let variable = z3.bvVariable("\(namePrefix)ret.\(register).\(compilation.lines.count)", width: value.bits.width)
+      compilation.outputs[variable.description] = register
+      var back = world
+      back.returned = CValue(type: value.type, bits: variable)
+      joined.append(back)
+    }
+    compiling = compilation
+    return joined
+  }
+
+  /// Appends code that puts `bits` in `register`: `li` for a constant, else `mv` from a register
+  /// holding it, computed if need be.
+  static func move(_ bits: BitVec, into register: Int, _ compilation: inout Compilation) -> Bool {
+    let name = RegisterNames.name(register)
+    if let number = bits.simplified.numeral, number <= UInt128(Int64.max) {
+      compilation.lines.append("li \(name),\(number)")
+      return true
+    }
+    let saved = compilation.scratch
+    compilation.scratch.removeAll { $0 == register }
+    defer { compilation.scratch = saved }
+    guard let source = compilation.materialize(bits) else { return false }
+    if source != register { compilation.lines.append("mv \(name),\(RegisterNames.name(source))") }
+    return true
+  }
+
   /// Whether `a` and `b` are equal for every value of their variables where `condition` holds.
   static func alwaysEqual(_ a: BitVec, _ b: BitVec, when condition: Formula, _ z3: Z3Context) -> Bool {
     guard a.width == b.width else { return false }
@@ -133,9 +205,13 @@ extension PrimitiveEvaluator {
     let before = self
     do throws(AtomicsUnknown) {
       let worlds = try run(statement, world)
-      let going = worlds.filter { !$0.breaking }
-      if going.contains(where: { $0.returned != nil }) {
-        throw AtomicsUnknown(location: location, reason: "a 'return' inside a branch on a run-time value")
+      var going: [World] = []
+      for world in worlds where !world.breaking {
+        if world.returned != nil {
+          try layDownReturn(world, at: location)
+        } else {
+          going.append(world)
+        }
       }
       guard going.count <= 1 else {
         throw AtomicsUnknown(location: location, reason: "a branch whose arm forks")

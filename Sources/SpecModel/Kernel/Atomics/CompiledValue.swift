@@ -45,6 +45,14 @@ extension PrimitiveEvaluator.Compilation {
     case .concat(let parts) where parts.count == 2 && parts[0].simplified.numeral == 0:
       guard let source = materialize(parts[1]) else { return nil }
       return masked(source, bits: parts[1].width)
+    case .concat(let parts) where parts.count >= 2 && term.width <= xlen && Self.signBits(parts):
+      // A value sign-extended, as the simplifier writes it (copies of its top bit, then the
+      // value): shifted to the register's top and back arithmetically.
+      guard let value = parts.last, let source = materialize(value), let extended = take() else { return nil }
+      let shift = xlen - value.width
+      let name = RegisterNames.name(extended)
+      lines += ["slli \(name),\(RegisterNames.name(source)),\(shift)", "srai \(name),\(name),\(shift)"]
+      return term.width < xlen ? masked(extended, bits: term.width) : extended
     case .concat(let parts) where parts.count == 2 && parts[1].simplified.numeral == 0 && term.width <= 64:
       // Bits above zeros (`val & ~0xff` as the simplifier writes it): the high part shifted up.
       guard let source = materialize(parts[0]), let shifted = take() else { return nil }
@@ -75,6 +83,16 @@ extension PrimitiveEvaluator.Compilation {
   }
 
   private mutating func take() -> Int? { scratch.isEmpty ? nil : scratch.removeFirst() }
+
+  /// Whether `parts` are copies of the last part's top bit, then the last part.
+  private static func signBits(_ parts: [BitVec]) -> Bool {
+    guard let value = parts.last else { return false }
+    let text = value.simplified.description
+    return parts.dropLast().allSatisfy { part in
+      guard case .extract(let high, let low, let operand) = part.simplified.shape else { return false }
+      return high == value.width - 1 && low == high && operand.simplified.description == text
+    }
+  }
 
   /// `operands` combined by `operation`, left to right; a constant that fits an immediate uses the
   /// instruction's immediate form.

@@ -27,6 +27,8 @@ struct PrimitiveEvaluator {
     var lines: [String] = []
     /// The output variables' registers, by the variable's SMT text.
     var outputs: [String: Int] = [:]
+    /// The registers' width.
+    var xlen = 64
     /// Why each branch arm laid down as a mark was not compiled, by the mark's number less one;
     /// nil where arms may not be marked (see `UnreachedArms`).
     var unreached: [String]?
@@ -54,7 +56,18 @@ struct PrimitiveEvaluator {
   var breakTargets: [LoopLabels?] = []
   /// The label a conditional `return;` of each function being laid down jumps to, innermost last,
   /// and whether one did.
-  var returnLabels: [(label: String, used: Bool)] = []
+  var returnLabels: [ReturnTarget] = []
+
+  /// Where a `return` inside a function being laid down goes: its label, whether a jump names
+  /// it, and, once an arm returns a value early, the register every return puts its value in
+  /// (see `CompiledBranch`), with the caller's locals behind pointers as each early return left
+  /// them.
+  struct ReturnTarget {
+    let label: String
+    var used = false
+    var register: Int?
+    var earlyCells: [[String: CValue]] = []
+  }
   var labelCount = 0
 
   struct LoopLabels {
@@ -680,10 +693,11 @@ struct PrimitiveEvaluator {
           "li \(name),\(value.type.isSigned || value.bits.width >= xlen ? signed : Int64(number))")
         return
       }
-      guard let source = compilation.register(holding: value.bits) else {
+      // A value the thread holds, or computes from what it holds (`seen + (1 << 16)`).
+      guard let source = compilation.register(holding: value.bits) ?? compilation.materialize(value.bits) else {
         throw AtomicsUnknown(
           location: location,
-          reason: "an asm input that is neither a constant nor an address: \(value.bits.simplified.description)")
+          reason: "an asm input rvcheck cannot lay down as code: \(value.bits.simplified.description)")
       }
       compilation.lines.append("mv \(name),\(RegisterNames.name(source))")
     }
@@ -881,9 +895,12 @@ struct PrimitiveEvaluator {
       }
       callStack.append(name)
       labelCount += 1
-      returnLabels.append(("\(namePrefix)r\(labelCount)", false))
-      let finished = try run(body, [inner])
+      returnLabels.append(ReturnTarget(label: "\(namePrefix)r\(labelCount)"))
+      var finished = try run(body, [inner])
       let returning = returnLabels.removeLast()
+      if let register = returning.register {
+        finished = try joinReturns(finished, in: register, returning, at: location)
+      }
       if returning.used { compiling?.lines.append(returning.label + ":") }
       callStack.removeLast()
       for done in finished {

@@ -131,7 +131,7 @@ enum TreeSpinlocks: Equatable, Sendable {
 
   /// The port's queued configuration, and what the kernel's own headers (not read) define for
   /// the slow path in a build without lock debugging or paravirtual locks: section and sparse
-  /// annotations are nothing, `false` and `true` are 0 and 1. Every RISC-V configuration has at
+  /// annotations are nothing. Every RISC-V configuration has at
   /// most 512 CPUs (its Kconfig's range), which gives the lock word its 8-bit pending byte.
   static let queuedConfiguration = """
     #define CONFIG_QUEUED_SPINLOCKS 1
@@ -143,9 +143,6 @@ enum TreeSpinlocks: Equatable, Sendable {
     #define __pure
     #define __percpu
     #define EXPORT_SYMBOL(symbol)
-    #define false 0
-    #define true 1
-    #define NULL ((void *)0)
 
     """
 
