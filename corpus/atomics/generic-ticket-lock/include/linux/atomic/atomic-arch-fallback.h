@@ -18,10 +18,35 @@ static __always_inline int raw_atomic_fetch_add(int i, atomic_t *v)
 	return arch_atomic_fetch_add(i, v);
 }
 
+static __always_inline int raw_atomic_fetch_or_acquire(int i, atomic_t *v)
+{
+	return arch_atomic_fetch_or_acquire(i, v);
+}
+
 static __always_inline bool raw_atomic_try_cmpxchg(atomic_t *v, int *old, int new)
 {
 	int expected = *old;
 	int found = arch_atomic_cmpxchg(v, expected, new);
+
+	if (unlikely(found != expected))
+		*old = found;
+	return likely(found == expected);
+}
+
+static __always_inline bool raw_atomic_try_cmpxchg_acquire(atomic_t *v, int *old, int new)
+{
+	int expected = *old;
+	int found = arch_atomic_cmpxchg_acquire(v, expected, new);
+
+	if (unlikely(found != expected))
+		*old = found;
+	return likely(found == expected);
+}
+
+static __always_inline bool raw_atomic_try_cmpxchg_relaxed(atomic_t *v, int *old, int new)
+{
+	int expected = *old;
+	int found = arch_atomic_cmpxchg_relaxed(v, expected, new);
 
 	if (unlikely(found != expected))
 		*old = found;
