@@ -622,6 +622,67 @@ import Testing
     return try suite(root, [test]).first?.verdict
   }
 
+  /// A C test's own code beyond plain moves: a stored value computed from a loaded one (`r0 + 1`,
+  /// an `addi`), a branch on a call's value (`if (READ_ONCE(*y))`), and `barrier()`, which is no
+  /// instruction. The compiled test reaches exactly the LKMM's state: a compiler that dropped the
+  /// `+ 1` would store 0 and reach `y=0`, which the LKMM does not allow, and the test would fail.
+  @Test func aTestsOwnArithmeticAndConditionsCompile() throws {
+    let test = """
+      C LB+data-arith+ctrl-call
+
+      {}
+
+      P0(int *x, int *y)
+      {
+      \tint r0;
+
+      \tr0 = READ_ONCE(*x);
+      \tbarrier();
+      \tWRITE_ONCE(*y, r0 + 1);
+      }
+
+      P1(int *x, int *y)
+      {
+      \tif (READ_ONCE(*y))
+      \t\tWRITE_ONCE(*x, 1);
+      }
+
+      exists (0:r0=0 /\\ y=1)
+      """
+    let rows = try suite(Self.corpus.appendingPathComponent("era-mainline"), [("arith", test)])
+    #expect(rows.first?.verdict == .proved, "\(rows)")
+  }
+
+  /// `cmpxchg()` of values the thread holds (a loaded value plus one) rather than constants, and a
+  /// negative constant stored: the compiled test reaches only the LKMM's states. A compiler that
+  /// stored a constant in place of `r0 + 1` would leave `x` at that constant whatever `r0` is.
+  @Test func exchangesOfHeldValuesCompile() throws {
+    let test = """
+      C cmpxchg-held
+
+      {}
+
+      P0(int *x, int *y)
+      {
+      \tint r0;
+      \tint r1;
+
+      \tr0 = READ_ONCE(*y);
+      \tr1 = cmpxchg_relaxed(x, 0, r0 + 1);
+      }
+
+      P1(int *y)
+      {
+      \tWRITE_ONCE(*y, -1);
+      }
+
+      exists (x=0 /\\ 0:r0=-1)
+      """
+    let rows = try suite(
+      Self.corpus.appendingPathComponent("era-mainline"), [("held", test)], paths: ["lr-sc", "zacas"])
+    #expect(rows.count == 2 && rows.allSatisfy { $0.verdict == .proved }, "\(rows)")
+  }
+
   @Test func theSuiteCompilesThroughTheTreeAndProves() throws {
     let files = ["SB+xchgs", "SB+xchg-relaxeds", "MP+wmb+failed-cmpxchg-acquire"]
     let tests = try files.map { name in

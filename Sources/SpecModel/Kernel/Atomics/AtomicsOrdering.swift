@@ -175,18 +175,22 @@ extension AtomicsProver {
   }
 
   /// The primitive's code for one litmus thread, its object's address in register `object`, with
-  /// the constants `expected` and `new`; the register holding the value it returns, and how many
-  /// of `scratch` the C after its asm took.
+  /// the constants `expected` and `new`, or the values the thread holds in `registers` (by the
+  /// wrapper's parameter, `o` or `n`); the register holding the value it returns, and how many of
+  /// `scratch` the C after its asm took.
   func compile(
     _ primitive: AtomicsPrimitive, body: [CStatement], path: AtomicsBootPath, xlen: Int, file: String, object: Int,
-    expected: Int, new: Int, thread: Int, scratch: [Int], unit: ExpandedUnit
+    expected: Int, new: Int, registers: [String: Int] = [:], thread: Int, scratch: [Int], unit: ExpandedUnit
   ) throws -> (lines: [String], result: String, used: Int) {
     var constants = ["n": new]
     if primitive.operation.takesOld {
       constants["o"] = primitive.operation == .atomicFetchAddUnless ? AtomicsPrimitive.Operation.neverHeld : expected
     }
     // An add or sub takes the operand that turns the expected value into the new one.
-    if let operand = primitive.operation.operand(from: expected, to: new) { constants["n"] = operand }
+    if registers.isEmpty, let operand = primitive.operation.operand(from: expected, to: new) {
+      constants["n"] = operand
+    }
+    for name in registers.keys { constants[name] = nil }
     var objectType = primitive.type
     if primitive.operation.isAtomicType {
       guard let record = unit.records[primitive.typeName] else {
@@ -196,8 +200,8 @@ extension AtomicsProver {
       objectType = .record(record)
     }
     let compiled = try compileBody(
-      body, type: primitive.type, constants: constants, path: path, xlen: xlen, file: file, object: object,
-      scratch: scratch, prefix: "P\(thread)", what: "the primitive", objectType: objectType, unit: unit,
+      body, type: primitive.type, constants: constants, registerValues: registers, path: path, xlen: xlen, file: file,
+      object: object, scratch: scratch, prefix: "P\(thread)", what: "the primitive", objectType: objectType, unit: unit,
       primitiveFunction: primitive.operation.isAtomicType ? unit.atomicPrefix + primitive.name : nil)
     guard let result = compiled.result else {
       throw AtomicsUnknown(

@@ -205,6 +205,9 @@ public struct AtomicsProver: Sendable {
     unit +=
       "#include <linux/kconfig.h>\n#include <linux/bits.h>\n#include <linux/compiler.h>\n#include <linux/types.h>\n"
     unit += "#include <asm/cmpxchg.h>\n#include <asm/barrier.h>\n#include <asm/atomic.h>\n"
+    // The generic layer's `_release` and `_acquire` forms use `smp_store_release()` and
+    // `smp_load_acquire()`: the tree's `__smp_*` forms, as `asm-generic/barrier.h` (not read) has it.
+    unit += TreeSpinlocks.barrierLines
     // The generic layer, where the tree has it, builds the orderings the architecture leaves out.
     unit += generic.present ? "#include <linux/atomic.h>\n\n" : "\n"
     // The suite's tests call xchg and cmpxchg on int in every ordering, whatever `primitives` asks.

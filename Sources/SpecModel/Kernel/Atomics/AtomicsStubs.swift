@@ -60,6 +60,7 @@ enum AtomicsStubs {
       #define READ_ONCE(x) __rvcheck_read_once(&(x))
       #define WRITE_ONCE(x, v) __rvcheck_write_once(&(x), v)
       #define compiletime_assert_atomic_type(t) ((void)0)
+      #define __native_word(t) (sizeof(t) == sizeof(char) || sizeof(t) == sizeof(short) || sizeof(t) == sizeof(int) || sizeof(t) == sizeof(long))
       #define barrier() ((void)0)
       """),
     "asm-generic/rwonce.h": "#include <linux/compiler.h>\n",

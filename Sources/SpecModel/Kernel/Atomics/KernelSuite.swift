@@ -495,9 +495,8 @@ struct SuiteCompiler {
       state.lines.append(PrimitiveEvaluator.Compilation.zeroTest(name, of: name, isZero: op == "=="))
       return
     }
-    guard let result = try evaluate(value, thread: thread, addressOf, &state) else {
-      throw AtomicsProver.NotCompiled(reason: "'\(value.text)' has no value")
-    }
+    // Anything else with a value: a call, arithmetic, a negative constant.
+    let result = try valueRegister(value, "an assignment", thread: thread, addressOf, &state)
     if result != name { state.lines.append("mv \(name),\(result)") }
   }
 
@@ -530,12 +529,6 @@ struct SuiteCompiler {
     }
     func load(_ bytes: Int) -> String { bytes == 8 ? "ld" : "lw" }
     func store(_ bytes: Int) -> String { bytes == 8 ? "sd" : "sw" }
-    func constant(_ argument: CExpression?) throws -> Int {
-      guard case .literal(let text)? = argument, let value = Int(text) else {
-        throw AtomicsProver.NotCompiled(reason: "\(function) of a value that is not a constant")
-      }
-      return value
-    }
     // The smp_* barriers and accesses through the tree's barrier.h where it has them.
     let word = AtomicsPrimitive(.cmpxchg, .full, bytes: 4, signed: true)
     /// The tree's code for a barrier or acquire/release access: nil where the tree has none.
@@ -563,6 +556,9 @@ struct SuiteCompiler {
       let source = try valueRegister(
         arguments.count > 1 ? arguments[1] : nil, function, thread: thread, addressOf, &state)
       state.lines.append("\(store(bytes)) \(source),0(\(RegisterNames.name(address)))")
+      return nil
+    case "barrier":
+      // A compiler barrier: it orders the compiler, and the compiled test is already in order.
       return nil
     case "rcu_read_lock", "rcu_read_unlock":
       // A read-side critical section orders nothing by instructions: in a non-preemptible build
@@ -616,14 +612,30 @@ struct SuiteCompiler {
       for (suffix, ordering) in orderings where function == operation.rawValue + suffix {
         let primitive = AtomicsPrimitive(operation, ordering, bytes: 4, signed: true)
         let address = try access(arguments.first, lvalue: false).base
-        let expected = operation == .cmpxchg ? try constant(arguments.count > 1 ? arguments[1] : nil) : 0
-        let new = try constant(arguments.count > (operation == .cmpxchg ? 2 : 1) ? arguments.last : nil)
         guard let body = bodies[primitive] else {
           throw AtomicsProver.NotCompiled(reason: "the tree provides no \(function) for an int")
         }
+        // Each value a constant, or what the thread holds in a register (a variable, a sum).
+        var values: [String: Int] = [:]
+        var registers: [String: Int] = [:]
+        let named = operation == .cmpxchg ? ["o", "n"] : ["n"]
+        for (name, argument) in zip(named, arguments.dropFirst()) {
+          if case .literal(let text) = argument, let value = Int(text) {
+            values[name] = value
+            continue
+          }
+          let held = try valueRegister(argument, function, thread: thread, addressOf, &state)
+          guard let register = RegisterNames.number(held) else {
+            throw AtomicsProver.NotCompiled(reason: "\(function) of '\(argument.text)'")
+          }
+          registers[name] = register
+        }
+        guard values.count + registers.count == named.count else {
+          throw AtomicsProver.NotCompiled(reason: "\(function) without its values")
+        }
         let compiled = try prover.compile(
-          primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: expected, new: new,
-          thread: thread, scratch: state.free, unit: unit)
+          primitive, body: body, path: path, xlen: xlen, file: file, object: address, expected: values["o"] ?? 0,
+          new: values["n"] ?? 0, registers: registers, thread: thread, scratch: state.free, unit: unit)
         append(compiled, to: &state)
         return compiled.result
       }
@@ -723,7 +735,36 @@ struct SuiteCompiler {
       }
       return loaded
     }
-    guard case .literal(let text)? = argument, let value = Int64(text) else {
+    // A call with a value (`READ_ONCE(*x)`, `atomic_dec_and_test(v)`): its code, then its register.
+    if case .call? = argument, let argument {
+      guard let result = try evaluate(argument, thread: thread, addressOf, &state) else {
+        throw AtomicsProver.NotCompiled(reason: "\(function) of '\(argument.text)', which has no value")
+      }
+      return result
+    }
+    // Arithmetic on what the thread holds (`tmp + 1`, `p ^ 1`): one instruction, with an
+    // immediate where the right operand is a small constant. An int's sum is taken at the
+    // register's width, as the compiler does for values that do not overflow.
+    if case .binary(let op, let left, let right)? = argument, let instruction = Self.arithmetic[op] {
+      let a = try valueRegister(left, function, thread: thread, addressOf, &state)
+      var immediate: Int64?
+      if case .literal(let text) = right, let value = Int64(text) { immediate = op == "-" ? -value : value }
+      if let value = immediate, (-2048...2047).contains(value) {
+        guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
+        let register = RegisterNames.name(state.free.removeFirst())
+        state.lines.append("\(op == "-" ? "addi" : instruction + "i") \(register),\(a),\(value)")
+        return register
+      }
+      let b = try valueRegister(right, function, thread: thread, addressOf, &state)
+      guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
+      let register = RegisterNames.name(state.free.removeFirst())
+      state.lines.append("\(instruction) \(register),\(a),\(b)")
+      return register
+    }
+    var constant: Int64?
+    if case .literal(let text)? = argument { constant = Int64(text) }
+    if case .prefix("-", .literal(let text))? = argument { constant = Int64(text).map { -$0 } }
+    guard let value = constant else {
       throw AtomicsProver.NotCompiled(reason: "\(function) of '\(argument?.text ?? "")'")
     }
     guard !state.free.isEmpty else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
@@ -731,4 +772,7 @@ struct SuiteCompiler {
     state.lines.append("li \(register),\(value)")
     return register
   }
+
+  /// C's arithmetic and bitwise operators, by the instruction that computes each.
+  static let arithmetic = ["+": "add", "-": "sub", "^": "xor", "&": "and", "|": "or"]
 }

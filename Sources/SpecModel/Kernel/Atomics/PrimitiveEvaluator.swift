@@ -1137,6 +1137,9 @@ struct PrimitiveEvaluator {
       let type: CType
       if let named = CType.named(words, xlen: xlen) {
         type = named
+      } else if let record = try? resolveType(text, world, at: location) {
+        // A record or typedef's name (`sizeof(atomic_t)`).
+        type = record
       } else {
         type = try typeOf(try parseExpression(text, at: location), world, at: location)
       }
