@@ -1120,11 +1120,13 @@ import Testing
     let unit = ExpandedUnit(tokens: try CTokenizer.tokenize(source, file: "branch.c"), file: "branch.c", xlen: 64)
     let prover = AtomicsProver(root: "/nonexistent")
     let path = AtomicsBootPath.all.first { $0.name == "lr-sc" }!
-    func compiled(_ function: String, marks: ThreadMarks? = nil) throws -> (lines: [String], result: String?) {
+    func compiled(_ function: String, marks: ThreadMarks? = nil, scratch: [Int] = Array(19...27)) throws -> (
+      lines: [String], result: String?
+    ) {
       let body = try #require(unit.functions[function]?.body)
       let compiled = try prover.compileBody(
         body, type: .integer(bits: 32, signed: true), constants: [:], path: path, xlen: 64, file: "branch.c",
-        object: 18, scratch: Array(19...27), prefix: "P0", what: function, unit: unit, marks: marks)
+        object: 18, scratch: scratch, prefix: "P0", what: function, unit: unit, marks: marks)
       return (compiled.lines, compiled.result)
     }
     /// The result's final values over RVWMO with the object holding `value`.
@@ -1163,6 +1165,13 @@ import Testing
     }
     // Not allowed: unknown where it stands.
     #expect(throws: AtomicsUnknown.self) { try compiled("marked") }
+    // Out of registers: said so, at the condition.
+    do {
+      _ = try compiled("pick", scratch: [19])
+      Issue.record("compiled with one register")
+    } catch let unknown as AtomicsUnknown {
+      #expect(unknown.reason.contains("than registers to hold them"), "\(unknown)")
+    }
   }
 
   /// A critical section that sees a location change, kept by a filter: mutual exclusion leaves no

@@ -220,8 +220,9 @@ struct SuiteCompiler {
   var file: String { unit.file }
   var barriers: BarrierMapping { unit.barriers }
 
-  /// Registers the compiled threads hold their locations and values in: s2–s11, s0, s1.
-  static let pool = Array(18...27) + [8, 9]
+  /// Registers the compiled threads hold their locations and values in: s2–s11, s0, s1, then ra,
+  /// sp and tp, which a litmus thread uses as any other (nothing it runs calls or keeps a stack).
+  static let pool = Array(18...27) + [8, 9, 1, 2, 4]
 
   /// One thread's code and where its values live.
   private struct Thread {

@@ -339,9 +339,15 @@ struct PrimitiveEvaluator {
     throws(AtomicsUnknown) -> World
   {
     let free = compiling?.scratch ?? []
-    guard var compilation = compiling, let test = Self.branchTest(value.bits, &compilation) else {
+    guard var compilation = compiling else {
+      throw AtomicsUnknown(location: location, reason: "a branch on a run-time value outside compiling")
+    }
+    guard let test = Self.branchTest(value.bits, &compilation) else {
       throw AtomicsUnknown(
-        location: location, reason: "a condition rvcheck cannot lay down as code: \(value.bits.simplified.description)")
+        location: location,
+        reason: compilation.scratch.isEmpty
+          ? "more values than registers to hold them, at a condition"
+          : "a condition rvcheck cannot lay down as code: \(value.bits.simplified.description)")
     }
     let target: String
     switch jump {
