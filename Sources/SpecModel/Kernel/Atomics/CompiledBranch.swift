@@ -99,12 +99,17 @@ extension PrimitiveEvaluator {
       compiling = compilation
       return CValue(type: a.type, bits: variable)
     }
-    for (name, value) in thenWorld.locals where thenWorld.cellOf[name] == nil {
-      guard let other = elseWorld.locals[name], other.bits.description != value.bits.description else { continue }
+    // In name order, so that a test compiles to the same text in every run.
+    for name in thenWorld.locals.keys.sorted() where thenWorld.cellOf[name] == nil {
+      guard let value = thenWorld.locals[name], let other = elseWorld.locals[name],
+        other.bits.description != value.bits.description
+      else { continue }
       joined.locals[name] = try phi(value, other)
     }
-    for (cell, value) in thenWorld.cells {
-      guard let other = elseWorld.cells[cell], other.bits.description != value.bits.description else { continue }
+    for cell in thenWorld.cells.keys.sorted() {
+      guard let value = thenWorld.cells[cell], let other = elseWorld.cells[cell],
+        other.bits.description != value.bits.description
+      else { continue }
       joined.cells[cell] = try phi(value, other)
     }
     // A local one arm declared ends with it; a cell one arm made is the other's too.
