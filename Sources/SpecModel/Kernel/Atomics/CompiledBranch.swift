@@ -17,16 +17,7 @@ extension PrimitiveEvaluator {
   ) throws(AtomicsUnknown) -> [World] {
     let free = compiling?.scratch ?? []
     let start = compiling?.lines.count ?? 0
-    guard var compilation = compiling else {
-      throw AtomicsUnknown(location: location, reason: "a branch on a run-time value outside compiling")
-    }
-    guard let test = Self.branchTest(value.bits, &compilation) else {
-      throw AtomicsUnknown(
-        location: location,
-        reason: compilation.scratch.isEmpty
-          ? "more values than registers to hold them, at a condition"
-          : "a condition rvcheck cannot lay down as code: \(value.bits.simplified.description)")
-    }
+    var (compilation, test) = try conditionLaidDown(value, at: location)
     labelCount += 1
     let elseLabel = "\(namePrefix)l\(labelCount)e"
     let joinLabel = "\(namePrefix)l\(labelCount)j"

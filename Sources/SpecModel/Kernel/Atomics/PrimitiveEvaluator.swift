@@ -339,16 +339,7 @@ struct PrimitiveEvaluator {
     throws(AtomicsUnknown) -> World
   {
     let free = compiling?.scratch ?? []
-    guard var compilation = compiling else {
-      throw AtomicsUnknown(location: location, reason: "a branch on a run-time value outside compiling")
-    }
-    guard let test = Self.branchTest(value.bits, &compilation) else {
-      throw AtomicsUnknown(
-        location: location,
-        reason: compilation.scratch.isEmpty
-          ? "more values than registers to hold them, at a condition"
-          : "a condition rvcheck cannot lay down as code: \(value.bits.simplified.description)")
-    }
+    var (compilation, test) = try conditionLaidDown(value, at: location)
     let target: String
     switch jump {
     case .breakOut, .continueLoop:
@@ -373,6 +364,25 @@ struct PrimitiveEvaluator {
     compilation.scratch = free
     compiling = compilation
     return world
+  }
+
+  /// The compilation with the code that computes `value` appended, and how to branch on it;
+  /// unknown, saying why, where it cannot be laid down (out of registers, or an operation the
+  /// litmus tests have no instruction for).
+  func conditionLaidDown(_ value: CValue, at location: SourceLocation) throws(AtomicsUnknown) -> (
+    Compilation, (branch: String, register: Int)
+  ) {
+    guard var compilation = compiling else {
+      throw AtomicsUnknown(location: location, reason: "a branch on a run-time value outside compiling")
+    }
+    guard let test = Self.branchTest(value.bits, &compilation) else {
+      throw AtomicsUnknown(
+        location: location,
+        reason: compilation.scratch.isEmpty
+          ? "more values than registers to hold them, at a condition"
+          : "a condition rvcheck cannot lay down as code: \(value.bits.simplified.description)")
+    }
+    return (compilation, test)
   }
 
   /// How to branch when `condition` is not zero: a comparison with zero (`x != 0`, `!x`) branches on
