@@ -948,6 +948,41 @@ import Testing
       "line \(line): \(String(describing: three))")
   }
 
+  /// Which lock a boot path runs is read from the tree's boot code: the function that disables
+  /// the key the port's `spinlock.h` tests, run on the path's extensions. With a queued lock whose
+  /// unlock is plain, the `zacas` path proves (it keeps the ticket lock) until the boot code takes
+  /// the queued lock with Zacas alone; then it fails there. Without boot code that disables the
+  /// key, the lock is not compiled, saying why.
+  @Test func theBootCodePicksTheLock() throws {
+    let plainUnlock = { (text: String) in
+      text.replacingOccurrences(of: "smp_store_release(&lock->locked, 0);", with: "WRITE_ONCE(lock->locked, 0);")
+    }
+    let root = try ticketLockTree(combined: true, queued: true, plainUnlock)
+    defer { try? FileManager.default.removeItem(at: root) }
+    let zacas = try suite(root, [("MP+locks", Self.lockedMessagePassing)], paths: ["zacas"]).first
+    #expect(zacas?.verdict == .proved, "\(String(describing: zacas))")
+
+    let setup = root.appendingPathComponent("arch/riscv/kernel/setup.c")
+    let text = try String(contentsOf: setup, encoding: .utf8)
+    let zacasAlone = text.replacingOccurrences(
+      of:
+        "IS_ENABLED(CONFIG_RISCV_ISA_ZABHA) &&\n\t    IS_ENABLED(CONFIG_RISCV_ISA_ZACAS) &&\n\t    riscv_isa_extension_available(NULL, ZABHA) &&",
+      with: "IS_ENABLED(CONFIG_RISCV_ISA_ZACAS) &&")
+    #expect(zacasAlone != text)
+    try Data(zacasAlone.utf8).write(to: setup)
+    let queued = try suite(root, [("MP+locks", Self.lockedMessagePassing)], paths: ["zacas"]).first?.verdict
+    guard case .failed(let failure)? = queued else {
+      Issue.record("\(String(describing: queued))")
+      return
+    }
+    #expect(failure.contains("1:r0=1 1:r1=0") && failure.contains("sb "), "\(failure)")
+
+    try FileManager.default.removeItem(at: setup)
+    let unread = try suite(root, [("MP+locks", Self.lockedMessagePassing)], paths: ["lr-sc"]).first
+    #expect(unread?.verdict == nil && unread?.skipped?.contains("static key") == true, "\(String(describing: unread))")
+    #expect(BootLockChoice.key(in: "if (static_branch_unlikely(&qspinlock_key))") == "qspinlock_key")
+  }
+
   /// `spin_trylock()` returns early when it sees the lock held (`if (…) return false;`): the
   /// value goes to the function's return register, and the jump to its end. Two trylocks never
   /// both succeed, on the ticket lock and on the queued lock; a trylock that says "taken" when it

@@ -199,6 +199,22 @@ public struct AtomicsProver: Sendable {
     return report
   }
 
+  /// Whether the boot on `path` takes the queued lock, read from the tree's boot code (the lock's
+  /// static key); unknown where a combined lock's choice cannot be read.
+  func takesQueuedLock(_ path: AtomicsBootPath, xlen: Int) -> Result<Bool, AtomicsUnknown> {
+    guard let queued = spinlocks.queued else { return .success(false) }
+    guard let boot = queued.boot else {
+      let spinlock = (root as NSString).appendingPathComponent("arch/riscv/include/asm/spinlock.h")
+      return .failure(
+        AtomicsUnknown(
+          location: SourceLocation(file: spinlock, line: 1, column: 1),
+          reason: "the lock is picked at boot by a static key that no code in arch/riscv/kernel disables"))
+    }
+    do { return .success(try boot.takesQueued(on: path, xlen: xlen, preprocessor: preprocessor)) } catch {
+      return .failure(error)
+    }
+  }
+
   /// The translation unit of every primitive on one boot path, expanded by the preprocessor.
   func expand(_ path: AtomicsBootPath, xlen: Int) throws(Failure) -> (String, [String]) {
     var unit = AtomicsStubs.alternatives(path.extensions)
@@ -223,7 +239,8 @@ public struct AtomicsProver: Sendable {
     for primitive in wrapped { unit += primitive.wrapper(atomicPrefix: generic.prefix) }
     // And whatever they call of the atomic_t API, through the tree's definitions.
     for call in SuiteAtomicCall.calls(in: litmusTests.map(\.test)) { unit += call.wrapper(prefix: generic.prefix) }
-    if TreeSpinlocks.used(in: litmusTests.map(\.test)) { unit += spinlocks.unitLines(on: path.extensions) }
+    let queued = (try? takesQueuedLock(path, xlen: xlen).get()) ?? false
+    if TreeSpinlocks.used(in: litmusTests.map(\.test)) { unit += spinlocks.unitLines(takingQueued: queued) }
     unit += BarrierMapping.wrappers
     // RISC-V is little-endian: a kernel build has `__LITTLE_ENDIAN` from `asm/byteorder.h`.
     var defines = [
@@ -237,7 +254,7 @@ public struct AtomicsProver: Sendable {
       let expansion = try preprocessor.expand(
         unit, unit: "rvcheck-atomics.c", includes: [(root as NSString).appendingPathComponent("arch/riscv/include")],
         stubs: AtomicsStubs.headers.merging(generic.stubs) { _, tree in tree }.merging(
-          spinlocks.stubs(on: path.extensions)
+          spinlocks.stubs(takingQueued: queued)
         ) { _, lock in
           lock
         },

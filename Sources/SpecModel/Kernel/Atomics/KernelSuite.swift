@@ -660,7 +660,12 @@ struct SuiteCompiler {
   private func evaluateLock(
     _ function: String, wrapper: String, object: Int, thread: Int, _ state: inout Thread
   ) throws -> String? {
-    if let reason = prover.spinlocks.notCompiled(on: path.extensions) {
+    let queued: Bool
+    switch prover.takesQueuedLock(path, xlen: xlen) {
+    case .success(let taken): queued = taken
+    case .failure(let unknown): throw AtomicsProver.NotCompiled(reason: "\(function): \(unknown)")
+    }
+    if let reason = prover.spinlocks.notCompiled(takingQueued: queued) {
       throw AtomicsProver.NotCompiled(reason: "\(function): \(reason)")
     }
     guard let record = unit.records["arch_spinlock_t"] else {

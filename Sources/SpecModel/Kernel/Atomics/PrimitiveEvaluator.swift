@@ -115,6 +115,8 @@ struct PrimitiveEvaluator {
     var cells: [String: CValue] = [:]
     /// The cell each local of the function being run lives in, once its address is taken.
     var cellOf: [String: String] = [:]
+    /// Whether the boot code run disabled the static key it is asked about (`BootLockChoice`).
+    var keyDisabled = false
 
     /// The value of local `name`, from its cell once its address was taken.
     func local(_ name: String) -> CValue? { cellOf[name].flatMap { cells[$0] } ?? locals[name] }
@@ -1118,8 +1120,16 @@ struct PrimitiveEvaluator {
     case .name(let name):
       guard let value = world.local(name) else { throw unknownLocal(name, at: location) }
       return [(world, value)]
+    case .literal(let text) where text.hasPrefix("\""):
+      // A string: the address of an object that is not null.
+      return [(world, CValue(type: .pointer(.integer(bits: 8, signed: true)), bits: BitVec(1, width: xlen)))]
     case .literal(let text):
       return [(world, try literal(text, at: location))]
+    case .call(.name(let function), let arguments)
+    where arguments.isEmpty && (function == "__rvcheck_key_disabled" || function == "__rvcheck_key_enabled"):
+      var switched = world
+      switched.keyDisabled = function == "__rvcheck_key_disabled"
+      return [(switched, CValue(type: .void, bits: BitVec(0, width: 1)))]
     case .prefix("&", .name(let name)):
       return [try addressOfLocal(name, world, at: location)]
     case .prefix("*", let pointer):

@@ -9,20 +9,22 @@ import Foundation
 /// access). Up to v6.12 the port takes the generic `spinlock.h` whole. From v6.13 the port's own
 /// `spinlock.h` builds the ticket lock, the queued lock, or both with a boot-time choice: its
 /// ticket configuration is compiled, which is also what the combined lock runs where the boot
-/// finds no Zabha (with Zacas) and no Ziccrse. On the paths with Zabha and Zacas, the boot's key
-/// selects the queued lock: the port's `spinlock.h` is compiled in its queued configuration, with
-/// the slow path from the tree's `kernel/locking/qspinlock.c`.
-enum TreeSpinlocks: Equatable, Sendable {
+/// finds no Zabha (with Zacas) and no Ziccrse. Where the boot code leaves the key set (read from
+/// the tree, `BootLockChoice`: the paths with Zabha and Zacas), the queued lock runs: the port's
+/// `spinlock.h` is compiled in its queued configuration, with the slow path from the tree's
+/// `kernel/locking/qspinlock.c`.
+enum TreeSpinlocks: Sendable {
   case testAndSet
   /// The generic ticket lock: the files the unit includes for it (by path, or a header name the
   /// stubs resolve), the stubs, and the queued lock the boot paths with Zabha and Zacas take.
   case ticket(includes: [String], stubs: [String: String], queued: QueuedLock?)
 
-  /// The queued lock of a port that builds both: its slow path's file (nil: the tree has none)
-  /// and the headers it is reached through.
-  struct QueuedLock: Equatable, Sendable {
+  /// The queued lock of a port that builds both: its slow path's file (nil: the tree has none),
+  /// the headers it is reached through, and the boot code that picks it (nil: none found).
+  struct QueuedLock: Sendable {
     let slowPath: String?
     let stubs: [String: String]
+    let boot: BootLockChoice?
   }
   /// Not compiled, and why.
   case notCompiled(String)
@@ -76,7 +78,9 @@ enum TreeSpinlocks: Equatable, Sendable {
         queued: QueuedLock(
           slowPath: FileManager.default.fileExists(atPath: slowPath) && generics("qspinlock.h") != nil
             ? slowPath : nil,
-          stubs: queuedStubs))
+          stubs: queuedStubs,
+          boot: (try? String(contentsOfFile: (asm as NSString).appendingPathComponent("spinlock.h"), encoding: .utf8))
+            .flatMap { BootLockChoice(root: root, spinlock: $0) }))
     } else if exists("spinlock.h") {
       self = .notCompiled(
         "the tree's spinlock.h builds a queued or a ticket lock (by configuration, or at boot through a static key), which rvcheck does not compile"
@@ -86,23 +90,21 @@ enum TreeSpinlocks: Equatable, Sendable {
     }
   }
 
-  /// The queued lock a boot path with `extensions` takes, if it takes one.
-  func queuedLock(on extensions: Set<String>) -> QueuedLock? {
-    guard case .ticket(_, _, let queued?) = self, extensions.contains("ZABHA") && extensions.contains("ZACAS") else {
-      return nil
-    }
-    return queued
+  /// The queued lock of a port that builds both.
+  var queued: QueuedLock? {
+    if case .ticket(_, _, let queued) = self { return queued }
+    return nil
   }
 
-  /// The unit's lines that define the lock's wrappers on a boot path with `extensions` (empty
-  /// where no lock compiles).
-  func unitLines(on extensions: Set<String>) -> String {
+  /// The unit's lines that define the lock's wrappers, on a boot path that takes the queued lock
+  /// or not (empty where no lock compiles).
+  func unitLines(takingQueued: Bool) -> String {
     switch self {
     case .notCompiled: return ""
     case .testAndSet:
       return Self.barrierLines + "#include <asm/spinlock_types.h>\n#include <asm/spinlock.h>\n" + Self.wrapperLines
     case .ticket(let includes, _, _):
-      if let queued = queuedLock(on: extensions) {
+      if takingQueued, let queued {
         guard let slowPath = queued.slowPath else { return "" }
         return Self.barrierLines + Self.conditionalLoads + Self.queuedConfiguration
           + "#include <asm/spinlock.h>\n#include \"\(slowPath)\"\n" + Self.wrapperLines
@@ -112,19 +114,20 @@ enum TreeSpinlocks: Equatable, Sendable {
     }
   }
 
-  /// The headers the lock's files are reached through on a boot path with `extensions`.
-  func stubs(on extensions: Set<String>) -> [String: String] {
-    if let queued = queuedLock(on: extensions) { return queued.stubs }
+  /// The headers the lock's files are reached through, on a boot path that takes the queued lock
+  /// or not.
+  func stubs(takingQueued: Bool) -> [String: String] {
+    if takingQueued, let queued { return queued.stubs }
     if case .ticket(_, let stubs, _) = self { return stubs }
     return [:]
   }
 
-  /// Why the lock is not compiled on a boot path with `extensions`, if it is not.
-  func notCompiled(on extensions: Set<String>) -> String? {
+  /// Why the lock is not compiled on a boot path that takes the queued lock or not, if it is not.
+  func notCompiled(takingQueued: Bool) -> String? {
     if case .notCompiled(let reason) = self { return reason }
-    if let queued = queuedLock(on: extensions), queued.slowPath == nil {
+    if takingQueued, queued?.slowPath == nil {
       return
-        "with Zabha and Zacas the boot takes the tree's queued lock, whose slow path (kernel/locking/qspinlock.c) the tree does not have"
+        "the boot takes the tree's queued lock, whose slow path (kernel/locking/qspinlock.c) the tree does not have"
     }
     return nil
   }
