@@ -166,12 +166,15 @@ public struct AtomicsProver: Sendable {
     var standardMapping: Set<String> = []
     var suite: [SuiteRow] = []
     let definitions = Self.definitions((try? String(contentsOfFile: header, encoding: .utf8)) ?? "")
+    let locksUsed = TreeSpinlocks.used(in: litmusTests.map(\.test))
     for xlen in xlens {
       for path in paths {
+        // Which lock the path's boot runs, read once for every test on it.
+        let lockChoice = locksUsed ? takesQueuedLock(path, xlen: xlen) : .success(false)
         let expansion: String
         do {
           let stubs: [String]
-          (expansion, stubs) = try expand(path, xlen: xlen)
+          (expansion, stubs) = try expand(path, xlen: xlen, takingQueued: (try? lockChoice.get()) ?? false)
           emptyStubs.formUnion(stubs)
         } catch {
           // What cpp cannot expand on this path is unknown there, at the line it names; the other
@@ -181,7 +184,9 @@ public struct AtomicsProver: Sendable {
           }
           continue
         }
-        rows += prove(expansion, path: path, xlen: xlen, standardMapping: &standardMapping, suite: &suite).map { row in
+        rows += prove(
+          expansion, path: path, xlen: xlen, lockChoice: lockChoice, standardMapping: &standardMapping, suite: &suite
+        ).map { row in
           var located = row
           located.definition = definitions[row.primitive.name]
           return located
@@ -215,8 +220,11 @@ public struct AtomicsProver: Sendable {
     }
   }
 
-  /// The translation unit of every primitive on one boot path, expanded by the preprocessor.
-  func expand(_ path: AtomicsBootPath, xlen: Int) throws(Failure) -> (String, [String]) {
+  /// The translation unit of every primitive on one boot path, expanded by the preprocessor; its
+  /// lock the queued one where the path's boot takes it.
+  func expand(_ path: AtomicsBootPath, xlen: Int, takingQueued queued: Bool = false) throws(Failure) -> (
+    String, [String]
+  ) {
     var unit = AtomicsStubs.alternatives(path.extensions)
     unit +=
       "#include <linux/kconfig.h>\n#include <linux/bits.h>\n#include <linux/compiler.h>\n#include <linux/types.h>\n"
@@ -239,7 +247,6 @@ public struct AtomicsProver: Sendable {
     for primitive in wrapped { unit += primitive.wrapper(atomicPrefix: generic.prefix) }
     // And whatever they call of the atomic_t API, through the tree's definitions.
     for call in SuiteAtomicCall.calls(in: litmusTests.map(\.test)) { unit += call.wrapper(prefix: generic.prefix) }
-    let queued = (try? takesQueuedLock(path, xlen: xlen).get()) ?? false
     if TreeSpinlocks.used(in: litmusTests.map(\.test)) { unit += spinlocks.unitLines(takingQueued: queued) }
     unit += BarrierMapping.wrappers
     // RISC-V is little-endian: a kernel build has `__LITTLE_ENDIAN` from `asm/byteorder.h`.
@@ -267,8 +274,8 @@ public struct AtomicsProver: Sendable {
 
   /// Every primitive's function in an expansion, read and proved.
   func prove(
-    _ expansion: String, path: AtomicsBootPath, xlen: Int, standardMapping: inout Set<String>,
-    suite: inout [SuiteRow]
+    _ expansion: String, path: AtomicsBootPath, xlen: Int, lockChoice: Result<Bool, AtomicsUnknown> = .success(false),
+    standardMapping: inout Set<String>, suite: inout [SuiteRow]
   ) -> [Row] {
     let file = "cmpxchg.h (\(path.name), RV\(xlen))"
     let tokens: [CToken]
@@ -294,7 +301,7 @@ public struct AtomicsProver: Sendable {
     DispatchQueue.concurrentPerform(iterations: primitives.count) { index in
       rows.set(index, prove(primitives[index], unit: unit, path: path, xlen: xlen))
     }
-    if !litmusTests.isEmpty { suite += proveSuite(unit: unit, path: path, xlen: xlen) }
+    if !litmusTests.isEmpty { suite += proveSuite(unit: unit, path: path, xlen: xlen, lockChoice: lockChoice) }
     return rows.values
   }
 

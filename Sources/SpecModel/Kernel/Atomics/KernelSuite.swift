@@ -76,7 +76,9 @@ extension AtomicsProver {
   }
 
   /// Every test of the suite on one boot path and XLEN.
-  func proveSuite(unit: ExpandedUnit, path: AtomicsBootPath, xlen: Int) -> [SuiteRow] {
+  func proveSuite(
+    unit: ExpandedUnit, path: AtomicsBootPath, xlen: Int, lockChoice: Result<Bool, AtomicsUnknown> = .success(false)
+  ) -> [SuiteRow] {
     // The tests call xchg and cmpxchg on int: their wrappers are read once for all of them.
     var bodies: [AtomicsPrimitive: [CStatement]] = [:]
     for operation in AtomicsPrimitive.Operation.exchanges {
@@ -89,14 +91,16 @@ extension AtomicsProver {
     // Each test on its own: the compiled tests have Z3 contexts of their own.
     let rows = ConcurrentResults<SuiteRow>(count: litmusTests.count)
     DispatchQueue.concurrentPerform(iterations: litmusTests.count) { index in
-      rows.set(index, proveSuite(litmusTests[index], unit: unit, bodies: wrappers, path: path, xlen: xlen))
+      rows.set(
+        index,
+        proveSuite(litmusTests[index], unit: unit, bodies: wrappers, path: path, xlen: xlen, lockChoice: lockChoice))
     }
     return rows.values
   }
 
   private func proveSuite(
     _ entry: (file: String, test: KernelLitmusTest), unit: ExpandedUnit, bodies: [AtomicsPrimitive: [CStatement]],
-    path: AtomicsBootPath, xlen: Int
+    path: AtomicsBootPath, xlen: Int, lockChoice: Result<Bool, AtomicsUnknown>
   ) -> SuiteRow {
     func row(_ verdict: Verdict?, skipped: String? = nil) -> SuiteRow {
       SuiteRow(test: entry.test.name, file: entry.file, path: path, xlen: xlen, verdict: verdict, skipped: skipped)
@@ -112,6 +116,7 @@ extension AtomicsProver {
       return row(.unknown("the LKMM's final states of \(entry.test.name) are not all known: \(incomplete)"))
     }
     var compiler = SuiteCompiler(test: entry.test, prover: self, unit: unit, bodies: bodies, path: path)
+    compiler.lockChoice = lockChoice
     compiler.xlen = xlen
     let compiled: (text: String, names: [String: String], pointers: Set<String>, marks: [Int: [String]])
     do {
@@ -216,6 +221,8 @@ struct SuiteCompiler {
   let bodies: [AtomicsPrimitive: [CStatement]]
   let path: AtomicsBootPath
   var xlen = 64
+  /// Whether the path's boot takes the queued lock (`AtomicsProver.takesQueuedLock`).
+  var lockChoice: Result<Bool, AtomicsUnknown> = .success(false)
 
   var file: String { unit.file }
   var barriers: BarrierMapping { unit.barriers }
@@ -661,7 +668,7 @@ struct SuiteCompiler {
     _ function: String, wrapper: String, object: Int, thread: Int, _ state: inout Thread
   ) throws -> String? {
     let queued: Bool
-    switch prover.takesQueuedLock(path, xlen: xlen) {
+    switch lockChoice {
     case .success(let taken): queued = taken
     case .failure(let unknown): throw AtomicsProver.NotCompiled(reason: "\(function): \(unknown)")
     }

@@ -30,7 +30,7 @@ struct PrimitiveEvaluator {
     /// The registers' width.
     var xlen = 64
     /// Why each branch arm laid down as a mark was not compiled, by the mark's number less one;
-    /// nil where arms may not be marked (see `UnreachedArms`).
+    /// nil where arms may not be marked (see `CompiledBranch`).
     var unreached: [String]?
     /// Where a marked arm jumps once it has set the flag: the end of the litmus thread.
     var exitLabel = ""

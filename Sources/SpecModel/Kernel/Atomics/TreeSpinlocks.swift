@@ -102,14 +102,14 @@ enum TreeSpinlocks: Sendable {
     switch self {
     case .notCompiled: return ""
     case .testAndSet:
-      return Self.barrierLines + "#include <asm/spinlock_types.h>\n#include <asm/spinlock.h>\n" + Self.wrapperLines
+      return "#include <asm/spinlock_types.h>\n#include <asm/spinlock.h>\n" + Self.wrapperLines
     case .ticket(let includes, _, _):
       if takingQueued, let queued {
         guard let slowPath = queued.slowPath else { return "" }
-        return Self.barrierLines + Self.conditionalLoads + Self.queuedConfiguration
+        return Self.conditionalLoads + Self.queuedConfiguration
           + "#include <asm/spinlock.h>\n#include \"\(slowPath)\"\n" + Self.wrapperLines
       }
-      return Self.barrierLines + Self.conditionalLoads + includes.map { "#include \($0)\n" }.joined()
+      return Self.conditionalLoads + includes.map { "#include \($0)\n" }.joined()
         + Self.wrapperLines
     }
   }
