@@ -8,6 +8,10 @@
 #include <linux/printk.h>
 #include <asm/cpufeature.h>
 
+#ifdef CONFIG_SMP
+static unsigned int boot_harts = 2;
+#endif
+
 static void __init riscv_spinlock_init(void)
 {
 	char *why = NULL;
