@@ -642,6 +642,12 @@ import Testing
       """
     let decided = try decide(section)
     #expect(decided.verdict == .never)
+    // A branch on a read value inside the section leaves the structure's pointer as it was: both
+    // arms keep it, so it is still the location (herd7: Never 0 3).
+    let branching = section.replacingOccurrences(
+      of: "int r2 = READ_ONCE(*y);", with: "int r2 = READ_ONCE(*y);\n  if (r1)\n    WRITE_ONCE(*y, 2);")
+    let branched = try decide(branching)
+    #expect(branched.verdict == .never && branched.positive + branched.negative == 3)
     // The graph shows each SRCU event with its structure.
     let dot = try #require(decided.graph?.dot(name: "SRCU"))
     #expect(dot.contains("srcu-lock s") && dot.contains("srcu-synchronize s"), "\(dot)")

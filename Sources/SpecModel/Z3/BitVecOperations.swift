@@ -234,6 +234,9 @@ extension Formula {
     case .term(let condition):
       let z3 = condition.context
       let (a, b) = (then.ast(in: z3), otherwise.ast(in: z3))
+      // Arms that are one term (Z3 shares equal terms) need no choice: a value that both sides of
+      // a branch leave alike stays a numeral, and a location stays one.
+      if a.raw == b.raw { return then }
       return withExtendedLifetime((a, b)) {
         BitVec(z3.wrap(Z3_mk_ite(z3.raw, condition.raw, a.raw, b.raw)), width: then.width)
       }
@@ -247,6 +250,7 @@ extension Formula {
     case .term(let condition):
       let z3 = condition.context
       let (a, b) = (then.ast(in: z3), otherwise.ast(in: z3))
+      if a.raw == b.raw { return then }
       return withExtendedLifetime((a, b)) { Formula(z3.wrap(Z3_mk_ite(z3.raw, condition.raw, a.raw, b.raw))) }
     }
   }
