@@ -129,6 +129,31 @@ import Testing
     #expect(kernel.header.condition.quantifier == .exists)
   }
 
+  /// herd reads `x==1` as `x=1` and `x!=1` as `~x=1`, in RISC-V and C tests alike, and so do
+  /// older kernel tests (`exists (x!=0 \/ 0:r1=1:r2)`, decided by herd7 as Never 0 2).
+  @Test func conditionsMayCompareWithDoubleEqualsAndNotEquals() throws {
+    let text = "RISCV T\n{}\n P0 | P1 ;\n nop | nop ;\nexists (x==1 /\\ y!=0 /\\ 0:x5!=1:x5)"
+    let test = try LitmusParser.parse(text, file: "t.litmus")
+    #expect(
+      test.condition.expression
+        == .and(
+          .and(.equals(.memory("x"), .number(1)), .not(.equals(.memory("y"), .number(0)))),
+          .not(.same(.register(thread: 0, number: 5), .register(thread: 1, number: 5)))))
+    let decrements = """
+      C atomic_dec_and_test-is-atomic
+      { x = 2; }
+      P0(atomic_t *x) { int r1; r1 = atomic_dec_and_test(x); }
+      P1(atomic_t *x) { int r2; r2 = atomic_dec_and_test(x); }
+      exists (x!=0 \\/ 0:r1=1:r2)
+      """
+    let decided = try LitmusChecker(model: .lkmm).check(try KernelLitmusParser.parse(decrements, file: "t.litmus"))
+    #expect(decided.verdict == .never && decided.negative == 2)
+    // A lone '!' is still refused where it stands.
+    #expect(throws: LitmusError.self) {
+      try LitmusParser.parse(text.replacingOccurrences(of: "y!=0", with: "y!0"), file: "t")
+    }
+  }
+
   /// Conditions and filters past 2,000 terms are refused where their keyword is; a filter is read
   /// up to the quantifier's line.
   @Test func termBoundsAndFilters() throws {

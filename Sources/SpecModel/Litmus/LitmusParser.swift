@@ -437,7 +437,7 @@ public struct LitmusParser {
   private func expression(_ tokens: [Token], after keyword: Token, what: String) throws(LitmusError)
     -> LitmusTest.Expression
   {
-    let terms = tokens.filter { $0.text == "=" }.count
+    let terms = tokens.filter { $0.text == "=" || $0.text == "!=" }.count
     if terms > Self.maxTerms {
       throw error(keyword.line, keyword.column, "the \(what) has \(terms) terms; at most \(Self.maxTerms) are read")
     }
@@ -462,6 +462,10 @@ public struct LitmusParser {
         position += 1
       } else if character == "/" && next == "\\" || character == "\\" && next == "/" {
         tokens.append(Token(text: String([character, next!]), line: line, column: position + 1))
+        position += 2
+      } else if character == "=" && next == "=" || character == "!" && next == "=" {
+        // herd reads `x==1` as `x=1`, and `x!=1` as `~x=1`.
+        tokens.append(Token(text: character == "!" ? "!=" : "=", line: line, column: position + 1))
         position += 2
       } else if "()~=;".contains(character) {
         tokens.append(Token(text: String(character), line: line, column: position + 1))
@@ -532,20 +536,24 @@ public struct LitmusParser {
       position += 1
       return inner
     default:
-      guard position + 1 < tokens.count, tokens[position].text == "=" else {
+      guard position + 1 < tokens.count, ["=", "!="].contains(tokens[position].text) else {
         throw error(token.line, token.column, "expected LOCATION=VALUE, found '\(token.text)'")
       }
+      let differs = tokens[position].text == "!="
       let valueToken = tokens[position + 1]
       position += 2
+      let atom: LitmusTest.Expression
       // `0:r1=1:r1` compares two threads' variables; a bare name on the right is an address.
       if let colon = valueToken.text.firstIndex(of: ":"), Int(valueToken.text[..<colon]) != nil {
-        return .same(
+        atom = .same(
           try location(token.text, token.line, token.column),
           try location(valueToken.text, valueToken.line, valueToken.column))
+      } else {
+        atom = .equals(
+          try location(token.text, token.line, token.column),
+          try value(valueToken.text, valueToken.line, valueToken.column))
       }
-      return .equals(
-        try location(token.text, token.line, token.column),
-        try value(valueToken.text, valueToken.line, valueToken.column))
+      return differs ? .not(atom) : atom
     }
   }
 }
