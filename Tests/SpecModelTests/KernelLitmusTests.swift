@@ -618,6 +618,27 @@ import Testing
     #expect(try LitmusChecker(model: .rvwmo).check(try LitmusParser.parse(never, file: "t")).verdict == .never)
   }
 
+  /// A budget spent while the LKMM's relations are still being built stops the build (no solver
+  /// timeout covers that work) and leaves the test unknown, never decided on a partial model.
+  @Test func aBudgetSpentWhileTheModelIsBuiltLeavesTheTestUnknown() throws {
+    let storeBuffering = """
+      C SB
+      {}
+      P0(int *x, int *y) { WRITE_ONCE(*x, 1); smp_mb(); int r0 = READ_ONCE(*y); }
+      P1(int *x, int *y) { WRITE_ONCE(*y, 1); smp_mb(); int r0 = READ_ONCE(*x); }
+      exists (0:r0=0 /\\ 1:r0=0)
+      """
+    let test = try KernelLitmusParser.parse(storeBuffering, file: "SB.litmus")
+    var checker = LitmusChecker(model: .lkmm)
+    checker.budget = .seconds(60)
+    let decided = try checker.check(test)
+    #expect(decided.decided && decided.verdict == .never)
+    checker.budget = .zero
+    let spent = try checker.check(test)
+    #expect(!spent.decided)
+    #expect(spent.incomplete == "the budget of 0.0 seconds ran out while the model's relations were built")
+  }
+
   /// SRCU sections and grace periods order as RCU's do, but only on the same `srcu_struct`; two
   /// structures' sections nest per structure, and `smp_mb__after_srcu_read_unlock()` makes an
   /// unlock a full barrier.

@@ -232,8 +232,16 @@ public struct LitmusChecker {
       }
       acyclic(order, "sc", solver, z3, together: granulesTogether ? events.map(\.instruction) : [])
     case .lkmm:
-      modelFlags = LinuxKernelModel(events: events, z3: z3, dropped: droppedKernelAxioms).assertAxioms(
-        po: po, poLocation: poLocation, rf: rf, co: co, fr: fr, rmw: rmw, solver: solver)
+      let build = budget.map { ModelBuildBudget(deadline: started + $0) }
+      modelFlags = ModelBuildBudget.$current.withValue(build) {
+        LinuxKernelModel(events: events, z3: z3, dropped: droppedKernelAxioms).assertAxioms(
+          po: po, poLocation: poLocation, rf: rf, co: co, fr: fr, rmw: rmw, solver: solver)
+      }
+      if let build, build.ranOut, let budget {
+        return LitmusResult(
+          verdict: .never, positive: 0, negative: 0, states: [], witness: [],
+          incomplete: "the budget of \(budget) ran out while the model's relations were built")
+      }
     case .rvwmo:
       var coherence = poLocation
       var main = RVWMOModel(events: events, z3: z3, droppedRules: droppedRules).preservedProgramOrder(

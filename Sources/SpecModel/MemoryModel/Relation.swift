@@ -59,6 +59,8 @@ struct Relation {
   static func ⨾ (left: Relation, right: Relation) -> Relation {
     let count = left.count
     var result = Relation(count: count)
+    // A build past its budget is discarded: it makes no more terms.
+    if ModelBuildBudget.isSpent { return result }
     for i in 0..<count {
       var row = [[Formula]](repeating: [], count: count)
       for k in 0..<count where !isFalse(left[i, k]) {
@@ -97,6 +99,7 @@ struct Relation {
   var plus: Relation {
     var result = self
     for k in 0..<count {
+      if ModelBuildBudget.isSpent { return result }
       for i in 0..<count where !Self.isFalse(result[i, k]) {
         for j in 0..<count where !Self.isFalse(result[k, j]) {
           result[i, j] = result[i, j] || (result[i, k] && result[k, j])
