@@ -273,6 +273,9 @@ struct SuiteCompiler {
     for thread in test.threads {
       for name in thread.parameters where !locations.contains(name) { locations.append(name) }
     }
+    // The grace periods' handshake locations come after the test's own, which keep their places.
+    let grace = try gracePeriods()
+    locations += grace.locations
     guard locations.count + 2 <= Self.pool.count else {
       throw AtomicsProver.NotCompiled(reason: "more locations than registers to hold them")
     }
@@ -294,10 +297,22 @@ struct SuiteCompiler {
           state.pointers[name] = pointerLocations.contains(target) ? xlen / 8 : 4
         }
       }
-      try compile(thread.body, thread: thread.number, addressOf, &state)
+      let answered = grace.answered(by: thread.number)
+      if answered.isEmpty {
+        try compile(thread.body, thread: thread.number, addressOf, &state)
+      } else {
+        try compileReader(thread.body, thread: thread.number, answering: answered, addressOf, &state)
+      }
       if !state.marks.reasons.isEmpty {
         state.lines.append(state.marks.exitLabel + ":")
         marks[thread.number] = state.marks.reasons
+      }
+      // After the exit a mark takes too: a thread that leaves early still ends its last section.
+      for handshake in answered {
+        guard let flag = addressOf[handshake.location], let scratch = state.free.first else {
+          throw AtomicsProver.NotCompiled(reason: "more values than registers")
+        }
+        state.lines += GracePeriods.end(flag: RegisterNames.name(flag), scratch: RegisterNames.name(scratch))
       }
       columns.append(state.lines)
       variableRegisters.append(state.variables)
@@ -350,18 +365,59 @@ struct SuiteCompiler {
     // The same executions are left out of both: the filter names the C test's variables.
     if let filter = test.header.filter { text += "filter (\(translated(filter)))\n" }
     text += "\(test.header.condition.quantifier.rawValue) (\(translated(test.header.condition.expression)))\n"
-    try Self.checkPlacement(text, of: test, file: file)
+    try Self.checkPlacement(text, of: test, file: file, extra: grace.locations)
     return (text, names, pointers, marks)
+  }
+
+  /// The handshakes of the test's grace periods (the same every time it is asked).
+  func gracePeriods() throws -> GracePeriods {
+    var taken = Set(test.header.memoryLocations)
+    for thread in test.threads { taken.formUnion(thread.parameters) }
+    return try GracePeriods(test, taken: taken)
+  }
+
+  /// A reader thread's statements, with a quiescent state before each one outside its sections.
+  private func compileReader(
+    _ statements: [CStatement], thread: Int, answering handshakes: [GracePeriods.Handshake],
+    _ addressOf: [String: Int], _ state: inout Thread
+  ) throws {
+    func flattened(_ statements: [CStatement]) -> [CStatement] {
+      statements.flatMap { statement -> [CStatement] in
+        if case .block(let inner) = statement { return flattened(inner) }
+        return [statement]
+      }
+    }
+    var depth = 0
+    for statement in flattened(statements) {
+      if depth == 0, !statement.isDeclaration {
+        for handshake in handshakes {
+          guard let flag = addressOf[handshake.location], let scratch = state.free.first else {
+            throw AtomicsProver.NotCompiled(reason: "more values than registers")
+          }
+          state.labels += 1
+          state.lines += GracePeriods.quiescentState(
+            flag: RegisterNames.name(flag), scratch: RegisterNames.name(scratch), label: "P\(thread)Q\(state.labels)")
+        }
+      }
+      if depth > 0, GracePeriods.calls(in: [statement]).contains(where: GracePeriods.waits.contains) {
+        throw AtomicsProver.NotCompiled(reason: "a grace period inside a read-side section")
+      }
+      try compile(statement, thread: thread, addressOf, &state)
+      depth += GracePeriods.depthChange(statement)
+      guard depth >= 0 else { throw AtomicsProver.NotCompiled(reason: "rcu_read_unlock() outside a section") }
+    }
+    guard depth == 0 else { throw AtomicsProver.NotCompiled(reason: "an RCU read-side section left open") }
   }
 
   /// Whether the compiled test `text` gives every location the model address the C test gives it
   /// (so that an address a register or location holds compares alike in both); unknown otherwise.
-  static func checkPlacement(_ text: String, of test: KernelLitmusTest, file: String) throws {
+  static func checkPlacement(_ text: String, of test: KernelLitmusTest, file: String, extra: [String] = []) throws {
     let placed = try LitmusParser.parse(text, file: "\(test.name) compiled").memoryLocations
-    guard placed == test.header.memoryLocations else {
+    guard placed == test.header.memoryLocations + extra else {
       throw AtomicsUnknown(
         location: test.threads.first?.location ?? SourceLocation(file: file, line: 1, column: 1),
-        reason: "the compiled test places its locations as \(placed), the C test as \(test.header.memoryLocations)")
+        reason:
+          "the compiled test places its locations as \(placed), the C test as \(test.header.memoryLocations + extra)")
     }
   }
 
@@ -570,7 +626,30 @@ struct SuiteCompiler {
       return nil
     case "rcu_read_lock", "rcu_read_unlock":
       // A read-side critical section orders nothing by instructions: in a non-preemptible build
-      // it is a compiler barrier, and the grace periods it waits for are not in these threads.
+      // it is a compiler barrier. A grace period's order comes from the reader's quiescent
+      // states, which `compileReader` lays down around the sections.
+      return nil
+    case "synchronize_rcu", "synchronize_rcu_expedited":
+      let handshakes = try gracePeriods().waited(by: thread)
+      guard state.free.count >= 2 else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
+      var flags: [String] = []
+      for handshake in handshakes {
+        guard let flag = addressOf[handshake.location] else {
+          throw AtomicsProver.NotCompiled(reason: "\(function) without its handshake location")
+        }
+        flags.append(RegisterNames.name(flag))
+      }
+      var answering: [String] = []
+      for handshake in try gracePeriods().answered(by: thread) {
+        guard let flag = addressOf[handshake.location] else {
+          throw AtomicsProver.NotCompiled(reason: "\(function) without its handshake location")
+        }
+        answering.append(RegisterNames.name(flag))
+      }
+      state.labels += 1
+      state.lines += GracePeriods.wait(
+        flags: flags, one: RegisterNames.name(state.free[0]), seen: RegisterNames.name(state.free[1]),
+        label: "P\(thread)G\(state.labels)", answering: answering)
       return nil
     case "smp_load_acquire":
       let (address, bytes) = try access(arguments.first, lvalue: false)
