@@ -1522,6 +1522,60 @@ import Testing
     #expect(try verdict(twoReaders) == .sometimes)
   }
 
+  /// Store buffering with `smp_store_mb()` on both sides, written for these tests.
+  static let storeBufferingWithStoreMb = """
+    C SB-store-mb
+
+    {}
+
+    P0(int *x, int *y)
+    {
+    \tint r0;
+
+    \tsmp_store_mb(*x, 1);
+    \tr0 = READ_ONCE(*y);
+    }
+
+    P1(int *x, int *y)
+    {
+    \tint r1;
+
+    \tsmp_store_mb(*y, 1);
+    \tr1 = READ_ONCE(*x);
+    }
+
+    exists (0:r0=0 /\\ 1:r1=0)
+    """
+
+  /// `smp_store_mb()` is asm-generic's: the store, then the tree's `smp_mb()`. A tree whose
+  /// `__smp_mb()` orders only stores fails; one with its own `__smp_store_mb` is not compiled.
+  @Test func storeMbIsTheStoreThenTheTreesFullBarrier() throws {
+    let rows = try suite(
+      Self.corpus.appendingPathComponent("era-fenced-lrsc"), [("sb", Self.storeBufferingWithStoreMb)],
+      paths: ["lr-sc"], xlens: [32, 64])
+    #expect(rows.count == 2 && rows.allSatisfy { $0.verdict == .proved }, "\(rows)")
+    let weak = try verdict(
+      of: ("sb", Self.storeBufferingWithStoreMb), onMutantOf: "era-fenced-lrsc", header: "barrier.h"
+    ) {
+      $0.replacingOccurrences(
+        of: "#define __smp_mb()\tRISCV_FENCE(rw, rw)", with: "#define __smp_mb()\tRISCV_FENCE(w, w)")
+    }
+    guard case .failed(let counterexample)? = weak else {
+      Issue.record("not failed: \(String(describing: weak))")
+      return
+    }
+    #expect(counterexample.contains("fence w,w"), "\(counterexample)")
+    let own = try mutant("era-fenced-lrsc", header: "barrier.h") {
+      $0.replacingOccurrences(
+        of: "#define __smp_mb()\tRISCV_FENCE(rw, rw)",
+        with: "#define __smp_mb()\tRISCV_FENCE(rw, rw)\n#define __smp_store_mb(var, value)\tWRITE_ONCE(var, value)")
+    }
+    defer { try? FileManager.default.removeItem(at: own) }
+    let skipped = try suite(own, [("sb", Self.storeBufferingWithStoreMb)]).first
+    #expect(
+      skipped?.verdict == nil && skipped?.skipped == "the tree's own __smp_store_mb", "\(String(describing: skipped))")
+  }
+
   /// Message passing counted only where the reader saw the flag, written for these tests in the
   /// kernel's C-litmus syntax.
   static let filteredMessagePassing = """

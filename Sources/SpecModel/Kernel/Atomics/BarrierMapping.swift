@@ -9,7 +9,8 @@ struct BarrierMapping: Sendable {
   let unreadable: [String: String]
 
   static let names =
-    ["mb", "mb_after_atomic"] + ["u8", "u16", "u32", "u64"].flatMap { ["load_acquire_" + $0, "store_release_" + $0] }
+    ["mb", "mb_after_atomic", "store_mb_u32"]
+    + ["u8", "u16", "u32", "u64"].flatMap { ["load_acquire_" + $0, "store_release_" + $0] }
 
   /// The wrapper functions the prover's unit defines after including `asm/barrier.h`.
   static let wrappers = """
@@ -18,6 +19,9 @@ struct BarrierMapping: Sendable {
     #endif
     #if defined(__smp_mb__after_atomic)
     void rvcheck_barrier_mb_after_atomic(void) { __smp_mb__after_atomic(); }
+    #endif
+    #if defined(__smp_store_mb)
+    void rvcheck_barrier_store_mb_u32(u32 *p, u32 n) { __smp_store_mb(*p, n); }
     #endif
     #if defined(__smp_load_acquire)
     u8 rvcheck_barrier_load_acquire_u8(u8 *p) { return __smp_load_acquire(p); }

@@ -679,6 +679,15 @@ struct SuiteCompiler {
     case "smp_mb":
       if try barrier(.fullFence) == nil { state.lines.append("fence rw,rw") }
       return nil
+    case "smp_store_mb":
+      // asm-generic/barrier.h's form, which stands where the port defines none: the store, then
+      // the tree's smp_mb(). A port's own `__smp_store_mb` would be other code.
+      guard barriers.bodies["store_mb_u32"] == nil, barriers.unreadable["store_mb_u32"] == nil else {
+        throw AtomicsProver.NotCompiled(reason: "the tree's own __smp_store_mb")
+      }
+      _ = try evaluate(.call(.name("WRITE_ONCE"), arguments), thread: thread, addressOf, &state)
+      if try barrier(.fullFence) == nil { state.lines.append("fence rw,rw") }
+      return nil
     case "smp_mb__after_atomic", "smp_mb__before_atomic":
       if try barrier(.fenceAfterAtomic) == nil { state.lines.append("fence rw,rw") }
       return nil
