@@ -300,6 +300,18 @@ import Testing
       "invalid-sleep", "rcu_read_lock(); synchronize_srcu(s); rcu_read_unlock(); r0 = READ_ONCE(*x);", ["invalid-sleep"]
     ),
     ("sleep-outside", "rcu_read_lock(); rcu_read_unlock(); synchronize_srcu(s); r0 = READ_ONCE(*x);", []),
+    // Each srcu_read_lock() returns an index of its own; the bell pairs sections by nesting, so
+    // unlocking the outer index first closes the inner section with the wrong one.
+    (
+      "srcu-crossed",
+      "int r2; r1 = srcu_read_lock(s); r2 = srcu_read_lock(s); r0 = READ_ONCE(*x); srcu_read_unlock(s, r1);"
+        + " srcu_read_unlock(s, r2);", ["srcu-bad-value-match"]
+    ),
+    (
+      "srcu-nested",
+      "int r2; r1 = srcu_read_lock(s); r2 = srcu_read_lock(s); r0 = READ_ONCE(*x); srcu_read_unlock(s, r2);"
+        + " srcu_read_unlock(s, r1);", []
+    ),
   ])
   func sectionFlagsFollowTheBell(name: String, reader: String, flags: [String]) throws {
     try expectFlags(name: name, reader: reader, flags: flags)

@@ -345,13 +345,17 @@ struct KernelExecution: CandidateExecutions {
   }
 
   /// An SRCU event on the `srcu_struct` the first argument points to. A section is closed by the
-  /// innermost open `srcu_read_lock()` of the same structure, as the bell nests them per location;
-  /// the value a lock returns only goes back to its unlock, so it is 0.
+  /// innermost open `srcu_read_lock()` of the same structure, as the bell nests them per location.
+  /// Each lock returns an index of its own (herd's `__srcu` gives each a fresh value), and an
+  /// unlock carries the index it is given: the bell flags a section whose two differ
+  /// (`srcu-bad-value-match`).
   private mutating func srcu(_ kind: KernelEventTag.SRCU, _ name: String, _ arguments: [CExpression])
     throws(LitmusModelError) -> Value
   {
     let structure = try evaluate(arguments[0])
-    if kind == .unlock { _ = try evaluate(arguments[1]) }
+    var carried = zero
+    if kind == .unlock { carried = try evaluate(arguments[1]).bits }
+    if kind == .lock { carried = z3.bv(Self.srcuIndexBase + UInt64(events.count), width: Self.width) }
     guard let address = structure.bits.numeral else {
       throw error("'\(name)': the srcu_struct must be a location the test names, not a computed pointer")
     }
@@ -360,7 +364,7 @@ struct KernelExecution: CandidateExecutions {
     }
     var tag = KernelEventTag()
     tag.srcu = kind
-    let id = event(.fence, address: Value(bits: structure.bits), value: zero, executed: pathCondition, tag: tag)
+    let id = event(.fence, address: Value(bits: structure.bits), value: carried, executed: pathCondition, tag: tag)
     switch kind {
     case .lock: openSRCUSections.append((address, id))
     case .unlock:
@@ -370,8 +374,12 @@ struct KernelExecution: CandidateExecutions {
       }
     case .synchronize: break
     }
-    return Value(bits: zero)
+    return Value(bits: kind == .lock ? carried : zero)
   }
+
+  /// Where the indices `srcu_read_lock()` returns start: far from the small values and the
+  /// location addresses (multiples of `LitmusTest.locationSpacing`) that tests compare.
+  static let srcuIndexBase: UInt64 = 0x7A5_0001
 
   /// Whether the unlock `unlock` closes a critical section of its thread: `critical` =
   /// `([LKW] ; po-loc ; [UL]) \ (po-loc ; [LKW | UL] ; po-loc)`.

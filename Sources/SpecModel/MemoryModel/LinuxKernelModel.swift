@@ -75,8 +75,9 @@ struct LinuxKernelModel {
 
   /// The bell's flags on read-side sections: an RCU or SRCU lock that no unlock closes
   /// (`unmatched-rcu-lock`, `unmatched-srcu-lock`), an unlock that closes none
-  /// (`unmatched-rcu-unlock`, `unmatched-srcu-unlock`), and `synchronize_srcu()` inside an RCU
-  /// read-side section (`invalid-sleep`).
+  /// (`unmatched-rcu-unlock`, `unmatched-srcu-unlock`), `synchronize_srcu()` inside an RCU
+  /// read-side section (`invalid-sleep`), and an SRCU section closed with another index than its
+  /// lock returned (`srcu-bad-value-match`).
   private func sectionFlags(po: Relation) -> [(name: String, raised: Formula)] {
     let closed = Set(events.compactMap { $0.kernel?.openingLock })
     func any(_ events: [Formula]) -> Formula? { Formula.fold(events, and: false) }
@@ -98,9 +99,16 @@ struct LinuxKernelModel {
         sleeps.append(po[lock, sync] && po[sync, unlock])
       }
     }
+    // different-values(srcu-rscs): a section whose unlock is given another index than its lock returned.
+    var mismatched: [Formula] = []
+    for event in events where event.kernel?.srcu == .unlock {
+      guard let lock = event.kernel?.openingLock else { continue }
+      mismatched.append(event.executed && !(event.value == events[lock].value))
+    }
     let named: [(String, Formula?)] = [
       ("unmatched-rcu-lock", rcu.locks), ("unmatched-rcu-unlock", rcu.unlocks),
       ("unmatched-srcu-lock", srcu.locks), ("unmatched-srcu-unlock", srcu.unlocks), ("invalid-sleep", any(sleeps)),
+      ("srcu-bad-value-match", any(mismatched)),
     ]
     return named.compactMap { name, raised in raised.map { (name, $0) } }
   }
