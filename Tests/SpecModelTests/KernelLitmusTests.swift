@@ -317,6 +317,26 @@ import Testing
     try expectFlags(name: name, reader: reader, flags: flags)
   }
 
+  /// A name the condition only compares a register with is a symbol of its own, as herd has it:
+  /// an int read from memory never equals its address (a name left unknown read as 0 once).
+  @Test func aNameOnlyTheConditionNamesIsAnAddressOfItsOwn() throws {
+    let text = """
+      C symbol
+      {}
+      P0(int *x)
+      {
+        int r0;
+        r0 = READ_ONCE(*x);
+      }
+      exists (0:r0=elsewhere)
+      """
+    let result = try decide(text)
+    #expect(result.verdict == .never && result.negative == 1, "\(result)")
+    // The symbol is placed after the test's own locations, which keep their addresses.
+    let test = try KernelLitmusParser.parse(text, file: "symbol.litmus")
+    #expect(test.header.memoryLocations == ["x", "elsewhere"])
+  }
+
   /// The cat's `mixed-accesses`: a plain write and a marked access to one location in one thread
   /// with no `barrier` between them.
   @Test(arguments: [

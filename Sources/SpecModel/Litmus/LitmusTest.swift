@@ -23,7 +23,8 @@ public struct LitmusTest: Sendable, Equatable {
   }
 
   /// Memory locations by name, in a fixed order: as the initial state names them, then those only
-  /// the condition or `locations` name, alphabetically. Location k has address 0x1000·(k+1) in the
+  /// the condition or `locations` name, alphabetically, then names the condition only compares
+  /// a value with, alphabetically. Location k has address 0x1000·(k+1) in the
   /// model; emulators map their own addresses back to these.
   public var memoryLocations: [String] {
     var names: [String] = []
@@ -33,6 +34,10 @@ public struct LitmusTest: Sendable, Equatable {
       if case .address(let name)? = initialiser.value { note(name) }
     }
     for case .memory(let name) in finalStateLocations { note(name) }
+    // A name the condition or filter only compares with is a symbol of its own, as in herd: its
+    // address equals no other location's and no number a test writes (not 0).
+    let compared = condition.expression.addressValues.union(filter?.addressValues ?? [])
+    for name in compared.sorted() { note(name) }
     return names
   }
 
@@ -147,6 +152,16 @@ public struct LitmusTest: Sendable, Equatable {
       case .same(let left, let right): [left, right]
       case .not(let inner): inner.locations
       case .and(let left, let right), .or(let left, let right): left.locations.union(right.locations)
+      }
+    }
+
+    /// Every name whose address the expression compares a location with (`1:r1=x`).
+    public var addressValues: Set<String> {
+      switch self {
+      case .equals(_, .address(let name)): [name]
+      case .constant, .equals, .same: []
+      case .not(let inner): inner.addressValues
+      case .and(let left, let right), .or(let left, let right): left.addressValues.union(right.addressValues)
       }
     }
   }
