@@ -34,11 +34,25 @@ public struct LitmusTest: Sendable, Equatable {
       if case .address(let name)? = initialiser.value { note(name) }
     }
     for case .memory(let name) in finalStateLocations { note(name) }
-    // A name the condition or filter only compares with is a symbol of its own, as in herd: its
-    // address equals no other location's and no number a test writes (not 0).
+    return names + comparedSymbols(besides: names)
+  }
+
+  /// The names the condition or filter only compares a value with (`1:r1=x1`, where no location
+  /// is `x1`), alphabetically: each is a symbol of its own, as in herd, whose address equals no
+  /// other location's and no number a test writes (not 0).
+  public var comparedSymbols: [String] {
+    var names: [String] = []
+    for initialiser in initial {
+      if case .memory(let name) = initialiser.location { names.append(name) }
+      if case .address(let name)? = initialiser.value { names.append(name) }
+    }
+    for case .memory(let name) in finalStateLocations { names.append(name) }
+    return comparedSymbols(besides: names)
+  }
+
+  private func comparedSymbols(besides locations: [String]) -> [String] {
     let compared = condition.expression.addressValues.union(filter?.addressValues ?? [])
-    for name in compared.sorted() { note(name) }
-    return names
+    return compared.subtracting(locations).sorted()
   }
 
   public static func modelAddress(ofLocation index: Int) -> UInt64 { locationSpacing * UInt64(index + 1) }

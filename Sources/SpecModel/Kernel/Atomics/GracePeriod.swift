@@ -13,8 +13,8 @@
 ///   answers one with `fence rw,rw` and "passed" (2); at its end, `fence rw,rw` and "finished" (3).
 ///
 /// A reader may thus answer at any quiescent state it reaches, the earliest included, and never
-/// inside a section: no more order than the kernel's guarantee gives. A thread that both reads
-/// and waits answers as it waits, outside its sections.
+/// inside a section. A thread that both reads and waits answers as it waits, outside its
+/// sections.
 struct GracePeriods {
   /// The calls that wait for a grace period.
   static let waits: Set<String> = ["synchronize_rcu", "synchronize_rcu_expedited"]
@@ -53,7 +53,8 @@ struct GracePeriods {
     var made: [Handshake] = []
     var names = taken
     for waiter in waiters {
-      // A thread waits for the others' sections; its own end before it waits.
+      // A thread waits for the others' sections: its own have ended before it waits (a wait
+      // inside a section is not compiled).
       for reader in readers where reader != waiter {
         var name = "gp\(waiter)r\(reader)"
         while names.contains(name) { name += "_" }
