@@ -1998,6 +1998,57 @@ import Testing
     return root
   }
 
+  /// A C int that goes negative, as `atomic_sub_return()` leaves it, written for these tests.
+  static let negativeReturn = """
+    C negative-return
+    {
+    }
+    P0(atomic_t *c)
+    {
+    \tint r0;
+    \tr0 = atomic_sub_return(1, c);
+    }
+    exists (0:r0=-1)
+    """
+
+  /// An int variable reads as C reads it: its low 32 bits, signed, however the compiled code
+  /// leaves the register's upper bits (the `_return` forms compute `fetch - i` as an int, held
+  /// zero-extended on RV64). A `_return` form that forgets its operation still fails.
+  @Test func anIntIsComparedAtItsOwnWidth() throws {
+    let root = try genericAPI(addUnless: "return raw_atomic_fetch_add_unless(v, a, u) != u;")
+    defer { try? FileManager.default.removeItem(at: root) }
+    let fallback = root.appendingPathComponent("include/linux/atomic/atomic-arch-fallback.h")
+    let layer = try String(contentsOf: fallback, encoding: .utf8)
+    let subReturn = """
+      static __always_inline int raw_atomic_sub_return(int i, atomic_t *v)
+      {
+      \treturn arch_atomic_sub_return(i, v);
+      }
+
+      """
+    try Data((layer + subReturn).utf8).write(to: fallback)
+    let rows = try suite(root, [("negative", Self.negativeReturn)], paths: ["lr-sc", "zacas"], xlens: [32, 64])
+    #expect(rows.count == 4)
+    for row in rows {
+      #expect(
+        row.verdict == .proved,
+        "\(row.path.name) RV\(row.xlen): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
+    }
+    let header = root.appendingPathComponent("arch/riscv/include/asm/atomic.h")
+    let text = try String(contentsOf: header, encoding: .utf8)
+    let forgetful = text.replacingOccurrences(
+      of: "\treturn arch_atomic##prefix##_fetch_##op##order(i, v) c_op I;",
+      with: "\treturn arch_atomic##prefix##_fetch_##op##order(i, v);")
+    #expect(forgetful != text)
+    try Data(forgetful.utf8).write(to: header)
+    let broken = try suite(root, [("negative", Self.negativeReturn)], paths: ["zacas"]).first?.verdict
+    guard case .failed(let counterexample)? = broken else {
+      Issue.record("not failed: \(String(describing: broken))")
+      return
+    }
+    #expect(counterexample.contains("  0:r0=0\n"), "\(counterexample)")
+  }
+
   /// An increment ordered before a later write by smp_mb__after_atomic(), read in the other order.
   static let incrementThenBarrier = """
     C inc-mb-after-atomic

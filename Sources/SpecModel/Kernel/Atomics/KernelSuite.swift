@@ -53,7 +53,8 @@ extension AtomicsProver {
   /// `compiled` with its condition made "the final state is none of `allowed`" (states of the C
   /// test, as `location=value` texts), in the compiled test's names (`names` maps them back).
   static func outsideStates(
-    _ compiled: String, allowed: [[String]], _ names: [String: String], flags: [String] = []
+    _ compiled: String, allowed: [[String]], _ names: [String: String], flags: [String] = [],
+    ints: [String: Bool] = [:]
   ) -> String {
     var compiledName: [String: String] = [:]
     for (compiledLocation, cLocation) in names { compiledName[cLocation] = compiledLocation }
@@ -62,7 +63,11 @@ extension AtomicsProver {
         + state.map { item -> String in
           let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
           guard parts.count == 2 else { return item }
-          return (compiledName[parts[0]] ?? parts[0]) + "=" + parts[1]
+          let location = compiledName[parts[0]] ?? parts[0]
+          // An int is its low 32 bits, however the register holds the bits above.
+          guard ints[location] != nil, let value = Int64(parts[1]) else { return location + "=" + parts[1] }
+          let forms = Set([Int64(Int32(truncatingIfNeeded: value)), Int64(UInt32(truncatingIfNeeded: value))])
+          return "(" + forms.sorted().map { "\(location)=\($0)" }.joined(separator: " \\/ ") + ")"
         }.joined(separator: " /\\ ") + ")"
     }
     var lines = compiled.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -118,7 +123,8 @@ extension AtomicsProver {
     var compiler = SuiteCompiler(test: entry.test, prover: self, unit: unit, bodies: bodies, path: path)
     compiler.lockChoice = lockChoice
     compiler.xlen = xlen
-    let compiled: (text: String, names: [String: String], pointers: Set<String>, marks: [Int: [String]])
+    let compiled:
+      (text: String, names: [String: String], pointers: Set<String>, marks: [Int: [String]], ints: [String: Bool])
     do {
       compiled = try compiler.compiled()
     } catch let reason as NotCompiled {
@@ -135,7 +141,8 @@ extension AtomicsProver {
       let flags = compiled.marks.keys.sorted().map(SuiteCompiler.flag)
       let outside =
         lkmm.states.isEmpty
-        ? nil : Self.outsideStates(compiled.text, allowed: lkmm.states, compiled.names, flags: flags)
+        ? nil
+        : Self.outsideStates(compiled.text, allowed: lkmm.states, compiled.names, flags: flags, ints: compiled.ints)
       let rvwmo = try compiledVerdicts.verdict(
         outside ?? compiled.text, file: "\(entry.test.name) compiled", conditionOnly: outside != nil)
       guard rvwmo.incomplete == nil, rvwmo.positive + rvwmo.negative > 0 else {
@@ -159,7 +166,13 @@ extension AtomicsProver {
       func named(_ state: [String]) -> [String] {
         state.filter { item in !flags.contains { item.hasPrefix($0 + "=") } }.map { item -> String in
           let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
-          return (compiled.names[parts[0]] ?? parts[0]) + "=" + (parts.count > 1 ? parts[1] : "")
+          var value = parts.count > 1 ? parts[1] : ""
+          // An int variable reads as C reads it: its low 32 bits, signed or unsigned as declared.
+          if let signed = compiled.ints[parts[0]], let bits = Int64(value) ?? UInt64(value).map(Int64.init(bitPattern:))
+          {
+            value = signed ? "\(Int32(truncatingIfNeeded: bits))" : "\(UInt32(truncatingIfNeeded: bits))"
+          }
+          return (compiled.names[parts[0]] ?? parts[0]) + "=" + value
         }.sorted()
       }
       var reachedMarks: [[Int]: [String]] = [:]
@@ -239,6 +252,8 @@ struct SuiteCompiler {
     /// int for `int *r0`, a machine word for a pointer-sized integer (`intptr_t r1`), whose
     /// tests point it at locations of their own type.
     var pointers: [String: Int] = [:]
+    /// The variables declared `unsigned int`.
+    var unsignedInts: Set<String> = []
     var free: [Int]
     var labels = 0
     /// The arms of its calls laid down as marks (see `CompiledBranch`).
@@ -267,7 +282,7 @@ struct SuiteCompiler {
   /// The test's text; for each register of its final state (`0:x21`), the C name (`0:r0`); and
   /// the C names whose values are addresses (pointer variables and locations).
   func compiled() throws -> (
-    text: String, names: [String: String], pointers: Set<String>, marks: [Int: [String]]
+    text: String, names: [String: String], pointers: Set<String>, marks: [Int: [String]], ints: [String: Bool]
   ) {
     var locations: [String] = []
     for thread in test.threads {
@@ -282,6 +297,7 @@ struct SuiteCompiler {
     let addressOf = Dictionary(uniqueKeysWithValues: locations.enumerated().map { ($1, Self.pool[$0]) })
     var columns: [[String]] = []
     var names: [String: String] = [:]
+    var ints: [String: Bool] = [:]
     var variableRegisters: [[String: Int]] = []
     var pointers = pointerLocations
     var marks: [Int: [String]] = [:]
@@ -318,6 +334,10 @@ struct SuiteCompiler {
       variableRegisters.append(state.variables)
       for (variable, register) in state.variables {
         names["\(thread.number):x\(register)"] = "\(thread.number):\(variable)"
+        // An int (not a pointer or pointer-sized integer), signed unless declared unsigned.
+        if state.pointers[variable] == nil {
+          ints["\(thread.number):x\(register)"] = !state.unsignedInts.contains(variable)
+        }
       }
       pointers.formUnion(state.pointers.keys.map { "\(thread.number):\($0)" })
     }
@@ -366,7 +386,7 @@ struct SuiteCompiler {
     if let filter = test.header.filter { text += "filter (\(translated(filter)))\n" }
     text += "\(test.header.condition.quantifier.rawValue) (\(translated(test.header.condition.expression)))\n"
     try Self.checkPlacement(text, of: test, file: file, extra: grace.locations)
-    return (text, names, pointers, marks)
+    return (text, names, pointers, marks, ints)
   }
 
   /// The handshakes of the test's grace periods (the same every time it is asked).
@@ -448,6 +468,7 @@ struct SuiteCompiler {
       }
       for (name, initial) in names {
         let register = try variable(name, &state)
+        if type == "unsigned int" { state.unsignedInts.insert(name) }
         if pointer { state.pointers[name] = 4 }
         if word { state.pointers[name] = xlen / 8 }
         if let initial { try assign(initial, to: register, thread: thread, addressOf, &state) }
