@@ -612,6 +612,16 @@ import Testing
     return try prover.prove().suite
   }
 
+  /// Every row proved; a row that is not names its test, path, XLEN and verdict or reason.
+  func expectProved(_ rows: [AtomicsProver.SuiteRow], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    for row in rows {
+      #expect(
+        row.verdict == .proved,
+        "\(row.test) on \(row.path.name) RV\(row.xlen): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")",
+        sourceLocation: sourceLocation)
+    }
+  }
+
   /// The first row's verdict for `test` on a mutant of `era` whose `header` took `change`
   /// (lr-sc, RV64); the mutant is removed.
   func verdict(
@@ -1359,11 +1369,7 @@ import Testing
       [("publish", Self.publishThroughPointer), ("chain", Self.chainThroughPlainAccesses)],
       paths: ["lr-sc", "zacas"], xlens: [32, 64])
     #expect(rows.count == 8)
-    for row in rows {
-      #expect(
-        row.verdict == .proved,
-        "\(row.test) on \(row.path.name) RV\(row.xlen): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
-    }
+    expectProved(rows)
     // A grace period with no reader to wait for is its two full barriers.
     let waits = try suite(
       Self.corpus.appendingPathComponent("era-zacas-zabha"),
@@ -1419,11 +1425,7 @@ import Testing
       Self.corpus.appendingPathComponent("era-zacas-zabha"), Self.gracePeriodTests + [symbol],
       paths: ["lr-sc", "zacas"], xlens: [32, 64])
     #expect(rows.count == 16)
-    for row in rows {
-      #expect(
-        row.verdict == .proved,
-        "\(row.test) on \(row.path.name) RV\(row.xlen): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
-    }
+    expectProved(rows)
     // What the handshake cannot express is named, not compiled.
     let refused = try suite(
       Self.corpus.appendingPathComponent("era-zacas-zabha"),
@@ -1454,11 +1456,7 @@ import Testing
             + "\tWRITE_ONCE(*y, 1);\n}\nexists (0:r0=1 /\\ 1:r1=1)\n"
         )
       ], paths: ["lr-sc", "zacas"], xlens: [32, 64])
-    for row in both {
-      #expect(
-        row.verdict == .proved,
-        "\(row.test) on \(row.path.name) RV\(row.xlen): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
-    }
+    expectProved(both)
     // The LKMM refuses a conditional section first; the compiler would too.
     let conditional = try KernelLitmusParser.parse(
       "C branch\n{}\nP0(int *x)\n{\n\tint r0;\n\n\tr0 = READ_ONCE(*x);\n\tif (r0)\n\t\trcu_read_lock();\n}\n"
@@ -1725,11 +1723,7 @@ import Testing
     let rows = try suite(
       Self.corpus.appendingPathComponent("era-zacas-zabha"), tests, paths: ["lr-sc", "zacas"], xlens: [32, 64])
     #expect(rows.count == 8)
-    for row in rows {
-      #expect(
-        row.verdict == .proved,
-        "\(row.test) on \(row.path.name) RV\(row.xlen): \(row.verdict.map { "\($0)" } ?? row.skipped ?? "")")
-    }
+    expectProved(rows)
     let root = try mutant("era-fenced-lrsc", header: "barrier.h") {
       $0.replacingOccurrences(of: "\tRISCV_FENCE(rw, w);\t\t\t\t\t\t\\\n", with: "")
     }
