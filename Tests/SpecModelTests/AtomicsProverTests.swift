@@ -20,12 +20,17 @@ import Testing
   /// said); removed by the caller.
   func mutant(_ era: String, header name: String = "cmpxchg.h", _ change: (String) -> String) throws -> URL {
     let copy = try copy(era)
-    let header = copy.appendingPathComponent("arch/riscv/include/asm/" + name)
+    try rewrite(copy, header: name, change)
+    return copy
+  }
+
+  /// Applies `change` to one of the port's headers in the tree at `root`, in place.
+  func rewrite(_ root: URL, header name: String, _ change: (String) -> String) throws {
+    let header = root.appendingPathComponent("arch/riscv/include/asm/" + name)
     let text = try String(contentsOf: header, encoding: .utf8)
     let changed = change(text)
     #expect(changed != text, "the mutation changed nothing")
     try Data(changed.utf8).write(to: header)
-    return copy
   }
 
   /// `shapes`: the ordering shapes a test looks at (nil: every one).
@@ -533,15 +538,12 @@ import Testing
     let xchg = try prove(era, paths: ["lr-sc"]) { $0.name == "xchg" && $0.bytes == 4 && !$0.signed }
     #expect(xchg.rows.first?.verdicts?[.failOrdered1] == nil)
     // A tree whose smp_mb__after_atomic() is only a write fence lets store buffering through.
-    let root = try copy("era-fenced-lrsc")
+    let root = try mutant("era-fenced-lrsc", header: "barrier.h") {
+      $0.replacingOccurrences(
+        of: "#define __smp_mb()\tRISCV_FENCE(rw, rw)\n",
+        with: "#define __smp_mb()\tRISCV_FENCE(rw, rw)\n#define __smp_mb__after_atomic()\tRISCV_FENCE(w, w)\n")
+    }
     defer { try? FileManager.default.removeItem(at: root) }
-    let barrier = root.appendingPathComponent("arch/riscv/include/asm/barrier.h")
-    let text = try String(contentsOf: barrier, encoding: .utf8)
-    let weak = text.replacingOccurrences(
-      of: "#define __smp_mb()\tRISCV_FENCE(rw, rw)\n",
-      with: "#define __smp_mb()\tRISCV_FENCE(rw, rw)\n#define __smp_mb__after_atomic()\tRISCV_FENCE(w, w)\n")
-    #expect(weak != text)
-    try Data(weak.utf8).write(to: barrier)
     let report = try prove(root, paths: ["lr-sc"]) { $0.name == "cmpxchg" && $0.bytes == 4 && !$0.signed }
     let found = failures(report)
     #expect(found.map(\.0).contains(.failOrdered1), "\(found.map(\.0))")
@@ -553,13 +555,11 @@ import Testing
   @Test func theTreesOwnBarriersCompileTheOtherThreads() throws {
     // An smp_load_acquire() without its fence in the tree's barrier.h: the release primitive is
     // right, but message passing read by that acquire is not.
-    let root = try copy("era-fenced-lrsc")
+    let root = try mutant("era-fenced-lrsc", header: "barrier.h") {
+      $0.replacingOccurrences(of: "\tRISCV_FENCE(r, rw);\t\t\t\t\t\t\\\n", with: "")
+    }
     defer { try? FileManager.default.removeItem(at: root) }
     let barrier = root.appendingPathComponent("arch/riscv/include/asm/barrier.h")
-    let text = try String(contentsOf: barrier, encoding: .utf8)
-    let broken = text.replacingOccurrences(of: "\tRISCV_FENCE(r, rw);\t\t\t\t\t\t\\\n", with: "")
-    #expect(broken != text)
-    try Data(broken.utf8).write(to: barrier)
     let report = try prove(root, paths: ["lr-sc"]) { $0.name == "cmpxchg_release" && $0.bytes == 4 && !$0.signed }
     let found = failures(report)
     #expect(found.contains { $0.0 == .messagePassingWriter }, "\(found.map(\.0))")
@@ -1764,14 +1764,11 @@ import Testing
 
   @Test func aWeakMappingFailsTheSuiteWithTheStatesItReaches() throws {
     // smp_mb() that is only a write fence: store buffering gets through.
-    let root = try copy("era-fenced-lrsc")
+    let root = try mutant("era-fenced-lrsc", header: "barrier.h") {
+      $0.replacingOccurrences(
+        of: "#define __smp_mb()\tRISCV_FENCE(rw, rw)", with: "#define __smp_mb()\tRISCV_FENCE(w, w)")
+    }
     defer { try? FileManager.default.removeItem(at: root) }
-    let barrier = root.appendingPathComponent("arch/riscv/include/asm/barrier.h")
-    let text = try String(contentsOf: barrier, encoding: .utf8)
-    let weak = text.replacingOccurrences(
-      of: "#define __smp_mb()\tRISCV_FENCE(rw, rw)", with: "#define __smp_mb()\tRISCV_FENCE(w, w)")
-    #expect(weak != text)
-    try Data(weak.utf8).write(to: barrier)
     let rows = try suite(root, [("SB+mbs", Self.storeBufferingWithMb)])
     guard case .failed(let counterexample)? = rows.first?.verdict else {
       Issue.record("not failed: \(rows)")
@@ -2024,13 +2021,11 @@ import Testing
     let rows = try suite(root, [("negative", Self.negativeReturn)], paths: ["lr-sc", "zacas"], xlens: [32, 64])
     #expect(rows.count == 4)
     expectProved(rows)
-    let header = root.appendingPathComponent("arch/riscv/include/asm/atomic.h")
-    let text = try String(contentsOf: header, encoding: .utf8)
-    let forgetful = text.replacingOccurrences(
-      of: "\treturn arch_atomic##prefix##_fetch_##op##order(i, v) c_op I;",
-      with: "\treturn arch_atomic##prefix##_fetch_##op##order(i, v);")
-    #expect(forgetful != text)
-    try Data(forgetful.utf8).write(to: header)
+    try rewrite(root, header: "atomic.h") {
+      $0.replacingOccurrences(
+        of: "\treturn arch_atomic##prefix##_fetch_##op##order(i, v) c_op I;",
+        with: "\treturn arch_atomic##prefix##_fetch_##op##order(i, v);")
+    }
     let broken = try suite(root, [("negative", Self.negativeReturn)], paths: ["zacas"]).first?.verdict
     guard case .failed(let counterexample)? = broken else {
       Issue.record("not failed: \(String(describing: broken))")

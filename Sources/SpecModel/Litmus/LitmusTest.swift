@@ -27,6 +27,17 @@ public struct LitmusTest: Sendable, Equatable {
   /// a value with, alphabetically. Location k has address 0x1000·(k+1) in the
   /// model; emulators map their own addresses back to these.
   public var memoryLocations: [String] {
+    let named = namedLocations
+    return named + comparedSymbols(besides: named)
+  }
+
+  /// The names the condition or filter only compares a value with (`1:r1=x1`, where no location
+  /// is `x1`), alphabetically: each is a symbol of its own, as in herd, whose address equals no
+  /// other location's and no number a test writes (not 0).
+  public var comparedSymbols: [String] { comparedSymbols(besides: namedLocations) }
+
+  /// The locations the initial state names, then those only the condition or `locations` name.
+  private var namedLocations: [String] {
     var names: [String] = []
     func note(_ name: String) { if !names.contains(name) { names.append(name) } }
     for initialiser in initial {
@@ -34,20 +45,7 @@ public struct LitmusTest: Sendable, Equatable {
       if case .address(let name)? = initialiser.value { note(name) }
     }
     for case .memory(let name) in finalStateLocations { note(name) }
-    return names + comparedSymbols(besides: names)
-  }
-
-  /// The names the condition or filter only compares a value with (`1:r1=x1`, where no location
-  /// is `x1`), alphabetically: each is a symbol of its own, as in herd, whose address equals no
-  /// other location's and no number a test writes (not 0).
-  public var comparedSymbols: [String] {
-    var names: [String] = []
-    for initialiser in initial {
-      if case .memory(let name) = initialiser.location { names.append(name) }
-      if case .address(let name)? = initialiser.value { names.append(name) }
-    }
-    for case .memory(let name) in finalStateLocations { names.append(name) }
-    return comparedSymbols(besides: names)
+    return names
   }
 
   private func comparedSymbols(besides locations: [String]) -> [String] {

@@ -254,6 +254,10 @@ struct SuiteCompiler {
     var pointers: [String: Int] = [:]
     /// The variables declared `unsigned int`.
     var unsignedInts: Set<String> = []
+    /// The registers holding the grace-period handshake locations the thread waits on, and those
+    /// it answers as a reader.
+    var waitsOn: [String] = []
+    var answers: [String] = []
     var free: [Int]
     var labels = 0
     /// The arms of its calls laid down as marks (see `CompiledBranch`).
@@ -313,22 +317,24 @@ struct SuiteCompiler {
           state.pointers[name] = pointerLocations.contains(target) ? xlen / 8 : 4
         }
       }
-      let answered = grace.answered(by: thread.number)
-      if answered.isEmpty {
+      // The addresses of the handshakes the thread waits on, and of those it answers.
+      state.waitsOn = grace.waited(by: thread.number).compactMap { addressOf[$0.location] }.map(RegisterNames.name)
+      state.answers = grace.answered(by: thread.number).compactMap { addressOf[$0.location] }.map(RegisterNames.name)
+      if state.answers.isEmpty {
         try compile(thread.body, thread: thread.number, addressOf, &state)
       } else {
-        try compileReader(thread.body, thread: thread.number, answering: answered, addressOf, &state)
+        try compileReader(thread.body, thread: thread.number, addressOf, &state)
       }
       if !state.marks.reasons.isEmpty {
         state.lines.append(state.marks.exitLabel + ":")
         marks[thread.number] = state.marks.reasons
       }
       // After the exit label a mark jumps to: a thread that stops early still says it has finished.
-      for handshake in answered {
-        guard let flag = addressOf[handshake.location], let scratch = state.free.first else {
+      for flag in state.answers {
+        guard let scratch = state.free.first else {
           throw AtomicsProver.NotCompiled(reason: "more values than registers")
         }
-        state.lines += GracePeriods.end(flag: RegisterNames.name(flag), scratch: RegisterNames.name(scratch))
+        state.lines += GracePeriods.end(flag: flag, scratch: RegisterNames.name(scratch))
       }
       columns.append(state.lines)
       variableRegisters.append(state.variables)
@@ -389,8 +395,8 @@ struct SuiteCompiler {
     return (text, names, pointers, marks, ints)
   }
 
-  /// The handshakes of the test's grace periods (the same every time it is asked).
-  func gracePeriods() throws -> GracePeriods {
+  /// The handshakes of the test's grace periods.
+  private func gracePeriods() throws -> GracePeriods {
     var taken = Set(test.header.memoryLocations)
     for thread in test.threads { taken.formUnion(thread.parameters) }
     return try GracePeriods(test, taken: taken)
@@ -398,8 +404,7 @@ struct SuiteCompiler {
 
   /// A reader thread's statements, with a quiescent state before each one outside its sections.
   private func compileReader(
-    _ statements: [CStatement], thread: Int, answering handshakes: [GracePeriods.Handshake],
-    _ addressOf: [String: Int], _ state: inout Thread
+    _ statements: [CStatement], thread: Int, _ addressOf: [String: Int], _ state: inout Thread
   ) throws {
     func flattened(_ statements: [CStatement]) -> [CStatement] {
       statements.flatMap { statement -> [CStatement] in
@@ -410,13 +415,13 @@ struct SuiteCompiler {
     var depth = 0
     for statement in flattened(statements) {
       if depth == 0, !statement.isDeclaration {
-        for handshake in handshakes {
-          guard let flag = addressOf[handshake.location], let scratch = state.free.first else {
+        for flag in state.answers {
+          guard let scratch = state.free.first else {
             throw AtomicsProver.NotCompiled(reason: "more values than registers")
           }
           state.labels += 1
           state.lines += GracePeriods.quiescentState(
-            flag: RegisterNames.name(flag), scratch: RegisterNames.name(scratch), label: "P\(thread)Q\(state.labels)")
+            flag: flag, scratch: RegisterNames.name(scratch), label: "P\(thread)Q\(state.labels)")
         }
       }
       if depth > 0, GracePeriods.calls(in: [statement]).contains(where: GracePeriods.waits.contains) {
@@ -654,26 +659,11 @@ struct SuiteCompiler {
       // states, which `compileReader` lays down around the sections.
       return nil
     case "synchronize_rcu", "synchronize_rcu_expedited":
-      let handshakes = try gracePeriods().waited(by: thread)
       guard state.free.count >= 2 else { throw AtomicsProver.NotCompiled(reason: "more values than registers") }
-      var flags: [String] = []
-      for handshake in handshakes {
-        guard let flag = addressOf[handshake.location] else {
-          throw AtomicsProver.NotCompiled(reason: "\(function) without its handshake location")
-        }
-        flags.append(RegisterNames.name(flag))
-      }
-      var answering: [String] = []
-      for handshake in try gracePeriods().answered(by: thread) {
-        guard let flag = addressOf[handshake.location] else {
-          throw AtomicsProver.NotCompiled(reason: "\(function) without its handshake location")
-        }
-        answering.append(RegisterNames.name(flag))
-      }
       state.labels += 1
       state.lines += GracePeriods.wait(
-        flags: flags, one: RegisterNames.name(state.free[0]), seen: RegisterNames.name(state.free[1]),
-        label: "P\(thread)G\(state.labels)", answering: answering)
+        flags: state.waitsOn, one: RegisterNames.name(state.free[0]), seen: RegisterNames.name(state.free[1]),
+        label: "P\(thread)G\(state.labels)", answering: state.answers)
       return nil
     case "smp_load_acquire":
       let (address, bytes) = try access(arguments.first, lvalue: false)
