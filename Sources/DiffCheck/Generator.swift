@@ -120,8 +120,10 @@ public struct ProgramGenerator {
       written |= 1 << UInt32(register)
       guard let position = clean.firstIndex(of: register) else { return }
       clean.remove(at: position)
+      // Only when the last clean base goes is a fresh one drawn (the pool is scanned only then).
+      guard clean.isEmpty else { return }
       let unwritten = pool.indices.filter { written & (1 << UInt32(pool[$0])) == 0 }
-      if clean.isEmpty, !unwritten.isEmpty {
+      if !unwritten.isEmpty {
         let fresh = pool.remove(at: unwritten[Int(random.below(UInt64(unwritten.count)))])
         bases.append(fresh)
         clean.append(fresh)
@@ -133,11 +135,12 @@ public struct ProgramGenerator {
       (.lrsc, lrForms.isEmpty ? 0 : weights.loadReservedPair), (.amo, amoForms.isEmpty ? 0 : weights.amo),
       (.narrowAMO, narrowAMOForms.isEmpty ? 0 : weights.narrowAMO),
     ]
+    let totalWeight = SeededRandom.total(kinds)
     while program.count < length {
       if clean.isEmpty { break }
       let base = random.pick(clean)
       let before = program.count
-      let kind = random.weighted(kinds)
+      let kind = random.weighted(kinds, total: totalWeight)
       switch kind {
       case .amocas:
         program.append(amocas(random.pick(casForms), base: base, bases: bases, &random))

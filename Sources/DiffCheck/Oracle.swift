@@ -224,14 +224,15 @@ public struct Oracle {
 
     var dropped = [Bool](repeating: false, count: program.count)
     var views: [CASView?] = []
-    var copies: [StoreCopy?] = []
     let supported = executor.supported(program)
     let facts = program.map { StepFacts($0, xlen: xlen) }
     var aim = Aim(
       program: program, targets: targets, dropped: dropped, attempts: [Int](repeating: 0, count: program.count),
       bases: generated.baseRegisters, initial: initial, image: image, random: random,
-      cache: StepCache(count: program.count), observing: Self.observedSteps(facts))
-    var run = observe(facts, supported, &aim, &views, &copies)
+      cache: StepCache(count: program.count), entries: StepEntries(count: program.count),
+      observing: Self.observedSteps(facts))
+    let stores = Stores(program: program, facts: facts, entries: aim.entries, xlenMask: xlenMask)
+    var run = observe(facts, supported, &aim, &views)
     for _ in 0..<maxRounds {
       let missed = allMissed(program, targets, aim.dropped, run, views)
       guard let (first, firstTarget) = missed.first else { break }
@@ -256,7 +257,7 @@ public struct Oracle {
         let patch =
           goal.aimsAtAMO
           ? planAMO(program[index], goal, view, live: nil)
-          : plan(program[index], goal, view, copies, generated.baseRegisters, live: nil, &aim.random)
+          : plan(program[index], goal, view, stores, generated.baseRegisters, live: nil, &aim.random)
         if let patch {
           aim.apply(patch)
           aim.patches += 1
@@ -269,7 +270,7 @@ public struct Oracle {
       // A round that patched nothing leaves the run, and so every view, as it was: the targets
       // still missed would be dropped one per round, each failing the same plan again.
       if touched.isEmpty { break }
-      run = observe(facts, supported, &aim, &views, &copies)
+      run = observe(facts, supported, &aim, &views)
     }
     random = aim.random
     initial = aim.initial
@@ -518,15 +519,17 @@ public struct Oracle {
     var patches = 0
     /// Steps of earlier runs of the program, done again where they read the same values.
     let cache: StepCache
-    /// The steps a run shows the oracle: those a patch may aim at or route through, and the
-    /// first step, where a rerun starts over.
+    /// What the last run held as it entered each step: where a store wrote, and from what.
+    let entries: StepEntries
+    /// The steps a run shows the oracle: those a patch may aim at, and the first step, where a
+    /// rerun starts over. Stores are not shown: what a route needs of them is in `entries`.
     let observing: [Bool]
 
     mutating func apply(_ patch: Patch) { patch.apply(to: &initial, &image) }
   }
 
   private static func observedSteps(_ facts: [StepFacts]) -> [Bool] {
-    var observing = facts.map { $0.copy != nil || $0.isAmocas || $0.isNarrowAMO }
+    var observing = facts.map { $0.isAmocas || $0.isNarrowAMO }
     if !observing.isEmpty { observing[0] = true }
     return observing
   }
@@ -536,38 +539,33 @@ public struct Oracle {
   /// has read or written yet: the run goes on as a run from the patched state would, so the
   /// targets after it see the patch at once rather than a round later.
   private func observe(
-    _ facts: [StepFacts], _ supported: [Bool], _ aim: inout Aim, _ views: inout [CASView?],
-    _ copies: inout [StoreCopy?]
+    _ facts: [StepFacts], _ supported: [Bool], _ aim: inout Aim, _ views: inout [CASView?]
   ) -> ConcreteExecutor.Run {
     let program = aim.program
-    // The last run's arrays are cleared in place rather than allocated again.
+    let stores = Stores(program: program, facts: facts, entries: aim.entries, xlenMask: xlenMask)
+    // The last run's views are cleared in place rather than allocated again.
     Self.clear(&views, count: program.count)
-    Self.clear(&copies, count: program.count)
     var observedAny = false
     var patchedLive = false
     // The observer does not outlive the run: it changes the aim and the views in place.
     let run = executor.firstRun(
       program, initial: aim.initial, memory: aim.image, supported: supported, observing: aim.observing,
-      cache: aim.cache
+      cache: aim.cache, entries: aim.entries
     ) { index, machine in
       // A run that a profile constraint pruned starts again from the top: keep the last run's views.
       if index == 0 && observedAny {
-        for position in views.indices {
-          views[position] = nil
-          copies[position] = nil
-        }
+        for position in views.indices { views[position] = nil }
       }
       observedAny = true
       let fact = facts[index]
       guard fact.bytes != nil else { return }
       let instruction = program[index]
-      if let kind = fact.copy { copies[index] = storeCopy(instruction, kind, fact.pairs, machine) }
       guard fact.isAmocas || fact.isNarrowAMO, var view = casView(instruction, fact, machine) else { return }
       if let target = aim.targets[index], !aim.dropped[index], aim.attempts[index] < 2,
         misses(target, instruction, view),
         let patch = target.aimsAtAMO
           ? planAMO(instruction, target, view, live: machine)
-          : plan(instruction, target, view, copies, aim.bases, live: machine, &aim.random)
+          : plan(instruction, target, view, stores, aim.bases, live: machine, &aim.random)
       {
         aim.apply(patch)
         patch.apply(to: machine)
@@ -580,7 +578,7 @@ public struct Oracle {
     }
     // Patches made during a run that was pruned and started over are not all in the run that
     // stands: run the patched state again.
-    if patchedLive && run.attempts > 1 { return observe(facts, supported, &aim, &views, &copies) }
+    if patchedLive && run.attempts > 1 { return observe(facts, supported, &aim, &views) }
     return run
   }
 
@@ -648,29 +646,37 @@ public struct Oracle {
     return false
   }
 
-  private func storeCopy(
-    _ instruction: Instruction, _ kind: StepFacts.CopyKind, _ pairs: Bool, _ machine: ConcreteExecutor.PreStep
-  ) -> StoreCopy? {
-    guard let bytes = instruction.accessBytes else { return nil }
-    let base = machine.register(instruction.rs1)
-    let address = kind == .store ? (base &+ UInt64(bitPattern: instruction.immediate)) & xlenMask : base
-    // The registers copied, low half first; a pair starting at x0 reads as zero and has none.
-    let pair = pairs && kind == .swapValue
-    var registers = InlineIndices()
-    if !(pair && instruction.rs2 == 0) {
-      registers.append(instruction.rs2)
-      if pair { registers.append(instruction.rs2 + 1) }
+  /// What each store-like step of the last run copied to memory, worked out from what the run held
+  /// as it entered the step: the routes a patch may take to a compared byte.
+  struct Stores {
+    let program: [Instruction]
+    let facts: [StepFacts]
+    let entries: StepEntries
+    let xlenMask: UInt64
+
+    /// What instruction `index` copied in the last run that reached it; nil if it copies nothing.
+    func copy(at index: Int) -> StoreCopy? {
+      let instruction = program[index]
+      guard let kind = facts[index].copy, let bytes = instruction.accessBytes else { return nil }
+      let base = entries.base(at: index)
+      let address = kind == .store ? (base &+ UInt64(bitPattern: instruction.immediate)) & xlenMask : base
+      // The registers copied, low half first; a pair starting at x0 reads as zero and has none.
+      let pair = facts[index].pairs && kind == .swapValue
+      var registers = InlineIndices()
+      if !(pair && instruction.rs2 == 0) {
+        registers.append(instruction.rs2)
+        if pair { registers.append(instruction.rs2 + 1) }
+      }
+      let initial = !registers.isEmpty && registers.allSatisfy { entries.isInitial(register: $0, at: index) }
+      return StoreCopy(address: address, bytes: bytes, registers: registers, sourceIsInitial: initial)
     }
-    for register in registers { _ = machine.register(register) }
-    let initial = !registers.isEmpty && registers.allSatisfy { $0 != 0 && machine.registerWriter($0) == -1 }
-    return StoreCopy(address: address, bytes: bytes, registers: registers, sourceIsInitial: initial)
   }
 
   /// How to change the initial state so that the amocas at `instruction` meets `target`, given
   /// what it saw; nil when neither the memory nor the compare registers can be changed. During a
   /// run (`live`), only initial values that no step has read or written yet may change.
   private func plan(
-    _ instruction: Instruction, _ target: CASTarget, _ view: CASView, _ copies: [StoreCopy?], _ bases: [Int],
+    _ instruction: Instruction, _ target: CASTarget, _ view: CASView, _ stores: Stores, _ bases: [Int],
     live: ConcreteExecutor.PreStep?, _ random: inout SeededRandom
   ) -> Patch? {
     guard let bytes = instruction.accessBytes else { return nil }
@@ -701,7 +707,7 @@ public struct Oracle {
           continue
         }
         let at = (view.address &+ UInt64(byte)) & xlenMask
-        guard let copy = copies[writer] ?? nil, copy.sourceIsInitial,
+        guard let copy = stores.copy(at: writer), copy.sourceIsInitial,
           !copy.registers.contains(where: { bases.contains($0) }),
           at >= copy.address, at - copy.address < UInt64(copy.bytes)
         else {

@@ -49,9 +49,13 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
   public mutating func pick<T>(_ items: [T]) -> T { items[Int(below(UInt64(items.count)))] }
 
-  /// Picks a key with probability proportional to its weight.
-  public mutating func weighted<T>(_ items: [(T, Int)]) -> T {
-    let total = items.reduce(0) { $0 + max($1.1, 0) }
+  /// The sum of the weights `weighted` draws from: a caller drawing many times from one table
+  /// works it out once.
+  public static func total<T>(_ items: [(T, Int)]) -> Int { items.reduce(0) { $0 + max($1.1, 0) } }
+
+  /// Picks a key with probability proportional to its weight; `total` is `Self.total(items)`.
+  public mutating func weighted<T>(_ items: [(T, Int)], total: Int? = nil) -> T {
+    let total = total ?? Self.total(items)
     var roll = Int(below(UInt64(max(total, 1))))
     for (item, weight) in items where weight > 0 {
       if roll < weight { return item }

@@ -118,7 +118,7 @@ public struct ConcreteExecutor {
   ) -> (run: Run, cursor: ChoiceCursor) {
     run(
       program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, supported: supported,
-      observes: beforeStep != nil, observing: observing, cache: cache
+      observes: beforeStep != nil, observing: observing, cache: cache, entries: nil
     ) { index, step in beforeStep?(index, step) }
   }
 
@@ -128,7 +128,7 @@ public struct ConcreteExecutor {
   func run(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory, cursor: ChoiceCursor,
     stopBefore: Int?, supported: [Bool]?, observes: Bool, observing: [Bool]?, cache: StepCache?,
-    beforeStep: (Int, PreStep) -> Void
+    entries: StepEntries?, beforeStep: (Int, PreStep) -> Void
   ) -> (run: Run, cursor: ChoiceCursor) {
     let xlen = configuration.isa.xlen
     let supported = supported ?? self.supported(program)
@@ -146,6 +146,7 @@ public struct ConcreteExecutor {
     let preStep = PreStep(machine: machine)
     // The cache lives as long as the caller's call: looked at unretained at every step.
     let memoCache = cache.map { Unmanaged.passUnretained($0) }
+    let entryLog = entries.map { Unmanaged.passUnretained($0) }
     while index >= 0 && index < program.count && machine.trap == nil {
       if index == stopBefore { break }
       if steps >= maxSteps {
@@ -160,6 +161,9 @@ public struct ConcreteExecutor {
       }
       let instruction = program[index]
       let pc = configuration.codeBase &+ UInt64(index) &* 4
+      entryLog?._withUnsafeGuaranteedRef {
+        $0.record(index, base: machine.registerFile[instruction.rs1], unwritten: machine.unwrittenRegisters)
+      }
       machine.begin()
       if let memoCache, let memo = memoCache._withUnsafeGuaranteedRef({ $0.memo(index) }), machine.matches(memo) {
         machine.replay(memo)
@@ -211,23 +215,24 @@ public struct ConcreteExecutor {
   ) -> Run {
     firstRun(
       program, initial: initial, memory: memory, stopBefore: stopBefore, supported: supported,
-      observes: beforeStep != nil, observing: observing, cache: cache
+      observes: beforeStep != nil, observing: observing, cache: cache, entries: nil
     ) { index, step in beforeStep?(index, step) }
   }
 
   /// `firstRun` with an observer that does not outlive the call (see `run`).
   public func firstRun(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory? = nil, supported: [Bool]? = nil,
-    observing: [Bool]? = nil, cache: StepCache? = nil, watching beforeStep: (Int, PreStep) -> Void
+    observing: [Bool]? = nil, cache: StepCache? = nil, entries: StepEntries? = nil,
+    watching beforeStep: (Int, PreStep) -> Void
   ) -> Run {
     firstRun(
       program, initial: initial, memory: memory, stopBefore: nil, supported: supported, observes: true,
-      observing: observing, cache: cache, beforeStep)
+      observing: observing, cache: cache, entries: entries, beforeStep)
   }
 
   private func firstRun(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory?, stopBefore: Int?,
-    supported: [Bool]?, observes: Bool, observing: [Bool]?, cache: StepCache?,
+    supported: [Bool]?, observes: Bool, observing: [Bool]?, cache: StepCache?, entries: StepEntries?,
     _ beforeStep: (Int, PreStep) -> Void
   ) -> Run {
     let memory = memory ?? ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
@@ -237,7 +242,7 @@ public struct ConcreteExecutor {
     while true {
       var (run, after) = self.run(
         program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, supported: supported,
-        observes: observes, observing: observing, cache: cache, beforeStep: beforeStep)
+        observes: observes, observing: observing, cache: cache, entries: entries, beforeStep: beforeStep)
       runs += 1
       run.attempts = runs
       cursor = after

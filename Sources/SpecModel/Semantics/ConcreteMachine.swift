@@ -14,6 +14,8 @@ final class ConcreteMachine {
   let writerFile: UnsafeMutablePointer<Int>
   var registers: [UInt64] { Array(UnsafeBufferPointer(start: registerFile, count: 32)) }
   var registerWriter: [Int] { Array(UnsafeBufferPointer(start: writerFile, count: 32)) }
+  /// The registers no step has written yet (bits): `writerFile` is -1 for exactly these.
+  private(set) var unwrittenRegisters: UInt32 = ~0
   var memory: ConcreteMemory
   var reservationValid = false
   var reservationAddress: UInt64 = 0
@@ -242,6 +244,7 @@ final class ConcreteMachine {
       guard register != 0 else { continue }
       registerFile[register] = value
       writerFile[register] = index
+      unwrittenRegisters &= ~(1 << UInt32(register))
     }
     if let pendingStore {
       memory.write(
