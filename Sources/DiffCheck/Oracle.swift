@@ -243,7 +243,7 @@ public struct Oracle {
       for (index, target) in missed {
         // A target missed again after it was patched twice is fought over by another patch (two
         // amocas on one address with opposite aims): it is dropped rather than patched forever.
-        if aim.attempts[index] >= 2 {
+        if aim.attempts[index] >= 2 || trapsWhateverItsValues(index, program, run, generated.baseRegisters) {
           aim.dropped[index] = true
           continue
         }
@@ -425,6 +425,17 @@ public struct Oracle {
       if misses { missed.append((event.index, target)) }
     }
     return missed
+  }
+
+  /// Whether instruction `index` trapped in `run` for a reason no patch changes: an illegal
+  /// encoding (a reserved register pair, a form outside the ISA), or a fault at an address taken
+  /// from a base register, which patches leave alone. Its compare or operand targets are out of
+  /// reach, and patching its values would only cost reruns.
+  private func trapsWhateverItsValues(
+    _ index: Int, _ program: [Instruction], _ run: ConcreteExecutor.Run, _ bases: [Int]
+  ) -> Bool {
+    guard let cause = run.events.last(where: { $0.index == index })?.trapCause else { return false }
+    return cause == 2 || bases.contains(program[index].rs1)
   }
 
   private func nearMissHolds(_ target: CASTarget, _ instruction: Instruction, _ view: CASView) -> Bool {
