@@ -569,23 +569,26 @@ public struct Oracle {
       }
       observedAny = true
       let fact = facts[index]
-      guard fact.bytes != nil else { return }
+      guard let bytes = fact.bytes, fact.isAmocas || fact.isNarrowAMO else { return }
       let instruction = program[index]
-      guard fact.isAmocas || fact.isNarrowAMO, var view = casView(instruction, fact, machine) else { return }
+      // Made once and not copied on the way: a view is a hundred-odd bytes, and each copy of one
+      // cost a call to memmove at every observation.
+      let seen = casView(instruction, fact, bytes: bytes, machine)
       if let target = aim.targets[index], !aim.dropped[index], aim.attempts[index] < 2,
-        misses(target, instruction, view),
+        misses(target, instruction, seen),
         let patch = target.aimsAtAMO
-          ? planAMO(instruction, target, view, live: machine)
-          : plan(instruction, target, view, stores, aim.bases, live: machine, &aim.random)
+          ? planAMO(instruction, target, seen, live: machine)
+          : plan(instruction, target, seen, stores, aim.bases, live: machine, &aim.random)
       {
         aim.apply(patch)
         patch.apply(to: machine)
         // Not counted as an attempt: a later round may still need two of its own.
         aim.patches += 1
         patchedLive = true
-        view = casView(instruction, fact, machine) ?? view
+        views[index] = casView(instruction, fact, bytes: bytes, machine)
+      } else {
+        views[index] = seen
       }
-      views[index] = view
     }
     // Patches made during a run that was pruned and started over are not all in the run that
     // stands: run the patched state again.
@@ -606,8 +609,9 @@ public struct Oracle {
   }
 
   /// What an amocas (or a byte or halfword AMO) sees just before it runs.
-  private func casView(_ instruction: Instruction, _ fact: StepFacts, _ machine: ConcreteExecutor.PreStep) -> CASView? {
-    guard let bytes = fact.bytes else { return nil }
+  private func casView(
+    _ instruction: Instruction, _ fact: StepFacts, bytes: Int, _ machine: ConcreteExecutor.PreStep
+  ) -> CASView {
     let address = machine.register(instruction.rs1)
     let width = 8 * bytes
     var compare: UInt128
