@@ -32,6 +32,14 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
   /// Uniform in `0..<bound` (bound > 0), by rejection so no value is favoured.
   public mutating func below(_ bound: UInt64) -> UInt64 {
     precondition(bound > 0)
+    // A power of two has the same limit and remainder without the two divisions: the limit is
+    // 2^64 - bound, the remainder the low bits.
+    if bound & (bound &- 1) == 0 {
+      while true {
+        let value = next()
+        if value < 0 &- bound { return value & (bound &- 1) }
+      }
+    }
     let limit = UInt64.max - UInt64.max % bound
     while true {
       let value = next()

@@ -18,6 +18,28 @@ import Testing
   // Checked against an independent implementation of the published algorithm.
   static let golden: [UInt64] = [0xB3F2_AF6D_0FC7_10C5, 0x853B_5596_4736_4CEA, 0x92F8_9756_082A_4514]
 
+  /// Powers of two skip the divisions; the draws must stay those of the division formula, or every
+  /// seed's programs would change.
+  @Test func aPowerOfTwoBoundDrawsWhatTheDivisionWould() {
+    for shift in UInt64(0)..<64 {
+      let bound: UInt64 = 1 << shift
+      #expect(0 &- bound == UInt64.max - UInt64.max % bound, "limit for 2^\(shift)")
+      var random = SeededRandom(seed: 40 + shift)
+      var reference = random
+      for _ in 0..<100 {
+        var expected: UInt64 = 0
+        while true {
+          let value = reference.next()
+          if value < UInt64.max - UInt64.max % bound {
+            expected = value % bound
+            break
+          }
+        }
+        #expect(random.below(bound) == expected)
+      }
+    }
+  }
+
   @Test func boundedDrawsStayInRange() {
     var random = SeededRandom(seed: 9)
     for bound in [1, 2, 3, 7, 100] as [UInt64] {
