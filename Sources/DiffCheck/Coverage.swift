@@ -88,25 +88,35 @@ public struct CoverageMark: Hashable, Sendable {
 /// one slot per form serial and outcome, so a count is an index, not a hash.
 struct CoverageTally {
   private var counts: [Int] = []
+  /// The slots counted since the last drain, each once: a drain visits these rather than every
+  /// slot of every form (a campaign drains after each batch of programs).
+  private var touched: [Int] = []
   private static let outcomes = 32
 
   mutating func add(_ marks: [CoverageMark]) {
     for mark in marks {
       let slot = Int(mark.serial) * Self.outcomes + Int(mark.outcome)
       if slot >= counts.count { counts += Array(repeating: 0, count: slot + Self.outcomes - counts.count) }
+      if counts[slot] == 0 { touched.append(slot) }
       counts[slot] += 1
     }
   }
 
   /// Every count as cells, added to `coverage`; the tally is left empty.
   mutating func drain(into coverage: inout Coverage) {
-    for (slot, count) in counts.enumerated() where count > 0 { coverage.add(Self.cell(slot), count: count) }
-    counts = []
+    for slot in touched.sorted() { coverage.add(Self.cell(slot), count: counts[slot]) }
+    clear()
   }
 
   mutating func drain(into cells: inout [CoverageCell: Int]) {
-    for (slot, count) in counts.enumerated() where count > 0 { cells[Self.cell(slot), default: 0] += count }
-    counts = []
+    for slot in touched.sorted() { cells[Self.cell(slot), default: 0] += counts[slot] }
+    clear()
+  }
+
+  /// Zeroes the touched slots, keeping the storage for the next batch.
+  private mutating func clear() {
+    for slot in touched { counts[slot] = 0 }
+    touched.removeAll(keepingCapacity: true)
   }
 
   private static func cell(_ slot: Int) -> CoverageCell {

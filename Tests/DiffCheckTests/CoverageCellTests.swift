@@ -16,6 +16,29 @@ import Testing
     #expect(!(CASOutcome.unchanged < CASOutcome.success))
   }
 
+  /// A tally keeps its storage from batch to batch and zeroes only what it counted: each batch's
+  /// counts must reach the summary once, and a drained tally must hold nothing.
+  @Test func aTallyDrainedAfterEachBatchCountsEachMarkOnce() {
+    let cas = InstructionTable.named("amocas.w")
+    let amo = InstructionTable.named("amoadd.b")
+    var tally = CoverageTally()
+    var coverage = Coverage()
+    tally.add([CoverageMark(cas, .success), CoverageMark(amo, .executed), CoverageMark(cas, .success)])
+    tally.drain(into: &coverage)
+    tally.add([CoverageMark(cas, .failure), CoverageMark(cas, .success)])
+    tally.drain(into: &coverage)
+    tally.drain(into: &coverage)
+    #expect(coverage.count("amocas.w", .success) == 3)
+    #expect(coverage.count("amocas.w", .failure) == 1)
+    #expect(coverage.count("amoadd.b", .executed) == 1)
+    #expect(coverage.counts.count == 3)
+    var cells: [CoverageCell: Int] = [:]
+    tally.add([CoverageMark(amo, .executed)])
+    tally.drain(into: &cells)
+    tally.drain(into: &cells)
+    #expect(cells == [CoverageCell(amo, .executed): 1])
+  }
+
   @Test func aCellMadeFromItsFormEqualsOneMadeFromItsMnemonic() throws {
     let forms = InstructionTable.forms.filter { $0.format == .atomic }
     #expect(forms.count > 10)
