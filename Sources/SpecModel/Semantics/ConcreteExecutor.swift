@@ -132,7 +132,9 @@ public struct ConcreteExecutor {
   ) -> (run: Run, cursor: ChoiceCursor) {
     let xlen = configuration.isa.xlen
     let supported = supported ?? self.supported(program)
-    let machine = ConcreteMachine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
+    let machine =
+      cache?.machine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
+      ?? ConcreteMachine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
     var events: [StepEvent] = []
     events.reserveCapacity(program.count)
     var index = 0
@@ -204,6 +206,7 @@ public struct ConcreteExecutor {
       memory: machine.memory,
       prunedBy: machine.prunedBy, undecided: undecided, choicePoints: machine.cursor.depth,
       openChoices: machine.cursor.openPoints)
+    cache?.keep(machine)
     return (run, machine.cursor)
   }
 

@@ -72,6 +72,28 @@ final class ConcreteMachine {
     writerFile.deallocate()
   }
 
+  /// Sets the machine up as `init` would for a new run, keeping its storage: a test generator runs
+  /// one program several times, and a machine made anew for each run cost its allocations each time.
+  func reset(registers: [UInt64], memory: ConcreteMemory, cursor: ChoiceCursor) {
+    for number in 0..<32 { registerFile[number] = number < registers.count ? registers[number] & xlenMask : 0 }
+    registerFile[0] = 0
+    writerFile.update(repeating: -1, count: 32)
+    unwrittenRegisters = ~0
+    self.memory = memory
+    reservationValid = false
+    reservationAddress = 0
+    trap = nil
+    self.cursor = cursor
+    begin()
+    prunedBy = nil
+    unconstrained = false
+    registersRead = 0
+    memoryRead.removeAll(keepingCapacity: true)
+    stepLoads = (.none, .none)
+    observedRegisters = 0
+    observedCount = 0
+  }
+
   @inline(__always) private func value(_ term: BitVec) -> UInt128 {
     guard let value = term.concrete else { preconditionFailure("a Z3 term reached the concrete interpretation") }
     return value

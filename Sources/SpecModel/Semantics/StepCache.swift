@@ -38,6 +38,22 @@ public final class StepCache {
   /// How many steps were done again from a memo, and how many ran their semantics.
   public internal(set) var replayed = 0
   public internal(set) var executed = 0
+
+  /// The machine of the last run, kept for the next run of the program to reset and use.
+  private var spare: ConcreteMachine?
+
+  /// A machine set up for a new run: the last run's, reset, when it has the same XLEN.
+  func machine(xlen: Int, registers: [UInt64], memory: ConcreteMemory, cursor: ChoiceCursor) -> ConcreteMachine {
+    if let machine = spare, machine.xlen == xlen {
+      spare = nil
+      machine.reset(registers: registers, memory: memory, cursor: cursor)
+      return machine
+    }
+    return ConcreteMachine(xlen: xlen, registers: registers, memory: memory, cursor: cursor)
+  }
+
+  /// Keeps `machine`, whose run is over, for the next run.
+  func keep(_ machine: ConcreteMachine) { spare = machine }
 }
 
 /// One step's inputs and effects.
