@@ -148,8 +148,8 @@ public struct Oracle {
     let sourceIsInitial: Bool
   }
 
-  /// Up to sixteen small indices held inline: views and copies are made at every memory step of
-  /// every run, and arrays in them cost an allocation each.
+  /// Up to sixteen small indices held inline: a view is made at every amocas and AMO step of every
+  /// run, and an array in it cost an allocation each.
   struct InlineIndices: RandomAccessCollection {
     private var storage = SIMD16<Int32>(repeating: 0)
     private(set) var count = 0
