@@ -149,6 +149,7 @@ public struct CampaignSummary: Sendable {
   }
 
   public struct Timing: Sendable {
+    /// Generating each program and choosing its initial state.
     public var preparing: Duration = .zero
     public var emulating: Duration = .zero
     public var checking: Duration = .zero
@@ -628,8 +629,8 @@ public struct Campaign {
       if shouldStop() { return (counted(), done) }
       if wrapUp() { break }
       var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
-      let generated = generator.generate(&random)
       let preparing = ContinuousClock.now
+      let generated = generator.generate(&random)
       let prepared = oracle.prepare(generated, &random)
       summary.timing.preparing += ContinuousClock.now - preparing
       summary.patches += prepared.patches

@@ -77,7 +77,7 @@ enum SummaryReport {
           format: "time               %.1fs (%.1f programs/s)", seconds, Double(summary.programs) / max(seconds, 0.001))
       )
       lines.append(
-        "time split         prepare \(summary.timing.preparing.seconds)s, emulate \(summary.timing.emulating.seconds)s, check \(summary.timing.checking.seconds)s"
+        "time split         generate+prepare \(summary.timing.preparing.seconds)s, emulate \(summary.timing.emulating.seconds)s, check \(summary.timing.checking.seconds)s"
       )
     }
     lines += [
