@@ -200,11 +200,12 @@ public struct ProgramGenerator {
       program.insert(trapping, at: position)
       bases.append(trapBase)
       trapCandidate = position
-      program = Array(program.prefix(length))
+      // Cut in place: a copy of the prefix cost an allocation a program.
+      program.removeLast(max(program.count - length, 0))
       if position >= program.count { trapCandidate = nil }
     }
-    return GeneratedProgram(
-      instructions: Array(program.prefix(length)), baseRegisters: bases, trapCandidate: trapCandidate)
+    program.removeLast(max(program.count - length, 0))
+    return GeneratedProgram(instructions: program, baseRegisters: bases, trapCandidate: trapCandidate)
   }
 
   /// The kinds of instruction the generator draws from, by weight.
