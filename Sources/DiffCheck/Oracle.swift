@@ -608,35 +608,38 @@ public struct Oracle {
     }
   }
 
-  /// What an amocas (or a byte or halfword AMO) sees just before it runs.
+  /// What an amocas (or a byte or halfword AMO) sees just before it runs. It looks only at the
+  /// step's own operands and the bytes it loads, which the step notes as read when it runs (an
+  /// odd pair, which reads less, traps and ends the run), so it peeks rather than reads.
   private func casView(
     _ instruction: Instruction, _ fact: StepFacts, bytes: Int, _ machine: ConcreteExecutor.PreStep
   ) -> CASView {
-    let address = machine.register(instruction.rs1)
+    let address = machine.peek(register: instruction.rs1)
     let width = 8 * bytes
     var compare: UInt128
     var compareRegisters = InlineIndices()
     if fact.isNarrowAMO {
       // The operand, at the access width, stands where an amocas has its compare value.
-      compare = UInt128(machine.register(instruction.rs2)) & BitVec.mask(width)
+      compare = UInt128(machine.peek(register: instruction.rs2)) & BitVec.mask(width)
     } else if fact.pairs {
       if instruction.rd != 0 {
         compareRegisters.append(instruction.rd)
-        compareRegisters.append(instruction.rd + 1)
+        compareRegisters.append((instruction.rd + 1) & 31)
       }
       compare =
         instruction.rd == 0
         ? 0
-        : UInt128(machine.register(instruction.rd)) | UInt128(machine.register(instruction.rd + 1)) << UInt128(xlen)
+        : UInt128(machine.peek(register: instruction.rd)) | UInt128(machine.peek(register: (instruction.rd + 1) & 31))
+          << UInt128(xlen)
     } else {
       if instruction.rd != 0 { compareRegisters.append(instruction.rd) }
-      compare = UInt128(machine.register(instruction.rd)) & BitVec.mask(width)
+      compare = UInt128(machine.peek(register: instruction.rd)) & BitVec.mask(width)
     }
-    let (loaded, byteWriters) = machine.bytes(at: address, count: bytes)
+    let (loaded, byteWriters) = machine.peekBytes(at: address, count: bytes)
     let writers = InlineIndices(byteWriters, count: bytes)
     return CASView(
       address: address, compare: compare, loaded: loaded,
-      compareRegister: machine.register(fact.isNarrowAMO ? instruction.rs2 : instruction.rd),
+      compareRegister: machine.peek(register: fact.isNarrowAMO ? instruction.rs2 : instruction.rd),
       memoryIsInitial: Self.noneWritten(byteWriters),
       registersAreInitial: !compareRegisters.isEmpty
         && compareRegisters.allSatisfy { machine.registerWriter($0) == -1 },

@@ -102,7 +102,7 @@ import Testing
   }
 
   /// What the observer reads before a step still may change at that step, not after; what a
-  /// step's semantics read may not change later.
+  /// step's semantics read may not change later. What it only peeks at stays untouched.
   @Test func untouchedMeansNeitherReadNorWritten() throws {
     let executor = ConcreteExecutor(configuration: configuration)
     let program = try Assembler.assemble(
@@ -112,18 +112,23 @@ import Testing
       amocas.d a4, a5, (a0)
       """)
     let initial = state([10: data, 14: 1], memory: Array(repeating: 0, count: 16))
-    var seen: [Int: (a1: Bool, a4: Bool, byte: Bool, byte8: Bool)] = [:]
+    var seen: [Int: (a1: Bool, a4: Bool, a5: Bool, byte: Bool, byte8: Bool)] = [:]
     _ = executor.firstRun(program, initial: initial) { index, step in
-      if index == 0 { _ = step.register(14) }
+      if index == 0 {
+        _ = step.register(14)
+        _ = step.peek(register: 15)
+        _ = step.peekBytes(at: data + 8, count: 8)
+      }
       seen[index] = (
-        step.isUntouched(register: 11), step.isUntouched(register: 14), step.isUntouched(address: data),
-        step.isUntouched(address: data + 8)
+        step.isUntouched(register: 11), step.isUntouched(register: 14), step.isUntouched(register: 15),
+        step.isUntouched(address: data), step.isUntouched(address: data + 8)
       )
     }
     #expect(seen[0]?.a1 == true && seen[1]?.a1 == false, "add reads a1")
     #expect(seen[0]?.a4 == true && seen[1]?.a4 == false, "the observer read a4 at step 0")
+    #expect(seen[1]?.a5 == true && seen[2]?.a5 == true, "the observer only peeked at a5")
     #expect(seen[1]?.byte == true && seen[2]?.byte == false, "ld reads the first doubleword")
-    #expect(seen[2]?.byte8 == true)
+    #expect(seen[1]?.byte8 == true && seen[2]?.byte8 == true, "the observer only peeked at the second")
   }
 
   /// A change to an untouched initial value during the run ends as a fresh run from the

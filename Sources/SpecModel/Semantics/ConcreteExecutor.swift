@@ -75,6 +75,16 @@ public struct ConcreteExecutor {
     /// that last wrote each (-1: initial).
     public func bytes(at address: UInt64, count: Int) -> (value: UInt128, writers: SIMD16<Int32>) {
       machine.noteObserved(address: address & machine.xlenMask, bytes: count)
+      return peekBytes(at: address, count: count)
+    }
+
+    /// Register `number` before the step, not noted as read. Only for what the step itself is
+    /// about to read (its operands), which the step notes when it runs: a caller that acts on
+    /// anything else must use `register`.
+    public func peek(register number: Int) -> UInt64 { machine.registerFile[number] }
+
+    /// `bytes(at:count:)`, not noted as read: only for the bytes the step itself is about to load.
+    public func peekBytes(at address: UInt64, count: Int) -> (value: UInt128, writers: SIMD16<Int32>) {
       if let (value, writers) = machine.memory.bytesAndWriters(at: address & machine.xlenMask, count: count) {
         return (value, writers)
       }
