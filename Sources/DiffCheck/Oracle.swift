@@ -232,7 +232,7 @@ public struct Oracle {
       cache: StepCache(count: program.count), entries: StepEntries(count: program.count),
       observing: Self.observedSteps(facts))
     let stores = Stores(program: program, facts: facts, entries: aim.entries, xlenMask: xlenMask)
-    var run = observe(facts, supported, &aim, &views)
+    var run = observe(facts, supported, stores, &aim, &views)
     for _ in 0..<maxRounds {
       let missed = allMissed(program, targets, aim.dropped, run, views)
       guard let (first, firstTarget) = missed.first else { break }
@@ -270,7 +270,7 @@ public struct Oracle {
       // A round that patched nothing leaves the run, and so every view, as it was: the targets
       // still missed would be dropped one per round, each failing the same plan again.
       if touched.isEmpty { break }
-      run = observe(facts, supported, &aim, &views)
+      run = observe(facts, supported, stores, &aim, &views)
     }
     random = aim.random
     initial = aim.initial
@@ -550,10 +550,9 @@ public struct Oracle {
   /// has read or written yet: the run goes on as a run from the patched state would, so the
   /// targets after it see the patch at once rather than a round later.
   private func observe(
-    _ facts: [StepFacts], _ supported: [Bool], _ aim: inout Aim, _ views: inout [CASView?]
+    _ facts: [StepFacts], _ supported: [Bool], _ stores: Stores, _ aim: inout Aim, _ views: inout [CASView?]
   ) -> ConcreteExecutor.Run {
     let program = aim.program
-    let stores = Stores(program: program, facts: facts, entries: aim.entries, xlenMask: xlenMask)
     // The last run's views are cleared in place rather than allocated again.
     Self.clear(&views, count: program.count)
     var observedAny = false
@@ -592,7 +591,7 @@ public struct Oracle {
     }
     // Patches made during a run that was pruned and started over are not all in the run that
     // stands: run the patched state again.
-    if patchedLive && run.attempts > 1 { return observe(facts, supported, &aim, &views) }
+    if patchedLive && run.attempts > 1 { return observe(facts, supported, stores, &aim, &views) }
     return run
   }
 

@@ -54,10 +54,8 @@ final class ConcreteMachine {
     self.xlen = xlen
     self.xlenMask = xlen == 64 ? .max : (1 << UInt64(xlen)) - 1
     registerFile = .allocate(capacity: 32)
+    registerFile.initialize(repeating: 0, count: 32)
     writerFile = .allocate(capacity: 32)
-    let mask: UInt64 = xlen == 64 ? .max : (1 << UInt64(xlen)) - 1
-    for number in 0..<32 { registerFile[number] = number < registers.count ? registers[number] & mask : 0 }
-    registerFile[0] = 0
     writerFile.initialize(repeating: -1, count: 32)
     self.memory = memory
     self.cursor = cursor
@@ -65,6 +63,7 @@ final class ConcreteMachine {
     // allocation every few steps.
     memoryRead.reserveCapacity(64)
     writes.reserveCapacity(4)
+    reset(registers: registers, memory: memory, cursor: cursor)
   }
 
   deinit {
@@ -72,8 +71,9 @@ final class ConcreteMachine {
     writerFile.deallocate()
   }
 
-  /// Sets the machine up as `init` would for a new run, keeping its storage: a test generator runs
-  /// one program several times, and a machine made anew for each run cost its allocations each time.
+  /// Sets the machine up for a new run, keeping its storage (`init` ends here too): a test
+  /// generator runs one program several times, and a machine made anew for each run cost its
+  /// allocations each time.
   func reset(registers: [UInt64], memory: ConcreteMemory, cursor: ChoiceCursor) {
     for number in 0..<32 { registerFile[number] = number < registers.count ? registers[number] & xlenMask : 0 }
     registerFile[0] = 0
