@@ -177,8 +177,9 @@ public struct ConcreteExecutor {
         $0.record(index, base: machine.registerFile[instruction.rs1], unwritten: machine.unwrittenRegisters)
       }
       machine.begin()
+      let executed: Bool
       if let memoCache, let memo = memoCache._withUnsafeGuaranteedRef({ $0.memo(index) }), machine.matches(memo) {
-        machine.replay(memo)
+        executed = machine.replayAndFinish(memo, index: index)
         memoCache._withUnsafeGuaranteedRef { $0.replayed += 1 }
       } else {
         builder.instruction = instruction
@@ -194,8 +195,8 @@ public struct ConcreteExecutor {
             cache.executed += 1
           }
         }
+        executed = machine.finish(index: index, pc: pc)
       }
-      let executed = machine.finish(index: index, pc: pc)
       if machine.unconstrained {
         undecided = "instruction \(index) (\(instruction.assembly)) is reserved and may do anything"
         break

@@ -40,14 +40,14 @@ final class ConcreteMachine {
   var brokenRequirement: Rule?
   /// Every register any step of the run has read so far (bits), and every span of memory loaded:
   /// an initial value nothing has read or written yet can still change without changing the past.
-  private(set) var registersRead: UInt32 = 0
+  var registersRead: UInt32 = 0
   private(set) var memoryRead: [(start: UInt64, end: UInt64)] = []
   /// What the step under way read, for a `StepCache`: registers (bits), up to two loads with the
   /// values they returned (`loadCount` beyond two: too many to remember), and the reservation.
-  private(set) var stepRegisters: UInt32 = 0
+  var stepRegisters: UInt32 = 0
   private(set) var stepLoads: (StepMemo.Load, StepMemo.Load) = (.none, .none)
   private(set) var loadCount = 0
-  private(set) var stepReadsReservation = false
+  var stepReadsReservation = false
   private(set) var stepChoices = 0
 
   init(xlen: Int, registers: [UInt64], memory: ConcreteMemory, cursor: ChoiceCursor) {
@@ -261,13 +261,7 @@ final class ConcreteMachine {
     }
     if unconstrained { return false }
     if let brokenRequirement { prune(brokenRequirement) }
-    for position in 0..<writeCount {
-      let (register, value) = writes[position]
-      guard register != 0 else { continue }
-      registerFile[register] = value
-      writerFile[register] = index
-      unwrittenRegisters &= ~(1 << UInt32(register))
-    }
+    for position in 0..<writeCount { land(writes[position], by: index) }
     if let pendingStore {
       memory.write(
         pendingStore.address, value: pendingStore.value, bytes: pendingStore.bytes, by: index, mask: xlenMask)
@@ -277,6 +271,14 @@ final class ConcreteMachine {
       reservationAddress = pendingReservation.address
     }
     return true
+  }
+
+  /// Puts a register write of instruction `index` in place; writes to x0 are discarded.
+  @inline(__always) func land(_ write: (register: Int, value: UInt64), by index: Int) {
+    guard write.register != 0 else { return }
+    registerFile[write.register] = write.value
+    writerFile[write.register] = index
+    unwrittenRegisters &= ~(1 << UInt32(write.register))
   }
 
   /// The concrete state the machine holds now.

@@ -137,23 +137,33 @@ extension ConcreteMachine {
     return value == load.value
   }
 
-  /// Sets up the step under way as `memo` recorded it, reads included; `finish` applies it.
-  func replay(_ memo: UnsafePointer<StepMemo>) {
+  /// Does the step at program `index` again as `memo` recorded it, reads included, and applies
+  /// it as `finish` would: one pass, with none of the step's effects gathered first. Returns
+  /// whether the instruction executed (a memo holds no broken rule, so only a trap stops it).
+  func replayAndFinish(_ memo: UnsafePointer<StepMemo>, index: Int) -> Bool {
     // Read in place: a memo is a few hundred bytes.
-    var mask = memo.pointee.registers
-    while mask != 0 {
-      _ = read(mask.trailingZeroBitCount)
-      mask &= mask - 1
-    }
-    if memo.pointee.reservation != nil { _ = readReservation() }
+    let read = memo.pointee.registers
+    registersRead |= read
+    stepRegisters = read
+    if memo.pointee.reservation != nil { stepReadsReservation = true }
     if memo.pointee.loadCount > 0 { noteReplayedLoad(memo.pointee.loads.0) }
     if memo.pointee.loadCount > 1 { noteReplayedLoad(memo.pointee.loads.1) }
-    if let write = memo.pointee.writes.first { record(write: write) }
-    if let write = memo.pointee.writes.second { record(write: write) }
-    pendingStore = memo.pointee.store
-    pendingTrap = memo.pointee.trap
-    pendingReservation = memo.pointee.newReservation
-    branchOffset = memo.pointee.branchOffset
     success = memo.pointee.success
+    if let pendingTrap = memo.pointee.trap {
+      trap = ConcreteTrap(cause: pendingTrap.cause, tval: pendingTrap.tval, index: index)
+      branchOffset = nil
+      return false
+    }
+    if let write = memo.pointee.writes.first { land(write, by: index) }
+    if let write = memo.pointee.writes.second { land(write, by: index) }
+    if let store = memo.pointee.store {
+      memory.write(store.address, value: store.value, bytes: store.bytes, by: index, mask: xlenMask)
+    }
+    if let reservation = memo.pointee.newReservation {
+      reservationValid = reservation.valid
+      reservationAddress = reservation.address
+    }
+    branchOffset = memo.pointee.branchOffset
+    return true
   }
 }
