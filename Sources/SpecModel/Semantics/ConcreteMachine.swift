@@ -216,7 +216,7 @@ final class ConcreteMachine {
       }
     }
     note(StepMemo.Load(address: start & xlenMask, bytes: bytes, value: loaded))
-    return BitVec(wide: loaded, width: 8 * bytes)
+    return BitVec(within: loaded, width: 8 * bytes)
   }
 
   func store(_ address: BitVec, _ stored: BitVec, when condition: Formula) {

@@ -52,7 +52,7 @@ public struct StepBuilder {
     switch backend {
     case .symbolic(let step): step.pre.values[number]
     case .concrete(let machine):
-      machine._withUnsafeGuaranteedRef { machine in BitVec(machine.read(number), width: xlen) }
+      machine._withUnsafeGuaranteedRef { machine in BitVec(within: UInt128(machine.read(number)), width: xlen) }
     }
   }
 

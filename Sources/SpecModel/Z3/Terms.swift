@@ -21,13 +21,21 @@ public struct BitVec: CustomStringConvertible {
   }
 
   /// A concrete bit-vector (masked to `width`, at most 128 bits).
-  public init(wide value: UInt128, width: Int) {
+  @inline(__always) public init(wide value: UInt128, width: Int) {
     precondition(width > 0 && width <= 128, "concrete width must be 1...128")
     self.width = width
     self.storage = .value(value & BitVec.mask(width))
   }
 
   public init(_ value: UInt64, width: Int) { self.init(wide: UInt128(value), width: width) }
+
+  /// A concrete bit-vector whose value already fits in `width` bits (a register of the machine's
+  /// width, bytes just loaded): the concrete interpretation makes one at every read, and the mask
+  /// would change nothing.
+  @inline(__always) init(within value: UInt128, width: Int) {
+    self.width = width
+    self.storage = .value(value)
+  }
 
   /// All ones in the low `width` bits.
   @inline(__always) public static func mask(_ width: Int) -> UInt128 {
