@@ -344,36 +344,95 @@ public struct Oracle {
     var wanted = view.compare
     if target == .amoSignSplit { wanted ^= UInt128(1) << UInt128(8 * bytes - 1) }
     var patch = Patch()
+    patch.bytes(at: view.address & xlenMask, mask: xlenMask)
     for byte in 0..<bytes {
       let address = (view.address &+ UInt64(byte)) & xlenMask
       if let live, !live.isUntouched(address: address) { return nil }
-      patch.bytes.append((address, UInt8(truncatingIfNeeded: wanted >> UInt128(8 * byte))))
+      patch.append(byte: UInt8(truncatingIfNeeded: wanted >> UInt128(8 * byte)))
     }
     return patch
   }
 
-  /// Changes to the initial state: registers and bytes with their new values, and bytes of
-  /// registers that an earlier store copies to memory.
+  /// Changes to the initial state: up to two registers with their new values, and up to sixteen
+  /// bytes from one address, each set in memory or in the register an earlier store copies it
+  /// from. Held inline: a patch is made at every missed target, and arrays in it cost an
+  /// allocation each.
   struct Patch {
-    var registers: [(number: Int, value: UInt64)] = []
-    var bytes: [(address: UInt64, value: UInt8)] = []
-    var routed: [(register: Int, bit: Int, value: UInt8)] = []
+    private var registerNumbers = SIMD2<Int64>(repeating: 0)
+    private var registerValues = SIMD2<UInt64>(repeating: 0)
+    private(set) var registerCount = 0
+    /// The bytes: `byteCount` of them from `byteAddress` (wrapping at `mask`), little-endian in
+    /// `byteValues`.
+    private var byteAddress: UInt64 = 0
+    private var byteValues: UInt128 = 0
+    private(set) var byteCount = 0
+    private var mask: UInt64 = .max
+    /// Per byte, the register that carries it (-1: the byte is set in memory) and the bit where
+    /// the byte sits in that register.
+    private var routeRegisters = SIMD16<Int8>(repeating: -1)
+    private var routeBits = SIMD16<UInt8>(repeating: 0)
+    /// Whether some byte goes through a register an earlier store copied.
+    private(set) var isRouted = false
+
+    init() {}
+
+    mutating func set(register number: Int, to value: UInt64) {
+      registerNumbers[registerCount] = Int64(number)
+      registerValues[registerCount] = value
+      registerCount += 1
+    }
+
+    /// Starts the bytes at `address`; `mask` is the XLEN's address mask.
+    mutating func bytes(at address: UInt64, mask: UInt64) {
+      byteAddress = address
+      self.mask = mask
+    }
+
+    /// The next byte, set in memory.
+    mutating func append(byte value: UInt8) {
+      byteValues |= UInt128(value) << UInt128(8 * byteCount)
+      byteCount += 1
+    }
+
+    /// The next byte, set through bit `bit` of `register`.
+    mutating func append(byte value: UInt8, through register: Int, bit: Int) {
+      routeRegisters[byteCount] = Int8(register)
+      routeBits[byteCount] = UInt8(bit)
+      isRouted = true
+      append(byte: value)
+    }
+
+    private func byte(_ position: Int) -> (address: UInt64, value: UInt8) {
+      ((byteAddress &+ UInt64(position)) & mask, UInt8(truncatingIfNeeded: byteValues >> UInt128(8 * position)))
+    }
 
     func apply(to initial: inout ConcreteState, _ image: inout ConcreteMemory) {
-      for (number, value) in registers { initial.registers[number] = value }
-      for (address, value) in bytes { image.set(address, value) }
-      for (register, bit, value) in routed {
-        let kept = initial.registers[register] & ~(0xFF << UInt64(bit))
-        initial.registers[register] = kept | UInt64(value) << UInt64(bit)
+      for position in 0..<registerCount {
+        initial.registers[Int(registerNumbers[position])] = registerValues[position]
+      }
+      for position in 0..<byteCount {
+        let (address, value) = byte(position)
+        let register = Int(routeRegisters[position])
+        guard register >= 0 else {
+          image.set(address, value)
+          continue
+        }
+        let bit = UInt64(routeBits[position])
+        initial.registers[register] = initial.registers[register] & ~(0xFF << bit) | UInt64(value) << bit
       }
     }
 
     /// Makes the change in a run under way: every location is untouched there, and nothing goes
     /// through a store that already ran.
     func apply(to machine: ConcreteExecutor.PreStep) {
-      precondition(routed.isEmpty, "a patch through an earlier store cannot be made during the run")
-      for (number, value) in registers { machine.setInitial(register: number, to: value) }
-      for (address, value) in bytes { machine.setInitial(address: address, to: value) }
+      precondition(!isRouted, "a patch through an earlier store cannot be made during the run")
+      for position in 0..<registerCount {
+        machine.setInitial(register: Int(registerNumbers[position]), to: registerValues[position])
+      }
+      for position in 0..<byteCount {
+        let (address, value) = byte(position)
+        machine.setInitial(address: address, to: value)
+      }
     }
   }
 
@@ -704,8 +763,10 @@ public struct Oracle {
     if instruction.rd != 0 && pairs { compareRegisters.append(instruction.rd + 1) }
     var registersFree =
       view.registersAreInitial && !compareRegisters.contains(where: { bases.contains($0) || $0 == instruction.rs1 })
-    // The route of each compared byte through an earlier store, if any (none past the end).
-    var routes: [(register: Int, bit: Int)?] = []
+    // The route of each compared byte through an earlier store: the register that carries it
+    // (-1: none) and the bit where it sits there.
+    var routeRegisters = SIMD16<Int8>(repeating: -1)
+    var routeBits = SIMD16<UInt8>(repeating: 0)
     var memoryPatchable: Bool
     if let live {
       // During a run only registers and bytes no step has read or written yet may change; an
@@ -719,10 +780,7 @@ public struct Oracle {
       // Each compared byte is either initial, or was copied by an earlier instruction from
       // registers that still held their initial values: then it can be set through those registers.
       for (byte, writer) in view.byteWriters.enumerated() where memoryPatchable {
-        guard writer >= 0 else {
-          routes.append(nil)
-          continue
-        }
+        guard writer >= 0 else { continue }
         let at = (view.address &+ UInt64(byte)) & xlenMask
         guard let copy = stores.copy(at: writer), copy.sourceIsInitial,
           !copy.registers.contains(where: { bases.contains($0) }),
@@ -732,7 +790,8 @@ public struct Oracle {
           break
         }
         let bit = 8 * Int(at - copy.address)
-        routes.append((copy.registers[bit / xlen], bit % xlen))
+        routeRegisters[byte] = Int8(copy.registers[bit / xlen])
+        routeBits[byte] = UInt8(bit % xlen)
       }
     }
     guard registersFree || memoryPatchable else { return nil }
@@ -757,26 +816,27 @@ public struct Oracle {
     if alterMemory {
       // Memory takes the compare value, moved by the near miss: compare ^ (wanted ^ loaded).
       let stored = view.compare ^ (wanted ^ view.loaded)
+      patch.bytes(at: view.address & xlenMask, mask: xlenMask)
       for byte in 0..<bytes {
         let piece = UInt8(truncatingIfNeeded: stored >> UInt128(8 * byte))
-        if byte < routes.count, let route = routes[byte] {
-          patch.routed.append((route.register, route.bit, piece))
+        if routeRegisters[byte] >= 0 {
+          patch.append(byte: piece, through: Int(routeRegisters[byte]), bit: Int(routeBits[byte]))
         } else {
-          patch.bytes.append(((view.address &+ UInt64(byte)) & xlenMask, piece))
+          patch.append(byte: piece)
         }
       }
       return patch
     }
     if pairs {
-      patch.registers.append((instruction.rd, UInt64(truncatingIfNeeded: wanted) & xlenMask))
-      patch.registers.append((instruction.rd + 1, UInt64(truncatingIfNeeded: wanted >> UInt128(xlen)) & xlenMask))
+      patch.set(register: instruction.rd, to: UInt64(truncatingIfNeeded: wanted) & xlenMask)
+      patch.set(register: instruction.rd + 1, to: UInt64(truncatingIfNeeded: wanted >> UInt128(xlen)) & xlenMask)
       return patch
     }
     // Narrow forms: the low bits take the value; the bits above stay as they were, sign-extended,
     // or (aimed at) different from the sign extension.
     let low = UInt64(truncatingIfNeeded: wanted)
     if width >= xlen {
-      patch.registers.append((instruction.rd, low & xlenMask))
+      patch.set(register: instruction.rd, to: low & xlenMask)
       return patch
     }
     let lowMask: UInt64 = (1 << UInt64(width)) - 1
@@ -787,7 +847,7 @@ public struct Oracle {
     } else if random.chance(0.5) {
       upper = extended & ~lowMask
     }
-    patch.registers.append((instruction.rd, (upper | low) & xlenMask))
+    patch.set(register: instruction.rd, to: (upper | low) & xlenMask)
     return patch
   }
 
