@@ -74,6 +74,8 @@ public struct PreparedCase: Sendable {
   /// The spec's run of the program from `initial`, made while preparing it: when it is the only
   /// allowed outcome, checking compares against it rather than running the spec again.
   public var specRun: ConcreteExecutor.Run? = nil
+  /// How many runs of the spec preparing it made: the first, and one after each round of patches.
+  public var specRuns = 0
 
   /// A case whose coverage is given as cells: those of forms outside the instruction table are
   /// not kept.
@@ -287,9 +289,11 @@ public struct Oracle {
     // What is still missed after the last round is dropped too.
     for (index, _) in allMissed(program, targets, dropped, run, views) { dropped[index] = true }
     initial.memory = image.bytes
-    return PreparedCase(
+    var prepared = PreparedCase(
       program: program, initial: initial, marks: coverage(program, facts, run, views),
       infeasibleTargets: dropped.filter { $0 }.count, patches: patches, specRun: run.isOnlyOutcome ? run : nil)
+    prepared.specRuns = aim.runs
+    return prepared
   }
 
   // MARK: Targets
@@ -343,8 +347,8 @@ public struct Oracle {
     else { return nil }
     var wanted = view.compare
     if target == .amoSignSplit { wanted ^= UInt128(1) << UInt128(8 * bytes - 1) }
-    var patch = Patch()
-    patch.bytes(at: view.address & xlenMask, mask: xlenMask)
+    var patch = Patch(mask: xlenMask)
+    patch.bytes(at: view.address & xlenMask)
     for byte in 0..<bytes {
       let address = (view.address &+ UInt64(byte)) & xlenMask
       if let live, !live.isUntouched(address: address) { return nil }
@@ -366,15 +370,23 @@ public struct Oracle {
     private var byteAddress: UInt64 = 0
     private var byteValues: UInt128 = 0
     private(set) var byteCount = 0
-    private var mask: UInt64 = .max
+    private let mask: UInt64
     /// Per byte, the register that carries it (-1: the byte is set in memory) and the bit where
     /// the byte sits in that register.
     private var routeRegisters = SIMD16<Int8>(repeating: -1)
     private var routeBits = SIMD16<UInt8>(repeating: 0)
     /// Whether some byte goes through a register an earlier store copied.
     private(set) var isRouted = false
+    /// Bytes that earlier steps of the run under way copied from the registers the patch changes,
+    /// with their new values: only a run under way holds them (the initial state does not). Up to
+    /// two spans (one per register of a pair), each from an address (wrapping at `mask`), with a
+    /// byte per position where `rewritten` has its bit.
+    private var rewriteAddresses = SIMD2<UInt64>(repeating: 0)
+    private var rewriteValues = SIMD2<UInt64>(repeating: 0)
+    private var rewritten = SIMD2<UInt8>(repeating: 0)
 
-    init() {}
+    /// A patch for an XLEN whose addresses wrap at `mask`.
+    init(mask: UInt64) { self.mask = mask }
 
     mutating func set(register number: Int, to value: UInt64) {
       registerNumbers[registerCount] = Int64(number)
@@ -382,11 +394,8 @@ public struct Oracle {
       registerCount += 1
     }
 
-    /// Starts the bytes at `address`; `mask` is the XLEN's address mask.
-    mutating func bytes(at address: UInt64, mask: UInt64) {
-      byteAddress = address
-      self.mask = mask
-    }
+    /// Starts the bytes at `address`.
+    mutating func bytes(at address: UInt64) { byteAddress = address }
 
     /// The next byte, set in memory.
     mutating func append(byte value: UInt8) {
@@ -400,6 +409,21 @@ public struct Oracle {
       routeBits[byteCount] = UInt8(bit)
       isRouted = true
       append(byte: value)
+    }
+
+    /// The bytes an earlier step of the run under way copied from register `number`, which the
+    /// patch sets: `positions` of the eight bytes from `address` (bits), and the register's new
+    /// value byte for byte.
+    mutating func rewrite(copiesOf number: Int, at address: UInt64, positions: UInt8, to value: UInt64) {
+      let span = Int(registerNumbers[0]) == number ? 0 : 1
+      rewriteAddresses[span] = address
+      rewriteValues[span] = value
+      rewritten[span] = positions
+    }
+
+    /// The value of register `number` the patch sets, if it sets one.
+    func value(of number: Int) -> UInt64? {
+      (0..<registerCount).first { Int(registerNumbers[$0]) == number }.map { registerValues[$0] }
     }
 
     private func byte(_ position: Int) -> (address: UInt64, value: UInt8) {
@@ -422,16 +446,39 @@ public struct Oracle {
       }
     }
 
-    /// Makes the change in a run under way: every location is untouched there, and nothing goes
-    /// through a store that already ran.
+    /// Makes the change in a run under way. Every location is untouched there, or is a register
+    /// that only one earlier step read, to copy it to memory: the register changes with the bytes
+    /// that step copied (a routed byte, or one of `rewrite`'s).
     func apply(to machine: ConcreteExecutor.PreStep) {
-      precondition(!isRouted, "a patch through an earlier store cannot be made during the run")
       for position in 0..<registerCount {
-        machine.setInitial(register: Int(registerNumbers[position]), to: registerValues[position])
+        let number = Int(registerNumbers[position])
+        if machine.isUntouched(register: number) {
+          machine.setInitial(register: number, to: registerValues[position])
+        } else {
+          machine.setInitial(copiedRegister: number, to: registerValues[position])
+        }
       }
       for position in 0..<byteCount {
         let (address, value) = byte(position)
-        machine.setInitial(address: address, to: value)
+        let register = Int(routeRegisters[position])
+        guard register >= 0 else {
+          machine.setInitial(address: address, to: value)
+          continue
+        }
+        let bit = UInt64(routeBits[position])
+        let carried = machine.peek(register: register) & ~(0xFF << bit) | UInt64(value) << bit
+        machine.setInitial(copiedRegister: register, to: carried)
+        machine.rewrite(copiedByte: address, to: value)
+      }
+      for span in 0..<2 {
+        var positions = rewritten[span]
+        while positions != 0 {
+          let position = positions.trailingZeroBitCount
+          machine.rewrite(
+            copiedByte: (rewriteAddresses[span] &+ UInt64(position)) & mask,
+            to: UInt8(truncatingIfNeeded: rewriteValues[span] >> UInt64(8 * position)))
+          positions &= positions - 1
+        }
       }
     }
   }
@@ -587,6 +634,7 @@ public struct Oracle {
     var image: ConcreteMemory
     var random: SeededRandom
     var patches = 0
+    var runs = 0
     /// Steps of earlier runs of the program, done again where they read the same values.
     let cache: StepCache
     /// What the last run held as it entered each step: where a store wrote, and from what.
@@ -612,6 +660,7 @@ public struct Oracle {
     _ facts: [StepFacts], _ supported: [Bool], _ stores: Stores, _ aim: inout Aim, _ views: inout [CASView?]
   ) -> ConcreteExecutor.Run {
     let program = aim.program
+    aim.runs += 1
     // The last run's views are cleared in place rather than allocated again.
     Self.clear(&views, count: program.count)
     var observedAny = false
@@ -769,12 +818,45 @@ public struct Oracle {
     var routeBits = SIMD16<UInt8>(repeating: 0)
     var memoryPatchable: Bool
     if let live {
-      // During a run only registers and bytes no step has read or written yet may change; an
-      // untouched byte is initial, so no route through an earlier store is needed (or possible).
-      registersFree = registersFree && compareRegisters.allSatisfy { live.isUntouched(register: $0) }
-      memoryPatchable =
-        (0..<bytes).allSatisfy { live.isUntouched(address: (view.address &+ UInt64($0)) & xlenMask) }
-        && configuration.memoryMap.allows(view.address, bytes: bytes, write: true)
+      // During a run only registers and bytes no step has read or written yet may change, and
+      // registers that only one earlier step read, to copy them to memory (with the bytes it
+      // copied, which no step has read since).
+      registersFree =
+        registersFree
+        && compareRegisters.allSatisfy {
+          live.isUntouched(register: $0) || soleCopier(of: $0, stores, bases, live) != nil
+        }
+      memoryPatchable = configuration.memoryMap.allows(view.address, bytes: bytes, write: true)
+      // The last store looked at, and the register last found to carry a byte: the bytes of
+      // one store mostly share both.
+      var store: (writer: Int, copy: StoreCopy?) = (-1, nil)
+      var carrier: (writer: Int, register: Int)?
+      for byte in 0..<bytes where memoryPatchable {
+        let at = (view.address &+ UInt64(byte)) & xlenMask
+        if live.isUntouched(address: at) { continue }
+        // A byte an earlier store copied from a register that only it read: set through it.
+        let writer = view.byteWriters[byte]
+        if writer >= 0 && writer != store.writer { store = (writer, stores.copy(at: writer)) }
+        guard writer >= 0, let copy = store.copy, at &- copy.address < UInt64(copy.bytes) else {
+          memoryPatchable = false
+          break
+        }
+        let bit = 8 * Int(at &- copy.address)
+        guard bit / xlen < copy.registers.count else {
+          memoryPatchable = false
+          break
+        }
+        let register = copy.registers[bit / xlen]
+        if carrier.map({ $0 != (writer, register) }) ?? true {
+          guard register != instruction.rs1, soleCopier(of: register, stores, bases, live)?.index == writer else {
+            memoryPatchable = false
+            break
+          }
+          carrier = (writer, register)
+        }
+        routeRegisters[byte] = Int8(register)
+        routeBits[byte] = UInt8(bit % xlen)
+      }
     } else {
       memoryPatchable = configuration.memoryMap.allows(view.address, bytes: bytes, write: true)
       // Each compared byte is either initial, or was copied by an earlier instruction from
@@ -812,11 +894,11 @@ public struct Oracle {
       wanted ^= UInt128(random.next() | 1) | UInt128(random.next()) << 64
     }
     wanted &= BitVec.mask(width)
-    var patch = Patch()
+    var patch = Patch(mask: xlenMask)
     if alterMemory {
       // Memory takes the compare value, moved by the near miss: compare ^ (wanted ^ loaded).
       let stored = view.compare ^ (wanted ^ view.loaded)
-      patch.bytes(at: view.address & xlenMask, mask: xlenMask)
+      patch.bytes(at: view.address & xlenMask)
       for byte in 0..<bytes {
         let piece = UInt8(truncatingIfNeeded: stored >> UInt128(8 * byte))
         if routeRegisters[byte] >= 0 {
@@ -830,25 +912,75 @@ public struct Oracle {
     if pairs {
       patch.set(register: instruction.rd, to: UInt64(truncatingIfNeeded: wanted) & xlenMask)
       patch.set(register: instruction.rd + 1, to: UInt64(truncatingIfNeeded: wanted >> UInt128(xlen)) & xlenMask)
-      return patch
+    } else {
+      // Narrow forms: the low bits take the value; the bits above stay as they were,
+      // sign-extended, or (aimed at) different from the sign extension.
+      let low = UInt64(truncatingIfNeeded: wanted)
+      var upper: UInt64 = 0
+      if width < xlen {
+        let lowMask: UInt64 = (1 << UInt64(width)) - 1
+        let extended = low & (1 << UInt64(width - 1)) != 0 ? low | ~lowMask : low
+        upper = view.compareRegister & ~lowMask
+        if target == .successUpperBitsDiffer {
+          if upper == extended & ~lowMask { upper ^= 1 << UInt64(width) }
+        } else if random.chance(0.5) {
+          upper = extended & ~lowMask
+        }
+      }
+      patch.set(register: instruction.rd, to: (upper | low) & xlenMask)
     }
-    // Narrow forms: the low bits take the value; the bits above stay as they were, sign-extended,
-    // or (aimed at) different from the sign extension.
-    let low = UInt64(truncatingIfNeeded: wanted)
-    if width >= xlen {
-      patch.set(register: instruction.rd, to: low & xlenMask)
-      return patch
-    }
-    let lowMask: UInt64 = (1 << UInt64(width)) - 1
-    let extended = low & (1 << UInt64(width - 1)) != 0 ? low | ~lowMask : low
-    var upper = view.compareRegister & ~lowMask
-    if target == .successUpperBitsDiffer {
-      if upper == extended & ~lowMask { upper ^= 1 << UInt64(width) }
-    } else if random.chance(0.5) {
-      upper = extended & ~lowMask
-    }
-    patch.set(register: instruction.rd, to: (upper | low) & xlenMask)
+    if let live { rewriteCopies(&patch, compareRegisters, stores, bases, live) }
     return patch
+  }
+
+  /// The one step of the run under way that read register `number`, when that step copied it
+  /// to memory unchanged and used it for nothing else, the register is still initial, and no
+  /// later step has read the bytes copied from it: changing the register's initial value then
+  /// changes those bytes and nothing else, so the run may go on from the change. Nil otherwise.
+  private func soleCopier(
+    of number: Int, _ stores: Stores, _ bases: [Int], _ live: ConcreteExecutor.PreStep
+  ) -> (index: Int, copy: StoreCopy)? {
+    guard number != 0, !bases.contains(number), live.registerWriter(number) == -1,
+      let reader = live.soleReader(ofRegister: number), let copy = stores.copy(at: reader),
+      copy.registers.contains(number), stores.program[reader].rs1 != number,
+      configuration.memoryMap.allows(copy.address, bytes: copy.bytes, write: true)
+    else { return nil }
+    // A store copies its source and reads only its base besides; amoswap and SC write rd and an
+    // amocas writes its compare registers, so a register still initial is none of those.
+    let span = copiedSpan(of: number, copy)
+    guard live.isUnread(address: copy.address &+ UInt64(span.lowerBound), bytes: span.count, after: reader)
+    else { return nil }
+    return (reader, copy)
+  }
+
+  /// The positions of the bytes `copy` took from register `number` (one of its registers): all of
+  /// them, or one register's half of a pair.
+  private func copiedSpan(of number: Int, _ copy: StoreCopy) -> Range<Int> {
+    guard copy.registers.count > 1 else { return 0..<copy.bytes }
+    let half = xlen / 8
+    let start = copy.registers[0] == number ? 0 : half
+    return start..<min(start + half, copy.bytes)
+  }
+
+  /// Adds to a live patch of compare registers the bytes that an earlier step of the run copied
+  /// from those registers and still holds: they change with the registers.
+  private func rewriteCopies(
+    _ patch: inout Patch, _ registers: InlineIndices, _ stores: Stores, _ bases: [Int],
+    _ live: ConcreteExecutor.PreStep
+  ) {
+    for number in registers where !live.isUntouched(register: number) {
+      guard let value = patch.value(of: number), let (reader, copy) = soleCopier(of: number, stores, bases, live)
+      else { continue }
+      // The register's bytes sit at the start of its span; those a later store overwrote stay.
+      let span = copiedSpan(of: number, copy)
+      let start = (copy.address &+ UInt64(span.lowerBound)) & xlenMask
+      var positions: UInt8 = 0
+      for position in 0..<span.count
+      where live.peekBytes(at: start &+ UInt64(position), count: 1).writers[0] == reader {
+        positions |= 1 << UInt8(position)
+      }
+      patch.rewrite(copiesOf: number, at: start, positions: positions, to: value)
+    }
   }
 
   private func randomRegisterValue(_ random: inout SeededRandom) -> UInt64 {

@@ -153,4 +153,70 @@ import Testing
     #expect(same(patched, fresh))
     #expect(patched.events.first { $0.index == 1 }?.success == true)
   }
+
+  /// Who read each register, and which bytes were read after a step, as a run's observer sees
+  /// them before the last step: the same whether the steps ran their semantics or a memo.
+  @Test func readersAreKnownWhetherAStepRanOrWasReplayed() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      sd a2, 8(a0)
+      add a4, a3, a3
+      add a5, a3, a1
+      ld a6, 16(a0)
+      amocas.d a7, a2, (a0)
+      """)
+    let initial = state([10: data, 12: 0x1234], memory: Array(repeating: 0, count: 32))
+    let cache = StepCache(count: program.count)
+    for _ in 0..<2 {
+      var seen: (a2: Int?, a3: Int?, a1: Int?, a0: Int?, copy: Bool, loaded: Bool, untouched: Int?)?
+      _ = executor.firstRun(program, initial: initial, cache: cache) { index, step in
+        guard index == 4 else { return }
+        seen = (
+          step.soleReader(ofRegister: 12), step.soleReader(ofRegister: 13), step.soleReader(ofRegister: 11),
+          step.soleReader(ofRegister: 10), step.isUnread(address: data + 8, bytes: 8, after: 0),
+          step.isUnread(address: data + 16, bytes: 1, after: 0), step.soleReader(ofRegister: 20)
+        )
+      }
+      let found = try #require(seen)
+      // a2 only by the store; a3 by two adds; a1 by the second add; a0 by the store and the load.
+      #expect(found.a2 == 0 && found.a3 == nil && found.a1 == 2 && found.a0 == nil)
+      // The stored bytes were not read after the store; the loaded ones were.
+      #expect(found.copy && !found.loaded)
+      #expect(found.untouched == nil)
+    }
+    #expect(cache.replayed == program.count)
+  }
+
+  /// Changing a register that only a store read, with the bytes it wrote, ends as a run from the
+  /// changed state does; a rewrite of a byte read since it was copied is refused.
+  @Test func aCopiedRegisterChangesWithItsBytes() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      sd a2, 8(a0)
+      ld a4, 8(a0)
+      amocas.d a3, a5, (a0)
+      """)
+    let initial = state([10: data, 12: 0x1111], memory: Array(repeating: 0, count: 16))
+    var changed = initial
+    changed.registers[12] = 0x2222
+    let fresh = executor.firstRun(program, initial: changed)
+    #expect(fresh.registers[14] == 0x2222)
+    // Before the load, the register and its copy can still change together.
+    let patched = executor.firstRun(program, initial: initial) { index, step in
+      guard index == 1 else { return }
+      #expect(step.soleReader(ofRegister: 12) == 0 && step.isUnread(address: data + 8, bytes: 8, after: 0))
+      step.setInitial(copiedRegister: 12, to: 0x2222)
+      for byte in 0..<8 {
+        step.rewrite(copiedByte: data + 8 + UInt64(byte), to: UInt8(truncatingIfNeeded: 0x2222 >> (8 * byte)))
+      }
+    }
+    #expect(same(patched, fresh))
+    // After it, the copy has been read.
+    _ = executor.firstRun(program, initial: initial) { index, step in
+      guard index == 2 else { return }
+      #expect(!step.isUnread(address: data + 8, bytes: 8, after: 0))
+    }
+  }
 }

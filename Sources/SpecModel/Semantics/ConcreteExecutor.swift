@@ -117,6 +117,44 @@ public struct ConcreteExecutor {
       precondition(isUntouched(address: address), "the byte at \(address) was read or written before this step")
       machine.memory.set(address, byte)
     }
+
+    // An initial value that steps have read can still change when the only step that read it
+    // copied it to memory unchanged and did nothing else with it, and no step has read since
+    // what it wrote: changing the value and those bytes together is the same as running again
+    // from the changed initial state. Which steps only copy a register is the caller's to know.
+
+    /// The program index of the step that read register `number`, when exactly one has (nil:
+    /// none or several did, or the run went back to a step it ran before).
+    public func soleReader(ofRegister number: Int) -> Int? {
+      machine.revisited ? nil : machine.soleReader(of: number)
+    }
+
+    /// Whether no step after the one at program `index` has read any of the `bytes` bytes from
+    /// `address`.
+    public func isUnread(address: UInt64, bytes: Int = 1, after index: Int) -> Bool {
+      machine.isUnread(address: address & machine.xlenMask, bytes: bytes, after: index)
+    }
+
+    /// Changes the initial value of register `number`, which no step has written and only a step
+    /// that copied it to memory has read. The caller rewrites (`rewrite(copiedByte:to:)`) the bytes
+    /// that step wrote from it.
+    public func setInitial(copiedRegister number: Int, to value: UInt64) {
+      precondition(number != 0 && machine.writerFile[number] == -1, "x\(number) was written before this step")
+      precondition(
+        soleReader(ofRegister: number) != nil || isUntouched(register: number), "x\(number) was read by several steps")
+      machine.registerFile[number] = value & machine.xlenMask
+    }
+
+    /// Changes a byte that an earlier step copied from a register whose initial value changes
+    /// (`setInitial(copiedRegister:to:)`), keeping its writer.
+    public func rewrite(copiedByte address: UInt64, to byte: UInt8) {
+      let address = address & machine.xlenMask
+      let writer = machine.memory.writer(at: address)
+      precondition(
+        writer >= 0 && machine.isUnread(address: address, bytes: 1, after: writer),
+        "the byte at \(address) was read since it was copied")
+      machine.memory.set(address, byte)
+    }
   }
 
   /// Runs `program` from `initial` along `cursor`'s path, stopping before instruction `stopBefore`
@@ -166,6 +204,7 @@ public struct ConcreteExecutor {
         break
       }
       steps += 1
+      machine.enter(index)
       let observed = observes && observing?[index] ?? true
       if observed {
         beforeStep(index, preStep)

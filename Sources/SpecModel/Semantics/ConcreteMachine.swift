@@ -38,10 +38,22 @@ final class ConcreteMachine {
   /// The "success" event of the step under way, if it names one.
   var success: Bool?
   var brokenRequirement: Rule?
-  /// Every register any step of the run has read so far (bits), and every span of memory loaded:
-  /// an initial value nothing has read or written yet can still change without changing the past.
-  var registersRead: UInt32 = 0
-  private(set) var memoryRead: [(start: UInt64, end: UInt64)] = []
+  /// Every register any step of the run has read so far (bits), and every span of memory loaded
+  /// with the program index of the step that loaded it: an initial value nothing has read or
+  /// written yet can still change without changing the past.
+  private(set) var registersRead: UInt32 = 0
+  private(set) var memoryRead: [(start: UInt64, end: UInt64, step: Int)] = []
+  /// Who read each register: the program index of the one step that did (where `registersRead`
+  /// has the register's bit and `sharedReads` does not), and the registers several steps read.
+  /// A test generator may still change an initial value that only a step copying it to memory
+  /// has read, together with the bytes that step wrote.
+  let soleReaderFile: UnsafeMutablePointer<Int>
+  private(set) var sharedReads: UInt32 = 0
+  /// The program index of the step under way (-1 before the first).
+  var step = -1
+  /// Whether the run has gone back to a step it ran before (a branch backwards): a step's index
+  /// then no longer names one step of the run.
+  private(set) var revisited = false
   /// What the step under way read, for a `StepCache`: registers (bits), up to two loads with the
   /// values they returned (`loadCount` beyond two: too many to remember), and the reservation.
   var stepRegisters: UInt32 = 0
@@ -57,6 +69,8 @@ final class ConcreteMachine {
     registerFile.initialize(repeating: 0, count: 32)
     writerFile = .allocate(capacity: 32)
     writerFile.initialize(repeating: -1, count: 32)
+    soleReaderFile = .allocate(capacity: 32)
+    soleReaderFile.initialize(repeating: -1, count: 32)
     self.memory = memory
     self.cursor = cursor
     // Room for a whole run's spans and a step's writes: growing them a step at a time cost an
@@ -69,6 +83,7 @@ final class ConcreteMachine {
   deinit {
     registerFile.deallocate()
     writerFile.deallocate()
+    soleReaderFile.deallocate()
   }
 
   /// Sets the machine up for a new run, keeping its storage (`init` ends here too): a test
@@ -88,6 +103,9 @@ final class ConcreteMachine {
     prunedBy = nil
     unconstrained = false
     registersRead = 0
+    sharedReads = 0
+    step = -1
+    revisited = false
     memoryRead.removeAll(keepingCapacity: true)
     stepLoads = (.none, .none)
     observedRegisters = 0
@@ -134,8 +152,14 @@ final class ConcreteMachine {
 
   /// Register `number` before the step, noted as read.
   @inline(__always) func read(_ number: Int) -> UInt64 {
-    registersRead |= 1 << UInt32(number)
-    stepRegisters |= 1 << UInt32(number)
+    let bit: UInt32 = 1 << UInt32(number)
+    if registersRead & bit == 0 {
+      soleReaderFile[number] = step
+      registersRead |= bit
+    } else if soleReaderFile[number] != step {
+      sharedReads |= bit
+    }
+    stepRegisters |= bit
     return registerFile[number]
   }
 
@@ -175,9 +199,45 @@ final class ConcreteMachine {
     observedCount += 1
   }
 
+  /// Moves on to the step at program `index`: what is read from now on is read by it.
+  @inline(__always) func enter(_ index: Int) {
+    if index <= step { revisited = true }
+    step = index
+  }
+
+  /// Notes the registers in `mask` as read by the step under way.
+  @inline(__always) func noteRead(_ mask: UInt32) {
+    var fresh = mask & ~registersRead
+    var again = mask & registersRead
+    while fresh != 0 {
+      soleReaderFile[fresh.trailingZeroBitCount] = step
+      fresh &= fresh - 1
+    }
+    while again != 0 {
+      let number = again.trailingZeroBitCount
+      if soleReaderFile[number] != step { sharedReads |= 1 << UInt32(number) }
+      again &= again - 1
+    }
+    registersRead |= mask
+  }
+
+  /// The step that read register `number`, when exactly one has (nil: none, or several).
+  func soleReader(of number: Int) -> Int? {
+    let bit: UInt32 = 1 << UInt32(number)
+    return registersRead & bit != 0 && sharedReads & bit == 0 ? soleReaderFile[number] : nil
+  }
+
+  /// Whether no step after the one at program `index` has loaded any of the `bytes` bytes from
+  /// `address` (a span that wraps the address space counts as every address).
+  func isUnread(address: UInt64, bytes: Int, after index: Int) -> Bool {
+    let end = address &+ UInt64(bytes)
+    let (start, last) = end > address && (end - 1) & xlenMask == end - 1 ? (address, end) : (0, UInt64.max)
+    return !memoryRead.contains { $0.step > index && $0.start < last && start < $0.end }
+  }
+
   /// What the caller observed before this step now counts as read.
   func commitObserved() {
-    registersRead |= observedRegisters
+    noteRead(observedRegisters)
     observedRegisters = 0
     for position in 0..<observedCount {
       let span = observedMemory[position]
@@ -189,7 +249,7 @@ final class ConcreteMachine {
   private func noteLoad(_ start: UInt64, bytes: Int) {
     let end = start &+ UInt64(bytes)
     // A span that wraps the address space counts as every address.
-    memoryRead.append(end > start && (end - 1) & xlenMask == end - 1 ? (start, end) : (0, .max))
+    memoryRead.append(end > start && (end - 1) & xlenMask == end - 1 ? (start, end, step) : (0, .max, step))
   }
 
   /// Whether the byte at `address` still holds its initial value and no step has read it.

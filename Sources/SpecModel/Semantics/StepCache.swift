@@ -143,7 +143,7 @@ extension ConcreteMachine {
   func replayAndFinish(_ memo: UnsafePointer<StepMemo>, index: Int) -> Bool {
     // Read in place: a memo is a few hundred bytes.
     let read = memo.pointee.registers
-    registersRead |= read
+    noteRead(read)
     stepRegisters = read
     if memo.pointee.reservation != nil { stepReadsReservation = true }
     if memo.pointee.loadCount > 0 { noteReplayedLoad(memo.pointee.loads.0) }
