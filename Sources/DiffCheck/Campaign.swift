@@ -119,6 +119,9 @@ public struct CampaignSummary: Sendable {
   public var coverage = Coverage()
   /// Patches the oracle applied to initial states to reach their targets.
   public var patches = 0
+  /// Runs of the spec the oracle made while preparing (the first of each program, and one after
+  /// each round of patches): what preparation costs, beside the patches it made.
+  public var specRuns = 0
   /// Programs the relation judged because the concrete interpretation could not, and why.
   public var solverFallbacks = 0
   /// Programs both interpretations judged (`--cross-check`).
@@ -634,6 +637,7 @@ public struct Campaign {
       let prepared = oracle.prepare(generated, &random)
       summary.timing.preparing += ContinuousClock.now - preparing
       summary.patches += prepared.patches
+      summary.specRuns += prepared.specRuns
       batch.append((index, prepared))
       if batch.count >= options.batchSize || options.stopAfterViolations != nil { try flush() }
     }

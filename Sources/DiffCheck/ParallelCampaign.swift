@@ -24,6 +24,7 @@ extension CampaignSummary {
     unsupportedForms.merge(other.unsupportedForms, uniquingKeysWith: +)
     coverage.merge(other.coverage)
     patches += other.patches
+    specRuns += other.specRuns
     solverFallbacks += other.solverFallbacks
     crossChecked += other.crossChecked
     disagreements.mergeInOrder(other.disagreements, by: <)

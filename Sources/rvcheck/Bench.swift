@@ -108,6 +108,7 @@ struct Bench: ParsableCommand {
     line("\n## fuzz: built-in emulator, \(programs) programs of 32 instructions, seed 1, rv64ima_zacas_zabha")
     line("jobs  seconds  programs/s  generate+prepare  emulate  check   (seconds summed over workers)")
     var oneJob = 0.0
+    var runsPerProgram = 0.0
     var cases: [EmulatorCase] = []
     for jobs in [1, 2] {
       let options = try options(count: programs)
@@ -118,6 +119,7 @@ struct Bench: ParsableCommand {
       if jobs == 1 {
         oneJob = Double(programs) / seconds
         cases = recorder.cases
+        runsPerProgram = Double(summary.specRuns) / Double(max(summary.programs, 1))
       }
       line(
         String(
@@ -139,6 +141,7 @@ struct Bench: ParsableCommand {
     let bare = Double(cases.count) / max(best, 1e-9)
     line(String(format: "bare emulator     %10.0f programs/s on the same %d programs", bare, cases.count))
     line(String(format: "loop / emulator   %10.3f (--jobs 1; target 0.25)", oneJob / bare))
+    line(String(format: "spec runs         %10.2f per program while preparing", runsPerProgram))
     return oneJob
   }
 

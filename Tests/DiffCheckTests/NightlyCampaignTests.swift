@@ -30,6 +30,25 @@ import Testing
     #expect(seen.sorted() == Array(13..<63))
   }
 
+  /// The spec runs preparation made are counted per program and added up whatever the workers:
+  /// the sum of what preparing each program alone reports.
+  @Test func specRunsAreEveryProgramsRuns() throws {
+    let options = try options(count: 40)
+    let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
+    let oracle = Oracle(
+      configuration: MachineConfiguration(
+        isa: options.isa, profile: options.profile, memoryMap: options.map.memoryMap(xlen: options.isa.xlen)))
+    let alone = (0..<40).map { index in
+      var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
+      return oracle.prepare(generator.generate(&random), &random).specRuns
+    }
+    #expect(alone.allSatisfy { $0 >= 1 } && alone.contains { $0 > 1 })
+    for jobs in [1, 2] {
+      let result = try ParallelCampaign(options: options, jobs: jobs) { BuiltinEmulator() }.run()
+      #expect(result.summary.specRuns == alone.reduce(0, +), "\(jobs) jobs")
+    }
+  }
+
   @Test func shardSyntaxIsChecked() {
     #expect(Shard(parsing: "2/8") == Shard(index: 2, count: 8))
     for bad in ["8/8", "-1/3", "1/0", "1", "a/b", "1/2/3"] { #expect(Shard(parsing: bad) == nil, "\(bad)") }
