@@ -219,4 +219,30 @@ import Testing
       #expect(!step.isUnread(address: data + 8, bytes: 8, after: 0))
     }
   }
+
+  /// A run that goes back over a step (a loop) has run one instruction as several steps: a
+  /// register read by it alone then has no one step to name.
+  @Test func aLoopLeavesNoSoleReader() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      addi a1, zero, 2
+      sd a2, 8(a0)
+      addi a1, a1, -1
+      bne a1, zero, -8
+      amocas.d a3, a5, (a0)
+      """)
+    let initial = state([10: data, 12: 0x1111], memory: Array(repeating: 0, count: 16))
+    var sole: [Int?] = []
+    _ = executor.firstRun(program, initial: initial) { index, step in
+      if index == 4 { sole.append(step.soleReader(ofRegister: 12)) }
+    }
+    #expect(sole == [nil])
+    // Straight through, the store is the register's one reader.
+    let straight = Array(program.prefix(2)) + [program[4]]
+    _ = executor.firstRun(straight, initial: initial) { index, step in
+      if index == 2 { sole.append(step.soleReader(ofRegister: 12)) }
+    }
+    #expect(sole == [nil, 1])
+  }
 }
