@@ -117,6 +117,35 @@ public struct Oracle {
   /// Read once: the environment is copied whole on every look.
   private static let tracingRequested = ProcessInfo.processInfo.environment["RVCHECK_TRACE"] != nil
 
+  /// Step caches (each with its machine) and step entries that earlier preparations finished with,
+  /// for the next ones: made and freed for every program, they cost a dozen allocations each time.
+  private let spares = Spares()
+
+  final class Spares: @unchecked Sendable {
+    // Taken and given back under the lock: one preparation at a time holds a pair.
+    private let lock = NSLock()
+    private var pairs: [(cache: StepCache, entries: StepEntries)] = []
+
+    /// A cache and entries with room for `count` instructions, emptied.
+    func take(count: Int) -> (cache: StepCache, entries: StepEntries) {
+      lock.lock()
+      let spare = pairs.popLast()
+      lock.unlock()
+      guard let spare, spare.cache.capacity >= count, spare.entries.count >= count else {
+        return (StepCache(count: count), StepEntries(count: count))
+      }
+      spare.cache.forget()
+      spare.entries.forget()
+      return spare
+    }
+
+    func give(_ pair: (cache: StepCache, entries: StepEntries)) {
+      lock.lock()
+      if pairs.count < 4 { pairs.append(pair) }
+      lock.unlock()
+    }
+  }
+
   public init(configuration: MachineConfiguration) {
     self.configuration = configuration
     self.executor = ConcreteExecutor(configuration: configuration)
@@ -228,10 +257,12 @@ public struct Oracle {
     var views: [CASView?] = []
     let supported = executor.supported(program)
     let facts = program.map { StepFacts($0, xlen: xlen) }
+    let spare = spares.take(count: program.count)
+    defer { spares.give(spare) }
     var aim = Aim(
       program: program, targets: targets, dropped: dropped, attempts: [Int](repeating: 0, count: program.count),
       bases: generated.baseRegisters, initial: initial, image: image, random: random,
-      cache: StepCache(count: program.count), entries: StepEntries(count: program.count),
+      cache: spare.cache, entries: spare.entries,
       observing: Self.observedSteps(facts))
     let stores = Stores(program: program, facts: facts, entries: aim.entries, xlenMask: xlenMask)
     var run = observe(facts, supported, stores, &aim, &views)

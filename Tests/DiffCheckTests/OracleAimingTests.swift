@@ -86,4 +86,25 @@ import Testing
     ]
     #expect(try Self.specRunsWhenPatched(memory) == [2])
   }
+
+  /// An oracle keeps its step caches from one program to the next: what it remembered of one
+  /// program's steps must not stand for another's. Two programs differ in one instruction that
+  /// reads what the other's read; each kept run must be the run made afresh.
+  @Test func aKeptCacheForgetsTheLastProgram() throws {
+    let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .spike)
+    let oracle = Oracle(configuration: configuration)
+    let executor = ConcreteExecutor(configuration: configuration)
+    for immediate in Int64(1)...3 {
+      let program = [
+        Self.instruction("addi", rd: 11, rs1: 10, offset: immediate), Self.instruction("sd", rs1: 8, rs2: 11),
+      ]
+      let generated = GeneratedProgram(instructions: program, baseRegisters: [8], trapCandidate: nil)
+      var random = SeededRandom(seed: 5)
+      let prepared = oracle.prepare(generated, &random)
+      let kept = try #require(prepared.specRun)
+      let fresh = executor.firstRun(program, initial: prepared.initial)
+      #expect(TwoInterpretationsTests.sameState(kept, fresh), "addi \(immediate)")
+      #expect(kept.registers[11] == (prepared.initial.registers[10] &+ UInt64(immediate)))
+    }
+  }
 }

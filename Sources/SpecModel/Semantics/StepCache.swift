@@ -13,15 +13,27 @@ public final class StepCache {
 
   /// A cache for one program of `count` instructions (one memo per instruction).
   public init(count: Int) {
-    memos = .allocate(capacity: max(count, 1))
-    present = .allocate(capacity: max(count, 1))
-    present.initialize(repeating: false, count: max(count, 1))
+    capacity = max(count, 1)
+    memos = .allocate(capacity: capacity)
+    present = .allocate(capacity: capacity)
+    present.initialize(repeating: false, count: capacity)
   }
 
   deinit {
     // Memos and flags are plain values: there is nothing to deinitialise.
     memos.deallocate()
     present.deallocate()
+  }
+
+  /// How many instructions the cache has room for.
+  public let capacity: Int
+
+  /// Empties the cache for another program of at most `capacity` instructions, keeping its
+  /// storage and its machine: a test generator prepares program after program.
+  public func forget() {
+    present.update(repeating: false, count: capacity)
+    replayed = 0
+    executed = 0
   }
 
   /// The memo of instruction `index`, if it has one.

@@ -21,6 +21,12 @@ public final class StepEntries {
     unwritten.deallocate()
   }
 
+  /// Clears the entries for another program of at most `count` instructions, keeping the storage.
+  public func forget() {
+    bases.update(repeating: 0, count: max(count, 1))
+    unwritten.update(repeating: 0, count: max(count, 1))
+  }
+
   @inline(__always) func record(_ index: Int, base: UInt64, unwritten mask: UInt32) {
     bases[index] = base
     unwritten[index] = mask
