@@ -224,11 +224,7 @@ public struct Oracle {
     if let candidate = generated.trapCandidate, random.chance(0.85) {
       let instruction = program[candidate]
       let bytes = UInt64(instruction.accessBytes ?? 4)
-      var kinds: [CASTarget] = [.readOnly, .unmapped]
-      if bytes > 1 {
-        kinds += [.readOnly, .unmapped, .misaligned, .misaligned, .misalignedReadOnly, .misalignedUnmapped]
-      }
-      let target = random.pick(kinds)
+      let target = random.pick(bytes > 1 ? Self.trapKinds : Self.byteTrapKinds)
       targets[candidate] = target
       registers[instruction.rs1] = trapAddress(target, bytes: bytes, data: data, &random)
     }
@@ -328,6 +324,12 @@ public struct Oracle {
   }
 
   // MARK: Targets
+
+  /// The traps a candidate is aimed at, as often as they are drawn: a byte access cannot be
+  /// misaligned.
+  private static let byteTrapKinds: [CASTarget] = [.readOnly, .unmapped]
+  private static let trapKinds: [CASTarget] =
+    byteTrapKinds + [.readOnly, .unmapped, .misaligned, .misaligned, .misalignedReadOnly, .misalignedUnmapped]
 
   private func drawTarget(for instruction: Instruction, _ random: inout SeededRandom) -> CASTarget {
     let width = 8 * (instruction.accessBytes ?? 4)
@@ -542,8 +544,12 @@ public struct Oracle {
     _ views: [CASView?]
   ) -> [(Int, CASTarget)] {
     var missed: [(Int, CASTarget)] = []
-    // Room for the usual few: growing the array one target at a time cost an allocation each.
-    missed.reserveCapacity(8)
+    // Room for the usual few once there is one: growing the array one target at a time cost an
+    // allocation each, and a run that meets every target needs none.
+    func miss(_ index: Int, _ target: CASTarget) {
+      if missed.isEmpty { missed.reserveCapacity(8) }
+      missed.append((index, target))
+    }
     for event in run.events {
       // A target met again (a loop) is listed once; `missed` stays short, so no copy of `dropped`
       // marks them.
@@ -552,14 +558,14 @@ public struct Oracle {
       if target.aimsAtAMO {
         let bytes = program[event.index].accessBytes ?? 1
         if event.trapCause != nil || views[event.index].map({ !amoTargetHolds(target, $0, bytes: bytes) }) != false {
-          missed.append((event.index, target))
+          miss(event.index, target)
         }
         continue
       }
       let misses =
         (target.aimsAtSuccess && event.success != true) || (target.aimsAtFailure && event.success != false)
         || (target.aimsAtFailure && views[event.index].map { !nearMissHolds(target, program[event.index], $0) } == true)
-      if misses { missed.append((event.index, target)) }
+      if misses { miss(event.index, target) }
     }
     return missed
   }
@@ -1029,6 +1035,9 @@ public struct Oracle {
     _ program: [Instruction], _ facts: [StepFacts], _ run: ConcreteExecutor.Run, _ views: [CASView?]
   ) -> [CoverageMark] {
     var cells: [CoverageMark] = []
+    // Room for the usual count (a few marks an event): grown a mark at a time, the array cost an
+    // allocation every few marks.
+    cells.reserveCapacity(4 * run.events.count)
     for event in run.events {
       let instruction = program[event.index]
       let fact = facts[event.index]
