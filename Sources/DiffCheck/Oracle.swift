@@ -247,17 +247,17 @@ public struct Oracle {
         image.set((registers[instruction.rs1] &+ byte) & xlenMask, UInt8(truncatingIfNeeded: operand >> (8 * byte)))
       }
     }
-    var initial = ConcreteState(registers: registers, memory: [:])
-
-    var dropped = [Bool](repeating: false, count: program.count)
+    // The registers, memory and dropped marks move into the aim, which patches them: a copy kept
+    // here would make each patch copy them first.
     var views: [CASView?] = []
     let supported = executor.supported(program)
     let facts = program.map { StepFacts($0, xlen: xlen) }
     let spare = spares.take(count: program.count)
     defer { spares.give(spare) }
     var aim = Aim(
-      program: program, targets: targets, dropped: dropped, attempts: [Int](repeating: 0, count: program.count),
-      bases: generated.baseRegisters, initial: initial, image: image, random: random,
+      program: program, targets: targets, dropped: [Bool](repeating: false, count: program.count),
+      attempts: [Int](repeating: 0, count: program.count), bases: generated.baseRegisters,
+      initial: ConcreteState(registers: consume registers, memory: [:]), image: consume image, random: random,
       cache: spare.cache, entries: spare.entries,
       observing: Self.observedSteps(facts))
     let stores = Stores(program: program, facts: facts, entries: aim.entries, xlenMask: xlenMask)
@@ -302,23 +302,21 @@ public struct Oracle {
       run = observe(facts, supported, stores, &aim, &views)
     }
     random = aim.random
-    initial = aim.initial
-    image = aim.image
-    dropped = aim.dropped
     let patches = aim.patches
     if tracing {
-      for index in program.indices where dropped[index] {
+      for index in program.indices where aim.dropped[index] {
         print(
           "prepare: dropped \(targets[index].map { $0.rawValue } ?? "?") at \(index): \(program[index].assembly) view \(views[index].map { "\($0)" } ?? "none")"
         )
       }
     }
     // What is still missed after the last round is dropped too.
-    for (index, _) in allMissed(program, targets, dropped, run, views) { dropped[index] = true }
-    initial.memory = image.bytes
+    for (index, _) in allMissed(program, targets, aim.dropped, run, views) { aim.dropped[index] = true }
+    var initial = aim.initial
+    initial.memory = aim.image.bytes
     var prepared = PreparedCase(
       program: program, initial: initial, marks: coverage(program, facts, run, views),
-      infeasibleTargets: dropped.filter { $0 }.count, patches: patches, specRun: run.isOnlyOutcome ? run : nil)
+      infeasibleTargets: aim.dropped.filter { $0 }.count, patches: patches, specRun: run.isOnlyOutcome ? run : nil)
     prepared.specRuns = aim.runs
     return prepared
   }
