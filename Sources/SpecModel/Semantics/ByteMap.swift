@@ -26,6 +26,9 @@ public struct ByteMap: Hashable, Sendable, Sequence, ExpressibleByDictionaryLite
     for address in bytes.keys.sorted() { self[address] = bytes[address] }
   }
 
+  /// An empty map with room for `windows` runs, for a caller about to append that many.
+  init(reservingWindows windows: Int) { runs.reserveCapacity(windows) }
+
   /// The bytes `bytes` from `base` on.
   public init(base: UInt64, bytes: [UInt8]) {
     if !bytes.isEmpty { runs = [Run(base: base, bytes: bytes)] }
@@ -36,7 +39,7 @@ public struct ByteMap: Hashable, Sendable, Sequence, ExpressibleByDictionaryLite
   public mutating func append(base: UInt64, bytes: [UInt8]) {
     guard !bytes.isEmpty else { return }
     guard let last = runs.last else {
-      runs = [Run(base: base, bytes: bytes)]
+      runs.append(Run(base: base, bytes: bytes))
       return
     }
     if let end = last.end, end < base {

@@ -147,8 +147,13 @@ public struct ConcreteMemory: Sendable {
 
   /// Every byte, by address.
   public var bytes: ByteMap {
-    var all = ByteMap()
-    for region in regions.sorted(by: { $0.base < $1.base }) { all.append(base: region.base, bytes: region.bytes) }
+    var all = ByteMap(reservingWindows: regions.count)
+    // In address order; a memory map lists its regions so already, and a sorted copy of them
+    // would cost an allocation for every state handed out.
+    let ordered = zip(regions, regions.dropFirst()).allSatisfy { $0.base < $1.base }
+    for region in ordered ? regions : regions.sorted(by: { $0.base < $1.base }) {
+      all.append(base: region.base, bytes: region.bytes)
+    }
     for (address, byte) in outside { all[address] = byte }
     return all
   }
