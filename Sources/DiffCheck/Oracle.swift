@@ -261,10 +261,22 @@ public struct Oracle {
       cache: spare.cache, entries: spare.entries,
       observing: Self.observedSteps(facts))
     let stores = Stores(program: program, facts: facts, entries: aim.entries, xlenMask: xlenMask)
-    var run = observe(facts, supported, stores, &aim, &views)
-    for _ in 0..<maxRounds {
-      let missed = allMissed(program, targets, aim.dropped, run, views)
-      guard let (first, firstTarget) = missed.first else { break }
+    // Each round's run is let go before the next run starts: a run holds the machine's memory
+    // and registers, which the next run then reuses rather than copies.
+    var rounds = 0
+    let run: ConcreteExecutor.Run
+    while true {
+      let current = observe(facts, supported, stores, &aim, &views)
+      guard rounds < maxRounds else {
+        run = current
+        break
+      }
+      rounds += 1
+      let missed = allMissed(program, targets, aim.dropped, current, views)
+      guard let (first, firstTarget) = missed.first else {
+        run = current
+        break
+      }
       // Each round patches every missed target whose compared bytes no earlier patch of the round
       // touched, so one rerun serves several. The first one sees the state as it really is: when
       // it cannot be patched, it is dropped; a later one is only left for the next round.
@@ -272,7 +284,7 @@ public struct Oracle {
       for (index, target) in missed {
         // A target missed again after it was patched twice is fought over by another patch (two
         // amocas on one address with opposite aims): it is dropped rather than patched forever.
-        if aim.attempts[index] >= 2 || trapsWhateverItsValues(index, program, run, generated.baseRegisters) {
+        if aim.attempts[index] >= 2 || trapsWhateverItsValues(index, program, current, generated.baseRegisters) {
           aim.dropped[index] = true
           continue
         }
@@ -298,8 +310,10 @@ public struct Oracle {
       }
       // A round that patched nothing leaves the run, and so every view, as it was: the targets
       // still missed would be dropped one per round, each failing the same plan again.
-      if touched.isEmpty { break }
-      run = observe(facts, supported, stores, &aim, &views)
+      if touched.isEmpty {
+        run = current
+        break
+      }
     }
     random = aim.random
     let patches = aim.patches
