@@ -245,4 +245,27 @@ import Testing
     }
     #expect(sole == [nil, 1])
   }
+
+  /// A cache's machine keeps its memory, registers and events from run to run, filling them in
+  /// place when nothing holds the last run: a run kept by its caller must not change when the
+  /// machine runs again from another state.
+  @Test func aKeptRunOutlivesTheNextRun() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      ld a1, 0(a0)
+      addi a1, a1, 1
+      sd a1, 8(a0)
+      amocas.d a2, a1, (a0)
+      """)
+    let first = state([10: data], memory: Array(repeating: 1, count: 16))
+    let second = state([10: data, 12: 9], memory: Array(repeating: 2, count: 16))
+    let cache = StepCache(count: program.count)
+    let kept = executor.firstRun(program, initial: first, cache: cache)
+    let later = executor.firstRun(program, initial: second, cache: cache)
+    #expect(same(kept, executor.firstRun(program, initial: first)))
+    #expect(same(later, executor.firstRun(program, initial: second)))
+    #expect(kept.events.map(\.success) == [false] && later.events.map(\.success) == [false])
+    #expect(kept.memory.bytes != later.memory.bytes && kept.registers != later.registers)
+  }
 }

@@ -183,8 +183,7 @@ public struct ConcreteExecutor {
     let machine =
       cache?.machine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
       ?? ConcreteMachine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
-    var events: [StepEvent] = []
-    events.reserveCapacity(program.count)
+    machine.events.reserveCapacity(program.count)
     var index = 0
     var steps = 0
     var undecided: String?
@@ -242,7 +241,7 @@ public struct ConcreteExecutor {
       }
       // Every amocas and trap gets an event, and every step the caller observes.
       if machine.success != nil || machine.trap != nil || observed {
-        events.append(
+        machine.events.append(
           StepEvent(index: index, success: executed ? machine.success : nil, trapCause: machine.trap?.cause))
       }
       if executed, let offset = machine.branchOffset {
@@ -251,8 +250,9 @@ public struct ConcreteExecutor {
         index += 1
       }
     }
+    let (registers, writers) = machine.record()
     let run = Run(
-      registers: machine.registers, trap: machine.trap, events: events, registerWriter: machine.registerWriter,
+      registers: registers, trap: machine.trap, events: machine.events, registerWriter: writers,
       memory: machine.memory,
       prunedBy: machine.prunedBy, undecided: undecided, choicePoints: machine.cursor.depth,
       openChoices: machine.cursor.openPoints)

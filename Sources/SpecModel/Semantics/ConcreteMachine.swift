@@ -14,6 +14,26 @@ final class ConcreteMachine {
   let writerFile: UnsafeMutablePointer<Int>
   var registers: [UInt64] { Array(UnsafeBufferPointer(start: registerFile, count: 32)) }
   var registerWriter: [Int] { Array(UnsafeBufferPointer(start: writerFile, count: 32)) }
+  /// The registers, their writers and the events as a run's record hands them out: kept from run
+  /// to run, and filled in place when nothing holds the last run's record any more.
+  private var recordedRegisters: [UInt64] = []
+  private var recordedWriters: [Int] = []
+  var events: [ConcreteExecutor.StepEvent] = []
+
+  /// The registers and their writers now, as arrays for a run's record.
+  func record() -> (registers: [UInt64], writers: [Int]) {
+    Self.fill(&recordedRegisters, from: registerFile)
+    Self.fill(&recordedWriters, from: writerFile)
+    return (recordedRegisters, recordedWriters)
+  }
+
+  private static func fill<T>(_ array: inout [T], from file: UnsafeMutablePointer<T>) {
+    guard array.count == 32 else {
+      array = Array(UnsafeBufferPointer(start: file, count: 32))
+      return
+    }
+    array.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: UnsafeBufferPointer(start: file, count: 32)) }
+  }
   /// The registers no step has written yet (bits): `writerFile` is -1 for exactly these.
   private(set) var unwrittenRegisters: UInt32 = ~0
   var memory: ConcreteMemory
@@ -77,7 +97,7 @@ final class ConcreteMachine {
     // allocation every few steps.
     memoryRead.reserveCapacity(64)
     writes.reserveCapacity(4)
-    reset(registers: registers, memory: memory, cursor: cursor)
+    restart(registers: registers, cursor: cursor)
   }
 
   deinit {
@@ -86,15 +106,20 @@ final class ConcreteMachine {
     soleReaderFile.deallocate()
   }
 
-  /// Sets the machine up for a new run, keeping its storage (`init` ends here too): a test
-  /// generator runs one program several times, and a machine made anew for each run cost its
-  /// allocations each time.
+  /// Sets the machine up for a new run, keeping its storage: a test generator runs one program
+  /// several times, and a machine made anew for each run cost its allocations each time.
   func reset(registers: [UInt64], memory: ConcreteMemory, cursor: ChoiceCursor) {
+    self.memory.assign(memory)
+    restart(registers: registers, cursor: cursor)
+  }
+
+  /// Everything of `reset` but the memory (`init` ends here too, having taken its memory whole).
+  private func restart(registers: [UInt64], cursor: ChoiceCursor) {
     for number in 0..<32 { registerFile[number] = number < registers.count ? registers[number] & xlenMask : 0 }
     registerFile[0] = 0
     writerFile.update(repeating: -1, count: 32)
     unwrittenRegisters = ~0
-    self.memory = memory
+    events.removeAll(keepingCapacity: true)
     reservationValid = false
     reservationAddress = 0
     trap = nil

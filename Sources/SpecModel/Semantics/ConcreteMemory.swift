@@ -35,6 +35,27 @@ public struct ConcreteMemory: Sendable {
     }
   }
 
+  /// Takes `other`'s contents into this memory's own storage when both have the same regions, so
+  /// that a machine running one program again and again need not copy the memory at the first
+  /// store of every run (when nothing else holds that storage).
+  mutating func assign(_ other: ConcreteMemory) {
+    guard regions.count == other.regions.count,
+      zip(regions, other.regions).allSatisfy({ $0.base == $1.base && $0.bytes.count == $1.bytes.count })
+    else {
+      self = other
+      return
+    }
+    for index in regions.indices {
+      regions[index].bytes.withUnsafeMutableBufferPointer { target in
+        other.regions[index].bytes.withUnsafeBufferPointer { _ = target.update(fromContentsOf: $0) }
+      }
+      regions[index].writers.withUnsafeMutableBufferPointer { target in
+        other.regions[index].writers.withUnsafeBufferPointer { _ = target.update(fromContentsOf: $0) }
+      }
+    }
+    outside = other.outside
+  }
+
   @inline(__always) func locate(_ address: UInt64) -> (Int, Int)? {
     for index in regions.indices {
       let offset = address &- regions[index].base
