@@ -117,33 +117,68 @@ public struct Oracle {
   /// Read once: the environment is copied whole on every look.
   private static let tracingRequested = ProcessInfo.processInfo.environment["RVCHECK_TRACE"] != nil
 
-  /// Step caches (each with its machine) and step entries that earlier preparations finished with,
-  /// for the next ones: made and freed for every program, they cost a dozen allocations each time.
-  private let spares = Spares()
+  /// What earlier preparations finished with, for the next ones: made and freed for every
+  /// program, a step cache with its machine, step entries and the per-instruction arrays cost
+  /// a score of allocations each time.
+  private let workspaces = Workspaces()
 
-  final class Spares: @unchecked Sendable {
-    // Taken and given back under the lock: one preparation at a time holds a pair.
+  /// The storage one preparation uses, sized for the longest program so far.
+  final class Workspace {
+    let cache: StepCache
+    let entries: StepEntries
+    var targets: [CASTarget?] = []
+    var dropped: [Bool] = []
+    var attempts: [Int] = []
+    var views: [CASView?] = []
+    var supported: [Bool] = []
+    var facts: [StepFacts] = []
+    var observing: [Bool] = []
+
+    init(count: Int) {
+      cache = StepCache(count: count)
+      entries = StepEntries(count: count)
+    }
+  }
+
+  final class Workspaces: @unchecked Sendable {
+    // Taken and given back under the lock: one preparation at a time holds a workspace.
     private let lock = NSLock()
-    private var pairs: [(cache: StepCache, entries: StepEntries)] = []
+    private var spare: [Workspace] = []
 
-    /// A cache and entries with room for `count` instructions, emptied.
-    func take(count: Int) -> (cache: StepCache, entries: StepEntries) {
+    /// A workspace with room for `count` instructions, its cache and entries emptied.
+    func take(count: Int) -> Workspace {
       lock.lock()
-      let spare = pairs.popLast()
+      let workspace = spare.popLast()
       lock.unlock()
-      guard let spare, spare.cache.capacity >= count, spare.entries.count >= count else {
-        return (StepCache(count: count), StepEntries(count: count))
+      guard let workspace, workspace.cache.capacity >= count, workspace.entries.count >= count else {
+        return Workspace(count: count)
       }
-      spare.cache.forget()
-      spare.entries.forget()
-      return spare
+      workspace.cache.forget()
+      workspace.entries.forget()
+      return workspace
     }
 
-    func give(_ pair: (cache: StepCache, entries: StepEntries)) {
+    func give(_ workspace: Workspace) {
       lock.lock()
-      if pairs.count < 4 { pairs.append(pair) }
+      if spare.count < 4 { spare.append(workspace) }
       lock.unlock()
     }
+  }
+
+  /// `array`'s storage, emptied, taken out of it (the caller hands it back when done).
+  private static func emptied<T>(_ array: inout [T], room: Int) -> [T] {
+    var taken: [T] = []
+    swap(&taken, &array)
+    taken.removeAll(keepingCapacity: true)
+    taken.reserveCapacity(room)
+    return taken
+  }
+
+  /// `array`'s storage holding `count` copies of `value`, taken out of it.
+  private static func filled<T>(_ array: inout [T], with value: T, count: Int) -> [T] {
+    var taken = emptied(&array, room: count)
+    taken.append(contentsOf: repeatElement(value, count: count))
+    return taken
   }
 
   public init(configuration: MachineConfiguration) {
@@ -204,6 +239,8 @@ public struct Oracle {
 
   public func prepare(_ generated: GeneratedProgram, _ random: inout SeededRandom) -> PreparedCase {
     let program = generated.instructions
+    let workspace = workspaces.take(count: program.count)
+    defer { workspaces.give(workspace) }
     let map = configuration.memoryMap
     let data = map.regions.first { $0.access == .readWrite } ?? map.regions[0]
     var registers = (0..<32).map { _ in randomRegisterValue(&random) }
@@ -213,7 +250,7 @@ public struct Oracle {
       registers[base] = data.base + 48 + 16 * random.below(slots)
     }
     // By program index: arrays, as the rounds look them up per event.
-    var targets = [CASTarget?](repeating: nil, count: program.count)
+    var targets = Self.filled(&workspace.targets, with: nil, count: program.count)
     for (index, instruction) in program.enumerated() {
       if instruction.isCompareAndSwap {
         targets[index] = drawTarget(for: instruction, &random)
@@ -249,17 +286,23 @@ public struct Oracle {
     }
     // The registers, memory and dropped marks move into the aim, which patches them: a copy kept
     // here would make each patch copy them first.
-    var views: [CASView?] = []
-    let supported = executor.supported(program)
-    let facts = program.map { StepFacts($0, xlen: xlen) }
-    let spare = spares.take(count: program.count)
-    defer { spares.give(spare) }
+    var views = Self.filled(&workspace.views, with: nil, count: program.count)
+    var supported = Self.emptied(&workspace.supported, room: program.count)
+    var facts = Self.emptied(&workspace.facts, room: program.count)
+    var observing = Self.emptied(&workspace.observing, room: program.count)
+    let isa = configuration.isa
+    for instruction in program {
+      supported.append(instruction.withForm { isa.contains($0) })
+      let fact = StepFacts(instruction, xlen: xlen)
+      facts.append(fact)
+      // The steps a patch may aim at, and the first step, where a rerun starts over.
+      observing.append(fact.isAmocas || fact.isNarrowAMO || observing.isEmpty)
+    }
     var aim = Aim(
-      program: program, targets: targets, dropped: [Bool](repeating: false, count: program.count),
-      attempts: [Int](repeating: 0, count: program.count), bases: generated.baseRegisters,
+      program: program, targets: targets, dropped: Self.filled(&workspace.dropped, with: false, count: program.count),
+      attempts: Self.filled(&workspace.attempts, with: 0, count: program.count), bases: generated.baseRegisters,
       initial: ConcreteState(registers: consume registers, memory: [:]), image: consume image, random: random,
-      cache: spare.cache, entries: spare.entries,
-      observing: Self.observedSteps(facts))
+      cache: workspace.cache, entries: workspace.entries, observing: observing)
     let stores = Stores(program: program, facts: facts, entries: aim.entries, xlenMask: xlenMask)
     // Each round's run is let go before the next run starts: a run holds the machine's memory
     // and registers, which the next run then reuses rather than copies.
@@ -332,6 +375,9 @@ public struct Oracle {
       program: program, initial: initial, marks: coverage(program, facts, run, views),
       infeasibleTargets: aim.dropped.filter { $0 }.count, patches: patches, specRun: run.isOnlyOutcome ? run : nil)
     prepared.specRuns = aim.runs
+    // The arrays go back to the workspace for the next program.
+    (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
+    (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (views, supported, facts, observing)
     return prepared
   }
 
@@ -693,12 +739,6 @@ public struct Oracle {
     let observing: [Bool]
 
     mutating func apply(_ patch: Patch) { patch.apply(to: &initial, &image) }
-  }
-
-  private static func observedSteps(_ facts: [StepFacts]) -> [Bool] {
-    var observing = facts.map { $0.isAmocas || $0.isNarrowAMO }
-    if !observing.isEmpty { observing[0] = true }
-    return observing
   }
 
   /// Runs the spec concretely, noting what each amocas sees before it runs. A target the amocas

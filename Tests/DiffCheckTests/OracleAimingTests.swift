@@ -94,10 +94,13 @@ import Testing
     let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .spike)
     let oracle = Oracle(configuration: configuration)
     let executor = ConcreteExecutor(configuration: configuration)
-    for immediate in Int64(1)...3 {
-      let program = [
-        Self.instruction("addi", rd: 11, rs1: 10, offset: immediate), Self.instruction("sd", rs1: 8, rs2: 11),
-      ]
+    // Lengths 2, 1, 2 and 3: a shorter program after a longer one uses part of the storage.
+    for immediate in Int64(1)...4 {
+      let program = Array(
+        [
+          Self.instruction("addi", rd: 11, rs1: 10, offset: immediate), Self.instruction("sd", rs1: 8, rs2: 11),
+          Self.instruction("amocas.d", rd: 12, rs1: 8, rs2: 13),
+        ].prefix(immediate == 2 ? 1 : immediate == 4 ? 3 : 2))
       let generated = GeneratedProgram(instructions: program, baseRegisters: [8], trapCandidate: nil)
       var random = SeededRandom(seed: 5)
       let prepared = oracle.prepare(generated, &random)
