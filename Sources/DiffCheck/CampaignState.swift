@@ -88,7 +88,8 @@ public struct CampaignState: Codable, Equatable {
 
   /// Adds a checked batch.
   public mutating func add(_ indices: [Int], _ summary: CampaignSummary) {
-    for index in indices { done.insert((index - start) / shardCount) }
+    let shards = shardCount
+    for index in indices { done.insert((index - start) / shards) }
     totals.programs += summary.programs
     totals.unknowns.mergeInOrder(summary.unknownIndices, by: <)
     totals.unprepared.mergeInOrder(summary.unpreparedIndices, by: <)
