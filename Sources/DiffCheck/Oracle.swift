@@ -133,6 +133,7 @@ public struct Oracle {
     var supported: [Bool] = []
     var facts: [StepFacts] = []
     var observing: [Bool] = []
+    var image: ConcreteMemory?
 
     init(count: Int) {
       cache = StepCache(count: count)
@@ -266,7 +267,9 @@ public struct Oracle {
       registers[instruction.rs1] = trapAddress(target, bytes: bytes, data: data, &random)
     }
     // The initial memory is kept as bytes while it is patched; the state gets it at the end.
-    var image = ConcreteMemory(map: map, initial: [:])
+    // Every byte of every region is drawn: the last program's image serves, its storage kept.
+    var image = workspace.image.take() ?? ConcreteMemory(map: map, initial: [:])
+    image.forgetOutside()
     for region in map.regions {
       for offset in stride(from: UInt64(0), to: region.size, by: 8) {
         let word = random.chance(0.2) ? random.below(4) : random.next()
@@ -378,6 +381,7 @@ public struct Oracle {
     // The arrays go back to the workspace for the next program.
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
     (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (views, supported, facts, observing)
+    workspace.image = aim.image
     return prepared
   }
 

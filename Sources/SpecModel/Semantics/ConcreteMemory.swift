@@ -146,6 +146,10 @@ public struct ConcreteMemory: Sendable {
     }
   }
 
+  /// Drops the bytes a test stated outside every region, keeping the regions' storage: for a
+  /// generator that fills every region anew for each program.
+  public mutating func forgetOutside() { outside.removeAll() }
+
   /// Sets a byte of the initial state (for preparing a test).
   public mutating func set(_ address: UInt64, _ byte: UInt8) {
     if let (region, offset) = locate(address) {
