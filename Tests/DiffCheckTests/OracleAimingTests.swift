@@ -110,4 +110,29 @@ import Testing
       #expect(kept.registers[11] == (prepared.initial.registers[10] &+ UInt64(immediate)))
     }
   }
+
+  /// An oracle that prepared other programs before prepares each exactly as a fresh one does:
+  /// what it keeps between programs (caches, arrays, the memory image) carries nothing over.
+  @Test(arguments: ["rv64ima_zacas_zabha", "rv32ima_zacas_zabha"])
+  func aUsedOracleAgreesWithAFreshOne(isa: String) throws {
+    let parsed = try ISAString(parsing: isa)
+    let configuration = MachineConfiguration(isa: parsed, profile: .spike)
+    let used = Oracle(configuration: configuration)
+    for index in 0..<60 {
+      // Lengths vary, so a program may use part of what a longer one left.
+      let generator = ProgramGenerator(isa: parsed, length: 4 + (index * 7) % 29)
+      var random = SeededRandom(seed: CampaignOptions.programSeed(41, index))
+      let generated = generator.generate(&random)
+      var again = random
+      let mine = used.prepare(generated, &random)
+      let theirs = Oracle(configuration: configuration).prepare(generated, &again)
+      #expect(mine.initial == theirs.initial && mine.marks == theirs.marks, "program \(index)")
+      #expect(mine.patches == theirs.patches && mine.specRuns == theirs.specRuns, "program \(index)")
+      if let left = mine.specRun, let right = theirs.specRun {
+        #expect(TwoInterpretationsTests.sameState(left, right), "program \(index)")
+      } else {
+        #expect(mine.specRun == nil && theirs.specRun == nil, "program \(index)")
+      }
+    }
+  }
 }
