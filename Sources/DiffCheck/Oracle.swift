@@ -134,6 +134,8 @@ public struct Oracle {
     var facts: [StepFacts] = []
     var observing: [Bool] = []
     var image: ConcreteMemory?
+    var missed: [(Int, CASTarget)] = []
+    var touched: [(start: UInt64, end: UInt64)] = []
 
     init(count: Int) {
       cache = StepCache(count: count)
@@ -310,6 +312,8 @@ public struct Oracle {
     // Each round's run is let go before the next run starts: a run holds the machine's memory
     // and registers, which the next run then reuses rather than copies.
     var rounds = 0
+    var missed = Self.emptied(&workspace.missed, room: 8)
+    var touched = Self.emptied(&workspace.touched, room: 8)
     let run: ConcreteExecutor.Run
     while true {
       let current = observe(facts, supported, stores, &aim, &views)
@@ -318,7 +322,7 @@ public struct Oracle {
         break
       }
       rounds += 1
-      let missed = allMissed(program, targets, aim.dropped, current, views)
+      allMissed(program, targets, aim.dropped, current, views, into: &missed)
       guard let (first, firstTarget) = missed.first else {
         run = current
         break
@@ -326,7 +330,7 @@ public struct Oracle {
       // Each round patches every missed target whose compared bytes no earlier patch of the round
       // touched, so one rerun serves several. The first one sees the state as it really is: when
       // it cannot be patched, it is dropped; a later one is only left for the next round.
-      var touched: [(start: UInt64, end: UInt64)] = []
+      touched.removeAll(keepingCapacity: true)
       for (index, target) in missed {
         // A target missed again after it was patched twice is fought over by another patch (two
         // amocas on one address with opposite aims): it is dropped rather than patched forever.
@@ -371,7 +375,8 @@ public struct Oracle {
       }
     }
     // What is still missed after the last round is dropped too.
-    for (index, _) in allMissed(program, targets, aim.dropped, run, views) { aim.dropped[index] = true }
+    allMissed(program, targets, aim.dropped, run, views, into: &missed)
+    for (index, _) in missed { aim.dropped[index] = true }
     var initial = aim.initial
     initial.memory = aim.image.bytes
     var prepared = PreparedCase(
@@ -382,6 +387,7 @@ public struct Oracle {
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
     (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (views, supported, facts, observing)
     workspace.image = aim.image
+    (workspace.missed, workspace.touched) = (missed, touched)
     return prepared
   }
 
@@ -601,17 +607,13 @@ public struct Oracle {
   }
 
   /// Every amocas (in the order the run reaches them, each once) whose target the run misses.
+  /// They are listed in `missed`, emptied first: the caller keeps one array for every round.
   private func allMissed(
     _ program: [Instruction], _ targets: [CASTarget?], _ dropped: [Bool], _ run: ConcreteExecutor.Run,
-    _ views: [CASView?]
-  ) -> [(Int, CASTarget)] {
-    var missed: [(Int, CASTarget)] = []
-    // Room for the usual few once there is one: growing the array one target at a time cost an
-    // allocation each, and a run that meets every target needs none.
-    func miss(_ index: Int, _ target: CASTarget) {
-      if missed.isEmpty { missed.reserveCapacity(8) }
-      missed.append((index, target))
-    }
+    _ views: [CASView?], into missed: inout [(Int, CASTarget)]
+  ) {
+    missed.removeAll(keepingCapacity: true)
+    func miss(_ index: Int, _ target: CASTarget) { missed.append((index, target)) }
     for event in run.events {
       // A target met again (a loop) is listed once; `missed` stays short, so no copy of `dropped`
       // marks them.
@@ -629,7 +631,6 @@ public struct Oracle {
         || (target.aimsAtFailure && views[event.index].map { !nearMissHolds(target, program[event.index], $0) } == true)
       if misses { miss(event.index, target) }
     }
-    return missed
   }
 
   /// Whether instruction `index` trapped in `run` for a reason no patch changes: an illegal
