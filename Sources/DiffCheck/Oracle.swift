@@ -136,6 +136,7 @@ public struct Oracle {
     var image: ConcreteMemory?
     var missed: [(Int, CASTarget)] = []
     var touched: [(start: UInt64, end: UInt64)] = []
+    var pending: [Patch] = []
 
     init(count: Int) {
       cache = StepCache(count: count)
@@ -307,7 +308,8 @@ public struct Oracle {
       program: program, targets: targets, dropped: Self.filled(&workspace.dropped, with: false, count: program.count),
       attempts: Self.filled(&workspace.attempts, with: 0, count: program.count), bases: generated.baseRegisters,
       initial: ConcreteState(registers: consume registers, memory: [:]), image: consume image, random: random,
-      cache: workspace.cache, entries: workspace.entries, observing: observing)
+      pending: Self.emptied(&workspace.pending, room: 4), cache: workspace.cache, entries: workspace.entries,
+      observing: observing)
     let stores = Stores(program: program, facts: facts, entries: aim.entries, xlenMask: xlenMask)
     // Each round's run is let go before the next run starts: a run holds the machine's memory
     // and registers, which the next run then reuses rather than copies.
@@ -387,7 +389,7 @@ public struct Oracle {
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
     (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (views, supported, facts, observing)
     workspace.image = aim.image
-    (workspace.missed, workspace.touched) = (missed, touched)
+    (workspace.missed, workspace.touched, workspace.pending) = (missed, touched, aim.pending)
     return prepared
   }
 
@@ -735,6 +737,9 @@ public struct Oracle {
     var random: SeededRandom
     var patches = 0
     var runs = 0
+    /// Patches made during the run under way, for the initial state once the run is over: the
+    /// run holds a copy of the initial state, and changing the aim's meanwhile would copy it.
+    var pending: [Patch]
     /// Steps of earlier runs of the program, done again where they read the same values.
     let cache: StepCache
     /// What the last run held as it entered each step: where a store wrote, and from what.
@@ -781,7 +786,7 @@ public struct Oracle {
           ? planAMO(instruction, target, seen, live: machine)
           : plan(instruction, target, seen, stores, aim.bases, live: machine, &aim.random)
       {
-        aim.apply(patch)
+        aim.pending.append(patch)
         patch.apply(to: machine)
         // Not counted as an attempt: a later round may still need two of its own.
         aim.patches += 1
@@ -791,6 +796,8 @@ public struct Oracle {
         views[index] = seen
       }
     }
+    for patch in aim.pending { aim.apply(patch) }
+    aim.pending.removeAll(keepingCapacity: true)
     // Patches made during a run that was pruned and started over are not all in the run that
     // stands: run the patched state again.
     if patchedLive && run.attempts > 1 { return observe(facts, supported, stores, &aim, &views) }
