@@ -408,6 +408,9 @@ public struct Campaign {
       defer { summary.timing.checking += ContinuousClock.now - checking }
       let explainedByProbe = try zip(lanes, outcomes).map { try probed($0, $1) }
       var finished = 0
+      // The columns that checked the program under way: one array for the whole batch.
+      var checkedColumns: [Int] = []
+      checkedColumns.reserveCapacity(lanes.count)
       for (position, entry) in batch.enumerated() {
         // After a stop request no further program is judged: those left are not done, and a
         // resumed run checks them with nothing cut short.
@@ -415,7 +418,7 @@ public struct Campaign {
         // Kept to undo this program if its shrinking is cut short; released before the coverage
         // counts grow, so that they are not copied for every program.
         var before: CampaignSummary? = summary
-        var checkedColumns: [Int] = []
+        checkedColumns.removeAll(keepingCapacity: true)
         summary.programs += 1
         summary.infeasibleTargets += entry.prepared.infeasibleTargets
         var here: [Finding] = []
