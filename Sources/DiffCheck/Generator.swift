@@ -105,7 +105,10 @@ public struct ProgramGenerator {
 
     // Two or three registers hold addresses; the oracle picks their values.
     var pool = Array(1..<32)
+    // Room for the bases a program usually ends with (fresh ones replace overwritten ones):
+    // grown one at a time, the arrays cost an allocation at every few.
     var bases: [Int] = []
+    bases.reserveCapacity(8)
     for _ in 0..<random.int(2...3) {
       let chosen = pool.remove(at: Int(random.below(UInt64(pool.count))))
       bases.append(chosen)
@@ -114,7 +117,9 @@ public struct ProgramGenerator {
     program.reserveCapacity(length + 2)
     // A base register that an instruction overwrote no longer holds an address: retire it. A new
     // base must be a register nothing has written yet, or it would not hold an address either.
-    var clean = bases
+    var clean: [Int] = []
+    clean.reserveCapacity(8)
+    clean.append(contentsOf: bases)
     var written: UInt32 = 0
     func retire(_ register: Int) {
       written |= 1 << UInt32(register)
