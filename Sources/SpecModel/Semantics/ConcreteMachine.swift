@@ -20,20 +20,6 @@ final class ConcreteMachine {
   private var recordedWriters: [Int] = []
   var events: [ConcreteExecutor.StepEvent] = []
 
-  /// The registers and their writers now, as arrays for a run's record.
-  func record() -> (registers: [UInt64], writers: [Int]) {
-    Self.fill(&recordedRegisters, from: registerFile)
-    Self.fill(&recordedWriters, from: writerFile)
-    return (recordedRegisters, recordedWriters)
-  }
-
-  private static func fill<T>(_ array: inout [T], from file: UnsafeMutablePointer<T>) {
-    guard array.count == 32 else {
-      array = Array(UnsafeBufferPointer(start: file, count: 32))
-      return
-    }
-    array.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: UnsafeBufferPointer(start: file, count: 32)) }
-  }
   /// The registers no step has written yet (bits): `writerFile` is -1 for exactly these.
   private(set) var unwrittenRegisters: UInt32 = ~0
   var memory: ConcreteMemory
@@ -364,6 +350,21 @@ final class ConcreteMachine {
     registerFile[write.register] = write.value
     writerFile[write.register] = index
     unwrittenRegisters &= ~(1 << UInt32(write.register))
+  }
+
+  /// The registers and their writers now, as arrays for a run's record.
+  func record() -> (registers: [UInt64], writers: [Int]) {
+    Self.fill(&recordedRegisters, from: registerFile)
+    Self.fill(&recordedWriters, from: writerFile)
+    return (recordedRegisters, recordedWriters)
+  }
+
+  private static func fill<T>(_ array: inout [T], from file: UnsafeMutablePointer<T>) {
+    guard array.count == 32 else {
+      array = Array(UnsafeBufferPointer(start: file, count: 32))
+      return
+    }
+    array.withUnsafeMutableBufferPointer { _ = $0.update(fromContentsOf: UnsafeBufferPointer(start: file, count: 32)) }
   }
 
   /// The concrete state the machine holds now.
