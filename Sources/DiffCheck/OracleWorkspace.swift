@@ -1,0 +1,70 @@
+import Foundation
+import SpecModel
+
+/// What a preparation uses and the next one may reuse: a step cache with its machine, step
+/// entries, the per-instruction arrays, the memory image and the lists of each round. Made and
+/// freed for every program, they cost a score of allocations each time.
+extension Oracle {
+  /// The storage one preparation uses, sized for the longest program so far.
+  final class Workspace {
+    let cache: StepCache
+    let entries: StepEntries
+    var targets: [CASTarget?] = []
+    var dropped: [Bool] = []
+    var attempts: [Int] = []
+    var views: [CASView?] = []
+    var supported: [Bool] = []
+    var facts: [StepFacts] = []
+    var observing: [Bool] = []
+    var image: ConcreteMemory?
+    var missed: [(Int, CASTarget)] = []
+    var touched: [(start: UInt64, end: UInt64)] = []
+    var pending: [Patch] = []
+
+    init(count: Int) {
+      cache = StepCache(count: count)
+      entries = StepEntries(count: count)
+    }
+  }
+
+  final class Workspaces: @unchecked Sendable {
+    // Taken and given back under the lock: one preparation at a time holds a workspace.
+    private let lock = NSLock()
+    private var spare: [Workspace] = []
+
+    /// A workspace with room for `count` instructions, its cache and entries emptied.
+    func take(count: Int) -> Workspace {
+      lock.lock()
+      let workspace = spare.popLast()
+      lock.unlock()
+      guard let workspace, workspace.cache.capacity >= count, workspace.entries.count >= count else {
+        return Workspace(count: count)
+      }
+      workspace.cache.forget()
+      workspace.entries.forget()
+      return workspace
+    }
+
+    func give(_ workspace: Workspace) {
+      lock.lock()
+      if spare.count < 4 { spare.append(workspace) }
+      lock.unlock()
+    }
+  }
+
+  /// `array`'s storage, emptied, taken out of it (the caller hands it back when done).
+  static func emptied<T>(_ array: inout [T], room: Int) -> [T] {
+    var taken: [T] = []
+    swap(&taken, &array)
+    taken.removeAll(keepingCapacity: true)
+    taken.reserveCapacity(room)
+    return taken
+  }
+
+  /// `array`'s storage holding `count` copies of `value`, taken out of it.
+  static func filled<T>(_ array: inout [T], with value: T, count: Int) -> [T] {
+    var taken = emptied(&array, room: count)
+    taken.append(contentsOf: repeatElement(value, count: count))
+    return taken
+  }
+}
