@@ -225,20 +225,21 @@ public struct Oracle {
         image.set((registers[instruction.rs1] &+ byte) & xlenMask, UInt8(truncatingIfNeeded: operand >> (8 * byte)))
       }
     }
-    // The registers, memory and dropped marks move into the aim, which patches them: a copy kept
-    // here would make each patch copy them first.
-    var views = Self.filled(&workspace.views, with: nil, count: program.count)
+    // The last program's views: every run clears them for its own (`observe`).
+    var views: [CASView?] = []
+    swap(&views, &workspace.views)
     var supported = Self.emptied(&workspace.supported, room: program.count)
+    executor.supported(program, into: &supported)
     var facts = Self.emptied(&workspace.facts, room: program.count)
     var observing = Self.emptied(&workspace.observing, room: program.count)
-    let isa = configuration.isa
     for instruction in program {
-      supported.append(instruction.withForm { isa.contains($0) })
       let fact = StepFacts(instruction, xlen: xlen)
       facts.append(fact)
       // The steps a patch may aim at, and the first step, where a rerun starts over.
       observing.append(fact.isAmocas || fact.isNarrowAMO || observing.isEmpty)
     }
+    // The registers, memory and dropped marks move into the aim, which patches them: a copy kept
+    // here would make each patch copy them first.
     var aim = Aim(
       program: program, targets: targets, dropped: Self.filled(&workspace.dropped, with: false, count: program.count),
       attempts: Self.filled(&workspace.attempts, with: 0, count: program.count), bases: generated.baseRegisters,
@@ -747,7 +748,8 @@ public struct Oracle {
         for index in entries.indices where entries[index] != nil { entries[index] = nil }
       }
     } else {
-      array = Array(repeating: nil, count: count)
+      array.removeAll(keepingCapacity: true)
+      array.append(contentsOf: repeatElement(nil, count: count))
     }
   }
 
