@@ -40,10 +40,11 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
         if value < 0 &- bound { return value & (bound &- 1) }
       }
     }
-    let limit = UInt64.max - UInt64.max % bound
+    // The limit (2^64 - 1 less its remainder) is at least 2^64 - bound, so a value below that is
+    // accepted without working the limit out: one division, not two, and the same draws.
     while true {
       let value = next()
-      if value < limit { return value % bound }
+      if value < 0 &- bound || value < UInt64.max - UInt64.max % bound { return value % bound }
     }
   }
 

@@ -40,6 +40,31 @@ import Testing
     }
   }
 
+  /// Other bounds skip working out the limit for a value below 2^64 - bound; the draws must stay
+  /// those of the division formula. Among the bounds are large ones whose limit lies far above
+  /// 2^64 - bound (a third and a half of 2^64), where a draw that stopped at 2^64 - bound would
+  /// differ a third or half of the time.
+  @Test func anyBoundDrawsWhatTheDivisionWould() {
+    let bounds: [UInt64] = [
+      3, 7, 100, (1 << 32) + 5, UInt64.max / 3, UInt64.max / 3 + 1, UInt64.max / 2, (1 << 63) + 1,
+    ]
+    for (number, bound) in bounds.enumerated() {
+      var random = SeededRandom(seed: 90 + UInt64(number))
+      var reference = random
+      for _ in 0..<200 {
+        var expected: UInt64 = 0
+        while true {
+          let value = reference.next()
+          if value < UInt64.max - UInt64.max % bound {
+            expected = value % bound
+            break
+          }
+        }
+        #expect(random.below(bound) == expected, "bound \(bound)")
+      }
+    }
+  }
+
   @Test func boundedDrawsStayInRange() {
     var random = SeededRandom(seed: 9)
     for bound in [1, 2, 3, 7, 100] as [UInt64] {
