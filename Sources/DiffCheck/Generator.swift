@@ -66,7 +66,9 @@ public struct GeneratedProgram: Sendable {
 public struct ProgramGenerator {
   public let isa: ISAString
   public var length: Int
-  public var weights: GeneratorWeights
+  public var weights: GeneratorWeights {
+    didSet { kinds = Self.kinds(weights, casForms, aluForms, lrForms, amoForms, narrowAMOForms) }
+  }
 
   /// The ISA's forms by the kind of instruction the generator makes of them (worked out once).
   private let casForms: [InstructionForm]
@@ -78,6 +80,9 @@ public struct ProgramGenerator {
   private let amoForms: [InstructionForm]
   /// Zabha's byte and halfword AMOs, which may also be aimed at a trap.
   private let narrowAMOForms: [InstructionForm]
+  /// Each kind with its weight (none for a kind the ISA has no forms of), and their sum: drawn
+  /// from for every instruction of every program.
+  private var kinds: (table: [(Kind, Int)], total: Int) = ([], 0)
 
   public init(isa: ISAString, length: Int = 32, weights: GeneratorWeights = GeneratorWeights()) {
     self.isa = isa
@@ -99,53 +104,61 @@ public struct ProgramGenerator {
     }
     narrowAMOForms = atomics.filter(Oracle.isNarrowAMO)
     amoForms = atomics.filter { !Oracle.isNarrowAMO($0) }
+    kinds = Self.kinds(weights, casForms, aluForms, lrForms, amoForms, narrowAMOForms)
+  }
+
+  private static func kinds(
+    _ weights: GeneratorWeights, _ casForms: [InstructionForm], _ aluForms: [InstructionForm],
+    _ lrForms: [(lr: InstructionForm, sc: InstructionForm)], _ amoForms: [InstructionForm],
+    _ narrowAMOForms: [InstructionForm]
+  ) -> (table: [(Kind, Int)], total: Int) {
+    let table: [(Kind, Int)] = [
+      (.amocas, casForms.isEmpty ? 0 : weights.amocas), (.alu, aluForms.isEmpty ? 0 : weights.alu),
+      (.load, weights.load), (.store, weights.store),
+      (.lrsc, lrForms.isEmpty ? 0 : weights.loadReservedPair), (.amo, amoForms.isEmpty ? 0 : weights.amo),
+      (.narrowAMO, narrowAMOForms.isEmpty ? 0 : weights.narrowAMO),
+    ]
+    return (table, SeededRandom.total(table))
   }
 
   public func generate(_ random: inout SeededRandom) -> GeneratedProgram {
 
     // Two or three registers hold addresses; the oracle picks their values.
-    var pool = Array(1..<32)
+    var pool = RegisterSet.all
     // Room for the bases a program usually ends with (fresh ones replace overwritten ones):
     // grown one at a time, the arrays cost an allocation at every few.
     var bases: [Int] = []
     bases.reserveCapacity(8)
     for _ in 0..<random.int(2...3) {
-      let chosen = pool.remove(at: Int(random.below(UInt64(pool.count))))
+      let chosen = pool.member(at: Int(random.below(UInt64(pool.count))))
+      pool.remove(chosen)
       bases.append(chosen)
     }
     var program: [Instruction] = []
     program.reserveCapacity(length + 2)
     // A base register that an instruction overwrote no longer holds an address: retire it. A new
     // base must be a register nothing has written yet, or it would not hold an address either.
-    var clean: [Int] = []
-    clean.reserveCapacity(8)
-    clean.append(contentsOf: bases)
-    var written: UInt32 = 0
+    // In the order they became bases: a program draws its base from them by position.
+    var clean = BaseList(bases)
+    var written = RegisterSet()
     func retire(_ register: Int) {
-      written |= 1 << UInt32(register)
-      guard let position = clean.firstIndex(of: register) else { return }
-      clean.remove(at: position)
-      // Only when the last clean base goes is a fresh one drawn (the pool is scanned only then).
+      written.insert(register)
+      guard clean.remove(register) else { return }
+      // Only when the last clean base goes is a fresh one drawn.
       guard clean.isEmpty else { return }
-      let unwritten = pool.indices.filter { written & (1 << UInt32(pool[$0])) == 0 }
+      let unwritten = pool.subtracting(written)
       if !unwritten.isEmpty {
-        let fresh = pool.remove(at: unwritten[Int(random.below(UInt64(unwritten.count)))])
+        let fresh = unwritten.member(at: Int(random.below(UInt64(unwritten.count))))
+        pool.remove(fresh)
         bases.append(fresh)
         clean.append(fresh)
       }
     }
-    let kinds: [(Kind, Int)] = [
-      (.amocas, casForms.isEmpty ? 0 : weights.amocas), (.alu, aluForms.isEmpty ? 0 : weights.alu),
-      (.load, weights.load), (.store, weights.store),
-      (.lrsc, lrForms.isEmpty ? 0 : weights.loadReservedPair), (.amo, amoForms.isEmpty ? 0 : weights.amo),
-      (.narrowAMO, narrowAMOForms.isEmpty ? 0 : weights.narrowAMO),
-    ]
-    let totalWeight = SeededRandom.total(kinds)
     while program.count < length {
       if clean.isEmpty { break }
-      let base = random.pick(clean)
+      let base = clean[Int(random.below(UInt64(clean.count)))]
       let before = program.count
-      let kind = random.weighted(kinds, total: totalWeight)
+      let kind = random.weighted(kinds.table, total: kinds.total)
       switch kind {
       case .amocas:
         program.append(amocas(random.pick(casForms), base: base, bases: bases, &random))
@@ -191,7 +204,8 @@ public struct ProgramGenerator {
     if (trapAMO || (!casForms.isEmpty && weights.amocas > 0)) && !pool.isEmpty && random.chance(0.85)
       && !program.isEmpty
     {
-      let trapBase = pool.remove(at: Int(random.below(UInt64(pool.count))))
+      let trapBase = pool.member(at: Int(random.below(UInt64(pool.count))))
+      pool.remove(trapBase)
       // At the end of the program: nothing runs after a trap, so a late one costs no other outcome.
       let position = random.int(max(program.count - 2, 0)...max(program.count - 1, 0))
       let overwritten = program[..<position].contains { writtenRegisters($0).contains(trapBase) }
@@ -215,6 +229,57 @@ public struct ProgramGenerator {
 
   /// The kinds of instruction the generator draws from, by weight.
   private enum Kind { case amocas, alu, load, store, lrsc, amo, narrowAMO }
+
+  /// Registers x1 to x31 as bits: the pool of registers not yet used as bases, and those written.
+  /// Drawing "the k-th" counts from x1 up, as an ascending list would.
+  private struct RegisterSet {
+    private var bits: UInt32 = 0
+
+    static var all: RegisterSet { RegisterSet(bits: ~1) }
+
+    private init(bits: UInt32) { self.bits = bits }
+    init() {}
+
+    var count: Int { bits.nonzeroBitCount }
+    var isEmpty: Bool { bits == 0 }
+
+    mutating func insert(_ register: Int) { bits |= 1 << UInt32(register) }
+    mutating func remove(_ register: Int) { bits &= ~(1 << UInt32(register)) }
+    func subtracting(_ other: RegisterSet) -> RegisterSet { RegisterSet(bits: bits & ~other.bits) }
+
+    /// The register at `position` (from 0) counting up from x1.
+    func member(at position: Int) -> Int {
+      precondition(position >= 0 && position < count)
+      var rest = bits
+      for _ in 0..<position { rest &= rest - 1 }
+      return rest.trailingZeroBitCount
+    }
+  }
+
+  /// The clean bases, at most three, in the order they became bases (held inline).
+  private struct BaseList {
+    private var registers = SIMD4<Int8>(repeating: 0)
+    private(set) var count = 0
+
+    init(_ bases: [Int]) { for base in bases { append(base) } }
+
+    var isEmpty: Bool { count == 0 }
+    subscript(position: Int) -> Int { Int(registers[position]) }
+
+    mutating func append(_ register: Int) {
+      precondition(count < 4, "more than four clean bases")
+      registers[count] = Int8(register)
+      count += 1
+    }
+
+    /// Removes `register`, keeping the order of the rest; false when it is not in the list.
+    mutating func remove(_ register: Int) -> Bool {
+      guard let position = (0..<count).first(where: { registers[$0] == Int8(register) }) else { return false }
+      for index in position..<(count - 1) { registers[index] = registers[index + 1] }
+      count -= 1
+      return true
+    }
+  }
 
   /// Up to two registers an instruction may write (a pair's are both).
   private struct Written {
