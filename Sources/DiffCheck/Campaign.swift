@@ -458,7 +458,8 @@ public struct Campaign {
             }
             continue
           }
-          summary.columns[column].checked += 1
+          // Counted once the program is done: a count changed now would copy the columns, which
+          // the undo record shares, at every program.
           checkedColumns.append(column)
           let audit = options.crossCheck.map { entry.index % $0 == 0 } ?? false
           let emulatorName = lane.emulator.name
@@ -607,7 +608,10 @@ public struct Campaign {
         }
         before = nil
         tally.add(entry.prepared.marks)
-        for column in checkedColumns { columnTallies[column].add(entry.prepared.marks) }
+        for column in checkedColumns {
+          summary.columns[column].checked += 1
+          columnTallies[column].add(entry.prepared.marks)
+        }
         if unknown {
           summary.unknowns += 1
           summary.unknownIndices.append(entry.index)
