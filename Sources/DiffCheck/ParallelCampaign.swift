@@ -92,7 +92,7 @@ public struct ParallelCampaign {
   public var onFinding: @Sendable (Finding) -> Void = { _ in }
   /// Hears of each emulator failure no known deviation explains, with the program as a case.
   public var onFailure: @Sendable (EmulatorFailure) -> Void = { _ in }
-  /// Told after each batch is checked: the program indices done and their summary.
+  /// Told after each take (a few batches) is checked: the program indices done and their summary.
   public var onBatch: @Sendable ([Int], CampaignSummary) -> Void = { _, _ in }
 
   public init(options: CampaignOptions, jobs: Int, makeEmulator: @escaping @Sendable () -> any Emulator) {
@@ -182,10 +182,22 @@ public struct ParallelCampaign {
     }
   }
 
+  /// About how many programs a worker takes at a time, in whole batches.
+  static let programsPerTake = 256
+
+  /// The programs a worker takes at a time: several small batches together, so that what a take
+  /// costs (its summary, merged, saved and counted into the coverage) is paid once for them, but
+  /// never fewer than four takes a worker, so that the work still spreads over the workers.
+  func takeSize(expected: Int) -> Int {
+    let batch = max(options.batchSize, 1)
+    let batchesPerWorker = expected / (4 * jobs) / batch
+    return batch * max(1, min(Self.programsPerTake / batch, batchesPerWorker))
+  }
+
   /// Runs the pending programs; `completed` is false when a stop or the deadline left some undone.
   public func run() throws -> (summary: CampaignSummary, completed: Bool) {
     let expected = pendingCount
-    let size = options.stopAfterViolations == nil ? max(options.batchSize, 1) : max(expected, 1)
+    let size = options.stopAfterViolations == nil ? takeSize(expected: expected) : max(expected, 1)
     // Rounded up without `expected + size - 1`, which overflows for a count near Int.max.
     let batches = expected / size + (expected % size == 0 ? 0 : 1)
     let coordinator = Coordinator(
