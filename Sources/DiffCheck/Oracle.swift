@@ -71,8 +71,9 @@ public struct PreparedCase: Sendable {
   public let infeasibleTargets: Int
   /// Patches applied to the initial state to reach the targets.
   public let patches: Int
-  /// The spec's run of the program from `initial`, made while preparing it: when it is the only
-  /// allowed outcome, checking compares against it rather than running the spec again.
+  /// The spec's run of the program from `initial`, made while preparing it, when it is an allowed
+  /// outcome: checking compares against it first, and runs the spec again only when it is not
+  /// the observed outcome and not the only allowed one.
   public var specRun: ConcreteExecutor.Run? = nil
   /// How many runs of the spec preparing it made: the first, and one after each round of patches.
   public var specRuns = 0
@@ -319,7 +320,8 @@ public struct Oracle {
     initial.memory = aim.image.bytes
     var prepared = PreparedCase(
       program: program, initial: initial, marks: coverage(program, facts, run, views),
-      infeasibleTargets: aim.dropped.filter { $0 }.count, patches: patches, specRun: run.isOnlyOutcome ? run : nil)
+      infeasibleTargets: aim.dropped.filter { $0 }.count, patches: patches,
+      specRun: run.prunedBy == nil && run.undecided == nil ? run : nil)
     prepared.specRuns = aim.runs
     // The arrays go back to the workspace for the next program.
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)

@@ -280,5 +280,32 @@ import Testing
     // A wrong cause is still rejected.
     other.trap = ConcreteTrap(cause: 5, tval: data + 2, index: 0)
     #expect(executor.judge(program, initial: initial, observed: other, onlyOutcome: first) != .allowed)
+    // The run's own end is allowed without another run, and so is every allowed end.
+    #expect(executor.judge(program, initial: initial, observed: first.final, onlyOutcome: first) == .allowed)
+  }
+
+  /// A run that broke a profile constraint is no allowed outcome: an observed state equal to its
+  /// end is judged as a fresh judgement does, not taken from it.
+  @Test func prunedRunIsNeverTakenAsAllowed() throws {
+    let spike = Profile.spike
+    let onlyZero = Profile(
+      name: "zero-tval", amoMisaligned: spike.amoMisaligned, amoMisalignedWithZicclsm: spike.amoMisalignedWithZicclsm,
+      plainMisaligned: spike.plainMisaligned, plainMisalignedWithZicclsm: spike.plainMisalignedWithZicclsm,
+      oddPair: spike.oddPair, illegalTval: [.zero], scMayFailSpuriously: false, zama16bCoversAMOCAS: false)
+    // amocas outside the ISA is illegal; its first path puts the instruction in mtval, which the
+    // profile forbids.
+    let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima"), profile: onlyZero)
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble("amocas.w t0, t1, (a0)")
+    let initial = ConcreteState(registers: [UInt64](repeating: 0, count: 32), memory: ByteMap())
+    let memory = ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
+    let (pruned, _) = executor.run(program, initial: initial, memory: memory, cursor: ChoiceCursor())
+    #expect(pruned.prunedBy != nil && pruned.trap?.cause == 2 && pruned.trap?.tval != 0)
+    #expect(executor.judge(program, initial: initial, observed: pruned.final, onlyOutcome: pruned) != .allowed)
+    #expect(executor.judge(program, initial: initial, observed: pruned.final) != .allowed)
+    // The allowed path, mtval zero, is judged allowed either way.
+    let allowed = executor.firstRun(program, initial: initial)
+    #expect(allowed.prunedBy == nil && allowed.trap?.tval == 0)
+    #expect(executor.judge(program, initial: initial, observed: allowed.final, onlyOutcome: allowed) == .allowed)
   }
 }

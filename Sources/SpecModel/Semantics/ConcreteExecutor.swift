@@ -357,8 +357,9 @@ public struct ConcreteExecutor {
 
   /// Whether running `program` from `initial` may end in `observed`, by enumerating the allowed
   /// outcomes until one matches. `onlyOutcome` is the run a caller already made of this program
-  /// from this state (a test generator does, to aim it); when it is the only allowed outcome
-  /// (`isOnlyOutcome`) it is compared instead of being run again.
+  /// from this state (a test generator does, to aim it): when it is allowed and ends in the
+  /// observed state, or is the only allowed outcome (`isOnlyOutcome`), it is compared instead of
+  /// running the program again.
   public func judge(
     _ program: [Instruction], initial: ConcreteState, observed: ConcreteState, onlyOutcome: Run? = nil
   ) -> Judgement {
@@ -367,10 +368,13 @@ public struct ConcreteExecutor {
     if observed.registers.count != 32 || observed.registers[0] != 0 {
       return .notAllowed(expected: nil, differences: ["malformed observation"])
     }
-    if let run = onlyOutcome, run.isOnlyOutcome {
+    if let run = onlyOutcome, run.prunedBy == nil, run.undecided == nil {
+      // An allowed run that ends in the observed state settles it, whatever other runs there are.
       if Self.matches(run, observed, mask: mask) { return .allowed }
-      return .notAllowed(
-        expected: run.final, differences: Self.differences(run, observed, program: program, mask: mask))
+      if run.isOnlyOutcome {
+        return .notAllowed(
+          expected: run.final, differences: Self.differences(run, observed, program: program, mask: mask))
+      }
     }
     let memory = ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
     let supported = self.supported(program)
