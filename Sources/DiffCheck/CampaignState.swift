@@ -1,7 +1,7 @@
 import Foundation
 import SpecModel
 
-/// What a campaign has done so far, saved after every batch so that `--resume` continues it
+/// What a campaign has done so far, saved after every take of programs so that `--resume` continues it
 /// without repeating or skipping a program. The identity fields must match on resume.
 public struct CampaignState: Codable, Equatable {
   public static let schema = "rvcheck.campaign-state"

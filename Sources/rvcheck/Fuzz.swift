@@ -60,7 +60,9 @@ struct Fuzz: ParsableCommand {
 
   @Option(
     name: .customLong("state"),
-    help: "Campaign state file, saved after every batch (default: DIR/campaign-state.json with --findings DIR).")
+    help:
+      "Campaign state file, saved after every take of up to 256 programs (default: DIR/campaign-state.json with --findings DIR)."
+  )
   var explicitState: String?
 
   @Flag(name: .long, help: "Continue the campaign in the state file: programs done are not run again.")
@@ -171,7 +173,7 @@ struct Fuzz: ParsableCommand {
     let shard = Shard(parsing: self.shard)!
     let emulatorName = makeEmulators().map(\.name).joined(separator: ",")
 
-    // The campaign's state: loaded to resume, saved after every batch.
+    // The campaign's state: loaded to resume, saved after every take of programs.
     var state = CampaignState(options: options, emulator: emulatorName, shard: shard, weights: weights ?? "")
     let store: FindingStore?
     do {
@@ -259,7 +261,7 @@ struct Fuzz: ParsableCommand {
       campaign.stop,
       onStop: { progress.note("stopping: finishing the finding under way (a second signal stops at once)") },
       onSecond: {
-        // Every finding heard is on disk already; the state holds every batch checked whole, so
+        // Every finding heard is on disk already; the state holds every take checked whole, so
         // --resume reruns the rest.
         live.save()
         report("rvcheck fuzz: stopped at once by a second signal; the state is saved, --resume continues")
@@ -351,7 +353,7 @@ struct Fuzz: ParsableCommand {
 
 }
 
-/// The campaign state shared by the workers' batch callbacks, saved after every batch.
+/// The campaign state shared by the workers' take callbacks, saved after every take.
 final class LiveState: @unchecked Sendable {
   private let lock = NSLock()
   private var state: CampaignState
