@@ -186,8 +186,9 @@ public struct ParallelCampaign {
   static let programsPerTake = 256
 
   /// The programs a worker takes at a time: several small batches together, so that what a take
-  /// costs (its summary, merged, saved and counted into the coverage) is paid once for them, but
-  /// never fewer than four takes a worker, so that the work still spreads over the workers.
+  /// costs (its summary, merged, saved and counted into the coverage) is paid once for them; but
+  /// few enough that every worker gets four takes or more, so that the work still spreads over the
+  /// workers. A take is one batch at least.
   func takeSize(expected: Int) -> Int {
     let batch = max(options.batchSize, 1)
     let batchesPerWorker = expected / (4 * jobs) / batch
