@@ -18,6 +18,15 @@ import Testing
   // Checked against an independent implementation of the published algorithm.
   static let golden: [UInt64] = [0xB3F2_AF6D_0FC7_10C5, 0x853B_5596_4736_4CEA, 0x92F8_9756_082A_4514]
 
+  /// The draw of the division formula: the first value below 2^64 - 1 less its remainder, modulo
+  /// `bound`.
+  static func divisionDraw(_ reference: inout SeededRandom, below bound: UInt64) -> UInt64 {
+    while true {
+      let value = reference.next()
+      if value < UInt64.max - UInt64.max % bound { return value % bound }
+    }
+  }
+
   /// Powers of two skip the divisions; the draws must stay those of the division formula, or every
   /// seed's programs would change.
   @Test func aPowerOfTwoBoundDrawsWhatTheDivisionWould() {
@@ -27,15 +36,7 @@ import Testing
       var random = SeededRandom(seed: 40 + shift)
       var reference = random
       for _ in 0..<100 {
-        var expected: UInt64 = 0
-        while true {
-          let value = reference.next()
-          if value < UInt64.max - UInt64.max % bound {
-            expected = value % bound
-            break
-          }
-        }
-        #expect(random.below(bound) == expected)
+        #expect(random.below(bound) == Self.divisionDraw(&reference, below: bound))
       }
     }
   }
@@ -52,15 +53,7 @@ import Testing
       var random = SeededRandom(seed: 90 + UInt64(number))
       var reference = random
       for _ in 0..<200 {
-        var expected: UInt64 = 0
-        while true {
-          let value = reference.next()
-          if value < UInt64.max - UInt64.max % bound {
-            expected = value % bound
-            break
-          }
-        }
-        #expect(random.below(bound) == expected, "bound \(bound)")
+        #expect(random.below(bound) == Self.divisionDraw(&reference, below: bound), "bound \(bound)")
       }
     }
   }
