@@ -834,7 +834,7 @@ public struct Campaign {
     shrinker.shouldStop = shouldStop
     shrinker.afterPrefix = { program, state, count in
       let run = executor.firstRun(program, initial: state, stopBefore: count)
-      return run.trap == nil && run.prunedBy == nil && run.undecided == nil ? run.final : nil
+      return run.trap == nil && run.isAllowed ? run.final : nil
     }
     return shrinker
   }

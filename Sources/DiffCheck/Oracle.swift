@@ -321,7 +321,7 @@ public struct Oracle {
     var prepared = PreparedCase(
       program: program, initial: initial, marks: coverage(program, facts, run, views),
       infeasibleTargets: aim.dropped.filter { $0 }.count, patches: patches,
-      specRun: run.prunedBy == nil && run.undecided == nil ? run : nil)
+      specRun: run.isAllowed ? run : nil)
     prepared.specRuns = aim.runs
     // The arrays go back to the workspace for the next program.
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)

@@ -51,7 +51,10 @@ public struct ConcreteExecutor {
     /// Whether this run is the program's only allowed outcome: every choice point it met had one
     /// allowed option, it kept every rule and it finished. Judging the program again would repeat
     /// it step for step.
-    public var isOnlyOutcome: Bool { openChoices == 0 && prunedBy == nil && undecided == nil }
+    public var isOnlyOutcome: Bool { openChoices == 0 && isAllowed }
+
+    /// Whether the run is one of the program's allowed outcomes: it kept every rule and finished.
+    public var isAllowed: Bool { prunedBy == nil && undecided == nil }
   }
 
   /// The state just before a step, for a test generator that aims at what the step will see.
@@ -368,7 +371,7 @@ public struct ConcreteExecutor {
     if observed.registers.count != 32 || observed.registers[0] != 0 {
       return .notAllowed(expected: nil, differences: ["malformed observation"])
     }
-    if let run = onlyOutcome, run.prunedBy == nil, run.undecided == nil {
+    if let run = onlyOutcome, run.isAllowed {
       // An allowed run that ends in the observed state settles it, whatever other runs there are.
       if Self.matches(run, observed, mask: mask) { return .allowed }
       if run.isOnlyOutcome {
