@@ -129,19 +129,37 @@ public struct Oracle {
   var xlen: Int { configuration.isa.xlen }
   private var xlenMask: UInt64 { xlen == 64 ? .max : 0xFFFF_FFFF }
 
-  /// What an amocas sees just before it runs.
+  /// What an amocas sees just before it runs. Its fields are in the order that packs them into
+  /// 96 bytes: a view is stored and read at every amocas and AMO step of every run, and at that
+  /// size a copy is a few vector moves rather than a call to memmove.
   struct CASView {
-    let address: UInt64
     /// The compare value (width bits) and the value in memory.
     let compare: UInt128
     let loaded: UInt128
+    let address: UInt64
     /// The compare register (or pair) as read, whole: for the upper bits of narrow forms.
     let compareRegister: UInt64
+    /// The instruction that last wrote each compared byte (-1: none).
+    let byteWriters: ByteWriters
     /// Whether every compared byte, or every compare register, still holds its initial value.
     let memoryIsInitial: Bool
     let registersAreInitial: Bool
-    /// The instruction that last wrote each compared byte (-1: none).
-    let byteWriters: InlineIndices
+  }
+
+  /// The writers of up to sixteen bytes, as program indices (-1: none) held in sixteen bits:
+  /// programs are far shorter than 32,768 instructions (`prepare` checks).
+  struct ByteWriters: RandomAccessCollection {
+    private let storage: SIMD16<Int16>
+    let count: Int
+
+    init(_ writers: SIMD16<Int32>, count: Int) {
+      storage = SIMD16(truncatingIfNeeded: writers)
+      self.count = count
+    }
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { count }
+    subscript(position: Int) -> Int { Int(storage[position]) }
   }
 
   /// An instruction that copies registers to memory unchanged (a store, amoswap, SC, amocas):
@@ -179,6 +197,8 @@ public struct Oracle {
 
   public func prepare(_ generated: GeneratedProgram, _ random: inout SeededRandom) -> PreparedCase {
     let program = generated.instructions
+    // A view keeps the writer of each compared byte as a sixteen-bit program index.
+    precondition(program.count <= Int(Int16.max), "a program of \(program.count) instructions is too long to aim")
     let workspace = workspaces.take(count: program.count)
     defer { workspaces.give(workspace) }
     let map = configuration.memoryMap
@@ -783,14 +803,12 @@ public struct Oracle {
       compare = UInt128(machine.peek(register: instruction.rd)) & BitVec.mask(width)
     }
     let (loaded, byteWriters) = machine.peekBytes(at: address, count: bytes)
-    let writers = InlineIndices(byteWriters, count: bytes)
     return CASView(
-      address: address, compare: compare, loaded: loaded,
+      compare: compare, loaded: loaded, address: address,
       compareRegister: machine.peek(register: fact.isNarrowAMO ? instruction.rs2 : instruction.rd),
-      memoryIsInitial: Self.noneWritten(byteWriters),
+      byteWriters: ByteWriters(byteWriters, count: bytes), memoryIsInitial: Self.noneWritten(byteWriters),
       registersAreInitial: !compareRegisters.isEmpty
-        && compareRegisters.allSatisfy { machine.registerWriter($0) == -1 },
-      byteWriters: writers)
+        && compareRegisters.allSatisfy { machine.registerWriter($0) == -1 })
   }
 
   /// Whether every lane holds -1 (no instruction wrote the byte; the lanes past an access's bytes
