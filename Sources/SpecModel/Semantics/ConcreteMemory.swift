@@ -74,19 +74,20 @@ public struct ConcreteMemory: Sendable {
   @inline(__always) func bytesAndWriters(at address: UInt64, count: Int) -> (UInt128, SIMD16<Int32>)? {
     guard let value = value(at: address, count: count), let (region, offset) = locate(address) else { return nil }
     var writers = SIMD16<Int32>(repeating: -1)
-    #if _endian(little)
-      // Copied as a block: a vector filled lane by lane is written to memory and read back whole
-      // at every lane.
-      regions[region].writers.withUnsafeBytes { all in
-        withUnsafeMutableBytes(of: &writers) {
-          $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[4 * offset..<4 * (offset + count)]))
+    regions[region].writers.withUnsafeBytes { all in
+      withUnsafeMutableBytes(of: &writers) { lanes in
+        let source = all.baseAddress! + 4 * offset
+        // A copy of a size known here is a few moves; of `count` lanes, a call to memmove.
+        switch count {
+        case 1: lanes.baseAddress!.copyMemory(from: source, byteCount: 4)
+        case 2: lanes.baseAddress!.copyMemory(from: source, byteCount: 8)
+        case 4: lanes.baseAddress!.copyMemory(from: source, byteCount: 16)
+        case 8: lanes.baseAddress!.copyMemory(from: source, byteCount: 32)
+        case 16: lanes.baseAddress!.copyMemory(from: source, byteCount: 64)
+        default: lanes.baseAddress!.copyMemory(from: source, byteCount: 4 * count)
         }
       }
-    #else
-      regions[region].writers.withUnsafeBufferPointer { all in
-        for byte in 0..<count { writers[byte] = all[offset + byte] }
-      }
-    #endif
+    }
     return (value, writers)
   }
 
@@ -94,19 +95,18 @@ public struct ConcreteMemory: Sendable {
   @inline(__always) func value(at address: UInt64, count: Int) -> UInt128? {
     guard let (region, offset) = locate(address), offset + count <= regions[region].bytes.count, count <= 16
     else { return nil }
-    var value: UInt128 = 0
-    #if _endian(little)
-      regions[region].bytes.withUnsafeBytes { bytes in
-        withUnsafeMutableBytes(of: &value) {
-          $0.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count]))
-        }
+    return regions[region].bytes.withUnsafeBytes { bytes in
+      // Sixteen bytes read as two words and masked to `count`, where the region has them: a copy
+      // of `count` bytes is a call to memmove.
+      if offset + 16 <= bytes.count {
+        let low = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        let high = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self))
+        return (UInt128(high) << 64 | UInt128(low)) & BitVec.mask(8 * count)
       }
-    #else
-      regions[region].bytes.withUnsafeBufferPointer { bytes in
-        for byte in 0..<count { value |= UInt128(bytes[offset + byte]) << UInt128(8 * byte) }
-      }
-    #endif
-    return value
+      var value: UInt128 = 0
+      for byte in 0..<count { value |= UInt128(bytes[offset + byte]) << UInt128(8 * byte) }
+      return value
+    }
   }
 
   /// The byte at `address` and the instruction that last wrote it (-1: none did).
