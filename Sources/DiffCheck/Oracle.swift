@@ -162,6 +162,32 @@ public struct Oracle {
     subscript(position: Int) -> Int { Int(storage[position]) }
   }
 
+  /// The view each step of a run was seen with, by program index, and which indices hold one:
+  /// the next run clears those alone, not every entry of the program.
+  struct Views {
+    private var entries: [CASView?] = []
+    private var held: [Int] = []
+
+    subscript(index: Int) -> CASView? {
+      get { entries[index] }
+      set {
+        entries[index] = newValue
+        if newValue != nil { held.append(index) }
+      }
+    }
+
+    /// Every entry nil, for a program of `count` instructions.
+    mutating func clear(count: Int) {
+      if entries.count == count {
+        for index in held { entries[index] = nil }
+      } else {
+        entries.removeAll(keepingCapacity: true)
+        entries.append(contentsOf: repeatElement(nil, count: count))
+      }
+      held.removeAll(keepingCapacity: true)
+    }
+  }
+
   /// An instruction that copies registers to memory unchanged (a store, amoswap, SC, amocas):
   /// where, how many bytes, from which registers (low half first), and whether they still held
   /// their initial values then.
@@ -247,14 +273,24 @@ public struct Oracle {
       }
     }
     // The last program's views: every run clears them for its own (`observe`).
-    var views: [CASView?] = []
+    var views = Views()
     swap(&views, &workspace.views)
     var supported = Self.emptied(&workspace.supported, room: program.count)
     executor.supported(program, into: &supported)
     var facts = Self.emptied(&workspace.facts, room: program.count)
     var observing = Self.emptied(&workspace.observing, room: program.count)
     for instruction in program {
-      let fact = StepFacts(instruction, xlen: xlen)
+      let serial = instruction.form.serial
+      if serial >= workspace.factsByForm.count {
+        workspace.factsByForm.append(contentsOf: repeatElement(nil, count: serial + 1 - workspace.factsByForm.count))
+      }
+      let fact: StepFacts
+      if let known = workspace.factsByForm[serial] {
+        fact = known
+      } else {
+        fact = StepFacts(instruction.form, xlen: xlen)
+        workspace.factsByForm[serial] = fact
+      }
       facts.append(fact)
       // The steps a patch may aim at, and the first step, where a rerun starts over.
       observing.append(fact.isAmocas || fact.isNarrowAMO || observing.isEmpty)
@@ -570,7 +606,7 @@ public struct Oracle {
   /// They are listed in `missed`, emptied first: the caller keeps one array for every round.
   private func allMissed(
     _ program: [Instruction], _ targets: [CASTarget?], _ dropped: [Bool], _ run: ConcreteExecutor.Run,
-    _ views: [CASView?], into missed: inout [(Int, CASTarget)]
+    _ views: Views, into missed: inout [(Int, CASTarget)]
   ) {
     missed.removeAll(keepingCapacity: true)
     func miss(_ index: Int, _ target: CASTarget) { missed.append((index, target)) }
@@ -666,13 +702,13 @@ public struct Oracle {
       case swapValue
     }
 
-    init(_ instruction: Instruction, xlen: Int) {
-      bytes = instruction.accessBytes
-      isAmocas = instruction.isCompareAndSwap
-      traits = instruction.withForm { FormTraits.of($0) }
+    init(_ form: InstructionForm, xlen: Int) {
+      bytes = form.accessBytes
+      isAmocas = form.isCompareAndSwap
+      traits = FormTraits.of(form)
       isNarrowAMO = traits.isNarrowAMO
-      pairs = instruction.usesRegisterPairs(xlen: xlen)
-      switch instruction.format {
+      pairs = form.usesRegisterPairs(xlen: xlen)
+      switch form.format {
       case .store where bytes != nil: copy = .store
       case .atomic where bytes != nil && [.swap, .storeConditional].contains(traits.operation):
         copy = .atomic
@@ -714,12 +750,12 @@ public struct Oracle {
   /// has read or written yet: the run goes on as a run from the patched state would, so the
   /// targets after it see the patch at once rather than a round later.
   private func observe(
-    _ facts: [StepFacts], _ supported: [Bool], _ stores: Stores, _ aim: inout Aim, _ views: inout [CASView?]
+    _ facts: [StepFacts], _ supported: [Bool], _ stores: Stores, _ aim: inout Aim, _ views: inout Views
   ) -> ConcreteExecutor.Run {
     let program = aim.program
     aim.runs += 1
     // The last run's views are cleared in place rather than allocated again.
-    Self.clear(&views, count: program.count)
+    views.clear(count: program.count)
     var observedAny = false
     var patchedLive = false
     // The observer does not outlive the run: it changes the aim and the views in place.
@@ -728,9 +764,7 @@ public struct Oracle {
       cache: aim.cache, entries: aim.entries
     ) { index, machine in
       // A run that a profile constraint pruned starts again from the top: keep the last run's views.
-      if index == 0 && observedAny {
-        for position in views.indices { views[position] = nil }
-      }
+      if index == 0 && observedAny { views.clear(count: program.count) }
       observedAny = true
       let fact = facts[index]
       guard let bytes = fact.bytes, fact.isAmocas || fact.isNarrowAMO else { return }
@@ -760,19 +794,6 @@ public struct Oracle {
     // stands: run the patched state again.
     if patchedLive && run.attempts > 1 { return observe(facts, supported, stores, &aim, &views) }
     return run
-  }
-
-  /// `count` nils, in `array`'s storage when it has room.
-  private static func clear<T>(_ array: inout [T?], count: Int) {
-    if array.count == count {
-      // Most entries are nil already: only the others are written (an entry is a large value).
-      array.withUnsafeMutableBufferPointer { entries in
-        for index in entries.indices where entries[index] != nil { entries[index] = nil }
-      }
-    } else {
-      array.removeAll(keepingCapacity: true)
-      array.append(contentsOf: repeatElement(nil, count: count))
-    }
   }
 
   /// What an amocas (or a byte or halfword AMO) sees just before it runs. It looks only at the
@@ -1053,7 +1074,7 @@ public struct Oracle {
 
   /// The outcome the spec gives each amocas the final run reaches.
   private func coverage(
-    _ program: [Instruction], _ facts: [StepFacts], _ run: ConcreteExecutor.Run, _ views: [CASView?]
+    _ program: [Instruction], _ facts: [StepFacts], _ run: ConcreteExecutor.Run, _ views: Views
   ) -> [CoverageMark] {
     var cells: [CoverageMark] = []
     // Room for the usual count (a few marks an event): grown a mark at a time, the array cost an

@@ -12,7 +12,7 @@ extension Oracle {
     var targets: [CASTarget?] = []
     var dropped: [Bool] = []
     var attempts: [Int] = []
-    var views: [CASView?] = []
+    var views = Views()
     var supported: [Bool] = []
     var facts: [StepFacts] = []
     var observing: [Bool] = []
@@ -20,6 +20,10 @@ extension Oracle {
     var missed: [(Int, CASTarget)] = []
     var touched: [(start: UInt64, end: UInt64)] = []
     var pending: [Patch] = []
+    /// What observing needs of each form met so far, by serial number: it depends on the form and
+    /// the XLEN (the oracle's) alone, and working it out for every instruction of every program
+    /// cost a hundredth of the loop.
+    var factsByForm: [StepFacts?] = []
 
     init(count: Int) {
       cache = StepCache(count: count)
