@@ -459,36 +459,42 @@ public struct Oracle {
   /// from. Held inline: a patch is made at every missed target, and arrays in it cost an
   /// allocation each.
   struct Patch {
-    private var registerNumbers = SIMD2<Int64>(repeating: 0)
+    // In the order that packs the fields into 128 bytes: a patch is planned at every missed
+    // target, and at that size returning one is a few vector moves rather than a call to memmove.
+    /// The registers it sets: `registerCount` values, and their numbers in `registerNumbers`.
     private var registerValues = SIMD2<UInt64>(repeating: 0)
-    private(set) var registerCount = 0
     /// The bytes: `byteCount` of them from `byteAddress` (wrapping at `mask`), little-endian in
     /// `byteValues`.
-    private var byteAddress: UInt64 = 0
     private var byteValues: UInt128 = 0
-    private(set) var byteCount = 0
-    private let mask: UInt64
     /// Per byte, the register that carries it (-1: the byte is set in memory) and the bit where
     /// the byte sits in that register.
     private var routeRegisters = SIMD16<Int8>(repeating: -1)
     private var routeBits = SIMD16<UInt8>(repeating: 0)
-    /// Whether some byte goes through a register an earlier store copied.
-    private(set) var isRouted = false
     /// Bytes that earlier steps of the run under way copied from the registers the patch changes,
     /// with their new values: only a run under way holds them (the initial state does not). Up to
     /// two spans (one per register of a pair), each from an address (wrapping at `mask`), with a
     /// byte per position where `rewritten` has its bit.
     private var rewriteAddresses = SIMD2<UInt64>(repeating: 0)
     private var rewriteValues = SIMD2<UInt64>(repeating: 0)
+    private var byteAddress: UInt64 = 0
+    private let mask: UInt64
+    private var registerNumbers = SIMD2<Int8>(repeating: 0)
     private var rewritten = SIMD2<UInt8>(repeating: 0)
+    private var registers: UInt8 = 0
+    private var bytes: UInt8 = 0
+    /// Whether some byte goes through a register an earlier store copied.
+    private(set) var isRouted = false
+
+    var registerCount: Int { Int(registers) }
+    var byteCount: Int { Int(bytes) }
 
     /// A patch for an XLEN whose addresses wrap at `mask`.
     init(mask: UInt64) { self.mask = mask }
 
     mutating func set(register number: Int, to value: UInt64) {
-      registerNumbers[registerCount] = Int64(number)
+      registerNumbers[registerCount] = Int8(number)
       registerValues[registerCount] = value
-      registerCount += 1
+      registers += 1
     }
 
     /// Starts the bytes at `address`.
@@ -497,7 +503,7 @@ public struct Oracle {
     /// The next byte, set in memory.
     mutating func append(byte value: UInt8) {
       byteValues |= UInt128(value) << UInt128(8 * byteCount)
-      byteCount += 1
+      bytes += 1
     }
 
     /// The next byte, set through bit `bit` of `register`.
