@@ -191,8 +191,9 @@ public struct ProgramGenerator {
             form, rd: destination(avoiding: bases, &random), rs1: base, rs2: random.int(0...31),
             aq: random.chance(0.3), rl: random.chance(0.3)))
       }
-      for instruction in program[before...] {
-        let registers = writtenRegisters(instruction)
+      // By index: a slice of the program would retain its storage at every instruction.
+      for position in before..<program.count {
+        let registers = writtenRegisters(program[position])
         if let first = registers.first { retire(first) }
         if let second = registers.second { retire(second) }
       }
