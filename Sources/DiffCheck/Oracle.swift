@@ -61,20 +61,45 @@ public enum CASOutcome: String, CaseIterable, Sendable, Comparable {
 
 /// A program with the initial state chosen for it.
 public struct PreparedCase: Sendable {
-  public let program: [Instruction]
-  public let initial: ConcreteState
+  /// What preparing made, held once: a prepared case is copied into and out of a batch and handed
+  /// to every check, and copying its arrays and kept run one by one cost forty reference counts.
+  private final class Contents: Sendable {
+    let program: [Instruction]
+    let initial: ConcreteState
+    let marks: [CoverageMark]
+    let infeasibleTargets: Int
+    let patches: Int
+    let specRun: ConcreteExecutor.Run?
+
+    init(
+      program: [Instruction], initial: ConcreteState, marks: [CoverageMark], infeasibleTargets: Int, patches: Int,
+      specRun: ConcreteExecutor.Run?
+    ) {
+      self.program = program
+      self.initial = initial
+      self.marks = marks
+      self.infeasibleTargets = infeasibleTargets
+      self.patches = patches
+      self.specRun = specRun
+    }
+  }
+
+  private let contents: Contents
+
+  public var program: [Instruction] { contents.program }
+  public var initial: ConcreteState { contents.initial }
   /// Coverage cells (form, outcome) the spec expects this program to reach, as the loop counts them.
-  public let marks: [CoverageMark]
+  public var marks: [CoverageMark] { contents.marks }
   /// The same cells by mnemonic.
   public var coverage: [CoverageCell] { marks.map(\.cell) }
   /// Targets that could not be reached from this start and were dropped.
-  public let infeasibleTargets: Int
+  public var infeasibleTargets: Int { contents.infeasibleTargets }
   /// Patches applied to the initial state to reach the targets.
-  public let patches: Int
+  public var patches: Int { contents.patches }
   /// The spec's run of the program from `initial`, made while preparing it, when it is an allowed
   /// outcome: checking compares against it first, and runs the spec again only when it is not
   /// the observed outcome and not the only allowed one.
-  public var specRun: ConcreteExecutor.Run? = nil
+  public var specRun: ConcreteExecutor.Run? { contents.specRun }
   /// How many runs of the spec preparing it made: the first, and one after each round of patches.
   public var specRuns = 0
 
@@ -94,12 +119,9 @@ public struct PreparedCase: Sendable {
     program: [Instruction], initial: ConcreteState, marks: [CoverageMark], infeasibleTargets: Int, patches: Int,
     specRun: ConcreteExecutor.Run? = nil
   ) {
-    self.program = program
-    self.initial = initial
-    self.marks = marks
-    self.infeasibleTargets = infeasibleTargets
-    self.patches = patches
-    self.specRun = specRun
+    contents = Contents(
+      program: program, initial: initial, marks: marks, infeasibleTargets: infeasibleTargets, patches: patches,
+      specRun: specRun)
   }
 }
 
