@@ -415,12 +415,12 @@ public struct Campaign {
         // After a stop request no further program is judged: those left are not done, and a
         // resumed run checks them with nothing cut short.
         if shouldStop() { break }
-        // Kept to undo this program if its shrinking is cut short; released before the coverage
-        // counts grow, so that they are not copied for every program.
-        var before: CampaignSummary? = summary
+        // Kept to undo this program if its shrinking is cut short. With one emulator nothing
+        // changes the summary before a violation is found, so it is taken then: a copy of the
+        // summary for every program cost forty reference counts. Released before the coverage
+        // counts grow, so that they are not copied either.
+        var before: CampaignSummary? = several ? summary : nil
         checkedColumns.removeAll(keepingCapacity: true)
-        summary.programs += 1
-        summary.infeasibleTargets += entry.prepared.infeasibleTargets
         var here: [Finding] = []
         var unknown = false
         for (column, lane) in lanes.enumerated() {
@@ -537,6 +537,7 @@ public struct Campaign {
             }
             continue
           }
+          if before == nil, case .violation = result.verdict { before = summary }
           switch result.route {
           case .solverFallback: summary.solverFallbacks += 1
           case .crossChecked: summary.crossChecked += 1
@@ -607,6 +608,8 @@ public struct Campaign {
           }
         }
         before = nil
+        summary.programs += 1
+        summary.infeasibleTargets += entry.prepared.infeasibleTargets
         tally.add(entry.prepared.marks)
         for column in checkedColumns {
           summary.columns[column].checked += 1

@@ -130,7 +130,11 @@ import Testing
   /// A stop during shrinking keeps the case as it stands (`unshrunk-*.rvt`) and leaves its program
   /// undone; the resumed run shrinks it whole and the shrunk finding replaces the cut one.
   @Test func aStopWhileShrinkingLeavesTheProgramToTheResumedRun() throws {
-    let options = try options(count: 12)
+    var options = try options(count: 12)
+    // One take of all twelve, whose first violation is program 5: the five programs checked
+    // before it are saved with the take's summary, which must hold nothing of the cut program.
+    options.seed = 1
+    options.batchSize = 12
     let mutant = Mutant.wordNotSignExtended
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rvcheck-cut-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -173,10 +177,28 @@ import Testing
       resumed.append(finding)
       _ = try? store.record(finding)
     }
+    second.onBatch = { indices, summary in
+      lock.lock()
+      defer { lock.unlock() }
+      state.add(indices, summary)
+    }
     #expect(try second.run().completed)
-    let whole = try #require(resumed.first { $0.programIndex == cut.programIndex })
-    #expect(!whole.shrinkCutShort)
-    #expect(whole.reproducer.program.count <= cut.reproducer.program.count)
+    // The two runs together count what one uninterrupted run counts: nothing of the cut program
+    // stayed in the first run's totals.
+    nonisolated(unsafe) var whole = CampaignState(options: options, emulator: "builtin", shard: .whole, weights: "")
+    var uninterrupted = ParallelCampaign(options: options, jobs: 1) { BuiltinEmulator(mutant: mutant) }
+    uninterrupted.onBatch = { indices, summary in
+      lock.lock()
+      defer { lock.unlock() }
+      whole.add(indices, summary)
+    }
+    #expect(try uninterrupted.run().completed)
+    #expect(state.totals.programs == whole.totals.programs && state.totals.programs == 12)
+    #expect(state.totals.columns?.map(\.checked) == whole.totals.columns?.map(\.checked))
+    #expect(state.totals.columns?.map(\.violations) == whole.totals.columns?.map(\.violations))
+    let shrunk = try #require(resumed.first { $0.programIndex == cut.programIndex })
+    #expect(!shrunk.shrinkCutShort)
+    #expect(shrunk.reproducer.program.count <= cut.reproducer.program.count)
     #expect(try files().filter { $0.hasPrefix("unshrunk-") }.isEmpty)
   }
 
