@@ -262,7 +262,7 @@ public struct Oracle {
     for (index, instruction) in program.enumerated() {
       if instruction.isCompareAndSwap {
         targets[index] = drawTarget(for: instruction, &random)
-      } else if Self.isNarrowAMO(instruction.form) {
+      } else if instruction.withForm({ Self.isNarrowAMO($0) }) {
         targets[index] = drawAMOTarget(for: instruction, &random)
       }
     }
@@ -286,7 +286,7 @@ public struct Oracle {
     // A byte or halfword AMO aimed at read-only memory: half the time its operand starts equal to
     // what it will read there, so the store would change nothing and only its permission faults.
     if let candidate = generated.trapCandidate, targets[candidate] == .readOnly,
-      Self.isNarrowAMO(program[candidate].form), random.chance(0.5)
+      program[candidate].withForm({ Self.isNarrowAMO($0) }), random.chance(0.5)
     {
       let instruction = program[candidate]
       let operand = registers[instruction.rs2]
@@ -302,7 +302,8 @@ public struct Oracle {
     var facts = Self.emptied(&workspace.facts, room: program.count)
     var observing = Self.emptied(&workspace.observing, room: program.count)
     for instruction in program {
-      let serial = instruction.form.serial
+      // Through the unretained form: `form` hands out a reference the caller must release.
+      let serial = instruction.withForm { $0.serial }
       if serial >= workspace.factsByForm.count {
         workspace.factsByForm.append(contentsOf: repeatElement(nil, count: serial + 1 - workspace.factsByForm.count))
       }
@@ -310,7 +311,7 @@ public struct Oracle {
       if let known = workspace.factsByForm[serial] {
         fact = known
       } else {
-        fact = StepFacts(instruction.form, xlen: xlen)
+        fact = instruction.withForm { StepFacts($0, xlen: xlen) }
         workspace.factsByForm[serial] = fact
       }
       facts.append(fact)
@@ -434,7 +435,7 @@ public struct Oracle {
   /// Byte and halfword AMOs (Zabha): an operand equal to memory for a quarter of them (half the
   /// amoswaps), and for min/max half the time a sign split; the rest as they come.
   private func drawAMOTarget(for instruction: Instruction, _ random: inout SeededRandom) -> CASTarget? {
-    let traits = FormTraits.of(instruction.form)
+    let traits = instruction.withForm { FormTraits.of($0) }
     if traits.isMinMax {
       return random.chance(0.5) ? .amoSignSplit : random.chance(0.3) ? .amoOperandEqual : nil
     }
