@@ -63,62 +63,84 @@ public struct ConcreteExecutor {
   /// that no step has read or written yet: the run then goes on exactly as a run from the changed
   /// initial state would, so the caller makes the same change to the initial state it keeps.
   public struct PreStep {
-    let machine: ConcreteMachine
+    /// Unretained: a pre-step view lives only while its run calls the observer, and the machine
+    /// outlives the run; a counted reference cost two atomic operations at every copy.
+    private let reference: Unmanaged<ConcreteMachine>
+
+    init(machine: ConcreteMachine) { reference = .passUnretained(machine) }
+
+    /// The machine, for a caller that keeps what it reads (a counted reference).
+    var machine: ConcreteMachine { reference.takeUnretainedValue() }
+
+    /// `body` on the machine, without counting a reference to it.
+    @inline(__always) private func on<Result>(_ body: (ConcreteMachine) -> Result) -> Result {
+      reference._withUnsafeGuaranteedRef(body)
+    }
 
     /// Register `number` before the step.
     public func register(_ number: Int) -> UInt64 {
-      machine.noteObserved(register: number)
-      return machine.registerFile[number]
+      on { machine in
+        machine.noteObserved(register: number)
+        return machine.registerFile[number]
+      }
     }
 
     /// The instruction that last wrote register `number` (-1: initial).
-    public func registerWriter(_ number: Int) -> Int { machine.writerFile[number] }
+    public func registerWriter(_ number: Int) -> Int { on { machine in machine.writerFile[number] } }
 
     /// The `count` bytes from `address` (wrapping at XLEN), little-endian, with the instruction
     /// that last wrote each (-1: initial).
     public func bytes(at address: UInt64, count: Int) -> (value: UInt128, writers: SIMD16<Int32>) {
-      machine.noteObserved(address: address & machine.xlenMask, bytes: count)
-      return peekBytes(at: address, count: count)
+      on { machine in
+        machine.noteObserved(address: address & machine.xlenMask, bytes: count)
+        return peekBytes(at: address, count: count)
+      }
     }
 
     /// Register `number` before the step, not noted as read. Only for what the step itself is
     /// about to read (its operands), which the step notes when it runs: a caller that acts on
     /// anything else must use `register`.
-    public func peek(register number: Int) -> UInt64 { machine.registerFile[number] }
+    public func peek(register number: Int) -> UInt64 { on { machine in machine.registerFile[number] } }
 
     /// `bytes(at:count:)`, not noted as read: only for the bytes the step itself is about to load.
     public func peekBytes(at address: UInt64, count: Int) -> (value: UInt128, writers: SIMD16<Int32>) {
-      if let (value, writers) = machine.memory.bytesAndWriters(at: address & machine.xlenMask, count: count) {
+      on { machine in
+        if let (value, writers) = machine.memory.bytesAndWriters(at: address & machine.xlenMask, count: count) {
+          return (value, writers)
+        }
+        var value: UInt128 = 0
+        var writers = SIMD16<Int32>(repeating: -1)
+        let mask = machine.xlenMask
+        for byte in 0..<count {
+          let at = (address &+ UInt64(byte)) & mask
+          let (piece, writer) = machine.memory.byteAndWriter(at: at)
+          value |= UInt128(piece) << UInt128(8 * byte)
+          writers[byte] = Int32(writer)
+        }
         return (value, writers)
       }
-      var value: UInt128 = 0
-      var writers = SIMD16<Int32>(repeating: -1)
-      let mask = machine.xlenMask
-      for byte in 0..<count {
-        let at = (address &+ UInt64(byte)) & mask
-        let (piece, writer) = machine.memory.byteAndWriter(at: at)
-        value |= UInt128(piece) << UInt128(8 * byte)
-        writers[byte] = Int32(writer)
-      }
-      return (value, writers)
     }
 
     /// Whether register `number` (not x0) still holds its initial value, unread by every step so far.
-    public func isUntouched(register number: Int) -> Bool { machine.isUntouched(register: number) }
+    public func isUntouched(register number: Int) -> Bool { on { machine in machine.isUntouched(register: number) } }
 
     /// Whether the byte at `address` still holds its initial value, unread by every step so far.
-    public func isUntouched(address: UInt64) -> Bool { machine.isUntouched(address: address) }
+    public func isUntouched(address: UInt64) -> Bool { on { machine in machine.isUntouched(address: address) } }
 
     /// Changes the initial value of an untouched register.
     public func setInitial(register number: Int, to value: UInt64) {
-      precondition(isUntouched(register: number), "x\(number) was read or written before this step")
-      machine.registerFile[number] = value & machine.xlenMask
+      on { machine in
+        precondition(isUntouched(register: number), "x\(number) was read or written before this step")
+        machine.registerFile[number] = value & machine.xlenMask
+      }
     }
 
     /// Changes the initial value of an untouched byte.
     public func setInitial(address: UInt64, to byte: UInt8) {
-      precondition(isUntouched(address: address), "the byte at \(address) was read or written before this step")
-      machine.memory.set(address, byte)
+      on { machine in
+        precondition(isUntouched(address: address), "the byte at \(address) was read or written before this step")
+        machine.memory.set(address, byte)
+      }
     }
 
     // An initial value that steps have read can still change when the only step that read it
@@ -129,34 +151,43 @@ public struct ConcreteExecutor {
     /// The program index of the step that read register `number`, when exactly one has (nil:
     /// none or several did, or the run went back to a step it ran before).
     public func soleReader(ofRegister number: Int) -> Int? {
-      machine.revisited ? nil : machine.soleReader(of: number)
+      on { machine in
+        machine.revisited ? nil : machine.soleReader(of: number)
+      }
     }
 
     /// Whether no step after the one at program `index` has read any of the `bytes` bytes from
     /// `address`.
     public func isUnread(address: UInt64, bytes: Int = 1, after index: Int) -> Bool {
-      machine.isUnread(address: address & machine.xlenMask, bytes: bytes, after: index)
+      on { machine in
+        machine.isUnread(address: address & machine.xlenMask, bytes: bytes, after: index)
+      }
     }
 
     /// Changes the initial value of register `number`, which no step has written and only a step
     /// that copied it to memory has read. The caller rewrites (`rewrite(copiedByte:to:)`) the bytes
     /// that step wrote from it.
     public func setInitial(copiedRegister number: Int, to value: UInt64) {
-      precondition(number != 0 && machine.writerFile[number] == -1, "x\(number) was written before this step")
-      precondition(
-        soleReader(ofRegister: number) != nil || isUntouched(register: number), "x\(number) was read by several steps")
-      machine.registerFile[number] = value & machine.xlenMask
+      on { machine in
+        precondition(number != 0 && machine.writerFile[number] == -1, "x\(number) was written before this step")
+        precondition(
+          soleReader(ofRegister: number) != nil || isUntouched(register: number), "x\(number) was read by several steps"
+        )
+        machine.registerFile[number] = value & machine.xlenMask
+      }
     }
 
     /// Changes a byte that an earlier step copied from a register whose initial value changes
     /// (`setInitial(copiedRegister:to:)`), keeping its writer.
     public func rewrite(copiedByte address: UInt64, to byte: UInt8) {
-      let address = address & machine.xlenMask
-      let writer = machine.memory.writer(at: address)
-      precondition(
-        writer >= 0 && machine.isUnread(address: address, bytes: 1, after: writer),
-        "the byte at \(address) was read since it was copied")
-      machine.memory.set(address, byte)
+      on { machine in
+        let address = address & machine.xlenMask
+        let writer = machine.memory.writer(at: address)
+        precondition(
+          writer >= 0 && machine.isUnread(address: address, bytes: 1, after: writer),
+          "the byte at \(address) was read since it was copied")
+        machine.memory.set(address, byte)
+      }
     }
   }
 
