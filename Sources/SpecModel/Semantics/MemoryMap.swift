@@ -40,7 +40,13 @@ public struct MemoryMap: Sendable, Hashable {
 
   /// The concrete counterpart of `allows`, for emulators and reports.
   public func allows(_ address: UInt64, bytes: Int, write: Bool) -> Bool {
-    regions.contains { (!write || $0.access == .readWrite) && $0.contains(address, bytes: bytes) }
+    // By index: every access of every step asks, and a search through a closure retained the
+    // list of regions each time.
+    for index in regions.indices
+    where (!write || regions[index].access == .readWrite) && regions[index].contains(address, bytes: bytes) {
+      return true
+    }
+    return false
   }
 
   /// The default test layout: 256 read-write bytes and 64 read-only bytes, a gap between them.
