@@ -399,7 +399,7 @@ public struct Oracle {
     initial.memory = aim.image.bytes
     var prepared = PreparedCase(
       program: program, initial: initial, marks: coverage(program, facts, run, views),
-      infeasibleTargets: aim.dropped.filter { $0 }.count, patches: patches,
+      infeasibleTargets: aim.dropped.reduce(0) { $1 ? $0 + 1 : $0 }, patches: patches,
       specRun: run.isAllowed ? run : nil)
     prepared.specRuns = aim.runs
     // The arrays go back to the workspace for the next program.
