@@ -6,15 +6,31 @@
 /// enumerates. The semantics closures in the instruction table never know which one they drive.
 public struct StepBuilder {
   /// The machine's configuration, shared by every step of a run: one reference to copy per step.
-  final class Context: Sendable {
+  final class Context: @unchecked Sendable {
     let isa: ISAString
     let profile: Profile
     let memoryMap: MemoryMap
+    /// The map's regions again, outside its array: the concrete semantics ask at every access
+    /// whether the map allows it, and asked through the map, the array was retained for each call.
+    /// Written once here and only read after, so the context may be shared.
+    private let regions: UnsafeMutableBufferPointer<MemoryMap.Region>
 
     init(_ configuration: MachineConfiguration) {
       isa = configuration.isa
       profile = configuration.profile
       memoryMap = configuration.memoryMap
+      regions = .allocate(capacity: configuration.memoryMap.regions.count)
+      _ = regions.initialize(from: configuration.memoryMap.regions)
+    }
+
+    deinit { regions.deallocate() }
+
+    /// `memoryMap.allows` for a concrete address.
+    @inline(__always) func allows(_ address: UInt64, bytes: Int, write: Bool) -> Bool {
+      for region in regions where (!write || region.access == .readWrite) && region.contains(address, bytes: bytes) {
+        return true
+      }
+      return false
     }
   }
 
@@ -46,6 +62,15 @@ public struct StepBuilder {
   }
 
   public var xlen: Int { isa.xlen }
+
+  /// Whether all of `[address, address + bytes)` lies in one region of the memory map that allows
+  /// the access (`MemoryMap.allows`).
+  public func memoryAllows(_ address: BitVec, bytes: Int, write: Bool) -> Formula {
+    if address.width <= 64, let value = address.concrete {
+      return Formula(context.allows(UInt64(truncatingIfNeeded: value), bytes: bytes, write: write))
+    }
+    return memoryMap.allows(address, bytes: bytes, write: write)
+  }
 
   /// Register `number` before the instruction (x0 reads zero).
   public func x(_ number: Int) -> BitVec {

@@ -67,7 +67,7 @@ extension StepBuilder {
         }
       }
     }
-    let permitted = memoryMap.allows(address, bytes: bytes, write: write)
+    let permitted = memoryAllows(address, bytes: bytes, write: write)
     if write {
       trap(when: !permitted, cause: TrapCause.storeAccessFault.rawValue, tval: address, .storeAccessFault)
     } else {
@@ -99,7 +99,7 @@ extension StepBuilder {
         trap(when: misaligned && chosen, cause: cause.rawValue, tval: address, misalignedRule)
       }
     }
-    let permitted = memoryMap.allows(address, bytes: bytes, write: !load)
+    let permitted = memoryAllows(address, bytes: bytes, write: !load)
     let fault: TrapCause = load ? .loadAccessFault : .storeAccessFault
     trap(when: !permitted, cause: fault.rawValue, tval: address, permissionRule)
   }
