@@ -415,10 +415,11 @@ public struct Campaign {
         // After a stop request no further program is judged: those left are not done, and a
         // resumed run checks them with nothing cut short.
         if shouldStop() { break }
-        // Kept to undo this program if its shrinking is cut short. With one emulator nothing
-        // changes the summary before a violation is found, so it is taken then: a copy of the
-        // summary for every program cost forty reference counts. Released before the coverage
-        // counts grow, so that they are not copied either.
+        // Kept to undo this program if its shrinking is cut short. With one emulator the only
+        // path to a shrink starts at a violation the check found, and nothing before it changes
+        // the summary, so the record is taken there: a copy of the summary for every program
+        // cost forty reference counts. Released before the coverage counts grow, so that they
+        // are not copied either.
         var before: CampaignSummary? = several ? summary : nil
         checkedColumns.removeAll(keepingCapacity: true)
         var here: [Finding] = []
