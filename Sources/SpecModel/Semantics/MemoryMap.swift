@@ -17,6 +17,14 @@ public struct MemoryMap: Sendable, Hashable {
     public func contains(_ address: UInt64, bytes: Int) -> Bool {
       address >= base && address - base < size && size - (address - base) >= UInt64(bytes)
     }
+
+    /// Whether the region admits a write (`write`) or a read.
+    public func permits(write: Bool) -> Bool { !write || access == .readWrite }
+
+    /// Whether all of `[address, address + bytes)` lies in the region and it admits the access.
+    public func allows(_ address: UInt64, bytes: Int, write: Bool) -> Bool {
+      permits(write: write) && contains(address, bytes: bytes)
+    }
   }
 
   public let regions: [Region]
@@ -29,7 +37,7 @@ public struct MemoryMap: Sendable, Hashable {
       return Formula(allows(UInt64(truncatingIfNeeded: value), bytes: bytes, write: write))
     }
     if let numeral = address.simplified.numeral { return Formula(allows(numeral, bytes: bytes, write: write)) }
-    let parts = regions.filter { !write || $0.access == .readWrite }.map { region -> Formula in
+    let parts = regions.filter { $0.permits(write: write) }.map { region -> Formula in
       let offset = address - address.constant(region.base)
       guard region.size >= UInt64(bytes) else { return Formula(false) }
       // offset ≤ size − bytes, unsigned: no wrap-around past the region.
@@ -42,10 +50,7 @@ public struct MemoryMap: Sendable, Hashable {
   public func allows(_ address: UInt64, bytes: Int, write: Bool) -> Bool {
     // By index: every access of every step asks, and a search through a closure retained the
     // list of regions each time.
-    for index in regions.indices
-    where (!write || regions[index].access == .readWrite) && regions[index].contains(address, bytes: bytes) {
-      return true
-    }
+    for index in regions.indices where regions[index].allows(address, bytes: bytes, write: write) { return true }
     return false
   }
 

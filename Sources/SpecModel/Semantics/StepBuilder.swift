@@ -27,9 +27,7 @@ public struct StepBuilder {
 
     /// `memoryMap.allows` for a concrete address.
     @inline(__always) func allows(_ address: UInt64, bytes: Int, write: Bool) -> Bool {
-      for region in regions where (!write || region.access == .readWrite) && region.contains(address, bytes: bytes) {
-        return true
-      }
+      for region in regions where region.allows(address, bytes: bytes, write: write) { return true }
       return false
     }
   }
