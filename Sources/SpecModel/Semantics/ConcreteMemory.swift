@@ -72,7 +72,9 @@ public struct ConcreteMemory: Sendable {
   /// The `count` bytes from `address`, little-endian, with the instruction that last wrote each
   /// (-1: none did), when they lie in one region; nil otherwise.
   @inline(__always) func bytesAndWriters(at address: UInt64, count: Int) -> (UInt128, SIMD16<Int32>)? {
-    guard let value = value(at: address, count: count), let (region, offset) = locate(address) else { return nil }
+    // The region is looked up once for the bytes and their writers.
+    guard let (region, offset) = span(at: address, count: count) else { return nil }
+    let value = value(in: region, at: offset, count: count)
     var writers = SIMD16<Int32>(repeating: -1)
     regions[region].writers.withUnsafeBytes { all in
       withUnsafeMutableBytes(of: &writers) { lanes in
@@ -93,9 +95,21 @@ public struct ConcreteMemory: Sendable {
 
   /// The `count` bytes from `address`, little-endian, when they lie in one region; nil otherwise.
   @inline(__always) func value(at address: UInt64, count: Int) -> UInt128? {
+    guard let (region, offset) = span(at: address, count: count) else { return nil }
+    return value(in: region, at: offset, count: count)
+  }
+
+  /// The region and offset of `count` bytes (at most sixteen) from `address`, when they lie in one
+  /// region.
+  @inline(__always) private func span(at address: UInt64, count: Int) -> (Int, Int)? {
     guard let (region, offset) = locate(address), offset + count <= regions[region].bytes.count, count <= 16
     else { return nil }
-    return regions[region].bytes.withUnsafeBytes { bytes in
+    return (region, offset)
+  }
+
+  /// The `count` bytes at `offset` of region `region`, which holds them, little-endian.
+  @inline(__always) private func value(in region: Int, at offset: Int, count: Int) -> UInt128 {
+    regions[region].bytes.withUnsafeBytes { bytes in
       // Sixteen bytes read as two words and masked to `count`, where the region has them: a copy
       // of `count` bytes is a call to memmove.
       if offset + 16 <= bytes.count {
