@@ -157,6 +157,7 @@ public struct StepBuilder {
 
   /// Declares a trap. Traps declared earlier take priority over later ones.
   public mutating func trap(when condition: Formula, cause: BitVec, tval: BitVec, _ rule: Rule) {
+    if isConcreteAndFalse(condition) { return }
     let cause = cause.truncate(to: min(cause.width, xlen)).zeroExtend(to: xlen)
     switch backend {
     case .symbolic(let step): step.traps.append((condition, cause, tval, rule))
@@ -166,7 +167,15 @@ public struct StepBuilder {
   }
 
   public mutating func trap(when condition: Formula, cause: UInt64, tval: BitVec, _ rule: Rule) {
+    if isConcreteAndFalse(condition) { return }
     trap(when: condition, cause: xlenConstant(cause), tval: tval, rule)
+  }
+
+  /// Whether this is the concrete interpretation and `condition` is false there: a trap behind it
+  /// is never taken, and its operands need not be built. (The relation keeps every trap.)
+  @inline(__always) private func isConcreteAndFalse(_ condition: Formula) -> Bool {
+    if case .concrete = backend, condition.concrete == false { return true }
+    return false
   }
 
   /// A free yes/no implementation choice. Concretely a choice point: yes first, then no.

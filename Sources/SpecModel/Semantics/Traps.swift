@@ -20,6 +20,10 @@ public enum TrapCause: UInt64, Sendable, CaseIterable {
 /// Profile-constrained trap helpers shared by every instruction.
 extension StepBuilder {
   public func isAligned(_ address: BitVec, bytes: Int) -> Formula {
+    // Access sizes are powers of two: the low bits, not a division.
+    if let value = address.concrete, bytes & (bytes - 1) == 0 {
+      return Formula(UInt64(truncatingIfNeeded: value) & UInt64(bytes - 1) == 0)
+    }
     if let value = address.concrete { return Formula(UInt64(truncatingIfNeeded: value) % UInt64(bytes) == 0) }
     if let numeral = address.simplified.numeral { return Formula(numeral % UInt64(bytes) == 0) }
     return (address & address.constant(UInt64(bytes - 1))) == address.constant(0)
