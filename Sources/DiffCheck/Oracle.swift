@@ -277,12 +277,7 @@ public struct Oracle {
     // Every byte of every region is drawn: the last program's image serves, its storage kept.
     var image = workspace.image.take() ?? ConcreteMemory(map: map, initial: [:])
     image.forgetOutside()
-    for region in map.regions {
-      for offset in stride(from: UInt64(0), to: region.size, by: 8) {
-        let word = random.chance(0.2) ? random.below(4) : random.next()
-        image.set(region.base + offset, word: word)
-      }
-    }
+    image.fillRegions { _ in random.chance(0.2) ? random.below(4) : random.next() }
     // A byte or halfword AMO aimed at read-only memory: half the time its operand starts equal to
     // what it will read there, so the store would change nothing and only its permission faults.
     if let candidate = generated.trapCandidate, targets[candidate] == .readOnly,

@@ -15,7 +15,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     state = (splitMix(), splitMix(), splitMix(), splitMix())
   }
 
-  public mutating func next() -> UInt64 {
+  @inline(__always) public mutating func next() -> UInt64 {
     let result = rotate(state.1 &* 5, 7) &* 9
     let t = state.1 << 17
     state.2 ^= state.0
@@ -27,7 +27,7 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
     return result
   }
 
-  private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+  @inline(__always) private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
   /// Uniform in `0..<bound` (bound > 0), by rejection so no value is favoured.
   public mutating func below(_ bound: UInt64) -> UInt64 {

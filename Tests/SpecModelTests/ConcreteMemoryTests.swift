@@ -44,4 +44,28 @@ import Testing
       }
     }
   }
+
+  /// Filling the regions word by word sets what `set(_:word:)` at each word's address sets, in the
+  /// same order, a last word that runs past a region (here into the next one) included.
+  @Test func fillingRegionsMatchesSettingEachWord() {
+    let map = MemoryMap(regions: [
+      .init(base: 0x2000, size: 20, access: .readWrite), .init(base: 0x2014, size: 16, access: .readOnly),
+    ])
+    func word(_ address: UInt64) -> UInt64 { address &* 0x9E37_79B9_7F4A_7C15 }
+    var filled = ConcreteMemory(map: map, initial: [:])
+    var order: [UInt64] = []
+    filled.fillRegions { address in
+      order.append(address)
+      return word(address)
+    }
+    var expected = ConcreteMemory(map: map, initial: [:])
+    for region in map.regions {
+      for offset in stride(from: UInt64(0), to: region.size, by: 8) {
+        expected.set(region.base + offset, word: word(region.base + offset))
+      }
+    }
+    #expect(order == [0x2000, 0x2008, 0x2010, 0x2014, 0x201C])
+    #expect(filled.bytes == expected.bytes)
+    #expect(filled.byte(at: 0x2014) == UInt8(truncatingIfNeeded: word(0x2014)))
+  }
 }

@@ -184,6 +184,25 @@ public struct ConcreteMemory: Sendable {
     for byte in 0..<UInt64(8) { set(address &+ byte, UInt8(truncatingIfNeeded: word >> (8 * byte))) }
   }
 
+  /// Sets each region's bytes, eight at a time from its base in the map's order, to
+  /// `word(address)`, little-endian: a generator draws every region anew for each program, and a
+  /// lookup per word cost more than the write. A last word that runs past its region is set as
+  /// `set(_:word:)` sets it.
+  public mutating func fillRegions(_ word: (UInt64) -> UInt64) {
+    for index in regions.indices {
+      let base = regions[index].base
+      let size = regions[index].bytes.count
+      var offset = 0
+      regions[index].bytes.withUnsafeMutableBytes { buffer in
+        while offset + 8 <= size {
+          buffer.storeBytes(of: word(base &+ UInt64(offset)).littleEndian, toByteOffset: offset, as: UInt64.self)
+          offset += 8
+        }
+      }
+      if offset < size { set(base &+ UInt64(offset), word: word(base &+ UInt64(offset))) }
+    }
+  }
+
   /// Every byte, by address.
   public var bytes: ByteMap {
     var all = ByteMap(reservingWindows: regions.count)
