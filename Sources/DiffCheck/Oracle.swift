@@ -317,7 +317,9 @@ public struct Oracle {
     // here would make each patch copy them first.
     var aim = Aim(
       program: program, targets: targets, dropped: Self.filled(&workspace.dropped, with: false, count: program.count),
-      attempts: Self.filled(&workspace.attempts, with: 0, count: program.count), bases: generated.baseRegisters,
+      attempts: Self.filled(&workspace.attempts, with: 0, count: program.count),
+      blindGuesses: Self.filled(&workspace.blindGuesses, with: false, count: program.count),
+      bases: generated.baseRegisters,
       initial: ConcreteState(registers: consume registers, memory: [:]), image: consume image, random: random,
       pending: Self.emptied(&workspace.pending, room: 4), cache: workspace.cache, entries: workspace.entries,
       observing: observing)
@@ -329,7 +331,12 @@ public struct Oracle {
     var touched = Self.emptied(&workspace.touched, room: 8)
     let run: ConcreteExecutor.Run
     while true {
-      let current = observe(facts, supported, stores, &aim, &views)
+      // The last run allowed makes no guesses: the run that stands must be one the initial state gives.
+      let (current, guessed) = observe(facts, supported, stores, &aim, &views, guessing: rounds < maxRounds)
+      if guessed {
+        rounds += 1
+        continue
+      }
       guard rounds < maxRounds else {
         run = current
         break
@@ -399,6 +406,7 @@ public struct Oracle {
     prepared.specRuns = aim.runs
     // The arrays go back to the workspace for the next program.
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
+    workspace.blindGuesses = aim.blindGuesses
     (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (views, supported, facts, observing)
     workspace.image = aim.image
     (workspace.missed, workspace.touched, workspace.pending) = (missed, touched, aim.pending)
@@ -564,6 +572,26 @@ public struct Oracle {
         }
         let bit = UInt64(routeBits[position])
         initial.registers[register] = initial.registers[register] & ~(0xFF << bit) | UInt64(value) << bit
+      }
+    }
+
+    /// Makes the change in a run under way whatever its steps have read so far, as a guess ahead:
+    /// the run is then not one the changed initial state gives (`PreStep.overwrite`). A register
+    /// an earlier step wrote keeps its value (the change is to its initial value); a byte set
+    /// through a register is set in memory, where the copy that carries it has landed.
+    func overwrite(_ machine: ConcreteExecutor.PreStep) {
+      for position in 0..<registerCount {
+        let number = Int(registerNumbers[position])
+        if machine.registerWriter(number) == -1 { machine.overwrite(register: number, to: registerValues[position]) }
+      }
+      for position in 0..<byteCount {
+        let (address, value) = byte(position)
+        machine.overwrite(address: address, to: value)
+        let register = Int(routeRegisters[position])
+        guard register >= 0, machine.registerWriter(register) == -1 else { continue }
+        let bit = UInt64(routeBits[position])
+        machine.overwrite(
+          register: register, to: machine.peek(register: register) & ~(0xFF << bit) | UInt64(value) << bit)
       }
     }
 
@@ -749,6 +777,8 @@ public struct Oracle {
     var dropped: [Bool]
     /// Patches made for each target.
     var attempts: [Int]
+    /// Whether a target had its one guess that does not count as an attempt (`observe`).
+    var blindGuesses: [Bool]
     let bases: [Int]
     var initial: ConcreteState
     var image: ConcreteMemory
@@ -772,16 +802,22 @@ public struct Oracle {
   /// Runs the spec concretely, noting what each amocas sees before it runs. A target the amocas
   /// would miss is patched on the spot when the patch changes only initial values that no step
   /// has read or written yet: the run goes on as a run from the patched state would, so the
-  /// targets after it see the patch at once rather than a round later.
+  /// targets after it see the patch at once rather than a round later. With `guessing`, a target
+  /// such a patch cannot meet is patched anyway, as a round would patch it, and the run goes on
+  /// from the guess: the caller then runs the program again (`guessed`), since the run is not
+  /// one the patched state gives. A round's rerun would follow anyway, and the targets after the
+  /// guess are aimed at what it makes them see, in this run rather than a round later each.
   private func observe(
-    _ facts: [StepFacts], _ supported: [Bool], _ stores: Stores, _ aim: inout Aim, _ views: inout Views
-  ) -> ConcreteExecutor.Run {
+    _ facts: [StepFacts], _ supported: [Bool], _ stores: Stores, _ aim: inout Aim, _ views: inout Views,
+    guessing: Bool
+  ) -> (run: ConcreteExecutor.Run, guessed: Bool) {
     let program = aim.program
     aim.runs += 1
     // The last run's views are cleared in place rather than allocated again.
     views.clear(count: program.count)
     var observedAny = false
     var patchedLive = false
+    var guessed = false
     // The observer does not outlive the run: it changes the aim and the views in place.
     let run = executor.firstRun(
       program, initial: aim.initial, memory: aim.image, supported: supported, observing: aim.observing,
@@ -808,6 +844,29 @@ public struct Oracle {
         aim.patches += 1
         patchedLive = true
         views[index] = casView(instruction, fact, bytes: bytes, machine)
+      } else if guessing, let target = aim.targets[index], !aim.dropped[index], aim.attempts[index] < 2,
+        !willTrapWhateverItsValues(instruction, fact, seen, supported: supported[index]),
+        misses(target, instruction, seen),
+        let patch = target.aimsAtAMO
+          ? planAMO(instruction, target, seen, live: nil)
+          : plan(instruction, target, seen, stores, aim.bases, live: nil, &aim.random)
+      {
+        // A patch the run under way cannot take as it stands (a step read what it changes) is
+        // made anyway, as a guess: the steps after this one see it, and those aimed later in
+        // the run are aimed at what they will see, not at what they would have seen without it.
+        // The run is then run again from the patched state, as a round would.
+        aim.pending.append(patch)
+        patch.overwrite(machine)
+        aim.patches += 1
+        // A guess after another in the same run was aimed at a view the earlier guess may have
+        // made wrong, as a round's patch never is: a target's first such guess does not count.
+        if guessed && !aim.blindGuesses[index] {
+          aim.blindGuesses[index] = true
+        } else {
+          aim.attempts[index] += 1
+        }
+        guessed = true
+        views[index] = casView(instruction, fact, bytes: bytes, machine)
       } else {
         views[index] = seen
       }
@@ -816,8 +875,21 @@ public struct Oracle {
     aim.pending.removeAll(keepingCapacity: true)
     // Patches made during a run that was pruned and started over are not all in the run that
     // stands: run the patched state again.
-    if patchedLive && run.attempts > 1 { return observe(facts, supported, stores, &aim, &views) }
-    return run
+    if (patchedLive || guessed) && run.attempts > 1 {
+      return observe(facts, supported, stores, &aim, &views, guessing: guessing)
+    }
+    return (run, guessed)
+  }
+
+  /// Whether the step about to run will trap whatever values a patch gives it: an illegal
+  /// encoding (a form outside the ISA, a reserved odd register pair), or an access at an address
+  /// the memory map refuses or that is misaligned.
+  private func willTrapWhateverItsValues(
+    _ instruction: Instruction, _ fact: StepFacts, _ view: CASView, supported: Bool
+  ) -> Bool {
+    guard let bytes = fact.bytes else { return true }
+    if !supported || (fact.pairs && (instruction.rd % 2 == 1 || instruction.rs2 % 2 == 1)) { return true }
+    return view.address % UInt64(bytes) != 0 || !configuration.memoryMap.allows(view.address, bytes: bytes, write: true)
   }
 
   /// What an amocas (or a byte or halfword AMO) sees just before it runs. It looks only at the

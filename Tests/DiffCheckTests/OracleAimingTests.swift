@@ -87,6 +87,43 @@ import Testing
     #expect(try Self.specRunsWhenPatched(memory) == [2])
   }
 
+  /// Two amocas on one doubleword, which a store wrote from a register an addi set, and whose
+  /// compare registers an add read first: neither can be patched during the run as it stands, nor
+  /// can their bytes be set. The first is patched anyway, as a guess, and the second is aimed at
+  /// what it then sees (the first one's outcome): one more run checks both, where patching them a
+  /// round each took two.
+  static let chained = [
+    Self.instruction("addi", rd: 18, offset: 5), Self.instruction("sd", rs1: 8, rs2: 18),
+    Self.instruction("add", rd: 15, rs1: 12, rs2: 13), Self.instruction("amocas.d", rd: 12, rs1: 8, rs2: 14),
+    Self.instruction("amocas.d", rd: 13, rs1: 8, rs2: 16),
+  ]
+
+  @Test func amocasOnOneAddressAreAimedInOneGuessingRun() throws {
+    let runs = try Self.specRunsWhenPatched(Self.chained)
+    #expect(runs == [2], "\(runs)")
+  }
+
+  /// A run that guessed is never the one kept, even when it used the last round: the run after
+  /// it makes no guesses, and is the run from the state the oracle hands out.
+  @Test func theLastRunAllowedMakesNoGuess() throws {
+    let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .spike)
+    var oracle = Oracle(configuration: configuration)
+    oracle.maxRounds = 1
+    let executor = ConcreteExecutor(configuration: configuration)
+    let generated = GeneratedProgram(instructions: Self.chained, baseRegisters: [8], trapCandidate: nil)
+    var guessed = 0
+    for seed in UInt64(0)..<40 {
+      var random = SeededRandom(seed: seed)
+      let prepared = oracle.prepare(generated, &random)
+      let kept = try #require(prepared.specRun, "seed \(seed)")
+      let fresh = executor.firstRun(Self.chained, initial: prepared.initial)
+      #expect(TwoInterpretationsTests.sameState(kept, fresh), "seed \(seed)")
+      #expect(prepared.specRuns <= 2, "seed \(seed)")
+      if prepared.specRuns == 2 { guessed += 1 }
+    }
+    #expect(guessed >= 10, "\(guessed) seeds guessed")
+  }
+
   /// An oracle keeps its step caches from one program to the next: what it remembered of one
   /// program's steps must not stand for another's. Two programs differ in one instruction that
   /// reads what the other's read; each kept run must be the run made afresh.

@@ -143,6 +143,20 @@ public struct ConcreteExecutor {
       }
     }
 
+    /// Sets register `number` before the step, whatever steps have done with it so far. The run
+    /// then goes on from a state that no initial state gives: a caller that guesses ahead this
+    /// way must run the program again from the changed initial state before it trusts the run.
+    public func overwrite(register number: Int, to value: UInt64) {
+      on { machine in
+        if number != 0 { machine.registerFile[number] = value & machine.xlenMask }
+      }
+    }
+
+    /// Sets the byte at `address` before the step, keeping its writer (see `overwrite(register:to:)`).
+    public func overwrite(address: UInt64, to byte: UInt8) {
+      on { machine in machine.memory.set(address & machine.xlenMask, byte) }
+    }
+
     // An initial value that steps have read can still change when the only step that read it
     // copied it to memory unchanged and did nothing else with it, and no step has read since
     // what it wrote: changing the value and those bytes together is the same as running again
