@@ -832,8 +832,15 @@ public struct Oracle {
       // Made once and not copied on the way: a view is a hundred-odd bytes, and each copy of one
       // cost a call to memmove at every observation.
       let seen = casView(instruction, fact, bytes: bytes, machine)
-      if let target = aim.targets[index], !aim.dropped[index], aim.attempts[index] < 2,
-        misses(target, instruction, seen),
+      guard let target = aim.targets[index], !aim.dropped[index], aim.attempts[index] < 2,
+        misses(target, instruction, seen)
+      else {
+        views[index] = seen
+        return
+      }
+      // Once the run has guessed it will run again: a patch it could take as it stands is worth
+      // no more than a guess then, and a guess is planned with fewer conditions.
+      if !guessed,
         let patch = target.aimsAtAMO
           ? planAMO(instruction, target, seen, live: machine)
           : plan(instruction, target, seen, stores, aim.bases, live: machine, &aim.random)
@@ -844,9 +851,7 @@ public struct Oracle {
         aim.patches += 1
         patchedLive = true
         views[index] = casView(instruction, fact, bytes: bytes, machine)
-      } else if guessing, let target = aim.targets[index], !aim.dropped[index], aim.attempts[index] < 2,
-        !willTrapWhateverItsValues(instruction, fact, seen, supported: supported[index]),
-        misses(target, instruction, seen),
+      } else if guessing, !willTrapWhateverItsValues(instruction, fact, seen, supported: supported[index]),
         let patch = target.aimsAtAMO
           ? planAMO(instruction, target, seen, live: nil)
           : plan(instruction, target, seen, stores, aim.bases, live: nil, &aim.random)
