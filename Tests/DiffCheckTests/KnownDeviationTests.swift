@@ -119,7 +119,8 @@ import Testing
     #expect(!without.findings.isEmpty, "the mutant should be caught")
     let with = try campaign(.casX0ClobbersZero, known: [deviation])
     #expect(with.findings.isEmpty, "\(with.findings.map { FindingStore.key($0) })")
-    #expect(with.knownCounts["x0"] == without.findings.count + without.knownTotal)
+    // Every violating program: each finding, each repeat counted under one, and the known ones.
+    #expect(with.knownCounts["x0"] == without.findings.count + without.repeats.count + without.knownTotal)
     #expect(with.knownExamples.allSatisfy { $0.known == "x0" })
     #expect(with.knownExamples.count <= CampaignSummary.knownExamplesKept)
   }
@@ -143,8 +144,13 @@ import Testing
     let text = Self.entry().replacingOccurrences(
       of: "known probe split-block-after-amocas-x0", with: "known key \(FindingStore.key(first))")
     let summary = try campaign(.casX0ClobbersZero, known: [try KnownDeviation(parsing: text, file: "k.rvt")])
-    #expect(summary.knownCounts["k"] == found.findings.filter { FindingStore.key($0) == FindingStore.key(first) }.count)
-    #expect(summary.findings.count == found.findings.count - (summary.knownCounts["k"] ?? 0))
+    // The programs with the listed key: its findings and the repeats counted under them.
+    let listed = found.findings.filter { FindingStore.key($0) == FindingStore.key(first) }
+    let repeatsOfListed = found.repeats.filter { one in listed.contains { $0.programIndex == one.sameAs } }
+    #expect(summary.knownCounts["k"] == listed.count + repeatsOfListed.count)
+    #expect(
+      summary.findings.count + summary.repeats.count
+        == found.findings.count + found.repeats.count - (summary.knownCounts["k"] ?? 0))
   }
 
   /// The project's reviewed entries parse, and each reproducer conforms on the built-in emulator:
