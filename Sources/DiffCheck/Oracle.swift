@@ -126,9 +126,11 @@ public struct PreparedCase: Sendable {
 }
 
 /// Chooses initial states that steer each amocas down a chosen path, by running the spec's concrete
-/// interpretation and patching the initial state (concolic patching): at the first amocas whose
-/// target is missed, set the compared memory bytes, or the compare registers, that no earlier
-/// instruction wrote, and run again. No solver is involved.
+/// interpretation and patching the initial state (concolic patching): at each amocas whose target
+/// is missed, set the compared memory bytes, or the compare registers, that no earlier
+/// instruction wrote. A patch that changes nothing a step has read yet is made during the run;
+/// any other is made as a guess that the rest of the run goes on from, and the program runs again
+/// until a run needs no guess. No solver is involved.
 public struct Oracle {
   public let configuration: MachineConfiguration
   let executor: ConcreteExecutor
@@ -851,7 +853,7 @@ public struct Oracle {
         aim.patches += 1
         patchedLive = true
         views[index] = casView(instruction, fact, bytes: bytes, machine)
-      } else if guessing, !willTrapWhateverItsValues(instruction, fact, seen, supported: supported[index]),
+      } else if guessing, !mayTrapWhateverItsValues(instruction, fact, seen, supported: supported[index]),
         let patch = target.aimsAtAMO
           ? planAMO(instruction, target, seen, live: nil)
           : plan(instruction, target, seen, stores, aim.bases, live: nil, &aim.random)
@@ -886,10 +888,10 @@ public struct Oracle {
     return (run, guessed)
   }
 
-  /// Whether the step about to run will trap whatever values a patch gives it: an illegal
-  /// encoding (a form outside the ISA, a reserved odd register pair), or an access at an address
-  /// the memory map refuses or that is misaligned.
-  private func willTrapWhateverItsValues(
+  /// Whether the step about to run may trap whatever values a patch gives it: an illegal encoding
+  /// (a form outside the ISA, a reserved odd register pair), or an access that is misaligned or at
+  /// an address the memory map refuses. Such a target is left to the rounds, which see the trap.
+  private func mayTrapWhateverItsValues(
     _ instruction: Instruction, _ fact: StepFacts, _ view: CASView, supported: Bool
   ) -> Bool {
     guard let bytes = fact.bytes else { return true }
