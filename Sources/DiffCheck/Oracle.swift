@@ -1043,10 +1043,13 @@ public struct Oracle {
       memoryPatchable = configuration.memoryMap.allows(view.address, bytes: bytes, write: true)
       // Each compared byte is either initial, or was copied by an earlier instruction from
       // registers that still held their initial values: then it can be set through those registers.
+      // The bytes of one store share its copy: it is worked out once for them.
+      var store: (writer: Int, copy: StoreCopy?) = (-1, nil)
       for (byte, writer) in view.byteWriters.enumerated() where memoryPatchable {
         guard writer >= 0 else { continue }
         let at = (view.address &+ UInt64(byte)) & xlenMask
-        guard let copy = stores.copy(at: writer), copy.sourceIsInitial,
+        if writer != store.writer { store = (writer, stores.copy(at: writer)) }
+        guard let copy = store.copy, copy.sourceIsInitial,
           !copy.registers.contains(where: { bases.contains($0) }),
           at >= copy.address, at - copy.address < UInt64(copy.bytes)
         else {
