@@ -300,6 +300,9 @@ public struct Campaign {
     let (configuration, generator, oracle, checker) = (self.configuration, self.generator, self.oracle, self.checker)
     let relations = RelationPool(configuration: configuration)
     var batch: [(index: Int, prepared: PreparedCase)] = []
+    // The last batch's cases, kept until the next flush, when nothing of that batch's emulator
+    // cases is left: then their storage goes back to the oracle.
+    var retired: [PreparedCase] = []
     let lanes = emulators.map { emulator in
       let version = options.known.isEmpty ? nil : emulator.version(for: options.isa)
       return Lane(
@@ -395,6 +398,8 @@ public struct Campaign {
     }
 
     func flush() throws {
+      for index in retired.indices { oracle.recycle(&retired[index]) }
+      retired.removeAll(keepingCapacity: true)
       guard !batch.isEmpty else { return }
       let cases = try batch.map { entry in
         EmulatorCase(
@@ -628,6 +633,7 @@ public struct Campaign {
         finished += 1
       }
       done += batch.prefix(finished).map(\.index)
+      retired.append(contentsOf: batch.lazy.map(\.prepared))
       batch.removeAll()
       #if canImport(Glibc)
         // Z3 frees a program's contexts in many small blocks; hand the freed memory back so the

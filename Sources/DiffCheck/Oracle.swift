@@ -63,13 +63,14 @@ public enum CASOutcome: String, CaseIterable, Sendable, Comparable {
 public struct PreparedCase: Sendable {
   /// What preparing made, held once: a prepared case is copied into and out of a batch and handed
   /// to every check, and copying its arrays and kept run one by one cost forty reference counts.
-  private final class Contents: Sendable {
+  /// The initial state and the kept run change only in `takeStorage`, when nothing else holds them.
+  private final class Contents: @unchecked Sendable {
     let program: [Instruction]
-    let initial: ConcreteState
+    var initial: ConcreteState
     let marks: [CoverageMark]
     let infeasibleTargets: Int
     let patches: Int
-    let specRun: ConcreteExecutor.Run?
+    var specRun: ConcreteExecutor.Run?
 
     init(
       program: [Instruction], initial: ConcreteState, marks: [CoverageMark], infeasibleTargets: Int, patches: Int,
@@ -84,7 +85,7 @@ public struct PreparedCase: Sendable {
     }
   }
 
-  private let contents: Contents
+  private var contents: Contents
 
   public var program: [Instruction] { contents.program }
   public var initial: ConcreteState { contents.initial }
@@ -102,6 +103,18 @@ public struct PreparedCase: Sendable {
   public var specRun: ConcreteExecutor.Run? { contents.specRun }
   /// How many runs of the spec preparing it made: the first, and one after each round of patches.
   public var specRuns = 0
+
+  /// The initial memory and the kept run, taken out of a case nothing else holds, for a later
+  /// preparation to fill their storage in place (`Oracle.recycle`); nil when the case is shared.
+  /// The case is left without them: only a caller that is done with it takes them.
+  mutating func takeStorage() -> (image: ByteMap, run: ConcreteExecutor.Run?)? {
+    guard isKnownUniquelyReferenced(&contents) else { return nil }
+    let image = contents.initial.memory
+    contents.initial.memory = ByteMap()
+    let run = contents.specRun
+    contents.specRun = nil
+    return (image, run)
+  }
 
   /// A case whose coverage is given as cells: those of forms outside the instruction table are
   /// not kept.
@@ -279,6 +292,11 @@ public struct Oracle {
     // Every byte of every region is drawn: the last program's image serves, its storage kept.
     var image = workspace.image.take() ?? ConcreteMemory(map: map, initial: [:])
     image.forgetOutside()
+    // The last program's image and run memory are held by the case it made, until the campaign
+    // is done with that case: fill storage nothing holds rather than copy theirs.
+    let (recycledImage, recycledRun) = workspaces.takeRecycled()
+    if let recycledImage { image.takeBytes(of: recycledImage) }
+    if let recycledRun { workspace.cache.reuseStorage(of: recycledRun) }
     image.fillRegions { _ in random.chance(0.2) ? random.below(4) : random.next() }
     // A byte or halfword AMO aimed at read-only memory: half the time its operand starts equal to
     // what it will read there, so the store would change nothing and only its permission faults.
@@ -413,6 +431,14 @@ public struct Oracle {
     workspace.image = aim.image
     (workspace.missed, workspace.touched, workspace.pending) = (missed, touched, aim.pending)
     return prepared
+  }
+
+  /// Takes back the storage of a case the caller is done with (checked, and held nowhere else),
+  /// for later preparations; a shared case is left as it is. The case keeps its program and
+  /// marks but loses its initial memory and its kept run.
+  public func recycle(_ prepared: inout PreparedCase) {
+    guard let (image, run) = prepared.takeStorage() else { return }
+    workspaces.recycle(image: image, run: run)
   }
 
   // MARK: Targets

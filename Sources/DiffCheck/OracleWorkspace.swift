@@ -36,6 +36,27 @@ extension Oracle {
     // Taken and given back under the lock: one preparation at a time holds a workspace.
     private let lock = NSLock()
     private var spare: [Workspace] = []
+    /// The initial memories and kept runs of prepared cases the campaign is done with
+    /// (`Oracle.recycle`): a preparation fills its image and its machine's record in their arrays,
+    /// where its own are still held by the last case it made.
+    private var images: [ByteMap] = []
+    private var runs: [ConcreteExecutor.Run] = []
+    /// A batch's worth of each, and some: beyond it, storage is let go.
+    private static let kept = 64
+
+    func recycle(image: ByteMap, run: ConcreteExecutor.Run?) {
+      lock.lock()
+      if images.count < Self.kept { images.append(image) }
+      if let run, runs.count < Self.kept { runs.append(run) }
+      lock.unlock()
+    }
+
+    /// A recycled image and run, each when there is one.
+    func takeRecycled() -> (image: ByteMap?, run: ConcreteExecutor.Run?) {
+      lock.lock()
+      defer { lock.unlock() }
+      return (images.popLast(), runs.popLast())
+    }
 
     /// A workspace with room for `count` instructions, its cache and entries emptied.
     func take(count: Int) -> Workspace {

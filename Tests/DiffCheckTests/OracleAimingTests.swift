@@ -148,6 +148,42 @@ import Testing
     }
   }
 
+  /// The campaign hands back the cases it is done with, and the oracle prepares later programs in
+  /// their storage: each must be prepared exactly as a fresh oracle prepares it. A case still held
+  /// elsewhere when handed back (here every third) keeps its initial memory and its kept run.
+  @Test func recycledCasesChangeNoLaterPreparation() throws {
+    let parsed = try ISAString(parsing: "rv64ima_zacas_zabha")
+    let configuration = MachineConfiguration(isa: parsed, profile: .spike)
+    let used = Oracle(configuration: configuration)
+    let executor = ConcreteExecutor(configuration: configuration)
+    let generator = ProgramGenerator(isa: parsed, length: 32)
+    var held: [PreparedCase] = []
+    var copies: [PreparedCase] = []
+    for index in 0..<60 {
+      var random = SeededRandom(seed: CampaignOptions.programSeed(43, index))
+      let generated = generator.generate(&random)
+      var again = random
+      let mine = used.prepare(generated, &random)
+      let theirs = Oracle(configuration: configuration).prepare(generated, &again)
+      #expect(mine.initial == theirs.initial && mine.marks == theirs.marks, "program \(index)")
+      let (left, right) = (try #require(mine.specRun), try #require(theirs.specRun))
+      #expect(TwoInterpretationsTests.sameState(left, right), "program \(index)")
+      if index % 3 == 0 { copies.append(mine) }
+      held.append(mine)
+      // The campaign hands a batch back once the next one is prepared: here, two programs later.
+      if held.count > 2 {
+        var done = held.removeFirst()
+        used.recycle(&done)
+      }
+    }
+    #expect(copies.count == 20)
+    for (position, copy) in copies.enumerated() {
+      let run = try #require(copy.specRun, "copy \(position)")
+      #expect(copy.initial.memory != ByteMap(), "copy \(position)")
+      #expect(TwoInterpretationsTests.sameState(run, executor.firstRun(copy.program, initial: copy.initial)))
+    }
+  }
+
   /// An oracle that prepared other programs before prepares each exactly as a fresh one does:
   /// what it keeps between programs (caches, arrays, the memory image) carries nothing over.
   @Test(arguments: ["rv64ima_zacas_zabha", "rv32ima_zacas_zabha"])

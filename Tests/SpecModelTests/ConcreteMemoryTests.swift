@@ -68,4 +68,22 @@ import Testing
     #expect(filled.bytes == expected.bytes)
     #expect(filled.byte(at: 0x2014) == UInt8(truncatingIfNeeded: word(0x2014)))
   }
+
+  /// Taking an image's bytes holds them in each region a window of the image matches exactly, and
+  /// leaves the other regions, and every writer, as they were.
+  @Test func takingAnImagesBytesFillsTheRegionsItsWindowsMatch() {
+    let map = MemoryMap(regions: [
+      .init(base: 0x3000, size: 8, access: .readWrite), .init(base: 0x3100, size: 4, access: .readOnly),
+    ])
+    var memory = ConcreteMemory(map: map, initial: [:])
+    memory.write(0x3000, value: 0xEE, bytes: 1, by: 7, mask: .max)
+    // One window is exactly the first region; the other is shorter than the second.
+    var image = ByteMap(base: 0x3000, bytes: Array(1...8))
+    image.append(base: 0x3100, bytes: [9, 9])
+    memory.takeBytes(of: image)
+    var expected = ByteMap(base: 0x3000, bytes: Array(1...8))
+    expected.append(base: 0x3100, bytes: [0, 0, 0, 0])
+    #expect(memory.bytes == expected)
+    #expect(memory.writer(at: 0x3000) == 7 && memory.writer(at: 0x3001) == -1)
+  }
 }

@@ -92,6 +92,17 @@ final class ConcreteMachine {
     soleReaderFile.deallocate()
   }
 
+  /// Takes `run`'s arrays as storage for the next run's record and memory (`StepCache.reuseStorage`):
+  /// a run fills each in place before reading it.
+  func reuseStorage(of run: ConcreteExecutor.Run) {
+    memory = run.memory
+    if run.registers.count == 32 && run.registerWriter.count == 32 {
+      recordedRegisters = run.registers
+      recordedWriters = run.registerWriter
+    }
+    events = run.events
+  }
+
   /// Sets the machine up for a new run, keeping its storage: a test generator runs one program
   /// several times, and a machine made anew for each run cost its allocations each time.
   func reset(registers: [UInt64], memory: ConcreteMemory, cursor: ChoiceCursor) {

@@ -35,6 +35,18 @@ public struct ConcreteMemory: Sendable {
     }
   }
 
+  /// Holds `image`'s bytes in the regions its windows match exactly, taking the windows' arrays
+  /// rather than copying them. A test generator that fills its image anew for every test hands it
+  /// the image of a test that is done with: the arrays are then held by the image alone, and
+  /// filling it needs no copy of arrays the last test's state still holds.
+  public mutating func takeBytes(of image: ByteMap) {
+    for run in image.runs {
+      if let index = regions.firstIndex(where: { $0.base == run.base && $0.bytes.count == run.bytes.count }) {
+        regions[index].bytes = run.bytes
+      }
+    }
+  }
+
   /// Takes `other`'s contents into this memory's own storage when both have the same regions, so
   /// that a machine running one program again and again need not copy the memory at the first
   /// store of every run (when nothing else holds that storage).

@@ -66,6 +66,15 @@ public final class StepCache {
 
   /// Keeps `machine`, whose run is over, for the next run.
   func keep(_ machine: ConcreteMachine) { spare = machine }
+
+  /// Gives the kept machine the storage of `run`, a run of any program the caller is done with
+  /// and holds nowhere else: its memory and its arrays of registers, writers and events. A run
+  /// sets all of them anew, so between runs the machine holds only storage; but while the last
+  /// run is kept elsewhere (for checking), the machine shares that run's arrays and would copy
+  /// them at the next run's first write. The storage the machine had is let go.
+  public func reuseStorage(of run: ConcreteExecutor.Run) {
+    spare?.reuseStorage(of: run)
+  }
 }
 
 /// One step's inputs and effects.
