@@ -161,13 +161,7 @@ import Testing
     var copies: [PreparedCase] = []
     for index in 0..<60 {
       var random = SeededRandom(seed: CampaignOptions.programSeed(43, index))
-      let generated = generator.generate(&random)
-      var again = random
-      let mine = used.prepare(generated, &random)
-      let theirs = Oracle(configuration: configuration).prepare(generated, &again)
-      #expect(mine.initial == theirs.initial && mine.marks == theirs.marks, "program \(index)")
-      let (left, right) = (try #require(mine.specRun), try #require(theirs.specRun))
-      #expect(TwoInterpretationsTests.sameState(left, right), "program \(index)")
+      let mine = Self.preparedAsAFreshOracleDoes(used, generator.generate(&random), &random, index)
       if index % 3 == 0 { copies.append(mine) }
       held.append(mine)
       // The campaign hands a batch back once the next one is prepared: here, two programs later.
@@ -195,17 +189,25 @@ import Testing
       // Lengths vary, so a program may use part of what a longer one left.
       let generator = ProgramGenerator(isa: parsed, length: 4 + (index * 7) % 29)
       var random = SeededRandom(seed: CampaignOptions.programSeed(41, index))
-      let generated = generator.generate(&random)
-      var again = random
-      let mine = used.prepare(generated, &random)
-      let theirs = Oracle(configuration: configuration).prepare(generated, &again)
-      #expect(mine.initial == theirs.initial && mine.marks == theirs.marks, "program \(index)")
-      #expect(mine.patches == theirs.patches && mine.specRuns == theirs.specRuns, "program \(index)")
-      if let left = mine.specRun, let right = theirs.specRun {
-        #expect(TwoInterpretationsTests.sameState(left, right), "program \(index)")
-      } else {
-        #expect(mine.specRun == nil && theirs.specRun == nil, "program \(index)")
-      }
+      _ = Self.preparedAsAFreshOracleDoes(used, generator.generate(&random), &random, index)
     }
+  }
+
+  /// `generated` prepared by `used`, after checking that a fresh oracle prepares it alike from the
+  /// same generator state: initial state, marks, patches, runs and the kept run.
+  static func preparedAsAFreshOracleDoes(
+    _ used: Oracle, _ generated: GeneratedProgram, _ random: inout SeededRandom, _ index: Int
+  ) -> PreparedCase {
+    var again = random
+    let mine = used.prepare(generated, &random)
+    let theirs = Oracle(configuration: used.configuration).prepare(generated, &again)
+    #expect(mine.initial == theirs.initial && mine.marks == theirs.marks, "program \(index)")
+    #expect(mine.patches == theirs.patches && mine.specRuns == theirs.specRuns, "program \(index)")
+    if let left = mine.specRun, let right = theirs.specRun {
+      #expect(TwoInterpretationsTests.sameState(left, right), "program \(index)")
+    } else {
+      #expect(mine.specRun == nil && theirs.specRun == nil, "program \(index)")
+    }
+    return mine
   }
 }
