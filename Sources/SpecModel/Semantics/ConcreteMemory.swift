@@ -20,7 +20,7 @@ public struct ConcreteMemory: Sendable {
     }
     for window in initial.windows {
       // A window that is exactly a region (as prepared states are) is one copy.
-      if let index = regions.firstIndex(where: { $0.base == window.base && $0.bytes.count == window.bytes.count }) {
+      if let index = region(exactly: window.base, count: window.bytes.count) {
         regions[index].bytes = window.bytes
         continue
       }
@@ -41,10 +41,13 @@ public struct ConcreteMemory: Sendable {
   /// filling it needs no copy of arrays the last test's state still holds.
   public mutating func takeBytes(of image: ByteMap) {
     for run in image.runs {
-      if let index = regions.firstIndex(where: { $0.base == run.base && $0.bytes.count == run.bytes.count }) {
-        regions[index].bytes = run.bytes
-      }
+      if let index = region(exactly: run.base, count: run.bytes.count) { regions[index].bytes = run.bytes }
     }
+  }
+
+  /// The region that is exactly the `count` bytes from `base`, if there is one.
+  private func region(exactly base: UInt64, count: Int) -> Int? {
+    regions.firstIndex { $0.base == base && $0.bytes.count == count }
   }
 
   /// Takes `other`'s contents into this memory's own storage when both have the same regions, so
