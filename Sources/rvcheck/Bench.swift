@@ -148,15 +148,12 @@ struct Bench: ParsableCommand {
     let cases = recorder.cases
     // The bare emulator on the same cases, run in batches as the loop runs them, best of three.
     let emulator = BuiltinEmulator()
-    var best = Double.infinity
-    for _ in 0..<3 {
-      let begun = ContinuousClock.now
+    let (best, _) = fastest(of: 3) {
       var index = 0
       while index < cases.count {
         _ = emulator.run(Array(cases[index..<min(index + 32, cases.count)]))
         index += 32
       }
-      best = min(best, (ContinuousClock.now - begun).inSeconds)
     }
     let bare = Double(cases.count) / max(best, 1e-9)
     line(String(format: "bare emulator     %10.0f programs/s on the same %d programs", bare, cases.count))
