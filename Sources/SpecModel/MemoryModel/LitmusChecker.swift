@@ -177,18 +177,20 @@ public struct LitmusChecker {
         for b in (a + 1)..<sources.count { solver.assert(!(sources[a] && sources[b])) }
       }
     }
-    // co: a timestamp per write; initial writes come first.
+    // co: a timestamp per write; initial writes come first. Stamps are integers, as ranks are
+    // (`Rank`): the solver orders them by difference logic rather than bit by bit.
     // The granules of one write share its stamp: it is one memory operation.
-    var stamp: [Int: BitVec] = [:]
-    var instructionStamp: [Int: BitVec] = [:]
+    var stamp: [Int: Rank] = [:]
+    var instructionStamp: [Int: Rank] = [:]
+    let initialStamp = z3.rankVariable("co.initial")
     for w in 0..<count where isWrite(w) {
       if events[w].thread < 0 {
-        stamp[w] = z3.bv(0, width: 8)
+        stamp[w] = initialStamp
       } else if let whole = events[w].instruction, let shared = instructionStamp[whole] {
         stamp[w] = shared
       } else {
-        let variable = z3.bvVariable("co.\(w)", width: 8)
-        solver.assert(z3.bv(0, width: 8).ult(variable))
+        let variable = z3.rankVariable("co.\(w)")
+        solver.assert(initialStamp.precedes(variable))
         stamp[w] = variable
         if let whole = events[w].instruction { instructionStamp[whole] = variable }
       }
@@ -197,8 +199,11 @@ public struct LitmusChecker {
     for a in 0..<count where isWrite(a) {
       for b in 0..<count where isWrite(b) && a != b {
         let bothWrite = events[a].writeExecuted && events[b].writeExecuted
-        co[a][b] = bothWrite && sameAddress(a, b) && stamp[a]!.ult(stamp[b]!)
-        if a < b { solver.assert((bothWrite && sameAddress(a, b)).implies(!(stamp[a]! == stamp[b]!))) }
+        co[a][b] = bothWrite && sameAddress(a, b) && stamp[a]!.precedes(stamp[b]!)
+        if a < b {
+          solver.assert(
+            (bothWrite && sameAddress(a, b)).implies(stamp[a]!.precedes(stamp[b]!) || stamp[b]!.precedes(stamp[a]!)))
+        }
       }
     }
     var fr = [[Formula]](repeating: [Formula](repeating: falseFormula, count: count), count: count)
@@ -502,11 +507,11 @@ public struct LitmusChecker {
     _ relation: [[Formula]], _ name: String, _ solver: Solver, _ z3: Z3Context, together: [Int?] = []
   ) {
     let ranks = (0..<relation.count).map { i in
-      z3.bvVariable("rank.\(name).\(i < together.count ? together[i] ?? i : i)", width: 8)
+      z3.rankVariable("rank.\(name).\(i < together.count ? together[i] ?? i : i)")
     }
     for i in 0..<relation.count {
       for j in 0..<relation.count where i != j {
-        solver.assert(relation[i][j].implies(ranks[i].ult(ranks[j])))
+        solver.assert(relation[i][j].implies(ranks[i].precedes(ranks[j])))
       }
       solver.assert(!relation[i][i])
     }
