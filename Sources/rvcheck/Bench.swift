@@ -144,7 +144,7 @@ struct Bench: ParsableCommand {
     // both sides of the ratio rather than only the side that happened to run in it.
     var oneJob = 0.0
     var runsPerProgram = 0.0
-    var best = Double.infinity
+    var bareSeconds = Double.infinity
     for jobs in [1, 2] {
       let options = try options(count: programs)
       func loop() throws -> CampaignSummary {
@@ -152,11 +152,11 @@ struct Bench: ParsableCommand {
       }
       var (seconds, summary) = try timed(loop)
       if jobs == 1 {
-        best = timed(bareRun).seconds
+        bareSeconds = timed(bareRun).seconds
         for _ in 1..<3 {
           let next = try timed(loop)
           if next.seconds < seconds { (seconds, summary) = next }
-          best = min(best, timed(bareRun).seconds)
+          bareSeconds = min(bareSeconds, timed(bareRun).seconds)
         }
         oneJob = Double(programs) / seconds
         runsPerProgram = Double(summary.specRuns) / Double(max(summary.programs, 1))
@@ -166,7 +166,7 @@ struct Bench: ParsableCommand {
           format: "%4d  %7.1f  %10.2f  %16.1f  %7.2f  %6.1f", jobs, seconds, Double(programs) / seconds,
           summary.timing.preparing.inSeconds, summary.timing.emulating.inSeconds, summary.timing.checking.inSeconds))
     }
-    let bare = Double(cases.count) / max(best, 1e-9)
+    let bare = Double(cases.count) / max(bareSeconds, 1e-9)
     line(String(format: "bare emulator     %10.0f programs/s on the same %d programs", bare, cases.count))
     line(String(format: "loop / emulator   %10.3f (--jobs 1; target 0.25)", oneJob / bare))
     line(String(format: "spec runs         %10.2f per program while preparing", runsPerProgram))
