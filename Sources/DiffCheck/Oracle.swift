@@ -338,7 +338,6 @@ public struct Oracle {
     var aim = Aim(
       program: program, targets: targets, dropped: Self.filled(&workspace.dropped, with: false, count: program.count),
       attempts: Self.filled(&workspace.attempts, with: 0, count: program.count),
-      blindGuesses: Self.filled(&workspace.blindGuesses, with: false, count: program.count),
       bases: generated.baseRegisters,
       initial: ConcreteState(registers: consume registers, memory: [:]), image: consume image, random: random,
       pending: Self.emptied(&workspace.pending, room: 4), cache: workspace.cache, entries: workspace.entries,
@@ -426,7 +425,6 @@ public struct Oracle {
     prepared.specRuns = aim.runs
     // The arrays go back to the workspace for the next program.
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
-    workspace.blindGuesses = aim.blindGuesses
     (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (views, supported, facts, observing)
     workspace.image = aim.image
     (workspace.missed, workspace.touched, workspace.pending) = (missed, touched, aim.pending)
@@ -600,26 +598,6 @@ public struct Oracle {
         }
         let bit = UInt64(routeBits[position])
         initial.registers[register] = initial.registers[register] & ~(0xFF << bit) | UInt64(value) << bit
-      }
-    }
-
-    /// Makes the change in a run under way whatever its steps have read so far, as a guess ahead:
-    /// the run is then not one the changed initial state gives (`PreStep.overwrite`). A register
-    /// an earlier step wrote keeps its value (the change is to its initial value); a byte set
-    /// through a register is set in memory, where the copy that carries it has landed.
-    func overwrite(_ machine: ConcreteExecutor.PreStep) {
-      for position in 0..<registerCount {
-        let number = Int(registerNumbers[position])
-        if machine.registerWriter(number) == -1 { machine.overwrite(register: number, to: registerValues[position]) }
-      }
-      for position in 0..<byteCount {
-        let (address, value) = byte(position)
-        machine.overwrite(address: address, to: value)
-        let register = Int(routeRegisters[position])
-        guard register >= 0, machine.registerWriter(register) == -1 else { continue }
-        let bit = UInt64(routeBits[position])
-        machine.overwrite(
-          register: register, to: machine.peek(register: register) & ~(0xFF << bit) | UInt64(value) << bit)
       }
     }
 
@@ -805,8 +783,6 @@ public struct Oracle {
     var dropped: [Bool]
     /// Patches made for each target.
     var attempts: [Int]
-    /// Whether a target had its one guess that does not count as an attempt (`observe`).
-    var blindGuesses: [Bool]
     let bases: [Int]
     var initial: ConcreteState
     var image: ConcreteMemory
@@ -831,10 +807,10 @@ public struct Oracle {
   /// would miss is patched on the spot when the patch changes only initial values that no step
   /// has read or written yet: the run goes on as a run from the patched state would, so the
   /// targets after it see the patch at once rather than a round later. With `guessing`, a target
-  /// such a patch cannot meet is patched anyway, as a round would patch it, and the run goes on
-  /// from the guess: the caller then runs the program again (`guessed`), since the run is not
-  /// one the patched state gives. A round's rerun would follow anyway, and the targets after the
-  /// guess are aimed at what it makes them see, in this run rather than a round later each.
+  /// such a patch cannot meet is patched anyway, as a round would patch it, and the run ends
+  /// there: the caller runs the program again from the patched state (`guessed`). The steps after
+  /// the guess would run from values no initial state gives, and the targets among them are
+  /// aimed as well in the next run as in this one.
   private func observe(
     _ facts: [StepFacts], _ supported: [Bool], _ stores: Stores, _ aim: inout Aim, _ views: inout Views,
     guessing: Bool
@@ -866,12 +842,9 @@ public struct Oracle {
         views[index] = seen
         return
       }
-      // Once the run has guessed it will run again: a patch it could take as it stands is worth
-      // no more than a guess then, and a guess is planned with fewer conditions.
-      if !guessed,
-        let patch = target.aimsAtAMO
-          ? planAMO(instruction, target, seen, live: machine)
-          : plan(instruction, target, seen, stores, aim.bases, live: machine, &aim.random)
+      if let patch = target.aimsAtAMO
+        ? planAMO(instruction, target, seen, live: machine)
+        : plan(instruction, target, seen, stores, aim.bases, live: machine, &aim.random)
       {
         aim.pending.append(patch)
         patch.apply(to: machine)
@@ -885,21 +858,13 @@ public struct Oracle {
           : plan(instruction, target, seen, stores, aim.bases, live: nil, &aim.random)
       {
         // A patch the run under way cannot take as it stands (a step read what it changes) is
-        // made anyway, as a guess: the steps after this one see it, and those aimed later in
-        // the run are aimed at what they will see, not at what they would have seen without it.
-        // The run is then run again from the patched state, as a round would.
+        // made anyway, as a guess, and the program runs again from the patched state, as a
+        // round would run it.
         aim.pending.append(patch)
-        patch.overwrite(machine)
         aim.patches += 1
-        // A guess after another in the same run was aimed at a view the earlier guess may have
-        // made wrong, as a round's patch never is: a target's first such guess does not count.
-        if guessed && !aim.blindGuesses[index] {
-          aim.blindGuesses[index] = true
-        } else {
-          aim.attempts[index] += 1
-        }
+        aim.attempts[index] += 1
         guessed = true
-        views[index] = casView(instruction, fact, bytes: bytes, machine)
+        machine.endRun()
       } else {
         views[index] = seen
       }

@@ -12,7 +12,6 @@ extension Oracle {
     var targets: [CASTarget?] = []
     var dropped: [Bool] = []
     var attempts: [Int] = []
-    var blindGuesses: [Bool] = []
     var views = Views()
     var supported: [Bool] = []
     var facts: [StepFacts] = []

@@ -154,6 +154,31 @@ import Testing
     #expect(patched.events.first { $0.index == 1 }?.success == true)
   }
 
+  /// An observer that ends the run stops it before the step it is shown: the run holds the steps
+  /// before that one alone, and the next run on the kept machine runs to the end again.
+  @Test func anObserverMayEndTheRunBeforeAStep() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      addi a6, zero, 1
+      amocas.d a1, a2, (a0)
+      addi a7, zero, 2
+      """)
+    let initial = state([10: data, 11: 5, 12: 9], memory: Array(repeating: 0, count: 16))
+    let cache = StepCache(count: program.count)
+    var shown: [Int] = []
+    let ended = executor.firstRun(program, initial: initial, cache: cache) { index, step in
+      shown.append(index)
+      if index == 1 { step.endRun() }
+    }
+    #expect(shown == [0, 1])
+    #expect(ended.registers[16] == 1 && ended.registers[11] == 5 && ended.registers[17] == 0)
+    #expect(ended.events.allSatisfy { $0.index == 0 }, "\(ended.events)")
+    let whole = executor.firstRun(program, initial: initial, cache: cache) { _, _ in }
+    #expect(whole.registers[17] == 2)
+    #expect(same(whole, executor.firstRun(program, initial: initial)))
+  }
+
   /// Who read each register, and which bytes were read after a step, as a run's observer sees
   /// them before the last step: the same whether the steps ran their semantics or a memo.
   @Test func readersAreKnownWhetherAStepRanOrWasReplayed() throws {

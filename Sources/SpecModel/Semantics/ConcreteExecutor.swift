@@ -143,19 +143,10 @@ public struct ConcreteExecutor {
       }
     }
 
-    /// Sets register `number` before the step, whatever steps have done with it so far. The run
-    /// then goes on from a state that no initial state gives: a caller that guesses ahead this
-    /// way must run the program again from the changed initial state before it trusts the run.
-    public func overwrite(register number: Int, to value: UInt64) {
-      on { machine in
-        if number != 0 { machine.registerFile[number] = value & machine.xlenMask }
-      }
-    }
-
-    /// Sets the byte at `address` before the step, keeping its writer (see `overwrite(register:to:)`).
-    public func overwrite(address: UInt64, to byte: UInt8) {
-      on { machine in machine.memory.set(address & machine.xlenMask, byte) }
-    }
+    /// Ends the run before this step: the observer has changed what it wants of the initial
+    /// state in a way the run under way cannot follow, and will run the program again. The run
+    /// returned holds the steps before this one.
+    public func endRun() { on { machine in machine.endedByObserver = true } }
 
     // An initial value that steps have read can still change when the only step that read it
     // copied it to memory unchanged and did nothing else with it, and no step has read since
@@ -256,6 +247,7 @@ public struct ConcreteExecutor {
       if observed {
         beforeStep(index, preStep)
         machine.commitObserved()
+        if machine.endedByObserver { break }
       }
       let instruction = program[index]
       let pc = configuration.codeBase &+ UInt64(index) &* 4

@@ -41,6 +41,8 @@ final class ConcreteMachine {
   private(set) var prunedBy: Rule?
   /// The run met a reserved encoding whose outcome is anything: only the relation can judge it.
   var unconstrained = false
+  /// The observer ended the run before the step under way (`PreStep.endRun`).
+  var endedByObserver = false
   /// The "success" event of the step under way, if it names one.
   var success: Bool?
   var brokenRequirement: Rule?
@@ -116,6 +118,7 @@ final class ConcreteMachine {
     registerFile[0] = 0
     writerFile.update(repeating: -1, count: 32)
     unwrittenRegisters = ~0
+    endedByObserver = false
     events.removeAll(keepingCapacity: true)
     reservationValid = false
     reservationAddress = 0
