@@ -122,6 +122,8 @@ public struct CampaignSummary: Sendable {
   /// Runs of the spec the oracle made while preparing (the first of each program, and one after
   /// each round of patches): what preparation costs, beside the patches it made.
   public var specRuns = 0
+  /// Those of `specRuns` that a guess ended before the program's end.
+  public var endedRuns = 0
   /// Programs the relation judged because the concrete interpretation could not, and why.
   public var solverFallbacks = 0
   /// Programs both interpretations judged (`--cross-check`).
@@ -655,6 +657,7 @@ public struct Campaign {
       summary.timing.preparing += ContinuousClock.now - preparing
       summary.patches += prepared.patches
       summary.specRuns += prepared.specRuns
+      summary.endedRuns += prepared.endedRuns
       batch.append((index, prepared))
       if batch.count >= options.batchSize || options.stopAfterViolations != nil { try flush() }
     }

@@ -103,6 +103,8 @@ public struct PreparedCase: Sendable {
   public var specRun: ConcreteExecutor.Run? { contents.specRun }
   /// How many runs of the spec preparing it made: the first, and one after each round of patches.
   public var specRuns = 0
+  /// How many of those a guess ended before the program's end (`Oracle.observe`).
+  public var endedRuns = 0
 
   /// The initial memory and the kept run, taken out of a case nothing else holds, for a later
   /// preparation to fill their storage in place (`Oracle.recycle`); nil when the case is shared.
@@ -423,6 +425,7 @@ public struct Oracle {
       infeasibleTargets: aim.dropped.reduce(0) { $1 ? $0 + 1 : $0 }, patches: patches,
       specRun: run.isAllowed ? run : nil)
     prepared.specRuns = aim.runs
+    prepared.endedRuns = aim.endedRuns
     // The arrays go back to the workspace for the next program.
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
     (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (views, supported, facts, observing)
@@ -789,6 +792,8 @@ public struct Oracle {
     var random: SeededRandom
     var patches = 0
     var runs = 0
+    /// Runs that a guess ended.
+    var endedRuns = 0
     /// Patches made during the run under way, for the initial state once the run is over: the
     /// run holds a copy of the initial state, and changing the aim's meanwhile would copy it.
     var pending: [Patch]
@@ -864,6 +869,7 @@ public struct Oracle {
         aim.patches += 1
         aim.attempts[index] += 1
         guessed = true
+        aim.endedRuns += 1
         machine.endRun()
       } else {
         views[index] = seen

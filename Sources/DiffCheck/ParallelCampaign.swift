@@ -25,6 +25,7 @@ extension CampaignSummary {
     coverage.merge(other.coverage)
     patches += other.patches
     specRuns += other.specRuns
+    endedRuns += other.endedRuns
     solverFallbacks += other.solverFallbacks
     crossChecked += other.crossChecked
     disagreements.mergeInOrder(other.disagreements, by: <)

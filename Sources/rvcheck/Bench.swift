@@ -158,6 +158,7 @@ struct Bench: ParsableCommand {
     // second, and the ratio must not depend on which side a busy stretch fell in.
     var oneJob = 0.0
     var runsPerProgram = 0.0
+    var endedPerProgram = 0.0
     var bareSeconds = Double.infinity
     for jobs in [1, 2] {
       let options = try options(count: programs)
@@ -171,6 +172,7 @@ struct Bench: ParsableCommand {
         (seconds, summary, bareSeconds) = (fastestLoop.seconds, fastestLoop.result, fastestBare)
         oneJob = Double(programs) / seconds
         runsPerProgram = Double(summary.specRuns) / Double(max(summary.programs, 1))
+        endedPerProgram = Double(summary.endedRuns) / Double(max(summary.programs, 1))
       } else {
         (seconds, summary) = try timed(loop)
       }
@@ -182,7 +184,10 @@ struct Bench: ParsableCommand {
     let bare = Double(cases.count) / max(bareSeconds, 1e-9)
     line(String(format: "bare emulator     %10.0f programs/s on the same %d programs", bare, cases.count))
     line(String(format: "loop / emulator   %10.3f (--jobs 1; target 0.25)", oneJob / bare))
-    line(String(format: "spec runs         %10.2f per program while preparing", runsPerProgram))
+    line(
+      String(
+        format: "spec runs         %10.2f per program while preparing, %.2f of them ended at a guess", runsPerProgram,
+        endedPerProgram))
     return oneJob
   }
 

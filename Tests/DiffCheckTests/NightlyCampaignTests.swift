@@ -30,8 +30,8 @@ import Testing
     #expect(seen.sorted() == Array(13..<63))
   }
 
-  /// The spec runs preparation made are counted per program and added up whatever the workers:
-  /// the sum of what preparing each program alone reports.
+  /// The spec runs preparation made, and those a guess ended, are counted per program and added
+  /// up whatever the workers: the sums of what preparing each program alone reports.
   @Test func specRunsAreEveryProgramsRuns() throws {
     let options = try options(count: 40)
     let generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
@@ -40,12 +40,16 @@ import Testing
         isa: options.isa, profile: options.profile, memoryMap: options.map.memoryMap(xlen: options.isa.xlen)))
     let alone = (0..<40).map { index in
       var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
-      return oracle.prepare(generator.generate(&random), &random).specRuns
+      let prepared = oracle.prepare(generator.generate(&random), &random)
+      return (runs: prepared.specRuns, ended: prepared.endedRuns)
     }
-    #expect(alone.allSatisfy { $0 >= 1 } && alone.contains { $0 > 1 })
+    #expect(alone.allSatisfy { $0.runs >= 1 } && alone.contains { $0.runs > 1 })
+    // A run a guess ended is followed by another, which the program's kept run is.
+    #expect(alone.allSatisfy { $0.ended < $0.runs } && alone.contains { $0.ended > 0 })
     for jobs in [1, 2] {
       let result = try ParallelCampaign(options: options, jobs: jobs) { BuiltinEmulator() }.run()
-      #expect(result.summary.specRuns == alone.reduce(0, +), "\(jobs) jobs")
+      #expect(result.summary.specRuns == alone.map(\.runs).reduce(0, +), "\(jobs) jobs")
+      #expect(result.summary.endedRuns == alone.map(\.ended).reduce(0, +), "\(jobs) jobs")
     }
   }
 
