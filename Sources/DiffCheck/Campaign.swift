@@ -31,6 +31,9 @@ public struct CampaignOptions: Sendable {
   /// How many violations of one triage signature (per emulator) are explained by the relation and
   /// shrunk; later ones are counted under the finding they repeat. nil explains every one.
   public var explainPerSignature: Int? = 3
+  /// Rounds of guesses and patches the oracle may rerun a program for (`Oracle.maxRounds`); 0
+  /// leaves only the patches made during the first run. The bench measures the loop without reruns.
+  public var aimingRounds = Oracle.defaultRounds
 
   public init(seed: UInt64, count: Int, length: Int, isa: ISAString, profile: Profile) {
     self.seed = seed
@@ -124,6 +127,8 @@ public struct CampaignSummary: Sendable {
   public var specRuns = 0
   /// Those of `specRuns` that a guess ended before the program's end.
   public var endedRuns = 0
+  /// Guesses (one per run a guess ended) whose target the next run still missed.
+  public var guessesMissedAgain = 0
   /// Programs the relation judged because the concrete interpretation could not, and why.
   public var solverFallbacks = 0
   /// Programs both interpretations judged (`--cross-check`).
@@ -249,7 +254,9 @@ public struct Campaign {
     configuration = MachineConfiguration(
       isa: options.isa, profile: options.profile, memoryMap: options.map.memoryMap(xlen: options.isa.xlen))
     generator = ProgramGenerator(isa: options.isa, length: options.length, weights: options.weights)
-    oracle = Oracle(configuration: configuration)
+    var oracle = Oracle(configuration: configuration)
+    oracle.maxRounds = options.aimingRounds
+    self.oracle = oracle
     checker = SpecChecker(configuration: configuration)
   }
 
@@ -658,6 +665,7 @@ public struct Campaign {
       summary.patches += prepared.patches
       summary.specRuns += prepared.specRuns
       summary.endedRuns += prepared.endedRuns
+      summary.guessesMissedAgain += prepared.guessesMissedAgain
       batch.append((index, prepared))
       if batch.count >= options.batchSize || options.stopAfterViolations != nil { try flush() }
     }

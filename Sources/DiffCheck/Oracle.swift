@@ -105,6 +105,8 @@ public struct PreparedCase: Sendable {
   public var specRuns = 0
   /// How many of those a guess ended before the program's end (`Oracle.observe`).
   public var endedRuns = 0
+  /// Guesses whose target the run after the guess still missed when it reached the guessed step.
+  public var guessesMissedAgain = 0
 
   /// The initial memory and the kept run, taken out of a case nothing else holds, for a later
   /// preparation to fill their storage in place (`Oracle.recycle`); nil when the case is shared.
@@ -150,7 +152,10 @@ public struct Oracle {
   public let configuration: MachineConfiguration
   let executor: ConcreteExecutor
   /// Patch-and-rerun rounds before the targets still missed are dropped.
-  public var maxRounds = 12
+  public var maxRounds = Oracle.defaultRounds
+  /// Guesses and rounds together; with none, the first run's patches made during the run are all
+  /// the aiming a program gets.
+  public static let defaultRounds = 12
   /// Print each dropped target (RVCHECK_TRACE=1).
   public var tracing = Oracle.tracingRequested
 
@@ -426,6 +431,7 @@ public struct Oracle {
       specRun: run.isAllowed ? run : nil)
     prepared.specRuns = aim.runs
     prepared.endedRuns = aim.endedRuns
+    prepared.guessesMissedAgain = aim.guessesMissedAgain
     // The arrays go back to the workspace for the next program.
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
     (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (views, supported, facts, observing)
@@ -794,6 +800,10 @@ public struct Oracle {
     var runs = 0
     /// Runs that a guess ended.
     var endedRuns = 0
+    /// The step the last run ended at with a guess, for the next run to see whether the guess
+    /// met its target; and how many guesses did not.
+    var lastGuess: Int?
+    var guessesMissedAgain = 0
     /// Patches made during the run under way, for the initial state once the run is over: the
     /// run holds a copy of the initial state, and changing the aim's meanwhile would copy it.
     var pending: [Patch]
@@ -827,6 +837,8 @@ public struct Oracle {
     var observedAny = false
     var patchedLive = false
     var guessed = false
+    var previousGuess = aim.lastGuess
+    aim.lastGuess = nil
     // The observer does not outlive the run: it changes the aim and the views in place.
     let run = executor.firstRun(
       program, initial: aim.initial, memory: aim.image, supported: supported, observing: aim.observing,
@@ -841,6 +853,10 @@ public struct Oracle {
       // Made once and not copied on the way: a view is a hundred-odd bytes, and each copy of one
       // cost a call to memmove at every observation.
       let seen = casView(instruction, fact, bytes: bytes, machine)
+      if index == previousGuess {
+        previousGuess = nil
+        if let target = aim.targets[index], misses(target, instruction, seen) { aim.guessesMissedAgain += 1 }
+      }
       guard let target = aim.targets[index], !aim.dropped[index], aim.attempts[index] < 2,
         misses(target, instruction, seen)
       else {
@@ -870,6 +886,7 @@ public struct Oracle {
         aim.attempts[index] += 1
         guessed = true
         aim.endedRuns += 1
+        aim.lastGuess = index
         machine.endRun()
       } else {
         views[index] = seen

@@ -26,6 +26,7 @@ extension CampaignSummary {
     patches += other.patches
     specRuns += other.specRuns
     endedRuns += other.endedRuns
+    guessesMissedAgain += other.guessesMissedAgain
     solverFallbacks += other.solverFallbacks
     crossChecked += other.crossChecked
     disagreements.mergeInOrder(other.disagreements, by: <)

@@ -41,16 +41,30 @@ import Testing
     let alone = (0..<40).map { index in
       var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
       let prepared = oracle.prepare(generator.generate(&random), &random)
-      return (runs: prepared.specRuns, ended: prepared.endedRuns)
+      return (runs: prepared.specRuns, ended: prepared.endedRuns, missedAgain: prepared.guessesMissedAgain)
     }
     #expect(alone.allSatisfy { $0.runs >= 1 } && alone.contains { $0.runs > 1 })
     // A run a guess ended is followed by another, which the program's kept run is.
     #expect(alone.allSatisfy { $0.ended < $0.runs } && alone.contains { $0.ended > 0 })
+    // Each guess ends a run; the run after sees whether it met its target.
+    #expect(alone.allSatisfy { $0.missedAgain <= $0.ended } && alone.contains { $0.missedAgain > 0 })
     for jobs in [1, 2] {
       let result = try ParallelCampaign(options: options, jobs: jobs) { BuiltinEmulator() }.run()
       #expect(result.summary.specRuns == alone.map(\.runs).reduce(0, +), "\(jobs) jobs")
       #expect(result.summary.endedRuns == alone.map(\.ended).reduce(0, +), "\(jobs) jobs")
+      #expect(result.summary.guessesMissedAgain == alone.map(\.missedAgain).reduce(0, +), "\(jobs) jobs")
     }
+  }
+
+  /// With no aiming rounds the oracle runs each program once: no guesses, no rounds, only the
+  /// patches made during that run. Fewer targets are met than with the rounds.
+  @Test func noAimingRoundsMeansOneRunAProgram() throws {
+    var options = try options(count: 40)
+    let aimed = try Campaign(options: options, emulator: BuiltinEmulator()).run()
+    options.aimingRounds = 0
+    let once = try Campaign(options: options, emulator: BuiltinEmulator()).run()
+    #expect(once.specRuns == 40 && once.endedRuns == 0 && once.guessesMissedAgain == 0)
+    #expect(aimed.specRuns > 40 && once.infeasibleTargets > aimed.infeasibleTargets)
   }
 
   @Test func shardSyntaxIsChecked() {

@@ -104,6 +104,38 @@ import Testing
     #expect(runs == [2, 3], "\(runs)")
   }
 
+  /// The oracle counts the guesses whose target the next run still misses. A guess that changes
+  /// only what the target reads is met by the run after it: the compared bytes, copied by a store
+  /// from a register nothing else read, after a load read them. A guess through an amocas whose
+  /// swap register is also its compare register (`amocas.d a0, a0`) is not: the new value changes
+  /// whether that amocas stores at all, and when it made the bytes its success is undone.
+  @Test func guessesTheNextRunMissesAgainAreCounted() throws {
+    let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .spike)
+    let oracle = Oracle(configuration: configuration)
+    func guesses(_ program: [Instruction]) -> (made: Int, missedAgain: Int) {
+      let generated = GeneratedProgram(instructions: program, baseRegisters: [8], trapCandidate: nil)
+      var total = (made: 0, missedAgain: 0)
+      for seed in UInt64(0)..<40 {
+        var random = SeededRandom(seed: seed)
+        let prepared = oracle.prepare(generated, &random)
+        #expect(prepared.guessesMissedAgain <= prepared.endedRuns, "seed \(seed)")
+        total.made += prepared.endedRuns
+        total.missedAgain += prepared.guessesMissedAgain
+      }
+      return total
+    }
+    let met = guesses([
+      Self.instruction("add", rd: 15, rs1: 13, rs2: 13), Self.instruction("sd", rs1: 8, rs2: 12),
+      Self.instruction("ld", rd: 16, rs1: 8), Self.instruction("amocas.d", rd: 13, rs1: 8, rs2: 14),
+    ])
+    #expect(met.made >= 10 && met.missedAgain == 0, "\(met)")
+    let undone = guesses([
+      Self.instruction("add", rd: 15, rs1: 11, rs2: 11), Self.instruction("amocas.d", rd: 10, rs1: 8, rs2: 10),
+      Self.instruction("ld", rd: 16, rs1: 8), Self.instruction("amocas.d", rd: 11, rs1: 8, rs2: 12),
+    ])
+    #expect(undone.made >= 10 && undone.missedAgain > 0, "\(undone)")
+  }
+
   /// A run that guessed is never the one kept, even when it used the last round: the run after
   /// it makes no guesses, and is the run from the state the oracle hands out.
   @Test func theLastRunAllowedMakesNoGuess() throws {
