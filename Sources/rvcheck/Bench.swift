@@ -159,6 +159,8 @@ struct Bench: ParsableCommand {
     var oneJob = 0.0
     var runsPerProgram = 0.0
     var endedPerProgram = 0.0
+    var missedAgain = 0.0
+    var successes = 0
     var bareSeconds = Double.infinity
     for jobs in [1, 2] {
       let options = try options(count: programs)
@@ -173,6 +175,8 @@ struct Bench: ParsableCommand {
         oneJob = Double(programs) / seconds
         runsPerProgram = Double(summary.specRuns) / Double(max(summary.programs, 1))
         endedPerProgram = Double(summary.endedRuns) / Double(max(summary.programs, 1))
+        missedAgain = Double(summary.guessesMissedAgain) / Double(max(summary.endedRuns, 1))
+        successes = Self.successMarks(summary)
       } else {
         (seconds, summary) = try timed(loop)
       }
@@ -188,7 +192,27 @@ struct Bench: ParsableCommand {
       String(
         format: "spec runs         %10.2f per program while preparing, %.2f of them ended at a guess", runsPerProgram,
         endedPerProgram))
+    line(String(format: "guesses missed    %10.1f %% of their targets again in the run after", 100 * missedAgain))
+    // The same loop with no reruns (no guesses, no rounds): what the first run, the generator, the
+    // emulator and the checks cost together, against the successes the reruns buy. In turns with
+    // the bare emulator, as above.
+    var firstRunOnly = try options(count: programs)
+    firstRunOnly.aimingRounds = 0
+    func firstRunLoop() throws -> CampaignSummary {
+      try ParallelCampaign(options: firstRunOnly, jobs: 1) { BuiltinEmulator() }.run().summary
+    }
+    let (lean, leanBare) = try fastestInTurns(of: 3, firstRunLoop, bareRun)
+    let leanRatio = (Double(programs) / lean.seconds) / (Double(cases.count) / max(leanBare, 1e-9))
+    line(
+      String(
+        format: "without reruns    %10.3f of the bare emulator (no guesses, no rounds): %d success marks against %d",
+        leanRatio, Self.successMarks(lean.result), successes))
     return oneJob
+  }
+
+  /// The coverage marks of successful amocas, over every form.
+  private static func successMarks(_ summary: CampaignSummary) -> Int {
+    summary.coverage.counts.reduce(0) { $0 + ($1.key.outcome == .success ? $1.value : 0) }
   }
 
   /// A campaign against each shipped mutant (one systematic bug), against the correct emulator's

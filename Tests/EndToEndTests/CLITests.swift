@@ -20,6 +20,22 @@ import Testing
     #expect(growth < 4 << 20, "resident memory grew by \(growth) bytes")
   }
 
+  /// The fuzz bench prints the loop's ratio, how preparation's guesses fare, and the loop with no
+  /// reruns, which meets fewer targets.
+  @Test func fuzzBenchPrintsTheRerunFigures() throws {
+    let result = try BinaryRunner.run(["bench", "--only", "fuzz", "--programs", "300"])
+    #expect(result.status == 0, "\(result.error)")
+    func numbers(after label: String) throws -> [Double] {
+      let line = try #require(result.output.split(separator: "\n").first { $0.hasPrefix(label) }, "\(label)")
+      return line.dropFirst(label.count).split(whereSeparator: { " :(),%".contains($0) }).compactMap { Double($0) }
+    }
+    let missed = try #require(try numbers(after: "guesses missed").first)
+    #expect(missed > 0 && missed < 100)
+    let lean = try numbers(after: "without reruns")
+    #expect(lean.count == 3, "\(lean)")
+    if lean.count == 3 { #expect(lean[0] > 0 && lean[1] < lean[2], "\(lean)") }
+  }
+
   @Test func proveFiltersAndReportsUnknownNames() throws {
     let proved = try BinaryRunner.run(["prove", "--filter", "x0-destination-pair"])
     #expect(proved.status == 0)
