@@ -153,8 +153,8 @@ public struct Oracle {
   let executor: ConcreteExecutor
   /// Patch-and-rerun rounds before the targets still missed are dropped.
   public var maxRounds = Oracle.defaultRounds
-  /// Guesses and rounds together; with none, the first run's patches made during the run are all
-  /// the aiming a program gets.
+  /// The rounds a program gets unless told otherwise, guesses and patch rounds together. With 0,
+  /// the patches made during the first run are all the aiming a program gets.
   public static let defaultRounds = 12
   /// Print each dropped target (RVCHECK_TRACE=1).
   public var tracing = Oracle.tracingRequested
