@@ -129,6 +129,8 @@ public struct CampaignSummary: Sendable {
   public var endedRuns = 0
   /// Guesses (one per run a guess ended) whose target the next run still missed.
   public var guessesMissedAgain = 0
+  /// Plans the oracle worked out for missed targets, made into patches or not.
+  public var plans = 0
   /// Programs the relation judged because the concrete interpretation could not, and why.
   public var solverFallbacks = 0
   /// Programs both interpretations judged (`--cross-check`).
@@ -666,6 +668,7 @@ public struct Campaign {
       summary.specRuns += prepared.specRuns
       summary.endedRuns += prepared.endedRuns
       summary.guessesMissedAgain += prepared.guessesMissedAgain
+      summary.plans += prepared.plans
       batch.append((index, prepared))
       if batch.count >= options.batchSize || options.stopAfterViolations != nil { try flush() }
     }

@@ -107,6 +107,8 @@ public struct PreparedCase: Sendable {
   public var endedRuns = 0
   /// Guesses whose target the run after the guess still missed when it reached the guessed step.
   public var guessesMissedAgain = 0
+  /// How many plans preparing it worked out for missed targets, made into patches or not.
+  public var plans = 0
 
   /// The initial memory and the kept run, taken out of a case nothing else holds, for a later
   /// preparation to fill their storage in place (`Oracle.recycle`); nil when the case is shared.
@@ -391,6 +393,7 @@ public struct Oracle {
         let span = (start: view.address, end: view.address &+ UInt64(facts[index].bytes ?? 0))
         if touched.contains(where: { $0.start < span.end && span.start < $0.end }) { continue }
         let goal = index == first ? firstTarget : target
+        aim.plans += 1
         let patch =
           goal.aimsAtAMO
           ? planAMO(program[index], goal, view, live: nil)
@@ -420,8 +423,12 @@ public struct Oracle {
         )
       }
     }
-    // What is still missed after the last round is dropped too.
-    allMissed(program, targets, aim.dropped, run, views, into: &missed)
+    // What the last run misses is out of reach, and so is what was dropped on the way, unless the
+    // last run meets it after all (a patch made for another target met it too).
+    allMissed(program, targets, nil, run, views, into: &missed)
+    for event in run.events where aim.dropped[event.index] && !missed.contains(where: { $0.0 == event.index }) {
+      aim.dropped[event.index] = false
+    }
     for (index, _) in missed { aim.dropped[index] = true }
     var initial = aim.initial
     initial.memory = aim.image.bytes
@@ -432,6 +439,7 @@ public struct Oracle {
     prepared.specRuns = aim.runs
     prepared.endedRuns = aim.endedRuns
     prepared.guessesMissedAgain = aim.guessesMissedAgain
+    prepared.plans = aim.plans
     // The arrays go back to the workspace for the next program.
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
     (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (views, supported, facts, observing)
@@ -669,10 +677,11 @@ public struct Oracle {
     }
   }
 
-  /// Every amocas (in the order the run reaches them, each once) whose target the run misses.
-  /// They are listed in `missed`, emptied first: the caller keeps one array for every round.
+  /// Every amocas (in the order the run reaches them, each once) whose target the run misses,
+  /// leaving out those `dropped` marks (nil: none). They are listed in `missed`, emptied first:
+  /// the caller keeps one array for every round.
   private func allMissed(
-    _ program: [Instruction], _ targets: [CASTarget?], _ dropped: [Bool], _ run: ConcreteExecutor.Run,
+    _ program: [Instruction], _ targets: [CASTarget?], _ dropped: [Bool]?, _ run: ConcreteExecutor.Run,
     _ views: Views, into missed: inout [(Int, CASTarget)]
   ) {
     missed.removeAll(keepingCapacity: true)
@@ -680,7 +689,8 @@ public struct Oracle {
     for event in run.events {
       // A target met again (a loop) is listed once; `missed` stays short, so no copy of `dropped`
       // marks them.
-      guard let target = targets[event.index], !dropped[event.index], !missed.contains(where: { $0.0 == event.index })
+      guard let target = targets[event.index], dropped?[event.index] != true,
+        !missed.contains(where: { $0.0 == event.index })
       else { continue }
       if target.aimsAtAMO {
         let bytes = program[event.index].accessBytes ?? 1
@@ -804,6 +814,8 @@ public struct Oracle {
     /// met its target; and how many guesses did not.
     var lastGuess: Int?
     var guessesMissedAgain = 0
+    /// Plans worked out for missed targets, made into patches or not.
+    var plans = 0
     /// Patches made during the run under way, for the initial state once the run is over: the
     /// run holds a copy of the initial state, and changing the aim's meanwhile would copy it.
     var pending: [Patch]
@@ -863,6 +875,7 @@ public struct Oracle {
         views[index] = seen
         return
       }
+      aim.plans += 1
       if let patch = target.aimsAtAMO
         ? planAMO(instruction, target, seen, live: machine)
         : plan(instruction, target, seen, stores, aim.bases, live: machine, &aim.random)
@@ -873,11 +886,20 @@ public struct Oracle {
         aim.patches += 1
         patchedLive = true
         views[index] = casView(instruction, fact, bytes: bytes, machine)
-      } else if guessing, !mayTrapWhateverItsValues(instruction, fact, seen, supported: supported[index]),
-        let patch = target.aimsAtAMO
-          ? planAMO(instruction, target, seen, live: nil)
-          : plan(instruction, target, seen, stores, aim.bases, live: nil, &aim.random)
-      {
+      } else if guessing, !mayTrapWhateverItsValues(instruction, fact, seen, supported: supported[index]) {
+        aim.plans += 1
+        guard
+          let patch = target.aimsAtAMO
+            ? planAMO(instruction, target, seen, live: nil)
+            : plan(instruction, target, seen, stores, aim.bases, live: nil, &aim.random)
+        else {
+          // No change to the initial state meets the target from what this step sees, and the
+          // same plan fails in every later run (which registers and bytes earlier steps wrote
+          // hardly changes between runs): the target is dropped now, not planned for again.
+          aim.dropped[index] = true
+          views[index] = seen
+          return
+        }
         // A patch the run under way cannot take as it stands (a step read what it changes) is
         // made anyway, as a guess, and the program runs again from the patched state, as a
         // round would run it.

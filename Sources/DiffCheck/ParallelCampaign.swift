@@ -27,6 +27,7 @@ extension CampaignSummary {
     specRuns += other.specRuns
     endedRuns += other.endedRuns
     guessesMissedAgain += other.guessesMissedAgain
+    plans += other.plans
     solverFallbacks += other.solverFallbacks
     crossChecked += other.crossChecked
     disagreements.mergeInOrder(other.disagreements, by: <)

@@ -41,18 +41,24 @@ import Testing
     let alone = (0..<40).map { index in
       var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
       let prepared = oracle.prepare(generator.generate(&random), &random)
-      return (runs: prepared.specRuns, ended: prepared.endedRuns, missedAgain: prepared.guessesMissedAgain)
+      return (
+        runs: prepared.specRuns, ended: prepared.endedRuns, missedAgain: prepared.guessesMissedAgain,
+        plans: prepared.plans, patches: prepared.patches
+      )
     }
     #expect(alone.allSatisfy { $0.runs >= 1 } && alone.contains { $0.runs > 1 })
     // A run a guess ended is followed by another, which the program's kept run is.
     #expect(alone.allSatisfy { $0.ended < $0.runs } && alone.contains { $0.ended > 0 })
     // Each guess ends a run; the run after sees whether it met its target.
     #expect(alone.allSatisfy { $0.missedAgain <= $0.ended } && alone.contains { $0.missedAgain > 0 })
+    // Every patch comes from a plan; some plans fail.
+    #expect(alone.allSatisfy { $0.patches <= $0.plans } && alone.contains { $0.patches < $0.plans })
     for jobs in [1, 2] {
       let result = try ParallelCampaign(options: options, jobs: jobs) { BuiltinEmulator() }.run()
       #expect(result.summary.specRuns == alone.map(\.runs).reduce(0, +), "\(jobs) jobs")
       #expect(result.summary.endedRuns == alone.map(\.ended).reduce(0, +), "\(jobs) jobs")
       #expect(result.summary.guessesMissedAgain == alone.map(\.missedAgain).reduce(0, +), "\(jobs) jobs")
+      #expect(result.summary.plans == alone.map(\.plans).reduce(0, +), "\(jobs) jobs")
     }
   }
 

@@ -136,6 +136,55 @@ import Testing
     #expect(undone.made >= 10 && undone.missedAgain > 0, "\(undone)")
   }
 
+  /// The first amocas compares a register an add wrote with bytes a store wrote from another add's
+  /// result: no change to the initial state reaches either, so a success or near-miss target there
+  /// is out of reach. The second amocas's target needs a guess (its compare register was read by
+  /// an add, its bytes by a load), and so a second run. The first target is dropped in the run
+  /// that found it out of reach, and not planned for again in the second: at most two plans for
+  /// each target, one while the run was under way and one to guess.
+  @Test func aTargetNoPatchReachesIsDroppedInTheRunThatFindsIt() throws {
+    let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .spike)
+    let oracle = Oracle(configuration: configuration)
+    let program = [
+      Self.instruction("add", rd: 12, rs1: 13, rs2: 14), Self.instruction("add", rd: 15, rs1: 13, rs2: 13),
+      Self.instruction("sd", rs1: 8, rs2: 15), Self.instruction("amocas.d", rd: 12, rs1: 8, rs2: 16),
+      Self.instruction("ld", rd: 5, rs1: 8, offset: 8), Self.instruction("add", rd: 6, rs1: 11, rs2: 11),
+      Self.instruction("addi", rd: 9, rs1: 8, offset: 8), Self.instruction("amocas.d", rd: 11, rs1: 9, rs2: 17),
+    ]
+    let generated = GeneratedProgram(instructions: program, baseRegisters: [8], trapCandidate: nil)
+    var both = 0
+    for seed in UInt64(0)..<40 {
+      var random = SeededRandom(seed: seed)
+      let prepared = oracle.prepare(generated, &random)
+      #expect(prepared.plans <= 4, "seed \(seed): \(prepared.plans) plans in \(prepared.specRuns) runs")
+      if prepared.infeasibleTargets == 1 && prepared.specRuns >= 2 { both += 1 }
+    }
+    #expect(both >= 5, "\(both) seeds dropped the first target and guessed for the second")
+  }
+
+  /// A target dropped on the way, which a patch made for a later target meets after all, is not
+  /// counted out of reach. The first amocas compares bytes loaded from 16(s0) with bytes a store
+  /// wrote from a copy of a4: no patch reaches either from its own step. The second amocas
+  /// compares a4 with those same bytes at 16(s0), and its guess sets one to the other, so the
+  /// first amocas succeeds in the run after. Where both aim at success, nothing is out of reach.
+  @Test func aDroppedTargetTheLastRunMeetsIsNotCountedOutOfReach() throws {
+    let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .spike)
+    let oracle = Oracle(configuration: configuration)
+    let program = [
+      Self.instruction("ld", rd: 12, rs1: 8, offset: 16), Self.instruction("add", rd: 15, rs1: 14),
+      Self.instruction("sd", rs1: 8, rs2: 15), Self.instruction("amocas.d", rd: 12, rs1: 8, rs2: 16),
+      Self.instruction("addi", rd: 9, rs1: 8, offset: 16), Self.instruction("amocas.d", rd: 14, rs1: 9, rs2: 17),
+    ]
+    let generated = GeneratedProgram(instructions: program, baseRegisters: [8], trapCandidate: nil)
+    var metAfterAGuess = 0
+    for seed in UInt64(0)..<40 {
+      var random = SeededRandom(seed: seed)
+      let prepared = oracle.prepare(generated, &random)
+      if prepared.infeasibleTargets == 0 && prepared.specRuns >= 2 { metAfterAGuess += 1 }
+    }
+    #expect(metAfterAGuess >= 10, "\(metAfterAGuess) seeds met both targets after a guess")
+  }
+
   /// A run that guessed is never the one kept, even when it used the last round: the run after
   /// it makes no guesses, and is the run from the state the oracle hands out.
   @Test func theLastRunAllowedMakesNoGuess() throws {
