@@ -159,6 +159,8 @@ struct Bench: ParsableCommand {
     var runsPerProgram = 0.0
     var endedPerProgram = 0.0
     var missedAgain = 0.0
+    var plansPerProgram = 0.0
+    var patchesPerProgram = 0.0
     var successes = 0
     var bareSeconds = Double.infinity
     for jobs in [1, 2] {
@@ -175,6 +177,8 @@ struct Bench: ParsableCommand {
         runsPerProgram = Double(summary.specRuns) / Double(max(summary.programs, 1))
         endedPerProgram = Double(summary.endedRuns) / Double(max(summary.programs, 1))
         missedAgain = Double(summary.guessesMissedAgain) / Double(max(summary.endedRuns, 1))
+        plansPerProgram = Double(summary.plans) / Double(max(summary.programs, 1))
+        patchesPerProgram = Double(summary.patches) / Double(max(summary.programs, 1))
         successes = Self.successMarks(summary)
       } else {
         (seconds, summary) = try timed(loop)
@@ -192,6 +196,10 @@ struct Bench: ParsableCommand {
         format: "spec runs         %10.2f per program while preparing, %.2f of them ended at a guess", runsPerProgram,
         endedPerProgram))
     line(String(format: "guesses missed    %10.1f %% of their targets again in the run after", 100 * missedAgain))
+    line(
+      String(
+        format: "plans             %10.2f per program for missed targets, %.2f of them made into patches",
+        plansPerProgram, patchesPerProgram))
     // The same loop with no reruns (no guesses, no rounds): what the first run, the generator, the
     // emulator and the checks cost together, against the successes the reruns buy. In turns with
     // the bare emulator, as above.

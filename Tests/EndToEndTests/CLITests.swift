@@ -20,8 +20,8 @@ import Testing
     #expect(growth < 4 << 20, "resident memory grew by \(growth) bytes")
   }
 
-  /// The fuzz bench prints the loop's ratio, how preparation's guesses fare, and the loop with no
-  /// reruns, which meets fewer targets.
+  /// The fuzz bench prints the loop's ratio, how preparation's guesses and plans fare, and the
+  /// loop with no reruns, which meets fewer targets.
   @Test func fuzzBenchPrintsTheRerunFigures() throws {
     let result = try BinaryRunner.run(["bench", "--only", "fuzz", "--programs", "300"])
     #expect(result.status == 0, "\(result.error)")
@@ -31,6 +31,10 @@ import Testing
     }
     let missed = try #require(try numbers(after: "guesses missed").first)
     #expect(missed > 0 && missed < 100)
+    // Plans outnumber the patches made of them: some fail, and a guess's target missed again is
+    // planned for again.
+    let plans = try numbers(after: "plans")
+    #expect(plans.count == 2 && plans[0] > plans[1] && plans[1] > 0, "\(plans)")
     let lean = try numbers(after: "without reruns")
     #expect(lean.count == 3, "\(lean)")
     if lean.count == 3 { #expect(lean[0] > 0 && lean[1] < lean[2], "\(lean)") }
