@@ -851,6 +851,8 @@ public struct Oracle {
     var guessed = false
     var previousGuess = aim.lastGuess
     aim.lastGuess = nil
+    // Held here for the run: read from the aim at each plan, the array was retained for the call.
+    let bases = aim.bases
     // The observer does not outlive the run: it changes the aim and the views in place.
     let run = executor.firstRun(
       program, initial: aim.initial, memory: aim.image, supported: supported, observing: aim.observing,
@@ -878,7 +880,7 @@ public struct Oracle {
       aim.plans += 1
       if let patch = target.aimsAtAMO
         ? planAMO(instruction, target, seen, live: machine)
-        : plan(instruction, target, seen, stores, aim.bases, live: machine, &aim.random)
+        : plan(instruction, target, seen, stores, bases, live: machine, &aim.random)
       {
         aim.pending.append(patch)
         patch.apply(to: machine)
@@ -891,7 +893,7 @@ public struct Oracle {
         guard
           let patch = target.aimsAtAMO
             ? planAMO(instruction, target, seen, live: nil)
-            : plan(instruction, target, seen, stores, aim.bases, live: nil, &aim.random)
+            : plan(instruction, target, seen, stores, bases, live: nil, &aim.random)
         else {
           // No change to the initial state meets the target from what this step sees, and the
           // same plan fails in every later run (which registers and bytes earlier steps wrote
