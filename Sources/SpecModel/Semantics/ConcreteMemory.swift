@@ -155,11 +155,27 @@ public struct ConcreteMemory: Sendable {
   @inline(__always) mutating func write(_ address: UInt64, value: UInt128, bytes: Int, by index: Int, mask: UInt64) {
     // Within one region (every store that does not trap): one lookup for the whole access.
     if let (region, offset) = locate(address), offset + bytes <= regions[region].bytes.count {
-      regions[region].bytes.withUnsafeMutableBufferPointer { stored in
-        for byte in 0..<bytes { stored[offset + byte] = UInt8(truncatingIfNeeded: value >> UInt128(8 * byte)) }
+      // Stored as whole words of the access's size: a byte at a time, each byte was a shift of
+      // the 128-bit value.
+      regions[region].bytes.withUnsafeMutableBytes { stored in
+        let low = UInt64(truncatingIfNeeded: value)
+        switch bytes {
+        case 1: stored.storeBytes(of: UInt8(truncatingIfNeeded: low), toByteOffset: offset, as: UInt8.self)
+        case 2:
+          stored.storeBytes(of: UInt16(truncatingIfNeeded: low).littleEndian, toByteOffset: offset, as: UInt16.self)
+        case 4:
+          stored.storeBytes(of: UInt32(truncatingIfNeeded: low).littleEndian, toByteOffset: offset, as: UInt32.self)
+        case 8: stored.storeBytes(of: low.littleEndian, toByteOffset: offset, as: UInt64.self)
+        case 16:
+          stored.storeBytes(of: low.littleEndian, toByteOffset: offset, as: UInt64.self)
+          stored.storeBytes(
+            of: UInt64(truncatingIfNeeded: value >> 64).littleEndian, toByteOffset: offset + 8, as: UInt64.self)
+        default:
+          for byte in 0..<bytes { stored[offset + byte] = UInt8(truncatingIfNeeded: value >> UInt128(8 * byte)) }
+        }
       }
       regions[region].writers.withUnsafeMutableBufferPointer { writers in
-        for byte in 0..<bytes { writers[offset + byte] = Int32(index) }
+        (writers.baseAddress! + offset).update(repeating: Int32(index), count: bytes)
       }
       return
     }
