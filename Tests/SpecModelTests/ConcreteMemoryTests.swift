@@ -45,6 +45,45 @@ import Testing
     }
   }
 
+  /// A store of each width, at every offset where it fits, writes its bytes little-endian and
+  /// marks each as written by the store, and leaves every other byte and writer as it was: a store
+  /// is written as words of its size.
+  @Test func storesOfEveryWidthWriteTheirBytesAndWriters() {
+    let value: UInt128 = 0x0F1E_2D3C_4B5A_6978_8796_A5B4_C3D2_E1F0
+    for bytes in [1, 2, 4, 8, 16] {
+      for offset in 0...(size - bytes) {
+        var stored = memory()
+        let before = memory()
+        stored.write(base + UInt64(offset), value: value, bytes: bytes, by: 7, mask: .max)
+        for at in 0..<size {
+          let address = base + UInt64(at)
+          let (byte, writer) = stored.byteAndWriter(at: address)
+          if at >= offset && at < offset + bytes {
+            #expect(byte == UInt8(truncatingIfNeeded: value >> UInt128(8 * (at - offset))), "\(bytes) at +\(offset)")
+            #expect(writer == 7, "\(bytes) at +\(offset)")
+          } else {
+            #expect(byte == before.byte(at: address) && writer == before.writer(at: address), "\(bytes) at +\(offset)")
+          }
+        }
+      }
+    }
+  }
+
+  /// An observed window that is exactly a region is compared word by word: a difference in any
+  /// byte, the last bytes past the whole words included, is seen.
+  @Test func anObservedRegionDisagreesInAnyByte() {
+    let odd = 43
+    let map = MemoryMap(regions: [.init(base: base, size: UInt64(odd), access: .readWrite)])
+    let bytes = (0..<odd).map { UInt8(truncatingIfNeeded: 0x1D * $0 + 3) }
+    let memory = ConcreteMemory(map: map, initial: ByteMap(base: base, bytes: bytes))
+    #expect(memory.agrees(with: ByteMap(base: base, bytes: bytes)))
+    for position in 0..<odd {
+      var changed = bytes
+      changed[position] ^= 0x40
+      #expect(!memory.agrees(with: ByteMap(base: base, bytes: changed)), "byte \(position)")
+    }
+  }
+
   /// Filling the regions word by word sets what `set(_:word:)` at each word's address sets, in the
   /// same order, a last word that runs past a region (here into the next one) included.
   @Test func fillingRegionsMatchesSettingEachWord() {

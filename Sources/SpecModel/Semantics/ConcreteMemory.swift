@@ -264,12 +264,36 @@ public struct ConcreteMemory: Sendable {
     return addresses
   }
 
+  /// Whether two byte arrays are equal, compared a word at a time: the arrays' own comparison
+  /// goes a byte at a time, and a region is compared at every check.
+  private static func same(_ first: [UInt8], _ second: [UInt8]) -> Bool {
+    guard first.count == second.count else { return false }
+    return first.withUnsafeBytes { one in
+      second.withUnsafeBytes { other in
+        var offset = 0
+        while offset + 8 <= one.count {
+          if one.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            != other.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+          {
+            return false
+          }
+          offset += 8
+        }
+        while offset < one.count {
+          if one[offset] != other[offset] { return false }
+          offset += 1
+        }
+        return true
+      }
+    }
+  }
+
   /// Whether `observed` holds, at every address it names, the byte this memory holds.
   public func agrees(with observed: ByteMap) -> Bool {
     for window in observed.windows {
       // A window that is exactly a region (as emulators report them) is one comparison.
       if let region = regions.first(where: { $0.base == window.base && $0.bytes.count == window.bytes.count }) {
-        if region.bytes != window.bytes { return false }
+        if !Self.same(region.bytes, window.bytes) { return false }
         continue
       }
       for (offset, byte) in window.bytes.enumerated() where self.byte(at: window.base &+ UInt64(offset)) != byte {
