@@ -290,7 +290,8 @@ public struct ConcreteMemory: Sendable {
 
   /// Whether `observed` holds, at every address it names, the byte this memory holds.
   public func agrees(with observed: ByteMap) -> Bool {
-    for window in observed.windows {
+    // The runs themselves: `windows` would build an array of them at every check.
+    for window in observed.runs {
       // A window that is exactly a region (as emulators report them) is one comparison.
       if let region = regions.first(where: { $0.base == window.base && $0.bytes.count == window.bytes.count }) {
         if !Self.same(region.bytes, window.bytes) { return false }
