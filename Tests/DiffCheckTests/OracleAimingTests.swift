@@ -45,6 +45,18 @@ import Testing
     return Set(runs)
   }
 
+  /// Prepares `program` (base register s0, RV64 with Zacas, Spike's profile) under forty seeds,
+  /// handing each seed's case to `body`.
+  static func prepareUnderSeeds(_ program: [Instruction], _ body: (UInt64, PreparedCase) -> Void) throws {
+    let oracle = Oracle(
+      configuration: MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .spike))
+    let generated = GeneratedProgram(instructions: program, baseRegisters: [8], trapCandidate: nil)
+    for seed in UInt64(0)..<40 {
+      var random = SeededRandom(seed: seed)
+      body(seed, oracle.prepare(generated, &random))
+    }
+  }
+
   static func instruction(_ mnemonic: String, rd: Int = 0, rs1: Int = 0, rs2: Int = 0, offset: Int64 = 0)
     -> Instruction
   {
@@ -143,19 +155,14 @@ import Testing
   /// that found it out of reach, and not planned for again in the second: at most two plans for
   /// each target, one while the run was under way and one to guess.
   @Test func aTargetNoPatchReachesIsDroppedInTheRunThatFindsIt() throws {
-    let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .spike)
-    let oracle = Oracle(configuration: configuration)
     let program = [
       Self.instruction("add", rd: 12, rs1: 13, rs2: 14), Self.instruction("add", rd: 15, rs1: 13, rs2: 13),
       Self.instruction("sd", rs1: 8, rs2: 15), Self.instruction("amocas.d", rd: 12, rs1: 8, rs2: 16),
       Self.instruction("ld", rd: 5, rs1: 8, offset: 8), Self.instruction("add", rd: 6, rs1: 11, rs2: 11),
       Self.instruction("addi", rd: 9, rs1: 8, offset: 8), Self.instruction("amocas.d", rd: 11, rs1: 9, rs2: 17),
     ]
-    let generated = GeneratedProgram(instructions: program, baseRegisters: [8], trapCandidate: nil)
     var both = 0
-    for seed in UInt64(0)..<40 {
-      var random = SeededRandom(seed: seed)
-      let prepared = oracle.prepare(generated, &random)
+    try Self.prepareUnderSeeds(program) { seed, prepared in
       #expect(prepared.plans <= 4, "seed \(seed): \(prepared.plans) plans in \(prepared.specRuns) runs")
       if prepared.infeasibleTargets == 1 && prepared.specRuns >= 2 { both += 1 }
     }
@@ -168,18 +175,13 @@ import Testing
   /// compares a4 with those same bytes at 16(s0), and its guess sets one to the other, so the
   /// first amocas succeeds in the run after. Where both aim at success, nothing is out of reach.
   @Test func aDroppedTargetTheLastRunMeetsIsNotCountedOutOfReach() throws {
-    let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .spike)
-    let oracle = Oracle(configuration: configuration)
     let program = [
       Self.instruction("ld", rd: 12, rs1: 8, offset: 16), Self.instruction("add", rd: 15, rs1: 14),
       Self.instruction("sd", rs1: 8, rs2: 15), Self.instruction("amocas.d", rd: 12, rs1: 8, rs2: 16),
       Self.instruction("addi", rd: 9, rs1: 8, offset: 16), Self.instruction("amocas.d", rd: 14, rs1: 9, rs2: 17),
     ]
-    let generated = GeneratedProgram(instructions: program, baseRegisters: [8], trapCandidate: nil)
     var metAfterAGuess = 0
-    for seed in UInt64(0)..<40 {
-      var random = SeededRandom(seed: seed)
-      let prepared = oracle.prepare(generated, &random)
+    try Self.prepareUnderSeeds(program) { _, prepared in
       if prepared.infeasibleTargets == 0 && prepared.specRuns >= 2 { metAfterAGuess += 1 }
     }
     #expect(metAfterAGuess >= 10, "\(metAfterAGuess) seeds met both targets after a guess")
