@@ -29,30 +29,41 @@ public struct SeededRandom: RandomNumberGenerator, Sendable {
 
   @inline(__always) private func rotate(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 
-  /// Uniform in `0..<bound` (bound > 0), by rejection so no value is favoured.
-  public mutating func below(_ bound: UInt64) -> UInt64 {
+  /// Uniform in `0..<bound` (bound > 0), by rejection so no value is favoured. Inlined, so that a
+  /// bound known where it is called (most are) costs a mask or a multiplication rather than a
+  /// division; the rare draw near the top of the range goes to `belowRejecting`.
+  @inline(__always) public mutating func below(_ bound: UInt64) -> UInt64 {
     precondition(bound > 0)
-    // A power of two has the same limit and remainder without the two divisions: the limit is
-    // 2^64 - bound, the remainder the low bits.
+    let value = next()
+    // Below 2^64 - bound a draw is always accepted: the limit is at least that.
+    if value < 0 &- bound { return bound & (bound &- 1) == 0 ? value & (bound &- 1) : value % bound }
+    return belowRejecting(bound, first: value)
+  }
+
+  /// `below` from a first draw at or above 2^64 - bound: that draw is accepted when it is under
+  /// the limit (2^64 - 1 less its remainder), and later ones as `below` accepts them.
+  @inline(never) private mutating func belowRejecting(_ bound: UInt64, first: UInt64) -> UInt64 {
+    // A power of two has the limit 2^64 - bound and the remainder in the low bits.
     if bound & (bound &- 1) == 0 {
+      var value = first
       while true {
-        let value = next()
         if value < 0 &- bound { return value & (bound &- 1) }
+        value = next()
       }
     }
-    // The limit (2^64 - 1 less its remainder) is at least 2^64 - bound, so a value below that is
-    // accepted without working the limit out: one division, not two, and the same draws.
+    var value = first
     while true {
-      let value = next()
       if value < 0 &- bound || value < UInt64.max - UInt64.max % bound { return value % bound }
+      value = next()
     }
   }
 
-  public mutating func int(_ range: ClosedRange<Int>) -> Int {
+  @inline(__always) public mutating func int(_ range: ClosedRange<Int>) -> Int {
     range.lowerBound + Int(below(UInt64(range.upperBound - range.lowerBound + 1)))
   }
 
-  public mutating func chance(_ probability: Double) -> Bool {
+  /// Inlined: a probability known where it is called leaves a multiplication and a comparison.
+  @inline(__always) public mutating func chance(_ probability: Double) -> Bool {
     Double(next() >> 11) / Double(1 << 53) < probability
   }
 

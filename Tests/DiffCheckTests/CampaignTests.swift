@@ -58,6 +58,19 @@ import Testing
     }
   }
 
+  /// `below` is inlined, so a bound written where it is called is folded into the draw; such a
+  /// draw must still be the division formula's, rejections included.
+  @Test func aBoundKnownWhereItIsCalledDrawsWhatTheDivisionWould() {
+    var random = SeededRandom(seed: 77)
+    var reference = random
+    for _ in 0..<300 {
+      #expect(random.below(31) == Self.divisionDraw(&reference, below: 31))
+      #expect(random.int(-2...4) == -2 + Int(Self.divisionDraw(&reference, below: 7)))
+      #expect(random.below(UInt64.max / 3 + 1) == Self.divisionDraw(&reference, below: UInt64.max / 3 + 1))
+      #expect(random.below(1 << 63) == Self.divisionDraw(&reference, below: 1 << 63))
+    }
+  }
+
   @Test func boundedDrawsStayInRange() {
     var random = SeededRandom(seed: 9)
     for bound in [1, 2, 3, 7, 100] as [UInt64] {
