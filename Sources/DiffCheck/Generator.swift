@@ -71,15 +71,16 @@ public struct ProgramGenerator {
   }
 
   /// The ISA's forms by the kind of instruction the generator makes of them (worked out once).
-  private let casForms: [InstructionForm]
-  private let aluForms: [InstructionForm]
-  private let loadForms: [InstructionForm]
-  private let storeForms: [InstructionForm]
-  /// Each load-reserved form with its store-conditional.
-  private let lrForms: [(lr: InstructionForm, sc: InstructionForm)]
-  private let amoForms: [InstructionForm]
+  private let casForms: Forms
+  private let aluForms: Forms
+  private let loadForms: Forms
+  private let storeForms: Forms
+  /// Each load-reserved form, and at the same position its store-conditional.
+  private let lrForms: Forms
+  private let scForms: Forms
+  private let amoForms: Forms
   /// Zabha's byte and halfword AMOs, which may also be aimed at a trap.
-  private let narrowAMOForms: [InstructionForm]
+  private let narrowAMOForms: Forms
   /// Each kind with its weight (none for a kind the ISA has no forms of), and their sum: drawn
   /// from for every instruction of every program.
   private var kinds: (table: [(Kind, Int)], total: Int) = ([], 0)
@@ -89,28 +90,29 @@ public struct ProgramGenerator {
     self.length = length
     self.weights = weights
     let available = InstructionTable.forms(in: isa)
-    casForms = available.filter { $0.mnemonic.hasPrefix("amocas.") }
-    aluForms = available.filter {
-      [.register, .immediate, .upper].contains($0.format)
-        || { if case .shiftImmediate = $0.format { true } else { false } }($0)
-    }
-    loadForms = available.filter { $0.format == .load }
-    storeForms = available.filter { $0.format == .store }
-    lrForms = available.filter { $0.format == .loadReserved }.map {
-      ($0, InstructionTable.named($0.mnemonic.replacingOccurrences(of: "lr.", with: "sc.")))
-    }
+    casForms = Forms(available.filter { $0.mnemonic.hasPrefix("amocas.") })
+    aluForms = Forms(
+      available.filter {
+        [.register, .immediate, .upper].contains($0.format)
+          || { if case .shiftImmediate = $0.format { true } else { false } }($0)
+      })
+    loadForms = Forms(available.filter { $0.format == .load })
+    storeForms = Forms(available.filter { $0.format == .store })
+    let loadReserved = available.filter { $0.format == .loadReserved }
+    lrForms = Forms(loadReserved)
+    scForms = Forms(
+      loadReserved.map { InstructionTable.named($0.mnemonic.replacingOccurrences(of: "lr.", with: "sc.")) })
     let atomics = available.filter {
       $0.format == .atomic && !$0.mnemonic.hasPrefix("amocas.") && !$0.mnemonic.hasPrefix("sc.")
     }
-    narrowAMOForms = atomics.filter(Oracle.isNarrowAMO)
-    amoForms = atomics.filter { !Oracle.isNarrowAMO($0) }
+    narrowAMOForms = Forms(atomics.filter(Oracle.isNarrowAMO))
+    amoForms = Forms(atomics.filter { !Oracle.isNarrowAMO($0) })
     kinds = Self.kinds(weights, casForms, aluForms, lrForms, amoForms, narrowAMOForms)
   }
 
   private static func kinds(
-    _ weights: GeneratorWeights, _ casForms: [InstructionForm], _ aluForms: [InstructionForm],
-    _ lrForms: [(lr: InstructionForm, sc: InstructionForm)], _ amoForms: [InstructionForm],
-    _ narrowAMOForms: [InstructionForm]
+    _ weights: GeneratorWeights, _ casForms: Forms, _ aluForms: Forms, _ lrForms: Forms, _ amoForms: Forms,
+    _ narrowAMOForms: Forms
   ) -> (table: [(Kind, Int)], total: Int) {
     let table: [(Kind, Int)] = [
       (.amocas, casForms.isEmpty ? 0 : weights.amocas), (.alu, aluForms.isEmpty ? 0 : weights.alu),
@@ -161,35 +163,41 @@ public struct ProgramGenerator {
       let kind = random.weighted(kinds.table, total: kinds.total)
       switch kind {
       case .amocas:
-        program.append(amocas(random.pick(casForms), base: base, bases: bases, &random))
+        program.append(casForms.draw(&random) { amocas($0, base: base, bases: bases, &$1) })
       case .alu:
-        program.append(alu(random.pick(aluForms), avoiding: bases, &random))
+        program.append(aluForms.draw(&random) { alu($0, avoiding: bases, &$1) })
       case .load:
-        let form = random.pick(loadForms)
         program.append(
-          Instruction(form, rd: destination(avoiding: bases, &random), rs1: base, immediate: offset(for: form, &random))
-        )
+          loadForms.draw(&random) { form, random in
+            Instruction(
+              form, rd: destination(avoiding: bases, &random), rs1: base, immediate: offset(for: form, &random))
+          })
       case .store:
-        let form = random.pick(storeForms)
-        program.append(Instruction(form, rs1: base, rs2: random.int(0...31), immediate: offset(for: form, &random)))
+        program.append(
+          storeForms.draw(&random) { form, random in
+            Instruction(form, rs1: base, rs2: random.int(0...31), immediate: offset(for: form, &random))
+          })
       case .lrsc:
-        let (lr, sc) = random.pick(lrForms)
+        let pair = lrForms.position(&random)
         // The SC reads the base again, so the LR must not overwrite it.
         var loaded = destination(avoiding: bases, &random)
         while loaded == base { loaded = random.int(1...31) }
-        program.append(Instruction(lr, rd: loaded, rs1: base, aq: random.chance(0.3)))
+        program.append(lrForms.at(pair) { Instruction($0, rd: loaded, rs1: base, aq: random.chance(0.3)) })
         if program.count < length {
           program.append(
-            Instruction(
-              sc, rd: destination(avoiding: bases, &random), rs1: base, rs2: random.int(0...31), rl: random.chance(0.3))
-          )
+            scForms.at(pair) {
+              Instruction(
+                $0, rd: destination(avoiding: bases, &random), rs1: base, rs2: random.int(0...31),
+                rl: random.chance(0.3))
+            })
         }
       case .amo, .narrowAMO:
-        let form = random.pick(kind == .narrowAMO ? narrowAMOForms : amoForms)
         program.append(
-          Instruction(
-            form, rd: destination(avoiding: bases, &random), rs1: base, rs2: random.int(0...31),
-            aq: random.chance(0.3), rl: random.chance(0.3)))
+          (kind == .narrowAMO ? narrowAMOForms : amoForms).draw(&random) { form, random in
+            Instruction(
+              form, rd: destination(avoiding: bases, &random), rs1: base, rs2: random.int(0...31),
+              aq: random.chance(0.3), rl: random.chance(0.3))
+          })
       }
       // By index: a slice of the program would retain its storage at every instruction.
       for position in before..<program.count {
@@ -213,10 +221,12 @@ public struct ProgramGenerator {
       if overwritten { return GeneratedProgram(instructions: program, baseRegisters: bases, trapCandidate: nil) }
       let trapping =
         trapAMO
-        ? Instruction(
-          random.pick(narrowAMOForms), rd: destination(avoiding: bases, &random), rs1: trapBase,
-          rs2: random.int(0...31), aq: random.chance(0.3), rl: random.chance(0.3))
-        : amocas(random.pick(casForms), base: trapBase, bases: bases, &random)
+        ? narrowAMOForms.draw(&random) { form, random in
+          Instruction(
+            form, rd: destination(avoiding: bases, &random), rs1: trapBase, rs2: random.int(0...31),
+            aq: random.chance(0.3), rl: random.chance(0.3))
+        }
+        : casForms.draw(&random) { amocas($0, base: trapBase, bases: bases, &$1) }
       program.insert(trapping, at: position)
       bases.append(trapBase)
       trapCandidate = position
@@ -226,6 +236,31 @@ public struct ProgramGenerator {
     }
     program.removeLast(max(program.count - length, 0))
     return GeneratedProgram(instructions: program, baseRegisters: bases, trapCandidate: trapCandidate)
+  }
+
+  /// Forms of one kind, held unretained: every form lives as long as the process, and a form
+  /// drawn and retained for each generated instruction cost two atomic reference counts.
+  private struct Forms {
+    private let forms: [Unmanaged<InstructionForm>]
+
+    init(_ forms: [InstructionForm]) { self.forms = forms.map { .passUnretained($0) } }
+
+    var isEmpty: Bool { forms.isEmpty }
+
+    /// A position drawn as `SeededRandom.pick` draws one.
+    func position(_ random: inout SeededRandom) -> Int { Int(random.below(UInt64(forms.count))) }
+
+    /// `body` applied to the form at `position`, which is not retained for it.
+    func at<Result>(_ position: Int, _ body: (InstructionForm) -> Result) -> Result {
+      forms[position]._withUnsafeGuaranteedRef(body)
+    }
+
+    /// `body` applied to a form drawn as `SeededRandom.pick` draws one, with the random source.
+    func draw<Result>(
+      _ random: inout SeededRandom, _ body: (InstructionForm, inout SeededRandom) -> Result
+    ) -> Result {
+      forms[position(&random)]._withUnsafeGuaranteedRef { body($0, &random) }
+    }
   }
 
   /// The kinds of instruction the generator draws from, by weight.
