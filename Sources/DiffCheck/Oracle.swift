@@ -630,7 +630,11 @@ public struct Oracle {
           machine.setInitial(copiedRegister: number, to: registerValues[position])
         }
       }
-      for position in 0..<byteCount {
+      // Bytes set in memory alone (the usual patch) are set together.
+      if !isRouted && byteCount > 0 {
+        machine.setInitial(address: byteAddress, bytes: byteValues, count: byteCount)
+      }
+      for position in 0..<byteCount where isRouted {
         let (address, value) = byte(position)
         let register = Int(routeRegisters[position])
         guard register >= 0 else {

@@ -154,6 +154,56 @@ import Testing
     #expect(patched.events.first { $0.index == 1 }?.success == true)
   }
 
+  /// Bytes changed together during the run end as a fresh run from the changed memory does.
+  @Test func bytesChangedTogetherDuringTheRunAreAChangeOfTheInitialMemory() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      addi a6, zero, 1
+      amocas.d a1, a2, (a0)
+      ld a3, 0(a0)
+      """)
+    var initial = state([10: data, 11: 0x0102_0304_0506_0708, 12: 9], memory: Array(repeating: 0, count: 16))
+    let patched = executor.firstRun(program, initial: initial) { index, step in
+      if index == 1 {
+        #expect(step.isUntouched(address: data, bytes: 8))
+        step.setInitial(address: data, bytes: 0x0102_0304_0506_0708, count: 8)
+      }
+    }
+    initial.memory = ByteMap(base: data, bytes: [8, 7, 6, 5, 4, 3, 2, 1] + Array(repeating: 0, count: 8))
+    let fresh = executor.firstRun(program, initial: initial)
+    #expect(same(patched, fresh))
+    #expect(patched.events.first { $0.index == 1 }?.success == true)
+    #expect(patched.registers[13] == 9, "the swap value was stored and loaded back")
+  }
+
+  /// A span of bytes is untouched only while every byte in it is: one byte read or written makes
+  /// the whole span touched. A span past the end of a region is set byte by byte.
+  @Test func aSpanIsUntouchedOnlyWhileEveryByteIs() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      lb a3, 3(a0)
+      sb a4, 9(a0)
+      addi a6, zero, 1
+      """)
+    let size = UInt64(configuration.memoryMap.regions[0].size)
+    let initial = state([10: data], memory: Array(repeating: 0, count: Int(size)))
+    var seen: [Bool] = []
+    let run = executor.firstRun(program, initial: initial) { index, step in
+      guard index == 2 else { return }
+      seen = [
+        step.isUntouched(address: data, bytes: 8), step.isUntouched(address: data + 8, bytes: 2),
+        step.isUntouched(address: data + 4, bytes: 4), step.isUntouched(address: data + 10, bytes: 16),
+        step.isUntouched(address: data + size - 2, bytes: 4),
+      ]
+      step.setInitial(address: data + size - 2, bytes: 0xA1B2_C3D4, count: 4)
+    }
+    #expect(seen == [false, false, true, true, true])
+    #expect((0..<4).map { run.memory.byte(at: data + size - 2 + $0) } == [0xD4, 0xC3, 0xB2, 0xA1])
+    #expect(run.memory.writer(at: data + size - 1) == -1, "an initial value has no writer")
+  }
+
   /// An observer that ends the run stops it before the step it is shown: the run holds the steps
   /// before that one alone, and the next run on the kept machine runs to the end again.
   @Test func anObserverMayEndTheRunBeforeAStep() throws {

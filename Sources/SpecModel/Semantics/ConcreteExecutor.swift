@@ -127,6 +127,12 @@ public struct ConcreteExecutor {
     /// Whether the byte at `address` still holds its initial value, unread by every step so far.
     public func isUntouched(address: UInt64) -> Bool { on { machine in machine.isUntouched(address: address) } }
 
+    /// Whether the `count` bytes from `address` all still hold their initial values, unread by
+    /// every step so far.
+    public func isUntouched(address: UInt64, bytes count: Int) -> Bool {
+      on { machine in machine.isUntouched(address: address & machine.xlenMask, bytes: count) }
+    }
+
     /// Changes the initial value of an untouched register.
     public func setInitial(register number: Int, to value: UInt64) {
       on { machine in
@@ -140,6 +146,19 @@ public struct ConcreteExecutor {
       on { machine in
         precondition(isUntouched(address: address), "the byte at \(address) was read or written before this step")
         machine.memory.set(address, byte)
+      }
+    }
+
+    /// Changes the initial values of `count` untouched bytes from `address` (wrapping at XLEN) to
+    /// `value`, little-endian: a patch sets the bytes of one access, and byte by byte each was
+    /// looked up and checked again.
+    public func setInitial(address: UInt64, bytes value: UInt128, count: Int) {
+      on { machine in
+        let mask = machine.xlenMask
+        precondition(
+          machine.isUntouched(address: address & mask, bytes: count),
+          "a byte from \(address) was read or written before this step")
+        machine.memory.set(address & mask, bytes: value, count: count, mask: mask)
       }
     }
 

@@ -282,6 +282,22 @@ final class ConcreteMachine {
     memory.writer(at: address) == -1 && !memoryRead.contains { address >= $0.start && address < $0.end }
   }
 
+  /// Whether the `count` bytes from `address` (wrapping at XLEN) all still hold their initial
+  /// values and no step has read any of them.
+  func isUntouched(address: UInt64, bytes count: Int) -> Bool {
+    if let (_, writers) = memory.bytesAndWriters(at: address, count: count) {
+      // Lanes past `count` hold -1 as well. Read as eight words: the generic vector comparison
+      // costs hundreds of instructions.
+      let noneWritten = withUnsafeBytes(of: writers) { raw in
+        (0..<8).allSatisfy { raw.load(fromByteOffset: 8 * $0, as: UInt64.self) == .max }
+      }
+      guard noneWritten else { return false }
+    } else {
+      for byte in 0..<UInt64(count) where memory.writer(at: (address &+ byte) & xlenMask) != -1 { return false }
+    }
+    return isUnread(address: address, bytes: count, after: -1)
+  }
+
   /// Whether register `number` still holds its initial value and no step has read it.
   func isUntouched(register number: Int) -> Bool {
     number != 0 && writerFile[number] == -1 && registersRead & (1 << UInt32(number)) == 0

@@ -204,6 +204,22 @@ public struct ConcreteMemory: Sendable {
     }
   }
 
+  /// Sets the `count` bytes (at most sixteen) from `address` to `value`, little-endian, wrapping
+  /// at `mask`; their writers are left as they are.
+  public mutating func set(_ address: UInt64, bytes value: UInt128, count: Int, mask: UInt64) {
+    if let (region, offset) = span(at: address, count: count) {
+      regions[region].bytes.withUnsafeMutableBytes { stored in
+        withUnsafeBytes(of: value.littleEndian) {
+          stored.baseAddress!.advanced(by: offset).copyMemory(from: $0.baseAddress!, byteCount: count)
+        }
+      }
+      return
+    }
+    for byte in 0..<count {
+      set((address &+ UInt64(byte)) & mask, UInt8(truncatingIfNeeded: value >> UInt128(8 * byte)))
+    }
+  }
+
   /// Sets the eight bytes of the initial state at `address` to `word`, little-endian.
   public mutating func set(_ address: UInt64, word: UInt64) {
     if let (region, offset) = locate(address), offset + 8 <= regions[region].bytes.count {
