@@ -52,8 +52,19 @@ extension StepBuilder {
     Rule("profile.\(profile.name).\(choice)", "rvcheck profile '\(profile.name)'")
   }
 
+  /// Whether this is the concrete interpretation and an access of `bytes` at `address` is
+  /// aligned and allowed by the memory map: no check of the access can then trap, and the checks
+  /// below need not build their conditions (the relation keeps every check).
+  @inline(__always) private func concretelyAlignedAndAllowed(_ address: BitVec, bytes: Int, write: Bool) -> Bool {
+    guard case .concrete = backend, address.width <= 64, let value = address.concrete else { return false }
+    let start = UInt64(truncatingIfNeeded: value)
+    return bytes & (bytes - 1) == 0 && start & UInt64(bytes - 1) == 0
+      && context.allows(start, bytes: bytes, write: write)
+  }
+
   /// Alignment and permission checks of a plain load or store.
   public mutating func checkPlainAccess(_ address: BitVec, bytes: Int, write: Bool) {
+    if concretelyAlignedAndAllowed(address, bytes: bytes, write: write) { return }
     let misaligned = !isAligned(address, bytes: bytes)
     if bytes > 1 && misaligned.mayHold {
       let outcomes = pick(
@@ -85,6 +96,7 @@ extension StepBuilder {
     _ address: BitVec, bytes: Int, load: Bool = false, misalignedRule: Rule, permissionRule: Rule,
     granuleMayExecute: Formula? = nil
   ) {
+    if concretelyAlignedAndAllowed(address, bytes: bytes, write: !load) { return }
     var misaligned = !isAligned(address, bytes: bytes)
     if let granuleMayExecute {
       misaligned = misaligned && !granuleMayExecute
