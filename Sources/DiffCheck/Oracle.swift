@@ -160,6 +160,10 @@ public struct Oracle {
   public static let defaultRounds = 12
   /// Print each dropped target (RVCHECK_TRACE=1).
   public var tracing = Oracle.tracingRequested
+  /// Whether a rerun keeps, without looking again, the view of a step that reads what it read in
+  /// an earlier run and was only noted then (`Views.keepQuiet`). Off, every step is looked at in
+  /// every run: the preparation must be the same either way.
+  var keepsQuietViews = true
 
   /// Read once: the environment is copied whole on every look.
   private static let tracingRequested = ProcessInfo.processInfo.environment["RVCHECK_TRACE"] != nil
@@ -208,30 +212,50 @@ public struct Oracle {
     subscript(position: Int) -> Int { Int(storage[position]) }
   }
 
-  /// The view each step of a run was seen with, by program index, and which indices hold one:
-  /// the next run clears those alone, not every entry of the program.
+  /// The view each step of a run was seen with, by program index. Each entry is stamped with the
+  /// run that saw it: a new run makes every entry stale at once, without clearing them.
   struct Views {
     private var entries: [CASView?] = []
-    private var held: [Int] = []
+    /// The run that saw each entry, and whether the observer only noted it then (no plan, no
+    /// guess: the target was met, dropped, or out of patches).
+    private var stamps: [(run: Int, quiet: Bool)] = []
+    private var run = 1
+    /// The first run of the program under way: entries stamped before it are another program's.
+    private var programStart = 1
 
     subscript(index: Int) -> CASView? {
-      get { entries[index] }
-      set {
-        entries[index] = newValue
-        if newValue != nil { held.append(index) }
-      }
+      stamps[index].run == run ? entries[index] : nil
     }
 
-    /// Every entry nil, for a program of `count` instructions.
-    mutating func clear(count: Int) {
-      if entries.count == count {
-        for index in held { entries[index] = nil }
-      } else {
-        entries.removeAll(keepingCapacity: true)
-        entries.append(contentsOf: repeatElement(nil, count: count))
-      }
-      held.removeAll(keepingCapacity: true)
+    /// Notes what step `index` was seen with in this run; `quiet` when the observer did nothing
+    /// else with it.
+    mutating func set(_ index: Int, _ view: CASView, quiet: Bool) {
+      entries[index] = view
+      stamps[index] = (run, quiet)
     }
+
+    /// Keeps for this run the view an earlier run of the program noted quietly for step `index`;
+    /// false when there is none. For a step that reads what it read then: it sees the same
+    /// operands and bytes, the observer would note them quietly again (a met target stays met,
+    /// and dropped targets and spent attempts stay so), and only plans look at the writers.
+    mutating func keepQuiet(_ index: Int) -> Bool {
+      guard stamps[index].quiet, stamps[index].run >= programStart, stamps[index].run < run else { return false }
+      stamps[index].run = run
+      return true
+    }
+
+    /// No entry, for a program of `count` instructions (or a run that starts the program over).
+    mutating func clear(count: Int) {
+      if entries.count != count {
+        entries = Array(repeating: nil, count: count)
+        stamps = Array(repeating: (0, false), count: count)
+      }
+      run += 1
+      programStart = run
+    }
+
+    /// A new run of the same program: the entries of earlier runs are stale, but kept for `keepQuiet`.
+    mutating func nextRun() { run += 1 }
   }
 
   /// An instruction that copies registers to memory unchanged (a store, amoswap, SC, amocas):
@@ -318,9 +342,10 @@ public struct Oracle {
         image.set((registers[instruction.rs1] &+ byte) & xlenMask, UInt8(truncatingIfNeeded: operand >> (8 * byte)))
       }
     }
-    // The last program's views: every run clears them for its own (`observe`).
+    // The last program's views, their storage kept: none of them counts for this program.
     var views = Views()
     swap(&views, &workspace.views)
+    views.clear(count: program.count)
     var supported = Self.emptied(&workspace.supported, room: program.count)
     executor.supported(program, into: &supported)
     var facts = Self.emptied(&workspace.facts, room: program.count)
@@ -848,8 +873,8 @@ public struct Oracle {
   ) -> (run: ConcreteExecutor.Run, guessed: Bool) {
     let program = aim.program
     aim.runs += 1
-    // The last run's views are cleared in place rather than allocated again.
-    views.clear(count: program.count)
+    // The last run's views go stale; a step that reads what it read then may keep its view.
+    views.nextRun()
     var observedAny = false
     var patchedLive = false
     var guessed = false
@@ -867,6 +892,9 @@ public struct Oracle {
       observedAny = true
       let fact = facts[index]
       guard let bytes = fact.bytes, fact.isAmocas || fact.isNarrowAMO else { return }
+      // A step that will be done again as an earlier run did it, and was only noted then, is
+      // noted so again without being looked at.
+      if keepsQuietViews && machine.replaysEarlierRun && index != previousGuess && views.keepQuiet(index) { return }
       let instruction = program[index]
       // Made once and not copied on the way: a view is a hundred-odd bytes, and each copy of one
       // cost a call to memmove at every observation.
@@ -878,7 +906,7 @@ public struct Oracle {
       guard let target = aim.targets[index], !aim.dropped[index], aim.attempts[index] < 2,
         misses(target, instruction, seen)
       else {
-        views[index] = seen
+        views.set(index, seen, quiet: true)
         return
       }
       aim.plans += 1
@@ -891,7 +919,7 @@ public struct Oracle {
         // Not counted as an attempt: a later round may still need two of its own.
         aim.patches += 1
         patchedLive = true
-        views[index] = casView(instruction, fact, bytes: bytes, machine)
+        views.set(index, casView(instruction, fact, bytes: bytes, machine), quiet: false)
       } else if guessing, !mayTrapWhateverItsValues(instruction, fact, seen, supported: supported[index]) {
         aim.plans += 1
         guard
@@ -903,7 +931,7 @@ public struct Oracle {
           // same plan fails in every later run (which registers and bytes earlier steps wrote
           // hardly changes between runs): the target is dropped now, not planned for again.
           aim.dropped[index] = true
-          views[index] = seen
+          views.set(index, seen, quiet: true)
           return
         }
         // A patch the run under way cannot take as it stands (a step read what it changes) is
@@ -917,7 +945,7 @@ public struct Oracle {
         aim.lastGuess = index
         machine.endRun()
       } else {
-        views[index] = seen
+        views.set(index, seen, quiet: false)
       }
     }
     for patch in aim.pending { aim.apply(patch) }

@@ -23,6 +23,31 @@ import Testing
     }
   }
 
+  /// A rerun keeps the views of steps that read what they read before and were only noted then,
+  /// without looking again: every prepared case (initial state, patches, marks, runs) is the one
+  /// an oracle that looks at every step of every run makes.
+  @Test func keptViewsPrepareWhatLookingAgainPrepares() throws {
+    let isa = try ISAString(parsing: "rv64ima_zacas_zabha")
+    let configuration = MachineConfiguration(isa: isa, profile: .spike)
+    let keeping = Oracle(configuration: configuration)
+    var looking = Oracle(configuration: configuration)
+    looking.keepsQuietViews = false
+    let generator = ProgramGenerator(isa: isa, length: 32)
+    var reruns = 0
+    for seed in UInt64(0)..<300 {
+      var random = SeededRandom(seed: seed)
+      let generated = generator.generate(&random)
+      var again = random
+      let kept = keeping.prepare(generated, &random)
+      let looked = looking.prepare(generated, &again)
+      #expect(kept.initial == looked.initial && kept.patches == looked.patches, "seed \(seed)")
+      #expect(kept.marks == looked.marks && kept.infeasibleTargets == looked.infeasibleTargets, "seed \(seed)")
+      #expect(kept.specRuns == looked.specRuns && kept.plans == looked.plans, "seed \(seed)")
+      reruns += kept.specRuns - 1
+    }
+    #expect(reruns > 300, "the programs were run again often enough to keep views")
+  }
+
   /// Prepares `program` (base register s0) under forty seeds, checking that each met every target
   /// and kept the run made afresh from the state it chose: how many spec runs each seed whose first
   /// run missed its target took (at least ten seeds do).

@@ -154,6 +154,37 @@ import Testing
     #expect(patched.events.first { $0.index == 1 }?.success == true)
   }
 
+  /// An observer is told which steps read what they read when their memos were made; one that
+  /// changes an initial value the step reads gets the step run anew, not replayed.
+  @Test func anObserverIsToldWhichStepsReplayAnEarlierRun() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let program = try Assembler.assemble(
+      """
+      ld a1, 0(a0)
+      addi a2, a1, 1
+      amocas.d a3, a4, (a0)
+      """)
+    var initial = state([10: data, 13: 5, 14: 9], memory: [7] + Array(repeating: 0, count: 15))
+    let cache = StepCache(count: program.count)
+    var told: [Bool] = []
+    _ = executor.firstRun(program, initial: initial, cache: cache) { _, step in told.append(step.replaysEarlierRun) }
+    #expect(told == [false, false, false], "no step has a memo yet")
+    told = []
+    let patched = executor.firstRun(program, initial: initial, cache: cache) { index, step in
+      told.append(step.replaysEarlierRun)
+      if index == 2 { step.setInitial(register: 13, to: 7) }
+    }
+    #expect(told == [true, true, true])
+    initial.registers[13] = 7
+    let fresh = executor.firstRun(program, initial: initial)
+    #expect(same(patched, fresh), "the amocas ran with the changed compare value")
+    #expect(patched.events.first { $0.index == 2 }?.success == true)
+    told = []
+    initial.memory = ByteMap(base: data, bytes: [8] + Array(repeating: 0, count: 15))
+    _ = executor.firstRun(program, initial: initial, cache: cache) { _, step in told.append(step.replaysEarlierRun) }
+    #expect(told == [false, false, false], "each step reads the changed byte, or what came of it")
+  }
+
   /// Bytes changed together during the run end as a fresh run from the changed memory does.
   @Test func bytesChangedTogetherDuringTheRunAreAChangeOfTheInitialMemory() throws {
     let executor = ConcreteExecutor(configuration: configuration)

@@ -121,6 +121,11 @@ public struct ConcreteExecutor {
       }
     }
 
+    /// Whether the step about to run reads exactly what it read in an earlier run of the program
+    /// (with the same cache), so that it will do again what it did then; false when no earlier
+    /// run reached it with its semantics, or the cache is not kept.
+    public var replaysEarlierRun: Bool { on { machine in machine.observedStepReplays } }
+
     /// Whether register `number` (not x0) still holds its initial value, unread by every step so far.
     public func isUntouched(register number: Int) -> Bool { on { machine in machine.isUntouched(register: number) } }
 
@@ -136,6 +141,7 @@ public struct ConcreteExecutor {
     /// Changes the initial value of an untouched register.
     public func setInitial(register number: Int, to value: UInt64) {
       on { machine in
+        machine.initialChanges &+= 1
         precondition(isUntouched(register: number), "x\(number) was read or written before this step")
         machine.registerFile[number] = value & machine.xlenMask
       }
@@ -144,6 +150,7 @@ public struct ConcreteExecutor {
     /// Changes the initial value of an untouched byte.
     public func setInitial(address: UInt64, to byte: UInt8) {
       on { machine in
+        machine.initialChanges &+= 1
         precondition(isUntouched(address: address), "the byte at \(address) was read or written before this step")
         machine.memory.set(address, byte)
       }
@@ -154,6 +161,7 @@ public struct ConcreteExecutor {
     /// looked up and checked again.
     public func setInitial(address: UInt64, bytes value: UInt128, count: Int) {
       on { machine in
+        machine.initialChanges &+= 1
         let mask = machine.xlenMask
         precondition(
           machine.isUntouched(address: address & mask, bytes: count),
@@ -193,6 +201,7 @@ public struct ConcreteExecutor {
     /// that step wrote from it.
     public func setInitial(copiedRegister number: Int, to value: UInt64) {
       on { machine in
+        machine.initialChanges &+= 1
         precondition(number != 0 && machine.writerFile[number] == -1, "x\(number) was written before this step")
         precondition(
           soleReader(ofRegister: number) != nil || isUntouched(register: number), "x\(number) was read by several steps"
@@ -205,6 +214,7 @@ public struct ConcreteExecutor {
     /// (`setInitial(copiedRegister:to:)`), keeping its writer.
     public func rewrite(copiedByte address: UInt64, to byte: UInt8) {
       on { machine in
+        machine.initialChanges &+= 1
         let address = address & machine.xlenMask
         let writer = machine.memory.writer(at: address)
         precondition(
@@ -263,10 +273,18 @@ public struct ConcreteExecutor {
       steps += 1
       machine.enter(index)
       let observed = observes && observing?[index] ?? true
+      let memo = memoCache.flatMap { cache in cache._withUnsafeGuaranteedRef { $0.memo(index) } }
+      // Whether the step reads what its memo holds: worked out before the observer, which may
+      // rely on it, and again after only if the observer changed an initial value.
+      var matched: Bool?
       if observed {
+        matched = memo.map { machine.matches($0) }
+        machine.observedStepReplays = matched ?? false
+        let changes = machine.initialChanges
         beforeStep(index, preStep)
         machine.commitObserved()
         if machine.endedByObserver { break }
+        if machine.initialChanges != changes { matched = nil }
       }
       let instruction = program[index]
       let pc = configuration.codeBase &+ UInt64(index) &* 4
@@ -275,7 +293,7 @@ public struct ConcreteExecutor {
       }
       machine.begin()
       let executed: Bool
-      if let memoCache, let memo = memoCache._withUnsafeGuaranteedRef({ $0.memo(index) }), machine.matches(memo) {
+      if let memoCache, let memo, matched ?? machine.matches(memo) {
         executed = machine.replayAndFinish(memo, index: index)
         memoCache._withUnsafeGuaranteedRef { $0.replayed += 1 }
       } else {

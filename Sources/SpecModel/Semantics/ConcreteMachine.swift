@@ -43,6 +43,12 @@ final class ConcreteMachine {
   var unconstrained = false
   /// The observer ended the run before the step under way (`PreStep.endRun`).
   var endedByObserver = false
+  /// Whether the step the observer is shown reads what it read when its memo was made, so that
+  /// it will be done again as then (`PreStep.replaysEarlierRun`).
+  var observedStepReplays = false
+  /// How many initial values observers have changed: a step whose reads were matched against its
+  /// memo before the observer ran is matched again only if this moved.
+  var initialChanges = 0
   /// The "success" event of the step under way, if it names one.
   var success: Bool?
   var brokenRequirement: Rule?
