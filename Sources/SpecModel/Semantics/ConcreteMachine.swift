@@ -29,9 +29,9 @@ final class ConcreteMachine {
   var cursor: ChoiceCursor
 
   // What the step under way does; reset by `begin`.
-  /// The register writes of the step under way: the first `writeCount` entries (the storage is
-  /// kept from step to step rather than emptied).
-  var writes: [(register: Int, value: UInt64)] = []
+  /// The register writes of the step under way: the first `writeCount` entries, held in place
+  /// (room for one per register) like the register file, written at nearly every step.
+  let writes: UnsafeMutablePointer<(register: Int, value: UInt64)>
   var writeCount = 0
   var pendingStore: (address: UInt64, value: UInt128, bytes: Int)?
   var pendingTrap: (cause: UInt64, tval: UInt64)?
@@ -85,12 +85,13 @@ final class ConcreteMachine {
     writerFile.initialize(repeating: -1, count: 32)
     soleReaderFile = .allocate(capacity: 32)
     soleReaderFile.initialize(repeating: -1, count: 32)
+    writes = .allocate(capacity: 32)
+    writes.initialize(repeating: (0, 0), count: 32)
     self.memory = memory
     self.cursor = cursor
     // Room for a whole run's spans and a step's writes: growing them a step at a time cost an
     // allocation every few steps.
     memoryRead.reserveCapacity(64)
-    writes.reserveCapacity(4)
     restart(registers: registers, cursor: cursor)
   }
 
@@ -98,6 +99,7 @@ final class ConcreteMachine {
     registerFile.deallocate()
     writerFile.deallocate()
     soleReaderFile.deallocate()
+    writes.deallocate()
   }
 
   /// Takes `run`'s arrays as storage for the next run's record and memory (`StepCache.reuseStorage`):
@@ -172,7 +174,8 @@ final class ConcreteMachine {
   }
 
   func record(write: (register: Int, value: UInt64)) {
-    if writeCount < writes.count { writes[writeCount] = write } else { writes.append(write) }
+    precondition(writeCount < 32, "a step wrote more registers than the machine has")
+    writes[writeCount] = write
     writeCount += 1
   }
 
