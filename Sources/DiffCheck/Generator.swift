@@ -83,7 +83,12 @@ public struct ProgramGenerator {
   private let narrowAMOForms: Forms
   /// Each kind with its weight (none for a kind the ISA has no forms of), and their sum: drawn
   /// from for every instruction of every program.
-  private var kinds: (table: [(Kind, Int)], total: Int) = ([], 0)
+  private var kinds: (table: [(Kind, Int)], total: Int) = ([], 0) {
+    didSet { kindByRoll = Self.byRoll(kinds.table, total: kinds.total) }
+  }
+  /// The kind each roll below the total picks, when the total is small: a look-up rather than a
+  /// walk through the weights at every instruction. Empty for a large total.
+  private var kindByRoll: [Kind] = []
 
   public init(isa: ISAString, length: Int = 32, weights: GeneratorWeights = GeneratorWeights()) {
     self.isa = isa
@@ -108,6 +113,18 @@ public struct ProgramGenerator {
     narrowAMOForms = Forms(atomics.filter(Oracle.isNarrowAMO))
     amoForms = Forms(atomics.filter { !Oracle.isNarrowAMO($0) })
     kinds = Self.kinds(weights, casForms, aluForms, lrForms, amoForms, narrowAMOForms)
+    // Observers do not run in an initialiser.
+    kindByRoll = Self.byRoll(kinds.table, total: kinds.total)
+  }
+
+  /// The kind `SeededRandom.weighted` picks for each roll in `0..<total`; empty when the total
+  /// is zero or too large to tabulate.
+  static func byRoll(_ table: [(Kind, Int)], total: Int) -> [Kind] {
+    guard total > 0 && total <= 4096 else { return [] }
+    var rolls: [Kind] = []
+    rolls.reserveCapacity(total)
+    for (kind, weight) in table where weight > 0 { rolls.append(contentsOf: repeatElement(kind, count: weight)) }
+    return rolls
   }
 
   private static func kinds(
@@ -160,7 +177,7 @@ public struct ProgramGenerator {
       if clean.isEmpty { break }
       let base = clean[Int(random.below(UInt64(clean.count)))]
       let before = program.count
-      let kind = random.weighted(kinds.table, total: kinds.total)
+      let kind = drawKind(&random)
       switch kind {
       case .amocas:
         program.append(casForms.draw(&random) { amocas($0, base: base, bases: bases, &$1) })
@@ -263,8 +280,15 @@ public struct ProgramGenerator {
     }
   }
 
+  /// A kind drawn by weight, as `SeededRandom.weighted` draws from `kinds.table`: through the
+  /// table of kinds by roll when there is one.
+  private func drawKind(_ random: inout SeededRandom) -> Kind {
+    guard !kindByRoll.isEmpty else { return random.weighted(kinds.table, total: kinds.total) }
+    return kindByRoll[Int(random.below(UInt64(kindByRoll.count)))]
+  }
+
   /// The kinds of instruction the generator draws from, by weight.
-  private enum Kind { case amocas, alu, load, store, lrsc, amo, narrowAMO }
+  enum Kind { case amocas, alu, load, store, lrsc, amo, narrowAMO }
 
   /// Registers x1 to x31 as bits: the pool of registers not yet used as bases, and those written.
   /// Drawing "the k-th" counts from x1 up, as an ascending list would.
@@ -349,14 +373,21 @@ public struct ProgramGenerator {
   private func alu(_ form: InstructionForm, avoiding bases: [Int], _ random: inout SeededRandom) -> Instruction {
     var instruction = Instruction(
       form, rd: destination(avoiding: bases, &random), rs1: random.int(0...31), rs2: random.int(0...31))
-    switch form.format {
+    // The format read once: comparing formats (an enum with a payload) is a call each time.
+    let format = form.format
+    var register = false
+    var upper = false
+    switch format {
+    case .register: register = true
     case .immediate: instruction.immediate = Int64(random.int(-2048...2047))
     case .shiftImmediate(let word): instruction.immediate = Int64(random.int(0...(word ? 31 : isa.xlen - 1)))
-    case .upper: instruction.immediate = Int64(random.int(0...0xFFFFF))
+    case .upper:
+      instruction.immediate = Int64(random.int(0...0xFFFFF))
+      upper = true
     default: break
     }
-    if form.format != .register { instruction.rs2 = 0 }
-    if form.format == .upper { instruction.rs1 = 0 }
+    if !register { instruction.rs2 = 0 }
+    if upper { instruction.rs1 = 0 }
     return instruction
   }
 

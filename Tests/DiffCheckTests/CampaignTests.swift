@@ -80,6 +80,29 @@ import Testing
 }
 
 @Suite struct GeneratorTests {
+  /// The table of kinds by roll draws what a walk through the weights draws, from the same draws;
+  /// a total too large to tabulate has no table.
+  @Test func kindsByRollDrawWhatTheWeightsDraw() {
+    typealias Kind = ProgramGenerator.Kind
+    let tables: [[(Kind, Int)]] = [
+      [(.amocas, 30), (.alu, 20), (.load, 10), (.store, 10), (.lrsc, 5), (.amo, 10), (.narrowAMO, 10)],
+      [(.amocas, 0), (.alu, 1), (.load, 0), (.store, 3), (.lrsc, 0), (.amo, 0), (.narrowAMO, 2)],
+      [(.amocas, 1), (.alu, 0), (.load, 0), (.store, 0), (.lrsc, 0), (.amo, 0), (.narrowAMO, 0)],
+    ]
+    for (number, table) in tables.enumerated() {
+      let total = SeededRandom.total(table)
+      let rolls = ProgramGenerator.byRoll(table, total: total)
+      #expect(rolls.count == total)
+      var random = SeededRandom(seed: 60 + UInt64(number))
+      var reference = random
+      for _ in 0..<500 {
+        #expect(rolls[Int(random.below(UInt64(total)))] == reference.weighted(table, total: total), "table \(number)")
+      }
+    }
+    #expect(ProgramGenerator.byRoll([(.amocas, 5000)], total: 5000).isEmpty)
+    #expect(ProgramGenerator.byRoll([(.amocas, 0)], total: 0).isEmpty)
+  }
+
   @Test(arguments: ["rv64ima_zacas_zabha", "rv32ima_zacas", "rv64ia_zacas", "rv32ima_zacas_zabha"])
   func neverEmitsWhatTheISALacks(isaText: String) throws {
     let isa = try ISAString(parsing: isaText)
