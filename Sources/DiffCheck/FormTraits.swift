@@ -14,6 +14,14 @@ struct FormTraits {
 
   var isMinMax: Bool { [.min, .max, .minu, .maxu].contains(operation) }
 
+  /// The traits of no form: a placeholder.
+  static let none = FormTraits(operation: .other, isNarrowAMO: false)
+
+  private init(operation: Operation, isNarrowAMO: Bool) {
+    self.operation = operation
+    self.isNarrowAMO = isNarrowAMO
+  }
+
   init(_ form: InstructionForm) {
     switch form.mnemonic.prefix(while: { $0 != "." }) {
     case "amoswap": operation = .swap

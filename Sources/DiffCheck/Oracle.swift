@@ -348,25 +348,34 @@ public struct Oracle {
     views.clear(count: program.count)
     var supported = Self.emptied(&workspace.supported, room: program.count)
     executor.supported(program, into: &supported)
-    var facts = Self.emptied(&workspace.facts, room: program.count)
-    var observing = Self.emptied(&workspace.observing, room: program.count)
-    for instruction in program {
-      // Through the unretained form: `form` hands out a reference the caller must release.
-      let serial = instruction.withForm { $0.serial }
-      if serial >= workspace.factsByForm.count {
-        workspace.factsByForm.append(contentsOf: repeatElement(nil, count: serial + 1 - workspace.factsByForm.count))
+    // Each form's facts are worked out once and looked up by serial number after. The arrays are
+    // filled in place: appended one by one, each append checked the array's uniqueness.
+    var factsByForm: [StepFacts?] = []
+    swap(&factsByForm, &workspace.factsByForm)
+    var facts = Self.filled(&workspace.facts, with: StepFacts.none, count: program.count)
+    var observing = Self.filled(&workspace.observing, with: false, count: program.count)
+    facts.withUnsafeMutableBufferPointer { facts in
+      observing.withUnsafeMutableBufferPointer { observing in
+        for (index, instruction) in program.enumerated() {
+          // Through the unretained form: `form` hands out a reference the caller must release.
+          let serial = instruction.withForm { $0.serial }
+          if serial >= factsByForm.count {
+            factsByForm.append(contentsOf: repeatElement(nil, count: serial + 1 - factsByForm.count))
+          }
+          let fact: StepFacts
+          if let known = factsByForm[serial] {
+            fact = known
+          } else {
+            fact = instruction.withForm { StepFacts($0, xlen: xlen) }
+            factsByForm[serial] = fact
+          }
+          facts[index] = fact
+          // The steps a patch may aim at, and the first step, where a rerun starts over.
+          observing[index] = fact.isAmocas || fact.isNarrowAMO || index == 0
+        }
       }
-      let fact: StepFacts
-      if let known = workspace.factsByForm[serial] {
-        fact = known
-      } else {
-        fact = instruction.withForm { StepFacts($0, xlen: xlen) }
-        workspace.factsByForm[serial] = fact
-      }
-      facts.append(fact)
-      // The steps a patch may aim at, and the first step, where a rerun starts over.
-      observing.append(fact.isAmocas || fact.isNarrowAMO || observing.isEmpty)
     }
+    swap(&factsByForm, &workspace.factsByForm)
     // The registers, memory and dropped marks move into the aim, which patches them: a copy kept
     // here would make each patch copy them first.
     var aim = Aim(
@@ -806,6 +815,18 @@ public struct Oracle {
       case atomic
       /// amocas: at the base, from rs2 (and rs2 + 1 for a pair).
       case swapValue
+    }
+
+    /// Stands in for the facts of a step before they are worked out.
+    static let none = StepFacts()
+
+    private init() {
+      bytes = nil
+      isAmocas = false
+      isNarrowAMO = false
+      traits = FormTraits.none
+      pairs = false
+      copy = nil
     }
 
     init(_ form: InstructionForm, xlen: Int) {
