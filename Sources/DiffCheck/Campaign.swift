@@ -327,8 +327,15 @@ public struct Campaign {
     var tally = CoverageTally()
     var columnTallies = Array(repeating: CoverageTally(), count: lanes.count)
     func counted() -> CampaignSummary {
+      if several {
+        for column in columnTallies.indices { columnTallies[column].drain(into: &summary.columns[column].coverage) }
+      } else if !columnTallies.isEmpty {
+        // Into a copy first: the column and the campaign's coverage are both parts of `summary`.
+        var column = summary.columns[0].coverage
+        columnTallies[0].drain(into: &column, alsoInto: &summary.coverage)
+        summary.columns[0].coverage = column
+      }
       tally.drain(into: &summary.coverage)
-      for column in columnTallies.indices { columnTallies[column].drain(into: &summary.columns[column].coverage) }
       return summary
     }
     let triage = self.triage
@@ -627,7 +634,9 @@ public struct Campaign {
         before = nil
         summary.programs += 1
         summary.infeasibleTargets += entry.prepared.infeasibleTargets
-        tally.add(entry.prepared.marks)
+        // With one emulator, a program it checked is counted in its column alone: the column's
+        // counts go to the campaign's too when they are drained (`counted`).
+        if several || checkedColumns.isEmpty { tally.add(entry.prepared.marks) }
         for column in checkedColumns {
           summary.columns[column].checked += 1
           columnTallies[column].add(entry.prepared.marks)

@@ -108,6 +108,15 @@ struct CoverageTally {
     clear()
   }
 
+  /// Every count as cells, added to both `cells` and `coverage`; the tally is left empty.
+  mutating func drain(into cells: inout [CoverageCell: Int], alsoInto coverage: inout Coverage) {
+    for slot in touched.sorted() {
+      cells[Self.cell(slot), default: 0] += counts[slot]
+      coverage.add(Self.cell(slot), count: counts[slot])
+    }
+    clear()
+  }
+
   mutating func drain(into cells: inout [CoverageCell: Int]) {
     for slot in touched.sorted() { cells[Self.cell(slot), default: 0] += counts[slot] }
     clear()

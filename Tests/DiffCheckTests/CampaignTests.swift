@@ -203,6 +203,29 @@ import Testing
     #expect(generator.generate(&random).instructions == generator.generate(&again).instructions)
   }
 
+  /// The campaign's coverage counts every program; an emulator's column counts only the programs
+  /// that emulator ran to the end and had checked. With one emulator the two are kept in one
+  /// tally while they agree: a program the emulator failed on still counts for the campaign.
+  @Test func aProgramTheEmulatorFailsOnCountsForTheCampaignAlone() throws {
+    /// The built-in emulator, failing on every third program of each batch.
+    struct FailingSometimes: Emulator {
+      let name = "builtin"
+      func run(_ cases: [EmulatorCase]) -> [EmulatorOutcome] {
+        zip(cases.indices, BuiltinEmulator().run(cases)).map { $0 % 3 == 1 ? .failed("gave up") : $1 }
+      }
+    }
+    let options = try options("rv64ima_zacas_zabha", seed: 3, count: 30)
+    let whole = try Campaign(options: options, emulator: BuiltinEmulator()).run()
+    let failing = try Campaign(options: options, emulator: FailingSometimes()).run()
+    #expect(failing.coverage == whole.coverage, "coverage comes from preparation, not from the emulator")
+    #expect(whole.columns[0].coverage == whole.coverage.counts)
+    let failed = failing.columns[0].failures
+    #expect(failed >= 9 && failing.columns[0].checked == 30 - failed)
+    let checkedMarks = failing.columns[0].coverage.values.reduce(0, +)
+    let allMarks = failing.coverage.counts.values.reduce(0, +)
+    #expect(checkedMarks > 0 && checkedMarks < allMarks, "the column counts the checked programs alone")
+  }
+
   /// Every injected bug is caught within a bounded number of programs, and shrinks to a few
   /// instructions: the first fourteen within 80 programs of seed 1 (as they always were), the ones
   /// aimed at by near misses, upper bits and misaligned offset classes within 100.
