@@ -16,7 +16,20 @@ extension BitVec {
     return context
   }
 
-  private func binary(
+  // Each operation computes two concrete operands of one width in line (the concrete
+  // interpretation does so at every step); anything else goes through the general function.
+
+  @inline(__always) private func binary(
+    _ other: BitVec, _ operation: String, _ concrete: (UInt128, UInt128) -> UInt128,
+    _ make: (Z3_context, Z3_ast, Z3_ast) -> Z3_ast?
+  ) -> BitVec {
+    if case .value(let a) = storage, case .value(let b) = other.storage, width == other.width {
+      return BitVec(wide: concrete(a, b), width: width)
+    }
+    return binaryInGeneral(other, operation, concrete, make)
+  }
+
+  @inline(never) private func binaryInGeneral(
     _ other: BitVec, _ operation: String, _ concrete: (UInt128, UInt128) -> UInt128,
     _ make: (Z3_context, Z3_ast, Z3_ast) -> Z3_ast?
   ) -> BitVec {
@@ -31,14 +44,26 @@ extension BitVec {
     return withExtendedLifetime((l, r)) { BitVec(z3.wrap(make(z3.raw, l.raw, r.raw)), width: width) }
   }
 
-  private func unary(_ concrete: (UInt128) -> UInt128, _ make: (Z3_context, Z3_ast) -> Z3_ast?) -> BitVec {
+  @inline(__always) private func unary(
+    _ concrete: (UInt128) -> UInt128, _ make: (Z3_context, Z3_ast) -> Z3_ast?
+  ) -> BitVec {
     switch storage {
     case .value(let a): return BitVec(wide: concrete(a), width: width)
     case .term(let ast): return BitVec(ast.context.wrap(make(ast.context.raw, ast.raw)), width: width)
     }
   }
 
-  private func comparison(
+  @inline(__always) private func comparison(
+    _ other: BitVec, _ operation: String, _ concrete: (UInt128, UInt128) -> Bool,
+    _ make: (Z3_context, Z3_ast, Z3_ast) -> Z3_ast?
+  ) -> Formula {
+    if case .value(let a) = storage, case .value(let b) = other.storage, width == other.width {
+      return Formula(concrete(a, b))
+    }
+    return comparisonInGeneral(other, operation, concrete, make)
+  }
+
+  @inline(never) private func comparisonInGeneral(
     _ other: BitVec, _ operation: String, _ concrete: (UInt128, UInt128) -> Bool,
     _ make: (Z3_context, Z3_ast, Z3_ast) -> Z3_ast?
   ) -> Formula {
@@ -141,7 +166,14 @@ extension BitVec {
   // MARK: Width changes
 
   /// Bits `high` down to `low`, inclusive.
-  public func extract(_ high: Int, _ low: Int) -> BitVec {
+  @inline(__always) public func extract(_ high: Int, _ low: Int) -> BitVec {
+    if case .value(let a) = storage, high < width && low >= 0 && high >= low {
+      return BitVec(wide: a >> UInt128(low), width: high - low + 1)
+    }
+    return extractInGeneral(high, low)
+  }
+
+  @inline(never) private func extractInGeneral(_ high: Int, _ low: Int) -> BitVec {
     precondition(high < width && low >= 0 && high >= low, "extract \(high):\(low) of width \(width)")
     switch storage {
     case .value(let a): return BitVec(wide: a >> UInt128(low), width: high - low + 1)
@@ -152,7 +184,14 @@ extension BitVec {
   }
 
   /// `self` becomes the high part, `low` the low part.
-  public func concat(_ low: BitVec) -> BitVec {
+  @inline(__always) public func concat(_ low: BitVec) -> BitVec {
+    if case .value(let h) = storage, case .value(let l) = low.storage, width + low.width <= 128 {
+      return BitVec(wide: h << UInt128(low.width) | l, width: width + low.width)
+    }
+    return concatInGeneral(low)
+  }
+
+  @inline(never) private func concatInGeneral(_ low: BitVec) -> BitVec {
     let total = width + low.width
     guard let z3 = BitVec.context(self, low) else {
       if case .value(let h) = storage, case .value(let l) = low.storage {
@@ -164,7 +203,12 @@ extension BitVec {
     return withExtendedLifetime((h, l)) { BitVec(z3.wrap(Z3_mk_concat(z3.raw, h.raw, l.raw)), width: total) }
   }
 
-  public func zeroExtend(to newWidth: Int) -> BitVec {
+  @inline(__always) public func zeroExtend(to newWidth: Int) -> BitVec {
+    if case .value(let a) = storage, newWidth >= width, newWidth <= 128 { return BitVec(wide: a, width: newWidth) }
+    return zeroExtendInGeneral(to: newWidth)
+  }
+
+  @inline(never) private func zeroExtendInGeneral(to newWidth: Int) -> BitVec {
     precondition(newWidth >= width, "zero-extend from \(width) to \(newWidth)")
     if newWidth == width { return self }
     switch storage {
@@ -175,7 +219,14 @@ extension BitVec {
     }
   }
 
-  public func signExtend(to newWidth: Int) -> BitVec {
+  @inline(__always) public func signExtend(to newWidth: Int) -> BitVec {
+    if case .value(let a) = storage, newWidth >= width, newWidth <= 128 {
+      return BitVec(wide: a & signBit != 0 ? a | ~mask : a, width: newWidth)
+    }
+    return signExtendInGeneral(to: newWidth)
+  }
+
+  @inline(never) private func signExtendInGeneral(to newWidth: Int) -> BitVec {
     precondition(newWidth >= width, "sign-extend from \(width) to \(newWidth)")
     if newWidth == width { return self }
     switch storage {
@@ -187,7 +238,7 @@ extension BitVec {
   }
 
   /// The low `newWidth` bits.
-  public func truncate(to newWidth: Int) -> BitVec {
+  @inline(__always) public func truncate(to newWidth: Int) -> BitVec {
     newWidth == width ? self : extract(newWidth - 1, 0)
   }
 
