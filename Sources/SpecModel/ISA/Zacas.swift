@@ -65,7 +65,7 @@ extension InstructionTable {
 extension StepBuilder {
   /// Reads a compare or swap operand: the low bits of one register, or a register pair (rd is the low
   /// half), where a pair starting at x0 reads as zero.
-  mutating func readOperand(
+  @inline(__always) mutating func readOperand(
     _ label: String, from register: Int, width: Int, pairs: Bool, zeroRule: Rule, rule: Rule
   ) -> BitVec {
     guard pairs else { return define(label, x(register).truncate(to: width), rule) }
@@ -88,7 +88,7 @@ extension StepBuilder {
 
   /// With Zama16b, a misaligned AMO or amocas inside one 16-byte granule may execute, if the
   /// profile says Zama16b covers them.
-  mutating func zama16bExecutes(_ address: BitVec, bytes: Int) -> Formula? {
+  @inline(__always) mutating func zama16bExecutes(_ address: BitVec, bytes: Int) -> Formula? {
     guard isa.has(.zama16b), profile.zama16bCoversAMOCAS else { return nil }
     let offset = address & address.constant(15)
     let inside = offset.ule(address.constant(UInt64(16 - bytes)))

@@ -71,7 +71,7 @@ public struct StepBuilder {
   }
 
   /// Register `number` before the instruction (x0 reads zero).
-  public func x(_ number: Int) -> BitVec {
+  @inline(__always) public func x(_ number: Int) -> BitVec {
     switch backend {
     case .symbolic(let step): step.pre.values[number]
     case .concrete(let machine):
@@ -86,7 +86,7 @@ public struct StepBuilder {
   public func immediate(_ value: Int64) -> BitVec { BitVec(wide: UInt128(truncatingIfNeeded: value), width: xlen) }
 
   /// Writes `value` to `rd` under `rule`; writes to x0 are discarded.
-  public mutating func write(_ rd: Int, _ value: BitVec, _ rule: Rule) {
+  @inline(__always) public mutating func write(_ rd: Int, _ value: BitVec, _ rule: Rule) {
     guard rd != 0 else { return }
     switch backend {
     case .symbolic(let step): step.write(rd, value, rule)
@@ -112,7 +112,7 @@ public struct StepBuilder {
 
   /// A named intermediate value defined by `value` under `rule`. Symbolically a fresh variable with a
   /// tracked equality, so a core can blame the definition; concretely just the value.
-  public mutating func define(_ label: String, _ value: BitVec, _ rule: Rule) -> BitVec {
+  @inline(__always) public mutating func define(_ label: String, _ value: BitVec, _ rule: Rule) -> BitVec {
     switch backend {
     case .symbolic(let step): step.define(label, value, rule)
     case .concrete: value
@@ -229,7 +229,7 @@ public struct StepBuilder {
   }
 
   /// Names an internal event so a test generator can aim for it and count it.
-  public mutating func note(_ label: String, _ formula: Formula) {
+  @inline(__always) public mutating func note(_ label: String, _ formula: Formula) {
     switch backend {
     case .symbolic(let step): step.notes[label] = formula
     case .concrete(let machine): machine._withUnsafeGuaranteedRef { machine in machine.note(label, formula) }

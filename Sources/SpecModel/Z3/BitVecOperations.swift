@@ -78,8 +78,8 @@ extension BitVec {
 
   // MARK: Concrete helpers
 
-  private var mask: UInt128 { BitVec.mask(width) }
-  private var signBit: UInt128 { UInt128(1) << UInt128(width - 1) }
+  @inline(__always) private var mask: UInt128 { BitVec.mask(width) }
+  @inline(__always) private var signBit: UInt128 { UInt128(1) << UInt128(width - 1) }
   /// The value read as two's complement at `width`, widened to 128 bits.
   private func signed(_ value: UInt128) -> Int128 {
     Int128(bitPattern: value & signBit != 0 ? value | ~mask : value)
