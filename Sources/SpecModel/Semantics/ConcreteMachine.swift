@@ -197,7 +197,7 @@ final class ConcreteMachine {
     return registerFile[number]
   }
 
-  private func note(_ load: StepMemo.Load) {
+  @inline(__always) private func note(_ load: StepMemo.Load) {
     if loadCount == 0 { stepLoads.0 = load } else if loadCount == 1 { stepLoads.1 = load }
     loadCount += 1
   }
@@ -280,7 +280,7 @@ final class ConcreteMachine {
     observedCount = 0
   }
 
-  private func noteLoad(_ start: UInt64, bytes: Int) {
+  @inline(__always) private func noteLoad(_ start: UInt64, bytes: Int) {
     let end = start &+ UInt64(bytes)
     // A span that wraps the address space counts as every address.
     memoryRead.append(end > start && (end - 1) & xlenMask == end - 1 ? (start, end, step) : (0, .max, step))
@@ -312,7 +312,7 @@ final class ConcreteMachine {
     number != 0 && writerFile[number] == -1 && registersRead & (1 << UInt32(number)) == 0
   }
 
-  func load(_ address: BitVec, bytes: Int) -> BitVec {
+  @inline(__always) func load(_ address: BitVec, bytes: Int) -> BitVec {
     let start = UInt64(truncatingIfNeeded: value(address))
     noteLoad(start & xlenMask, bytes: bytes)
     var loaded: UInt128 = 0

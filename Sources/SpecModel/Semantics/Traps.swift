@@ -63,8 +63,12 @@ extension StepBuilder {
   }
 
   /// Alignment and permission checks of a plain load or store.
-  public mutating func checkPlainAccess(_ address: BitVec, bytes: Int, write: Bool) {
+  @inline(__always) public mutating func checkPlainAccess(_ address: BitVec, bytes: Int, write: Bool) {
     if concretelyAlignedAndAllowed(address, bytes: bytes, write: write) { return }
+    checkPlainAccessInGeneral(address, bytes: bytes, write: write)
+  }
+
+  @inline(never) private mutating func checkPlainAccessInGeneral(_ address: BitVec, bytes: Int, write: Bool) {
     let misaligned = !isAligned(address, bytes: bytes)
     if bytes > 1 && misaligned.mayHold {
       let outcomes = pick(
@@ -92,11 +96,20 @@ extension StepBuilder {
 
   /// Alignment and permission checks of an AMO, LR or SC: misaligned raises address-misaligned or
   /// access-fault (by profile); the access must be permitted (writable, unless `load`).
-  public mutating func checkAtomicAccess(
+  @inline(__always) public mutating func checkAtomicAccess(
     _ address: BitVec, bytes: Int, load: Bool = false, misalignedRule: Rule, permissionRule: Rule,
     granuleMayExecute: Formula? = nil
   ) {
     if concretelyAlignedAndAllowed(address, bytes: bytes, write: !load) { return }
+    checkAtomicAccessInGeneral(
+      address, bytes: bytes, load: load, misalignedRule: misalignedRule, permissionRule: permissionRule,
+      granuleMayExecute: granuleMayExecute)
+  }
+
+  @inline(never) private mutating func checkAtomicAccessInGeneral(
+    _ address: BitVec, bytes: Int, load: Bool, misalignedRule: Rule, permissionRule: Rule,
+    granuleMayExecute: Formula?
+  ) {
     var misaligned = !isAligned(address, bytes: bytes)
     if let granuleMayExecute {
       misaligned = misaligned && !granuleMayExecute
