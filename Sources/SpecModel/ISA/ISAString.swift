@@ -28,7 +28,7 @@ public struct ISAString: Equatable, Hashable, Sendable, CustomStringConvertible 
   }
 
   /// Whether `form` exists in this ISA.
-  public func contains(_ form: InstructionForm) -> Bool {
+  @inline(__always) public func contains(_ form: InstructionForm) -> Bool {
     let inXLEN = xlen == 64 ? form.inRV64 : xlen == 32 ? form.inRV32 : form.xlens.contains(xlen)
     return inXLEN && bits & form.requiredBits == form.requiredBits
   }

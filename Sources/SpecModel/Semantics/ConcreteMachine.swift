@@ -270,7 +270,7 @@ final class ConcreteMachine {
   }
 
   /// What the caller observed before this step now counts as read.
-  func commitObserved() {
+  @inline(__always) func commitObserved() {
     noteRead(observedRegisters)
     observedRegisters = 0
     for position in 0..<observedCount {
@@ -363,7 +363,7 @@ final class ConcreteMachine {
 
   /// Applies the step at program `index` (address `pc`): a trap records itself and changes nothing
   /// else; otherwise the writes land. Returns whether the instruction executed.
-  func finish(index: Int, pc: UInt64) -> Bool {
+  @inline(__always) func finish(index: Int, pc: UInt64) -> Bool {
     if let pendingTrap {
       trap = ConcreteTrap(cause: pendingTrap.cause, tval: pendingTrap.tval, index: index)
       branchOffset = nil

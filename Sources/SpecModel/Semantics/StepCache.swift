@@ -130,7 +130,7 @@ extension ConcreteMachine {
   }
 
   /// Whether the step would read now exactly what it read when `memo` was made.
-  func matches(_ memo: UnsafePointer<StepMemo>) -> Bool {
+  @inline(__always) func matches(_ memo: UnsafePointer<StepMemo>) -> Bool {
     var slot = 0
     var mask = memo.pointee.registers
     while mask != 0 {
