@@ -229,7 +229,7 @@ public struct Oracle {
 
     /// Notes what step `index` was seen with in this run; `quiet` when the observer did nothing
     /// else with it.
-    mutating func set(_ index: Int, _ view: CASView, quiet: Bool) {
+    @inline(__always) mutating func set(_ index: Int, _ view: CASView, quiet: Bool) {
       entries[index] = view
       stamps[index] = (run, quiet)
     }
@@ -238,7 +238,7 @@ public struct Oracle {
     /// false when there is none. For a step that reads what it read then: it sees the same
     /// operands and bytes, the observer would note them quietly again (a met target stays met,
     /// and dropped targets and spent attempts stay so), and only plans look at the writers.
-    mutating func keepQuiet(_ index: Int) -> Bool {
+    @inline(__always) mutating func keepQuiet(_ index: Int) -> Bool {
       guard stamps[index].quiet, stamps[index].run >= programStart, stamps[index].run < run else { return false }
       stamps[index].run = run
       return true
@@ -1036,7 +1036,7 @@ public struct Oracle {
   }
 
   /// Whether an amocas or AMO that sees `view` would miss `target` (a trap aside).
-  private func misses(_ target: CASTarget, _ instruction: Instruction, _ view: CASView) -> Bool {
+  @inline(__always) private func misses(_ target: CASTarget, _ instruction: Instruction, _ view: CASView) -> Bool {
     if target.aimsAtAMO { return !amoTargetHolds(target, view, bytes: instruction.accessBytes ?? 1) }
     let equal = view.compare == view.loaded
     if target.aimsAtSuccess { return !equal }
