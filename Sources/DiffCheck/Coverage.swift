@@ -110,9 +110,13 @@ struct CoverageTally {
 
   /// Every count as cells, added to both `cells` and `coverage`; the tally is left empty.
   mutating func drain(into cells: inout [CoverageCell: Int], alsoInto coverage: inout Coverage) {
+    // Room made once: a summary's tables start empty at every take and grew a step at a time.
+    cells.reserveCapacity(cells.count + touched.count)
+    coverage.reserveCapacity(touched.count)
     for slot in touched.sorted() {
-      cells[Self.cell(slot), default: 0] += counts[slot]
-      coverage.add(Self.cell(slot), count: counts[slot])
+      let cell = Self.cell(slot)
+      cells[cell, default: 0] += counts[slot]
+      coverage.add(cell, count: counts[slot])
     }
     clear()
   }
@@ -156,6 +160,9 @@ public struct Coverage: Sendable, Equatable {
 
   /// Counts `cell` `count` more times.
   public mutating func add(_ cell: CoverageCell, count: Int) { counts[cell, default: 0] += count }
+
+  /// Room for `more` cells besides those counted.
+  mutating func reserveCapacity(_ more: Int) { counts.reserveCapacity(counts.count + more) }
 
   public mutating func merge(_ other: Coverage) {
     for (cell, count) in other.counts { counts[cell, default: 0] += count }
