@@ -131,22 +131,31 @@ import Testing
     #expect(seen[1]?.byte8 == true && seen[2]?.byte8 == true, "the observer only peeked at the second")
   }
 
-  /// A change to an untouched initial value during the run ends as a fresh run from the
-  /// changed state does.
-  @Test func aChangeDuringTheRunIsAChangeOfTheInitialState() throws {
-    let executor = ConcreteExecutor(configuration: configuration)
+  /// A program with an amocas at index 1 and a load of what it left after it, run from
+  /// `initial` with `change` made just before the amocas.
+  func runChangedAtTheAmocas(
+    _ initial: ConcreteState, _ change: (ConcreteExecutor.PreStep) -> Void
+  ) throws -> (program: [Instruction], run: ConcreteExecutor.Run) {
     let program = try Assembler.assemble(
       """
       addi a6, zero, 1
       amocas.d a1, a2, (a0)
       ld a3, 0(a0)
       """)
+    let run = ConcreteExecutor(configuration: configuration).firstRun(program, initial: initial) { index, step in
+      if index == 1 { change(step) }
+    }
+    return (program, run)
+  }
+
+  /// A change to an untouched initial value during the run ends as a fresh run from the
+  /// changed state does.
+  @Test func aChangeDuringTheRunIsAChangeOfTheInitialState() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
     var initial = state([10: data, 11: 5, 12: 9], memory: Array(repeating: 0, count: 16))
-    let patched = executor.firstRun(program, initial: initial) { index, step in
-      if index == 1 {
-        #expect(step.isUntouched(register: 11))
-        step.setInitial(register: 11, to: 0)
-      }
+    let (program, patched) = try runChangedAtTheAmocas(initial) { step in
+      #expect(step.isUntouched(register: 11))
+      step.setInitial(register: 11, to: 0)
     }
     initial.registers[11] = 0
     let fresh = executor.firstRun(program, initial: initial)
@@ -188,18 +197,10 @@ import Testing
   /// Bytes changed together during the run end as a fresh run from the changed memory does.
   @Test func bytesChangedTogetherDuringTheRunAreAChangeOfTheInitialMemory() throws {
     let executor = ConcreteExecutor(configuration: configuration)
-    let program = try Assembler.assemble(
-      """
-      addi a6, zero, 1
-      amocas.d a1, a2, (a0)
-      ld a3, 0(a0)
-      """)
     var initial = state([10: data, 11: 0x0102_0304_0506_0708, 12: 9], memory: Array(repeating: 0, count: 16))
-    let patched = executor.firstRun(program, initial: initial) { index, step in
-      if index == 1 {
-        #expect(step.isUntouched(address: data, bytes: 8))
-        step.setInitial(address: data, bytes: 0x0102_0304_0506_0708, count: 8)
-      }
+    let (program, patched) = try runChangedAtTheAmocas(initial) { step in
+      #expect(step.isUntouched(address: data, bytes: 8))
+      step.setInitial(address: data, bytes: 0x0102_0304_0506_0708, count: 8)
     }
     initial.memory = ByteMap(base: data, bytes: [8, 7, 6, 5, 4, 3, 2, 1] + Array(repeating: 0, count: 8))
     let fresh = executor.firstRun(program, initial: initial)
