@@ -188,6 +188,8 @@ import Testing
     #expect(summary.programs >= 10)
     let reached = summary.coverage.counts.keys.map(\.outcome)
     #expect(reached.contains(.success) && reached.contains(.failure))
+    // Preparing is timed a batch at a time, the last batch included.
+    #expect(summary.timing.preparing > .zero && summary.timing.emulating > .zero)
   }
 
   @Test func theSameSeedGivesTheSameCampaign() throws {
