@@ -291,12 +291,14 @@ public struct ConcreteExecutor {
       entryLog?._withUnsafeGuaranteedRef {
         $0.record(index, base: machine.registerFile[instruction.rs1], unwritten: machine.unwrittenRegisters)
       }
-      machine.begin()
       let executed: Bool
       if let memoCache, let memo, matched ?? machine.matches(memo) {
+        // `begin` is left to the steps that run their semantics: only their effects and what
+        // their memos hold are gathered, and a replay sets everything read after a step.
         executed = machine.replayAndFinish(memo, index: index)
         memoCache._withUnsafeGuaranteedRef { $0.replayed += 1 }
       } else {
+        machine.begin()
         builder.instruction = instruction
         builder.pc = pc
         if supported[index] {

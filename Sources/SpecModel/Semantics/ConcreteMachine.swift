@@ -202,10 +202,10 @@ final class ConcreteMachine {
     loadCount += 1
   }
 
-  /// A load a replayed step made, noted as the step's semantics would have.
+  /// A load a replayed step made, noted as read by the run (a replayed step makes no memo, so
+  /// the step's own record of its loads is not kept).
   func noteReplayedLoad(_ load: StepMemo.Load) {
     noteLoad(load.address, bytes: load.bytes)
-    note(load)
   }
 
   /// The reservation before the step, noted as read.

@@ -158,15 +158,14 @@ extension ConcreteMachine {
     return value == load.value
   }
 
-  /// Does the step at program `index` again as `memo` recorded it, reads included, and applies
-  /// it as `finish` would: one pass, with none of the step's effects gathered first. Returns
-  /// whether the instruction executed (a memo holds no broken rule, so only a trap stops it).
+  /// Does the step at program `index` again as `memo` recorded it and applies it as `finish`
+  /// would: one pass, with none of the step's effects gathered first. Its reads are noted for
+  /// the run (who read what); what a memo of it would hold is not gathered, since a step done
+  /// again from a memo makes none. Returns whether the instruction executed (a memo holds no
+  /// broken rule, so only a trap stops it).
   func replayAndFinish(_ memo: UnsafePointer<StepMemo>, index: Int) -> Bool {
     // Read in place: a memo is a few hundred bytes.
-    let read = memo.pointee.registers
-    noteRead(read)
-    stepRegisters = read
-    if memo.pointee.reservation != nil { stepReadsReservation = true }
+    noteRead(memo.pointee.registers)
     if memo.pointee.loadCount > 0 { noteReplayedLoad(memo.pointee.loads.0) }
     if memo.pointee.loadCount > 1 { noteReplayedLoad(memo.pointee.loads.1) }
     success = memo.pointee.success
