@@ -264,7 +264,7 @@ public struct ConcreteExecutor {
     // The cache lives as long as the caller's call: looked at unretained at every step.
     let memoCache = cache.map { Unmanaged.passUnretained($0) }
     let entryLog = entries.map { Unmanaged.passUnretained($0) }
-    while index >= 0 && index < program.count && machine.trap == nil {
+    while index >= 0 && index < program.count {
       if index == stopBefore { break }
       if steps >= maxSteps {
         undecided = "the run passed \(maxSteps) steps"
@@ -318,12 +318,14 @@ public struct ConcreteExecutor {
         undecided = "instruction \(index) (\(instruction.assembly)) is reserved and may do anything"
         break
       }
-      // Every amocas and trap gets an event, and every step the caller observes.
-      if machine.success != nil || machine.trap != nil || observed {
+      // Every amocas and trap gets an event, and every step the caller observes. A step that did
+      // not execute trapped (an unconstrained one has ended the run above), and a trap ends it.
+      if observed || !executed || machine.success != nil {
         machine.events.append(
           StepEvent(index: index, success: executed ? machine.success : nil, trapCause: machine.trap?.cause))
       }
-      if executed, let offset = machine.branchOffset {
+      if !executed { break }
+      if let offset = machine.branchOffset {
         index += Int(offset / 4)
       } else {
         index += 1
