@@ -346,36 +346,46 @@ public struct Oracle {
     var views = Views()
     swap(&views, &workspace.views)
     views.clear(count: program.count)
-    var supported = Self.emptied(&workspace.supported, room: program.count)
-    executor.supported(program, into: &supported)
-    // Each form's facts are worked out once and looked up by serial number after. The arrays are
-    // filled in place: appended one by one, each append checked the array's uniqueness.
+    // Each form's facts, and whether the ISA has it, are worked out once and looked up by serial
+    // number after. The arrays are filled in place: appended one by one, each append checked the
+    // array's uniqueness.
     var factsByForm: [StepFacts?] = []
     swap(&factsByForm, &workspace.factsByForm)
+    var supportedByForm: [Bool?] = []
+    swap(&supportedByForm, &workspace.supportedByForm)
     var facts = Self.filled(&workspace.facts, with: StepFacts.none, count: program.count)
     var observing = Self.filled(&workspace.observing, with: false, count: program.count)
+    var supported = Self.filled(&workspace.supported, with: false, count: program.count)
     facts.withUnsafeMutableBufferPointer { facts in
       observing.withUnsafeMutableBufferPointer { observing in
-        for (index, instruction) in program.enumerated() {
-          // Through the unretained form: `form` hands out a reference the caller must release.
-          let serial = instruction.withForm { $0.serial }
-          if serial >= factsByForm.count {
-            factsByForm.append(contentsOf: repeatElement(nil, count: serial + 1 - factsByForm.count))
+        supported.withUnsafeMutableBufferPointer { supported in
+          for (index, instruction) in program.enumerated() {
+            // Through the unretained form: `form` hands out a reference the caller must release.
+            let serial = instruction.withForm { $0.serial }
+            if serial >= factsByForm.count {
+              factsByForm.append(contentsOf: repeatElement(nil, count: serial + 1 - factsByForm.count))
+              supportedByForm.append(contentsOf: repeatElement(nil, count: serial + 1 - supportedByForm.count))
+            }
+            let fact: StepFacts
+            if let known = factsByForm[serial], let inISA = supportedByForm[serial] {
+              fact = known
+              supported[index] = inISA
+            } else {
+              fact = instruction.withForm { StepFacts($0, xlen: xlen) }
+              factsByForm[serial] = fact
+              let inISA = instruction.withForm { configuration.isa.contains($0) }
+              supportedByForm[serial] = inISA
+              supported[index] = inISA
+            }
+            facts[index] = fact
+            // The steps a patch may aim at, and the first step, where a rerun starts over.
+            observing[index] = fact.isAmocas || fact.isNarrowAMO || index == 0
           }
-          let fact: StepFacts
-          if let known = factsByForm[serial] {
-            fact = known
-          } else {
-            fact = instruction.withForm { StepFacts($0, xlen: xlen) }
-            factsByForm[serial] = fact
-          }
-          facts[index] = fact
-          // The steps a patch may aim at, and the first step, where a rerun starts over.
-          observing[index] = fact.isAmocas || fact.isNarrowAMO || index == 0
         }
       }
     }
     swap(&factsByForm, &workspace.factsByForm)
+    swap(&supportedByForm, &workspace.supportedByForm)
     // The registers, memory and dropped marks move into the aim, which patches them: a copy kept
     // here would make each patch copy them first.
     var aim = Aim(

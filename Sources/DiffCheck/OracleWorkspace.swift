@@ -24,6 +24,8 @@ extension Oracle {
     /// the XLEN (the oracle's) alone, and working it out for every instruction of every program
     /// cost a hundredth of the loop.
     var factsByForm: [StepFacts?] = []
+    /// Whether the ISA has each form, by serial number (nil: not yet asked).
+    var supportedByForm: [Bool?] = []
 
     init(count: Int) {
       cache = StepCache(count: count)

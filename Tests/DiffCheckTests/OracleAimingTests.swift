@@ -23,6 +23,27 @@ import Testing
     }
   }
 
+  /// An instruction whose form the ISA lacks is illegal in the run that preparing keeps, the
+  /// first time its form is met and every time after (the answer is kept per form).
+  @Test func aFormOutsideTheISAIsIllegalInThePreparedRun() throws {
+    let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima_zacas"), profile: .spike)
+    let oracle = Oracle(configuration: configuration)
+    let inside = Instruction(InstructionTable.named("amocas.w"), rd: 5, rs1: 10, rs2: 6)
+    let outside = Instruction(InstructionTable.named("amocas.b"), rd: 7, rs1: 10, rs2: 6)
+    #expect(!configuration.isa.contains(outside.form))
+    for (program, illegalAt) in [([inside], nil), ([inside, outside], 1), ([outside, inside], 0), ([inside], nil)] {
+      var random = SeededRandom(seed: 3)
+      let prepared = oracle.prepare(
+        GeneratedProgram(instructions: program, baseRegisters: [10], trapCandidate: nil), &random)
+      let run = try #require(prepared.specRun)
+      if let illegalAt {
+        #expect(run.trap?.cause == 2 && run.trap?.index == illegalAt, "\(program.map(\.assembly))")
+      } else {
+        #expect(run.trap == nil, "\(program.map(\.assembly))")
+      }
+    }
+  }
+
   /// A rerun keeps the views of steps that read what they read before and were only noted then,
   /// without looking again: every prepared case (initial state, patches, marks, runs) is the one
   /// an oracle that looks at every step of every run makes.
