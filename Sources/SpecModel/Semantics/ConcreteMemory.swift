@@ -1,14 +1,14 @@
 /// Memory as bytes: one array per region of the memory map, and a small table for bytes a test
 /// states outside every region (readable in principle, never reachable without a trap).
 public struct ConcreteMemory: Sendable {
-  struct Region: Sendable {
-    let base: UInt64
-    var bytes: [UInt8]
+  @usableFromInline struct Region: Sendable {
+    @usableFromInline let base: UInt64
+    @usableFromInline var bytes: [UInt8]
     /// The program index of the instruction that last wrote each byte (-1: the initial state).
     var writers: [Int32]
   }
 
-  var regions: [Region]
+  @usableFromInline var regions: [Region]
   var outside: [UInt64: UInt8] = [:]
 
   /// Memory over `map` holding `initial` (bytes not given read as zero).
@@ -235,7 +235,9 @@ public struct ConcreteMemory: Sendable {
   /// `word(address)`, little-endian: a generator draws every region anew for each program, and a
   /// lookup per word cost more than the write. A last word that runs past its region is set as
   /// `set(_:word:)` sets it.
-  public mutating func fillRegions(_ word: (UInt64) -> UInt64) {
+  /// Inlinable: the generator's `word` is called for every word of every program, and inlined
+  /// it costs no call.
+  @inlinable public mutating func fillRegions(_ word: (UInt64) -> UInt64) {
     for index in regions.indices {
       let base = regions[index].base
       let size = regions[index].bytes.count
