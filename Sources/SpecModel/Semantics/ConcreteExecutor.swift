@@ -409,17 +409,8 @@ public struct ConcreteExecutor {
   /// Whether the ISA has each instruction's form (an instruction outside it is illegal). A caller
   /// that runs one program many times works this out once.
   public func supported(_ program: [Instruction]) -> [Bool] {
-    var flags: [Bool] = []
-    supported(program, into: &flags)
-    return flags
-  }
-
-  /// `supported`, written into `flags` (emptied first) for a caller that keeps their storage.
-  public func supported(_ program: [Instruction], into flags: inout [Bool]) {
     let isa = configuration.isa
-    flags.removeAll(keepingCapacity: true)
-    flags.reserveCapacity(program.count)
-    for instruction in program { flags.append(instruction.withForm { isa.contains($0) }) }
+    return program.map { instruction in instruction.withForm { isa.contains($0) } }
   }
 
   /// Stands in for the instruction of a builder made before the first step of an empty program.
