@@ -1031,18 +1031,9 @@ public struct Oracle {
     return CASView(
       compare: compare, loaded: loaded, address: address,
       compareRegister: machine.peek(register: fact.isNarrowAMO ? instruction.rs2 : instruction.rd),
-      byteWriters: ByteWriters(byteWriters, count: bytes), memoryIsInitial: Self.noneWritten(byteWriters),
+      byteWriters: ByteWriters(byteWriters, count: bytes), memoryIsInitial: ConcreteMemory.noneWritten(byteWriters),
       registersAreInitial: !compareRegisters.isEmpty
         && compareRegisters.allSatisfy { machine.registerWriter($0) == -1 })
-  }
-
-  /// Whether every lane holds -1 (no instruction wrote the byte; the lanes past an access's bytes
-  /// hold -1 too). Read as eight words: the generic vector comparison costs hundreds of
-  /// instructions.
-  private static func noneWritten(_ writers: SIMD16<Int32>) -> Bool {
-    withUnsafeBytes(of: writers) { raw in
-      (0..<8).allSatisfy { raw.load(fromByteOffset: 8 * $0, as: UInt64.self) == .max }
-    }
   }
 
   /// Whether an amocas or AMO that sees `view` would miss `target` (a trap aside).

@@ -295,12 +295,7 @@ final class ConcreteMachine {
   /// values and no step has read any of them.
   func isUntouched(address: UInt64, bytes count: Int) -> Bool {
     if let (_, writers) = memory.bytesAndWriters(at: address, count: count) {
-      // Lanes past `count` hold -1 as well. Read as eight words: the generic vector comparison
-      // costs hundreds of instructions.
-      let noneWritten = withUnsafeBytes(of: writers) { raw in
-        (0..<8).allSatisfy { raw.load(fromByteOffset: 8 * $0, as: UInt64.self) == .max }
-      }
-      guard noneWritten else { return false }
+      guard ConcreteMemory.noneWritten(writers) else { return false }
     } else {
       for byte in 0..<UInt64(count) where memory.writer(at: (address &+ byte) & xlenMask) != -1 { return false }
     }

@@ -204,6 +204,15 @@ public struct ConcreteMemory: Sendable {
     }
   }
 
+  /// Whether every lane of `writers` (a span's writers as `bytesAndWriters` and
+  /// `PreStep.peekBytes` give them, -1 past the span) is -1: no instruction wrote the span. Read as
+  /// eight words: the generic vector comparison costs hundreds of instructions.
+  @inlinable public static func noneWritten(_ writers: SIMD16<Int32>) -> Bool {
+    withUnsafeBytes(of: writers) { raw in
+      (0..<8).allSatisfy { raw.load(fromByteOffset: 8 * $0, as: UInt64.self) == .max }
+    }
+  }
+
   /// Sets the `count` bytes (at most sixteen) from `address` to `value`, little-endian, wrapping
   /// at `mask`; their writers are left as they are.
   public mutating func set(_ address: UInt64, bytes value: UInt128, count: Int, mask: UInt64) {
