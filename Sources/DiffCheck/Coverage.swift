@@ -104,25 +104,30 @@ struct CoverageTally {
 
   /// Every count as cells, added to `coverage`; the tally is left empty.
   mutating func drain(into coverage: inout Coverage) {
-    for slot in touched.sorted() { coverage.add(Self.cell(slot), count: counts[slot]) }
-    clear()
+    coverage.reserveCapacity(touched.count)
+    drain { coverage.add($0, count: $1) }
   }
 
   /// Every count as cells, added to both `cells` and `coverage`; the tally is left empty.
   mutating func drain(into cells: inout [CoverageCell: Int], alsoInto coverage: inout Coverage) {
-    // Room made once: a summary's tables start empty at every take and grew a step at a time.
     cells.reserveCapacity(cells.count + touched.count)
     coverage.reserveCapacity(touched.count)
-    for slot in touched.sorted() {
-      let cell = Self.cell(slot)
-      cells[cell, default: 0] += counts[slot]
-      coverage.add(cell, count: counts[slot])
+    drain { cell, count in
+      cells[cell, default: 0] += count
+      coverage.add(cell, count: count)
     }
-    clear()
   }
 
   mutating func drain(into cells: inout [CoverageCell: Int]) {
-    for slot in touched.sorted() { cells[Self.cell(slot), default: 0] += counts[slot] }
+    cells.reserveCapacity(cells.count + touched.count)
+    drain { cells[$0, default: 0] += $1 }
+  }
+
+  /// Each counted cell with its count, in slot order, each slot turned into a cell once; the
+  /// tally is left empty. Room is made in the tables first by the callers: a summary's tables
+  /// start empty at every take and grew a step at a time.
+  private mutating func drain(_ add: (CoverageCell, Int) -> Void) {
+    for slot in touched.sorted() { add(Self.cell(slot), counts[slot]) }
     clear()
   }
 
