@@ -674,21 +674,22 @@ public struct Oracle {
           machine.setInitial(copiedRegister: number, to: registerValues[position])
         }
       }
-      // Bytes set in memory alone (the usual patch) are set together.
-      if !isRouted && byteCount > 0 {
-        machine.setInitial(address: byteAddress, bytes: byteValues, count: byteCount)
-      }
-      for position in 0..<byteCount where isRouted {
-        let (address, value) = byte(position)
-        let register = Int(routeRegisters[position])
-        guard register >= 0 else {
-          machine.setInitial(address: address, to: value)
-          continue
+      if !isRouted {
+        // Bytes set in memory alone (the usual patch) are set together.
+        if byteCount > 0 { machine.setInitial(address: byteAddress, bytes: byteValues, count: byteCount) }
+      } else {
+        for position in 0..<byteCount {
+          let (address, value) = byte(position)
+          let register = Int(routeRegisters[position])
+          guard register >= 0 else {
+            machine.setInitial(address: address, to: value)
+            continue
+          }
+          let bit = UInt64(routeBits[position])
+          let carried = machine.peek(register: register) & ~(0xFF << bit) | UInt64(value) << bit
+          machine.setInitial(copiedRegister: register, to: carried)
+          machine.rewrite(copiedByte: address, to: value)
         }
-        let bit = UInt64(routeBits[position])
-        let carried = machine.peek(register: register) & ~(0xFF << bit) | UInt64(value) << bit
-        machine.setInitial(copiedRegister: register, to: carried)
-        machine.rewrite(copiedByte: address, to: value)
       }
       for span in 0..<2 {
         var positions = rewritten[span]

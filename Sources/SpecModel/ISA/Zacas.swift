@@ -65,7 +65,7 @@ extension InstructionTable {
 extension StepBuilder {
   /// Reads a compare or swap operand: the low bits of one register, or a register pair (rd is the low
   /// half), where a pair starting at x0 reads as zero.
-  @inline(__always) mutating func readOperand(
+  mutating func readOperand(
     _ label: String, from register: Int, width: Int, pairs: Bool, zeroRule: Rule, rule: Rule
   ) -> BitVec {
     guard pairs else { return define(label, x(register).truncate(to: width), rule) }
