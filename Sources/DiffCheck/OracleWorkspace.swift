@@ -90,6 +90,14 @@ extension Oracle {
 
   /// `array`'s storage holding `count` copies of `value`, taken out of it.
   static func filled<T>(_ array: inout [T], with value: T, count: Int) -> [T] {
+    // Programs mostly have one length: the storage already holds `count` elements, and
+    // overwriting them skips emptying it and appending them one by one again.
+    if array.count == count {
+      var taken: [T] = []
+      swap(&taken, &array)
+      taken.withUnsafeMutableBufferPointer { $0.update(repeating: value) }
+      return taken
+    }
     var taken = emptied(&array, room: count)
     taken.append(contentsOf: repeatElement(value, count: count))
     return taken
