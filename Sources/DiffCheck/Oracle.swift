@@ -299,8 +299,13 @@ public struct Oracle {
     defer { workspaces.give(workspace) }
     let map = configuration.memoryMap
     let data = map.regions.first { $0.access == .readWrite } ?? map.regions[0]
-    var registers = (0..<32).map { _ in randomRegisterValue(&random) }
-    registers[0] = 0
+    // Written in place: mapped, each value went through a closure and an append. The value drawn
+    // for x0 is drawn and dropped, as the map drew it.
+    var registers = [UInt64](unsafeUninitializedCapacity: 32) { values, count in
+      for number in 0..<32 { values[number] = randomRegisterValue(&random) }
+      values[0] = 0
+      count = 32
+    }
     for base in generated.baseRegisters {
       let slots = max((data.size - 96) / 16, 1)
       registers[base] = data.base + 48 + 16 * random.below(slots)
