@@ -421,7 +421,7 @@ public struct Campaign {
       guard !batch.isEmpty else { return }
       let cases = try batch.map { entry in
         EmulatorCase(
-          isa: options.isa, words: try entry.prepared.program.map { try $0.encoded() },
+          isa: options.isa, words: try Instruction.encoded(entry.prepared.program),
           initial: entry.prepared.initial, memoryMap: configuration.memoryMap)
       }
       let emulating = ContinuousClock.now

@@ -77,6 +77,23 @@ extension Instruction {
     return form.match | operands
   }
 
+  /// The encodings of `program`, in order: written in place, where a map passed each word
+  /// through a closure and an append, for every program a campaign runs.
+  public static func encoded(_ program: [Instruction]) throws(EncodingError) -> [UInt32] {
+    var failure: EncodingError?
+    let words = [UInt32](unsafeUninitializedCapacity: program.count) { words, count in
+      for index in program.indices {
+        do throws(EncodingError) { words[index] = try program[index].encoded() } catch {
+          failure = error
+          return
+        }
+        count = index + 1
+      }
+    }
+    if let failure { throw failure }
+    return words
+  }
+
   private func registerError(_ name: String, _ value: Int) -> EncodingError {
     EncodingError(message: "\(mnemonic): \(name) = \(value) is not a register number")
   }
