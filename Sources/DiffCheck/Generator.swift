@@ -141,6 +141,14 @@ public struct ProgramGenerator {
   }
 
   public func generate(_ random: inout SeededRandom) -> GeneratedProgram {
+    // The source is drawn from as a local, and the drawing helpers are inlined into one body: the
+    // draws then work on the source in place rather than through the caller's memory at each call.
+    var local = random
+    defer { random = local }
+    return generate(drawingFrom: &local)
+  }
+
+  @inline(__always) private func generate(drawingFrom random: inout SeededRandom) -> GeneratedProgram {
 
     // Two or three registers hold addresses; the oracle picks their values.
     var pool = RegisterSet.all
@@ -265,7 +273,7 @@ public struct ProgramGenerator {
     var isEmpty: Bool { forms.isEmpty }
 
     /// A position drawn as `SeededRandom.pick` draws one.
-    func position(_ random: inout SeededRandom) -> Int { Int(random.below(UInt64(forms.count))) }
+    @inline(__always) func position(_ random: inout SeededRandom) -> Int { Int(random.below(UInt64(forms.count))) }
 
     /// `body` applied to the form at `position`, which is not retained for it.
     func at<Result>(_ position: Int, _ body: (InstructionForm) -> Result) -> Result {
@@ -273,7 +281,7 @@ public struct ProgramGenerator {
     }
 
     /// `body` applied to a form drawn as `SeededRandom.pick` draws one, with the random source.
-    func draw<Result>(
+    @inline(__always) func draw<Result>(
       _ random: inout SeededRandom, _ body: (InstructionForm, inout SeededRandom) -> Result
     ) -> Result {
       forms[position(&random)]._withUnsafeGuaranteedRef { body($0, &random) }
@@ -282,7 +290,7 @@ public struct ProgramGenerator {
 
   /// A kind drawn by weight, as `SeededRandom.weighted` draws from `kinds.table`: through the
   /// table of kinds by roll when there is one.
-  private func drawKind(_ random: inout SeededRandom) -> Kind {
+  @inline(__always) private func drawKind(_ random: inout SeededRandom) -> Kind {
     guard !kindByRoll.isEmpty else { return random.weighted(kinds.table, total: kinds.total) }
     return kindByRoll[Int(random.below(UInt64(kindByRoll.count)))]
   }
@@ -363,14 +371,16 @@ public struct ProgramGenerator {
   }
 
   /// A destination that is usually not a base register, so later addresses stay meaningful.
-  private func destination(avoiding bases: [Int], _ random: inout SeededRandom) -> Int {
+  @inline(__always) private func destination(avoiding bases: [Int], _ random: inout SeededRandom) -> Int {
     if random.chance(0.05) { return 0 }
     var register = random.int(1...31)
     while bases.contains(register) && !random.chance(0.1) { register = random.int(1...31) }
     return register
   }
 
-  private func alu(_ form: InstructionForm, avoiding bases: [Int], _ random: inout SeededRandom) -> Instruction {
+  @inline(__always) private func alu(_ form: InstructionForm, avoiding bases: [Int], _ random: inout SeededRandom)
+    -> Instruction
+  {
     var instruction = Instruction(
       form, rd: destination(avoiding: bases, &random), rs1: random.int(0...31), rs2: random.int(0...31))
     // The format read once: comparing formats (an enum with a payload) is a call each time.
@@ -392,12 +402,14 @@ public struct ProgramGenerator {
   }
 
   /// Small offsets that are multiples of the access size, so accesses through one base overlap.
-  private func offset(for form: InstructionForm, _ random: inout SeededRandom) -> Int64 {
+  @inline(__always) private func offset(for form: InstructionForm, _ random: inout SeededRandom) -> Int64 {
     let size = Int64(form.accessBytes ?? 1)
     return Int64(random.int(-2...4)) * size
   }
 
-  private func amocas(_ form: InstructionForm, base: Int, bases: [Int], _ random: inout SeededRandom) -> Instruction {
+  @inline(__always) private func amocas(_ form: InstructionForm, base: Int, bases: [Int], _ random: inout SeededRandom)
+    -> Instruction
+  {
     let pairs = form.usesRegisterPairs(xlen: isa.xlen)
     func operand() -> Int {
       if random.chance(pairs ? 0.2 : 0.12) { return 0 }
