@@ -131,7 +131,9 @@ final class ConcreteMachine {
     reservationValid = false
     reservationAddress = 0
     trap = nil
-    self.cursor = cursor
+    // A first path (a fresh cursor) reuses the storage of the last run's: made anew, the cursor
+    // allocated its arrays again at the first choice point of every run.
+    if cursor.isFresh { self.cursor.restartKeepingStorage() } else { self.cursor = cursor }
     begin()
     prunedBy = nil
     unconstrained = false
@@ -421,6 +423,17 @@ public struct ChoiceCursor: Sendable {
 
   /// How many of them had more than one option.
   public var openPoints: Int { counts.reduce(0) { $0 + ($1 > 1 ? 1 : 0) } }
+
+  /// Whether the cursor is at the first path, having met no choice point yet.
+  var isFresh: Bool { taken.isEmpty && position == 0 }
+
+  /// Back to the first path, keeping the storage.
+  mutating func restartKeepingStorage() {
+    // Most runs meet no choice point: their arrays are empty already.
+    if !taken.isEmpty { taken.removeAll(keepingCapacity: true) }
+    if !counts.isEmpty { counts.removeAll(keepingCapacity: true) }
+    position = 0
+  }
 
   mutating func next(among options: Int) -> Int {
     defer { position += 1 }
