@@ -393,14 +393,14 @@ public struct Oracle {
     swap(&supportedByForm, &workspace.supportedByForm)
     // The registers, memory and dropped marks move into the aim, which patches them: a copy kept
     // here would make each patch copy them first.
+    var start = Start(
+      program: program, initial: ConcreteState(registers: consume registers, memory: [:]), image: consume image,
+      cache: workspace.cache, entries: workspace.entries, observing: observing)
     var aim = Aim(
-      program: program, targets: targets, dropped: Self.filled(&workspace.dropped, with: false, count: program.count),
+      targets: targets, dropped: Self.filled(&workspace.dropped, with: false, count: program.count),
       attempts: Self.filled(&workspace.attempts, with: 0, count: program.count),
-      bases: generated.baseRegisters,
-      initial: ConcreteState(registers: consume registers, memory: [:]), image: consume image, random: random,
-      pending: Self.emptied(&workspace.pending, room: 4), cache: workspace.cache, entries: workspace.entries,
-      observing: observing)
-    let stores = Stores(program: program, facts: facts, entries: aim.entries, xlenMask: xlenMask)
+      bases: generated.baseRegisters, random: random, pending: Self.emptied(&workspace.pending, room: 4))
+    let stores = Stores(program: program, facts: facts, entries: start.entries, xlenMask: xlenMask)
     // Each round's run is let go before the next run starts: a run holds the machine's memory
     // and registers, which the next run then reuses rather than copies.
     var rounds = 0
@@ -409,7 +409,7 @@ public struct Oracle {
     let run: ConcreteExecutor.Run
     while true {
       // The last run allowed makes no guesses: the run that stands must be one the initial state gives.
-      let (current, guessed) = observe(facts, supported, stores, &aim, &views, guessing: rounds < maxRounds)
+      let (current, guessed) = observe(facts, supported, stores, &start, &aim, &views, guessing: rounds < maxRounds)
       if guessed {
         rounds += 1
         continue
@@ -448,7 +448,7 @@ public struct Oracle {
           ? planAMO(program[index], goal, view, live: nil)
           : plan(program[index], goal, view, stores, generated.baseRegisters, live: nil, &aim.random)
         if let patch {
-          aim.apply(patch)
+          start.apply(patch)
           aim.patches += 1
           aim.attempts[index] += 1
           touched.append(span)
@@ -479,8 +479,8 @@ public struct Oracle {
       aim.dropped[event.index] = false
     }
     for (index, _) in missed { aim.dropped[index] = true }
-    var initial = aim.initial
-    initial.memory = aim.image.bytes
+    var initial = start.initial
+    initial.memory = start.image.bytes
     var prepared = PreparedCase(
       program: program, initial: initial, marks: coverage(program, facts, run, views),
       infeasibleTargets: aim.dropped.reduce(0) { $1 ? $0 + 1 : $0 }, patches: patches,
@@ -491,8 +491,10 @@ public struct Oracle {
     prepared.plans = aim.plans
     // The arrays go back to the workspace for the next program.
     (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
-    (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (views, supported, facts, observing)
-    workspace.image = aim.image
+    (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (
+      views, supported, facts, start.observing
+    )
+    workspace.image = start.image
     (workspace.missed, workspace.touched, workspace.pending) = (missed, touched, aim.pending)
     return prepared
   }
@@ -861,16 +863,32 @@ public struct Oracle {
     }
   }
 
-  /// What preparing one program aims at, and the initial state as it is patched.
-  struct Aim {
+  /// What each run of a program starts from: the initial state as it is patched, and what the run
+  /// keeps between runs. Held apart from the aim, which the observer changes during a run: while a
+  /// closure may change a value, the run could only take copies of its parts, each counted once
+  /// more at every run.
+  struct Start {
     let program: [Instruction]
+    var initial: ConcreteState
+    var image: ConcreteMemory
+    /// Steps of earlier runs of the program, done again where they read the same values.
+    let cache: StepCache
+    /// What the last run held as it entered each step: where a store wrote, and from what.
+    let entries: StepEntries
+    /// The steps a run shows the oracle: those a patch may aim at, and the first step, where a
+    /// rerun starts over. Stores are not shown: what a route needs of them is in `entries`.
+    let observing: [Bool]
+
+    mutating func apply(_ patch: Patch) { patch.apply(to: &initial, &image) }
+  }
+
+  /// What preparing one program aims at.
+  struct Aim {
     let targets: [CASTarget?]
     var dropped: [Bool]
     /// Patches made for each target.
     var attempts: [Int]
     let bases: [Int]
-    var initial: ConcreteState
-    var image: ConcreteMemory
     var random: SeededRandom
     var patches = 0
     var runs = 0
@@ -885,15 +903,6 @@ public struct Oracle {
     /// Patches made during the run under way, for the initial state once the run is over: the
     /// run holds a copy of the initial state, and changing the aim's meanwhile would copy it.
     var pending: [Patch]
-    /// Steps of earlier runs of the program, done again where they read the same values.
-    let cache: StepCache
-    /// What the last run held as it entered each step: where a store wrote, and from what.
-    let entries: StepEntries
-    /// The steps a run shows the oracle: those a patch may aim at, and the first step, where a
-    /// rerun starts over. Stores are not shown: what a route needs of them is in `entries`.
-    let observing: [Bool]
-
-    mutating func apply(_ patch: Patch) { patch.apply(to: &initial, &image) }
   }
 
   /// Runs the spec concretely, noting what each amocas sees before it runs. A target the amocas
@@ -905,10 +914,10 @@ public struct Oracle {
   /// the guess would run from values no initial state gives, and the targets among them are
   /// aimed as well in the next run as in this one.
   private func observe(
-    _ facts: [StepFacts], _ supported: [Bool], _ stores: Stores, _ aim: inout Aim, _ views: inout Views,
-    guessing: Bool
+    _ facts: [StepFacts], _ supported: [Bool], _ stores: Stores, _ start: inout Start, _ aim: inout Aim,
+    _ views: inout Views, guessing: Bool
   ) -> (run: ConcreteExecutor.Run, guessed: Bool) {
-    let program = aim.program
+    let program = start.program
     aim.runs += 1
     // The last run's views go stale; a step that reads what it read then may keep its view.
     views.nextRun()
@@ -921,8 +930,8 @@ public struct Oracle {
     let bases = aim.bases
     // The observer does not outlive the run: it changes the aim and the views in place.
     let run = executor.firstRun(
-      program, initial: aim.initial, memory: aim.image, supported: supported, observing: aim.observing,
-      cache: aim.cache, entries: aim.entries
+      program, initial: start.initial, memory: start.image, supported: supported, observing: start.observing,
+      cache: start.cache, entries: start.entries
     ) { index, machine in
       // A run that a profile constraint pruned starts again from the top: keep the last run's views.
       if index == 0 && observedAny { views.clear(count: program.count) }
@@ -985,12 +994,12 @@ public struct Oracle {
         views.set(index, seen, quiet: false)
       }
     }
-    for patch in aim.pending { aim.apply(patch) }
+    for patch in aim.pending { start.apply(patch) }
     aim.pending.removeAll(keepingCapacity: true)
     // Patches made during a run that was pruned and started over are not all in the run that
     // stands: run the patched state again.
     if (patchedLive || guessed) && run.attempts > 1 {
-      return observe(facts, supported, stores, &aim, &views, guessing: guessing)
+      return observe(facts, supported, stores, &start, &aim, &views, guessing: guessing)
     }
     return (run, guessed)
   }
