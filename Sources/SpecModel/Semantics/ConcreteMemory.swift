@@ -60,15 +60,21 @@ public struct ConcreteMemory: Sendable {
       self = other
       return
     }
-    for index in regions.indices {
-      regions[index].bytes.withUnsafeMutableBufferPointer { target in
-        other.regions[index].bytes.withUnsafeBufferPointer { _ = target.update(fromContentsOf: $0) }
-      }
-      regions[index].writers.withUnsafeMutableBufferPointer { target in
-        other.regions[index].writers.withUnsafeBufferPointer { _ = target.update(fromContentsOf: $0) }
+    // Through the region arrays' buffers: an element read by index was a copy, its arrays counted.
+    other.regions.withUnsafeBufferPointer { sources in
+      regions.withUnsafeMutableBufferPointer { targets in
+        for index in targets.indices {
+          targets[index].bytes.withUnsafeMutableBufferPointer { target in
+            sources[index].bytes.withUnsafeBufferPointer { _ = target.update(fromContentsOf: $0) }
+          }
+          targets[index].writers.withUnsafeMutableBufferPointer { target in
+            sources[index].writers.withUnsafeBufferPointer { _ = target.update(fromContentsOf: $0) }
+          }
+        }
       }
     }
-    outside = other.outside
+    // Bytes outside every region are rare: two empty tables are left as they are.
+    if !(outside.isEmpty && other.outside.isEmpty) { outside = other.outside }
   }
 
   @inline(__always) func locate(_ address: UInt64) -> (Int, Int)? {
