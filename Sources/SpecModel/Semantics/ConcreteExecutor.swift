@@ -233,21 +233,23 @@ public struct ConcreteExecutor {
     observing: [Bool]? = nil, cache: StepCache? = nil
   ) -> (run: Run, cursor: ChoiceCursor) {
     run(
-      program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, supported: supported,
-      observes: beforeStep != nil, observing: observing, cache: cache, entries: nil
+      program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore,
+      supported: supported ?? self.supported(program), observes: beforeStep != nil, observing: observing, cache: cache,
+      entries: nil, everyPath: true
     ) { index, step in beforeStep?(index, step) }
   }
 
   /// `run`, with an observer that does not outlive the call: what it changes of its caller's state
   /// is changed in place rather than through boxes on the heap. It sees the steps `observing`
-  /// marks (every step when nil).
+  /// marks (every step when nil). The cursor handed back serves to take the next path; without
+  /// `everyPath` it is handed back only after a run a rule pruned (the caller stops at the first
+  /// allowed run), and is empty otherwise.
   func run(
     _ program: [Instruction], initial: ConcreteState, memory: ConcreteMemory, cursor: ChoiceCursor,
-    stopBefore: Int?, supported: [Bool]?, observes: Bool, observing: [Bool]?, cache: StepCache?,
-    entries: StepEntries?, beforeStep: (Int, PreStep) -> Void
+    stopBefore: Int?, supported: [Bool], observes: Bool, observing: [Bool]?, cache: StepCache?,
+    entries: StepEntries?, everyPath: Bool, beforeStep: (Int, PreStep) -> Void
   ) -> (run: Run, cursor: ChoiceCursor) {
     let xlen = configuration.isa.xlen
-    let supported = supported ?? self.supported(program)
     let machine =
       cache?.machine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
       ?? ConcreteMachine(xlen: xlen, registers: initial.registers, memory: memory, cursor: cursor)
@@ -338,7 +340,8 @@ public struct ConcreteExecutor {
       prunedBy: machine.prunedBy, undecided: undecided, choicePoints: machine.cursor.depth,
       openChoices: machine.cursor.openPoints)
     cache?.keep(machine)
-    return (run, machine.cursor)
+    // A copy of the cursor shares its arrays with the machine's, counted once more each.
+    return (run, everyPath || machine.prunedBy != nil ? machine.cursor : ChoiceCursor())
   }
 
   /// The first allowed run (every choice point at its first allowed option).
@@ -376,7 +379,8 @@ public struct ConcreteExecutor {
     while true {
       var (run, after) = self.run(
         program, initial: initial, memory: memory, cursor: cursor, stopBefore: stopBefore, supported: supported,
-        observes: observes, observing: observing, cache: cache, entries: entries, beforeStep: beforeStep)
+        observes: observes, observing: observing, cache: cache, entries: entries, everyPath: false,
+        beforeStep: beforeStep)
       runs += 1
       run.attempts = runs
       cursor = after
