@@ -271,7 +271,9 @@ public struct Campaign {
   }
 
   /// One emulator with what it needs to judge and probe its own outcomes.
-  private struct Lane {
+  /// A class: the check takes each lane for every program, and a value's copy counted its
+  /// emulator and arrays once more each time.
+  private final class Lane {
     let emulator: any Emulator
     /// The emulator's release, when known deviations need it.
     let version: String?
@@ -280,6 +282,13 @@ public struct Campaign {
     /// Deviations of this emulator claimed for other releases only: recognised by their probe
     /// alone, and reported as confirmed outside their range, so that the range gets reviewed.
     let outsideRange: [KnownDeviation]
+
+    init(emulator: any Emulator, version: String?, known: [KnownDeviation], outsideRange: [KnownDeviation]) {
+      self.emulator = emulator
+      self.version = version
+      self.known = known
+      self.outsideRange = outsideRange
+    }
 
     /// Every deviation whose probe may recognise a finding here.
     var probing: [KnownDeviation] { known + outsideRange }

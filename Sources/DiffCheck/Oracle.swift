@@ -481,10 +481,13 @@ public struct Oracle {
     for (index, _) in missed { aim.dropped[index] = true }
     var initial = start.initial
     initial.memory = start.image.bytes
+    let marks = coverage(program, facts, run, views)
+    // The run moves into the case: a copy counted each of its arrays once more, and again when
+    // the run left here went.
+    let specRun: ConcreteExecutor.Run? = run.isAllowed ? consume run : nil
     var prepared = PreparedCase(
-      program: program, initial: initial, marks: coverage(program, facts, run, views),
-      infeasibleTargets: aim.dropped.reduce(0) { $1 ? $0 + 1 : $0 }, patches: patches,
-      specRun: run.isAllowed ? run : nil)
+      program: program, initial: initial, marks: marks, infeasibleTargets: aim.dropped.reduce(0) { $1 ? $0 + 1 : $0 },
+      patches: patches, specRun: consume specRun)
     prepared.specRuns = aim.runs
     prepared.endedRuns = aim.endedRuns
     prepared.guessesMissedAgain = aim.guessesMissedAgain
