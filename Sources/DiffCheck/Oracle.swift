@@ -115,10 +115,11 @@ public struct PreparedCase: Sendable {
   /// The case is left without them: only a caller that is done with it takes them.
   mutating func takeStorage() -> (image: ByteMap, run: ConcreteExecutor.Run?)? {
     guard isKnownUniquelyReferenced(&contents) else { return nil }
-    let image = contents.initial.memory
-    contents.initial.memory = ByteMap()
-    let run = contents.specRun
-    contents.specRun = nil
+    // Swapped out: read and then cleared, each was copied first.
+    var image = ByteMap()
+    swap(&image, &contents.initial.memory)
+    var run: ConcreteExecutor.Run? = nil
+    swap(&run, &contents.specRun)
     return (image, run)
   }
 
@@ -507,7 +508,7 @@ public struct Oracle {
   /// marks but loses its initial memory and its kept run.
   public func recycle(_ prepared: inout PreparedCase) {
     guard let (image, run) = prepared.takeStorage() else { return }
-    workspaces.recycle(image: image, run: run)
+    workspaces.recycle(image: consume image, run: consume run)
   }
 
   // MARK: Targets

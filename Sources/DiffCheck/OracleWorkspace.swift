@@ -45,10 +45,12 @@ extension Oracle {
     /// A batch's worth of each, and some: beyond it, storage is let go.
     private static let kept = 64
 
-    func recycle(image: ByteMap, run: ConcreteExecutor.Run?) {
+    /// Taken, not copied: a copy of a run counted each of its arrays once more, and once less
+    /// when the caller's went.
+    func recycle(image: consuming ByteMap, run: consuming ConcreteExecutor.Run?) {
       lock.lock()
       if images.count < Self.kept { images.append(image) }
-      if let run, runs.count < Self.kept { runs.append(run) }
+      if let run = consume run, runs.count < Self.kept { runs.append(run) }
       lock.unlock()
     }
 
