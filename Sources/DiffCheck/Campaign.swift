@@ -675,11 +675,14 @@ public struct Campaign {
 
     // Preparing is timed a batch at a time, from its first program to its flush: two readings of
     // the clock a program cost more than the rest of the bookkeeping.
-    var preparingSince: ContinuousClock.Instant?
+    // An instant and a flag rather than an optional instant: the clock's type is another
+    // library's, and an optional of it was copied through its value witnesses at every program.
+    var preparingSince = ContinuousClock.now
+    var preparing = false
     func notePreparing() {
-      guard let since = preparingSince else { return }
-      summary.timing.preparing += ContinuousClock.now - since
-      preparingSince = nil
+      guard preparing else { return }
+      summary.timing.preparing += ContinuousClock.now - preparingSince
+      preparing = false
     }
     for index in indices {
       if let limit = options.stopAfterViolations, summary.findings.count >= limit { break }
@@ -688,7 +691,10 @@ public struct Campaign {
         return (counted(), done)
       }
       if wrapUp() { break }
-      if preparingSince == nil { preparingSince = ContinuousClock.now }
+      if !preparing {
+        preparingSince = ContinuousClock.now
+        preparing = true
+      }
       var random = SeededRandom(seed: CampaignOptions.programSeed(options.seed, index))
       let generated = generator.generate(&random)
       let prepared = oracle.prepare(generated, &random)
