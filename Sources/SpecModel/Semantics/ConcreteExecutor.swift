@@ -372,8 +372,24 @@ public struct ConcreteExecutor {
     supported: [Bool]?, observes: Bool, observing: [Bool]?, cache: StepCache?, entries: StepEntries?,
     _ beforeStep: (Int, PreStep) -> Void
   ) -> Run {
-    let memory = memory ?? ConcreteMemory(map: configuration.memoryMap, initial: initial.memory)
-    let supported = supported ?? self.supported(program)
+    // Given memory and ISA answers are borrowed as they are: the values `??` makes are copies,
+    // each of their arrays counted once more at every run.
+    if let memory, let supported {
+      return firstRun(
+        program, initial: initial, given: memory, stopBefore: stopBefore, supported: supported, observes: observes,
+        observing: observing, cache: cache, entries: entries, beforeStep)
+    }
+    return firstRun(
+      program, initial: initial, given: memory ?? ConcreteMemory(map: configuration.memoryMap, initial: initial.memory),
+      stopBefore: stopBefore, supported: supported ?? self.supported(program), observes: observes,
+      observing: observing, cache: cache, entries: entries, beforeStep)
+  }
+
+  private func firstRun(
+    _ program: [Instruction], initial: ConcreteState, given memory: ConcreteMemory, stopBefore: Int?,
+    supported: [Bool], observes: Bool, observing: [Bool]?, cache: StepCache?, entries: StepEntries?,
+    _ beforeStep: (Int, PreStep) -> Void
+  ) -> Run {
     var cursor = ChoiceCursor()
     var runs = 0
     while true {

@@ -271,10 +271,13 @@ public struct ConcreteMemory: Sendable {
   public var bytes: ByteMap {
     var all = ByteMap(reservingWindows: regions.count)
     // In address order; a memory map lists its regions so already, and a sorted copy of them
-    // would cost an allocation for every state handed out.
-    let ordered = zip(regions, regions.dropFirst()).allSatisfy { $0.base < $1.base }
-    for region in ordered ? regions : regions.sorted(by: { $0.base < $1.base }) {
-      all.append(base: region.base, bytes: region.bytes)
+    // would cost an allocation for every state handed out. By index: a region taken whole is a
+    // copy, its arrays counted once more.
+    let ordered = regions.indices.dropFirst().allSatisfy { regions[$0 - 1].base < regions[$0].base }
+    if ordered {
+      for index in regions.indices { all.append(base: regions[index].base, bytes: regions[index].bytes) }
+    } else {
+      for region in regions.sorted(by: { $0.base < $1.base }) { all.append(base: region.base, bytes: region.bytes) }
     }
     for (address, byte) in outside { all[address] = byte }
     return all
