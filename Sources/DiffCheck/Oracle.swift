@@ -311,47 +311,6 @@ public struct Oracle {
       let slots = max((data.size - 96) / 16, 1)
       registers[base] = data.base + 48 + 16 * random.below(slots)
     }
-    // By program index: arrays, as the rounds look them up per event.
-    var targets = Self.filled(&workspace.targets, with: nil, count: program.count)
-    for (index, instruction) in program.enumerated() {
-      if instruction.isCompareAndSwap {
-        targets[index] = drawTarget(for: instruction, &random)
-      } else if instruction.withForm({ Self.isNarrowAMO($0) }) {
-        targets[index] = drawAMOTarget(for: instruction, &random)
-      }
-    }
-    if let candidate = generated.trapCandidate, random.chance(0.85) {
-      let instruction = program[candidate]
-      let bytes = UInt64(instruction.accessBytes ?? 4)
-      let target = random.pick(bytes > 1 ? Self.trapKinds : Self.byteTrapKinds)
-      targets[candidate] = target
-      registers[instruction.rs1] = trapAddress(target, bytes: bytes, data: data, &random)
-    }
-    // The initial memory is kept as bytes while it is patched; the state gets it at the end.
-    // Every byte of every region is drawn: the last program's image serves, its storage kept.
-    var image = workspace.image.take() ?? ConcreteMemory(map: map, initial: [:])
-    image.forgetOutside()
-    // The last program's image and run memory are held by the case it made, until the campaign
-    // is done with that case: fill storage nothing holds rather than copy theirs.
-    let (recycledImage, recycledRun) = workspaces.takeRecycled()
-    if let recycledImage { image.takeBytes(of: recycledImage) }
-    if let recycledRun { workspace.cache.reuseStorage(of: recycledRun) }
-    image.fillRegions { _ in random.chance(0.2) ? random.below(4) : random.next() }
-    // A byte or halfword AMO aimed at read-only memory: half the time its operand starts equal to
-    // what it will read there, so the store would change nothing and only its permission faults.
-    if let candidate = generated.trapCandidate, targets[candidate] == .readOnly,
-      program[candidate].withForm({ Self.isNarrowAMO($0) }), random.chance(0.5)
-    {
-      let instruction = program[candidate]
-      let operand = registers[instruction.rs2]
-      for byte in 0..<UInt64(instruction.accessBytes ?? 1) {
-        image.set((registers[instruction.rs1] &+ byte) & xlenMask, UInt8(truncatingIfNeeded: operand >> (8 * byte)))
-      }
-    }
-    // The last program's views, their storage kept: none of them counts for this program.
-    var views = Views()
-    swap(&views, &workspace.views)
-    views.clear(count: program.count)
     // Each form's facts, and whether the ISA has it, are worked out once and looked up by serial
     // number after. The arrays are filled in place: appended one by one, each append checked the
     // array's uniqueness.
@@ -392,6 +351,47 @@ public struct Oracle {
     }
     swap(&factsByForm, &workspace.factsByForm)
     swap(&supportedByForm, &workspace.supportedByForm)
+    // By program index: arrays, as the rounds look them up per event.
+    var targets = Self.filled(&workspace.targets, with: nil, count: program.count)
+    for index in program.indices {
+      if facts[index].isAmocas {
+        targets[index] = drawTarget(facts[index], &random)
+      } else if facts[index].isNarrowAMO {
+        targets[index] = drawAMOTarget(facts[index].traits, &random)
+      }
+    }
+    if let candidate = generated.trapCandidate, random.chance(0.85) {
+      let instruction = program[candidate]
+      let bytes = UInt64(instruction.accessBytes ?? 4)
+      let target = random.pick(bytes > 1 ? Self.trapKinds : Self.byteTrapKinds)
+      targets[candidate] = target
+      registers[instruction.rs1] = trapAddress(target, bytes: bytes, data: data, &random)
+    }
+    // The initial memory is kept as bytes while it is patched; the state gets it at the end.
+    // Every byte of every region is drawn: the last program's image serves, its storage kept.
+    var image = workspace.image.take() ?? ConcreteMemory(map: map, initial: [:])
+    image.forgetOutside()
+    // The last program's image and run memory are held by the case it made, until the campaign
+    // is done with that case: fill storage nothing holds rather than copy theirs.
+    let (recycledImage, recycledRun) = workspaces.takeRecycled()
+    if let recycledImage { image.takeBytes(of: recycledImage) }
+    if let recycledRun { workspace.cache.reuseStorage(of: recycledRun) }
+    image.fillRegions { _ in random.chance(0.2) ? random.below(4) : random.next() }
+    // A byte or halfword AMO aimed at read-only memory: half the time its operand starts equal to
+    // what it will read there, so the store would change nothing and only its permission faults.
+    if let candidate = generated.trapCandidate, targets[candidate] == .readOnly,
+      program[candidate].withForm({ Self.isNarrowAMO($0) }), random.chance(0.5)
+    {
+      let instruction = program[candidate]
+      let operand = registers[instruction.rs2]
+      for byte in 0..<UInt64(instruction.accessBytes ?? 1) {
+        image.set((registers[instruction.rs1] &+ byte) & xlenMask, UInt8(truncatingIfNeeded: operand >> (8 * byte)))
+      }
+    }
+    // The last program's views, their storage kept: none of them counts for this program.
+    var views = Views()
+    swap(&views, &workspace.views)
+    views.clear(count: program.count)
     // The registers, memory and dropped marks move into the aim, which patches them: a copy kept
     // here would make each patch copy them first.
     var start = Start(
@@ -519,9 +519,9 @@ public struct Oracle {
   private static let trapKinds: [CASTarget] =
     byteTrapKinds + [.readOnly, .unmapped, .misaligned, .misaligned, .misalignedReadOnly, .misalignedUnmapped]
 
-  private func drawTarget(for instruction: Instruction, _ random: inout SeededRandom) -> CASTarget {
-    let width = 8 * (instruction.accessBytes ?? 4)
-    let pairs = instruction.usesRegisterPairs(xlen: xlen)
+  private func drawTarget(_ fact: StepFacts, _ random: inout SeededRandom) -> CASTarget {
+    let width = 8 * (fact.bytes ?? 4)
+    let pairs = fact.pairs
     // Pairs miss more success targets (two registers or sixteen bytes to free): aim them more often.
     let roll = random.below(100) * (pairs ? 85 : 100) / 100
     switch roll {
@@ -535,8 +535,7 @@ public struct Oracle {
 
   /// Byte and halfword AMOs (Zabha): an operand equal to memory for a quarter of them (half the
   /// amoswaps), and for min/max half the time a sign split; the rest as they come.
-  private func drawAMOTarget(for instruction: Instruction, _ random: inout SeededRandom) -> CASTarget? {
-    let traits = instruction.withForm { FormTraits.of($0) }
+  private func drawAMOTarget(_ traits: FormTraits, _ random: inout SeededRandom) -> CASTarget? {
     if traits.isMinMax {
       return random.chance(0.5) ? .amoSignSplit : random.chance(0.3) ? .amoOperandEqual : nil
     }
@@ -1279,7 +1278,7 @@ public struct Oracle {
     }
   }
 
-  private func randomRegisterValue(_ random: inout SeededRandom) -> UInt64 {
+  @inline(__always) private func randomRegisterValue(_ random: inout SeededRandom) -> UInt64 {
     switch random.int(0...3) {
     case 0: return random.below(16)
     case 1: return (UInt64.max - random.below(16)) & xlenMask
