@@ -312,11 +312,11 @@ public struct Oracle {
       registers[base] = data.base + 48 + 16 * random.below(slots)
     }
     // Each form's facts, and whether the ISA has it, are worked out once and looked up by serial
-    // number after. The arrays are filled in place: appended one by one, each append checked the
-    // array's uniqueness.
-    var factsByForm: [StepFacts?] = []
+    // number after: a form is known where `supportedByForm` is not `unknownForm`. The arrays are
+    // filled in place: appended one by one, each append checked the array's uniqueness.
+    var factsByForm: [StepFacts] = []
     swap(&factsByForm, &workspace.factsByForm)
-    var supportedByForm: [Bool?] = []
+    var supportedByForm: [UInt8] = []
     swap(&supportedByForm, &workspace.supportedByForm)
     var facts = Self.filled(&workspace.facts, with: StepFacts.none, count: program.count)
     var observing = Self.filled(&workspace.observing, with: false, count: program.count)
@@ -324,27 +324,22 @@ public struct Oracle {
     facts.withUnsafeMutableBufferPointer { facts in
       observing.withUnsafeMutableBufferPointer { observing in
         supported.withUnsafeMutableBufferPointer { supported in
-          for (index, instruction) in program.enumerated() {
+          for index in program.indices {
             // Through the unretained form: `form` hands out a reference the caller must release.
-            let serial = instruction.withForm { $0.serial }
-            if serial >= factsByForm.count {
-              factsByForm.append(contentsOf: repeatElement(nil, count: serial + 1 - factsByForm.count))
-              supportedByForm.append(contentsOf: repeatElement(nil, count: serial + 1 - supportedByForm.count))
+            let serial = program[index].withForm { $0.serial }
+            if serial >= supportedByForm.count {
+              factsByForm.append(contentsOf: repeatElement(StepFacts.none, count: serial + 1 - factsByForm.count))
+              supportedByForm.append(
+                contentsOf: repeatElement(Self.unknownForm, count: serial + 1 - supportedByForm.count))
             }
-            let fact: StepFacts
-            if let known = factsByForm[serial], let inISA = supportedByForm[serial] {
-              fact = known
-              supported[index] = inISA
-            } else {
-              fact = instruction.withForm { StepFacts($0, xlen: xlen) }
-              factsByForm[serial] = fact
-              let inISA = instruction.withForm { configuration.isa.contains($0) }
-              supportedByForm[serial] = inISA
-              supported[index] = inISA
+            if supportedByForm[serial] == Self.unknownForm {
+              factsByForm[serial] = program[index].withForm { StepFacts($0, xlen: xlen) }
+              supportedByForm[serial] = program[index].withForm { configuration.isa.contains($0) ? 1 : 0 }
             }
-            facts[index] = fact
+            facts[index] = factsByForm[serial]
+            supported[index] = supportedByForm[serial] == 1
             // The steps a patch may aim at, and the first step, where a rerun starts over.
-            observing[index] = fact.isAmocas || fact.isNarrowAMO || index == 0
+            observing[index] = facts[index].isAmocas || facts[index].isNarrowAMO || index == 0
           }
         }
       }
@@ -1277,6 +1272,9 @@ public struct Oracle {
       patch.rewrite(copiesOf: number, at: start, positions: positions, to: value)
     }
   }
+
+  /// In `supportedByForm`: a form whose facts are not worked out yet (else 1 when the ISA has it, 0 when not).
+  static let unknownForm: UInt8 = 2
 
   @inline(__always) private func randomRegisterValue(_ random: inout SeededRandom) -> UInt64 {
     switch random.int(0...3) {

@@ -23,9 +23,10 @@ extension Oracle {
     /// What observing needs of each form met so far, by serial number: it depends on the form and
     /// the XLEN (the oracle's) alone, and working it out for every instruction of every program
     /// cost a hundredth of the loop.
-    var factsByForm: [StepFacts?] = []
-    /// Whether the ISA has each form, by serial number (nil: not yet asked).
-    var supportedByForm: [Bool?] = []
+    var factsByForm: [StepFacts] = []
+    /// Whether the ISA has each form, by serial number: 1 yes, 0 no, `Oracle.unknownForm` not yet
+    /// asked (and its facts not yet worked out).
+    var supportedByForm: [UInt8] = []
 
     init(count: Int) {
       cache = StepCache(count: count)
