@@ -488,13 +488,19 @@ public struct Oracle {
     prepared.endedRuns = aim.endedRuns
     prepared.guessesMissedAgain = aim.guessesMissedAgain
     prepared.plans = aim.plans
-    // The arrays go back to the workspace for the next program.
-    (workspace.targets, workspace.dropped, workspace.attempts) = (aim.targets, aim.dropped, aim.attempts)
-    (workspace.views, workspace.supported, workspace.facts, workspace.observing) = (
-      views, supported, facts, start.observing
-    )
+    // The arrays go back to the workspace for the next program, swapped rather than assigned: an
+    // assignment counted each array once more, and once less twice after.
+    swap(&workspace.targets, &aim.targets)
+    swap(&workspace.dropped, &aim.dropped)
+    swap(&workspace.attempts, &aim.attempts)
+    swap(&workspace.views, &views)
+    swap(&workspace.supported, &supported)
+    swap(&workspace.facts, &facts)
+    swap(&workspace.observing, &start.observing)
     workspace.image = start.image
-    (workspace.missed, workspace.touched, workspace.pending) = (missed, touched, aim.pending)
+    swap(&workspace.missed, &missed)
+    swap(&workspace.touched, &touched)
+    swap(&workspace.pending, &aim.pending)
     return prepared
   }
 
@@ -875,14 +881,14 @@ public struct Oracle {
     let entries: StepEntries
     /// The steps a run shows the oracle: those a patch may aim at, and the first step, where a
     /// rerun starts over. Stores are not shown: what a route needs of them is in `entries`.
-    let observing: [Bool]
+    var observing: [Bool]
 
     mutating func apply(_ patch: Patch) { patch.apply(to: &initial, &image) }
   }
 
   /// What preparing one program aims at.
   struct Aim {
-    let targets: [CASTarget?]
+    var targets: [CASTarget?]
     var dropped: [Bool]
     /// Patches made for each target.
     var attempts: [Int]
