@@ -391,9 +391,9 @@ public struct Oracle {
     // here would make each patch copy them first.
     var start = Start(
       program: program, initial: ConcreteState(registers: consume registers, memory: [:]), image: consume image,
-      cache: workspace.cache, entries: workspace.entries, observing: observing)
+      cache: workspace.cache, entries: workspace.entries, observing: consume observing)
     var aim = Aim(
-      targets: targets, dropped: Self.filled(&workspace.dropped, with: false, count: program.count),
+      targets: consume targets, dropped: Self.filled(&workspace.dropped, with: false, count: program.count),
       attempts: Self.filled(&workspace.attempts, with: 0, count: program.count),
       bases: generated.baseRegisters, random: random, pending: Self.emptied(&workspace.pending, room: 4))
     let stores = Stores(program: program, facts: facts, entries: start.entries, xlenMask: xlenMask)
@@ -415,7 +415,7 @@ public struct Oracle {
         break
       }
       rounds += 1
-      allMissed(program, targets, aim.dropped, current, views, into: &missed)
+      allMissed(program, aim.targets, aim.dropped, current, views, into: &missed)
       guard let (first, firstTarget) = missed.first else {
         run = current
         break
@@ -464,13 +464,13 @@ public struct Oracle {
     if tracing {
       for index in program.indices where aim.dropped[index] {
         print(
-          "prepare: dropped \(targets[index].map { $0.rawValue } ?? "?") at \(index): \(program[index].assembly) view \(views[index].map { "\($0)" } ?? "none")"
+          "prepare: dropped \(aim.targets[index].map { $0.rawValue } ?? "?") at \(index): \(program[index].assembly) view \(views[index].map { "\($0)" } ?? "none")"
         )
       }
     }
     // What the last run misses is out of reach, and so is what was dropped on the way, unless the
     // last run meets it after all (a patch made for another target met it too).
-    allMissed(program, targets, nil, run, views, into: &missed)
+    allMissed(program, aim.targets, nil, run, views, into: &missed)
     for event in run.events where aim.dropped[event.index] && !missed.contains(where: { $0.0 == event.index }) {
       aim.dropped[event.index] = false
     }
