@@ -399,8 +399,10 @@ public struct ConcreteExecutor {
         beforeStep: beforeStep)
       runs += 1
       run.attempts = runs
+      // The cursor is taken only to move on: an allowed run hands back an empty one.
+      if run.prunedBy == nil || runs >= maxRuns { return run }
       cursor = after
-      if run.prunedBy == nil || runs >= maxRuns || !cursor.advance() { return run }
+      if !cursor.advance() { return run }
     }
   }
 
