@@ -56,7 +56,11 @@ final class ConcreteMachine {
   /// with the program index of the step that loaded it: an initial value nothing has read or
   /// written yet can still change without changing the past.
   private(set) var registersRead: UInt32 = 0
-  private(set) var memoryRead: [(start: UInt64, end: UInt64, step: Int)] = []
+  /// Held in place, the first `memoryReadCount` entries (room for `memoryReadCapacity`): a load
+  /// appends one at nearly every step, and an array's uniqueness test cost more than the append.
+  private var memoryRead: UnsafeMutablePointer<(start: UInt64, end: UInt64, step: Int)>
+  private var memoryReadCount = 0
+  private var memoryReadCapacity = 64
   /// Who read each register: the program index of the one step that did (where `registersRead`
   /// has the register's bit and `sharedReads` does not), and the registers several steps read.
   /// A test generator may still change an initial value that only a step copying it to memory
@@ -87,11 +91,9 @@ final class ConcreteMachine {
     soleReaderFile.initialize(repeating: -1, count: 32)
     writes = .allocate(capacity: 32)
     writes.initialize(repeating: (0, 0), count: 32)
+    memoryRead = .allocate(capacity: memoryReadCapacity)
     self.memory = memory
     self.cursor = cursor
-    // Room for a whole run's spans and a step's writes: growing them a step at a time cost an
-    // allocation every few steps.
-    memoryRead.reserveCapacity(64)
     restart(registers: registers, cursor: cursor)
   }
 
@@ -100,6 +102,7 @@ final class ConcreteMachine {
     writerFile.deallocate()
     soleReaderFile.deallocate()
     writes.deallocate()
+    memoryRead.deallocate()
   }
 
   /// Takes `run`'s arrays as storage for the next run's record and memory (`StepCache.reuseStorage`):
@@ -141,7 +144,7 @@ final class ConcreteMachine {
     sharedReads = 0
     step = -1
     revisited = false
-    memoryRead.removeAll(keepingCapacity: true)
+    memoryReadCount = 0
     stepLoads = (.none, .none)
     observedRegisters = 0
     observedCount = 0
@@ -268,7 +271,11 @@ final class ConcreteMachine {
   func isUnread(address: UInt64, bytes: Int, after index: Int) -> Bool {
     let end = address &+ UInt64(bytes)
     let (start, last) = end > address && (end - 1) & xlenMask == end - 1 ? (address, end) : (0, UInt64.max)
-    return !memoryRead.contains { $0.step > index && $0.start < last && start < $0.end }
+    for position in 0..<memoryReadCount {
+      let span = memoryRead[position]
+      if span.step > index && span.start < last && start < span.end { return false }
+    }
+    return true
   }
 
   /// What the caller observed before this step now counts as read.
@@ -285,12 +292,27 @@ final class ConcreteMachine {
   @inline(__always) private func noteLoad(_ start: UInt64, bytes: Int) {
     let end = start &+ UInt64(bytes)
     // A span that wraps the address space counts as every address.
-    memoryRead.append(end > start && (end - 1) & xlenMask == end - 1 ? (start, end, step) : (0, .max, step))
+    if memoryReadCount == memoryReadCapacity {
+      let larger = UnsafeMutablePointer<(start: UInt64, end: UInt64, step: Int)>.allocate(
+        capacity: 2 * memoryReadCapacity)
+      larger.moveInitialize(from: memoryRead, count: memoryReadCount)
+      memoryRead.deallocate()
+      memoryRead = larger
+      memoryReadCapacity *= 2
+    }
+    (memoryRead + memoryReadCount).initialize(
+      to: end > start && (end - 1) & xlenMask == end - 1 ? (start, end, step) : (0, .max, step))
+    memoryReadCount += 1
   }
 
   /// Whether the byte at `address` still holds its initial value and no step has read it.
   func isUntouched(address: UInt64) -> Bool {
-    memory.writer(at: address) == -1 && !memoryRead.contains { address >= $0.start && address < $0.end }
+    guard memory.writer(at: address) == -1 else { return false }
+    for position in 0..<memoryReadCount
+    where address >= memoryRead[position].start && address < memoryRead[position].end {
+      return false
+    }
+    return true
   }
 
   /// Whether the `count` bytes from `address` (wrapping at XLEN) all still hold their initial
