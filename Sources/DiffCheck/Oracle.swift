@@ -214,23 +214,38 @@ public struct Oracle {
   }
 
   /// The view each step of a run was seen with, by program index. Each entry is stamped with the
-  /// run that saw it: a new run makes every entry stale at once, without clearing them.
-  struct Views {
-    private var entries: [CASView?] = []
-    /// The run that saw each entry, and whether the observer only noted it then (no plan, no
-    /// guess: the target was met, dropped, or out of patches).
-    private var stamps: [(run: Int, quiet: Bool)] = []
+  /// run that saw it: a new run makes every entry stale at once, without clearing them. Held in
+  /// place by a workspace: set at nearly every observation, an array's entry cost a uniqueness
+  /// test each time.
+  final class Views {
+    /// `count` entries, and the run that saw each with whether the observer only noted it then
+    /// (no plan, no guess: the target was met, dropped, or out of patches).
+    private var entries: UnsafeMutablePointer<CASView?>
+    private var stamps: UnsafeMutablePointer<(run: Int, quiet: Bool)>
+    private var count = 0
     private var run = 1
     /// The first run of the program under way: entries stamped before it are another program's.
     private var programStart = 1
 
+    init() {
+      entries = .allocate(capacity: 0)
+      stamps = .allocate(capacity: 0)
+    }
+
+    deinit {
+      entries.deallocate()
+      stamps.deallocate()
+    }
+
     subscript(index: Int) -> CASView? {
-      stamps[index].run == run ? entries[index] : nil
+      precondition(index >= 0 && index < count, "no view for step \(index)")
+      return stamps[index].run == run ? entries[index] : nil
     }
 
     /// Notes what step `index` was seen with in this run; `quiet` when the observer did nothing
     /// else with it.
-    @inline(__always) mutating func set(_ index: Int, _ view: CASView, quiet: Bool) {
+    @inline(__always) func set(_ index: Int, _ view: CASView, quiet: Bool) {
+      precondition(index >= 0 && index < count, "no view for step \(index)")
       entries[index] = view
       stamps[index] = (run, quiet)
     }
@@ -239,24 +254,30 @@ public struct Oracle {
     /// false when there is none. For a step that reads what it read then: it sees the same
     /// operands and bytes, the observer would note them quietly again (a met target stays met,
     /// and dropped targets and spent attempts stay so), and only plans look at the writers.
-    @inline(__always) mutating func keepQuiet(_ index: Int) -> Bool {
+    @inline(__always) func keepQuiet(_ index: Int) -> Bool {
+      precondition(index >= 0 && index < count, "no view for step \(index)")
       guard stamps[index].quiet, stamps[index].run >= programStart, stamps[index].run < run else { return false }
       stamps[index].run = run
       return true
     }
 
     /// No entry, for a program of `count` instructions (or a run that starts the program over).
-    mutating func clear(count: Int) {
-      if entries.count != count {
-        entries = Array(repeating: nil, count: count)
-        stamps = Array(repeating: (0, false), count: count)
+    func clear(count: Int) {
+      if self.count != count {
+        entries.deallocate()
+        stamps.deallocate()
+        entries = .allocate(capacity: count)
+        entries.initialize(repeating: nil, count: count)
+        stamps = .allocate(capacity: count)
+        stamps.initialize(repeating: (0, false), count: count)
+        self.count = count
       }
       run += 1
       programStart = run
     }
 
     /// A new run of the same program: the entries of earlier runs are stale, but kept for `keepQuiet`.
-    mutating func nextRun() { run += 1 }
+    func nextRun() { run += 1 }
   }
 
   /// An instruction that copies registers to memory unchanged (a store, amoswap, SC, amocas):
@@ -384,8 +405,7 @@ public struct Oracle {
       }
     }
     // The last program's views, their storage kept: none of them counts for this program.
-    var views = Views()
-    swap(&views, &workspace.views)
+    let views = workspace.views
     views.clear(count: program.count)
     // The registers, memory and dropped marks move into the aim, which patches them: a copy kept
     // here would make each patch copy them first.
@@ -405,7 +425,7 @@ public struct Oracle {
     let run: ConcreteExecutor.Run
     while true {
       // The last run allowed makes no guesses: the run that stands must be one the initial state gives.
-      let (current, guessed) = observe(facts, supported, stores, &start, &aim, &views, guessing: rounds < maxRounds)
+      let (current, guessed) = observe(facts, supported, stores, &start, &aim, views, guessing: rounds < maxRounds)
       if guessed {
         rounds += 1
         continue
@@ -493,7 +513,6 @@ public struct Oracle {
     swap(&workspace.targets, &aim.targets)
     swap(&workspace.dropped, &aim.dropped)
     swap(&workspace.attempts, &aim.attempts)
-    swap(&workspace.views, &views)
     swap(&workspace.supported, &supported)
     swap(&workspace.facts, &facts)
     swap(&workspace.observing, &start.observing)
@@ -919,7 +938,7 @@ public struct Oracle {
   /// aimed as well in the next run as in this one.
   private func observe(
     _ facts: [StepFacts], _ supported: [Bool], _ stores: Stores, _ start: inout Start, _ aim: inout Aim,
-    _ views: inout Views, guessing: Bool
+    _ views: Views, guessing: Bool
   ) -> (run: ConcreteExecutor.Run, guessed: Bool) {
     let program = start.program
     aim.runs += 1
@@ -1003,7 +1022,7 @@ public struct Oracle {
     // Patches made during a run that was pruned and started over are not all in the run that
     // stands: run the patched state again.
     if (patchedLive || guessed) && run.attempts > 1 {
-      return observe(facts, supported, stores, &start, &aim, &views, guessing: guessing)
+      return observe(facts, supported, stores, &start, &aim, views, guessing: guessing)
     }
     return (run, guessed)
   }

@@ -12,7 +12,7 @@ extension Oracle {
     var targets: [CASTarget?] = []
     var dropped: [Bool] = []
     var attempts: [Int] = []
-    var views = Views()
+    let views = Views()
     var supported: [Bool] = []
     var facts: [StepFacts] = []
     var observing: [Bool] = []
