@@ -680,6 +680,11 @@ public struct Oracle {
       for position in 0..<registerCount {
         initial.registers[Int(registerNumbers[position])] = registerValues[position]
       }
+      // Bytes set in memory alone (the usual patch) are set together, as a run under way sets them.
+      if !isRouted {
+        if byteCount > 0 { image.set(byteAddress, bytes: byteValues, count: byteCount, mask: mask) }
+        return
+      }
       for position in 0..<byteCount {
         let (address, value) = byte(position)
         let register = Int(routeRegisters[position])
