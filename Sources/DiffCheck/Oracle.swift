@@ -339,9 +339,10 @@ public struct Oracle {
     swap(&factsByForm, &workspace.factsByForm)
     var supportedByForm: [UInt8] = []
     swap(&supportedByForm, &workspace.supportedByForm)
-    var facts = Self.filled(&workspace.facts, with: StepFacts.none, count: program.count)
-    var observing = Self.filled(&workspace.observing, with: false, count: program.count)
-    var supported = Self.filled(&workspace.supported, with: false, count: program.count)
+    // Every element is written below before any is read.
+    var facts = Self.sized(&workspace.facts, count: program.count, placeholder: StepFacts.none)
+    var observing = Self.sized(&workspace.observing, count: program.count, placeholder: false)
+    var supported = Self.sized(&workspace.supported, count: program.count, placeholder: false)
     facts.withUnsafeMutableBufferPointer { facts in
       observing.withUnsafeMutableBufferPointer { observing in
         supported.withUnsafeMutableBufferPointer { supported in

@@ -91,6 +91,17 @@ extension Oracle {
     return taken
   }
 
+  /// `array`'s storage holding `count` elements, taken out of it: the elements it held already, or
+  /// `placeholder` where it grows, for a caller that writes every element before reading any.
+  static func sized<T>(_ array: inout [T], count: Int, placeholder: T) -> [T] {
+    if array.count == count {
+      var taken: [T] = []
+      swap(&taken, &array)
+      return taken
+    }
+    return filled(&array, with: placeholder, count: count)
+  }
+
   /// `array`'s storage holding `count` copies of `value`, taken out of it.
   static func filled<T>(_ array: inout [T], with value: T, count: Int) -> [T] {
     // Programs mostly have one length: the storage already holds `count` elements, and
