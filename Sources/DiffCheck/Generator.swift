@@ -224,11 +224,15 @@ public struct ProgramGenerator {
               aq: random.chance(0.3), rl: random.chance(0.3))
           })
       }
-      // By index: a slice of the program would retain its storage at every instruction.
-      for position in before..<program.count {
-        let registers = writtenRegisters(program[position])
-        if let first = registers.first { retire(first) }
-        if let second = registers.second { retire(second) }
+      // By index: a slice of the program would retain its storage at every instruction. A store
+      // writes no register; every other kind writes its destination: known by kind, the format
+      // need not be switched on again.
+      if kind != .store {
+        for position in before..<program.count {
+          let registers = writtenDestination(program[position])
+          if let first = registers.first { retire(first) }
+          if let second = registers.second { retire(second) }
+        }
       }
     }
     // Sometimes one more amocas (or a byte or halfword AMO) gets a base register of its own, for
@@ -361,13 +365,17 @@ public struct ProgramGenerator {
   private func writtenRegisters(_ instruction: Instruction) -> Written {
     switch instruction.format {
     case .store, .branch, .fence: return Written()
-    default:
-      guard instruction.rd != 0 else { return Written() }
-      if instruction.usesRegisterPairs(xlen: isa.xlen) {
-        return Written(first: instruction.rd, second: (instruction.rd + 1) % 32)
-      }
-      return Written(first: instruction.rd)
+    default: return writtenDestination(instruction)
     }
+  }
+
+  /// The destination an instruction that writes one writes (a pair's two registers).
+  @inline(__always) private func writtenDestination(_ instruction: Instruction) -> Written {
+    guard instruction.rd != 0 else { return Written() }
+    if instruction.usesRegisterPairs(xlen: isa.xlen) {
+      return Written(first: instruction.rd, second: (instruction.rd + 1) % 32)
+    }
+    return Written(first: instruction.rd)
   }
 
   /// A destination that is usually not a base register, so later addresses stay meaningful.
