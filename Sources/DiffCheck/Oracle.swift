@@ -361,7 +361,7 @@ public struct Oracle {
             facts[index] = factsByForm[serial]
             supported[index] = supportedByForm[serial] == 1
             // The steps a patch may aim at, and the first step, where a rerun starts over.
-            observing[index] = facts[index].isAmocas || facts[index].isNarrowAMO || index == 0
+            observing[index] = facts[index].isAimed || index == 0
           }
         }
       }
@@ -850,6 +850,9 @@ public struct Oracle {
     let isAmocas: Bool
     /// A byte or halfword AMO: its operand and memory are seen as an amocas's compare value is.
     let isNarrowAMO: Bool
+    /// An amocas or a byte or halfword AMO: a step a target may aim at. Worked out with the rest:
+    /// tested for every step, the two tests were a branch on random program content.
+    let isAimed: Bool
     let traits: FormTraits
     let pairs: Bool
     /// How it copies registers to memory unchanged, if it does.
@@ -871,6 +874,7 @@ public struct Oracle {
       bytes = nil
       isAmocas = false
       isNarrowAMO = false
+      isAimed = false
       traits = FormTraits.none
       pairs = false
       copy = nil
@@ -881,6 +885,7 @@ public struct Oracle {
       isAmocas = form.isCompareAndSwap
       traits = FormTraits.of(form)
       isNarrowAMO = traits.isNarrowAMO
+      isAimed = isAmocas || isNarrowAMO
       pairs = form.usesRegisterPairs(xlen: xlen)
       switch form.format {
       case .store where bytes != nil: copy = .store
@@ -966,7 +971,7 @@ public struct Oracle {
       if index == 0 && observedAny { views.clear(count: program.count) }
       observedAny = true
       let fact = facts[index]
-      guard let bytes = fact.bytes, fact.isAmocas || fact.isNarrowAMO else { return }
+      guard let bytes = fact.bytes, fact.isAimed else { return }
       // A step that will be done again as an earlier run did it, and was only noted then, is
       // noted so again without being looked at.
       if keepsQuietViews && machine.replaysEarlierRun && index != previousGuess && views.keepQuiet(index) { return }
