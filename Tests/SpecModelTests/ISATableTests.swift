@@ -41,6 +41,28 @@ import Testing
     #expect(!InstructionTable.forms(in: isa).contains { $0.mnemonic == "lw.aq" || $0.mnemonic == "fence.i" })
   }
 
+  /// A program's words are its instructions' encodings in order; an instruction that cannot be
+  /// encoded fails the whole program with its own error.
+  @Test func aProgramEncodesAsItsInstructionsDo() throws {
+    let program = try Assembler.assemble(
+      """
+      amocas.q.aqrl a2, a4, (a0)
+      addi a1, zero, -5
+      sd a1, 8(a0)
+      lr.d t0, (a0)
+      """)
+    #expect(try Instruction.encoded(program) == program.map { try $0.encoded() })
+    #expect(try Instruction.encoded([]) == [])
+    var broken = program
+    broken[2].rs2 = 32
+    #expect(throws: EncodingError.self) { try Instruction.encoded(broken) }
+    do {
+      _ = try Instruction.encoded(broken)
+    } catch {
+      #expect(error.message.contains("rs2 = 32"), "\(error)")
+    }
+  }
+
   @Test func encodeDecodeAndPrintParseRoundTripForEveryForm() throws {
     var random = TestRandom(state: 3)
     for xlen in [32, 64] {

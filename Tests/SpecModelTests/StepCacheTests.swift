@@ -375,4 +375,50 @@ import Testing
     #expect(kept.events.map(\.success) == [false] && later.events.map(\.success) == [false])
     #expect(kept.memory.bytes != later.memory.bytes && kept.registers != later.registers)
   }
+
+  /// The spans a run has loaded are held in place with room for 64: a run that loads more grows
+  /// them, and every span loaded before still counts as read.
+  @Test func aRunThatLoadsMoreThanItHasRoomForStillKnowsWhatItRead() throws {
+    let executor = ConcreteExecutor(configuration: configuration)
+    let loads = 70
+    let program = try Assembler.assemble(
+      (0..<loads).map { "lb a1, \($0)(a0)" }.joined(separator: "\n") + "\naddi a2, zero, 1")
+    let initial = state([10: data], memory: Array(repeating: 0, count: 128))
+    var untouched: [Bool] = []
+    var unreadSince: [Bool] = []
+    _ = executor.firstRun(program, initial: initial) { index, step in
+      guard index == loads else { return }
+      untouched = (0..<loads + 2).map { step.isUntouched(address: data + UInt64($0)) }
+      unreadSince = (0..<loads).map { step.isUnread(address: data + UInt64($0), after: $0 - 1) }
+    }
+    #expect(untouched == Array(repeating: false, count: loads) + [true, true])
+    #expect(unreadSince == Array(repeating: false, count: loads), "each byte was read by its own load")
+  }
+
+  /// A cache's machine keeps its choice cursor's storage from run to run: a run on the first path
+  /// starts at the first option again, however far the last run's path went.
+  @Test func aRunAfterAPrunedPathStartsAtTheFirstPathAgain() throws {
+    let spike = Profile.spike
+    // An illegal instruction's first path puts its bits in mtval, which this profile forbids.
+    let onlyZero = Profile(
+      name: "zero-tval", amoMisaligned: spike.amoMisaligned, amoMisalignedWithZicclsm: spike.amoMisalignedWithZicclsm,
+      plainMisaligned: spike.plainMisaligned, plainMisalignedWithZicclsm: spike.plainMisalignedWithZicclsm,
+      oddPair: spike.oddPair, illegalTval: [.zero], scMayFailSpuriously: false, zama16bCoversAMOCAS: false)
+    let executor = ConcreteExecutor(
+      configuration: MachineConfiguration(isa: try ISAString(parsing: "rv64ima"), profile: onlyZero))
+    let program = try Assembler.assemble(
+      """
+      addi a1, zero, 3
+      amocas.w t0, t1, (a0)
+      """)
+    let initial = state([10: data], memory: Array(repeating: 0, count: 16))
+    let cache = StepCache(count: program.count)
+    let runs = (0..<3).map { _ in executor.firstRun(program, initial: initial, cache: cache) }
+    let fresh = executor.firstRun(program, initial: initial)
+    #expect(fresh.attempts == 2 && fresh.isAllowed && fresh.trap?.tval == 0)
+    for run in runs {
+      #expect(run.attempts == 2, "each run tries the first path, which the profile prunes, and then the next")
+      #expect(same(run, fresh) && run.trap?.tval == 0)
+    }
+  }
 }
