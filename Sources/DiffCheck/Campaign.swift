@@ -438,7 +438,10 @@ public struct Campaign {
       summary.timing.emulating += ContinuousClock.now - emulating
       let checking = ContinuousClock.now
       defer { summary.timing.checking += ContinuousClock.now - checking }
-      let explainedByProbe = try zip(lanes, outcomes).map { try probed($0, $1) }
+      // In a loop: a closure around `probed` held a copy of the campaign, counted field by field.
+      var explainedByProbe: [[Int: KnownDeviation]] = []
+      explainedByProbe.reserveCapacity(lanes.count)
+      for column in lanes.indices { explainedByProbe.append(try probed(lanes[column], outcomes[column])) }
       var finished = 0
       // The columns that checked the program under way: one array for the whole batch.
       var checkedColumns: [Int] = []
