@@ -287,11 +287,7 @@ import Testing
   /// A run that broke a profile constraint is no allowed outcome: an observed state equal to its
   /// end is judged as a fresh judgement does, not taken from it.
   @Test func prunedRunIsNeverTakenAsAllowed() throws {
-    let spike = Profile.spike
-    let onlyZero = Profile(
-      name: "zero-tval", amoMisaligned: spike.amoMisaligned, amoMisalignedWithZicclsm: spike.amoMisalignedWithZicclsm,
-      plainMisaligned: spike.plainMisaligned, plainMisalignedWithZicclsm: spike.plainMisalignedWithZicclsm,
-      oddPair: spike.oddPair, illegalTval: [.zero], scMayFailSpuriously: false, zama16bCoversAMOCAS: false)
+    let onlyZero = Profile.spike.changing("-zero-tval", illegalTval: [.zero])
     // amocas outside the ISA is illegal; its first path puts the instruction in mtval, which the
     // profile forbids.
     let configuration = MachineConfiguration(isa: try ISAString(parsing: "rv64ima"), profile: onlyZero)

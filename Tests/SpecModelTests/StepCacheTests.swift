@@ -398,12 +398,8 @@ import Testing
   /// A cache's machine keeps its choice cursor's storage from run to run: a run on the first path
   /// starts at the first option again, however far the last run's path went.
   @Test func aRunAfterAPrunedPathStartsAtTheFirstPathAgain() throws {
-    let spike = Profile.spike
     // An illegal instruction's first path puts its bits in mtval, which this profile forbids.
-    let onlyZero = Profile(
-      name: "zero-tval", amoMisaligned: spike.amoMisaligned, amoMisalignedWithZicclsm: spike.amoMisalignedWithZicclsm,
-      plainMisaligned: spike.plainMisaligned, plainMisalignedWithZicclsm: spike.plainMisalignedWithZicclsm,
-      oddPair: spike.oddPair, illegalTval: [.zero], scMayFailSpuriously: false, zama16bCoversAMOCAS: false)
+    let onlyZero = Profile.spike.changing("-zero-tval", illegalTval: [.zero])
     let executor = ConcreteExecutor(
       configuration: MachineConfiguration(isa: try ISAString(parsing: "rv64ima"), profile: onlyZero))
     let program = try Assembler.assemble(

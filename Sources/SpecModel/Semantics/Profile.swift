@@ -94,13 +94,15 @@ public struct Profile: Sendable, Hashable, CustomStringConvertible {
   /// This profile with one choice changed (and `suffix` added to its name): a platform that
   /// behaves as the profile says except there.
   public func changing(
-    _ suffix: String, plainMisaligned: Set<PlainMisalignment>? = nil, scMayFailSpuriously: Bool? = nil
+    _ suffix: String, plainMisaligned: Set<PlainMisalignment>? = nil, illegalTval: Set<IllegalTval>? = nil,
+    scMayFailSpuriously: Bool? = nil
   ) -> Profile {
     Profile(
       name: name + suffix, amoMisaligned: amoMisaligned, amoMisalignedWithZicclsm: amoMisalignedWithZicclsm,
       plainMisaligned: plainMisaligned ?? self.plainMisaligned,
       plainMisalignedWithZicclsm: plainMisaligned ?? plainMisalignedWithZicclsm, oddPair: oddPair,
-      illegalTval: illegalTval, scMayFailSpuriously: scMayFailSpuriously ?? self.scMayFailSpuriously,
+      illegalTval: illegalTval ?? self.illegalTval,
+      scMayFailSpuriously: scMayFailSpuriously ?? self.scMayFailSpuriously,
       zama16bCoversAMOCAS: zama16bCoversAMOCAS)
   }
 }
