@@ -1052,7 +1052,7 @@ public struct Oracle {
   /// What an amocas (or a byte or halfword AMO) sees just before it runs. It looks only at the
   /// step's own operands and the bytes it loads, which the step notes as read when it runs (an
   /// odd pair, which reads less, traps and ends the run), so it peeks rather than reads.
-  private func casView(
+  @inline(__always) private func casView(
     _ instruction: Instruction, _ fact: StepFacts, bytes: Int, _ machine: ConcreteExecutor.PreStep
   ) -> CASView {
     let address = machine.peek(register: instruction.rs1)
