@@ -31,7 +31,7 @@ public struct BuiltinInterleaving {
     for (thread, instructions) in test.threads.enumerated() {
       let source = instructions.map(SpikeLitmus.assembly).joined(separator: "\n")
       let words: [UInt32]
-      do { words = try Assembler.assemble(source, xlen: 64).map { try $0.encoded() } } catch {
+      do { words = try Instruction.encoded(Assembler.assemble(source, xlen: 64)) } catch {
         throw SpikeLitmus.Unsupported(description: "thread \(thread) cannot run on the built-in emulator: \(error)")
       }
       let registers = layout.initialRegisters(thread: thread)

@@ -411,7 +411,7 @@ public struct Campaign {
       guard !trials.isEmpty else { return explained }
       let cases = try trials.map { trial in
         EmulatorCase(
-          isa: options.isa, words: try trial.program.map { try $0.encoded() },
+          isa: options.isa, words: try Instruction.encoded(trial.program),
           initial: batch[trial.position].prepared.initial, memoryMap: configuration.memoryMap)
       }
       for (trial, result) in zip(trials, lane.emulator.run(cases)) {
@@ -613,7 +613,7 @@ public struct Campaign {
                 let program = finding.reproducer.program
                 let initial = finding.reproducer.initialState(configuration.memoryMap)
                 let run = EmulatorCase(
-                  isa: options.isa, words: try program.map { try $0.encoded() }, initial: initial,
+                  isa: options.isa, words: try Instruction.encoded(program), initial: initial,
                   memoryMap: configuration.memoryMap)
                 if case .finished(let observed) = lane.emulator.run([run])[0] {
                   deviation = reinterpreted(lane.probing, program, initial, observed, checker, configuration)
@@ -729,7 +729,7 @@ public struct Campaign {
     observed whole: ConcreteState? = nil
   ) -> (signature: String, length: Int, observed: ConcreteState)? {
     let program = prepared.program
-    guard let words = try? program.map({ try $0.encoded() }) else { return nil }
+    guard let words = try? Instruction.encoded(program) else { return nil }
     func cases(_ lengths: ClosedRange<Int>) -> [EmulatorCase] {
       lengths.map { length in
         EmulatorCase(
@@ -843,7 +843,7 @@ public struct Campaign {
     _ relations: RelationPool
   ) -> ([Instruction], ConcreteState) throws -> Verdict? {
     { candidate, state in
-      let words = try candidate.map { try $0.encoded() }
+      let words = try Instruction.encoded(candidate)
       let run = EmulatorCase(isa: options.isa, words: words, initial: state, memoryMap: configuration.memoryMap)
       guard case .finished(let observed) = emulator.run([run])[0] else { return nil }
       return try checker.check(
@@ -932,7 +932,7 @@ public struct Campaign {
     _ emulator: any Emulator, _ configuration: MachineConfiguration, _ checker: SpecChecker,
     _ candidate: [Instruction], _ state: ConcreteState
   ) throws -> (differences: [String], observed: ConcreteState)? {
-    let words = try candidate.map { try $0.encoded() }
+    let words = try Instruction.encoded(candidate)
     let run = EmulatorCase(isa: options.isa, words: words, initial: state, memoryMap: configuration.memoryMap)
     guard case .finished(let observed) = emulator.run([run])[0],
       case .notAllowed(_, let differences) = checker.executor.judge(candidate, initial: state, observed: observed)

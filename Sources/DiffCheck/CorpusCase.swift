@@ -85,7 +85,7 @@ public struct CorpusCase: Sendable, Equatable {
   public func emulatorCase() throws -> EmulatorCase {
     let map = configuration.memoryMap
     return EmulatorCase(
-      isa: isa, words: try program.map { try $0.encoded() }, initial: initialState(map), memoryMap: map)
+      isa: isa, words: try Instruction.encoded(program), initial: initialState(map), memoryMap: map)
   }
 
   // MARK: Writing

@@ -24,7 +24,7 @@ public enum KnownDeviationStatus: Equatable, Sendable {
     func outcome(_ program: [Instruction]) throws -> EmulatorOutcome {
       emulator.run([
         EmulatorCase(
-          isa: configuration.isa, words: try program.map { try $0.encoded() }, initial: initial,
+          isa: configuration.isa, words: try Instruction.encoded(program), initial: initial,
           memoryMap: configuration.memoryMap)
       ])[0]
     }
