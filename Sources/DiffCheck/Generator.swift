@@ -315,8 +315,9 @@ public struct ProgramGenerator {
     var count: Int { bits.nonzeroBitCount }
     var isEmpty: Bool { bits == 0 }
 
-    mutating func insert(_ register: Int) { bits |= 1 << UInt32(register) }
-    mutating func remove(_ register: Int) { bits &= ~(1 << UInt32(register)) }
+    // A register number is below 32: a plain shift, where the checked one tested the amount.
+    mutating func insert(_ register: Int) { bits |= 1 &<< UInt32(truncatingIfNeeded: register) }
+    mutating func remove(_ register: Int) { bits &= ~(1 &<< UInt32(truncatingIfNeeded: register)) }
     func subtracting(_ other: RegisterSet) -> RegisterSet { RegisterSet(bits: bits & ~other.bits) }
 
     /// The register at `position` (from 0) counting up from x1.

@@ -593,7 +593,7 @@ public struct Oracle {
     for byte in 0..<bytes {
       let address = (view.address &+ UInt64(byte)) & xlenMask
       if let live, !live.isUntouched(address: address) { return nil }
-      patch.append(byte: UInt8(truncatingIfNeeded: wanted >> UInt128(8 * byte)))
+      patch.append(byte: UInt8(truncatingIfNeeded: wanted &>> UInt128(truncatingIfNeeded: 8 * byte)))
     }
     return patch
   }
@@ -644,9 +644,10 @@ public struct Oracle {
     /// Starts the bytes at `address`.
     mutating func bytes(at address: UInt64) { byteAddress = address }
 
-    /// The next byte, set in memory.
+    /// The next byte, set in memory. (Byte positions are below sixteen, so the shifts here mask
+    /// their amounts rather than test them.)
     mutating func append(byte value: UInt8) {
-      byteValues |= UInt128(value) << UInt128(8 * byteCount)
+      byteValues |= UInt128(value) &<< UInt128(truncatingIfNeeded: 8 * byteCount)
       bytes += 1
     }
 
@@ -674,7 +675,10 @@ public struct Oracle {
     }
 
     private func byte(_ position: Int) -> (address: UInt64, value: UInt8) {
-      ((byteAddress &+ UInt64(position)) & mask, UInt8(truncatingIfNeeded: byteValues >> UInt128(8 * position)))
+      (
+        (byteAddress &+ UInt64(position)) & mask,
+        UInt8(truncatingIfNeeded: byteValues &>> UInt128(truncatingIfNeeded: 8 * position))
+      )
     }
 
     func apply(to initial: inout ConcreteState, _ image: inout ConcreteMemory) {
@@ -828,7 +832,7 @@ public struct Oracle {
   struct Outcomes {
     private var bits: UInt32 = 0
 
-    mutating func insert(_ outcome: CASOutcome) { bits |= 1 << UInt32(outcome.ordinal) }
+    mutating func insert(_ outcome: CASOutcome) { bits |= 1 &<< UInt32(truncatingIfNeeded: outcome.ordinal) }
 
     /// Appends a mark of `form` per outcome to `cells`.
     func add(_ form: InstructionForm, to cells: inout [CoverageMark]) {
@@ -1071,7 +1075,7 @@ public struct Oracle {
         instruction.rd == 0
         ? 0
         : UInt128(machine.peek(register: instruction.rd)) | UInt128(machine.peek(register: (instruction.rd + 1) & 31))
-          << UInt128(xlen)
+          &<< UInt128(truncatingIfNeeded: xlen)
     } else {
       if instruction.rd != 0 { compareRegisters.append(instruction.rd) }
       compare = UInt128(machine.peek(register: instruction.rd)) & BitVec.mask(width)
@@ -1226,7 +1230,7 @@ public struct Oracle {
       let stored = view.compare ^ (wanted ^ view.loaded)
       patch.bytes(at: view.address & xlenMask)
       for byte in 0..<bytes {
-        let piece = UInt8(truncatingIfNeeded: stored >> UInt128(8 * byte))
+        let piece = UInt8(truncatingIfNeeded: stored &>> UInt128(truncatingIfNeeded: 8 * byte))
         if routeRegisters[byte] >= 0 {
           patch.append(byte: piece, through: Int(routeRegisters[byte]), bit: Int(routeBits[byte]))
         } else {

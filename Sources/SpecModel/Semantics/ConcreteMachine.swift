@@ -189,9 +189,13 @@ final class ConcreteMachine {
     if !truth(formula) && brokenRequirement == nil { brokenRequirement = rule }
   }
 
+  /// Register `number`'s bit in a mask of registers. A register number is below 32, so a plain
+  /// shift serves: the checked shift tested the amount at every read and write of a register.
+  @inline(__always) static func bit(_ number: Int) -> UInt32 { 1 &<< UInt32(truncatingIfNeeded: number) }
+
   /// Register `number` before the step, noted as read.
   @inline(__always) func read(_ number: Int) -> UInt64 {
-    let bit: UInt32 = 1 << UInt32(number)
+    let bit = Self.bit(number)
     if registersRead & bit == 0 {
       soleReaderFile[number] = step
       registersRead |= bit
@@ -227,7 +231,7 @@ final class ConcreteMachine {
   private var observedMemory: [(start: UInt64, bytes: Int)] = []
   private var observedCount = 0
 
-  func noteObserved(register number: Int) { observedRegisters |= 1 << UInt32(number) }
+  func noteObserved(register number: Int) { observedRegisters |= Self.bit(number) }
 
   func noteObserved(address: UInt64, bytes: Int) {
     if observedCount < observedMemory.count {
@@ -254,7 +258,7 @@ final class ConcreteMachine {
     }
     while again != 0 {
       let number = again.trailingZeroBitCount
-      if soleReaderFile[number] != step { sharedReads |= 1 << UInt32(number) }
+      if soleReaderFile[number] != step { sharedReads |= Self.bit(number) }
       again &= again - 1
     }
     registersRead |= mask
@@ -262,7 +266,7 @@ final class ConcreteMachine {
 
   /// The step that read register `number`, when exactly one has (nil: none, or several).
   func soleReader(of number: Int) -> Int? {
-    let bit: UInt32 = 1 << UInt32(number)
+    let bit = Self.bit(number)
     return registersRead & bit != 0 && sharedReads & bit == 0 ? soleReaderFile[number] : nil
   }
 
@@ -328,7 +332,7 @@ final class ConcreteMachine {
 
   /// Whether register `number` still holds its initial value and no step has read it.
   func isUntouched(register number: Int) -> Bool {
-    number != 0 && writerFile[number] == -1 && registersRead & (1 << UInt32(number)) == 0
+    number != 0 && writerFile[number] == -1 && registersRead & Self.bit(number) == 0
   }
 
   @inline(__always) func load(_ address: BitVec, bytes: Int) -> BitVec {
@@ -407,7 +411,7 @@ final class ConcreteMachine {
     guard write.register != 0 else { return }
     registerFile[write.register] = write.value
     writerFile[write.register] = index
-    unwrittenRegisters &= ~(1 << UInt32(write.register))
+    unwrittenRegisters &= ~Self.bit(write.register)
   }
 
   /// The registers and their writers now, as arrays for a run's record.

@@ -38,6 +38,6 @@ public final class StepEntries {
   /// Whether register `number` (not x0) still held its initial value as the last run that reached
   /// instruction `index` entered it.
   public func isInitial(register number: Int, at index: Int) -> Bool {
-    number != 0 && unwritten[index] & (1 << UInt32(number)) != 0
+    number != 0 && unwritten[index] & ConcreteMachine.bit(number) != 0
   }
 }

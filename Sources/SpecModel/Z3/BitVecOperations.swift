@@ -79,7 +79,9 @@ extension BitVec {
   // MARK: Concrete helpers
 
   @inline(__always) private var mask: UInt128 { BitVec.mask(width) }
-  @inline(__always) private var signBit: UInt128 { UInt128(1) << UInt128(width - 1) }
+  // Shifts by amounts known to be below 128 are masking shifts: the checked ones test the amount
+  // first, a branchy sequence at 128 bits.
+  @inline(__always) private var signBit: UInt128 { UInt128(1) &<< UInt128(truncatingIfNeeded: width - 1) }
   /// The value read as two's complement at `width`, widened to 128 bits.
   private func signed(_ value: UInt128) -> Int128 {
     Int128(bitPattern: value & signBit != 0 ? value | ~mask : value)
@@ -168,7 +170,7 @@ extension BitVec {
   /// Bits `high` down to `low`, inclusive.
   @inline(__always) public func extract(_ high: Int, _ low: Int) -> BitVec {
     if case .value(let a) = storage, high < width && low >= 0 && high >= low {
-      return BitVec(wide: a >> UInt128(low), width: high - low + 1)
+      return BitVec(wide: a &>> UInt128(truncatingIfNeeded: low), width: high - low + 1)
     }
     return extractInGeneral(high, low)
   }
@@ -186,7 +188,7 @@ extension BitVec {
   /// `self` becomes the high part, `low` the low part.
   @inline(__always) public func concat(_ low: BitVec) -> BitVec {
     if case .value(let h) = storage, case .value(let l) = low.storage, width + low.width <= 128 {
-      return BitVec(wide: h << UInt128(low.width) | l, width: width + low.width)
+      return BitVec(wide: h &<< UInt128(truncatingIfNeeded: low.width) | l, width: width + low.width)
     }
     return concatInGeneral(low)
   }
