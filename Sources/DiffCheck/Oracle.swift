@@ -393,7 +393,15 @@ public struct Oracle {
     let (recycledImage, recycledRun) = workspaces.takeRecycled()
     if let recycledImage { image.takeBytes(of: recycledImage) }
     if let recycledRun { workspace.cache.reuseStorage(of: recycledRun) }
-    image.fillRegions { _ in random.chance(0.2) ? random.below(4) : random.next() }
+    image.fillRegions { _ in
+      // A small value a fifth of the time, drawn as `below(4)` draws it but chosen without a
+      // branch on the coin, which was mispredicted at many words of every program. (`below(4)`
+      // draws again after one of the top four values, which never happens in practice.)
+      let small = random.chance(0.2)
+      var value = random.next()
+      if small && value >= 0 &- 4 { repeat { value = random.next() } while value >= 0 &- 4 }
+      return small ? value & 3 : value
+    }
     // A byte or halfword AMO aimed at read-only memory: half the time its operand starts equal to
     // what it will read there, so the store would change nothing and only its permission faults.
     if let candidate = generated.trapCandidate, targets[candidate] == .readOnly,
@@ -541,17 +549,29 @@ public struct Oracle {
     byteTrapKinds + [.readOnly, .unmapped, .misaligned, .misaligned, .misalignedReadOnly, .misalignedUnmapped]
 
   private func drawTarget(_ fact: StepFacts, _ random: inout SeededRandom) -> CASTarget {
-    let width = 8 * (fact.bytes ?? 4)
-    let pairs = fact.pairs
+    let narrow = 8 * (fact.bytes ?? 4) < xlen
+    return Self.targetsByRoll[100 * ((fact.pairs ? 2 : 0) + (narrow ? 1 : 0)) + Int(random.below(100))]
+  }
+
+  /// The target a roll below a hundred gives an amocas with register pairs or not, narrower than
+  /// XLEN or not.
+  private static func target(roll: UInt64, pairs: Bool, narrow: Bool) -> CASTarget {
     // Pairs miss more success targets (two registers or sixteen bytes to free): aim them more often.
-    let roll = random.below(100) * (pairs ? 85 : 100) / 100
-    switch roll {
+    switch roll * (pairs ? 85 : 100) / 100 {
     case 0..<55: return .success
-    case 55..<65: return width < xlen ? .successUpperBitsDiffer : .success
+    case 55..<65: return narrow ? .successUpperBitsDiffer : .success
     case 65..<80: return .nearMissByte
     case 80..<90: return pairs ? .nearMissHighHalf : .nearMissByte
     default: return .failure
     }
+  }
+
+  /// `target(roll:pairs:narrow:)` for every roll, a hundred each for pairs (2) plus narrow (1): a
+  /// draw looks its target up, where the chain of comparisons on a random roll was mispredicted
+  /// at most draws.
+  static let targetsByRoll: [CASTarget] = (0..<400).map { (position: Int) -> CASTarget in
+    let kind = position / 100
+    return target(roll: UInt64(position % 100), pairs: kind & 2 != 0, narrow: kind & 1 != 0)
   }
 
   /// Byte and halfword AMOs (Zabha): an operand equal to memory for a quarter of them (half the
@@ -1316,12 +1336,17 @@ public struct Oracle {
   /// In `supportedByForm`: a form whose facts are not worked out yet (else 1 when the ISA has it, 0 when not).
   static let unknownForm: UInt8 = 2
 
+  /// A small value, one just below the top, or any value: a quarter, a quarter and a half.
   @inline(__always) private func randomRegisterValue(_ random: inout SeededRandom) -> UInt64 {
-    switch random.int(0...3) {
-    case 0: return random.below(16)
-    case 1: return (UInt64.max - random.below(16)) & xlenMask
-    default: return random.next() & xlenMask
-    }
+    // Drawn as `below(16)` and `next()` draw, but chosen among without a branch: the kind is
+    // random, so a switch on it was mispredicted at most registers of every program.
+    let kind = random.below(4)
+    var value = random.next()
+    // `below(16)` draws again after one of the top sixteen values (so rarely that it never happens).
+    if kind < 2 && value >= 0 &- 16 { repeat { value = random.next() } while value >= 0 &- 16 }
+    let small = value & 15
+    let nearTop = (UInt64.max - small) & xlenMask
+    return kind == 0 ? small : kind == 1 ? nearTop : value & xlenMask
   }
 
   // MARK: Coverage
