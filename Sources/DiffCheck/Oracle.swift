@@ -399,7 +399,7 @@ public struct Oracle {
       // draws again after one of the top four values, which never happens in practice.)
       let small = random.chance(0.2)
       var value = random.next()
-      if small && value >= 0 &- 4 { repeat { value = random.next() } while value >= 0 &- 4 }
+      if value >= 0 &- 4 && small { repeat { value = random.next() } while value >= 0 &- 4 }
       return small ? value & 3 : value
     }
     // A byte or halfword AMO aimed at read-only memory: half the time its operand starts equal to
@@ -1343,7 +1343,7 @@ public struct Oracle {
     let kind = random.below(4)
     var value = random.next()
     // `below(16)` draws again after one of the top sixteen values (so rarely that it never happens).
-    if kind < 2 && value >= 0 &- 16 { repeat { value = random.next() } while value >= 0 &- 16 }
+    if value >= 0 &- 16 && kind < 2 { repeat { value = random.next() } while value >= 0 &- 16 }
     let small = value & 15
     let nearTop = (UInt64.max - small) & xlenMask
     return kind == 0 ? small : kind == 1 ? nearTop : value & xlenMask
