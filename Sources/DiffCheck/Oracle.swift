@@ -1337,7 +1337,7 @@ public struct Oracle {
   static let unknownForm: UInt8 = 2
 
   /// A small value, one just below the top, or any value: a quarter, a quarter and a half.
-  @inline(__always) private func randomRegisterValue(_ random: inout SeededRandom) -> UInt64 {
+  @inline(__always) func randomRegisterValue(_ random: inout SeededRandom) -> UInt64 {
     // Drawn as `below(16)` and `next()` draw, but chosen among without a branch: the kind is
     // random, so a switch on it was mispredicted at most registers of every program.
     let kind = random.below(4)

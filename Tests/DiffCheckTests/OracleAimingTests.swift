@@ -69,6 +69,30 @@ import Testing
     #expect(reruns > 300, "the programs were run again often enough to keep views")
   }
 
+  /// An initial register value is drawn without a branch on its random kind, but from the same
+  /// draws and with the same result as drawing the kind and then the value for it.
+  @Test func registerValuesAreDrawnAsTheirKindSays() throws {
+    for xlen in ["rv64ima_zacas", "rv32ima_zacas"] {
+      let oracle = Oracle(configuration: MachineConfiguration(isa: try ISAString(parsing: xlen), profile: .spike))
+      let mask: UInt64 = oracle.xlen == 64 ? .max : 0xFFFF_FFFF
+      var drawn = SeededRandom(seed: 11)
+      var expected = drawn
+      var kinds = Set<Int>()
+      for _ in 0..<4000 {
+        let kind = expected.int(0...3)
+        kinds.insert(min(kind, 2))
+        let value: UInt64
+        switch kind {
+        case 0: value = expected.below(16)
+        case 1: value = (UInt64.max - expected.below(16)) & mask
+        default: value = expected.next() & mask
+        }
+        #expect(oracle.randomRegisterValue(&drawn) == value, "\(xlen), kind \(kind)")
+      }
+      #expect(kinds == [0, 1, 2] && drawn.next() == expected.next())
+    }
+  }
+
   /// Prepares `program` (base register s0) under forty seeds, checking that each met every target
   /// and kept the run made afresh from the state it chose: how many spec runs each seed whose first
   /// run missed its target took (at least ten seeds do).
